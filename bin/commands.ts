@@ -1,0 +1,2 @@
+// Explicit command registry for oclif (package.json "oclif.commands").
+export const COMMANDS = {};

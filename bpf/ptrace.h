@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one definition of ptrace's wire layout: the records the BPF program
+ * puts in the ring buffer, which the capture tool writes unchanged to the raw
+ * file, and the file header and footer around them. formats/FORMAT.md
+ * describes every byte; formats/layout.ts mirrors this file and a test checks
+ * it against offsets emitted by the C compiler.
+ *
+ * Included by the BPF program (after vmlinux.h) and by the capture tool
+ * (after <linux/types.h>).
+ */
+#ifndef PTRACE_H
+#define PTRACE_H
+
+#define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
+#define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
+#define PT_VERSION_MAJOR 1
+#define PT_VERSION_MINOR 0
+
+#define PT_RECORD_SIZE 256
+#define PT_HEAD_SIZE 32
+#define PT_DATA_HEAD_SIZE 16
+#define PT_DATA_MAX (PT_RECORD_SIZE - PT_HEAD_SIZE - PT_DATA_HEAD_SIZE) /* 208 */
+#define PT_COMM_LEN 16
+
+/* Documented limits below which nothing is ever cut. */
+#define PT_ARGS_LIMIT_DEFAULT (256 * 1024) /* argv bytes per exec, likewise env */
+#define PT_PATH_LIMIT 4096                 /* PATH_MAX */
+
+enum pt_record_type {
+	PT_FORK = 1,        /* a traced process created a new process */
+	PT_THREAD = 2,      /* a traced process created a new thread */
+	PT_EXEC = 3,        /* a traced process replaced its image */
+	PT_EXEC_FAILED = 4, /* an execve/execveat of a traced process failed */
+	PT_EXIT = 5,        /* the last thread of a traced process exited */
+	PT_DATA = 6,        /* a chunk of a string belonging to an earlier record */
+	/* written by the capture tool, not by BPF */
+	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
+	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
+	PT_FOOTER = 18,     /* totals; the last record of a complete file */
+};
+
+/* head.flags */
+enum pt_record_flags {
+	PT_F_ARGV_TRUNCATED = 1 << 0,
+	PT_F_ENV_TRUNCATED = 1 << 1,
+	PT_F_ENV_SKIPPED = 1 << 2, /* env not captured (--no-env) */
+	PT_F_CORE_DUMPED = 1 << 3,
+};
+
+/* pt_data.kind: which string of the owner record a chunk belongs to */
+enum pt_data_kind {
+	PT_D_FILENAME = 1, /* path as passed to execve */
+	PT_D_INTERP = 2,   /* binary actually loaded for a script (#! interpreter chain) */
+	PT_D_EXE = 3,      /* absolute path of the executable file */
+	PT_D_CWD = 4,      /* absolute working directory */
+	PT_D_ARGV = 5,     /* argv strings, each NUL-terminated */
+	PT_D_ENV = 6,      /* environment strings, each NUL-terminated */
+};
+
+/* pt_data.flags */
+enum pt_data_flags {
+	PT_DF_LAST = 1 << 0,      /* final chunk of this string */
+	PT_DF_TRUNCATED = 1 << 1, /* the string was longer than its limit and is cut here */
+	PT_DF_FAULT = 1 << 2,     /* user memory could not be read: the chunk holds zeros */
+};
+
+/* Loss categories: pt_loss.category and the index of the BPF losses map. */
+enum pt_loss_category {
+	PT_CAT_PROCESS = 0, /* fork, thread, exit */
+	PT_CAT_EXEC = 1,    /* exec records and their strings */
+	PT_CAT_EXEC_FAILED = 2,
+	PT_CAT_TRACKING = 3, /* a process could not be added to the traced map */
+	PT_CAT_MAX = 8,
+};
+
+/* Every record starts with this head. */
+struct pt_head {
+	__u16 type;  /* enum pt_record_type */
+	__u16 flags; /* enum pt_record_flags */
+	__u32 tid;   /* thread that produced the record (0 for capture-tool records) */
+	__u64 ts;    /* CLOCK_BOOTTIME, ns */
+	__u64 start; /* process identity, part 2: leader's start time, CLOCK_BOOTTIME ns */
+	__u32 pid;   /* process identity, part 1: thread group id */
+	__u32 cpu;
+};
+
+struct pt_fork {
+	__u64 child_start;
+	__u32 child_pid;
+	__u32 child_ppid; /* the child's real parent (differs from the forker with CLONE_PARENT) */
+};
+
+struct pt_thread {
+	__u32 new_tid;
+	__u32 _pad;
+};
+
+struct pt_exec {
+	__u64 parent_start; /* identity of the real parent at exec time */
+	__u32 ppid;
+	__u32 old_tid; /* thread that called execve; != pid when a non-leader thread exec'd */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 ns_pid;   /* pid in the process's own pid namespace */
+	__u32 ns_level; /* 0: the initial namespace */
+	__u32 argc;
+	__u32 envc;
+	__u32 argv_len; /* bytes of the argv area in the new image */
+	__u32 env_len;  /* bytes of the environment area in the new image */
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_exec_failed {
+	__s32 err; /* positive errno */
+	__u32 syscall_nr;
+};
+
+struct pt_exit {
+	__u32 status; /* wait(2) status: exit code << 8, or terminating signal | 0x80 for core */
+	__u32 nr_threads_seen;
+	char comm[PT_COMM_LEN];
+};
+
+struct pt_data {
+	__u64 owner_ts; /* head.ts of the record the string belongs to (same pid and tid) */
+	__u32 offset;   /* offset of this chunk within the string */
+	__u16 len;      /* bytes used in data[] */
+	__u8 kind;      /* enum pt_data_kind */
+	__u8 flags;     /* enum pt_data_flags */
+	char data[PT_DATA_MAX];
+};
+
+struct pt_loss {
+	__u32 category; /* enum pt_loss_category */
+	__u32 _pad;
+	__u64 count; /* cumulative since the capture started */
+};
+
+struct pt_clock_anchor {
+	__u64 realtime;  /* CLOCK_REALTIME ns */
+	__u64 boottime;  /* CLOCK_BOOTTIME ns */
+	__u64 monotonic; /* CLOCK_MONOTONIC ns */
+};
+
+struct pt_footer {
+	__u64 records; /* records before the footer */
+	__u64 lost;    /* sum over the loss categories */
+	struct pt_clock_anchor stop;
+	__u32 root_status; /* wait(2) status of the root command */
+	__u32 processes;   /* processes seen (forks + the root) */
+	__u32 still_running;
+	__u32 end_flags; /* enum pt_end_flags */
+};
+
+enum pt_end_flags {
+	PT_END_SIGNALLED = 1 << 0, /* the capture forwarded a signal to the command */
+	PT_END_WAITED_ALL = 1 << 1,
+};
+
+struct pt_event {
+	struct pt_head head;
+	union {
+		struct pt_fork fork;
+		struct pt_thread thread;
+		struct pt_exec exec;
+		struct pt_exec_failed exec_failed;
+		struct pt_exit exit;
+		struct pt_data data;
+		struct pt_loss loss;
+		struct pt_footer footer;
+		__u8 payload[PT_RECORD_SIZE - PT_HEAD_SIZE];
+	};
+};
+
+/* File header: fixed part, then TLVs, then records from header_size on. */
+struct pt_file_header {
+	char magic[8];      /* PT_FILE_MAGIC */
+	__u32 byte_order;   /* PT_BYTE_ORDER_MAGIC in the writer's byte order */
+	__u16 version_major;
+	__u16 version_minor;
+	__u32 header_size; /* bytes from file start to the first record; multiple of 8 */
+	__u32 record_size; /* sizeof(struct pt_event) */
+	__u32 root_pid;
+	__u32 capture_pid;
+	__u64 options; /* enum pt_options */
+	struct pt_clock_anchor start;
+	__u32 args_limit; /* argv/env byte limit per exec in force */
+	__u32 ringbuf_size;
+};
+
+enum pt_options {
+	PT_OPT_ENV = 1 << 0,          /* environments captured */
+	PT_OPT_FAILED_EXECS = 1 << 1, /* failed exec attempts captured */
+	PT_OPT_KEEP_ROOT = 1 << 2,    /* command ran as root under sudo */
+};
+
+struct pt_tlv {
+	__u16 tag;  /* enum pt_tlv_tag */
+	__u16 _pad;
+	__u32 len; /* value bytes; the value is followed by zero padding to a multiple of 8 */
+};
+
+enum pt_tlv_tag {
+	PT_TLV_END = 0,
+	PT_TLV_KERNEL_RELEASE = 1, /* uname -r */
+	PT_TLV_KERNEL_VERSION = 2, /* uname -v */
+	PT_TLV_HOSTNAME = 3,
+	PT_TLV_MACHINE = 4,        /* uname -m */
+	PT_TLV_PTRACE_VERSION = 5,
+	PT_TLV_CAPTURE_ARGV = 6,   /* the capture tool's own argv, NUL-terminated strings */
+	PT_TLV_COMMAND_ARGV = 7,   /* the traced command, NUL-terminated strings */
+	PT_TLV_BOOT_ID = 8,        /* /proc/sys/kernel/random/boot_id */
+	PT_TLV_OS_RELEASE = 9,     /* PRETTY_NAME from /etc/os-release */
+	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
+};
+
+#endif /* PTRACE_H */
