@@ -1,0 +1,433 @@
+// Byte layout of the raw file, mirroring bpf/ptrace.h (the single definition).
+// test/layout.test.ts compiles a C program against ptrace.h and checks that
+// every offset, size and constant here agrees with what the compiler says.
+//
+// Payload field offsets are relative to the START OF THE RECORD (the 32-byte
+// head included), so `off + FORK.child_pid` reads the field directly.
+
+/** A field: byte offset and size. */
+export interface Field {
+  readonly off: number;
+  readonly size: number;
+  /** A signed integer (all other integer fields are unsigned). */
+  readonly signed?: boolean;
+}
+
+export interface Struct {
+  readonly size: number;
+  /** Offset the fields below are relative to, inside their container (record or file). */
+  readonly base: number;
+  readonly fields: Readonly<Record<string, Field>>;
+}
+
+const f = (off: number, size: number, signed?: boolean): Field => (signed ? { off, size, signed } : { off, size });
+
+export const FILE_MAGIC = 'PTRACE\r\n';
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+export const VERSION_MAJOR = 1;
+export const VERSION_MINOR = 0;
+
+export const RECORD_SIZE = 256;
+export const HEAD_SIZE = 32;
+export const DATA_HEAD_SIZE = 16;
+export const DATA_MAX = RECORD_SIZE - HEAD_SIZE - DATA_HEAD_SIZE; // 208
+export const COMM_LEN = 16;
+
+export const ARGS_LIMIT_DEFAULT = 256 * 1024;
+export const PATH_LIMIT = 4096;
+
+/** enum pt_record_type */
+export const RT = {
+  FORK: 1,
+  THREAD: 2,
+  EXEC: 3,
+  EXEC_FAILED: 4,
+  EXIT: 5,
+  DATA: 6,
+  LOSS: 16,
+  RUNNING: 17,
+  FOOTER: 18,
+} as const;
+
+/** Lower-case record type names, as used in Capture.recordCounts. */
+export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = {
+  [RT.FORK]: 'fork',
+  [RT.THREAD]: 'thread',
+  [RT.EXEC]: 'exec',
+  [RT.EXEC_FAILED]: 'exec_failed',
+  [RT.EXIT]: 'exit',
+  [RT.DATA]: 'data',
+  [RT.LOSS]: 'loss',
+  [RT.RUNNING]: 'running',
+  [RT.FOOTER]: 'footer',
+};
+
+/** enum pt_record_flags (head.flags) */
+export const F = {
+  ARGV_TRUNCATED: 1 << 0,
+  ENV_TRUNCATED: 1 << 1,
+  ENV_SKIPPED: 1 << 2,
+  CORE_DUMPED: 1 << 3,
+} as const;
+
+/** enum pt_data_kind */
+export const DK = {
+  FILENAME: 1,
+  INTERP: 2,
+  EXE: 3,
+  CWD: 4,
+  ARGV: 5,
+  ENV: 6,
+} as const;
+
+/** enum pt_data_flags */
+export const DF = {
+  LAST: 1 << 0,
+  TRUNCATED: 1 << 1,
+  FAULT: 1 << 2,
+} as const;
+
+/** enum pt_loss_category */
+export const CAT = {
+  PROCESS: 0,
+  EXEC: 1,
+  EXEC_FAILED: 2,
+  TRACKING: 3,
+  MAX: 8,
+} as const;
+
+/** enum pt_end_flags (footer.end_flags) */
+export const END = {
+  SIGNALLED: 1 << 0,
+  WAITED_ALL: 1 << 1,
+} as const;
+
+/** enum pt_options (file header options) */
+export const OPT = {
+  ENV: 1 << 0,
+  FAILED_EXECS: 1 << 1,
+  KEEP_ROOT: 1 << 2,
+} as const;
+
+/** enum pt_tlv_tag */
+export const TLV = {
+  END: 0,
+  KERNEL_RELEASE: 1,
+  KERNEL_VERSION: 2,
+  HOSTNAME: 3,
+  MACHINE: 4,
+  PTRACE_VERSION: 5,
+  CAPTURE_ARGV: 6,
+  COMMAND_ARGV: 7,
+  BOOT_ID: 8,
+  OS_RELEASE: 9,
+  TRACEPARENT: 10,
+} as const;
+
+/** struct pt_head, at the start of every record. */
+export const HEAD = {
+  type: 0,
+  flags: 2,
+  tid: 4,
+  ts: 8,
+  start: 16,
+  pid: 24,
+  cpu: 28,
+} as const;
+
+/** struct pt_fork, offsets from the record start. */
+export const FORK = {
+  child_start: 32,
+  child_pid: 40,
+  child_ppid: 44,
+} as const;
+
+/** struct pt_thread */
+export const THREAD = {
+  new_tid: 32,
+  _pad: 36,
+} as const;
+
+/** struct pt_exec */
+export const EXEC = {
+  parent_start: 32,
+  ppid: 40,
+  old_tid: 44,
+  uid: 48,
+  gid: 52,
+  euid: 56,
+  egid: 60,
+  ns_pid: 64,
+  ns_level: 68,
+  argc: 72,
+  envc: 76,
+  argv_len: 80,
+  env_len: 84,
+  comm: 88,
+} as const;
+
+/** struct pt_exec_failed */
+export const EXEC_FAILED = {
+  err: 32,
+  syscall_nr: 36,
+} as const;
+
+/** struct pt_exit */
+export const EXIT = {
+  status: 32,
+  nr_threads_seen: 36,
+  comm: 40,
+} as const;
+
+/** struct pt_data */
+export const DATA = {
+  owner_ts: 32,
+  offset: 40,
+  len: 44,
+  kind: 46,
+  flags: 47,
+  data: 48,
+} as const;
+
+/** struct pt_loss */
+export const LOSS = {
+  category: 32,
+  _pad: 36,
+  count: 40,
+} as const;
+
+/** struct pt_clock_anchor, offsets inside the anchor. */
+export const ANCHOR = {
+  realtime: 0,
+  boottime: 8,
+  monotonic: 16,
+} as const;
+
+/** struct pt_footer */
+export const FOOTER = {
+  records: 32,
+  lost: 40,
+  stop: 48,
+  root_status: 72,
+  processes: 76,
+  still_running: 80,
+  end_flags: 84,
+} as const;
+
+/** struct pt_file_header, offsets from the file start. */
+export const FILE_HEADER = {
+  magic: 0,
+  byte_order: 8,
+  version_major: 12,
+  version_minor: 14,
+  header_size: 16,
+  record_size: 20,
+  root_pid: 24,
+  capture_pid: 28,
+  options: 32,
+  start: 40,
+  args_limit: 64,
+  ringbuf_size: 68,
+} as const;
+export const FILE_HEADER_SIZE = 72;
+
+/** struct pt_tlv, offsets inside one TLV. */
+export const TLV_HEAD = {
+  tag: 0,
+  _pad: 2,
+  len: 4,
+} as const;
+export const TLV_HEAD_SIZE = 8;
+
+/**
+ * The complete table: every struct of ptrace.h with its size, where it sits
+ * in its container and each field's offset and size (offsets as in the
+ * constants above). This is what the layout test compares with the compiler.
+ */
+export const STRUCTS: Readonly<Record<string, Struct>> = {
+  pt_head: {
+    size: HEAD_SIZE,
+    base: 0,
+    fields: {
+      type: f(HEAD.type, 2),
+      flags: f(HEAD.flags, 2),
+      tid: f(HEAD.tid, 4),
+      ts: f(HEAD.ts, 8),
+      start: f(HEAD.start, 8),
+      pid: f(HEAD.pid, 4),
+      cpu: f(HEAD.cpu, 4),
+    },
+  },
+  pt_fork: {
+    size: 16,
+    base: HEAD_SIZE,
+    fields: {
+      child_start: f(FORK.child_start, 8),
+      child_pid: f(FORK.child_pid, 4),
+      child_ppid: f(FORK.child_ppid, 4),
+    },
+  },
+  pt_thread: {
+    size: 8,
+    base: HEAD_SIZE,
+    fields: { new_tid: f(THREAD.new_tid, 4), _pad: f(THREAD._pad, 4) },
+  },
+  pt_exec: {
+    size: 72,
+    base: HEAD_SIZE,
+    fields: {
+      parent_start: f(EXEC.parent_start, 8),
+      ppid: f(EXEC.ppid, 4),
+      old_tid: f(EXEC.old_tid, 4),
+      uid: f(EXEC.uid, 4),
+      gid: f(EXEC.gid, 4),
+      euid: f(EXEC.euid, 4),
+      egid: f(EXEC.egid, 4),
+      ns_pid: f(EXEC.ns_pid, 4),
+      ns_level: f(EXEC.ns_level, 4),
+      argc: f(EXEC.argc, 4),
+      envc: f(EXEC.envc, 4),
+      argv_len: f(EXEC.argv_len, 4),
+      env_len: f(EXEC.env_len, 4),
+      comm: f(EXEC.comm, COMM_LEN),
+    },
+  },
+  pt_exec_failed: {
+    size: 8,
+    base: HEAD_SIZE,
+    fields: { err: f(EXEC_FAILED.err, 4, true), syscall_nr: f(EXEC_FAILED.syscall_nr, 4) },
+  },
+  pt_exit: {
+    size: 24,
+    base: HEAD_SIZE,
+    fields: {
+      status: f(EXIT.status, 4),
+      nr_threads_seen: f(EXIT.nr_threads_seen, 4),
+      comm: f(EXIT.comm, COMM_LEN),
+    },
+  },
+  pt_data: {
+    size: DATA_HEAD_SIZE + DATA_MAX,
+    base: HEAD_SIZE,
+    fields: {
+      owner_ts: f(DATA.owner_ts, 8),
+      offset: f(DATA.offset, 4),
+      len: f(DATA.len, 2),
+      kind: f(DATA.kind, 1),
+      flags: f(DATA.flags, 1),
+      data: f(DATA.data, DATA_MAX),
+    },
+  },
+  pt_loss: {
+    size: 16,
+    base: HEAD_SIZE,
+    fields: { category: f(LOSS.category, 4), _pad: f(LOSS._pad, 4), count: f(LOSS.count, 8) },
+  },
+  pt_clock_anchor: {
+    size: 24,
+    base: 0,
+    fields: {
+      realtime: f(ANCHOR.realtime, 8),
+      boottime: f(ANCHOR.boottime, 8),
+      monotonic: f(ANCHOR.monotonic, 8),
+    },
+  },
+  pt_footer: {
+    size: 56,
+    base: HEAD_SIZE,
+    fields: {
+      records: f(FOOTER.records, 8),
+      lost: f(FOOTER.lost, 8),
+      stop: f(FOOTER.stop, 24),
+      root_status: f(FOOTER.root_status, 4),
+      processes: f(FOOTER.processes, 4),
+      still_running: f(FOOTER.still_running, 4),
+      end_flags: f(FOOTER.end_flags, 4),
+    },
+  },
+  pt_event: {
+    size: RECORD_SIZE,
+    base: 0,
+    fields: { head: f(0, HEAD_SIZE), payload: f(HEAD_SIZE, RECORD_SIZE - HEAD_SIZE) },
+  },
+  pt_file_header: {
+    size: FILE_HEADER_SIZE,
+    base: 0,
+    fields: {
+      magic: f(FILE_HEADER.magic, 8),
+      byte_order: f(FILE_HEADER.byte_order, 4),
+      version_major: f(FILE_HEADER.version_major, 2),
+      version_minor: f(FILE_HEADER.version_minor, 2),
+      header_size: f(FILE_HEADER.header_size, 4),
+      record_size: f(FILE_HEADER.record_size, 4),
+      root_pid: f(FILE_HEADER.root_pid, 4),
+      capture_pid: f(FILE_HEADER.capture_pid, 4),
+      options: f(FILE_HEADER.options, 8),
+      start: f(FILE_HEADER.start, 24),
+      args_limit: f(FILE_HEADER.args_limit, 4),
+      ringbuf_size: f(FILE_HEADER.ringbuf_size, 4),
+    },
+  },
+  pt_tlv: {
+    size: TLV_HEAD_SIZE,
+    base: 0,
+    fields: { tag: f(TLV_HEAD.tag, 2), _pad: f(TLV_HEAD._pad, 2), len: f(TLV_HEAD.len, 4) },
+  },
+};
+
+/** Every enum and #define of ptrace.h by its C name (the test checks each against the compiler). */
+export const CONSTANTS: Readonly<Record<string, number>> = {
+  PT_BYTE_ORDER_MAGIC: BYTE_ORDER_MAGIC,
+  PT_VERSION_MAJOR: VERSION_MAJOR,
+  PT_VERSION_MINOR: VERSION_MINOR,
+  PT_RECORD_SIZE: RECORD_SIZE,
+  PT_HEAD_SIZE: HEAD_SIZE,
+  PT_DATA_HEAD_SIZE: DATA_HEAD_SIZE,
+  PT_DATA_MAX: DATA_MAX,
+  PT_COMM_LEN: COMM_LEN,
+  PT_ARGS_LIMIT_DEFAULT: ARGS_LIMIT_DEFAULT,
+  PT_PATH_LIMIT: PATH_LIMIT,
+  PT_FORK: RT.FORK,
+  PT_THREAD: RT.THREAD,
+  PT_EXEC: RT.EXEC,
+  PT_EXEC_FAILED: RT.EXEC_FAILED,
+  PT_EXIT: RT.EXIT,
+  PT_DATA: RT.DATA,
+  PT_LOSS: RT.LOSS,
+  PT_RUNNING: RT.RUNNING,
+  PT_FOOTER: RT.FOOTER,
+  PT_F_ARGV_TRUNCATED: F.ARGV_TRUNCATED,
+  PT_F_ENV_TRUNCATED: F.ENV_TRUNCATED,
+  PT_F_ENV_SKIPPED: F.ENV_SKIPPED,
+  PT_F_CORE_DUMPED: F.CORE_DUMPED,
+  PT_D_FILENAME: DK.FILENAME,
+  PT_D_INTERP: DK.INTERP,
+  PT_D_EXE: DK.EXE,
+  PT_D_CWD: DK.CWD,
+  PT_D_ARGV: DK.ARGV,
+  PT_D_ENV: DK.ENV,
+  PT_DF_LAST: DF.LAST,
+  PT_DF_TRUNCATED: DF.TRUNCATED,
+  PT_DF_FAULT: DF.FAULT,
+  PT_CAT_PROCESS: CAT.PROCESS,
+  PT_CAT_EXEC: CAT.EXEC,
+  PT_CAT_EXEC_FAILED: CAT.EXEC_FAILED,
+  PT_CAT_TRACKING: CAT.TRACKING,
+  PT_CAT_MAX: CAT.MAX,
+  PT_END_SIGNALLED: END.SIGNALLED,
+  PT_END_WAITED_ALL: END.WAITED_ALL,
+  PT_OPT_ENV: OPT.ENV,
+  PT_OPT_FAILED_EXECS: OPT.FAILED_EXECS,
+  PT_OPT_KEEP_ROOT: OPT.KEEP_ROOT,
+  PT_TLV_END: TLV.END,
+  PT_TLV_KERNEL_RELEASE: TLV.KERNEL_RELEASE,
+  PT_TLV_KERNEL_VERSION: TLV.KERNEL_VERSION,
+  PT_TLV_HOSTNAME: TLV.HOSTNAME,
+  PT_TLV_MACHINE: TLV.MACHINE,
+  PT_TLV_PTRACE_VERSION: TLV.PTRACE_VERSION,
+  PT_TLV_CAPTURE_ARGV: TLV.CAPTURE_ARGV,
+  PT_TLV_COMMAND_ARGV: TLV.COMMAND_ARGV,
+  PT_TLV_BOOT_ID: TLV.BOOT_ID,
+  PT_TLV_OS_RELEASE: TLV.OS_RELEASE,
+  PT_TLV_TRACEPARENT: TLV.TRACEPARENT,
+};
