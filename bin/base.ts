@@ -13,9 +13,19 @@ export abstract class PtraceCommand extends Command {
       this.exit(err.exitCode);
     }
     if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
-      process.stderr.write(`ptrace: ${err.message.split('\n')[0]}\n`);
+      process.stderr.write(`ptrace: ${oneLine(err.message)}\n`);
       this.exit(2);
     }
     return super.catch(err);
   }
+}
+
+/** oclif's parse errors span several lines with a preamble; keep what was wrong. */
+function oneLine(message: string): string {
+  return message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with/.test(line))
+    .join('; ');
 }

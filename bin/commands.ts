@@ -1,2 +1,6 @@
 // Explicit command registry for oclif (package.json "oclif.commands").
-export const COMMANDS = {};
+import Capture from './commands/capture.ts';
+
+export const COMMANDS = {
+  capture: Capture,
+};

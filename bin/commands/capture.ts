@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { UserError } from '../../formats/errors.ts';
+
+const DEFAULT_BINARY = fileURLToPath(new URL('../../capture/build/ptrace-capture', import.meta.url));
+
+/** Where the native capture tool is: PTRACE_CAPTURE_BIN, else the one built in capture/build. */
+export function captureBinary(): string {
+  const path = process.env.PTRACE_CAPTURE_BIN || DEFAULT_BINARY;
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new UserError(
+      `the capture tool is not built (${path} is missing): run \`npm run build:capture\` (needs clang, libbpf-dev, bpftool, libelf-dev, zlib1g-dev)`,
+    );
+  }
+  return path;
+}
+
+export default class Capture extends PtraceCommand {
+  static override summary = 'Run a command and record its whole process tree into a raw file (needs root).';
+  static override description = `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts and exit (code, signal, core dump). The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
+
+Exits with the command's exit code (128+N when a signal N killed it). SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; SIGINT from the terminal reaches it directly. Under sudo the command runs as the invoking user (SUDO_UID/SUDO_GID and that user's groups) and the raw file belongs to that user, mode 0600.
+
+Overhead: about 2 % wall time on a fork/exec loop with the default set; the execve-exit hooks for failed execs make every syscall on the host take the tracing slow path (--no-failed-execs turns them off). See bench/README.md for figures.`;
+  static override examples = [
+    'sudo <%= config.bin %> capture -o build.raw -- make -j8',
+    'sudo <%= config.bin %> capture -o ci.raw --wait-all -- ./run-tests.sh',
+  ];
+  static override strict = false;
+  static override args = {
+    command: Args.string({ description: 'command to run, after `--`', required: true }),
+  };
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'raw file to write (created 0600)', required: true }),
+    force: Flags.boolean({ char: 'f', description: 'overwrite the output file if it exists' }),
+    'keep-root': Flags.boolean({ description: 'under sudo, run the command as root instead of the invoking user' }),
+    'wait-all': Flags.boolean({ description: 'after the command exits, wait until all its descendants have exited' }),
+    'no-env': Flags.boolean({ description: 'do not record environments' }),
+    'no-failed-execs': Flags.boolean({ description: 'do not record failed exec attempts (no syscall hooks)' }),
+    'buffer-mb': Flags.integer({ description: 'ring buffer size in MiB, a power of two', default: 32, min: 1, max: 1024 }),
+    'args-limit': Flags.integer({
+      description: 'bytes of argv and of env kept per exec; beyond, flagged truncated',
+      default: 262144,
+      min: 131072,
+      max: 16777216,
+    }),
+    quiet: Flags.boolean({ char: 'q', description: 'no summary line' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(Capture);
+    const command = argv as string[];
+    const nativeArgs = [
+      '-o', flags.output,
+      ...(flags.force ? ['--force'] : []),
+      ...(flags['keep-root'] ? ['--keep-root'] : []),
+      ...(flags['wait-all'] ? ['--wait-all'] : []),
+      ...(flags['no-env'] ? ['--no-env'] : []),
+      ...(flags['no-failed-execs'] ? ['--no-failed-execs'] : []),
+      ...(flags.quiet ? ['--quiet'] : []),
+      '--buffer-mb', String(flags['buffer-mb']),
+      '--args-limit', String(flags['args-limit']),
+      '--', ...command,
+    ];
+    const code = await runForwardingSignals(captureBinary(), nativeArgs);
+    this.exit(code);
+  }
+}
+
+/**
+ * Runs the native tool with inherited stdio. The terminal's SIGINT already
+ * reaches the whole foreground group, so it is ignored here rather than sent
+ * twice; signals addressed to this process alone are passed on.
+ */
+function runForwardingSignals(binary: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: 'inherit', argv0: 'ptrace-capture' });
+    const forwarded = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    for (const signal of forwarded) process.on(signal, forward);
+    const cleanup = () => {
+      process.off('SIGINT', ignore);
+      for (const signal of forwarded) process.off(signal, forward);
+    };
+    child.on('error', (err) => {
+      cleanup();
+      reject(new UserError(`cannot start ${binary}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      cleanup();
+      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return osConstants.signals[signal] ?? 0;
+}
