@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the capture tool before load. */
 const volatile __u32 args_limit = PT_ARGS_LIMIT_DEFAULT;
 const volatile __u8 capture_env = 1;
+/* Set by the capture tool when it stops: cheaper than detaching, which waits for RCU grace periods. */
+volatile __u8 stopped = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -316,7 +318,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	if (!bpf_map_lookup_elem(&traced, &ptgid))
+	if (stopped || !bpf_map_lookup_elem(&traced, &ptgid))
 		return 0;
 
 	__u64 now = bpf_ktime_get_boot_ns();
@@ -354,7 +356,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u64 *known = bpf_map_lookup_elem(&traced, &tgid);
-	if (!known)
+	if (stopped || !known)
 		return 0;
 
 	__u64 start = task_identity(task);
@@ -424,7 +426,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
 {
-	if (!group_dead)
+	if (!group_dead || stopped)
 		return 0;
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	if (!bpf_map_lookup_elem(&traced, &tgid))
@@ -476,7 +478,7 @@ static __always_inline int remember_exec(__u64 filename)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (!bpf_map_lookup_elem(&traced, &tgid))
+	if (stopped || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
 	__u32 tid = (__u32)id;
 	bpf_map_update_elem(&exec_in_flight, &tid, &filename, BPF_ANY);

@@ -522,6 +522,11 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 	signalled = 1;
 }
 
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
 static void install_signal_handlers(void)
 {
 	struct sigaction sa = {0};
@@ -532,6 +537,11 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	/* a no-op handler, without SA_RESTART, so the command's exit interrupts the drain wait */
+	struct sigaction chld = {0};
+	chld.sa_handler = on_child;
+	sigemptyset(&chld.sa_mask);
+	sigaction(SIGCHLD, &chld, NULL);
 }
 
 static void forward_signals(pid_t child)
@@ -602,6 +612,36 @@ static void human_size(__u64 bytes, char *buf, size_t size)
 		snprintf(buf, size, "%.1f MiB", bytes / (1024.0 * 1024.0));
 }
 
+/*
+ * Unloading the programs waits for RCU grace periods (~0.3 s). A detached
+ * child holding the only other references does it, so the capture exits as
+ * soon as the file is complete; it owns no stdio, so pipes close right away.
+ */
+static void release_in_background(struct ptrace_bpf *skel, struct ring_buffer *rb)
+{
+	int parent_alive[2];
+	if (pipe(parent_alive))
+		parent_alive[0] = parent_alive[1] = -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		setsid();
+		/* hold the references until the parent is gone, or its exit would do the slow release */
+		close(parent_alive[1]);
+		char c;
+		while (read(parent_alive[0], &c, 1) < 0 && errno == EINTR)
+			;
+		ring_buffer__free(rb);
+		ptrace_bpf__destroy(skel);
+		_exit(0);
+	}
+	if (pid < 0) {
+		ring_buffer__free(rb);
+		ptrace_bpf__destroy(skel);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -615,6 +655,7 @@ int main(int argc, char **argv)
 	if (o.failed_execs)
 		ensure_tracefs();
 
+	__u64 t_open = clock_ns(CLOCK_MONOTONIC);
 	struct ptrace_bpf *skel = ptrace_bpf__open();
 	if (!skel) {
 		unlink(o.output);
@@ -637,6 +678,8 @@ int main(int argc, char **argv)
 		unlink(o.output);
 		die(EXIT_FAILURE_SETUP, "cannot load or attach the BPF programs: %s", strerror(-err));
 	}
+	if (getenv("PTRACE_TIMING"))
+		fprintf(stderr, "ptrace: BPF open+load+attach %.1f ms\n", (clock_ns(CLOCK_MONOTONIC) - t_open) / 1e6);
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
 	if (!rb) {
 		unlink(o.output);
@@ -681,8 +724,10 @@ int main(int argc, char **argv)
 			break;
 	}
 
-	/* Detach first so the traced map is a consistent snapshot of what still runs. */
-	ptrace_bpf__detach(skel);
+	/* Stop the programs first so the traced map is a consistent snapshot of what still runs. */
+	skel->bss->stopped = 1;
+	__sync_synchronize();
+	usleep(2000); /* let programs that passed the check before it finish their records */
 	ring_buffer__consume(rb);
 	lost = flush_losses(losses_fd);
 	__u32 still_running = write_still_running(traced_fd);
@@ -702,8 +747,6 @@ int main(int argc, char **argv)
 	if (!out.failed && fsync(out.fd) && errno != EINVAL)
 		out.failed = true, out.err = errno;
 	close(out.fd);
-	ring_buffer__free(rb);
-	ptrace_bpf__destroy(skel);
 
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 	if (out.failed) {
@@ -717,5 +760,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ptrace: %u processes, %llu events, %llu lost, %s written to %s\n", out.processes,
 			(unsigned long long)out.records - 1, (unsigned long long)lost, size, o.output);
 	}
+	release_in_background(skel, rb);
 	return code;
 }
