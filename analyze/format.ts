@@ -1,0 +1,206 @@
+// Small pure helpers shared by the renderers: durations, command lines,
+// secret masking, colour.
+
+import { styleText } from 'node:util';
+import { UserError } from '../formats/errors.ts';
+
+const UNITS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  min: 60e9,
+  h: 3600e9,
+};
+
+/** Parses `10ms`, `1.5s`, `2m`, `250us`, `1h30m` into ns. A bare `0` is accepted. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|ms|min|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (m === null) break;
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (pos === 0 || pos !== s.length || !Number.isFinite(total)) {
+    throw new UserError(`bad duration "${text}" (expected e.g. 10ms, 1.5s, 2m, 1h30m)`);
+  }
+  return Math.round(total);
+}
+
+/** ns → short human duration with about 3 significant digits: 850ns, 12.3µs, 1.23ms, 456ms, 7.89s, 2m03s, 1h02m. */
+export function formatDuration(ns: number): string {
+  if (ns < 0) return `-${formatDuration(-ns)}`;
+  if (ns < 1e3) return `${Math.round(ns)}ns`;
+  if (ns < 1e6) return `${sig(ns / 1e3)}µs`;
+  if (ns < 1e9) return `${sig(ns / 1e6)}ms`;
+  if (ns < 60e9) return `${sig(ns / 1e9)}s`;
+  const totalS = Math.floor(ns / 1e9);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, '0')}s`;
+  const totalM = Math.floor(totalS / 60);
+  return `${Math.floor(totalM / 60)}h${String(totalM % 60).padStart(2, '0')}m`;
+}
+
+function sig(v: number): string {
+  // 3 significant digits without switching to the next unit's range (999.5ms stays "1000ms" → rounded down).
+  const s = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** Seconds since capture start with ms resolution: +1.234s. */
+export function formatOffset(ns: number): string {
+  return `+${(ns / 1e9).toFixed(3)}s`;
+}
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** POSIX-shell quoting for display; control characters become $'…' escapes so a line stays one line. */
+export function shellQuote(arg: string): string {
+  if (arg === '') return "''";
+  if (SAFE.test(arg)) return arg;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(arg)) {
+    const esc = arg.replace(/[\\'\x00-\x1f\x7f]/g, (c) => {
+      if (c === '\\') return '\\\\';
+      if (c === "'") return "\\'";
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    });
+    return `$'${esc}'`;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export const ELLIPSIS = '…';
+
+/** Cuts `s` to at most `max` characters, keeping its start and end. */
+export function middleCut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = Math.ceil((max - 1) / 2);
+  const tail = max - 1 - head;
+  return s.slice(0, head) + ELLIPSIS + (tail > 0 ? s.slice(s.length - tail) : '');
+}
+
+export interface CommandLineOptions {
+  /** Everything, exactly (quoted). */
+  full: boolean;
+  /** Maximum length of the whole line when not full. */
+  max: number;
+  /** Maximum length of one argument when not full. */
+  maxArg?: number;
+}
+
+/**
+ * A command line for display. Short form: argv[0] as its basename, each
+ * argument cut in the middle beyond maxArg, the whole line cut at max.
+ * `null` entries (varying arguments of a collapsed group) show as `…`.
+ */
+export function commandLine(argv: readonly (string | null)[], opts: CommandLineOptions): string {
+  const parts: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === null) {
+      if (parts[parts.length - 1] !== ELLIPSIS) parts.push(ELLIPSIS);
+      return;
+    }
+    let s = a;
+    if (!opts.full && i === 0 && s.includes('/') && !s.endsWith('/')) s = s.slice(s.lastIndexOf('/') + 1);
+    s = shellQuote(s);
+    if (!opts.full) s = middleCut(s, opts.maxArg ?? 48);
+    parts.push(s);
+  });
+  const line = parts.join(' ');
+  if (opts.full || line.length <= opts.max) return line;
+  return line.slice(0, Math.max(1, opts.max - 1)) + ELLIPSIS;
+}
+
+export const basename = (p: string): string => {
+  const t = p.endsWith('/') ? p.slice(0, -1) : p;
+  return t.slice(t.lastIndexOf('/') + 1) || p;
+};
+
+/** Name fragments that mark an environment variable as secret (case-insensitive). */
+export const SECRET_NAME_PARTS = [
+  'TOKEN',
+  'SECRET',
+  'PASSWORD',
+  'PASSWD',
+  'PASSPHRASE',
+  'KEY',
+  'CREDENTIAL',
+  'CREDS',
+  'AUTH',
+  'COOKIE',
+  'SESSION',
+  'PRIVATE',
+  'SIGNATURE',
+  'DSN',
+];
+// AUTH matches AUTHORIZATION, AUTHTOKEN, OAUTH… but not AUTHOR (GIT_AUTHOR_NAME is not a secret).
+const SECRET_NAME = new RegExp(SECRET_NAME_PARTS.map((p) => (p === 'AUTH' ? 'AUTH(?!OR(?!IZ))' : p)).join('|'), 'i');
+export const MASK = '***';
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** The value to show for an environment variable: masked when the name looks secret; URL passwords masked always. */
+export function maskEnvValue(name: string, value: string): string {
+  if (isSecretName(name)) return value === '' ? '' : MASK;
+  return maskUrlCredentials(value);
+}
+
+/** `scheme://user:password@host` → `scheme://user:***@host`. */
+export function maskUrlCredentials(value: string): string {
+  return value.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/g, `$1${MASK}@`);
+}
+
+export type Style = 'red' | 'yellow' | 'magenta' | 'dim' | 'bold' | 'cyan' | 'green';
+
+/** A colouring function: identity when colour is off (not a TTY), ANSI styles otherwise. */
+export type Paint = (style: Style | Style[], text: string) => string;
+
+export function painter(color: boolean): Paint {
+  if (!color) return (_style, text) => text;
+  return (style, text) => styleText(style, text, { validateStream: false });
+}
+
+/** Colour for stdout: a TTY, unless NO_COLOR is set; FORCE_COLOR forces it. */
+export function stdoutColor(): boolean {
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined && force !== '' && force !== '0') return true;
+  if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+  return process.stdout.isTTY === true;
+}
+
+/** Exit status text: `exit 2`, `SIGSEGV (core)`, `running`, `?`; null for a clean exit 0. */
+export function statusText(s: {
+  state: string;
+  exitCode: number | null;
+  signalName: string | null;
+  signal: number | null;
+  coreDumped: boolean;
+}): string | null {
+  if (s.state === 'running') return 'running';
+  if (s.state === 'unknown') return 'no exit record';
+  if (s.signal !== null) return `${s.signalName ?? `signal ${s.signal}`}${s.coreDumped ? ' (core dumped)' : ''}`;
+  if (s.exitCode !== null && s.exitCode !== 0) return `exit ${s.exitCode}`;
+  return null;
+}
+
+/** Wall clock ns → ISO 8601 UTC with nanoseconds: 2025-06-15T12:00:00.123456789Z. */
+export function isoTime(ns: bigint): string {
+  const s = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  const d = new Date(Number(s) * 1000);
+  if (ns < 0n || Number.isNaN(d.getTime())) return `${ns}ns`;
+  return `${d.toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+}

@@ -1,0 +1,216 @@
+// SQLite → the typed rows the renderers work on. Times become numbers of ns
+// relative to the capture start (exact below 104 days), so renderers never
+// handle bigints.
+
+import type { Db } from './db.ts';
+import type { ProcessState } from './model.ts';
+
+export interface CaptureInfo {
+  path: string;
+  /** Wall clock ns of the capture start (header). */
+  startNs: bigint;
+  /** End of the capture relative to its start: footer stop time, else the last event. */
+  end: number;
+  /** The file had a footer. */
+  complete: boolean;
+  rootPid: number;
+  command: string[];
+  hostname: string;
+  kernelRelease: string;
+  envCaptured: boolean;
+  /** Sum over the loss categories (footer, else the last loss records). */
+  lost: number;
+  warnings: { code: string; message: string }[];
+  /** footer.still_running, or null without a footer. */
+  stillRunning: number | null;
+}
+
+export interface ProcInfo {
+  id: number;
+  pid: number;
+  parentId: number | null;
+  ppid: number | null;
+  start: number;
+  /** null: still running or no exit record. */
+  end: number | null;
+  exitCode: number | null;
+  signal: number | null;
+  signalName: string | null;
+  coreDumped: boolean;
+  state: ProcessState;
+  isRoot: boolean;
+  execCount: number;
+}
+
+export interface ExecInfo {
+  id: number;
+  processId: number;
+  seq: number;
+  time: number;
+  exe: string;
+  argv: string[];
+  cwd: string;
+  envId: number | null;
+  argvTruncated: boolean;
+  envTruncated: boolean;
+}
+
+export interface ExecFailureInfo {
+  processId: number;
+  time: number;
+  path: string;
+  errno: number;
+  errnoName: string;
+}
+
+export interface LossInfo {
+  time: number;
+  categoryName: string;
+  count: number;
+}
+
+export interface Replay {
+  capture: CaptureInfo;
+  processes: ProcInfo[];
+  execs: ExecInfo[];
+  execFailures: ExecFailureInfo[];
+  losses: LossInfo[];
+}
+
+export function readMeta(db: Db): Map<string, unknown> {
+  const rows = db.prepare('SELECT key, value FROM meta').safeIntegers(true).all() as { key: string; value: unknown }[];
+  return new Map(rows.map((r) => [r.key, r.value]));
+}
+
+export function captureInfo(db: Db): CaptureInfo {
+  const meta = readMeta(db);
+  const big = (k: string): bigint | null => {
+    const v = meta.get(k);
+    return typeof v === 'bigint' ? v : null;
+  };
+  const str = (k: string): string => {
+    const v = meta.get(k);
+    return typeof v === 'string' ? v : '';
+  };
+  const startNs = big('capture.start_ns') ?? 0n;
+  const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
+  const complete = big('footer.present') === 1n;
+  const lossRows = db
+    .prepare('SELECT category, max(count) AS n FROM losses GROUP BY category')
+    .safeIntegers(true)
+    .all() as { n: bigint }[];
+  const lostFromRecords = lossRows.reduce((s, r) => s + r.n, 0n);
+  const footerLost = big('footer.lost');
+  const lost = footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords;
+  const stillRunning = big('footer.still_running');
+  return {
+    path: str('source.path'),
+    startNs,
+    end: Number(stop - startNs),
+    complete,
+    rootPid: Number(big('capture.root_pid') ?? 0n),
+    command: JSON.parse(str('capture.command') || '[]') as string[],
+    hostname: str('host.hostname'),
+    kernelRelease: str('host.kernel_release'),
+    envCaptured: big('capture.options.env') === 1n,
+    lost: Number(lost),
+    warnings: db.prepare('SELECT code, message FROM warnings ORDER BY id').all() as { code: string; message: string }[],
+    stillRunning: stillRunning === null ? null : Number(stillRunning),
+  };
+}
+
+/** Everything tree and stats need, sorted by start time then pid. */
+export function readReplay(db: Db): Replay {
+  const capture = captureInfo(db);
+  const t0 = capture.startNs;
+  const processes = (
+    db
+      .prepare(
+        `SELECT id, pid, parent_id, ppid, start_ns - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
+                signal_name, core_dumped, state, is_root, exec_count
+         FROM processes ORDER BY start_ns, pid, id`,
+      )
+      .raw(true)
+      .all({ t0 }) as unknown[][]
+  ).map(
+    (r): ProcInfo => ({
+      id: r[0] as number,
+      pid: r[1] as number,
+      parentId: r[2] as number | null,
+      ppid: r[3] as number | null,
+      start: r[4] as number,
+      end: r[5] as number | null,
+      exitCode: r[6] as number | null,
+      signal: r[7] as number | null,
+      signalName: r[8] as string | null,
+      coreDumped: r[9] === 1,
+      state: r[10] as ProcessState,
+      isRoot: r[11] === 1,
+      execCount: r[12] as number,
+    }),
+  );
+  const execs = (
+    db
+      .prepare(
+        `SELECT id, process_id, seq, time_ns - :t0, exe, argv_json, cwd, env_id, argv_truncated, env_truncated
+         FROM execs ORDER BY time_ns, process_id, seq`,
+      )
+      .raw(true)
+      .all({ t0 }) as unknown[][]
+  ).map(
+    (r): ExecInfo => ({
+      id: r[0] as number,
+      processId: r[1] as number,
+      seq: r[2] as number,
+      time: r[3] as number,
+      exe: r[4] as string,
+      argv: JSON.parse(r[5] as string) as string[],
+      cwd: r[6] as string,
+      envId: r[7] as number | null,
+      argvTruncated: r[8] === 1,
+      envTruncated: r[9] === 1,
+    }),
+  );
+  const execFailures = db
+    .prepare(
+      `SELECT process_id AS processId, time_ns - :t0 AS time, path, errno, errno_name AS errnoName
+       FROM exec_failures ORDER BY time_ns, process_id, id`,
+    )
+    .all({ t0 }) as ExecFailureInfo[];
+  const losses = db
+    .prepare(
+      `SELECT time_ns - :t0 AS time, category_name AS categoryName, count FROM losses ORDER BY time_ns, id`,
+    )
+    .all({ t0 }) as LossInfo[];
+  return { capture, processes, execs, execFailures, losses };
+}
+
+/** Full environments (name → value, sorted by name) of the given env ids, via the env_full view. */
+export function readEnvs(db: Db, ids: Iterable<number>): Map<number, [string, string][]> {
+  const out = new Map<number, [string, string][]>();
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return out;
+  // Resolve chains in JS from the compact rows: the view is for SQL users, this avoids materialising every env.
+  const envs = new Map<number, number | null>();
+  for (const r of db.prepare('SELECT id, base_id FROM envs').raw(true).all() as [number, number | null][]) {
+    envs.set(r[0], r[1]);
+  }
+  const needed = new Set<number>();
+  for (const id of wanted) {
+    for (let e: number | null = id; e !== null && !needed.has(e); e = envs.get(e) ?? null) needed.add(e);
+  }
+  const vars = new Map<number, { name: string; value: string | null }[]>();
+  const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ? ORDER BY name');
+  for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
+  for (const id of wanted) {
+    const full = new Map<string, string | null>();
+    for (let e: number | null = id; e !== null; e = envs.get(e) ?? null) {
+      for (const v of vars.get(e) ?? []) if (!full.has(v.name)) full.set(v.name, v.value);
+    }
+    const list: [string, string][] = [];
+    for (const [k, v] of full) if (v !== null) list.push([k, v]);
+    list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    out.set(id, list);
+  }
+  return out;
+}

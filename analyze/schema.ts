@@ -1,0 +1,138 @@
+// The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
+// table and column; bump SCHEMA_VERSION on any incompatible change.
+
+export const SCHEMA_VERSION = 1;
+
+/** Tables, created before loading (no indexes yet: bulk insert is faster without). */
+export const TABLES_SQL = `
+CREATE TABLE schema_version (
+  version INTEGER NOT NULL
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value
+) WITHOUT ROWID;
+CREATE TABLE warnings (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE TABLE processes (
+  id INTEGER PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  start_boot_ns INTEGER NOT NULL,
+  parent_id INTEGER REFERENCES processes(id),
+  parent_pid INTEGER,
+  parent_start_boot_ns INTEGER,
+  ppid INTEGER,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER,
+  exit_status INTEGER,
+  exit_code INTEGER,
+  signal INTEGER,
+  signal_name TEXT,
+  core_dumped INTEGER NOT NULL,
+  still_running INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  is_root INTEGER NOT NULL,
+  forked INTEGER NOT NULL,
+  threads INTEGER NOT NULL,
+  exec_count INTEGER NOT NULL,
+  comm TEXT
+);
+CREATE TABLE envs (
+  id INTEGER PRIMARY KEY,
+  base_id INTEGER REFERENCES envs(id),
+  size INTEGER NOT NULL
+);
+CREATE TABLE env_vars (
+  env_id INTEGER NOT NULL REFERENCES envs(id),
+  name TEXT NOT NULL,
+  value TEXT,
+  raw BLOB,
+  PRIMARY KEY (env_id, name)
+) WITHOUT ROWID;
+CREATE TABLE execs (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  seq INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL,
+  exe TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  interp TEXT,
+  cwd TEXT NOT NULL,
+  argv BLOB NOT NULL,
+  argv_json TEXT NOT NULL,
+  argc INTEGER NOT NULL,
+  argc_kernel INTEGER NOT NULL,
+  envc INTEGER NOT NULL,
+  env_id INTEGER REFERENCES envs(id),
+  uid INTEGER NOT NULL,
+  gid INTEGER NOT NULL,
+  euid INTEGER NOT NULL,
+  egid INTEGER NOT NULL,
+  ns_pid INTEGER NOT NULL,
+  ns_level INTEGER NOT NULL,
+  comm TEXT NOT NULL,
+  ppid INTEGER NOT NULL,
+  argv_truncated INTEGER NOT NULL,
+  env_truncated INTEGER NOT NULL,
+  exe_truncated INTEGER NOT NULL,
+  filename_truncated INTEGER NOT NULL,
+  cwd_truncated INTEGER NOT NULL
+);
+CREATE TABLE exec_failures (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  time_ns INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  path_truncated INTEGER NOT NULL,
+  errno INTEGER NOT NULL,
+  errno_name TEXT NOT NULL
+);
+CREATE TABLE losses (
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  category INTEGER NOT NULL,
+  category_name TEXT NOT NULL,
+  count INTEGER NOT NULL
+);
+`;
+
+/** Indexes and views, created after loading. */
+export const INDEXES_SQL = `
+CREATE UNIQUE INDEX processes_identity ON processes(pid, start_boot_ns);
+CREATE INDEX processes_parent ON processes(parent_id);
+CREATE UNIQUE INDEX execs_process ON execs(process_id, seq);
+CREATE INDEX exec_failures_process ON exec_failures(process_id);
+
+-- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
+CREATE VIEW env_full AS
+WITH RECURSIVE chain(env_id, ancestor_id, depth) AS (
+  SELECT id, id, 0 FROM envs
+  UNION ALL
+  SELECT c.env_id, e.base_id, c.depth + 1
+  FROM chain c JOIN envs e ON e.id = c.ancestor_id
+  WHERE e.base_id IS NOT NULL
+),
+ranked AS (
+  SELECT c.env_id, v.name, v.value, v.raw,
+         row_number() OVER (PARTITION BY c.env_id, v.name ORDER BY c.depth) AS rn
+  FROM chain c JOIN env_vars v ON v.env_id = c.ancestor_id
+)
+SELECT env_id, name, value, raw FROM ranked WHERE rn = 1 AND value IS NOT NULL;
+
+-- Full environment of every exec.
+CREATE VIEW exec_env AS
+SELECT x.id AS exec_id, x.process_id, f.name, f.value, f.raw
+FROM execs x JOIN env_full f ON f.env_id = x.env_id;
+
+-- One row per process with its duration and last image.
+CREATE VIEW process_summary AS
+SELECT p.id, p.pid, p.parent_id, p.start_ns, p.end_ns,
+       p.end_ns - p.start_ns AS duration_ns,
+       p.exit_code, p.signal_name, p.state,
+       x.exe, x.argv_json
+FROM processes p
+LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1;
+`;

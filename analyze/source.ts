@@ -1,0 +1,39 @@
+// Raw file → Model → in-memory SQLite: the common start of every replay
+// command. Streams the reader's events straight into the ModelBuilder, so the
+// events of a big file are never all held at once.
+
+import { readCaptureStream } from '../formats/reader.ts';
+import type { ReadWarning } from '../formats/types.ts';
+import { buildDatabase, type Db } from './db.ts';
+import { ModelBuilder, type Model } from './model.ts';
+import { Progress } from './progress.ts';
+
+export function loadModel(path: string, progress = new Progress('reading')): Model {
+  const builder = new ModelBuilder();
+  let n = 0;
+  const rest = readCaptureStream(path, (e) => {
+    builder.add(e);
+    progress.tick(++n);
+  });
+  return builder.finish(rest.header, rest.footer, {
+    path,
+    warnings: rest.warnings,
+    recordCounts: rest.recordCounts,
+    completeRecords: rest.completeRecords,
+  });
+}
+
+/** Reads `path` into an in-memory database, printing the reader's warnings on stderr. */
+export function loadDatabase(path: string): { db: Db; model: Model } {
+  const progress = new Progress('reading');
+  const model = loadModel(path, progress);
+  progress.step('building database');
+  const db = buildDatabase(model);
+  progress.done();
+  printWarnings(model.warnings);
+  return { db, model };
+}
+
+export function printWarnings(warnings: readonly ReadWarning[]): void {
+  for (const w of warnings) process.stderr.write(`ptrace: warning: ${w.message.split('\n')[0]}\n`);
+}

@@ -1,0 +1,29 @@
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { writeDatabaseFile } from '../../analyze/db.ts';
+import { checkOutput } from '../../analyze/output.ts';
+import { loadDatabase } from '../../analyze/source.ts';
+
+export default class Db extends PtraceCommand {
+  static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';
+  static override description = `The database opens in the stock sqlite3 shell. It is written to a temporary file next to OUTPUT and renamed into place, so OUTPUT is never half-written.`;
+  static override examples = [
+    '<%= config.bin %> db build.raw -o build.sqlite',
+    "sqlite3 build.sqlite \"SELECT exe, count(*) FROM execs GROUP BY exe ORDER BY 2 DESC LIMIT 10\"",
+  ];
+  static override args = {
+    file: Args.string({ description: 'raw capture file', required: true }),
+  };
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'SQLite file to write', required: true }),
+    force: Flags.boolean({ char: 'f', description: 'replace OUTPUT if it exists' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Db);
+    checkOutput(flags.output, flags.force);
+    const { db } = loadDatabase(args.file);
+    writeDatabaseFile(db, flags.output, flags.force);
+    db.close();
+  }
+}

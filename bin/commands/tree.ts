@@ -1,0 +1,76 @@
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { UserError } from '../../formats/errors.ts';
+import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
+import { writeStdout } from '../../analyze/output.ts';
+import { readEnvs, readReplay } from '../../analyze/replay.ts';
+import { loadDatabase } from '../../analyze/source.ts';
+import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
+import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
+
+export default class Tree extends PtraceCommand {
+  static override summary = 'Show the process tree of a capture: one line per exec\'d image.';
+  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
+  static override examples = [
+    '<%= config.bin %> tree build.raw --dedup',
+    "<%= config.bin %> tree build.raw --failed",
+    "<%= config.bin %> tree build.raw --match 'gcc|clang' --min-duration 1s",
+  ];
+  static override args = {
+    file: Args.string({ description: 'raw capture file', required: true }),
+  };
+  static override flags = {
+    dedup: Flags.boolean({ description: 'collapse repeated sibling subtrees (never hiding a failure) and repeated values' }),
+    full: Flags.boolean({ description: 'whole command lines' }),
+    pid: Flags.integer({ description: 'only the subtree of this pid (with its ancestors)', min: 0 }),
+    match: Flags.string({ description: 'only images whose command line or exe matches REGEX (with their ancestors)' }),
+    failed: Flags.boolean({ description: 'only branches with a failure (non-zero exit or signal)' }),
+    depth: Flags.integer({ description: 'show N levels below the roots', min: 0 }),
+    'min-duration': Flags.string({ description: 'hide images shorter than DUR (e.g. 10ms, 1.5s) unless something below is shown; failures always shown' }),
+    env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
+    json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Tree);
+    const filters: TreeFilters = {
+      pid: flags.pid,
+      match: flags.match === undefined ? undefined : regex(flags.match),
+      failed: flags.failed,
+      depth: flags.depth,
+      minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
+    };
+
+    const { db } = loadDatabase(args.file);
+    const replay = readReplay(db);
+    const roots = filterTree(buildTree(replay), filters);
+    const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
+    const envs = flags.env ? readEnvs(db, envIds(items)) : null;
+    db.close();
+
+    if (flags.json) {
+      const doc = treeDocument(replay.capture, items, { envs, dedup: flags.dedup, full: flags.full, filters });
+      writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
+    const lines = renderTreeText(items, {
+      full: flags.full,
+      width: process.stdout.isTTY ? Math.max(60, process.stdout.columns || 120) : 120,
+      paint: painter(stdoutColor()),
+      envs,
+      dedup: flags.dedup,
+    });
+    if (lines.length === 0) {
+      lines.push(replay.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
+    }
+    writeStdout(`${lines.join('\n')}\n`);
+  }
+}
+
+function regex(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (err) {
+    throw new UserError(`bad --match regex: ${(err as Error).message}`);
+  }
+}
