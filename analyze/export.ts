@@ -1,0 +1,405 @@
+// `export`: the processes table with each process's execs and failed execs
+// nested, as an Arrow IPC file or as JSON lines. Columns are documented in
+// SCHEMA.md ("Export"). Arrow data is assembled with makeData so that
+// nanosecond timestamps stay exact (the builders go through milliseconds).
+
+import {
+  Bool,
+  type Data,
+  type DataType,
+  Field,
+  Int32,
+  Int64,
+  List,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  TimestampNanosecond,
+  Utf8,
+} from 'apache-arrow';
+import type { Db } from './db.ts';
+import { isoTime } from './format.ts';
+import { splitArgvBlob } from './model.ts';
+
+export interface ExportExec {
+  seq: number;
+  time_ns: bigint;
+  exe: string;
+  filename: string;
+  interp: string | null;
+  cwd: string;
+  argv: string[];
+  argv_truncated: boolean;
+  env_truncated: boolean;
+  uid: bigint;
+  gid: bigint;
+  euid: bigint;
+  egid: bigint;
+  comm: string;
+}
+
+export interface ExportExecFailure {
+  time_ns: bigint;
+  path: string;
+  errno: number;
+  errno_name: string;
+}
+
+export interface ExportProcess {
+  process_id: number;
+  pid: number;
+  ppid: number | null;
+  parent_process_id: number | null;
+  parent_pid: number | null;
+  start_boot_ns: bigint;
+  start_ns: bigint;
+  end_ns: bigint | null;
+  duration_ns: bigint | null;
+  exit_code: number | null;
+  signal: number | null;
+  signal_name: string | null;
+  core_dumped: boolean;
+  state: string;
+  is_root: boolean;
+  threads: number;
+  execs: ExportExec[];
+  exec_failures: ExportExecFailure[];
+}
+
+const num = (v: unknown): number => Number(v as bigint);
+const numOrNull = (v: unknown): number | null => (v === null ? null : Number(v as bigint));
+
+/** Export rows, in (start, pid) order. */
+export function readExportRows(db: Db): ExportProcess[] {
+  const execs = new Map<number, ExportExec[]>();
+  for (const r of db
+    .prepare(
+      `SELECT process_id, seq, time_ns, exe, filename, interp, cwd, argv, argv_truncated, env_truncated,
+              uid, gid, euid, egid, comm
+       FROM execs ORDER BY process_id, seq`,
+    )
+    .safeIntegers(true)
+    .raw(true)
+    .all() as unknown[][]) {
+    const pid = num(r[0]);
+    let list = execs.get(pid);
+    if (list === undefined) execs.set(pid, (list = []));
+    list.push({
+      seq: num(r[1]),
+      time_ns: r[2] as bigint,
+      exe: r[3] as string,
+      filename: r[4] as string,
+      interp: r[5] as string | null,
+      cwd: r[6] as string,
+      argv: splitArgvBlob(r[7] as Buffer).map((a) => a.toString('utf8')),
+      argv_truncated: r[8] === 1n,
+      env_truncated: r[9] === 1n,
+      uid: r[10] as bigint,
+      gid: r[11] as bigint,
+      euid: r[12] as bigint,
+      egid: r[13] as bigint,
+      comm: r[14] as string,
+    });
+  }
+  const failures = new Map<number, ExportExecFailure[]>();
+  for (const r of db
+    .prepare('SELECT process_id, time_ns, path, errno, errno_name FROM exec_failures ORDER BY process_id, time_ns, id')
+    .safeIntegers(true)
+    .raw(true)
+    .all() as unknown[][]) {
+    const pid = num(r[0]);
+    let list = failures.get(pid);
+    if (list === undefined) failures.set(pid, (list = []));
+    list.push({ time_ns: r[1] as bigint, path: r[2] as string, errno: num(r[3]), errno_name: r[4] as string });
+  }
+  return (
+    db
+      .prepare(
+        `SELECT p.id, p.pid, p.ppid, p.parent_id, p.parent_pid, p.start_boot_ns, p.start_ns, p.end_ns,
+                p.exit_code, p.signal, p.signal_name, p.core_dumped, p.state, p.is_root, p.threads
+         FROM processes p ORDER BY p.start_ns, p.pid, p.id`,
+      )
+      .safeIntegers(true)
+      .raw(true)
+      .all() as unknown[][]
+  ).map((r): ExportProcess => {
+    const id = num(r[0]);
+    const start = r[6] as bigint;
+    const end = r[7] as bigint | null;
+    return {
+      process_id: id,
+      pid: num(r[1]),
+      ppid: numOrNull(r[2]),
+      parent_process_id: numOrNull(r[3]),
+      parent_pid: numOrNull(r[4]),
+      start_boot_ns: r[5] as bigint,
+      start_ns: start,
+      end_ns: end,
+      duration_ns: end === null ? null : end - start,
+      exit_code: numOrNull(r[8]),
+      signal: numOrNull(r[9]),
+      signal_name: r[10] as string | null,
+      core_dumped: r[11] === 1n,
+      state: r[12] as string,
+      is_root: r[13] === 1n,
+      threads: num(r[14]),
+      execs: execs.get(id) ?? [],
+      exec_failures: failures.get(id) ?? [],
+    };
+  });
+}
+
+// ---------------------------------------------------------------- JSON lines
+
+/** One JSON object per process. ns timestamps as decimal strings (exact), plus ISO 8601 times. */
+export function* jsonLines(rows: readonly ExportProcess[]): Generator<string> {
+  const ns = (v: bigint | null): string | null => (v === null ? null : v.toString());
+  const iso = (v: bigint | null): string | null => (v === null ? null : isoTime(v));
+  for (const p of rows) {
+    yield JSON.stringify({
+      process_id: p.process_id,
+      pid: p.pid,
+      ppid: p.ppid,
+      parent_process_id: p.parent_process_id,
+      parent_pid: p.parent_pid,
+      start_boot_ns: ns(p.start_boot_ns),
+      start_ns: ns(p.start_ns),
+      start_time: iso(p.start_ns),
+      end_ns: ns(p.end_ns),
+      end_time: iso(p.end_ns),
+      duration_ns: p.duration_ns === null ? null : Number(p.duration_ns),
+      exit_code: p.exit_code,
+      signal: p.signal,
+      signal_name: p.signal_name,
+      core_dumped: p.core_dumped,
+      state: p.state,
+      is_root: p.is_root,
+      threads: p.threads,
+      execs: p.execs.map((x) => ({
+        seq: x.seq,
+        time_ns: ns(x.time_ns),
+        time: iso(x.time_ns),
+        exe: x.exe,
+        filename: x.filename,
+        interp: x.interp,
+        cwd: x.cwd,
+        argv: x.argv,
+        argv_truncated: x.argv_truncated,
+        env_truncated: x.env_truncated,
+        uid: Number(x.uid),
+        gid: Number(x.gid),
+        euid: Number(x.euid),
+        egid: Number(x.egid),
+        comm: x.comm,
+      })),
+      exec_failures: p.exec_failures.map((f) => ({
+        time_ns: ns(f.time_ns),
+        time: iso(f.time_ns),
+        path: f.path,
+        errno: f.errno,
+        errno_name: f.errno_name,
+      })),
+    });
+  }
+}
+
+// ---------------------------------------------------------------- Arrow
+
+type Col<R> =
+  | { name: string; kind: 'int32'; get: (r: R) => number | null }
+  | { name: string; kind: 'int64'; get: (r: R) => bigint | null }
+  | { name: string; kind: 'timestamp'; get: (r: R) => bigint | null }
+  | { name: string; kind: 'bool'; get: (r: R) => boolean }
+  | { name: string; kind: 'utf8'; get: (r: R) => string | null }
+  | { name: string; kind: 'utf8list'; get: (r: R) => string[] }
+  | { name: string; kind: 'structlist'; get: (r: R) => unknown[]; cols: Col<never>[] };
+
+const execCols: Col<ExportExec>[] = [
+  { name: 'seq', kind: 'int32', get: (x) => x.seq },
+  { name: 'time', kind: 'timestamp', get: (x) => x.time_ns },
+  { name: 'exe', kind: 'utf8', get: (x) => x.exe },
+  { name: 'filename', kind: 'utf8', get: (x) => x.filename },
+  { name: 'interp', kind: 'utf8', get: (x) => x.interp },
+  { name: 'cwd', kind: 'utf8', get: (x) => x.cwd },
+  { name: 'argv', kind: 'utf8list', get: (x) => x.argv },
+  { name: 'argv_truncated', kind: 'bool', get: (x) => x.argv_truncated },
+  { name: 'env_truncated', kind: 'bool', get: (x) => x.env_truncated },
+  { name: 'uid', kind: 'int64', get: (x) => x.uid },
+  { name: 'gid', kind: 'int64', get: (x) => x.gid },
+  { name: 'euid', kind: 'int64', get: (x) => x.euid },
+  { name: 'egid', kind: 'int64', get: (x) => x.egid },
+  { name: 'comm', kind: 'utf8', get: (x) => x.comm },
+];
+
+const failureCols: Col<ExportExecFailure>[] = [
+  { name: 'time', kind: 'timestamp', get: (f) => f.time_ns },
+  { name: 'path', kind: 'utf8', get: (f) => f.path },
+  { name: 'errno', kind: 'int32', get: (f) => f.errno },
+  { name: 'errno_name', kind: 'utf8', get: (f) => f.errno_name },
+];
+
+const processCols: Col<ExportProcess>[] = [
+  { name: 'process_id', kind: 'int32', get: (p) => p.process_id },
+  { name: 'pid', kind: 'int32', get: (p) => p.pid },
+  { name: 'ppid', kind: 'int32', get: (p) => p.ppid },
+  { name: 'parent_process_id', kind: 'int32', get: (p) => p.parent_process_id },
+  { name: 'parent_pid', kind: 'int32', get: (p) => p.parent_pid },
+  { name: 'start_boot_ns', kind: 'int64', get: (p) => p.start_boot_ns },
+  { name: 'start', kind: 'timestamp', get: (p) => p.start_ns },
+  { name: 'end', kind: 'timestamp', get: (p) => p.end_ns },
+  { name: 'duration_ns', kind: 'int64', get: (p) => p.duration_ns },
+  { name: 'exit_code', kind: 'int32', get: (p) => p.exit_code },
+  { name: 'signal', kind: 'int32', get: (p) => p.signal },
+  { name: 'signal_name', kind: 'utf8', get: (p) => p.signal_name },
+  { name: 'core_dumped', kind: 'bool', get: (p) => p.core_dumped },
+  { name: 'state', kind: 'utf8', get: (p) => p.state },
+  { name: 'is_root', kind: 'bool', get: (p) => p.is_root },
+  { name: 'threads', kind: 'int32', get: (p) => p.threads },
+  { name: 'execs', kind: 'structlist', get: (p) => p.execs, cols: execCols as Col<never>[] },
+  { name: 'exec_failures', kind: 'structlist', get: (p) => p.exec_failures, cols: failureCols as Col<never>[] },
+];
+
+function arrowType(c: Col<never>): DataType {
+  switch (c.kind) {
+    case 'int32':
+      return new Int32();
+    case 'int64':
+      return new Int64();
+    case 'timestamp':
+      return new TimestampNanosecond('UTC');
+    case 'bool':
+      return new Bool();
+    case 'utf8':
+      return new Utf8();
+    case 'utf8list':
+      return new List(new Field('item', new Utf8(), false));
+    case 'structlist':
+      return new List(new Field('item', new Struct(c.cols.map(field)), false));
+  }
+}
+
+function nullable(c: Col<never>): boolean {
+  return c.kind === 'int32' || c.kind === 'int64' || c.kind === 'timestamp' || c.kind === 'utf8';
+}
+
+function field(c: Col<never>): Field {
+  return new Field(c.name, arrowType(c), nullable(c));
+}
+
+class Validity {
+  readonly bits: Uint8Array;
+  nulls = 0;
+  constructor(n: number) {
+    this.bits = new Uint8Array(Math.ceil(n / 8) || 1);
+  }
+  set(i: number, valid: boolean): void {
+    if (valid) this.bits[i >> 3]! |= 1 << (i & 7);
+    else this.nulls++;
+  }
+}
+
+function utf8Data(values: readonly (string | null)[]): Data {
+  const v = new Validity(values.length);
+  const offsets = new Int32Array(values.length + 1);
+  const bufs: Buffer[] = [];
+  let pos = 0;
+  values.forEach((s, i) => {
+    v.set(i, s !== null);
+    if (s !== null) {
+      const b = Buffer.from(s, 'utf8');
+      bufs.push(b);
+      pos += b.length;
+    }
+    offsets[i + 1] = pos;
+  });
+  return makeData({
+    type: new Utf8(),
+    length: values.length,
+    nullCount: v.nulls,
+    nullBitmap: v.nulls > 0 ? v.bits : undefined,
+    valueOffsets: offsets,
+    data: new Uint8Array(Buffer.concat(bufs, pos)),
+  });
+}
+
+function columnData(c: Col<never>, rows: readonly unknown[]): Data {
+  const n = rows.length;
+  const get = c.get as (r: unknown) => unknown;
+  switch (c.kind) {
+    case 'int32': {
+      const v = new Validity(n);
+      const data = new Int32Array(n);
+      rows.forEach((r, i) => {
+        const x = get(r) as number | null;
+        v.set(i, x !== null);
+        if (x !== null) data[i] = x;
+      });
+      return makeData({ type: new Int32(), length: n, nullCount: v.nulls, nullBitmap: v.nulls > 0 ? v.bits : undefined, data });
+    }
+    case 'int64':
+    case 'timestamp': {
+      const v = new Validity(n);
+      const data = new BigInt64Array(n);
+      rows.forEach((r, i) => {
+        const x = get(r) as bigint | null;
+        v.set(i, x !== null);
+        if (x !== null) data[i] = x;
+      });
+      const props = { length: n, nullCount: v.nulls, nullBitmap: v.nulls > 0 ? v.bits : undefined, data };
+      return c.kind === 'int64'
+        ? makeData({ type: new Int64(), ...props })
+        : makeData({ type: new TimestampNanosecond('UTC'), ...props });
+    }
+    case 'bool': {
+      const data = new Uint8Array(Math.ceil(n / 8) || 1);
+      rows.forEach((r, i) => {
+        if (get(r) === true) data[i >> 3]! |= 1 << (i & 7);
+      });
+      return makeData({ type: new Bool(), length: n, nullCount: 0, data });
+    }
+    case 'utf8':
+      return utf8Data(rows.map((r) => get(r) as string | null));
+    case 'utf8list': {
+      const offsets = new Int32Array(n + 1);
+      const flat: string[] = [];
+      rows.forEach((r, i) => {
+        for (const s of get(r) as string[]) flat.push(s);
+        offsets[i + 1] = flat.length;
+      });
+      return makeData({ type: arrowType(c) as List, length: n, nullCount: 0, valueOffsets: offsets, child: utf8Data(flat) });
+    }
+    case 'structlist': {
+      const offsets = new Int32Array(n + 1);
+      const flat: unknown[] = [];
+      rows.forEach((r, i) => {
+        for (const s of get(r) as unknown[]) flat.push(s);
+        offsets[i + 1] = flat.length;
+      });
+      return makeData({ type: arrowType(c) as List, length: n, nullCount: 0, valueOffsets: offsets, child: structData(c.cols, flat) });
+    }
+  }
+}
+
+function structData(cols: readonly Col<never>[], rows: readonly unknown[]): Data<Struct> {
+  return makeData({
+    type: new Struct(cols.map(field)),
+    length: rows.length,
+    nullCount: 0,
+    children: cols.map((c) => columnData(c, rows)),
+  });
+}
+
+/** The Arrow schema of the export (one row per process). */
+export function exportSchema(): Schema {
+  return new Schema((processCols as Col<never>[]).map(field), new Map([['ptrace.export.version', '1']]));
+}
+
+/** Arrow IPC file bytes. */
+export function toArrowIpc(rows: readonly ExportProcess[]): Uint8Array {
+  const schema = exportSchema();
+  const batch = new RecordBatch(schema, structData(processCols as Col<never>[], rows));
+  return tableToIPC(new Table(schema, [batch]), 'file');
+}

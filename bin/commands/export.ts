@@ -1,0 +1,51 @@
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { UserError } from '../../formats/errors.ts';
+import { jsonLines, readExportRows, toArrowIpc } from '../../analyze/export.ts';
+import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
+import { loadDatabase } from '../../analyze/source.ts';
+
+export default class Export extends PtraceCommand {
+  static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
+  static override description = `One row per process; its execs and failed exec attempts are nested lists (columns: analyze/SCHEMA.md, "Export"). Files are written to a temporary file and renamed into place.`;
+  static override examples = [
+    '<%= config.bin %> export build.raw --format arrow -o build.arrow',
+    "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",
+  ];
+  static override args = {
+    file: Args.string({ description: 'raw capture file', required: true }),
+  };
+  static override flags = {
+    format: Flags.string({ description: 'output format', options: ['arrow', 'jsonl'], required: true }),
+    output: Flags.string({ char: 'o', description: 'file to write, or - for stdout (jsonl default: stdout)' }),
+    force: Flags.boolean({ char: 'f', description: 'replace OUTPUT if it exists' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Export);
+    const out = flags.output ?? (flags.format === 'jsonl' ? '-' : undefined);
+    if (out === undefined) throw new UserError('--format arrow needs -o FILE (or -o - for stdout)');
+    if (out === '-' && flags.format === 'arrow' && process.stdout.isTTY) {
+      throw new UserError('refusing to write Arrow (binary) to a terminal: use -o FILE');
+    }
+    if (out !== '-') checkOutput(out, flags.force);
+
+    const { db } = loadDatabase(args.file);
+    const rows = readExportRows(db);
+    db.close();
+
+    if (flags.format === 'arrow') {
+      const bytes = toArrowIpc(rows);
+      if (out === '-') process.stdout.write(bytes);
+      else writeFileAtomic(out, flags.force, (put) => put(bytes));
+      return;
+    }
+    if (out === '-') {
+      for (const line of jsonLines(rows)) writeStdout(`${line}\n`);
+      return;
+    }
+    writeFileAtomic(out, flags.force, (put) => {
+      for (const line of jsonLines(rows)) put(`${line}\n`);
+    });
+  }
+}

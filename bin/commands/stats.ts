@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { painter, stdoutColor } from '../../analyze/format.ts';
+import { writeStdout } from '../../analyze/output.ts';
+import { readReplay } from '../../analyze/replay.ts';
+import { loadDatabase } from '../../analyze/source.ts';
+import { computeStats, renderStats } from '../../analyze/stats.ts';
+
+export default class Stats extends PtraceCommand {
+  static override summary = 'Diagnose a capture: overview, top commands, slowest processes, failures, concurrency, potential issues.';
+  static override examples = ['<%= config.bin %> stats build.raw', '<%= config.bin %> stats build.raw --json | jq .failures'];
+  static override args = {
+    file: Args.string({ description: 'raw capture file', required: true }),
+  };
+  static override flags = {
+    json: Flags.boolean({ description: 'the report as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Stats);
+    const { db } = loadDatabase(args.file);
+    const replay = readReplay(db);
+    const report = computeStats(db, replay.capture, replay.processes);
+    db.close();
+    if (flags.json) {
+      writeStdout(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    const color = stdoutColor();
+    writeStdout(`${renderStats(report, painter(color), color).join('\n')}\n`);
+  }
+}
