@@ -79,6 +79,8 @@ export interface ThreadEvent extends EventBase {
 export interface CapturedBytes {
   bytes: Buffer;
   truncated: boolean;
+  /** Part of the string could not be read from user memory (those bytes are zeros); implies truncated. */
+  faulted?: boolean;
 }
 
 export interface ExecEvent extends EventBase {
@@ -109,6 +111,10 @@ export interface ExecEvent extends EventBase {
   /** Exact environment strings "NAME=value"; null when the capture skipped env. */
   env: Buffer[] | null;
   envTruncated: boolean;
+  /** Size in bytes of the argv area of the new image (the whole area, even when argv was cut). */
+  argvLen?: number;
+  /** Size in bytes of the environment area of the new image. */
+  envLen?: number;
 }
 
 export interface ExecFailedEvent extends EventBase {
@@ -117,6 +123,8 @@ export interface ExecFailedEvent extends EventBase {
   /** Symbolic name (ENOENT…) or `E<n>`. */
   errnoName: string;
   filename: CapturedBytes;
+  /** The failing system call's number (execve or execveat, architecture numbering). */
+  syscallNr?: number;
 }
 
 export interface ExitEvent extends EventBase {
@@ -130,6 +138,8 @@ export interface ExitEvent extends EventBase {
   signalName: string | null;
   coreDumped: boolean;
   comm: string;
+  /** Threads the capture saw in the process over its life. */
+  nrThreadsSeen?: number;
 }
 
 export interface LossEvent extends EventBase {

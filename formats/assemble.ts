@@ -1,0 +1,447 @@
+// Records → logical events. Fed one 256-byte record at a time (from a whole
+// buffer or from chunks of a stream), it joins PT_DATA chunks back into the
+// strings of their owner record, names numbers, and emits events in the
+// order of their records in the file. No I/O.
+
+import { decodeAnchor, decodeCString } from './decode.ts';
+import type { Bytes } from './decode.ts';
+import {
+  COMM_LEN,
+  DATA,
+  DATA_MAX,
+  DF,
+  DK,
+  END,
+  EXEC,
+  EXEC_FAILED,
+  EXIT,
+  F,
+  FOOTER,
+  FORK,
+  HEAD,
+  LOSS,
+  RECORD_TYPE_NAMES,
+  RT,
+  THREAD,
+} from './layout.ts';
+import { decodeWaitStatus, errnoName, lossCategoryName } from './names.ts';
+import type {
+  CaptureEvent,
+  CaptureFooter,
+  CaptureHeader,
+  CapturedBytes,
+  ExecEvent,
+  ExecFailedEvent,
+  ReadWarning,
+} from './types.ts';
+
+/**
+ * A pending exec whose last chunk has not been seen is completed anyway once
+ * this many records have followed its latest chunk (the BPF program writes
+ * an exec's chunks right after it, so in practice they are a few records away).
+ */
+export const CHUNK_WINDOW = 65536;
+
+/** One string of an owner record, put together from its chunks by offset. */
+class StringAcc {
+  buf: Buffer = EMPTY;
+  len = 0;
+  /** A chunk started past the bytes so far: everything after the gap is dropped. */
+  gap = false;
+  last = false;
+  /** PT_DF_TRUNCATED seen, or a chunk length over DATA_MAX. */
+  cut = false;
+  fault = false;
+
+  /** Adds the chunk found at src[from .. from + min(len, DATA_MAX)) that starts at `offset` in the string. */
+  add(src: Buffer, from: number, offset: number, len: number, flags: number): void {
+    if (flags & DF.LAST) this.last = true;
+    if (flags & DF.TRUNCATED) this.cut = true;
+    if (flags & DF.FAULT) this.fault = true;
+    let n = len;
+    if (n > DATA_MAX) {
+      this.cut = true;
+      n = DATA_MAX;
+    }
+    if (this.gap) return;
+    if (offset > this.len) {
+      this.gap = true;
+      return;
+    }
+    const skip = this.len - offset;
+    if (skip >= n) return;
+    const need = this.len + n - skip;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    src.copy(this.buf, this.len, from + skip, from + n);
+    this.len = need;
+  }
+
+  get truncated(): boolean {
+    return this.gap || !this.last || this.cut || this.fault;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  captured(): CapturedBytes {
+    const c: CapturedBytes = { bytes: this.bytes(), truncated: this.truncated };
+    if (this.fault) c.faulted = true;
+    return c;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+/** A string none of whose chunks arrived. */
+const missing = (): CapturedBytes => ({ bytes: EMPTY, truncated: true });
+
+/** NUL-terminated strings → exact byte strings (empty ones kept; a final string without NUL kept as is). */
+export function splitStrings(area: Buffer): Buffer[] {
+  // A byte loop: most strings are short, and a native indexOf call per string costs more.
+  const out: Buffer[] = [];
+  const n = area.length;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    if (area[i] === 0) {
+      out.push(area.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < n) out.push(area.subarray(start, n));
+  return out;
+}
+
+/** An exec or failed exec waiting for its chunks: its event is built, its strings not yet. */
+class Pending {
+  readonly event: ExecEvent | ExecFailedEvent;
+  readonly flags: number;
+  /** The kind whose LAST chunk completes the record. */
+  readonly finalKind: number;
+  readonly strings: (StringAcc | undefined)[] = [];
+  lastActivity: number;
+  done = false;
+  /** The owner's head.ts as two 32-bit halves: chunks are matched without making a bigint each. */
+  readonly tsLo: number;
+  readonly tsHi: number;
+
+  constructor(event: ExecEvent | ExecFailedEvent, flags: number, at: number) {
+    this.tsLo = Number(event.ts & 0xffffffffn);
+    this.tsHi = Number(event.ts >> 32n);
+    this.event = event;
+    this.flags = flags;
+    this.finalKind = event.kind === 'exec_failed' ? DK.FILENAME : flags & F.ENV_SKIPPED ? DK.ARGV : DK.ENV;
+    this.lastActivity = at;
+  }
+
+  accepts(kind: number): boolean {
+    return this.event.kind === 'exec' ? kind >= DK.FILENAME && kind <= DK.ENV : kind === DK.FILENAME;
+  }
+}
+
+type Queued = CaptureEvent | Pending;
+
+/** The fixed fields of an exec record; its strings are filled in once its chunks are in. */
+function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, start: bigint, tid: number): ExecEvent {
+  const dv = b.dv;
+  return {
+    kind: 'exec',
+    ts,
+    process: { pid, start },
+    tid,
+    parent: { pid: dv.getUint32(off + EXEC.ppid, le), start: dv.getBigUint64(off + EXEC.parent_start, le) },
+    ppid: dv.getUint32(off + EXEC.ppid, le),
+    oldTid: dv.getUint32(off + EXEC.old_tid, le),
+    uid: dv.getUint32(off + EXEC.uid, le),
+    gid: dv.getUint32(off + EXEC.gid, le),
+    euid: dv.getUint32(off + EXEC.euid, le),
+    egid: dv.getUint32(off + EXEC.egid, le),
+    nsPid: dv.getUint32(off + EXEC.ns_pid, le),
+    nsLevel: dv.getUint32(off + EXEC.ns_level, le),
+    comm: decodeCString(b.buf, off + EXEC.comm, COMM_LEN),
+    argc: dv.getUint32(off + EXEC.argc, le),
+    envc: dv.getUint32(off + EXEC.envc, le),
+    filename: missing(),
+    interp: null,
+    exe: missing(),
+    cwd: missing(),
+    argv: [],
+    argvTruncated: true,
+    env: null,
+    envTruncated: false,
+    argvLen: dv.getUint32(off + EXEC.argv_len, le),
+    envLen: dv.getUint32(off + EXEC.env_len, le),
+  };
+}
+
+/** Turns records into events; see the module comment. */
+export class Assembler {
+  readonly header: CaptureHeader;
+  readonly le: boolean;
+  readonly warnings: ReadWarning[];
+  readonly onEvent: (e: CaptureEvent) => void;
+  /** Complete records fed so far (the footer included). */
+  records = 0;
+  footer: CaptureFooter | null = null;
+  #counts: number[] = new Array<number>(RT.FOOTER + 1).fill(0);
+  #unknown = new Map<number, number>();
+  #orphans = 0;
+  #pending = new Map<number, Pending>();
+  #queue: Queued[] = [];
+  #qHead = 0;
+
+  constructor(header: CaptureHeader, onEvent: (e: CaptureEvent) => void, warnings: ReadWarning[] = []) {
+    this.header = header;
+    this.le = header.littleEndian;
+    this.onEvent = onEvent;
+    this.warnings = warnings;
+  }
+
+  /** Feeds the record at `off` of `b`. Returns false once it was the footer: stop feeding then. */
+  record(b: Bytes, off: number): boolean {
+    const dv = b.dv;
+    const le = this.le;
+    const at = ++this.records;
+    if (this.#qHead < this.#queue.length) this.#checkWindow(at);
+    const type = dv.getUint16(off + HEAD.type, le);
+    if (type === RT.DATA) {
+      this.#counts[RT.DATA]++;
+      this.#data(b, off, at);
+      return true;
+    }
+    if (type > RT.FOOTER || RECORD_TYPE_NAMES[type] === undefined) {
+      this.#unknown.set(type, (this.#unknown.get(type) ?? 0) + 1);
+      return true;
+    }
+    this.#counts[type]++;
+    const tid = dv.getUint32(off + HEAD.tid, le);
+    const open = this.#pending.get(tid);
+    if (open !== undefined) this.#complete(open);
+    const ts = dv.getBigUint64(off + HEAD.ts, le);
+    const pid = dv.getUint32(off + HEAD.pid, le);
+    const start = dv.getBigUint64(off + HEAD.start, le);
+    switch (type) {
+      case RT.FORK:
+        this.#emit({
+          kind: 'fork',
+          ts,
+          process: { pid, start },
+          tid,
+          child: { pid: dv.getUint32(off + FORK.child_pid, le), start: dv.getBigUint64(off + FORK.child_start, le) },
+          childPpid: dv.getUint32(off + FORK.child_ppid, le),
+        });
+        break;
+      case RT.THREAD:
+        this.#emit({ kind: 'thread', ts, process: { pid, start }, tid, newTid: dv.getUint32(off + THREAD.new_tid, le) });
+        break;
+      case RT.EXEC: {
+        const p = new Pending(execEvent(b, off, le, ts, pid, start, tid), dv.getUint16(off + HEAD.flags, le), at);
+        this.#pending.set(tid, p);
+        this.#queue.push(p);
+        break;
+      }
+      case RT.EXEC_FAILED: {
+        const err = Math.abs(dv.getInt32(off + EXEC_FAILED.err, le));
+        const event: ExecFailedEvent = {
+          kind: 'exec_failed',
+          ts,
+          process: { pid, start },
+          tid,
+          errno: err,
+          errnoName: errnoName(err),
+          filename: missing(),
+          syscallNr: dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
+        };
+        const p = new Pending(event, dv.getUint16(off + HEAD.flags, le), at);
+        this.#pending.set(tid, p);
+        this.#queue.push(p);
+        break;
+      }
+      case RT.EXIT: {
+        const status = dv.getUint32(off + EXIT.status, le);
+        const flags = dv.getUint16(off + HEAD.flags, le);
+        const ws = decodeWaitStatus(status, (flags & F.CORE_DUMPED) !== 0);
+        this.#emit({
+          kind: 'exit',
+          ts,
+          process: { pid, start },
+          tid,
+          status,
+          exitCode: ws.exitCode,
+          signal: ws.signal,
+          signalName: ws.signalName,
+          coreDumped: ws.coreDumped,
+          comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
+          nrThreadsSeen: dv.getUint32(off + EXIT.nr_threads_seen, le),
+        });
+        break;
+      }
+      case RT.LOSS: {
+        const category = dv.getUint32(off + LOSS.category, le);
+        this.#emit({
+          kind: 'loss',
+          ts,
+          process: { pid, start },
+          tid,
+          category,
+          categoryName: lossCategoryName(category),
+          count: dv.getBigUint64(off + LOSS.count, le),
+        });
+        break;
+      }
+      case RT.RUNNING:
+        this.#emit({ kind: 'running', ts, process: { pid, start }, tid });
+        break;
+      case RT.FOOTER: {
+        const endFlags = dv.getUint32(off + FOOTER.end_flags, le);
+        this.footer = {
+          records: dv.getBigUint64(off + FOOTER.records, le),
+          lost: dv.getBigUint64(off + FOOTER.lost, le),
+          stop: decodeAnchor(b, off + FOOTER.stop, le),
+          rootStatus: dv.getUint32(off + FOOTER.root_status, le),
+          processes: dv.getUint32(off + FOOTER.processes, le),
+          stillRunning: dv.getUint32(off + FOOTER.still_running, le),
+          signalled: (endFlags & END.SIGNALLED) !== 0,
+          waitedAll: (endFlags & END.WAITED_ALL) !== 0,
+        };
+        const before = BigInt(at - 1);
+        if (this.footer.records !== before) {
+          this.warnings.push({
+            code: 'footer-count',
+            message: `the footer counts ${this.footer.records} records but ${before} precede it`,
+          });
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
+  #data(b: Bytes, off: number, at: number): void {
+    const dv = b.dv;
+    const le = this.le;
+    const p = this.#pending.get(dv.getUint32(off + HEAD.tid, le));
+    const kind = dv.getUint8(off + DATA.kind);
+    if (
+      p === undefined ||
+      p.event.process.pid !== dv.getUint32(off + HEAD.pid, le) ||
+      p.tsLo !== dv.getUint32(off + DATA.owner_ts + (le ? 0 : 4), le) ||
+      p.tsHi !== dv.getUint32(off + DATA.owner_ts + (le ? 4 : 0), le) ||
+      !p.accepts(kind)
+    ) {
+      this.#orphans++;
+      return;
+    }
+    let acc = p.strings[kind];
+    if (acc === undefined) acc = p.strings[kind] = new StringAcc();
+    if (acc.last) {
+      // A chunk after the string's final one belongs to nothing.
+      this.#orphans++;
+      return;
+    }
+    const len = dv.getUint16(off + DATA.len, le);
+    const flags = dv.getUint8(off + DATA.flags);
+    acc.add(b.buf, off + DATA.data, dv.getUint32(off + DATA.offset, le), len, flags);
+    p.lastActivity = at;
+    if (kind === p.finalKind && flags & DF.LAST) this.#complete(p);
+  }
+
+  #checkWindow(at: number): void {
+    const head = this.#queue[this.#qHead];
+    if (head instanceof Pending && !head.done && at - head.lastActivity > CHUNK_WINDOW) this.#complete(head);
+  }
+
+  #emit(e: CaptureEvent): void {
+    if (this.#qHead === this.#queue.length) this.onEvent(e);
+    else this.#queue.push(e);
+  }
+
+  /** No more chunks for `p`: build its event and let the queue move on. */
+  #complete(p: Pending): void {
+    const e = p.event;
+    if (this.#pending.get(e.tid) === p) this.#pending.delete(e.tid);
+    p.done = true;
+    if (e.kind === 'exec') this.#execStrings(e, p);
+    else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
+    this.#flush();
+  }
+
+  #flush(): void {
+    const q = this.#queue;
+    let i = this.#qHead;
+    while (i < q.length) {
+      const x = q[i]!;
+      if (x instanceof Pending) {
+        if (!x.done) break;
+        this.onEvent(x.event);
+      } else {
+        this.onEvent(x);
+      }
+      i++;
+    }
+    if (i === q.length) {
+      q.length = 0;
+      i = 0;
+    } else if (i > 4096 && i * 2 > q.length) {
+      q.splice(0, i);
+      i = 0;
+    }
+    this.#qHead = i;
+  }
+
+  #execStrings(e: ExecEvent, p: Pending): void {
+    const s = p.strings;
+    const argv = s[DK.ARGV];
+    const env = s[DK.ENV];
+    const skipped = (p.flags & F.ENV_SKIPPED) !== 0 || (env === undefined && !this.header.options.env);
+    e.filename = s[DK.FILENAME]?.captured() ?? missing();
+    e.interp = s[DK.INTERP]?.captured() ?? null;
+    e.exe = s[DK.EXE]?.captured() ?? missing();
+    e.cwd = s[DK.CWD]?.captured() ?? missing();
+    e.argv = argv ? splitStrings(argv.bytes()) : [];
+    e.argvTruncated = (p.flags & F.ARGV_TRUNCATED) !== 0 || argv === undefined || argv.truncated;
+    e.env = skipped ? null : env ? splitStrings(env.bytes()) : [];
+    e.envTruncated = (p.flags & F.ENV_TRUNCATED) !== 0 || (!skipped && (env === undefined || env.truncated));
+  }
+
+  /** End of input: completes what is pending, emits everything, adds the summary warnings. */
+  finish(): void {
+    const q = this.#queue;
+    while (this.#qHead < q.length) {
+      const x = q[this.#qHead];
+      if (x instanceof Pending && !x.done) this.#complete(x);
+      else this.#flush();
+    }
+    this.#pending.clear();
+    if (this.#orphans > 0) {
+      this.warnings.push({
+        code: 'orphan-data',
+        message: `${this.#orphans} data chunk${this.#orphans === 1 ? '' : 's'} had no owner record (ignored)`,
+      });
+    }
+    if (this.#unknown.size > 0) {
+      let n = 0;
+      const types: string[] = [];
+      for (const [t, c] of [...this.#unknown].sort((a, b) => a[0] - b[0])) {
+        n += c;
+        types.push(`${t} (${c})`);
+      }
+      const v = `${this.header.versionMajor}.${this.header.versionMinor}`;
+      this.warnings.push({
+        code: 'unknown-record-type',
+        message: `skipped ${n} record${n === 1 ? '' : 's'} of unknown type: ${types.join(', ')} (file format ${v})`,
+      });
+    }
+  }
+
+  /** Record counts by type name; unknown types as `type<N>`. */
+  recordCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [t, name] of Object.entries(RECORD_TYPE_NAMES)) out[name] = this.#counts[Number(t)] ?? 0;
+    for (const [t, c] of [...this.#unknown].sort((a, b) => a[0] - b[0])) out[`type${t}`] = c;
+    return out;
+  }
+}

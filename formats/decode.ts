@@ -1,0 +1,287 @@
+// Fixed-layout records → raw record objects. Pure functions over bytes: no
+// joining, no naming, no I/O. Offsets come from layout.ts; byte order is the
+// file header's (a raw file may be little or big endian).
+
+import type { ClockAnchor } from './types.ts';
+import { ANCHOR, COMM_LEN, DATA, DATA_MAX, EXEC, EXEC_FAILED, EXIT, FOOTER, FORK, HEAD, HEAD_SIZE, LOSS, RECORD_SIZE, RT, THREAD } from './layout.ts';
+
+/** A buffer and a DataView over the same bytes (build once per buffer with `bytesOf`). */
+export interface Bytes {
+  buf: Buffer;
+  dv: DataView;
+}
+
+export function bytesOf(buf: Buffer): Bytes {
+  return { buf, dv: new DataView(buf.buffer, buf.byteOffset, buf.byteLength) };
+}
+
+export interface RawHead {
+  type: number;
+  flags: number;
+  tid: number;
+  ts: bigint;
+  start: bigint;
+  pid: number;
+  cpu: number;
+}
+
+export interface RawFork {
+  kind: 'fork';
+  head: RawHead;
+  childStart: bigint;
+  childPid: number;
+  childPpid: number;
+}
+
+export interface RawThread {
+  kind: 'thread';
+  head: RawHead;
+  newTid: number;
+}
+
+export interface RawExec {
+  kind: 'exec';
+  head: RawHead;
+  parentStart: bigint;
+  ppid: number;
+  oldTid: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  nsPid: number;
+  nsLevel: number;
+  argc: number;
+  envc: number;
+  argvLen: number;
+  envLen: number;
+  comm: string;
+}
+
+export interface RawExecFailed {
+  kind: 'exec_failed';
+  head: RawHead;
+  /** As stored: a positive errno. */
+  err: number;
+  syscallNr: number;
+}
+
+export interface RawExit {
+  kind: 'exit';
+  head: RawHead;
+  status: number;
+  nrThreadsSeen: number;
+  comm: string;
+}
+
+export interface RawData {
+  kind: 'data';
+  head: RawHead;
+  ownerTs: bigint;
+  offset: number;
+  /** As stored; may exceed DATA_MAX in a corrupt file (`data` is clamped). */
+  len: number;
+  dataKind: number;
+  dataFlags: number;
+  /** A view into the source buffer (not a copy): data[0 .. min(len, 208)). */
+  data: Buffer;
+}
+
+export interface RawLoss {
+  kind: 'loss';
+  head: RawHead;
+  category: number;
+  count: bigint;
+}
+
+export interface RawRunning {
+  kind: 'running';
+  head: RawHead;
+}
+
+export interface RawFooter {
+  kind: 'footer';
+  head: RawHead;
+  records: bigint;
+  lost: bigint;
+  stop: ClockAnchor;
+  rootStatus: number;
+  processes: number;
+  stillRunning: number;
+  endFlags: number;
+}
+
+/** A record of a type this reader does not know (a newer minor version, or corruption). */
+export interface RawUnknown {
+  kind: 'unknown';
+  head: RawHead;
+  /** A view of the 224 payload bytes. */
+  payload: Buffer;
+}
+
+export type RawRecord = RawFork | RawThread | RawExec | RawExecFailed | RawExit | RawData | RawLoss | RawRunning | RawFooter | RawUnknown;
+
+/** Record type of the record at `off`, without decoding anything else. */
+export function recordType(b: Bytes, off: number, le: boolean): number {
+  return b.dv.getUint16(off + HEAD.type, le);
+}
+
+export function decodeHead(b: Bytes, off: number, le: boolean): RawHead {
+  const dv = b.dv;
+  return {
+    type: dv.getUint16(off + HEAD.type, le),
+    flags: dv.getUint16(off + HEAD.flags, le),
+    tid: dv.getUint32(off + HEAD.tid, le),
+    ts: dv.getBigUint64(off + HEAD.ts, le),
+    start: dv.getBigUint64(off + HEAD.start, le),
+    pid: dv.getUint32(off + HEAD.pid, le),
+    cpu: dv.getUint32(off + HEAD.cpu, le),
+  };
+}
+
+/** A fixed-size char array up to its first NUL, as UTF-8. */
+export function decodeCString(buf: Buffer, off: number, size: number): string {
+  let end = off;
+  const max = off + size;
+  while (end < max && buf[end] !== 0) end++;
+  return buf.toString('utf8', off, end);
+}
+
+export function decodeAnchor(b: Bytes, off: number, le: boolean): ClockAnchor {
+  return {
+    realtime: b.dv.getBigUint64(off + ANCHOR.realtime, le),
+    boottime: b.dv.getBigUint64(off + ANCHOR.boottime, le),
+    monotonic: b.dv.getBigUint64(off + ANCHOR.monotonic, le),
+  };
+}
+
+export function decodeFork(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawFork {
+  const dv = b.dv;
+  return {
+    kind: 'fork',
+    head,
+    childStart: dv.getBigUint64(off + FORK.child_start, le),
+    childPid: dv.getUint32(off + FORK.child_pid, le),
+    childPpid: dv.getUint32(off + FORK.child_ppid, le),
+  };
+}
+
+export function decodeThread(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawThread {
+  return { kind: 'thread', head, newTid: b.dv.getUint32(off + THREAD.new_tid, le) };
+}
+
+export function decodeExec(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawExec {
+  const dv = b.dv;
+  return {
+    kind: 'exec',
+    head,
+    parentStart: dv.getBigUint64(off + EXEC.parent_start, le),
+    ppid: dv.getUint32(off + EXEC.ppid, le),
+    oldTid: dv.getUint32(off + EXEC.old_tid, le),
+    uid: dv.getUint32(off + EXEC.uid, le),
+    gid: dv.getUint32(off + EXEC.gid, le),
+    euid: dv.getUint32(off + EXEC.euid, le),
+    egid: dv.getUint32(off + EXEC.egid, le),
+    nsPid: dv.getUint32(off + EXEC.ns_pid, le),
+    nsLevel: dv.getUint32(off + EXEC.ns_level, le),
+    argc: dv.getUint32(off + EXEC.argc, le),
+    envc: dv.getUint32(off + EXEC.envc, le),
+    argvLen: dv.getUint32(off + EXEC.argv_len, le),
+    envLen: dv.getUint32(off + EXEC.env_len, le),
+    comm: decodeCString(b.buf, off + EXEC.comm, COMM_LEN),
+  };
+}
+
+export function decodeExecFailed(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawExecFailed {
+  return {
+    kind: 'exec_failed',
+    head,
+    err: b.dv.getInt32(off + EXEC_FAILED.err, le),
+    syscallNr: b.dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
+  };
+}
+
+export function decodeExit(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawExit {
+  return {
+    kind: 'exit',
+    head,
+    status: b.dv.getUint32(off + EXIT.status, le),
+    nrThreadsSeen: b.dv.getUint32(off + EXIT.nr_threads_seen, le),
+    comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
+  };
+}
+
+export function decodeData(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawData {
+  const dv = b.dv;
+  const len = dv.getUint16(off + DATA.len, le);
+  const start = off + DATA.data;
+  return {
+    kind: 'data',
+    head,
+    ownerTs: dv.getBigUint64(off + DATA.owner_ts, le),
+    offset: dv.getUint32(off + DATA.offset, le),
+    len,
+    dataKind: dv.getUint8(off + DATA.kind),
+    dataFlags: dv.getUint8(off + DATA.flags),
+    data: b.buf.subarray(start, start + Math.min(len, DATA_MAX)),
+  };
+}
+
+export function decodeLoss(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawLoss {
+  return {
+    kind: 'loss',
+    head,
+    category: b.dv.getUint32(off + LOSS.category, le),
+    count: b.dv.getBigUint64(off + LOSS.count, le),
+  };
+}
+
+export function decodeFooter(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawFooter {
+  const dv = b.dv;
+  return {
+    kind: 'footer',
+    head,
+    records: dv.getBigUint64(off + FOOTER.records, le),
+    lost: dv.getBigUint64(off + FOOTER.lost, le),
+    stop: decodeAnchor(b, off + FOOTER.stop, le),
+    rootStatus: dv.getUint32(off + FOOTER.root_status, le),
+    processes: dv.getUint32(off + FOOTER.processes, le),
+    stillRunning: dv.getUint32(off + FOOTER.still_running, le),
+    endFlags: dv.getUint32(off + FOOTER.end_flags, le),
+  };
+}
+
+/** Decodes the 256-byte record at `off` (which must have RECORD_SIZE bytes available). */
+export function decodeRecordAt(b: Bytes, off: number, le: boolean): RawRecord {
+  const head = decodeHead(b, off, le);
+  switch (head.type) {
+    case RT.FORK:
+      return decodeFork(b, off, le, head);
+    case RT.THREAD:
+      return decodeThread(b, off, le, head);
+    case RT.EXEC:
+      return decodeExec(b, off, le, head);
+    case RT.EXEC_FAILED:
+      return decodeExecFailed(b, off, le, head);
+    case RT.EXIT:
+      return decodeExit(b, off, le, head);
+    case RT.DATA:
+      return decodeData(b, off, le, head);
+    case RT.LOSS:
+      return decodeLoss(b, off, le, head);
+    case RT.RUNNING:
+      return { kind: 'running', head };
+    case RT.FOOTER:
+      return decodeFooter(b, off, le, head);
+    default:
+      return { kind: 'unknown', head, payload: b.buf.subarray(off + HEAD_SIZE, off + RECORD_SIZE) };
+  }
+}
+
+/** Convenience: decodes one record from a buffer holding at least `off + 256` bytes. */
+export function decodeRecord(buf: Buffer, le: boolean, off = 0): RawRecord {
+  if (buf.length - off < RECORD_SIZE) {
+    throw new RangeError(`a record needs ${RECORD_SIZE} bytes, ${buf.length - off} available`);
+  }
+  return decodeRecordAt(bytesOf(buf), off, le);
+}

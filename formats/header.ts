@@ -1,0 +1,231 @@
+// The file header: fixed part checks (magic, byte order, version, sizes) and
+// the TLVs after it. Every error names what was found, what was expected and
+// the file.
+
+import { FormatError } from './errors.ts';
+import { decodeAnchor, bytesOf } from './decode.ts';
+import {
+  BYTE_ORDER_MAGIC,
+  FILE_HEADER,
+  FILE_HEADER_SIZE,
+  FILE_MAGIC,
+  OPT,
+  RECORD_SIZE,
+  TLV,
+  TLV_HEAD,
+  TLV_HEAD_SIZE,
+  VERSION_MAJOR,
+} from './layout.ts';
+import type { CaptureHeader, ReadWarning } from './types.ts';
+
+/** No ptrace header is larger (the TLVs hold a few short strings). */
+export const MAX_HEADER_SIZE = 1 << 20;
+
+const MAGIC = Buffer.from(FILE_MAGIC, 'latin1');
+
+/** Bytes as a C-like quoted string: printable ASCII as is, \r \n \t \\ \" and \xNN otherwise. */
+export function quoteBytes(b: Buffer): string {
+  let s = '';
+  for (const c of b) {
+    if (c === 0x0d) s += '\\r';
+    else if (c === 0x0a) s += '\\n';
+    else if (c === 0x09) s += '\\t';
+    else if (c === 0x5c) s += '\\\\';
+    else if (c === 0x22) s += '\\"';
+    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else s += `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `"${s}"`;
+}
+
+/** What the fixed part of the header says, once it has been checked. */
+export interface FixedHeader {
+  littleEndian: boolean;
+  versionMajor: number;
+  versionMinor: number;
+  headerSize: number;
+  recordSize: number;
+}
+
+function truncated(name: string, got: number, expected: number, what = ''): FormatError {
+  return new FormatError('truncated-header', `${name}: truncated header: ${got} bytes, expected at least ${expected}${what}`);
+}
+
+/**
+ * Checks the fixed 72-byte part. `buf` is the start of the file (as much of
+ * it as the caller has read), `fileSize` the whole file's size.
+ */
+export function checkFixedHeader(buf: Buffer, name: string, fileSize = buf.length): FixedHeader {
+  const have = Math.min(buf.length, fileSize);
+  const m = buf.subarray(0, Math.min(have, MAGIC.length));
+  if (!m.equals(MAGIC.subarray(0, m.length))) {
+    throw new FormatError(
+      'bad-magic',
+      `${name}: not a ptrace raw file: magic is ${quoteBytes(m)} (${m.toString('hex') || 'empty'}), expected ${quoteBytes(MAGIC)}`,
+    );
+  }
+  if (have < FILE_HEADER.byte_order + 4) throw truncated(name, fileSize, FILE_HEADER_SIZE);
+  let littleEndian: boolean;
+  if (buf.readUInt32LE(FILE_HEADER.byte_order) === BYTE_ORDER_MAGIC) littleEndian = true;
+  else if (buf.readUInt32BE(FILE_HEADER.byte_order) === BYTE_ORDER_MAGIC) littleEndian = false;
+  else {
+    throw new FormatError(
+      'bad-byte-order',
+      `${name}: byte-order mark is ${buf.subarray(FILE_HEADER.byte_order, FILE_HEADER.byte_order + 4).toString('hex')}, expected 1a2b3c4d (big endian) or 4d3c2b1a (little endian)`,
+    );
+  }
+  if (have < FILE_HEADER.version_minor + 2) throw truncated(name, fileSize, FILE_HEADER_SIZE);
+  const dv = bytesOf(buf).dv;
+  const versionMajor = dv.getUint16(FILE_HEADER.version_major, littleEndian);
+  const versionMinor = dv.getUint16(FILE_HEADER.version_minor, littleEndian);
+  if (versionMajor > VERSION_MAJOR) {
+    throw new FormatError(
+      'version-too-new',
+      `${name}: format version ${versionMajor}.${versionMinor} is newer than this ptrace reads (${VERSION_MAJOR}.x); upgrade ptrace`,
+    );
+  }
+  if (versionMajor < VERSION_MAJOR) {
+    throw new FormatError(
+      'version-unsupported',
+      `${name}: format version ${versionMajor}.${versionMinor} is not supported: this ptrace reads ${VERSION_MAJOR}.x`,
+    );
+  }
+  if (have < FILE_HEADER_SIZE) throw truncated(name, fileSize, FILE_HEADER_SIZE);
+  const headerSize = dv.getUint32(FILE_HEADER.header_size, littleEndian);
+  const recordSize = dv.getUint32(FILE_HEADER.record_size, littleEndian);
+  if (headerSize < FILE_HEADER_SIZE || headerSize % 8 !== 0) {
+    throw new FormatError(
+      'bad-header-size',
+      `${name}: header_size is ${headerSize}, expected a multiple of 8 that is at least ${FILE_HEADER_SIZE}`,
+    );
+  }
+  if (headerSize > MAX_HEADER_SIZE) {
+    throw new FormatError('bad-header-size', `${name}: header_size is ${headerSize}, expected at most ${MAX_HEADER_SIZE}`);
+  }
+  if (headerSize > fileSize) throw truncated(name, fileSize, headerSize, ' (header_size)');
+  if (recordSize !== RECORD_SIZE) {
+    throw new FormatError(
+      'record-size',
+      `${name}: event size mismatch: header says ${recordSize} bytes per record, format ${VERSION_MAJOR} has ${RECORD_SIZE}`,
+    );
+  }
+  return { littleEndian, versionMajor, versionMinor, headerSize, recordSize };
+}
+
+/** A TLV text value: UTF-8, trailing NULs dropped. */
+function text(v: Buffer): string {
+  let end = v.length;
+  while (end > 0 && v[end - 1] === 0) end--;
+  return v.toString('utf8', 0, end);
+}
+
+/** NUL-terminated strings (a missing final NUL keeps the last, partial string). */
+function strings(v: Buffer): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < v.length) {
+    let nul = v.indexOf(0, pos);
+    if (nul < 0) nul = v.length;
+    out.push(v.toString('utf8', pos, nul));
+    pos = nul + 1;
+  }
+  return out;
+}
+
+export interface ParseHeaderOptions {
+  /** Size of the whole file when `buf` holds only its beginning (at least header_size bytes). */
+  fileSize?: number;
+  /** Recoverable problems found in the TLVs are appended here. */
+  warnings?: ReadWarning[];
+}
+
+/** Parses and checks the file header: fixed part, then TLVs up to tag 0 or header_size. */
+export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptions = {}): CaptureHeader {
+  const fileSize = opts.fileSize ?? buf.length;
+  const fixed = checkFixedHeader(buf, name, fileSize);
+  if (buf.length < fixed.headerSize) throw truncated(name, buf.length, fixed.headerSize, ' (header_size)');
+  const le = fixed.littleEndian;
+  const b = bytesOf(buf);
+  const dv = b.dv;
+  const options = dv.getBigUint64(FILE_HEADER.options, le);
+  const h: CaptureHeader = {
+    versionMajor: fixed.versionMajor,
+    versionMinor: fixed.versionMinor,
+    littleEndian: le,
+    headerSize: fixed.headerSize,
+    recordSize: fixed.recordSize,
+    rootPid: dv.getUint32(FILE_HEADER.root_pid, le),
+    capturePid: dv.getUint32(FILE_HEADER.capture_pid, le),
+    options: {
+      env: (options & BigInt(OPT.ENV)) !== 0n,
+      failedExecs: (options & BigInt(OPT.FAILED_EXECS)) !== 0n,
+      keepRoot: (options & BigInt(OPT.KEEP_ROOT)) !== 0n,
+      raw: options,
+    },
+    start: decodeAnchor(b, FILE_HEADER.start, le),
+    argsLimit: dv.getUint32(FILE_HEADER.args_limit, le),
+    ringbufSize: dv.getUint32(FILE_HEADER.ringbuf_size, le),
+    kernelRelease: '',
+    kernelVersion: '',
+    hostname: '',
+    machine: '',
+    ptraceVersion: '',
+    captureArgv: [],
+    commandArgv: [],
+    bootId: '',
+    osRelease: '',
+    traceparent: '',
+    unknownTlvs: [],
+  };
+  let off = FILE_HEADER_SIZE;
+  while (off + TLV_HEAD_SIZE <= fixed.headerSize) {
+    const tag = dv.getUint16(off + TLV_HEAD.tag, le);
+    if (tag === TLV.END) break;
+    const len = dv.getUint32(off + TLV_HEAD.len, le);
+    const start = off + TLV_HEAD_SIZE;
+    if (len > fixed.headerSize - start) {
+      opts.warnings?.push({
+        code: 'tlv-overrun',
+        message: `header TLV with tag ${tag} at offset ${off} has ${len} bytes of value, but only ${fixed.headerSize - start} are left before header_size ${fixed.headerSize}; the rest of the header is ignored`,
+      });
+      break;
+    }
+    const v = buf.subarray(start, start + len);
+    switch (tag) {
+      case TLV.KERNEL_RELEASE:
+        h.kernelRelease = text(v);
+        break;
+      case TLV.KERNEL_VERSION:
+        h.kernelVersion = text(v);
+        break;
+      case TLV.HOSTNAME:
+        h.hostname = text(v);
+        break;
+      case TLV.MACHINE:
+        h.machine = text(v);
+        break;
+      case TLV.PTRACE_VERSION:
+        h.ptraceVersion = text(v);
+        break;
+      case TLV.CAPTURE_ARGV:
+        h.captureArgv = strings(v);
+        break;
+      case TLV.COMMAND_ARGV:
+        h.commandArgv = strings(v);
+        break;
+      case TLV.BOOT_ID:
+        h.bootId = text(v);
+        break;
+      case TLV.OS_RELEASE:
+        h.osRelease = text(v);
+        break;
+      case TLV.TRACEPARENT:
+        h.traceparent = text(v);
+        break;
+      default:
+        h.unknownTlvs.push({ tag, value: Buffer.from(v) });
+    }
+    off = start + ((len + 7) & ~7);
+  }
+  return h;
+}

@@ -1,0 +1,183 @@
+// Reading a raw file: the I/O edge around header.ts (header checks) and
+// assemble.ts (records → events). Bad files give a FormatError or a Capture
+// with warnings, never anything else; unreadable paths give a UserError.
+
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { Assembler } from './assemble.ts';
+import { bytesOf } from './decode.ts';
+import { FormatError, UserError } from './errors.ts';
+import { checkFixedHeader, parseHeader } from './header.ts';
+import { RECORD_SIZE } from './layout.ts';
+import type { Capture, CaptureEvent, CaptureHeader, ReadWarning } from './types.ts';
+
+export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
+export type { ParseHeaderOptions, FixedHeader } from './header.ts';
+export { splitStrings, CHUNK_WINDOW } from './assemble.ts';
+
+/** Records per read in the streaming reader (4 MiB). */
+const STREAM_RECORDS = 16384;
+
+/** What the tail of the file says once the records have been walked. */
+function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number): void {
+  if (a.footer !== null) {
+    if (tailBytes > 0) {
+      warnings.push({ code: 'garbage-after-footer', message: `${tailBytes} bytes of garbage after the footer (ignored)` });
+    }
+    return;
+  }
+  if (tailBytes > 0) {
+    warnings.push({
+      code: 'partial-record',
+      message: `the last record is cut short: ${tailBytes} bytes, expected ${RECORD_SIZE} (ignored)`,
+    });
+  }
+  warnings.push({
+    code: 'no-footer',
+    message: `no footer: the capture did not finish (crash, SIGKILL or full disk); read ${a.records} complete records`,
+  });
+}
+
+function result(name: string, header: CaptureHeader, a: Assembler, warnings: ReadWarning[]): Omit<Capture, 'events'> {
+  return {
+    path: name,
+    header,
+    footer: a.footer,
+    recordCounts: a.recordCounts(),
+    completeRecords: a.records,
+    warnings,
+  };
+}
+
+/** Reads a whole raw file held in memory. `name` is used in messages and as `path`. */
+export function readCaptureBuffer(buf: Buffer, name = 'buffer'): Capture {
+  const warnings: ReadWarning[] = [];
+  const header = parseHeader(buf, name, { warnings });
+  const events: CaptureEvent[] = [];
+  const a = new Assembler(header, (e) => events.push(e), warnings);
+  const b = bytesOf(buf);
+  let off = header.headerSize;
+  while (off + RECORD_SIZE <= buf.length) {
+    const more = a.record(b, off);
+    off += RECORD_SIZE;
+    if (!more) break;
+  }
+  a.finish();
+  tailWarnings(warnings, a, buf.length - off);
+  return { ...result(name, header, a, warnings), events };
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'name too long',
+  EIO: 'input/output error',
+};
+
+/** fs errors → one-line UserError; our own errors pass through. */
+function fsError(path: string, err: unknown): Error {
+  if (err instanceof UserError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return new UserError(`cannot read ${path}: ${FS_REASONS[e.code] ?? e.message} (${e.code})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Reads a raw file into memory and decodes it. */
+export function readCapture(path: string): Capture {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw fsError(path, err);
+  }
+  return readCaptureBuffer(buf, path);
+}
+
+function readFull(fd: number, buf: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/**
+ * Reads a raw file in 4 MiB chunks, calling `onEvent` for each event in file
+ * order without keeping them: memory stays flat however big the file is.
+ */
+export function readCaptureStream(path: string, onEvent: (e: CaptureEvent) => void): Omit<Capture, 'events'> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fsError(path, err);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const prefix = Buffer.alloc(Math.min(size, 64 * 1024));
+    const got = readFull(fd, prefix, prefix.length, 0);
+    let head = prefix.subarray(0, got);
+    const fixed = checkFixedHeader(head, path, size);
+    if (head.length < fixed.headerSize) {
+      head = Buffer.alloc(fixed.headerSize);
+      const n = readFull(fd, head, head.length, 0);
+      if (n < head.length) {
+        throw new FormatError('truncated-header', `${path}: truncated header: ${n} bytes, expected at least ${fixed.headerSize} (header_size)`);
+      }
+    }
+    const warnings: ReadWarning[] = [];
+    const header = parseHeader(head, path, { fileSize: size, warnings });
+    const a = new Assembler(header, onEvent, warnings);
+    const chunk = Buffer.allocUnsafe(STREAM_RECORDS * RECORD_SIZE);
+    const b = bytesOf(chunk);
+    let pos = header.headerSize;
+    let tail = 0;
+    for (;;) {
+      const n = readFull(fd, chunk, chunk.length, pos);
+      const whole = n - (n % RECORD_SIZE);
+      let off = 0;
+      let more = true;
+      while (more && off < whole) {
+        more = a.record(b, off);
+        off += RECORD_SIZE;
+      }
+      pos += off;
+      if (!more) {
+        tail = Math.max(0, size - pos);
+        break;
+      }
+      if (n < chunk.length) {
+        tail = n - whole;
+        break;
+      }
+    }
+    a.finish();
+    tailWarnings(warnings, a, tail);
+    return result(path, header, a, warnings);
+  } catch (err) {
+    throw fsError(path, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Wall-clock time (CLOCK_REALTIME ns) of a CLOCK_BOOTTIME timestamp, through the header's start anchor. */
+export function wallClockNs(header: CaptureHeader, ts: bigint): bigint {
+  return header.start.realtime + (ts - header.start.boottime);
+}
+
+/** ISO 8601 UTC with microseconds, e.g. 2025-06-15T12:00:00.123456Z (out-of-range values as `<ns>ns`). */
+export function isoMicros(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const d = new Date(Number(ms));
+  if (ns < 0n || Number.isNaN(d.getTime())) return `${ns}ns`;
+  const micros = ((ns / 1000n) % 1_000_000n).toString().padStart(6, '0');
+  return `${d.toISOString().slice(0, 19)}.${micros}Z`;
+}

@@ -1,0 +1,579 @@
+// Encoder for the raw format: the exact inverse of decode.ts + reader.ts.
+// The capture tool (C) is the real writer; this one synthesizes files for
+// tests, fuzzing and benchmarks, splitting strings into PT_DATA chunks the way
+// the BPF program does.
+
+import { writeSync } from 'node:fs';
+import type { RawHead, RawRecord } from './decode.ts';
+import {
+  ANCHOR,
+  BYTE_ORDER_MAGIC,
+  COMM_LEN,
+  DATA,
+  DATA_MAX,
+  DF,
+  DK,
+  END,
+  EXEC,
+  EXEC_FAILED,
+  EXIT,
+  F,
+  FILE_HEADER,
+  FILE_HEADER_SIZE,
+  FILE_MAGIC,
+  FOOTER,
+  FORK,
+  HEAD,
+  HEAD_SIZE,
+  LOSS,
+  OPT,
+  RECORD_SIZE,
+  RT,
+  THREAD,
+  TLV,
+  TLV_HEAD_SIZE,
+  VERSION_MAJOR,
+  VERSION_MINOR,
+} from './layout.ts';
+import type { CapturedBytes, ClockAnchor, ProcessKey } from './types.ts';
+
+// ---------------------------------------------------------------- header
+
+export interface HeaderInit {
+  versionMajor?: number;
+  versionMinor?: number;
+  /** Bytes before the first record; default: the fixed part + TLVs, rounded to 8. Must not be smaller. */
+  headerSize?: number;
+  /** Written as is (tests use a wrong value); default 256. */
+  recordSize?: number;
+  rootPid?: number;
+  capturePid?: number;
+  /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured. */
+  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; raw?: bigint } | bigint;
+  start?: ClockAnchor;
+  argsLimit?: number;
+  ringbufSize?: number;
+  kernelRelease?: string;
+  kernelVersion?: string;
+  hostname?: string;
+  machine?: string;
+  ptraceVersion?: string;
+  captureArgv?: string[];
+  commandArgv?: string[];
+  bootId?: string;
+  osRelease?: string;
+  traceparent?: string;
+  /** Extra TLVs written after the known ones (tags this reader may not know). */
+  unknownTlvs?: { tag: number; value: Buffer }[];
+}
+
+export const DEFAULT_START: ClockAnchor = {
+  realtime: 1_750_000_000_000_000_000n,
+  boottime: 5_000_000_000_000n,
+  monotonic: 4_900_000_000_000n,
+};
+
+function optionsValue(o: HeaderInit['options']): bigint {
+  if (typeof o === 'bigint') return o;
+  if (o === undefined) return BigInt(OPT.ENV | OPT.FAILED_EXECS);
+  if (o.raw !== undefined) return o.raw;
+  return BigInt((o.env === false ? 0 : OPT.ENV) | (o.failedExecs === false ? 0 : OPT.FAILED_EXECS) | (o.keepRoot ? OPT.KEEP_ROOT : 0));
+}
+
+const pad8 = (n: number): number => (n + 7) & ~7;
+
+function argvBytes(argv: readonly (string | Buffer)[]): Buffer {
+  return Buffer.concat(argv.flatMap((a) => [typeof a === 'string' ? Buffer.from(a) : a, Buffer.alloc(1)]));
+}
+
+/** The header TLVs in the order the writer emits them (known tags ascending, then unknown ones). */
+function headerTlvs(h: HeaderInit): { tag: number; value: Buffer }[] {
+  const tlvs: { tag: number; value: Buffer }[] = [];
+  const text = (tag: number, s: string | undefined): void => {
+    if (s) tlvs.push({ tag, value: Buffer.from(s) });
+  };
+  const list = (tag: number, a: string[] | undefined): void => {
+    if (a && a.length > 0) tlvs.push({ tag, value: argvBytes(a) });
+  };
+  text(TLV.KERNEL_RELEASE, h.kernelRelease);
+  text(TLV.KERNEL_VERSION, h.kernelVersion);
+  text(TLV.HOSTNAME, h.hostname);
+  text(TLV.MACHINE, h.machine);
+  text(TLV.PTRACE_VERSION, h.ptraceVersion);
+  list(TLV.CAPTURE_ARGV, h.captureArgv);
+  list(TLV.COMMAND_ARGV, h.commandArgv);
+  text(TLV.BOOT_ID, h.bootId);
+  text(TLV.OS_RELEASE, h.osRelease);
+  text(TLV.TRACEPARENT, h.traceparent);
+  for (const t of h.unknownTlvs ?? []) tlvs.push(t);
+  return tlvs;
+}
+
+/** The file header: fixed part, TLVs, an END TLV, zero padding to headerSize. */
+export function encodeHeader(h: HeaderInit, opts: { littleEndian: boolean }): Buffer {
+  const le = opts.littleEndian;
+  const tlvs = headerTlvs(h);
+  let need = FILE_HEADER_SIZE;
+  for (const t of tlvs) need += TLV_HEAD_SIZE + pad8(t.value.length);
+  need += TLV_HEAD_SIZE; // END
+  const size = h.headerSize ?? need;
+  if (size < need) throw new RangeError(`headerSize ${size} is smaller than the ${need} bytes the TLVs need`);
+  const buf = Buffer.alloc(size);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  buf.write(FILE_MAGIC, FILE_HEADER.magic, 'latin1');
+  dv.setUint32(FILE_HEADER.byte_order, BYTE_ORDER_MAGIC, le);
+  dv.setUint16(FILE_HEADER.version_major, h.versionMajor ?? VERSION_MAJOR, le);
+  dv.setUint16(FILE_HEADER.version_minor, h.versionMinor ?? VERSION_MINOR, le);
+  dv.setUint32(FILE_HEADER.header_size, size, le);
+  dv.setUint32(FILE_HEADER.record_size, h.recordSize ?? RECORD_SIZE, le);
+  dv.setUint32(FILE_HEADER.root_pid, h.rootPid ?? 0, le);
+  dv.setUint32(FILE_HEADER.capture_pid, h.capturePid ?? 0, le);
+  dv.setBigUint64(FILE_HEADER.options, optionsValue(h.options), le);
+  setAnchor(dv, FILE_HEADER.start, h.start ?? DEFAULT_START, le);
+  dv.setUint32(FILE_HEADER.args_limit, h.argsLimit ?? 256 * 1024, le);
+  dv.setUint32(FILE_HEADER.ringbuf_size, h.ringbufSize ?? 16 * 1024 * 1024, le);
+  let off = FILE_HEADER_SIZE;
+  for (const t of tlvs) {
+    dv.setUint16(off, t.tag, le);
+    dv.setUint32(off + 4, t.value.length, le);
+    t.value.copy(buf, off + TLV_HEAD_SIZE);
+    off += TLV_HEAD_SIZE + pad8(t.value.length);
+  }
+  // END TLV: already zero.
+  return buf;
+}
+
+function setAnchor(dv: DataView, off: number, a: ClockAnchor, le: boolean): void {
+  dv.setBigUint64(off + ANCHOR.realtime, a.realtime, le);
+  dv.setBigUint64(off + ANCHOR.boottime, a.boottime, le);
+  dv.setBigUint64(off + ANCHOR.monotonic, a.monotonic, le);
+}
+
+// ---------------------------------------------------------------- records
+
+function setHead(dv: DataView, off: number, h: RawHead, le: boolean): void {
+  dv.setUint16(off + HEAD.type, h.type, le);
+  dv.setUint16(off + HEAD.flags, h.flags, le);
+  dv.setUint32(off + HEAD.tid, h.tid, le);
+  dv.setBigUint64(off + HEAD.ts, h.ts, le);
+  dv.setBigUint64(off + HEAD.start, h.start, le);
+  dv.setUint32(off + HEAD.pid, h.pid, le);
+  dv.setUint32(off + HEAD.cpu, h.cpu, le);
+}
+
+function setComm(buf: Buffer, off: number, comm: string): void {
+  const b = Buffer.from(comm);
+  b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));
+}
+
+/**
+ * Writes one record at `off` of `buf` (256 bytes, zero-filled first). The
+ * head's `type` is written as given, so a payload can be paired with any
+ * type number; `unknown` records carry their payload bytes.
+ */
+export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: boolean): void {
+  buf.fill(0, off, off + RECORD_SIZE);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  setHead(dv, off, rec.head, le);
+  switch (rec.kind) {
+    case 'fork':
+      dv.setBigUint64(off + FORK.child_start, rec.childStart, le);
+      dv.setUint32(off + FORK.child_pid, rec.childPid, le);
+      dv.setUint32(off + FORK.child_ppid, rec.childPpid, le);
+      break;
+    case 'thread':
+      dv.setUint32(off + THREAD.new_tid, rec.newTid, le);
+      break;
+    case 'exec':
+      dv.setBigUint64(off + EXEC.parent_start, rec.parentStart, le);
+      dv.setUint32(off + EXEC.ppid, rec.ppid, le);
+      dv.setUint32(off + EXEC.old_tid, rec.oldTid, le);
+      dv.setUint32(off + EXEC.uid, rec.uid, le);
+      dv.setUint32(off + EXEC.gid, rec.gid, le);
+      dv.setUint32(off + EXEC.euid, rec.euid, le);
+      dv.setUint32(off + EXEC.egid, rec.egid, le);
+      dv.setUint32(off + EXEC.ns_pid, rec.nsPid, le);
+      dv.setUint32(off + EXEC.ns_level, rec.nsLevel, le);
+      dv.setUint32(off + EXEC.argc, rec.argc, le);
+      dv.setUint32(off + EXEC.envc, rec.envc, le);
+      dv.setUint32(off + EXEC.argv_len, rec.argvLen, le);
+      dv.setUint32(off + EXEC.env_len, rec.envLen, le);
+      setComm(buf, off + EXEC.comm, rec.comm);
+      break;
+    case 'exec_failed':
+      dv.setInt32(off + EXEC_FAILED.err, rec.err, le);
+      dv.setUint32(off + EXEC_FAILED.syscall_nr, rec.syscallNr, le);
+      break;
+    case 'exit':
+      dv.setUint32(off + EXIT.status, rec.status, le);
+      dv.setUint32(off + EXIT.nr_threads_seen, rec.nrThreadsSeen, le);
+      setComm(buf, off + EXIT.comm, rec.comm);
+      break;
+    case 'data':
+      dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
+      dv.setUint32(off + DATA.offset, rec.offset, le);
+      dv.setUint16(off + DATA.len, rec.len, le);
+      dv.setUint8(off + DATA.kind, rec.dataKind);
+      dv.setUint8(off + DATA.flags, rec.dataFlags);
+      rec.data.copy(buf, off + DATA.data, 0, Math.min(rec.data.length, DATA_MAX));
+      break;
+    case 'loss':
+      dv.setUint32(off + LOSS.category, rec.category, le);
+      dv.setBigUint64(off + LOSS.count, rec.count, le);
+      break;
+    case 'running':
+      break;
+    case 'footer':
+      dv.setBigUint64(off + FOOTER.records, rec.records, le);
+      dv.setBigUint64(off + FOOTER.lost, rec.lost, le);
+      setAnchor(dv, off + FOOTER.stop, rec.stop, le);
+      dv.setUint32(off + FOOTER.root_status, rec.rootStatus, le);
+      dv.setUint32(off + FOOTER.processes, rec.processes, le);
+      dv.setUint32(off + FOOTER.still_running, rec.stillRunning, le);
+      dv.setUint32(off + FOOTER.end_flags, rec.endFlags, le);
+      break;
+    case 'unknown':
+      rec.payload.copy(buf, off + HEAD_SIZE, 0, Math.min(rec.payload.length, RECORD_SIZE - HEAD_SIZE));
+      break;
+  }
+}
+
+/** One record as a new 256-byte buffer. */
+export function encodeRecord(rec: RawRecord, le: boolean): Buffer {
+  const buf = Buffer.alloc(RECORD_SIZE);
+  encodeRecordInto(buf, 0, rec, le);
+  return buf;
+}
+
+/** PT_DATA chunks of one string, split as the BPF program does (an empty string is one empty LAST chunk). */
+export function chunkString(owner: RawHead, dataKind: number, bytes: Buffer, truncated: boolean): RawRecord[] {
+  const out: RawRecord[] = [];
+  let offset = 0;
+  do {
+    const len = Math.min(DATA_MAX, bytes.length - offset);
+    const last = offset + len >= bytes.length;
+    out.push({
+      kind: 'data',
+      head: { ...owner, type: RT.DATA, flags: 0 },
+      ownerTs: owner.ts,
+      offset,
+      len,
+      dataKind,
+      dataFlags: last ? DF.LAST | (truncated ? DF.TRUNCATED : 0) : 0,
+      data: bytes.subarray(offset, offset + len),
+    });
+    offset += len;
+  } while (offset < bytes.length);
+  return out;
+}
+
+// ---------------------------------------------------------------- logical events
+
+/** A string given as text, bytes, or bytes with a truncation mark. */
+export type BytesInit = string | Buffer | CapturedBytes;
+/** argv/env as strings (each gets its NUL) or as the raw NUL-separated area. */
+export type StringListInit = readonly (string | Buffer)[] | Buffer;
+
+interface WriterBase {
+  /** CLOCK_BOOTTIME ns. */
+  ts: bigint;
+  /** Default {pid: 0, start: 0n} (capture-tool records). */
+  process?: ProcessKey;
+  /** Default 0 (capture-tool records). */
+  tid?: number;
+  cpu?: number;
+  /** Extra head flags ORed into the ones the writer derives. */
+  flags?: number;
+}
+
+export interface WriterFork extends WriterBase {
+  kind: 'fork';
+  child: ProcessKey;
+  childPpid?: number;
+}
+export interface WriterThread extends WriterBase {
+  kind: 'thread';
+  newTid: number;
+}
+export interface WriterExec extends WriterBase {
+  kind: 'exec';
+  parent: ProcessKey;
+  ppid?: number;
+  oldTid?: number;
+  uid?: number;
+  gid?: number;
+  euid?: number;
+  egid?: number;
+  nsPid?: number;
+  nsLevel?: number;
+  comm?: string;
+  argc?: number;
+  envc?: number;
+  argvLen?: number;
+  envLen?: number;
+  filename: BytesInit;
+  interp?: BytesInit | null;
+  exe?: BytesInit;
+  cwd?: BytesInit;
+  argv: StringListInit;
+  argvTruncated?: boolean;
+  /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
+  env?: StringListInit | null;
+  envTruncated?: boolean;
+}
+export interface WriterExecFailed extends WriterBase {
+  kind: 'exec_failed';
+  errno: number;
+  syscallNr?: number;
+  filename: BytesInit;
+}
+export interface WriterExit extends WriterBase {
+  kind: 'exit';
+  status: number;
+  /** Sets PT_F_CORE_DUMPED (status bit 0x80 also means a core). */
+  coreDumped?: boolean;
+  comm?: string;
+  nrThreadsSeen?: number;
+}
+export interface WriterLoss extends WriterBase {
+  kind: 'loss';
+  category: number;
+  count: bigint;
+}
+export interface WriterRunning extends WriterBase {
+  kind: 'running';
+}
+/** The logical events of formats/types.ts, without the fields the reader derives. Reader events are accepted as is. */
+export type WriterEvent = WriterFork | WriterThread | WriterExec | WriterExecFailed | WriterExit | WriterLoss | WriterRunning;
+
+export interface FooterInit {
+  /** Default: the number of records written so far. */
+  records?: bigint;
+  /** Default: the sum of the last count written per loss category. */
+  lost?: bigint;
+  /** Default: the start anchor moved to the latest timestamp written. */
+  stop?: ClockAnchor;
+  rootStatus?: number;
+  /** Default: forks written + 1 (the root). */
+  processes?: number;
+  /** Default: running records written. */
+  stillRunning?: number;
+  signalled?: boolean;
+  waitedAll?: boolean;
+  /** Exact end_flags (overrides signalled/waitedAll). */
+  endFlags?: number;
+}
+
+export interface WriterOptions {
+  /** Default true. */
+  littleEndian?: boolean;
+  /** Stream to this file descriptor instead of collecting a buffer. */
+  fd?: number;
+  /** Output buffer size; default 4 MiB. */
+  bufferSize?: number;
+}
+
+const toBytes = (b: BytesInit): CapturedBytes =>
+  typeof b === 'string' ? { bytes: Buffer.from(b), truncated: false } : Buffer.isBuffer(b) ? { bytes: b, truncated: false } : b;
+const toArea = (l: StringListInit): Buffer => (Buffer.isBuffer(l) ? l : argvBytes(l));
+const countStrings = (l: StringListInit): number => (Buffer.isBuffer(l) ? l.reduce((n, c) => n + (c === 0 ? 1 : 0), 0) : l.length);
+
+/**
+ * Writes a raw file record by record: header on construction, then logical
+ * events (split into records and chunks), raw records or raw bytes, then a
+ * footer. Collects a Buffer (`finish()` returns it) or streams to `fd`.
+ */
+export class CaptureWriter {
+  readonly littleEndian: boolean;
+  readonly start: ClockAnchor;
+  /** Records written after the header. */
+  records = 0;
+  #fd: number | undefined;
+  #out: Buffer;
+  #pos = 0;
+  #parts: Buffer[] = [];
+  #forks = 0;
+  #running = 0;
+  #losses = new Map<number, bigint>();
+  #maxTs = 0n;
+  #finished = false;
+
+  constructor(header: HeaderInit = {}, opts: WriterOptions = {}) {
+    this.littleEndian = opts.littleEndian ?? true;
+    this.start = header.start ?? DEFAULT_START;
+    this.#fd = opts.fd;
+    this.#out = Buffer.allocUnsafe(Math.max(opts.bufferSize ?? 4 << 20, RECORD_SIZE));
+    this.writeBytes(encodeHeader(header, { littleEndian: this.littleEndian }));
+  }
+
+  #flush(): void {
+    if (this.#pos === 0) return;
+    if (this.#fd !== undefined) {
+      let done = 0;
+      while (done < this.#pos) done += writeSync(this.#fd, this.#out, done, this.#pos - done);
+    } else {
+      this.#parts.push(this.#out.subarray(0, this.#pos));
+      this.#out = Buffer.allocUnsafe(this.#out.length);
+    }
+    this.#pos = 0;
+  }
+
+  /** Raw bytes, as is (headers, garbage, partial records for tests). */
+  writeBytes(bytes: Buffer): this {
+    let done = 0;
+    while (done < bytes.length) {
+      if (this.#pos === this.#out.length) this.#flush();
+      const n = bytes.copy(this.#out, this.#pos, done);
+      this.#pos += n;
+      done += n;
+    }
+    return this;
+  }
+
+  /** One raw record (counted in `records`). */
+  writeRecord(rec: RawRecord): this {
+    if (this.#out.length - this.#pos < RECORD_SIZE) this.#flush();
+    encodeRecordInto(this.#out, this.#pos, rec, this.littleEndian);
+    this.#pos += RECORD_SIZE;
+    this.records++;
+    if (rec.head.ts > this.#maxTs) this.#maxTs = rec.head.ts;
+    return this;
+  }
+
+  /** A logical event: its record, then its PT_DATA chunks. */
+  write(e: WriterEvent): this {
+    const head: RawHead = {
+      type: 0,
+      flags: e.flags ?? 0,
+      tid: e.tid ?? 0,
+      ts: e.ts,
+      start: e.process?.start ?? 0n,
+      pid: e.process?.pid ?? 0,
+      cpu: e.cpu ?? 0,
+    };
+    switch (e.kind) {
+      case 'fork':
+        this.#forks++;
+        return this.writeRecord({
+          kind: 'fork',
+          head: { ...head, type: RT.FORK },
+          childStart: e.child.start,
+          childPid: e.child.pid,
+          childPpid: e.childPpid ?? head.pid,
+        });
+      case 'thread':
+        return this.writeRecord({ kind: 'thread', head: { ...head, type: RT.THREAD }, newTid: e.newTid });
+      case 'exec':
+        return this.#exec(e, head);
+      case 'exec_failed': {
+        const h = { ...head, type: RT.EXEC_FAILED };
+        this.writeRecord({ kind: 'exec_failed', head: h, err: e.errno, syscallNr: e.syscallNr ?? 59 });
+        const fn = toBytes(e.filename);
+        for (const c of chunkString(h, DK.FILENAME, fn.bytes, fn.truncated)) this.writeRecord(c);
+        return this;
+      }
+      case 'exit':
+        return this.writeRecord({
+          kind: 'exit',
+          head: { ...head, type: RT.EXIT, flags: head.flags | (e.coreDumped ? F.CORE_DUMPED : 0) },
+          status: e.status,
+          nrThreadsSeen: e.nrThreadsSeen ?? 1,
+          comm: e.comm ?? '',
+        });
+      case 'loss':
+        this.#losses.set(e.category, e.count);
+        return this.writeRecord({ kind: 'loss', head: { ...head, type: RT.LOSS }, category: e.category, count: e.count });
+      case 'running':
+        this.#running++;
+        return this.writeRecord({ kind: 'running', head: { ...head, type: RT.RUNNING } });
+    }
+  }
+
+  #exec(e: WriterExec, base: RawHead): this {
+    const argv = toArea(e.argv);
+    const env = e.env == null ? null : toArea(e.env);
+    const head: RawHead = {
+      ...base,
+      type: RT.EXEC,
+      flags:
+        base.flags |
+        (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
+        (e.envTruncated ? F.ENV_TRUNCATED : 0) |
+        (env === null ? F.ENV_SKIPPED : 0),
+    };
+    this.writeRecord({
+      kind: 'exec',
+      head,
+      parentStart: e.parent.start,
+      ppid: e.ppid ?? e.parent.pid,
+      oldTid: e.oldTid ?? head.tid,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      euid: e.euid ?? e.uid ?? 0,
+      egid: e.egid ?? e.gid ?? 0,
+      nsPid: e.nsPid ?? head.pid,
+      nsLevel: e.nsLevel ?? 0,
+      argc: e.argc ?? countStrings(e.argv),
+      envc: e.envc ?? (e.env == null ? 0 : countStrings(e.env)),
+      argvLen: e.argvLen ?? argv.length,
+      envLen: e.envLen ?? (env?.length ?? 0),
+      comm: e.comm ?? '',
+    });
+    const filename = toBytes(e.filename);
+    const strings: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
+    if (e.interp != null) strings.push([DK.INTERP, toBytes(e.interp)]);
+    strings.push([DK.EXE, toBytes(e.exe ?? filename)]);
+    strings.push([DK.CWD, toBytes(e.cwd ?? '/')]);
+    strings.push([DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }]);
+    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
+    for (const [kind, s] of strings) {
+      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
+    }
+    return this;
+  }
+
+  /** The PT_FOOTER record; fields default to what was written. */
+  writeFooter(f: FooterInit = {}): this {
+    let lost = 0n;
+    for (const n of this.#losses.values()) lost += n;
+    const delta = this.#maxTs > this.start.boottime ? this.#maxTs - this.start.boottime : 0n;
+    return this.writeRecord({
+      kind: 'footer',
+      head: { type: RT.FOOTER, flags: 0, tid: 0, ts: this.start.boottime + delta, start: 0n, pid: 0, cpu: 0 },
+      records: f.records ?? BigInt(this.records),
+      lost: f.lost ?? lost,
+      stop: f.stop ?? {
+        realtime: this.start.realtime + delta,
+        boottime: this.start.boottime + delta,
+        monotonic: this.start.monotonic + delta,
+      },
+      rootStatus: f.rootStatus ?? 0,
+      processes: f.processes ?? this.#forks + 1,
+      stillRunning: f.stillRunning ?? this.#running,
+      endFlags: f.endFlags ?? ((f.signalled ? END.SIGNALLED : 0) | (f.waitedAll ?? true ? END.WAITED_ALL : 0)),
+    });
+  }
+
+  /** Flushes. Buffer mode: returns the whole file; fd mode: returns an empty buffer (the fd stays open). */
+  finish(): Buffer {
+    if (this.#finished) throw new Error('CaptureWriter.finish() called twice');
+    this.#finished = true;
+    this.#flush();
+    if (this.#fd !== undefined) return Buffer.alloc(0);
+    const all = Buffer.concat(this.#parts);
+    this.#parts = [];
+    return all;
+  }
+}
+
+/** Builds a whole file in memory: header, events, footer (pass `footer: null` to leave it out). */
+export function writeCapture(
+  header: HeaderInit,
+  events: Iterable<WriterEvent>,
+  opts: { littleEndian?: boolean; footer?: FooterInit | null } = {},
+): Buffer {
+  const w = new CaptureWriter(header, { littleEndian: opts.littleEndian });
+  for (const e of events) w.write(e);
+  if (opts.footer !== null) w.writeFooter(opts.footer ?? {});
+  return w.finish();
+}
