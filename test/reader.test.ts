@@ -1,0 +1,615 @@
+import test from 'ava';
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FormatError, UserError } from '../formats/errors.ts';
+import { DF, DK, F, FILE_HEADER, RECORD_SIZE, RT } from '../formats/layout.ts';
+import {
+  isoMicros,
+  parseHeader,
+  readCapture,
+  readCaptureBuffer,
+  readCaptureStream,
+  splitStrings,
+  wallClockNs,
+} from '../formats/reader.ts';
+import { decodeRecord } from '../formats/decode.ts';
+import type { RawHead } from '../formats/decode.ts';
+import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../formats/writer.ts';
+import type { CaptureEvent, ExecEvent } from '../formats/types.ts';
+import { errnoName, lossCategoryName, signalName } from '../formats/names.ts';
+import { SAMPLE_HEADER, T0, cb, exec, exit, fork, key, loss, running, sampleEvents } from './helpers/capture.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ptrace-reader-'));
+test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
+
+const orders = [
+  ['little endian', true],
+  ['big endian', false],
+] as const;
+
+function codes(c: { warnings: { code: string }[] }): string[] {
+  return c.warnings.map((w) => w.code);
+}
+
+function throwsFormat(t: import('ava').ExecutionContext, fn: () => unknown, code: string, message: string | RegExp): void {
+  const err = t.throws(fn, { instanceOf: FormatError });
+  t.is(err?.code, code);
+  if (typeof message === 'string') t.is(err?.message, message);
+  else t.regex(err?.message ?? '', message);
+  t.false(err?.message.includes('\n'), 'one line');
+}
+
+for (const [name, le] of orders) {
+  test(`round trip of every record type, ${name}`, (t) => {
+    const events = sampleEvents();
+    const buf = writeCapture(SAMPLE_HEADER, events, { littleEndian: le, footer: { rootStatus: 1 << 8, signalled: true } });
+    const c = readCaptureBuffer(buf, 'run.raw');
+    t.deepEqual(c.warnings, []);
+    t.deepEqual(c.events, events);
+    t.is(c.header.littleEndian, le);
+    t.is(c.header.hostname, 'buildbox');
+    t.is(c.header.kernelRelease, '6.8.0-45-generic');
+    t.is(c.header.kernelVersion, '#45-Ubuntu SMP PREEMPT_DYNAMIC');
+    t.is(c.header.machine, 'x86_64');
+    t.is(c.header.ptraceVersion, '0.1.0');
+    t.deepEqual(c.header.captureArgv, SAMPLE_HEADER.captureArgv);
+    t.deepEqual(c.header.commandArgv, ['make', '-j4']);
+    t.is(c.header.bootId, SAMPLE_HEADER.bootId!);
+    t.is(c.header.osRelease, 'Ubuntu 24.04.1 LTS');
+    t.is(c.header.traceparent, SAMPLE_HEADER.traceparent!);
+    t.is(c.header.rootPid, 100);
+    t.is(c.header.capturePid, 99);
+    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, raw: 3n });
+    t.is(c.header.versionMajor, 1);
+    t.is(c.header.versionMinor, 0);
+    t.is(c.header.recordSize, 256);
+    t.is(c.header.headerSize % 8, 0);
+    t.deepEqual(c.header.unknownTlvs, []);
+    t.deepEqual(c.recordCounts, {
+      fork: 2,
+      thread: 1,
+      exec: 3,
+      exec_failed: 1,
+      exit: 2,
+      data: 16,
+      loss: 1,
+      running: 1,
+      footer: 1,
+    });
+    t.is(c.completeRecords, 28);
+    t.deepEqual(c.footer, {
+      records: 27n,
+      lost: 2n,
+      stop: {
+        realtime: c.header.start.realtime + 9_000n,
+        boottime: T0 + 9_000n,
+        monotonic: c.header.start.monotonic + 9_000n,
+      },
+      rootStatus: 256,
+      processes: 3,
+      stillRunning: 1,
+      signalled: true,
+      waitedAll: true,
+    });
+  });
+
+  test(`raw records decode to what was encoded, ${name}`, (t) => {
+    const head: RawHead = { type: RT.FORK, flags: 3, tid: 7, ts: 2n ** 63n + 5n, start: 2n ** 40n, pid: 0xfffffffe, cpu: 3 };
+    const fork = { kind: 'fork', head, childStart: 99n, childPid: 8, childPpid: 6 } as const;
+    t.deepEqual(decodeRecord(encodeRecord(fork, le), le), fork);
+    const failed = { kind: 'exec_failed', head: { ...head, type: RT.EXEC_FAILED }, err: -13, syscallNr: 322 } as const;
+    t.deepEqual(decodeRecord(encodeRecord(failed, le), le), failed);
+    const other = encodeRecord(fork, le);
+    t.not(decodeRecord(other, !le).head.ts, head.ts, 'the other byte order reads something else');
+  });
+}
+
+test('every header field and TLV is read back', (t) => {
+  const start = { realtime: 1_700_000_000_123_456_789n, boottime: 42_000_000_000n, monotonic: 41_000_000_000n };
+  for (const le of [true, false]) {
+    const h = parseHeader(
+      encodeHeader(
+        { ...SAMPLE_HEADER, start, argsLimit: 131072, ringbufSize: 1 << 26, options: { env: false, failedExecs: true, keepRoot: true } },
+        { littleEndian: le },
+      ),
+    );
+    t.deepEqual(h.start, start);
+    t.is(h.argsLimit, 131072);
+    t.is(h.ringbufSize, 1 << 26);
+    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, raw: 6n });
+    t.is(h.traceparent, SAMPLE_HEADER.traceparent!);
+  }
+});
+
+test('an empty header (no TLVs) reads as empty strings', (t) => {
+  const h = parseHeader(encodeHeader({}, { littleEndian: true }));
+  t.is(h.headerSize, 80);
+  t.is(h.hostname, '');
+  t.deepEqual(h.commandArgv, []);
+});
+
+function argvRoundTrip(argv: Buffer[], env: Buffer[] | null): ExecEvent {
+  const e = exec({ ts: T0 + 1n, process: key(5, T0), argv, env });
+  for (const le of [true, false]) {
+    const c = readCaptureBuffer(writeCapture({}, [e], { littleEndian: le }));
+    if (c.warnings.length !== 0) throw new Error(JSON.stringify(c.warnings));
+    const got = c.events[0] as ExecEvent;
+    if (c.events.length !== 1 || got.kind !== 'exec') throw new Error('expected one exec');
+    if (!le) return got;
+  }
+  throw new Error('unreachable');
+}
+
+test('argv: a 100 KiB argument', (t) => {
+  const big = Buffer.alloc(100 * 1024, 'a');
+  big[1234] = 0xff;
+  const got = argvRoundTrip([Buffer.from('echo'), big, Buffer.from('end')], []);
+  t.is(got.argv.length, 3);
+  t.true(got.argv[1]!.equals(big));
+  t.is(got.argv[2]!.toString(), 'end');
+  t.false(got.argvTruncated);
+  t.is(got.argvLen, 5 + big.length + 1 + 4);
+});
+
+test('argv: 2000 arguments, empty ones, invalid UTF-8 and newlines preserved exactly', (t) => {
+  const argv: Buffer[] = [];
+  for (let i = 0; i < 2000; i++) {
+    if (i % 7 === 0) argv.push(Buffer.alloc(0));
+    else if (i % 11 === 0) argv.push(Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x41]));
+    else if (i % 13 === 0) argv.push(Buffer.from(`line1\nline2\r\n${i}`));
+    else argv.push(Buffer.from(`arg-${i}`));
+  }
+  argv.push(Buffer.alloc(0)); // a trailing empty argument
+  const got = argvRoundTrip(argv, null);
+  t.is(got.argv.length, 2001);
+  t.deepEqual(got.argv, argv);
+  t.is(got.argc, 2001);
+  t.is(got.env, null);
+});
+
+test('env: 1000 variables', (t) => {
+  const env = Array.from({ length: 1000 }, (_, i) => Buffer.from(`VAR_${i}=${'v'.repeat(i % 50)}`));
+  const got = argvRoundTrip([Buffer.from('env')], env);
+  t.deepEqual(got.env, env);
+  t.is(got.envc, 1000);
+  t.false(got.envTruncated);
+});
+
+test('argv: only an empty string, and no arguments at all', (t) => {
+  t.deepEqual(argvRoundTrip([Buffer.alloc(0)], []).argv, [Buffer.alloc(0)]);
+  const none = argvRoundTrip([], []);
+  t.deepEqual(none.argv, []);
+  t.deepEqual(none.env, []);
+});
+
+test('splitStrings', (t) => {
+  const s = (x: string) => splitStrings(Buffer.from(x)).map((b) => b.toString());
+  t.deepEqual(s(''), []);
+  t.deepEqual(s('\0'), ['']);
+  t.deepEqual(s('a\0\0b\0'), ['a', '', 'b']);
+  t.deepEqual(s('a\0partial'), ['a', 'partial']);
+});
+
+test('truncation: flags from the writer come back', (t) => {
+  const e: ExecEvent = {
+    ...exec({ ts: T0 + 1n, process: key(5, T0), argv: ['a', 'b'], env: ['X=1'] }),
+    filename: cb('/very/long', true),
+    argvTruncated: true,
+    envTruncated: true,
+  };
+  const c = readCaptureBuffer(writeCapture({}, [e]));
+  t.deepEqual(c.events, [e]);
+});
+
+/** Writes an exec record by hand, then the given chunks (as raw records). */
+function handmade(parts: (owner: RawHead) => ReturnType<typeof chunkString>, flags = 0, le = true): Buffer {
+  const w = new CaptureWriter({}, { littleEndian: le });
+  const head: RawHead = { type: RT.EXEC, flags, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
+  w.writeRecord({
+    kind: 'exec',
+    head,
+    parentStart: 1n,
+    ppid: 1,
+    oldTid: 9,
+    uid: 0,
+    gid: 0,
+    euid: 0,
+    egid: 0,
+    nsPid: 9,
+    nsLevel: 0,
+    argc: 2,
+    envc: 0,
+    argvLen: 0,
+    envLen: 0,
+    comm: 'x',
+  });
+  for (const r of parts(head)) w.writeRecord(r);
+  w.writeFooter();
+  return w.finish();
+}
+
+const basic = (h: RawHead) => [
+  ...chunkString(h, DK.FILENAME, Buffer.from('/bin/x'), false),
+  ...chunkString(h, DK.EXE, Buffer.from('/bin/x'), false),
+  ...chunkString(h, DK.CWD, Buffer.from('/'), false),
+];
+
+test('truncation: DF_TRUNCATED, head flags, a missing final NUL', (t) => {
+  const buf = handmade(
+    (h) => [...basic(h), ...chunkString(h, DK.ARGV, Buffer.from('one\0two\0thr'), true), ...chunkString(h, DK.ENV, Buffer.from('A=1\0'), false)],
+    F.ENV_TRUNCATED,
+  );
+  const c = readCaptureBuffer(buf);
+  const e = c.events[0] as ExecEvent;
+  t.deepEqual(e.argv.map(String), ['one', 'two', 'thr']);
+  t.true(e.argvTruncated);
+  t.deepEqual(e.env?.map(String), ['A=1']);
+  t.true(e.envTruncated, 'from PT_F_ENV_TRUNCATED');
+  t.false(e.filename.truncated);
+  t.deepEqual(c.warnings, []);
+});
+
+test('truncation: a gap keeps the bytes before it, a missing LAST chunk marks the string', (t) => {
+  const long = Buffer.alloc(1000, 'x');
+  const buf = handmade((h) => {
+    const argv = chunkString(h, DK.ARGV, long, false);
+    const env = chunkString(h, DK.ENV, Buffer.from('A=1\0B=2\0'), false);
+    const cwd = chunkString(h, DK.CWD, Buffer.from('/tmp'), false);
+    for (const r of cwd) if (r.kind === 'data') r.dataFlags = 0; // its LAST chunk never made it
+    return [
+      ...chunkString(h, DK.FILENAME, Buffer.from('/bin/x'), false),
+      ...chunkString(h, DK.EXE, Buffer.from('/bin/x'), false),
+      ...cwd,
+      argv[0]!,
+      ...argv.slice(2), // chunk 1 lost
+      ...env,
+    ];
+  });
+  const e = readCaptureBuffer(buf).events[0] as ExecEvent;
+  t.true(e.argvTruncated);
+  t.is(e.argv.length, 1);
+  t.is(e.argv[0]!.length, 208, 'only the bytes before the gap');
+  t.deepEqual(e.cwd, cb('/tmp', true));
+  t.deepEqual(e.env?.map(String), ['A=1', 'B=2']);
+  t.false(e.envTruncated);
+});
+
+test('a faulted chunk is flagged', (t) => {
+  const buf = handmade((h) => {
+    const fn = chunkString(h, DK.FILENAME, Buffer.alloc(4), false);
+    for (const r of fn) if (r.kind === 'data') r.dataFlags |= DF.FAULT;
+    return [...fn, ...basic(h).slice(1)];
+  }, F.ENV_SKIPPED);
+  const e = readCaptureBuffer(buf).events[0] as ExecEvent;
+  t.deepEqual(e.filename, { bytes: Buffer.alloc(4), truncated: true, faulted: true });
+  t.is(e.env, null);
+  t.deepEqual(e.argv, [], 'no argv chunk at all');
+  t.true(e.argvTruncated);
+});
+
+test('chunks from several threads interleave; events keep the order of their records', (t) => {
+  const a = exec({ ts: T0 + 10n, process: key(10, T0), argv: ['a'] });
+  const b = exec({ ts: T0 + 20n, process: key(20, T0), argv: ['b'] });
+  const f = fork(T0 + 30n, key(30, T0), key(31, T0 + 30n));
+  const records: Buffer[] = [];
+  for (const [e, ev] of [[a, 'a'], [b, 'b']] as const) {
+    const one = writeCapture({}, [e], { footer: null });
+    const hs = one.readUInt32LE(FILE_HEADER.header_size);
+    const recs: Buffer[] = [];
+    for (let off = hs; off < one.length; off += RECORD_SIZE) recs.push(one.subarray(off, off + RECORD_SIZE));
+    records.push(...recs.map((r) => Object.assign(r, { owner: ev })));
+  }
+  const ra = records.filter((r) => (r as Buffer & { owner: string }).owner === 'a');
+  const rb = records.filter((r) => (r as Buffer & { owner: string }).owner === 'b');
+  const fr = writeCapture({}, [f], { footer: null });
+  const forkRec = fr.subarray(fr.readUInt32LE(FILE_HEADER.header_size));
+  // a's exec, b's exec, the fork, then the chunks alternately.
+  const body = [ra[0]!, rb[0]!, forkRec];
+  for (let i = 1; i < Math.max(ra.length, rb.length); i++) {
+    if (ra[i]) body.push(ra[i]!);
+    if (rb[i]) body.push(rb[i]!);
+  }
+  const file = Buffer.concat([encodeHeader({}, { littleEndian: true }), ...body]);
+  const c = readCaptureBuffer(file);
+  t.deepEqual(c.events, [a, b, f]);
+  t.deepEqual(codes(c), ['no-footer']);
+});
+
+test('an exec is emitted when its thread writes its next record, even without the final chunk', (t) => {
+  const p = key(9, T0);
+  const buf = handmade((h) => [...basic(h), ...chunkString(h, DK.ARGV, Buffer.from('x\0'), false)]);
+  // Replace the footer by an exit of the same thread followed by a late chunk (an orphan now).
+  const hs = buf.readUInt32LE(FILE_HEADER.header_size);
+  const body = buf.subarray(hs, buf.length - RECORD_SIZE);
+  const ex = writeCapture({}, [exit(T0 + 99n, p, 0)], { footer: null });
+  const exitRec = ex.subarray(ex.readUInt32LE(FILE_HEADER.header_size));
+  const late = encodeRecord(
+    chunkString({ type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 }, DK.ENV, Buffer.from('A=1\0'), false)[0]!,
+    true,
+  );
+  const c = readCaptureBuffer(Buffer.concat([buf.subarray(0, hs), body, exitRec, late]));
+  t.deepEqual(
+    c.events.map((e) => e.kind),
+    ['exec', 'exit'],
+  );
+  const e = c.events[0] as ExecEvent;
+  t.deepEqual(e.env, []);
+  t.true(e.envTruncated);
+  t.deepEqual(codes(c), ['orphan-data', 'no-footer']);
+  t.regex(c.warnings[0]!.message, /^1 data chunk had no owner record/);
+});
+
+test('orphan chunks: wrong pid, wrong owner timestamp, no owner at all', (t) => {
+  const owner: RawHead = { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
+  const w = new CaptureWriter({});
+  w.write(exec({ ts: T0 + 50n, process: key(9, T0), tid: 9 }));
+  w.writeRecord(chunkString({ ...owner, pid: 8 }, DK.ENV, Buffer.from('x'), false)[0]!);
+  w.writeRecord(chunkString({ ...owner, ts: T0 + 51n }, DK.ENV, Buffer.from('x'), false)[0]!);
+  w.writeRecord(chunkString({ ...owner, tid: 4242 }, DK.ENV, Buffer.from('x'), false)[0]!);
+  w.writeFooter();
+  const c = readCaptureBuffer(w.finish());
+  t.is(c.events.length, 1);
+  t.deepEqual(c.warnings, [{ code: 'orphan-data', message: '3 data chunks had no owner record (ignored)' }]);
+});
+
+test('exit status decoding, signal, errno and category names', (t) => {
+  const p = key(3, T0);
+  const c = readCaptureBuffer(
+    writeCapture({}, [exit(T0, p, 3 << 8), exit(T0, p, 9), exit(T0, p, 11 | 0x80), { ...exit(T0, p, 15), coreDumped: true }, loss(T0, 9, 4n)]),
+  );
+  const got = c.events.map((e) => (e.kind === 'exit' ? [e.exitCode, e.signal, e.signalName, e.coreDumped] : e.kind === 'loss' ? e.categoryName : null));
+  t.deepEqual(got, [
+    [3, null, null, false],
+    [null, 9, 'SIGKILL', false],
+    [null, 11, 'SIGSEGV', true],
+    [null, 15, 'SIGTERM', true],
+    'category9',
+  ]);
+  t.is(signalName(34), 'SIGRTMIN+2');
+  t.is(signalName(99), 'SIG99');
+  for (const [n, name] of [
+    [1, 'EPERM'],
+    [2, 'ENOENT'],
+    [7, 'E2BIG'],
+    [8, 'ENOEXEC'],
+    [12, 'ENOMEM'],
+    [13, 'EACCES'],
+    [14, 'EFAULT'],
+    [20, 'ENOTDIR'],
+    [21, 'EISDIR'],
+    [26, 'ETXTBSY'],
+    [36, 'ENAMETOOLONG'],
+    [40, 'ELOOP'],
+    [58, 'E58'],
+    [4000, 'E4000'],
+  ] as const) {
+    t.is(errnoName(n), name);
+  }
+  t.deepEqual([0, 1, 2, 3, 7].map(lossCategoryName), ['process', 'exec', 'exec_failed', 'tracking', 'category7']);
+});
+
+test('a missing footer is a warning with the number of complete records', (t) => {
+  const buf = writeCapture({}, sampleEvents(), { footer: null });
+  const c = readCaptureBuffer(buf);
+  t.is(c.footer, null);
+  t.deepEqual(c.events, sampleEvents());
+  t.deepEqual(c.warnings, [
+    { code: 'no-footer', message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 27 complete records' },
+  ]);
+});
+
+test('a partial last record is reported with its size', (t) => {
+  const buf = writeCapture({}, sampleEvents(), { footer: null });
+  const c = readCaptureBuffer(buf.subarray(0, buf.length - 100));
+  t.is(c.completeRecords, 26);
+  t.deepEqual(c.warnings, [
+    { code: 'partial-record', message: 'the last record is cut short: 156 bytes, expected 256 (ignored)' },
+    { code: 'no-footer', message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 26 complete records' },
+  ]);
+  // The exit of sh was the last full record before the cut: the running record is gone.
+  t.deepEqual(c.events, sampleEvents().slice(0, -1));
+});
+
+test('garbage after the footer is ignored with a warning', (t) => {
+  const buf = writeCapture({}, sampleEvents());
+  const c = readCaptureBuffer(Buffer.concat([buf, Buffer.alloc(300, 0xaa)]));
+  t.deepEqual(c.events, sampleEvents());
+  t.deepEqual(c.warnings, [{ code: 'garbage-after-footer', message: '300 bytes of garbage after the footer (ignored)' }]);
+});
+
+test('a footer whose count disagrees is a warning', (t) => {
+  const c = readCaptureBuffer(writeCapture({}, sampleEvents(), { footer: { records: 5n } }));
+  t.deepEqual(c.warnings, [{ code: 'footer-count', message: 'the footer counts 5 records but 27 precede it' }]);
+});
+
+test('a newer minor version: unknown record types are skipped, unknown TLVs kept, longer payloads ignored', (t) => {
+  for (const le of [true, false]) {
+    const w = new CaptureWriter(
+      { versionMinor: 7, unknownTlvs: [{ tag: 77, value: Buffer.from('future') }, { tag: 300, value: Buffer.alloc(0) }], hostname: 'h' },
+      { littleEndian: le },
+    );
+    const events = sampleEvents();
+    w.write(events[0]!);
+    const head: RawHead = { type: 40, flags: 0, tid: 100, ts: T0 + 1_500n, start: T0 + 10n, pid: 100, cpu: 0 };
+    w.writeRecord({ kind: 'unknown', head, payload: Buffer.alloc(224, 1) });
+    w.writeRecord({ kind: 'unknown', head, payload: Buffer.alloc(224, 2) });
+    w.writeRecord({ kind: 'unknown', head: { ...head, type: 19 }, payload: Buffer.alloc(224, 3) });
+    for (const e of events.slice(1)) w.write(e);
+    w.writeFooter();
+    const file = w.finish();
+    const c = readCaptureBuffer(file, 'new.raw');
+    t.is(c.header.versionMinor, 7);
+    t.is(c.header.hostname, 'h');
+    t.deepEqual(c.header.unknownTlvs, [
+      { tag: 77, value: Buffer.from('future') },
+      { tag: 300, value: Buffer.alloc(0) },
+    ]);
+    t.deepEqual(c.events, events);
+    t.is(c.recordCounts.type19, 1);
+    t.is(c.recordCounts.type40, 2);
+    t.deepEqual(c.warnings, [
+      { code: 'unknown-record-type', message: 'skipped 3 records of unknown type: 19 (1), 40 (2) (file format 1.7)' },
+    ]);
+  }
+});
+
+test('bytes beyond the known payload fields are ignored', (t) => {
+  const events = [fork(T0 + 1n, key(1, T0), key(2, T0 + 1n))];
+  const buf = writeCapture({ versionMinor: 1 }, events);
+  const hs = buf.readUInt32LE(FILE_HEADER.header_size);
+  buf.fill(0x5a, hs + 48, hs + RECORD_SIZE);
+  t.deepEqual(readCaptureBuffer(buf).events, events);
+});
+
+test('a newer major version is refused with an upgrade message', (t) => {
+  for (const le of [true, false]) {
+    const buf = writeCapture({ versionMajor: 2, versionMinor: 0 }, [], { littleEndian: le });
+    throwsFormat(t, () => readCaptureBuffer(buf, 'run.raw'), 'version-too-new', 'run.raw: format version 2.0 is newer than this ptrace reads (1.x); upgrade ptrace');
+  }
+  throwsFormat(t, () => readCaptureBuffer(writeCapture({ versionMajor: 0, versionMinor: 9 }, []), 'old.raw'), 'version-unsupported', 'old.raw: format version 0.9 is not supported: this ptrace reads 1.x');
+});
+
+test('a record size other than 256 is refused', (t) => {
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(writeCapture({ recordSize: 192 }, []), 'run.raw'),
+    'record-size',
+    'run.raw: event size mismatch: header says 192 bytes per record, format 1 has 256',
+  );
+});
+
+test('wrong magic', (t) => {
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(Buffer.from('\x7fELF\x02\x01\x01\x00 and more bytes to be long enough.................................', 'latin1'), 'a.out'),
+    'bad-magic',
+    'a.out: not a ptrace raw file: magic is "\\x7fELF\\x02\\x01\\x01\\x00" (7f454c4602010100), expected "PTRACE\\r\\n"',
+  );
+  // Text-mode mangling of \r\n is what the magic is there to catch.
+  const good = writeCapture({}, []);
+  const mangled = Buffer.concat([Buffer.from('PTRACE\n'), good.subarray(8)]);
+  throwsFormat(t, () => readCaptureBuffer(mangled, 'x.raw'), 'bad-magic', /magic is "PTRACE\\nM" \(5054524143450a4d\)/);
+  throwsFormat(t, () => readCaptureBuffer(Buffer.from('hi'), 'x'), 'bad-magic', 'x: not a ptrace raw file: magic is "hi" (6869), expected "PTRACE\\r\\n"');
+});
+
+test('bad byte-order mark', (t) => {
+  const buf = writeCapture({}, []);
+  buf.writeUInt32LE(0x12345678, FILE_HEADER.byte_order);
+  throwsFormat(t, () => readCaptureBuffer(buf, 'x.raw'), 'bad-byte-order', 'x.raw: byte-order mark is 78563412, expected 1a2b3c4d (big endian) or 4d3c2b1a (little endian)');
+});
+
+test('truncated header', (t) => {
+  const buf = writeCapture(SAMPLE_HEADER, []);
+  throwsFormat(t, () => readCaptureBuffer(Buffer.alloc(0), 'e.raw'), 'truncated-header', 'e.raw: truncated header: 0 bytes, expected at least 72');
+  throwsFormat(t, () => readCaptureBuffer(buf.subarray(0, 40), 'run.raw'), 'truncated-header', 'run.raw: truncated header: 40 bytes, expected at least 72');
+  throwsFormat(t, () => readCaptureBuffer(buf.subarray(0, 5), 'run.raw'), 'truncated-header', 'run.raw: truncated header: 5 bytes, expected at least 72');
+  const hs = buf.readUInt32LE(FILE_HEADER.header_size);
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(buf.subarray(0, hs - 8), 'run.raw'),
+    'truncated-header',
+    `run.raw: truncated header: ${hs - 8} bytes, expected at least ${hs} (header_size)`,
+  );
+});
+
+test('bad header_size', (t) => {
+  const buf = writeCapture({}, sampleEvents());
+  for (const bad of [0, 64, 81]) {
+    const b = Buffer.from(buf);
+    b.writeUInt32LE(bad, FILE_HEADER.header_size);
+    throwsFormat(t, () => readCaptureBuffer(b, 'r'), 'bad-header-size', `r: header_size is ${bad}, expected a multiple of 8 that is at least 72`);
+  }
+});
+
+test('a TLV running past header_size is a warning; the records are still read', (t) => {
+  const buf = writeCapture({ hostname: 'abc' }, sampleEvents());
+  buf.writeUInt32LE(5000, 72 + 4);
+  const c = readCaptureBuffer(buf);
+  t.deepEqual(codes(c), ['tlv-overrun']);
+  t.is(c.header.hostname, '');
+  t.deepEqual(c.events, sampleEvents());
+});
+
+test('the streaming reader gives the same events as the whole-file reader, across 4 MiB reads', (t) => {
+  const path = join(tmp, 'big.raw');
+  const fd = openSync(path, 'w');
+  const w = new CaptureWriter(SAMPLE_HEADER, { fd, littleEndian: false, bufferSize: 100_000 });
+  const root = key(100, T0);
+  const env = Array.from({ length: 60 }, (_, i) => `V${i}=${'z'.repeat(i)}`);
+  let ts = T0 + 1n;
+  for (let i = 0; w.records < 40_000; i++) {
+    const p = key(1000 + i, ts);
+    w.write(fork(ts++, root, p));
+    w.write(exec({ ts: ts++, process: p, argv: ['cc', `f${i}.c`], env: i % 3 === 0 ? null : env }));
+    w.write(exit(ts++, p, i % 256 << 8));
+  }
+  w.writeFooter();
+  w.finish();
+  closeSync(fd);
+  const whole = readCapture(path);
+  const streamed: CaptureEvent[] = [];
+  const rest = readCaptureStream(path, (e) => streamed.push(e));
+  t.deepEqual(rest.warnings, []);
+  t.is(streamed.length, whole.events.length);
+  t.deepEqual(streamed, whole.events);
+  const { events: _events, ...wholeRest } = whole;
+  t.deepEqual(rest, wholeRest);
+  t.true(rest.completeRecords > 16384 * 2);
+});
+
+test('the streaming reader reports the tail like the whole-file reader', (t) => {
+  const buf = writeCapture({}, sampleEvents(), { footer: null });
+  const cut = join(tmp, 'cut.raw');
+  writeFileSync(cut, buf.subarray(0, buf.length - 10));
+  const streamed: CaptureEvent[] = [];
+  const r = readCaptureStream(cut, (e) => streamed.push(e));
+  t.deepEqual(codes(r), ['partial-record', 'no-footer']);
+  const junk = join(tmp, 'junk.raw');
+  writeFileSync(junk, Buffer.concat([writeCapture({}, sampleEvents()), Buffer.alloc(3)]));
+  t.deepEqual(readCaptureStream(junk, () => {}).warnings, [
+    { code: 'garbage-after-footer', message: '3 bytes of garbage after the footer (ignored)' },
+  ]);
+  const tiny = join(tmp, 'tiny.raw');
+  writeFileSync(tiny, buf.subarray(0, 30));
+  t.throws(() => readCaptureStream(tiny, () => {}), { instanceOf: FormatError, message: `${tiny}: truncated header: 30 bytes, expected at least 72` });
+});
+
+test('unreadable paths are one-line user errors', (t) => {
+  const missing = join(tmp, 'nope.raw');
+  for (const read of [readCapture, (p: string) => readCaptureStream(p, () => {})]) {
+    const err = t.throws(() => read(missing), { instanceOf: UserError });
+    t.is(err?.message, `cannot read ${missing}: no such file (ENOENT)`);
+    t.false(err instanceof FormatError);
+    t.is(t.throws(() => read(tmp), { instanceOf: UserError })?.message, `cannot read ${tmp}: is a directory (EISDIR)`);
+  }
+});
+
+test('an error thrown by the event callback is not disguised', (t) => {
+  const path = join(tmp, 'cb.raw');
+  writeFileSync(path, writeCapture({}, sampleEvents()));
+  const boom = new Error('boom');
+  t.is(t.throws(() => readCaptureStream(path, () => { throw boom; })), boom);
+});
+
+test('wall clock from the start anchor, ISO 8601 with microseconds', (t) => {
+  const c = readCaptureBuffer(writeCapture({ start: { realtime: 1_750_000_000_123_456_789n, boottime: 1_000n, monotonic: 0n } }, []));
+  t.is(wallClockNs(c.header, 1_000n + 2_000_000_001n), 1_750_000_002_123_456_790n);
+  t.is(isoMicros(1_750_000_000_123_456_789n), '2025-06-15T15:06:40.123456Z');
+  t.is(isoMicros(0n), '1970-01-01T00:00:00.000000Z');
+  t.is(isoMicros(-5n), '-5ns');
+  t.is(isoMicros(2n ** 64n - 1n), '2554-07-21T23:34:33.709551Z');
+});
+
+test('a record of type 0 (zeroed space at the end of a crashed file) is counted as unknown', (t) => {
+  const buf = Buffer.concat([writeCapture({}, sampleEvents(), { footer: null }), Buffer.alloc(RECORD_SIZE * 2)]);
+  const c = readCaptureBuffer(buf);
+  t.deepEqual(c.events, sampleEvents());
+  t.is(c.recordCounts.type0, 2);
+  t.deepEqual(codes(c), ['unknown-record-type', 'no-footer']);
+});
+
+test('running and loss records keep their order with the rest', (t) => {
+  const events = [loss(T0 + 1n, 0, 1n), running(T0 + 2n, key(5, T0)), loss(T0 + 3n, 0, 4n)];
+  t.deepEqual(readCaptureBuffer(writeCapture({}, events)).events, events);
+});
