@@ -1,0 +1,388 @@
+// Model → spans. One trace per capture: a root span for the capture, one span
+// per exec'd image nested under the image of the process that forked it (the
+// parent's image current at fork time), one span for each process that forked
+// but never exec'd. docs/otel.md documents every name and attribute.
+// Pure: no I/O.
+
+import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
+import type { ExecFailureRow, ExecRow, Model, ProcessRow } from '../model.ts';
+import { EnvResolver } from './environ.ts';
+import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
+import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
+import { type Attributes, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from './span.ts';
+
+export interface BuildOptions {
+  /** --trace-id, validated, lower case. */
+  traceId?: string;
+  /** -a expressions. */
+  attributes?: CompiledAttribute[];
+  /** --env names. */
+  envNames?: string[];
+  warn?: (message: string) => void;
+}
+
+export type TraceSource = 'flag' | 'command-env' | 'capture-env' | 'derived';
+
+export interface BuiltTrace {
+  traceId: string;
+  rootSpanId: string;
+  /** Where the trace id came from. */
+  source: TraceSource;
+  /** Root span first, then process spans by start time. */
+  spans: SpanData[];
+}
+
+export interface BuildInput {
+  header: CaptureHeader;
+  footer: FooterInfo | null;
+  model: Model;
+  warnings: readonly ReadWarning[];
+}
+
+const SAMPLED = 1;
+
+function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  const i = trimmed.lastIndexOf('/');
+  return i < 0 ? trimmed : trimmed.slice(i + 1);
+}
+
+/** Span name and executable name of an image: base name of the exe, else of argv[0]. */
+function executableName(exe: string, argv: readonly string[]): string {
+  return basename(exe) || basename(argv[0] ?? '') || '?';
+}
+
+/** Status of a process that ended: error when the exit code is non-zero or a signal killed it. */
+function exitOutcome(p: ProcessRow): { attrs: Attributes; status: SpanData['status'] } {
+  const attrs: Attributes = {};
+  if (p.state !== 'exited') {
+    attrs['ptrace.process.state'] = p.state;
+    return { attrs, status: { code: STATUS_UNSET } };
+  }
+  if (p.signal !== null) {
+    const name = p.signalName ?? `signal ${p.signal}`;
+    attrs['process.exit.code'] = 128 + p.signal;
+    attrs['ptrace.process.signal'] = name;
+    if (p.coreDumped) attrs['ptrace.process.core_dumped'] = true;
+    attrs['error.type'] = name;
+    return { attrs, status: { code: STATUS_ERROR, message: `killed by ${name}${p.coreDumped ? ' (core dumped)' : ''}` } };
+  }
+  const code = p.exitCode ?? 0;
+  attrs['process.exit.code'] = code;
+  if (code !== 0) {
+    attrs['error.type'] = String(code);
+    return { attrs, status: { code: STATUS_ERROR, message: `exit code ${code}` } };
+  }
+  return { attrs, status: { code: STATUS_UNSET } };
+}
+
+interface ImageNode {
+  span: SpanData;
+  start: bigint;
+  kind: 'exec' | 'fork' | 'process';
+  /** The exec this image runs (its own, or for a fork the image it was forked from); null if unknown. */
+  exec: ExecRow | null;
+  argv: string[];
+}
+
+/** Argument lists are parsed once per exec, even when fork spans inherit them. */
+class ArgvCache {
+  readonly #m = new Map<number, string[]>();
+  get(x: ExecRow): string[] {
+    let a = this.#m.get(x.id);
+    if (a === undefined) {
+      a = JSON.parse(x.argvJson) as string[];
+      this.#m.set(x.id, a);
+    }
+    return a;
+  }
+}
+
+function metaBig(model: Model, key: string): bigint | null {
+  for (const [k, v] of model.meta) {
+    if (k === key) return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
+  }
+  return null;
+}
+
+export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace {
+  const { header, footer, model } = input;
+  const warn = o.warn ?? (() => {});
+  const exprs = o.attributes ?? [];
+  const envNames = o.envNames ?? [];
+  const identity = identityKey({
+    bootId: header.bootId,
+    rootPid: header.rootPid,
+    startBoottime: header.start.boottime,
+    startRealtime: header.start.realtime,
+  });
+  const wall = (ts: bigint): bigint => header.start.realtime + (ts - header.start.boottime);
+  const captureStart = header.start.realtime;
+  let captureEnd = footer !== null ? wall(footer.stop.boottime) : (metaBig(model, 'capture.last_event_ns') ?? captureStart);
+  if (captureEnd < captureStart) captureEnd = captureStart;
+
+  const envs = new EnvResolver(model.envs, model.envVars);
+  const argvs = new ArgvCache();
+
+  const execsByProc = new Map<number, ExecRow[]>();
+  for (const x of model.execs) {
+    let l = execsByProc.get(x.processId);
+    if (l === undefined) execsByProc.set(x.processId, (l = []));
+    l.push(x);
+  }
+  for (const l of execsByProc.values()) l.sort((a, b) => a.seq - b.seq);
+  const failuresByProc = new Map<number, ExecFailureRow[]>();
+  for (const f of model.execFailures) {
+    let l = failuresByProc.get(f.processId);
+    if (l === undefined) failuresByProc.set(f.processId, (l = []));
+    l.push(f);
+  }
+
+  // ---- trace id and the root span's parent
+  const rootProc = model.processes.find((p) => p.isRoot) ?? null;
+  const rootFirstExec = rootProc === null ? undefined : execsByProc.get(rootProc.id)?.[0];
+  let parent: TraceParent | null = null;
+  let source: TraceSource = 'derived';
+  let traceId: string;
+  const tryParent = (value: string | undefined, where: string): TraceParent | null => {
+    if (value === undefined || value === '') return null;
+    const tp = parseTraceParent(value);
+    if (tp === null) warn(`ignoring the invalid TRACEPARENT of ${where}: "${value.slice(0, 80)}"`);
+    return tp;
+  };
+  if (o.traceId !== undefined) {
+    traceId = o.traceId;
+    source = 'flag';
+  } else {
+    const fromCommand =
+      rootFirstExec === undefined ? null : tryParent(envs.get(rootFirstExec.envId).get('TRACEPARENT'), 'the traced command');
+    const fromCapture = fromCommand !== null ? null : tryParent(header.traceparent, 'the capture environment');
+    parent = fromCommand ?? fromCapture;
+    source = fromCommand !== null ? 'command-env' : fromCapture !== null ? 'capture-env' : 'derived';
+    traceId = parent?.traceId ?? deriveTraceId(identity);
+  }
+  const traceFlags = parent === null ? SAMPLED : parent.flags;
+
+  // ---- root span
+  const rootId = rootSpanId(traceId, identity);
+  const rootName = header.commandArgv.length > 0 ? basename(header.commandArgv[0]!) || 'ptrace' : rootProc === null ? 'ptrace' : `pid ${rootProc.pid}`;
+  const root: SpanData = {
+    traceId,
+    spanId: rootId,
+    parentSpanId: parent?.spanId ?? null,
+    parentIsRemote: parent !== null,
+    traceFlags,
+    name: rootName,
+    start: captureStart,
+    end: captureEnd,
+    attributes: {},
+    events: [],
+    status: { code: STATUS_UNSET },
+  };
+  const spans: SpanData[] = [root];
+
+  // ---- process spans
+  const nodesByProc = new Map<number, ImageNode[]>();
+  const nodeAt = (processId: number, t: bigint): ImageNode | undefined => {
+    const nodes = nodesByProc.get(processId);
+    if (nodes === undefined) return undefined;
+    let n = nodes[0]!;
+    for (const c of nodes) if (c.kind === 'exec' && c.start <= t) n = c;
+    return n;
+  };
+  let truncatedArgv = 0;
+  let truncatedEnv = 0;
+  let truncatedOther = 0;
+
+  const addCustom = (attrs: Attributes, exec: ExecRow | null, argv: string[], p: ProcessRow, ppid: number): void => {
+    if (exec === null) return;
+    if (envNames.length > 0) {
+      const env = envs.get(exec.envId);
+      for (const name of envNames) {
+        const v = env.get(name);
+        if (v !== undefined) attrs[`process.environment_variable.${name}`] = v;
+      }
+    }
+    if (exprs.length > 0) {
+      const ctx = exprContext({
+        env: exprs.some((e) => e.usesEnv) ? envs.get(exec.envId) : new Map(),
+        args: argv,
+        exe: exec.exe,
+        cwd: exec.cwd,
+        pid: p.pid,
+        ppid,
+      });
+      for (const e of exprs) {
+        const v = evaluateAttribute(e, ctx);
+        if (v !== undefined) attrs[e.name] = v;
+      }
+    }
+  };
+
+  // model.processes is in (start, pid) order, so a parent's nodes exist before its children look for them.
+  for (const p of model.processes) {
+    const execs = execsByProc.get(p.id) ?? [];
+    const parentNode = p.parentId === null ? undefined : nodeAt(p.parentId, p.start);
+    const parentSpanId = parentNode?.span.spanId ?? rootId;
+    const ppid = p.ppid ?? p.parentPid ?? execs[0]?.ppid ?? 0;
+    const outcome = exitOutcome(p);
+    const end = p.end ?? captureEnd;
+    const nodes: ImageNode[] = [];
+
+    if (execs.length === 0) {
+      const inherited = parentNode?.exec ?? null;
+      const argv = parentNode?.argv ?? [];
+      const kind = p.parentId === null ? 'process' : 'fork';
+      const name = parentNode !== undefined ? parentNode.span.name : p.comm || `pid ${p.pid}`;
+      const attrs: Attributes = { 'process.pid': p.pid };
+      if (ppid) attrs['process.parent_pid'] = ppid;
+      if (inherited !== null) {
+        attrs['process.executable.name'] = executableName(inherited.exe, argv);
+        attrs['process.executable.path'] = inherited.exe;
+        attrs['process.command_args'] = argv;
+      }
+      attrs['ptrace.span.type'] = kind;
+      Object.assign(attrs, outcome.attrs);
+      addCustom(attrs, inherited, argv, p, ppid);
+      const span: SpanData = {
+        traceId,
+        spanId: processSpanId(traceId, identity, p.pid, p.startBoot, kind),
+        parentSpanId,
+        parentIsRemote: false,
+        traceFlags,
+        name,
+        start: p.start,
+        end,
+        attributes: attrs,
+        events: [],
+        status: outcome.status,
+      };
+      nodes.push({ span, start: p.start, kind, exec: inherited, argv });
+    } else {
+      execs.forEach((x, i) => {
+        const last = i === execs.length - 1;
+        const argv = argvs.get(x);
+        const attrs: Attributes = { 'process.pid': p.pid };
+        if (ppid) attrs['process.parent_pid'] = ppid;
+        attrs['process.executable.name'] = executableName(x.exe, argv);
+        attrs['process.executable.path'] = x.exe;
+        attrs['process.command_args'] = argv;
+        attrs['process.args_count'] = x.argcKernel;
+        attrs['process.working_directory'] = x.cwd;
+        attrs['process.owner'] = String(x.uid);
+        attrs['process.real_user.id'] = x.uid;
+        attrs['process.user.id'] = x.euid;
+        attrs['process.real_group.id'] = x.gid;
+        attrs['process.group.id'] = x.egid;
+        if (x.interp !== null) attrs['ptrace.exec.interpreter'] = x.interp;
+        if (x.nsLevel > 0) attrs['process.vpid'] = x.nsPid;
+        attrs['ptrace.span.type'] = 'exec';
+        attrs['ptrace.exec.seq'] = x.seq;
+        if (x.argvTruncated) {
+          attrs['ptrace.exec.argv_truncated'] = true;
+          truncatedArgv++;
+        }
+        if (x.envTruncated) {
+          attrs['ptrace.exec.env_truncated'] = true;
+          truncatedEnv++;
+        }
+        if (x.exeTruncated || x.cwdTruncated || x.filenameTruncated) {
+          attrs['ptrace.exec.path_truncated'] = true;
+          truncatedOther++;
+        }
+        let status: SpanData['status'] = { code: STATUS_UNSET };
+        if (last) {
+          Object.assign(attrs, outcome.attrs);
+          status = outcome.status;
+        } else {
+          attrs['ptrace.exec.replaced'] = true;
+        }
+        addCustom(attrs, x, argv, p, ppid);
+        const span: SpanData = {
+          traceId,
+          spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `exec:${x.seq}`),
+          parentSpanId,
+          parentIsRemote: false,
+          traceFlags,
+          name: executableName(x.exe, argv),
+          start: x.time,
+          end: last ? end : execs[i + 1]!.time,
+          attributes: attrs,
+          events: [],
+          status,
+        };
+        nodes.push({ span, start: x.time, kind: 'exec', exec: x, argv });
+      });
+    }
+    nodesByProc.set(p.id, nodes);
+    for (const n of nodes) spans.push(n.span);
+  }
+
+  // ---- failed exec attempts: events on the image current at the time
+  for (const [processId, failures] of failuresByProc) {
+    for (const f of failures) {
+      const n = nodeAt(processId, f.time);
+      if (n === undefined) continue;
+      const attrs: Attributes = {
+        'process.executable.path': f.path,
+        'error.type': f.errnoName,
+        'ptrace.exec.errno': f.errno,
+      };
+      if (f.pathTruncated) attrs['ptrace.exec.path_truncated'] = true;
+      n.span.events.push({ name: 'exec failed', time: f.time, attributes: attrs });
+    }
+  }
+  for (const s of spans) if (s.events.length > 1) s.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+
+  // ---- root span: the capture, its outcome, truncation and losses
+  const lossByCategory = new Map<string, bigint>();
+  for (const l of model.losses) {
+    const prev = lossByCategory.get(l.categoryName) ?? 0n;
+    if (l.count > prev) lossByCategory.set(l.categoryName, l.count);
+  }
+  let lost = 0n;
+  for (const n of lossByCategory.values()) lost += n;
+  if (footer !== null && footer.lost > lost) lost = footer.lost;
+  const complete = footer !== null;
+  const ra = root.attributes;
+  ra['ptrace.span.type'] = 'capture';
+  if (header.commandArgv.length > 0) ra['ptrace.capture.command'] = header.commandArgv;
+  ra['ptrace.capture.root_pid'] = header.rootPid;
+  if (header.ptraceVersion) ra['ptrace.capture.version'] = header.ptraceVersion;
+  if (header.bootId) ra['ptrace.capture.boot_id'] = header.bootId;
+  ra['ptrace.capture.env_recorded'] = header.options.env;
+  ra['ptrace.capture.processes'] = model.processes.length;
+  ra['ptrace.capture.execs'] = model.execs.length;
+  ra['ptrace.capture.failed_execs'] = model.execFailures.length;
+  ra['ptrace.capture.complete'] = complete;
+  ra['ptrace.capture.lost_records'] = Number(lost);
+  ra['ptrace.capture.truncated'] = !complete || lost > 0n || truncatedArgv + truncatedEnv + truncatedOther > 0;
+  if (truncatedArgv > 0) ra['ptrace.capture.truncated_argv'] = truncatedArgv;
+  if (truncatedEnv > 0) ra['ptrace.capture.truncated_env'] = truncatedEnv;
+  if (truncatedOther > 0) ra['ptrace.capture.truncated_paths'] = truncatedOther;
+  if (footer !== null && footer.stillRunning > 0) ra['ptrace.capture.still_running'] = footer.stillRunning;
+  ra['ptrace.trace_id.source'] = source;
+  if (rootProc !== null) {
+    const out = exitOutcome(rootProc);
+    Object.assign(ra, out.attrs);
+    root.status = out.status;
+  }
+  const rootEvents: SpanEvent[] = [];
+  for (const l of model.losses) {
+    rootEvents.push({
+      name: 'ptrace.loss',
+      time: l.time,
+      attributes: { 'ptrace.loss.category': l.categoryName, 'ptrace.loss.count': Number(l.count) },
+    });
+  }
+  for (const w of input.warnings) {
+    rootEvents.push({
+      name: 'ptrace.warning',
+      time: captureEnd,
+      attributes: { 'ptrace.warning.code': w.code, 'ptrace.warning.message': w.message.split('\n')[0]! },
+    });
+  }
+  root.events.push(...rootEvents);
+  root.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return { traceId, rootSpanId: rootId, source, spans };
+}

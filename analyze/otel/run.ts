@@ -1,0 +1,125 @@
+// `ptrace otel`: everything between the parsed flags and the outputs, so the
+// command stays thin and the benchmark can drive the same code.
+
+import { once } from 'node:events';
+import { UserError } from '../../formats/errors.ts';
+import { checkOutput, writeFileAtomic } from '../output.ts';
+import { printWarnings } from '../source.ts';
+import { buildTrace, type BuiltTrace } from './build.ts';
+import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
+import { jsonDocumentChunks } from './encode.ts';
+import { type CompiledAttribute, compileAttribute } from './expr.ts';
+import { parseTraceIdFlag } from './ids.ts';
+import { loadCapture } from './load.ts';
+import { buildResource } from './resource.ts';
+import type { InstrumentationScope, Resource } from './span.ts';
+import { formatMs, upload, type UploadResult } from './upload.ts';
+
+export interface OtelOptions extends ExporterFlags {
+  file: string;
+  /** FILE, or - for stdout. */
+  dump?: string;
+  force?: boolean;
+  serviceName?: string;
+  traceId?: string;
+  attributes?: string[];
+  /** --env values (comma-separated lists). */
+  env?: string[];
+  quiet?: boolean;
+  version: string;
+  /** The replaying process's environment. */
+  environ: NodeJS.ProcessEnv;
+  /** stderr lines (without the `ptrace: ` prefix). */
+  log?: (line: string) => void;
+}
+
+export interface OtelResult {
+  trace: BuiltTrace;
+  upload: UploadResult | null;
+}
+
+/** --env NAME,... → names (validated). */
+export function parseEnvNames(values: readonly string[] | undefined): string[] {
+  const names: string[] = [];
+  for (const v of values ?? []) {
+    for (const raw of v.split(',')) {
+      const n = raw.trim();
+      if (n === '') continue;
+      if (n.includes('=') || /[\s\0]/.test(n)) throw new UserError(`bad --env name "${n}": expected NAME[,NAME...]`);
+      if (!names.includes(n)) names.push(n);
+    }
+  }
+  return names;
+}
+
+async function writeStdoutChunks(chunks: Iterable<string>): Promise<void> {
+  let broken = false;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') broken = true;
+    else throw err;
+  };
+  process.stdout.on('error', onError);
+  try {
+    for (const c of chunks) {
+      if (broken) return;
+      if (!process.stdout.write(c)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
+    }
+  } finally {
+    process.stdout.off('error', onError);
+  }
+}
+
+export async function runOtel(o: OtelOptions): Promise<OtelResult> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`ptrace: ${line}\n`));
+  const warn = (m: string): void => log(`warning: ${m}`);
+
+  // Everything that can be wrong with the flags is reported before the file is read.
+  const traceId = o.traceId === undefined ? undefined : parseTraceIdFlag(o.traceId);
+  const attributes: CompiledAttribute[] = (o.attributes ?? []).map(compileAttribute);
+  const seen = new Set<string>();
+  for (const a of attributes) {
+    if (seen.has(a.name)) throw new UserError(`--attribute ${a.name} is given twice`);
+    seen.add(a.name);
+  }
+  const envNames = parseEnvNames(o.env);
+  const exporter: ExporterConfig | null = resolveExporter(o, o.environ, warn);
+  if (o.dump === undefined && exporter === null) {
+    throw new UserError('nothing to do: give --dump-otel FILE (or -) and/or --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT)');
+  }
+  if (o.dump !== undefined && o.dump !== '-') checkOutput(o.dump, o.force ?? false);
+
+  const loaded = loadCapture(o.file);
+  printWarnings(loaded.warnings);
+  const trace = buildTrace(loaded, { traceId, attributes, envNames, warn });
+  for (const a of attributes) {
+    if (a.errors > 0) warn(`--attribute ${a.name}: no value on ${a.errors} span(s): ${a.firstError}`);
+  }
+  const resource: Resource = {
+    attributes: buildResource(loaded.header, { serviceName: o.serviceName, env: o.environ, warn, ptraceVersion: o.version }),
+  };
+  const scope: InstrumentationScope = { name: 'ptrace', version: o.version };
+
+  if (o.dump !== undefined) {
+    const chunks = jsonDocumentChunks(trace.spans, resource, scope);
+    if (o.dump === '-') await writeStdoutChunks(chunks);
+    else {
+      writeFileAtomic(o.dump, o.force ?? false, (put) => {
+        for (const c of chunks) put(c);
+      });
+      if (!o.quiet) log(`wrote ${trace.spans.length} spans of trace ${trace.traceId} to ${o.dump}`);
+    }
+  }
+
+  let sent: UploadResult | null = null;
+  if (exporter !== null) {
+    sent = await upload(trace.spans, resource, scope, exporter, { log, userAgent: `ptrace/${o.version}` });
+    if (!o.quiet) {
+      const retries = sent.retries === 0 ? '' : `, ${sent.retries} ${sent.retries === 1 ? 'retry' : 'retries'}`;
+      log(
+        `sent ${sent.spans} spans of trace ${trace.traceId} in ${sent.batches} ${sent.batches === 1 ? 'batch' : 'batches'} ` +
+          `to ${exporter.url.href} in ${formatMs(sent.elapsedMs)} (${exporter.protocol}${exporter.compression === 'gzip' ? ', gzip' : ''}${retries})`,
+      );
+    }
+  }
+  return { trace, upload: sent };
+}
