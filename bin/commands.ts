@@ -2,6 +2,7 @@
 import Capture from './commands/capture.ts';
 import Db from './commands/db.ts';
 import Export from './commands/export.ts';
+import Otel from './commands/otel.ts';
 import Stats from './commands/stats.ts';
 import Tree from './commands/tree.ts';
 
@@ -9,6 +10,7 @@ export const COMMANDS = {
   capture: Capture,
   db: Db,
   export: Export,
+  otel: Otel,
   stats: Stats,
   tree: Tree,
 };
