@@ -709,9 +709,12 @@ int main(int argc, char **argv)
 	bool root_done = false;
 	__u64 lost = 0;
 	for (;;) {
+		/* Records are submitted without wakeups: the poll returns on the timer (or when BPF
+		 * forces a wakeup because the buffer is half full), and consume drains it either way. */
 		int n = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
 		if (n < 0 && n != -EINTR)
 			fprintf(stderr, "ptrace: warning: ring buffer poll: %s\n", strerror(-n));
+		ring_buffer__consume(rb);
 		forward_signals(child);
 		lost = flush_losses(losses_fd);
 		out_flush();
