@@ -2,6 +2,7 @@
 import Capture from './commands/capture.ts';
 import Db from './commands/db.ts';
 import Export from './commands/export.ts';
+import Info from './commands/info.ts';
 import Otel from './commands/otel.ts';
 import Stats from './commands/stats.ts';
 import Tree from './commands/tree.ts';
@@ -10,6 +11,7 @@ export const COMMANDS = {
   capture: Capture,
   db: Db,
   export: Export,
+  info: Info,
   otel: Otel,
   stats: Stats,
   tree: Tree,

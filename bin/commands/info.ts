@@ -1,0 +1,115 @@
+import { Args, Flags } from '@oclif/core';
+import { PtraceCommand } from '../base.ts';
+import { writeStdout } from '../../analyze/output.ts';
+import { infoReport } from '../../formats/summary.ts';
+import type { InfoReport } from '../../formats/summary.ts';
+
+export default class Info extends PtraceCommand {
+  static override summary = 'Describe a raw capture file: header, time span, record counts, losses, and whether it ended cleanly.';
+  static override description = `Reads the whole file once (streaming). Warnings about damage (no footer, a cut-short record, garbage after the footer…) go to stderr as "ptrace: warning: …" lines; with --json they are in the "warnings" array instead. The JSON shape is documented in docs/info-json.md.`;
+  static override examples = ['<%= config.bin %> info run.raw', '<%= config.bin %> info run.raw --json | jq .time'];
+  static override args = {
+    file: Args.string({ description: 'raw capture file', required: true }),
+  };
+  static override flags = {
+    json: Flags.boolean({ description: 'print a JSON object (see docs/info-json.md)' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Info);
+    const report = infoReport(args.file);
+    if (flags.json) {
+      writeStdout(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    for (const w of report.warnings) process.stderr.write(`ptrace: warning: ${w.message.split('\n')[0]}\n`);
+    writeStdout(renderInfo(report));
+  }
+}
+
+/** An argv as a shell would need it typed. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+function bytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
+  return `${n} bytes`;
+}
+
+function duration(ns: string): string {
+  const total = BigInt(ns);
+  const neg = total < 0n;
+  const abs = neg ? -total : total;
+  const secs = `${abs / 1_000_000_000n}.${((abs % 1_000_000_000n) / 1000n).toString().padStart(6, '0')} s`;
+  if (abs < 60_000_000_000n) return `${neg ? '-' : ''}${secs}`;
+  const s = Number(abs / 1_000_000_000n);
+  const parts = [Math.floor(s / 3600) && `${Math.floor(s / 3600)}h`, `${Math.floor((s % 3600) / 60)}m`, `${s % 60}s`].filter(Boolean);
+  return `${neg ? '-' : ''}${secs} (${parts.join(' ')})`;
+}
+
+const orNone = (s: string): string => s || '(not recorded)';
+
+/** The plain-text report: aligned `key: value` lines. */
+export function renderInfo(r: InfoReport): string {
+  const rows: [string, string][] = [];
+  const row = (k: string, v: string | number): void => {
+    rows.push([k, String(v)]);
+  };
+  const c = r.capture;
+  row('file', r.file);
+  row('format', `${r.format.version} (${r.format.byteOrder} endian, ${r.format.recordSize}-byte records, ${r.format.headerSize}-byte header)`);
+  row('ptrace version', orNone(c.ptraceVersion));
+  row('capture command', c.captureArgv.length ? shellJoin(c.captureArgv) : '(not recorded)');
+  row('traced command', c.commandArgv.length ? shellJoin(c.commandArgv) : '(not recorded)');
+  row('root pid', `${c.rootPid} (capture pid ${c.capturePid})`);
+  row('hostname', orNone(r.host.hostname));
+  row('kernel release', orNone(r.host.kernelRelease));
+  row('kernel version', orNone(r.host.kernelVersion));
+  row('machine', orNone(r.host.machine));
+  row('os', orNone(r.host.os));
+  row('boot id', orNone(r.host.bootId));
+  const opts = [c.options.env ? 'env' : 'no env', c.options.failedExecs ? 'failed execs' : 'no failed execs'];
+  if (c.options.keepRoot) opts.push('keep root');
+  const known = 7n;
+  const extra = BigInt(c.options.raw) & ~known;
+  if (extra) opts.push(`unknown bits 0x${extra.toString(16)}`);
+  row('options', opts.join(', '));
+  row('args limit', `${bytes(c.argsLimit)} (argv, and env, per exec)`);
+  row('ring buffer', bytes(c.ringbufSize));
+  if (c.traceparent) row('traceparent', c.traceparent);
+  for (const t of r.unknownTlvs) row('unknown TLV', `tag ${t.tag}, ${t.bytes} bytes`);
+  const tm = r.time;
+  row('start', tm.start);
+  if (tm.stop === null) row('stop', 'unknown (no footer, no records)');
+  else row('stop', tm.stopSource === 'footer' ? tm.stop : `${tm.stop} (last record; no footer)`);
+  row('duration', tm.durationNs === null ? 'unknown' : duration(tm.durationNs));
+  const byType = Object.entries(r.records.byType)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`);
+  row('records', `${r.records.total}${byType.length ? ` (${byType.join(', ')})` : ''}`);
+  const cats = Object.entries(r.losses.byCategory).filter(([, n]) => n !== 0);
+  row('losses', cats.length ? `${r.losses.total} (${cats.map(([k, n]) => `${k} ${n}`).join(', ')})` : 'none');
+  row('processes', r.processes);
+  row('execs', r.execs);
+  row('failed execs', r.failedExecs);
+  row('exits', r.exits);
+  row('still running', r.stillRunning);
+  const root = r.root;
+  if (root.status === null) row('root status', 'unknown (no footer)');
+  else if (root.exitCode !== null) row('root status', `exit code ${root.exitCode}`);
+  else row('root status', `killed by ${root.signal}${root.coreDumped ? ' (core dumped)' : ''}`);
+  const e = r.end;
+  if (e.footer) {
+    const how = [e.footer.signalled ? 'a signal was forwarded to the command' : '', e.footer.waitedAll ? 'waited for all processes' : '']
+      .filter(Boolean)
+      .join(', ');
+    row('end', `complete: footer after ${e.completeRecords - 1} records${how ? `; ${how}` : ''}`);
+  } else {
+    row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
+  }
+  row('warnings', r.warnings.length ? `${r.warnings.length} (on stderr)` : 'none');
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
+}

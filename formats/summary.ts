@@ -1,0 +1,196 @@
+// What `ptrace info` reports about a raw file, as a JSON-ready object (no
+// bigints: nanosecond times are decimal strings). Built from the streaming
+// reader's events, so it needs no more memory than the set of processes.
+// The JSON shape is documented in docs/info-json.md; keep the two in step.
+
+import { decodeWaitStatus } from './names.ts';
+import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
+import type { Capture, CaptureEvent, ReadWarning } from './types.ts';
+
+export interface InfoReport {
+  file: string;
+  format: { version: string; major: number; minor: number; byteOrder: 'little' | 'big'; headerSize: number; recordSize: number };
+  capture: {
+    ptraceVersion: string;
+    captureArgv: string[];
+    commandArgv: string[];
+    rootPid: number;
+    capturePid: number;
+    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; raw: string };
+    argsLimit: number;
+    ringbufSize: number;
+    traceparent: string;
+  };
+  host: { hostname: string; machine: string; kernelRelease: string; kernelVersion: string; os: string; bootId: string };
+  time: {
+    start: string;
+    startNs: string;
+    stop: string | null;
+    stopNs: string | null;
+    /** Where `stop` comes from: the footer's anchor, or the last record's timestamp when there is no footer. */
+    stopSource: 'footer' | 'last-record' | null;
+    durationNs: string | null;
+    durationSeconds: number | null;
+  };
+  records: { total: number; byType: Record<string, number> };
+  losses: { total: number | string; byCategory: Record<string, number | string> };
+  processes: number;
+  execs: number;
+  failedExecs: number;
+  exits: number;
+  stillRunning: number;
+  root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
+  end: {
+    clean: boolean;
+    state: 'complete' | 'truncated';
+    completeRecords: number;
+    footer: { records: number | string; lost: number | string; processes: number; stillRunning: number; signalled: boolean; waitedAll: boolean } | null;
+  };
+  unknownTlvs: { tag: number; bytes: number }[];
+  warnings: ReadWarning[];
+}
+
+/** A u64 count as a JSON number when exact, else as a decimal string (only a damaged file gets there). */
+export const jsonCount = (n: bigint): number | string => (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= 0n ? Number(n) : n.toString());
+
+/** Accumulates what the report needs from the events, one at a time. */
+export class InfoCollector {
+  #children = new Set<string>();
+  #losses = new Map<string, bigint>();
+  #lastTs: bigint | null = null;
+  execs = 0;
+  failedExecs = 0;
+  exits = 0;
+  running = 0;
+
+  add(e: CaptureEvent): void {
+    if (this.#lastTs === null || e.ts > this.#lastTs) this.#lastTs = e.ts;
+    switch (e.kind) {
+      case 'fork':
+        this.#children.add(`${e.child.pid}:${e.child.start}`);
+        break;
+      case 'exec':
+        this.execs++;
+        break;
+      case 'exec_failed':
+        this.failedExecs++;
+        break;
+      case 'exit':
+        this.exits++;
+        break;
+      case 'running':
+        this.running++;
+        break;
+      case 'loss': {
+        // Counts are cumulative: the largest one is the category's total.
+        const prev = this.#losses.get(e.categoryName);
+        if (prev === undefined || e.count > prev) this.#losses.set(e.categoryName, e.count);
+        break;
+      }
+      case 'thread':
+        break;
+    }
+  }
+
+  report(c: Omit<Capture, 'events'>): InfoReport {
+    const h = c.header;
+    const f = c.footer;
+    const startNs = h.start.realtime;
+    let stopNs: bigint | null = null;
+    let stopSource: InfoReport['time']['stopSource'] = null;
+    if (f) {
+      stopNs = f.stop.realtime;
+      stopSource = 'footer';
+    } else if (this.#lastTs !== null) {
+      stopNs = wallClockNs(h, this.#lastTs);
+      stopSource = 'last-record';
+    }
+    const durationNs = stopNs === null ? null : stopNs - startNs;
+    let lost = 0n;
+    const byCategory: Record<string, number | string> = {};
+    for (const [name, n] of [...this.#losses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      byCategory[name] = jsonCount(n);
+      lost += n;
+    }
+    const ws = f ? decodeWaitStatus(f.rootStatus) : null;
+    let total = 0;
+    for (const n of Object.values(c.recordCounts)) total += n;
+    return {
+      file: c.path,
+      format: {
+        version: `${h.versionMajor}.${h.versionMinor}`,
+        major: h.versionMajor,
+        minor: h.versionMinor,
+        byteOrder: h.littleEndian ? 'little' : 'big',
+        headerSize: h.headerSize,
+        recordSize: h.recordSize,
+      },
+      capture: {
+        ptraceVersion: h.ptraceVersion,
+        captureArgv: h.captureArgv,
+        commandArgv: h.commandArgv,
+        rootPid: h.rootPid,
+        capturePid: h.capturePid,
+        options: { env: h.options.env, failedExecs: h.options.failedExecs, keepRoot: h.options.keepRoot, raw: h.options.raw.toString() },
+        argsLimit: h.argsLimit,
+        ringbufSize: h.ringbufSize,
+        traceparent: h.traceparent,
+      },
+      host: {
+        hostname: h.hostname,
+        machine: h.machine,
+        kernelRelease: h.kernelRelease,
+        kernelVersion: h.kernelVersion,
+        os: h.osRelease,
+        bootId: h.bootId,
+      },
+      time: {
+        start: isoMicros(startNs),
+        startNs: startNs.toString(),
+        stop: stopNs === null ? null : isoMicros(stopNs),
+        stopNs: stopNs === null ? null : stopNs.toString(),
+        stopSource,
+        durationNs: durationNs === null ? null : durationNs.toString(),
+        durationSeconds: durationNs === null ? null : Number(durationNs / 1000n) / 1e6,
+      },
+      records: { total, byType: c.recordCounts },
+      losses: { total: jsonCount(lost), byCategory },
+      processes: this.#children.size + 1,
+      execs: this.execs,
+      failedExecs: this.failedExecs,
+      exits: this.exits,
+      stillRunning: this.running,
+      root: {
+        pid: h.rootPid,
+        status: f ? f.rootStatus : null,
+        exitCode: ws ? ws.exitCode : null,
+        signal: ws ? ws.signalName : null,
+        coreDumped: ws ? ws.coreDumped : null,
+      },
+      end: {
+        clean: f !== null,
+        state: f ? 'complete' : 'truncated',
+        completeRecords: c.completeRecords,
+        footer: f
+          ? {
+              records: jsonCount(f.records),
+              lost: jsonCount(f.lost),
+              processes: f.processes,
+              stillRunning: f.stillRunning,
+              signalled: f.signalled,
+              waitedAll: f.waitedAll,
+            }
+          : null,
+      },
+      unknownTlvs: h.unknownTlvs.map((t) => ({ tag: t.tag, bytes: t.value.length })),
+      warnings: c.warnings,
+    };
+  }
+}
+
+/** Streams the file once and builds its report. */
+export function infoReport(path: string): InfoReport {
+  const collector = new InfoCollector();
+  const rest = readCaptureStream(path, (e) => collector.add(e));
+  return collector.report(rest);
+}
