@@ -162,3 +162,25 @@ realCaptureTest('capture errors are one line with a non-zero exit', (t) => {
   t.is(forced.stderr, '');
   t.is(readCapture(existing).footer?.rootStatus, 0);
 });
+
+realCaptureTest('a process in its own pid namespace records its namespace pid', (t) => {
+  const { status, capture } = captureSync(['unshare', '--pid', '--fork', '/bin/sh', '-c', 'exec /bin/true in-namespace']);
+  t.is(status, 0);
+  const exec = execWithArgv(t, capture, ['/bin/true', 'in-namespace']);
+  t.is(exec.nsLevel, 1);
+  t.is(exec.nsPid, 1, 'first process of the new namespace');
+  t.not(exec.process.pid, 1);
+});
+
+realCaptureTest('no kernel BTF: one-line error, nothing written', (t) => {
+  const dir = tempDir();
+  const out = join(dir, 'run.raw');
+  // A private mount namespace where /sys/kernel/btf is an empty tmpfs: the machine itself is untouched.
+  const r = spawnSync('unshare', ['--mount', 'sh', '-c', `mount -t tmpfs none /sys/kernel/btf && exec "$0" -o "$1" -- true`, CAPTURE_BIN, out], {
+    encoding: 'utf8',
+    env: TEST_ENV,
+  });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^ptrace: no kernel BTF at \/sys\/kernel\/btf\/vmlinux \(No such file or directory\): the kernel needs CONFIG_DEBUG_INFO_BTF=y\n$/);
+  t.false(existsSync(out));
+});

@@ -107,3 +107,14 @@ realCaptureTest('exec identity: uid/gid, comm, exe and cwd of a real exec', (t) 
   t.is(trueExec.argc, 3);
   t.false(trueExec.argvTruncated);
 });
+
+realCaptureTest('a #! script: path as given, interpreter, and the executable actually loaded', (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'hello.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const { status, capture } = captureSync(['./hello.sh', 'arg'], { cwd: dir });
+  t.is(status, 0);
+  const exec = execWithArgv(t, capture, ['/bin/sh', './hello.sh', 'arg']);
+  t.is(exec.filename.bytes.toString(), './hello.sh');
+  t.is(exec.interp?.bytes.toString(), '/bin/sh');
+  t.regex(exec.exe.bytes.toString(), /^\/(usr\/)?bin\/(da|ba)?sh$/);
+});
