@@ -2,6 +2,7 @@
 // command stays thin and the benchmark can drive the same code.
 
 import { once } from 'node:events';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { checkOutput, writeFileAtomic } from '../output.ts';
 import { printWarnings } from '../source.ts';
@@ -52,6 +53,29 @@ export function parseEnvNames(values: readonly string[] | undefined): string[] {
   return names;
 }
 
+/** An existing path that is not a regular file (a FIFO, /dev/stdout, /dev/null): written in place, never renamed over. */
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function writeToDevice(path: string, chunks: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const c of chunks) {
+      const buf = Buffer.from(c);
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function writeStdoutChunks(chunks: Iterable<string>): Promise<void> {
   let broken = false;
   const onError = (err: NodeJS.ErrnoException): void => {
@@ -86,7 +110,8 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   if (o.dump === undefined && exporter === null) {
     throw new UserError('nothing to do: give --dump-otel FILE (or -) and/or --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT)');
   }
-  if (o.dump !== undefined && o.dump !== '-') checkOutput(o.dump, o.force ?? false);
+  const dumpToDevice = o.dump !== undefined && o.dump !== '-' && isSpecialFile(o.dump);
+  if (o.dump !== undefined && o.dump !== '-' && !dumpToDevice) checkOutput(o.dump, o.force ?? false);
 
   const loaded = loadCapture(o.file);
   printWarnings(loaded.warnings);
@@ -102,6 +127,7 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   if (o.dump !== undefined) {
     const chunks = jsonDocumentChunks(trace.spans, resource, scope);
     if (o.dump === '-') await writeStdoutChunks(chunks);
+    else if (dumpToDevice) writeToDevice(o.dump, chunks);
     else {
       writeFileAtomic(o.dump, o.force ?? false, (put) => {
         for (const c of chunks) put(c);
