@@ -127,8 +127,10 @@ class Pending {
   /** The owner's head.ts as two 32-bit halves: chunks are matched without making a bigint each. */
   readonly tsLo: number;
   readonly tsHi: number;
+  readonly pid: number;
 
   constructor(event: ExecEvent | ExecFailedEvent, flags: number, at: number) {
+    this.pid = event.process.pid;
     this.tsLo = Number(event.ts & 0xffffffffn);
     this.tsHi = Number(event.ts >> 32n);
     this.event = event;
@@ -143,6 +145,16 @@ class Pending {
 }
 
 type Queued = CaptureEvent | Pending;
+
+/** A completed owner, kept (small) until its thread's next record so that late chunks are recognised. */
+interface Finished {
+  pid: number;
+  tsLo: number;
+  tsHi: number;
+}
+
+/** The latest owner record of a thread. */
+type Owner = Pending | Finished;
 
 /** The fixed fields of an exec record; its strings are filled in once its chunks are in. */
 function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, start: bigint, tid: number): ExecEvent {
@@ -177,6 +189,17 @@ function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, 
   };
 }
 
+/** `7 (3), 9 (1)` and the total, from a number → count map. */
+function tally(m: Map<number, number>): { n: number; list: string } {
+  let n = 0;
+  const parts: string[] = [];
+  for (const [k, c] of [...m].sort((a, b) => a[0] - b[0])) {
+    n += c;
+    parts.push(`${k} (${c})`);
+  }
+  return { n, list: parts.join(', ') };
+}
+
 /** Turns records into events; see the module comment. */
 export class Assembler {
   readonly header: CaptureHeader;
@@ -189,7 +212,9 @@ export class Assembler {
   #counts: number[] = new Array<number>(RT.FOOTER + 1).fill(0);
   #unknown = new Map<number, number>();
   #orphans = 0;
-  #pending = new Map<number, Pending>();
+  #unknownKinds = new Map<number, number>();
+  /** tid → the thread's latest exec or failed exec, while no other record of the thread has followed. */
+  #owners = new Map<number, Owner>();
   #queue: Queued[] = [];
   #qHead = 0;
 
@@ -218,8 +243,11 @@ export class Assembler {
     }
     this.#counts[type]++;
     const tid = dv.getUint32(off + HEAD.tid, le);
-    const open = this.#pending.get(tid);
-    if (open !== undefined) this.#complete(open);
+    const open = this.#owners.get(tid);
+    if (open !== undefined) {
+      if (open instanceof Pending && !open.done) this.#complete(open);
+      this.#owners.delete(tid);
+    }
     const ts = dv.getBigUint64(off + HEAD.ts, le);
     const pid = dv.getUint32(off + HEAD.pid, le);
     const start = dv.getBigUint64(off + HEAD.start, le);
@@ -239,7 +267,7 @@ export class Assembler {
         break;
       case RT.EXEC: {
         const p = new Pending(execEvent(b, off, le, ts, pid, start, tid), dv.getUint16(off + HEAD.flags, le), at);
-        this.#pending.set(tid, p);
+        this.#owners.set(tid, p);
         this.#queue.push(p);
         break;
       }
@@ -256,7 +284,7 @@ export class Assembler {
           syscallNr: dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
         };
         const p = new Pending(event, dv.getUint16(off + HEAD.flags, le), at);
-        this.#pending.set(tid, p);
+        this.#owners.set(tid, p);
         this.#queue.push(p);
         break;
       }
@@ -323,15 +351,23 @@ export class Assembler {
   #data(b: Bytes, off: number, at: number): void {
     const dv = b.dv;
     const le = this.le;
-    const p = this.#pending.get(dv.getUint32(off + HEAD.tid, le));
-    const kind = dv.getUint8(off + DATA.kind);
+    const p = this.#owners.get(dv.getUint32(off + HEAD.tid, le));
     if (
       p === undefined ||
-      p.event.process.pid !== dv.getUint32(off + HEAD.pid, le) ||
+      p.pid !== dv.getUint32(off + HEAD.pid, le) ||
       p.tsLo !== dv.getUint32(off + DATA.owner_ts + (le ? 0 : 4), le) ||
-      p.tsHi !== dv.getUint32(off + DATA.owner_ts + (le ? 4 : 0), le) ||
-      !p.accepts(kind)
+      p.tsHi !== dv.getUint32(off + DATA.owner_ts + (le ? 4 : 0), le)
     ) {
+      this.#orphans++;
+      return;
+    }
+    const kind = dv.getUint8(off + DATA.kind);
+    if (kind < DK.FILENAME || kind > DK.ENV) {
+      // A kind from a newer minor version (or damage): ignored, whatever its owner's state.
+      this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
+      return;
+    }
+    if (!(p instanceof Pending) || p.done || !p.accepts(kind)) {
       this.#orphans++;
       return;
     }
@@ -362,7 +398,8 @@ export class Assembler {
   /** No more chunks for `p`: build its event and let the queue move on. */
   #complete(p: Pending): void {
     const e = p.event;
-    if (this.#pending.get(e.tid) === p) this.#pending.delete(e.tid);
+    // Keep only what identifies the owner: its strings are done with.
+    if (this.#owners.get(e.tid) === p) this.#owners.set(e.tid, { pid: p.pid, tsLo: p.tsLo, tsHi: p.tsHi });
     p.done = true;
     if (e.kind === 'exec') this.#execStrings(e, p);
     else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
@@ -415,26 +452,31 @@ export class Assembler {
       if (x instanceof Pending && !x.done) this.#complete(x);
       else this.#flush();
     }
-    this.#pending.clear();
+    this.#owners.clear();
     if (this.#orphans > 0) {
       this.warnings.push({
         code: 'orphan-data',
         message: `${this.#orphans} data chunk${this.#orphans === 1 ? '' : 's'} had no owner record (ignored)`,
       });
     }
-    if (this.#unknown.size > 0) {
-      let n = 0;
-      const types: string[] = [];
-      for (const [t, c] of [...this.#unknown].sort((a, b) => a[0] - b[0])) {
-        n += c;
-        types.push(`${t} (${c})`);
-      }
-      const v = `${this.header.versionMajor}.${this.header.versionMinor}`;
+    if (this.#unknownKinds.size > 0) {
+      const { n, list } = tally(this.#unknownKinds);
       this.warnings.push({
-        code: 'unknown-record-type',
-        message: `skipped ${n} record${n === 1 ? '' : 's'} of unknown type: ${types.join(', ')} (file format ${v})`,
+        code: 'unknown-data-kind',
+        message: `ignored ${n} data chunk${n === 1 ? '' : 's'} of unknown kind: ${list} (file format ${this.#version()})`,
       });
     }
+    if (this.#unknown.size > 0) {
+      const { n, list } = tally(this.#unknown);
+      this.warnings.push({
+        code: 'unknown-record-type',
+        message: `skipped ${n} record${n === 1 ? '' : 's'} of unknown type: ${list} (file format ${this.#version()})`,
+      });
+    }
+  }
+
+  #version(): string {
+    return `${this.header.versionMajor}.${this.header.versionMinor}`;
   }
 
   /** Record counts by type name; unknown types as `type<N>`. */

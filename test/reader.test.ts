@@ -454,6 +454,24 @@ test('a newer minor version: unknown record types are skipped, unknown TLVs kept
   }
 });
 
+test('a newer minor version: chunks of an unknown data kind are ignored, before or after the owner is complete', (t) => {
+  const e = exec({ ts: T0 + 50n, process: key(9, T0), argv: ['x'] });
+  const owner: RawHead = { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
+  const w = new CaptureWriter({ versionMinor: 2 });
+  w.writeRecord(chunkString(owner, 0, Buffer.from('?'), false)[0]!); // no owner yet: an orphan
+  w.write(e);
+  for (const r of chunkString(owner, 7, Buffer.alloc(300, 7), false)) w.writeRecord(r);
+  w.writeRecord(chunkString(owner, DK.ARGV, Buffer.from('late\0'), false)[0]!); // after argv's LAST: an orphan
+  w.write(exit(T0 + 60n, key(9, T0), 0));
+  w.writeFooter();
+  const c = readCaptureBuffer(w.finish());
+  t.deepEqual(c.events, [e, exit(T0 + 60n, key(9, T0), 0)]);
+  t.deepEqual(c.warnings, [
+    { code: 'orphan-data', message: '2 data chunks had no owner record (ignored)' },
+    { code: 'unknown-data-kind', message: 'ignored 2 data chunks of unknown kind: 7 (2) (file format 1.2)' },
+  ]);
+});
+
 test('bytes beyond the known payload fields are ignored', (t) => {
   const events = [fork(T0 + 1n, key(1, T0), key(2, T0 + 1n))];
   const buf = writeCapture({ versionMinor: 1 }, events);
