@@ -250,7 +250,9 @@ export async function upload(
           retryAfter = parseRetryAfter(res.headers['retry-after'] as string | undefined);
         } catch (err) {
           const e = err as Error;
-          if (e instanceof RequestTimeout && e.ms < cfg.timeoutMs) fail(`deadline of ${formatMs(cfg.deadlineMs)} reached (${e.message})`);
+          if (e instanceof RequestTimeout && e.ms < cfg.timeoutMs) {
+            fail(`no response (timeout); deadline of ${formatMs(cfg.deadlineMs)} reached after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`);
+          }
           why = networkReason(e);
           retryable = retryableNetworkError(e);
         }
