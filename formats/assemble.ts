@@ -351,6 +351,12 @@ export class Assembler {
   #data(b: Bytes, off: number, at: number): void {
     const dv = b.dv;
     const le = this.le;
+    const kind = dv.getUint8(off + DATA.kind);
+    if (kind < DK.FILENAME || kind > DK.ENV) {
+      // A kind from a newer minor version (possibly of a record type this reader skips), or damage: ignored.
+      this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
+      return;
+    }
     const p = this.#owners.get(dv.getUint32(off + HEAD.tid, le));
     if (
       p === undefined ||
@@ -359,12 +365,6 @@ export class Assembler {
       p.tsHi !== dv.getUint32(off + DATA.owner_ts + (le ? 4 : 0), le)
     ) {
       this.#orphans++;
-      return;
-    }
-    const kind = dv.getUint8(off + DATA.kind);
-    if (kind < DK.FILENAME || kind > DK.ENV) {
-      // A kind from a newer minor version (or damage): ignored, whatever its owner's state.
-      this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
       return;
     }
     if (!(p instanceof Pending) || p.done || !p.accepts(kind)) {

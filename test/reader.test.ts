@@ -458,7 +458,9 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   const e = exec({ ts: T0 + 50n, process: key(9, T0), argv: ['x'] });
   const owner: RawHead = { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
   const w = new CaptureWriter({ versionMinor: 2 });
-  w.writeRecord(chunkString(owner, 0, Buffer.from('?'), false)[0]!); // no owner yet: an orphan
+  w.writeRecord(chunkString(owner, DK.CWD, Buffer.from('?'), false)[0]!); // no owner yet: an orphan
+  w.writeRecord({ kind: 'unknown', head: { ...owner, type: 7, ts: T0 + 40n }, payload: Buffer.alloc(224) }); // a newer record type…
+  w.writeRecord(chunkString({ ...owner, ts: T0 + 40n }, 8, Buffer.from('/etc/passwd'), false)[0]!); // …and its string
   w.write(e);
   for (const r of chunkString(owner, 7, Buffer.alloc(300, 7), false)) w.writeRecord(r);
   w.writeRecord(chunkString(owner, DK.ARGV, Buffer.from('late\0'), false)[0]!); // after argv's LAST: an orphan
@@ -468,7 +470,8 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   t.deepEqual(c.events, [e, exit(T0 + 60n, key(9, T0), 0)]);
   t.deepEqual(c.warnings, [
     { code: 'orphan-data', message: '2 data chunks had no owner record (ignored)' },
-    { code: 'unknown-data-kind', message: 'ignored 2 data chunks of unknown kind: 7 (2) (file format 1.2)' },
+    { code: 'unknown-data-kind', message: 'ignored 3 data chunks of unknown kind: 7 (2), 8 (1) (file format 1.2)' },
+    { code: 'unknown-record-type', message: 'skipped 1 record of unknown type: 7 (1) (file format 1.2)' },
   ]);
 });
 
