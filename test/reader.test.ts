@@ -14,7 +14,7 @@ import {
   wallClockNs,
 } from '../formats/reader.ts';
 import { decodeRecord } from '../formats/decode.ts';
-import type { RawHead } from '../formats/decode.ts';
+import type { RawHead, RawRecord } from '../formats/decode.ts';
 import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../formats/writer.ts';
 import type { CaptureEvent, ExecEvent } from '../formats/types.ts';
 import { errnoName, lossCategoryName, signalName } from '../formats/names.ts';
@@ -98,8 +98,46 @@ for (const [name, le] of orders) {
     const head: RawHead = { type: RT.FORK, flags: 3, tid: 7, ts: 2n ** 63n + 5n, start: 2n ** 40n, pid: 0xfffffffe, cpu: 3 };
     const fork = { kind: 'fork', head, childStart: 99n, childPid: 8, childPpid: 6 } as const;
     t.deepEqual(decodeRecord(encodeRecord(fork, le), le), fork);
-    const failed = { kind: 'exec_failed', head: { ...head, type: RT.EXEC_FAILED }, err: -13, syscallNr: 322 } as const;
-    t.deepEqual(decodeRecord(encodeRecord(failed, le), le), failed);
+    const h = (type: number): RawHead => ({ ...head, type });
+    const all: RawRecord[] = [
+      { kind: 'thread', head: h(RT.THREAD), newTid: 4_000_000 },
+      {
+        kind: 'exec',
+        head: h(RT.EXEC),
+        parentStart: 12n,
+        ppid: 1,
+        oldTid: 2,
+        uid: 3,
+        gid: 4,
+        euid: 5,
+        egid: 6,
+        nsPid: 7,
+        nsLevel: 8,
+        argc: 9,
+        envc: 10,
+        argvLen: 11,
+        envLen: 12,
+        comm: 'fifteen-chars!!',
+      },
+      { kind: 'exec_failed', head: h(RT.EXEC_FAILED), err: -13, syscallNr: 322 },
+      { kind: 'exit', head: h(RT.EXIT), status: 0x8b, nrThreadsSeen: 3, comm: 'x' },
+      { kind: 'data', head: h(RT.DATA), ownerTs: 5n, offset: 416, len: 3, dataKind: 6, dataFlags: 7, data: Buffer.from('a\0b') },
+      { kind: 'loss', head: h(RT.LOSS), category: 3, count: 2n ** 64n - 1n },
+      { kind: 'running', head: h(RT.RUNNING) },
+      {
+        kind: 'footer',
+        head: h(RT.FOOTER),
+        records: 1n,
+        lost: 2n,
+        stop: { realtime: 3n, boottime: 4n, monotonic: 5n },
+        rootStatus: 6,
+        processes: 7,
+        stillRunning: 8,
+        endFlags: 3,
+      },
+      { kind: 'unknown', head: h(99), payload: Buffer.alloc(224, 9) },
+    ];
+    for (const rec of all) t.deepEqual(decodeRecord(encodeRecord(rec, le), le), rec, rec.kind);
     const other = encodeRecord(fork, le);
     t.not(decodeRecord(other, !le).head.ts, head.ts, 'the other byte order reads something else');
   });
