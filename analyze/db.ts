@@ -3,7 +3,7 @@
 // atomically).
 
 import Database from 'better-sqlite3';
-import type { Model } from './model.ts';
+import { argvJson, type Model } from './model.ts';
 import { INDEXES_SQL, SCHEMA_VERSION, TABLES_SQL } from './schema.ts';
 import { writeFileAtomic } from './output.ts';
 
@@ -16,10 +16,38 @@ export function buildDatabase(model: Model): Db {
   const db = new Database(':memory:');
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
+  // Rows are consistent by construction; checking every reference costs a lookup per insert.
+  db.pragma('foreign_keys = OFF');
   db.exec(TABLES_SQL);
   insertModel(db, model);
   db.exec(INDEXES_SQL);
   return db;
+}
+
+const BATCH = 32;
+
+/**
+ * Inserts `rows` with multi-row INSERT statements (BATCH rows per call: the
+ * per-call cost of a prepared statement dominates single-row inserts).
+ * `put` writes one row's `width` values into `out` from index `k`.
+ */
+function bulkInsert<T>(db: Db, table: string, width: number, rows: readonly T[], put: (r: T, out: unknown[], k: number) => void): void {
+  const tuple = `(${Array(width).fill('?').join(',')})`;
+  const many = db.prepare(`INSERT INTO ${table} VALUES ${Array(BATCH).fill(tuple).join(',')}`);
+  const params: unknown[] = new Array(BATCH * width);
+  let i = 0;
+  for (; i + BATCH <= rows.length; i += BATCH) {
+    for (let j = 0; j < BATCH; j++) put(rows[i + j]!, params, j * width);
+    many.run(params);
+  }
+  if (i < rows.length) {
+    const one = db.prepare(`INSERT INTO ${table} VALUES ${tuple}`);
+    const p: unknown[] = new Array(width);
+    for (; i < rows.length; i++) {
+      put(rows[i]!, p, 0);
+      one.run(p);
+    }
+  }
 }
 
 /** Inserts every row of `model` in one transaction. */
@@ -32,36 +60,34 @@ export function insertModel(db: Db, m: Model): void {
     const warn = db.prepare('INSERT INTO warnings (code, message) VALUES (?, ?)');
     for (const w of m.warnings) warn.run(w.code, w.message);
 
-    const proc = db.prepare(
-      `INSERT INTO processes VALUES (${Array(21).fill('?').join(',')})`,
-    );
-    for (const p of m.processes) {
-      proc.run(
-        p.id, p.pid, p.startBoot, p.parentId, p.parentPid, p.parentStartBoot, p.ppid,
-        p.start, p.end, p.exitStatus, p.exitCode, p.signal, p.signalName, b(p.coreDumped),
-        b(p.state === 'running'), p.state, b(p.isRoot), b(p.forked), p.threads, p.execCount, p.comm,
-      );
-    }
-    const env = db.prepare('INSERT INTO envs VALUES (?, ?, ?)');
-    for (const e of m.envs) env.run(e.id, e.baseId, e.size);
-    const envVar = db.prepare('INSERT INTO env_vars VALUES (?, ?, ?, ?)');
-    for (const v of m.envVars) envVar.run(v.envId, v.name, v.value, v.raw);
-
-    const exec = db.prepare(`INSERT INTO execs VALUES (${Array(27).fill('?').join(',')})`);
-    for (const x of m.execs) {
-      exec.run(
-        x.id, x.processId, x.seq, x.time, x.exe, x.filename, x.interp, x.cwd, x.argv, x.argvJson,
-        x.argc, x.argcKernel, x.envc, x.envId, x.uid, x.gid, x.euid, x.egid, x.nsPid, x.nsLevel,
-        x.comm, x.ppid, b(x.argvTruncated), b(x.envTruncated), b(x.exeTruncated), b(x.filenameTruncated),
-        b(x.cwdTruncated),
-      );
-    }
-    const fail = db.prepare('INSERT INTO exec_failures VALUES (?, ?, ?, ?, ?, ?, ?)');
-    for (const f of m.execFailures) {
-      fail.run(f.id, f.processId, f.time, f.path, b(f.pathTruncated), f.errno, f.errnoName);
-    }
-    const loss = db.prepare('INSERT INTO losses VALUES (?, ?, ?, ?, ?)');
-    for (const l of m.losses) loss.run(l.id, l.time, l.category, l.categoryName, l.count);
+    bulkInsert(db, 'processes', 21, m.processes, (p, o, k) => {
+      o[k] = p.id; o[k + 1] = p.pid; o[k + 2] = p.startBoot; o[k + 3] = p.parentId; o[k + 4] = p.parentPid;
+      o[k + 5] = p.parentStartBoot; o[k + 6] = p.ppid; o[k + 7] = p.start; o[k + 8] = p.end; o[k + 9] = p.exitStatus;
+      o[k + 10] = p.exitCode; o[k + 11] = p.signal; o[k + 12] = p.signalName; o[k + 13] = b(p.coreDumped);
+      o[k + 14] = b(p.state === 'running'); o[k + 15] = p.state; o[k + 16] = b(p.isRoot); o[k + 17] = b(p.forked);
+      o[k + 18] = p.threads; o[k + 19] = p.execCount; o[k + 20] = p.comm;
+    });
+    bulkInsert(db, 'envs', 3, m.envs, (e, o, k) => {
+      o[k] = e.id; o[k + 1] = e.baseId; o[k + 2] = e.size;
+    });
+    bulkInsert(db, 'env_vars', 4, m.envVars, (v, o, k) => {
+      o[k] = v.envId; o[k + 1] = v.name; o[k + 2] = v.value; o[k + 3] = v.raw;
+    });
+    bulkInsert(db, 'execs', 27, m.execs, (x, o, k) => {
+      o[k] = x.id; o[k + 1] = x.processId; o[k + 2] = x.seq; o[k + 3] = x.time; o[k + 4] = x.exe;
+      o[k + 5] = x.filename; o[k + 6] = x.interp; o[k + 7] = x.cwd; o[k + 8] = x.argv; o[k + 9] = argvJson(x.argv);
+      o[k + 10] = x.argc; o[k + 11] = x.argcKernel; o[k + 12] = x.envc; o[k + 13] = x.envId; o[k + 14] = x.uid;
+      o[k + 15] = x.gid; o[k + 16] = x.euid; o[k + 17] = x.egid; o[k + 18] = x.nsPid; o[k + 19] = x.nsLevel;
+      o[k + 20] = x.comm; o[k + 21] = x.ppid; o[k + 22] = b(x.argvTruncated); o[k + 23] = b(x.envTruncated);
+      o[k + 24] = b(x.exeTruncated); o[k + 25] = b(x.filenameTruncated); o[k + 26] = b(x.cwdTruncated);
+    });
+    bulkInsert(db, 'exec_failures', 7, m.execFailures, (f, o, k) => {
+      o[k] = f.id; o[k + 1] = f.processId; o[k + 2] = f.time; o[k + 3] = f.path; o[k + 4] = b(f.pathTruncated);
+      o[k + 5] = f.errno; o[k + 6] = f.errnoName;
+    });
+    bulkInsert(db, 'losses', 5, m.losses, (l, o, k) => {
+      o[k] = l.id; o[k + 1] = l.time; o[k + 2] = l.category; o[k + 3] = l.categoryName; o[k + 4] = l.count;
+    });
   });
   load();
 }

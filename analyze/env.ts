@@ -3,6 +3,11 @@
 // of the image it replaced, or for a first exec the image of the parent that
 // forked it), whichever holds fewer variables. SCHEMA.md documents the
 // encoding; `env_full` (SQL view) and `resolveEnv` (below) give the full set.
+//
+// Speed matters here (every exec goes through `intern`): most environments
+// are byte-for-byte the base's or a recent one's, which one memcmp finds;
+// new ones are compared string by string with the base, so only the strings
+// that changed are decoded.
 
 export interface EnvRow {
   id: number;
@@ -23,22 +28,27 @@ export interface EnvVarRow {
 
 interface Entry {
   name: string;
+  /** Interned name: duplicate names are found without hashing strings. */
+  nameId: number;
   value: string;
   raw: Buffer | null;
 }
 
 interface StoredEnv {
+  id: number;
   /** Entry ids, sorted, one per name. */
   ids: Int32Array;
-  /** The environment as received, concatenated, for the fast "same as base" check. */
-  bytes: Buffer;
-  /** End offset of each string within `bytes`. */
-  ends: Uint32Array;
+  /** The strings as received, each followed by a NUL. */
+  area: Buffer;
+  /** Start of each string in `area`, plus a final entry = area.length. */
+  starts: Uint32Array;
+  /** Entry id of each string, in received order (-1: a later duplicate of a name). */
+  order: Int32Array;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeEntry(buf: Buffer): Entry {
+function decodeEntry(buf: Buffer): Omit<Entry, 'nameId'> {
   let text: string | null;
   try {
     text = utf8.decode(buf);
@@ -49,8 +59,90 @@ function decodeEntry(buf: Buffer): Entry {
   const eq = shown.indexOf('=');
   const name = eq < 0 ? shown : shown.slice(0, eq);
   const value = eq < 0 ? '' : shown.slice(eq + 1);
-  return { name, value, raw: text === null || eq < 0 ? Buffer.from(buf) : null };
+  return { name, value, raw: text === null || eq < 0 ? Buffer.from(Uint8Array.prototype.slice.call(buf)) : null };
 }
+
+/**
+ * The NUL-terminated area the strings were split from, when they are
+ * consecutive views of one buffer (what the reader produces); else a copy
+ * joined the same way.
+ */
+export function stringArea(list: readonly Buffer[]): Buffer {
+  const n = list.length;
+  if (n === 0) return Buffer.alloc(0);
+  const first = list[0]!;
+  const backing = first.buffer;
+  let pos = first.byteOffset;
+  let ok = true;
+  for (let i = 0; i < n; i++) {
+    const s = list[i]!;
+    if (s.buffer !== backing || s.byteOffset !== pos) {
+      ok = false;
+      break;
+    }
+    pos += s.length + 1;
+  }
+  if (ok && pos <= backing.byteLength) {
+    const area = Buffer.from(backing, first.byteOffset, pos - first.byteOffset);
+    // Every string must end with a NUL in the backing buffer (a cut final string may not).
+    let good = true;
+    let end = 0;
+    for (let i = 0; i < n; i++) {
+      end += list[i]!.length;
+      if (area[end] !== 0) {
+        good = false;
+        break;
+      }
+      end++;
+    }
+    if (good) return area;
+  }
+  let total = 0;
+  for (const s of list) total += s.length + 1;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  for (const s of list) {
+    s.copy(out, o);
+    o += s.length;
+    out[o++] = 0;
+  }
+  return out;
+}
+
+/**
+ * Copies of byte strings kept for the life of a model, packed into large
+ * slabs of their own: a small Buffer.allocUnsafe copy would come from Node's
+ * shared 8 KiB pool and keep a whole pool slab (full of the reader's
+ * short-lived buffers) alive per copy.
+ */
+export class ByteArena {
+  private slab: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private readonly slabSize: number;
+
+  constructor(slabSize = 1 << 20) {
+    this.slabSize = slabSize;
+  }
+
+  copy(src: Buffer): Buffer {
+    const n = src.length;
+    if (n > this.slabSize >> 2) {
+      const own = Buffer.allocUnsafeSlow(n);
+      src.copy(own);
+      return own;
+    }
+    if (this.pos + n > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(this.slabSize);
+      this.pos = 0;
+    }
+    const out = this.slab.subarray(this.pos, this.pos + n);
+    src.copy(out);
+    this.pos += n;
+    return out;
+  }
+}
+
+const RECENT = 4;
 
 /**
  * Interns environments as they are seen (streaming) and produces the env rows.
@@ -59,122 +151,219 @@ function decodeEntry(buf: Buffer): Entry {
 export class EnvInterner {
   private readonly entryIds = new Map<string, number>();
   private readonly entries: Entry[] = [];
-  private readonly envByKey = new Map<string, number>();
+  private readonly nameIds = new Map<string, number>();
+  /** nameStamp[nameId] === stamp: the name was seen in the environment being interned. */
+  private nameStamp = new Int32Array(64);
+  private stamp = 0;
+  /** Hash of the sorted entry ids → envs with that hash. */
+  private readonly envsByHash = new Map<number, StoredEnv[]>();
   private readonly stored: StoredEnv[] = [];
+  private readonly recent: StoredEnv[] = [];
   readonly envs: EnvRow[] = [];
   readonly vars: EnvVarRow[] = [];
+  private readonly arena: ByteArena;
 
-  /** The id of `env`, creating it (as a difference from `baseId` when smaller) if it is new. */
-  intern(env: Buffer[], baseId: number | null): number {
-    if (baseId !== null && this.sameAs(env, this.stored[baseId - 1]!)) return baseId;
-    const ids = this.entryIdsOf(env);
-    const key = ids.join(',');
-    const known = this.envByKey.get(key);
-    if (known !== undefined) return known;
+  constructor(arena = new ByteArena()) {
+    this.arena = arena;
+  }
 
-    const id = this.envs.length + 1;
-    this.envByKey.set(key, id);
-    this.stored.push({ ids, ...concat(env) });
+  /** The id of the environment `env` (its strings), new or known; `baseId`: the environment it inherits from. */
+  intern(env: readonly Buffer[], baseId: number | null): number {
+    const area = stringArea(env);
     const base = baseId === null ? null : this.stored[baseId - 1]!;
-    let diffSet: number[] | null = null;
-    let diffUnset: string[] | null = null;
-    if (base !== null) {
-      const baseIds = new Set(base.ids);
-      const names = new Set<string>();
-      diffSet = [];
-      for (const e of ids) {
-        names.add(this.entries[e]!.name);
-        if (!baseIds.has(e)) diffSet.push(e);
-      }
-      diffUnset = [];
-      for (const b of base.ids) {
-        const n = this.entries[b]!.name;
-        if (!names.has(n)) diffUnset.push(n);
-      }
-      if (diffSet.length + diffUnset.length >= ids.length) diffSet = diffUnset = null;
+    if (base !== null && sameBytes(area, base.area)) return base.id;
+    for (const r of this.recent) if (sameBytes(area, r.area)) return r.id;
+
+    // Entry ids in received order. Strings in the longest common prefix and
+    // suffix (by string) with the base reuse its ids, found with a few memcmp
+    // calls (binary search); only the strings in between are decoded.
+    const n = env.length;
+    const order = new Int32Array(n);
+    const starts = new Uint32Array(n + 1);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      starts[i] = off;
+      off += env[i]!.length + 1;
     }
-    if (diffSet !== null && diffUnset !== null) {
-      this.envs.push({ id, baseId, size: ids.length });
-      for (const e of diffSet) this.pushVar(id, e);
-      for (const name of diffUnset) this.vars.push({ envId: id, name, value: null, raw: null });
+    starts[n] = off;
+    let prefix = 0;
+    let suffix = 0;
+    if (base !== null) {
+      const nb = base.order.length;
+      const bs = base.starts;
+      const max = Math.min(n, nb);
+      // prefix: largest k with the first k strings equal.
+      let lo = 0;
+      let hi = max;
+      while (lo < hi) {
+        const k = (lo + hi + 1) >> 1;
+        if (starts[k] === bs[k] && area.compare(base.area, 0, bs[k]!, 0, starts[k]!) === 0) lo = k;
+        else hi = k - 1;
+      }
+      prefix = lo;
+      // suffix: largest j with the last j strings equal, not overlapping the prefix.
+      lo = 0;
+      hi = max - prefix;
+      while (lo < hi) {
+        const j = (lo + hi + 1) >> 1;
+        const a0 = starts[n - j]!;
+        const b0 = bs[nb - j]!;
+        if (off - a0 === base.area.length - b0 && area.compare(base.area, b0, base.area.length, a0, off) === 0) lo = j;
+        else hi = j - 1;
+      }
+      suffix = lo;
+      for (let i = 0; i < prefix; i++) order[i] = base.order[i]!;
+      for (let j = 1; j <= suffix; j++) order[n - j] = base.order[nb - j]!;
+    }
+    for (let i = prefix; i < n - suffix; i++) order[i] = this.entryId(env[i]!);
+    // A base string marked -1 (a duplicate name there) is looked up like any other.
+    for (let i = 0; i < n; i++) if (order[i] === -1) order[i] = this.entryId(env[i]!);
+    const ids = this.uniqueByName(order);
+    const hash = hashIds(ids);
+    let bucket = this.envsByHash.get(hash);
+    if (bucket !== undefined) {
+      for (const s of bucket) {
+        if (sameIds(s.ids, ids)) {
+          this.remember(s);
+          return s.id;
+        }
+      }
     } else {
-      this.envs.push({ id, baseId: null, size: ids.length });
-      for (const e of ids) this.pushVar(id, e);
+      this.envsByHash.set(hash, (bucket = []));
+    }
+
+    const id = this.stored.length + 1;
+    const stored: StoredEnv = { id, ids, area: this.arena.copy(area), starts, order: markDuplicates(order, ids) };
+    this.stored.push(stored);
+    bucket.push(stored);
+    this.remember(stored);
+    this.store(stored, base);
+    return id;
+  }
+
+  private remember(s: StoredEnv): void {
+    if (this.recent.includes(s)) return;
+    if (this.recent.length >= RECENT) this.recent.shift();
+    this.recent.push(s);
+  }
+
+  private entryId(s: Buffer): number {
+    const key = s.toString('latin1');
+    let id = this.entryIds.get(key);
+    if (id === undefined) {
+      id = this.entries.length;
+      const e = decodeEntry(s);
+      let nameId = this.nameIds.get(e.name);
+      if (nameId === undefined) {
+        nameId = this.nameIds.size;
+        this.nameIds.set(e.name, nameId);
+        if (nameId >= this.nameStamp.length) {
+          const grown = new Int32Array(this.nameStamp.length * 2);
+          grown.set(this.nameStamp);
+          this.nameStamp = grown;
+        }
+      }
+      this.entries.push({ ...e, nameId });
+      this.entryIds.set(key, id);
     }
     return id;
+  }
+
+  /** Sorted entry ids, one per variable name: the first occurrence of a name wins, as getenv(3) does. */
+  private uniqueByName(order: Int32Array): Int32Array {
+    const stamp = ++this.stamp;
+    const seen = this.nameStamp;
+    let dup = false;
+    for (let i = 0; i < order.length; i++) {
+      const n = this.entries[order[i]!]!.nameId;
+      if (seen[n] === stamp) dup = true;
+      else seen[n] = stamp;
+    }
+    if (!dup) return Int32Array.from(order).sort();
+    const again = ++this.stamp;
+    const kept: number[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const id = order[i]!;
+      const n = this.entries[id]!.nameId;
+      if (seen[n] !== again) {
+        seen[n] = again;
+        kept.push(id);
+      }
+    }
+    return Int32Array.from(kept).sort();
+  }
+
+  /** Rows for a new environment: the difference from `base` when that is smaller, else every variable. */
+  private store(env: StoredEnv, base: StoredEnv | null): void {
+    const ids = env.ids;
+    if (base !== null) {
+      // Merge walk over the two sorted id lists: ids only in env are set, ids only in base are candidates for unset.
+      const added: number[] = [];
+      const removed: number[] = [];
+      const b = base.ids;
+      let i = 0;
+      let j = 0;
+      while (i < ids.length || j < b.length) {
+        if (j >= b.length || (i < ids.length && ids[i]! < b[j]!)) added.push(ids[i++]!);
+        else if (i >= ids.length || b[j]! < ids[i]!) removed.push(b[j++]!);
+        else {
+          i++;
+          j++;
+        }
+      }
+      // A base variable is unset unless the environment has the name with another value (an added entry).
+      const addedNames = new Set(added.map((e) => this.entries[e]!.name));
+      const unset = removed.map((e) => this.entries[e]!.name).filter((name) => !addedNames.has(name));
+      if (added.length + unset.length < ids.length) {
+        this.envs.push({ id: env.id, baseId: base.id, size: ids.length });
+        for (const e of added) this.pushVar(env.id, e);
+        for (const name of unset) this.vars.push({ envId: env.id, name, value: null, raw: null });
+        return;
+      }
+    }
+    this.envs.push({ id: env.id, baseId: null, size: ids.length });
+    for (const e of ids) this.pushVar(env.id, e);
   }
 
   private pushVar(envId: number, entryId: number): void {
     const e = this.entries[entryId]!;
     this.vars.push({ envId, name: e.name, value: e.value, raw: e.raw });
   }
-
-  private sameAs(env: Buffer[], s: StoredEnv): boolean {
-    if (env.length !== s.ends.length) return false;
-    let start = 0;
-    for (let i = 0; i < env.length; i++) {
-      const b = env[i]!;
-      const end = s.ends[i]!;
-      if (end - start !== b.length || s.bytes.compare(b, 0, b.length, start, end) !== 0) return false;
-      start = end;
-    }
-    return true;
-  }
-
-  /** Sorted entry ids, one per variable name (the first occurrence of a name wins, as getenv(3) does). */
-  private entryIdsOf(env: Buffer[]): Int32Array {
-    const out: number[] = [];
-    let names: Set<string> | null = null;
-    for (const buf of env) {
-      const key = buf.toString('latin1');
-      let id = this.entryIds.get(key);
-      if (id === undefined) {
-        id = this.entries.length;
-        this.entries.push(decodeEntry(buf));
-        this.entryIds.set(key, id);
-      }
-      out.push(id);
-    }
-    // Duplicate names are rare: check cheaply, fall back to a filtered copy.
-    if (out.length > 1) {
-      names = new Set();
-      for (const id of out) names.add(this.entries[id]!.name);
-      if (names.size !== out.length) {
-        const seen = new Set<string>();
-        const kept: number[] = [];
-        for (const id of out) {
-          const n = this.entries[id]!.name;
-          if (!seen.has(n)) {
-            seen.add(n);
-            kept.push(id);
-          }
-        }
-        return Int32Array.from(kept).sort();
-      }
-    }
-    return Int32Array.from(out).sort();
-  }
 }
 
-function concat(env: Buffer[]): { bytes: Buffer; ends: Uint32Array } {
-  const ends = new Uint32Array(env.length);
-  let n = 0;
-  for (let i = 0; i < env.length; i++) {
-    n += env[i]!.length;
-    ends[i] = n;
-  }
-  return { bytes: Buffer.concat(env, n), ends };
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.equals(b);
 }
 
-/** Full environment of `envId` (name → value, sorted by name) from the env rows. */
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hashIds(ids: Int32Array): number {
+  let h = 0x811c9dc5 ^ ids.length;
+  for (let i = 0; i < ids.length; i++) h = Math.imul(h ^ ids[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** `order` with the entries dropped by uniqueByName marked -1 (they never match a base string). */
+function markDuplicates(order: Int32Array, ids: Int32Array): Int32Array {
+  if (ids.length === order.length) return order;
+  const keep = new Set(ids);
+  const seen = new Set<number>();
+  return order.map((id) => (keep.has(id) && !seen.has(id) ? (seen.add(id), id) : -1));
+}
+
+/** Full environment (name → value, sorted by name) of `envId`, following base ids. */
 export function resolveEnv(
   envId: number,
-  envs: ReadonlyMap<number, { baseId: number | null }>,
-  varsByEnv: ReadonlyMap<number, readonly { name: string; value: string | null }[]>,
+  baseOf: (id: number) => number | null,
+  varsOf: (id: number) => readonly { name: string; value: string | null }[],
 ): [string, string][] {
   const out = new Map<string, string | null>();
-  for (let id: number | null = envId; id !== null; id = envs.get(id)?.baseId ?? null) {
-    for (const v of varsByEnv.get(id) ?? []) if (!out.has(v.name)) out.set(v.name, v.value);
+  for (let id: number | null = envId; id !== null; id = baseOf(id)) {
+    for (const v of varsOf(id)) if (!out.has(v.name)) out.set(v.name, v.value);
   }
   const full: [string, string][] = [];
   for (const [k, v] of out) if (v !== null) full.push([k, v]);

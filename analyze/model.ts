@@ -11,7 +11,7 @@ import type {
   ProcessKey,
   ReadWarning,
 } from '../formats/types.ts';
-import { EnvInterner, type EnvRow, type EnvVarRow } from './env.ts';
+import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
 
@@ -61,10 +61,8 @@ export interface ExecRow {
   interp: string | null;
   cwd: string;
   cwdTruncated: boolean;
-  /** Exact argv bytes: every argument followed by one NUL. */
+  /** Exact argv bytes: every argument followed by one NUL (argvJson() gives the JSON text stored beside it). */
   argv: Buffer;
-  /** argv as a JSON array of strings (invalid UTF-8 replaced by U+FFFD). */
-  argvJson: string;
   /** Arguments captured (may be fewer than argcKernel when truncated). */
   argc: number;
   argcKernel: number;
@@ -120,10 +118,14 @@ export interface Model {
 interface ProcState {
   pid: number;
   startBoot: bigint;
+  /** Start, ns relative to the builder's base (first event), for sorting without bigints. */
+  startRel: number;
+  /** Earlier process with the same pid (pid reuse). */
+  samePid: ProcState | null;
   parent: ProcessKey | null;
   ppid: number | null;
   forked: boolean;
-  exitTs: bigint | null;
+  exitRel: number | null;
   exitStatus: number | null;
   exitCode: number | null;
   signal: number | null;
@@ -134,32 +136,27 @@ interface ProcState {
   comm: string | null;
   /** Environment of the current image (inherited at fork). */
   envId: number | null;
-  execs: PendingExec[];
-  failures: PendingFailure[];
+  execs: PendingExec[] | null;
+  failures: PendingFailure[] | null;
   order: number;
 }
 
 interface PendingExec {
-  ts: bigint;
+  rel: number;
   row: Omit<ExecRow, 'id' | 'processId' | 'seq' | 'time'>;
 }
 
 interface PendingFailure {
-  ts: bigint;
+  rel: number;
   path: string;
   pathTruncated: boolean;
   errno: number;
   errnoName: string;
 }
 
-const keyOf = (k: ProcessKey): string => `${k.pid}:${k.start}`;
-
-const NUL = Buffer.alloc(1);
-
-export function argvBlob(argv: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const a of argv) parts.push(a, NUL);
-  return Buffer.concat(parts);
+/** Exact argv bytes: every argument followed by one NUL (the kernel's layout). */
+export function argvBlob(argv: readonly Buffer[], arena = new ByteArena(4096)): Buffer {
+  return arena.copy(stringArea(argv));
 }
 
 /** Splits an argv blob (every argument NUL-terminated) back into exact byte strings. */
@@ -176,52 +173,67 @@ export function splitArgvBlob(blob: Buffer): Buffer[] {
   return out;
 }
 
+/** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
+export function argvJson(blob: Buffer): string {
+  if (blob.length === 0) return '[]';
+  const parts = blob.toString('utf8').split('\0');
+  parts.pop();
+  return JSON.stringify(parts);
+}
+
 export class ModelBuilder {
-  private readonly procs = new Map<string, ProcState>();
-  private readonly env = new EnvInterner();
-  private readonly losses: { ts: bigint; category: number; categoryName: string; count: bigint }[] = [];
+  private readonly procs = new Map<number, ProcState>();
+  private readonly arena = new ByteArena();
+  private readonly env = new EnvInterner(this.arena);
+  /** One copy of each repeated string (paths, cwd, comm): rows share them. */
+  private readonly strings = new Map<string, string>();
+  private readonly losses: { rel: number; category: number; categoryName: string; count: bigint }[] = [];
   private order = 0;
-  private firstTs: bigint | null = null;
-  private lastTs: bigint | null = null;
+  /** Boot-clock ns all relative times count from: the first event's timestamp. */
+  private base: bigint | null = null;
+  private firstRel = Infinity;
+  private lastRel = -Infinity;
   events = 0;
 
+  private rel(ts: bigint): number {
+    if (this.base === null) this.base = ts;
+    return Number(ts - this.base);
+  }
+
   private proc(k: ProcessKey): ProcState {
-    const key = keyOf(k);
-    let p = this.procs.get(key);
-    if (p === undefined) {
-      p = {
-        pid: k.pid,
-        startBoot: k.start,
-        parent: null,
-        ppid: null,
-        forked: false,
-        exitTs: null,
-        exitStatus: null,
-        exitCode: null,
-        signal: null,
-        signalName: null,
-        coreDumped: false,
-        running: false,
-        threads: 1,
-        comm: null,
-        envId: null,
-        execs: [],
-        failures: [],
-        order: this.order++,
-      };
-      this.procs.set(key, p);
-    }
+    const head = this.procs.get(k.pid);
+    for (let p: ProcState | null = head ?? null; p !== null; p = p.samePid) if (p.startBoot === k.start) return p;
+    const p: ProcState = {
+      pid: k.pid,
+      startBoot: k.start,
+      startRel: this.rel(k.start),
+      samePid: head ?? null,
+      parent: null,
+      ppid: null,
+      forked: false,
+      exitRel: null,
+      exitStatus: null,
+      exitCode: null,
+      signal: null,
+      signalName: null,
+      coreDumped: false,
+      running: false,
+      threads: 1,
+      comm: null,
+      envId: null,
+      execs: null,
+      failures: null,
+      order: this.order++,
+    };
+    this.procs.set(k.pid, p);
     return p;
   }
 
   add(e: CaptureEvent): void {
     this.events++;
-    if (e.kind !== 'loss') {
-      if (this.lastTs === null || e.ts > this.lastTs) this.lastTs = e.ts;
-      if (this.firstTs === null || e.ts < this.firstTs) this.firstTs = e.ts;
-    }
     switch (e.kind) {
       case 'fork': {
+        this.seen(e.ts);
         const parent = this.proc(e.process);
         const child = this.proc(e.child);
         child.forked = true;
@@ -231,16 +243,18 @@ export class ModelBuilder {
         break;
       }
       case 'thread':
+        this.seen(e.ts);
         this.proc(e.process).threads++;
         break;
       case 'exec':
-        this.addExec(e);
+        this.addExec(e, this.seen(e.ts));
         break;
       case 'exec_failed': {
+        const rel = this.seen(e.ts);
         const p = this.proc(e.process);
-        p.failures.push({
-          ts: e.ts,
-          path: e.filename.bytes.toString('utf8'),
+        (p.failures ??= []).push({
+          rel,
+          path: this.str(e.filename.bytes),
           pathTruncated: e.filename.truncated,
           errno: e.errno,
           errnoName: e.errnoName,
@@ -248,26 +262,46 @@ export class ModelBuilder {
         break;
       }
       case 'exit': {
+        const rel = this.seen(e.ts);
         const p = this.proc(e.process);
-        p.exitTs = e.ts;
+        p.exitRel = rel;
         p.exitStatus = e.status;
         p.exitCode = e.exitCode;
         p.signal = e.signal;
         p.signalName = e.signalName;
         p.coreDumped = e.coreDumped;
-        p.comm = e.comm;
+        p.comm = this.intern(e.comm);
         break;
       }
       case 'loss':
-        this.losses.push({ ts: e.ts, category: e.category, categoryName: e.categoryName, count: e.count });
+        this.losses.push({ rel: this.rel(e.ts), category: e.category, categoryName: e.categoryName, count: e.count });
         break;
       case 'running':
+        this.seen(e.ts);
         this.proc(e.process).running = true;
         break;
     }
   }
 
-  private addExec(e: ExecEvent): void {
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  private str(b: Buffer): string {
+    return this.intern(b.toString('utf8'));
+  }
+
+  private seen(ts: bigint): number {
+    const r = this.rel(ts);
+    if (r > this.lastRel) this.lastRel = r;
+    if (r < this.firstRel) this.firstRel = r;
+    return r;
+  }
+
+  private addExec(e: ExecEvent, rel: number): void {
     const p = this.proc(e.process);
     if (!p.forked && p.parent === null) {
       p.parent = e.parent;
@@ -275,19 +309,18 @@ export class ModelBuilder {
     }
     const envId = e.env === null ? null : this.env.intern(e.env, p.envId);
     p.envId = envId;
-    const argvJson = JSON.stringify(e.argv.map((a) => a.toString('utf8')));
-    p.execs.push({
-      ts: e.ts,
+    const argv = argvBlob(e.argv, this.arena);
+    (p.execs ??= []).push({
+      rel,
       row: {
-        exe: e.exe.bytes.toString('utf8'),
+        exe: this.str(e.exe.bytes),
         exeTruncated: e.exe.truncated,
-        filename: e.filename.bytes.toString('utf8'),
+        filename: this.str(e.filename.bytes),
         filenameTruncated: e.filename.truncated,
-        interp: e.interp === null ? null : e.interp.bytes.toString('utf8'),
-        cwd: e.cwd.bytes.toString('utf8'),
+        interp: e.interp === null ? null : this.str(e.interp.bytes),
+        cwd: this.str(e.cwd.bytes),
         cwdTruncated: e.cwd.truncated,
-        argv: argvBlob(e.argv),
-        argvJson,
+        argv,
         argc: e.argv.length,
         argcKernel: e.argc,
         envc: e.envc,
@@ -300,7 +333,7 @@ export class ModelBuilder {
         egid: e.egid,
         nsPid: e.nsPid,
         nsLevel: e.nsLevel,
-        comm: e.comm,
+        comm: this.intern(e.comm),
         ppid: e.ppid,
       },
     });
@@ -308,35 +341,43 @@ export class ModelBuilder {
 
   /** Rows of every table, ids assigned in (start, pid) order. */
   finish(header: CaptureHeader, footer: FooterInfo | null, info: FinishInfo): Model {
-    const wall = (ts: bigint): bigint => header.start.realtime + (ts - header.start.boottime);
-    const states = [...this.procs.values()].sort(
-      (a, b) => cmpBig(a.startBoot, b.startBoot) || a.pid - b.pid || a.order - b.order,
-    );
-    const idByKey = new Map<string, number>();
-    states.forEach((p, i) => idByKey.set(`${p.pid}:${p.startBoot}`, i + 1));
+    const base = this.base ?? header.start.boottime;
+    // Wall clock of a relative time: one bigint addition.
+    const wallBase = header.start.realtime + (base - header.start.boottime);
+    const wall = (rel: number): bigint => wallBase + BigInt(rel);
+    const states: ProcState[] = [];
+    for (const head of this.procs.values()) for (let p: ProcState | null = head; p !== null; p = p.samePid) states.push(p);
+    states.sort((a, b) => a.startRel - b.startRel || a.pid - b.pid || a.order - b.order);
+    states.forEach((p, i) => (p.order = i + 1)); // order now holds the row id
+    const idOf = (k: ProcessKey): number | null => {
+      for (let p = this.procs.get(k.pid) ?? null; p !== null; p = p.samePid) if (p.startBoot === k.start) return p.order;
+      return null;
+    };
 
     // The root: the process with the header's root pid that nobody in the capture forked.
     const rootIndex = states.findIndex((p) => p.pid === header.rootPid && !p.forked);
 
-    const processes: ProcessRow[] = [];
-    const pendingExecs: { ts: bigint; processId: number; seq: number; row: PendingExec['row'] }[] = [];
-    const pendingFailures: { ts: bigint; processId: number; f: PendingFailure }[] = [];
-    states.forEach((p, i) => {
+    const processes: ProcessRow[] = new Array(states.length);
+    const pendingExecs: { rel: number; processId: number; seq: number; row: PendingExec['row'] }[] = [];
+    const pendingFailures: { processId: number; f: PendingFailure }[] = [];
+    for (let i = 0; i < states.length; i++) {
+      const p = states[i]!;
       const id = i + 1;
-      const execs = p.execs.map((x, order) => ({ x, order })).sort((a, b) => cmpBig(a.x.ts, b.x.ts) || a.order - b.order);
-      execs.forEach(({ x }, seq) => pendingExecs.push({ ts: x.ts, processId: id, seq, row: x.row }));
-      for (const f of p.failures) pendingFailures.push({ ts: f.ts, processId: id, f });
-      const state: ProcessState = p.exitTs !== null ? 'exited' : p.running ? 'running' : 'unknown';
-      processes.push({
+      const execs = p.execs ?? [];
+      if (execs.length > 1) execs.sort((a, b) => a.rel - b.rel); // stable: file order on ties
+      for (let seq = 0; seq < execs.length; seq++) pendingExecs.push({ rel: execs[seq]!.rel, processId: id, seq, row: execs[seq]!.row });
+      if (p.failures !== null) for (const f of p.failures) pendingFailures.push({ processId: id, f });
+      const state: ProcessState = p.exitRel !== null ? 'exited' : p.running ? 'running' : 'unknown';
+      processes[i] = {
         id,
         pid: p.pid,
         startBoot: p.startBoot,
-        parentId: p.parent === null ? null : (idByKey.get(keyOf(p.parent)) ?? null),
+        parentId: p.parent === null ? null : idOf(p.parent),
         parentPid: p.parent?.pid ?? null,
         parentStartBoot: p.parent?.start ?? null,
         ppid: p.ppid,
-        start: wall(p.startBoot),
-        end: p.exitTs === null ? null : wall(p.exitTs),
+        start: wall(p.startRel),
+        end: p.exitRel === null ? null : wall(p.exitRel),
         exitStatus: p.exitStatus,
         exitCode: p.exitCode,
         signal: p.signal,
@@ -346,24 +387,27 @@ export class ModelBuilder {
         isRoot: i === rootIndex,
         forked: p.forked,
         threads: p.threads,
-        execCount: p.execs.length,
+        execCount: execs.length,
         comm: p.comm,
-      });
-    });
+      };
+    }
 
-    pendingExecs.sort((a, b) => cmpBig(a.ts, b.ts) || a.processId - b.processId || a.seq - b.seq);
-    const execs: ExecRow[] = pendingExecs.map((x, i) => ({
-      id: i + 1,
-      processId: x.processId,
-      seq: x.seq,
-      time: wall(x.ts),
-      ...x.row,
-    }));
-    pendingFailures.sort((a, b) => cmpBig(a.ts, b.ts) || a.processId - b.processId);
+    pendingExecs.sort((a, b) => a.rel - b.rel || a.processId - b.processId || a.seq - b.seq);
+    const execs: ExecRow[] = new Array(pendingExecs.length);
+    for (let i = 0; i < pendingExecs.length; i++) {
+      const x = pendingExecs[i]!;
+      const row = x.row as ExecRow;
+      row.id = i + 1;
+      row.processId = x.processId;
+      row.seq = x.seq;
+      row.time = wall(x.rel);
+      execs[i] = row;
+    }
+    pendingFailures.sort((a, b) => a.f.rel - b.f.rel || a.processId - b.processId);
     const execFailures: ExecFailureRow[] = pendingFailures.map((x, i) => ({
       id: i + 1,
       processId: x.processId,
-      time: wall(x.ts),
+      time: wall(x.f.rel),
       path: x.f.path,
       pathTruncated: x.f.pathTruncated,
       errno: x.f.errno,
@@ -371,14 +415,14 @@ export class ModelBuilder {
     }));
     const losses: LossRow[] = this.losses.map((l, i) => ({
       id: i + 1,
-      time: wall(l.ts),
+      time: wall(l.rel),
       category: l.category,
       categoryName: l.categoryName,
       count: l.count,
     }));
 
     return {
-      meta: metaRows(header, footer, info, this.events, this.firstTs, this.lastTs),
+      meta: metaRows(header, footer, info, this.events, this.firstRel === Infinity ? null : wall(this.firstRel), this.lastRel === -Infinity ? null : wall(this.lastRel)),
       warnings: info.warnings,
       processes,
       execs,
@@ -398,18 +442,14 @@ export interface FinishInfo {
   completeRecords: number;
 }
 
-function cmpBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Header and footer fields as `meta` key/value rows (keys documented in SCHEMA.md). */
 function metaRows(
   h: CaptureHeader,
   f: FooterInfo | null,
   info: FinishInfo,
   events: number,
-  firstTs: bigint | null,
-  lastTs: bigint | null,
+  firstEvent: bigint | null,
+  lastEvent: bigint | null,
 ): [string, MetaValue][] {
   const wall = (ts: bigint): bigint => h.start.realtime + (ts - h.start.boottime);
   const rows: [string, MetaValue][] = [
@@ -439,8 +479,8 @@ function metaRows(
     ['host.machine', h.machine],
     ['host.boot_id', h.bootId],
     ['host.os_release', h.osRelease],
-    ['capture.first_event_ns', firstTs === null ? null : wall(firstTs)],
-    ['capture.last_event_ns', lastTs === null ? null : wall(lastTs)],
+    ['capture.first_event_ns', firstEvent],
+    ['capture.last_event_ns', lastEvent],
     ['footer.present', f === null ? 0 : 1],
   ];
   if (f !== null) {

@@ -1,0 +1,403 @@
+// Synthetic captures for tests and benchmarks, written with formats/writer.ts
+// (never by hand): a small builder for exact scenarios, and a streaming
+// generator of big make-like builds.
+
+import { closeSync, openSync } from 'node:fs';
+import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../formats/writer.ts';
+import type { ProcessKey } from '../formats/types.ts';
+
+export const MS = 1_000_000;
+
+export interface SynthProc {
+  key: ProcessKey;
+  env: string[];
+  cwd: string;
+}
+
+export interface ExecOptions {
+  /** ms since capture start. */
+  at: number;
+  exe?: string;
+  env?: string[];
+  cwd?: string;
+  argvTruncated?: boolean;
+  envTruncated?: boolean;
+}
+
+export interface ExitOptions {
+  code?: number;
+  signal?: number;
+  core?: boolean;
+}
+
+const NO_ENV: string[] = [];
+
+/** Builds a capture event by event; times are ms since the capture start. */
+export class Synth {
+  readonly header: HeaderInit;
+  private readonly events: WriterEvent[] = [];
+  private nextPid: number;
+
+  constructor(opts: { rootPid?: number; header?: HeaderInit } = {}) {
+    const rootPid = opts.rootPid ?? 1000;
+    this.nextPid = rootPid + 1;
+    this.header = {
+      rootPid,
+      capturePid: rootPid - 1,
+      hostname: 'synth',
+      kernelRelease: '6.1.0-synth',
+      machine: 'x86_64',
+      ptraceVersion: '0.1.0',
+      captureArgv: ['ptrace-capture', '-o', 'synth.raw', '--', 'make'],
+      commandArgv: ['make'],
+      ...opts.header,
+    };
+  }
+
+  ts(ms: number): bigint {
+    return DEFAULT_START.boottime + BigInt(Math.round(ms * MS));
+  }
+
+  private push(e: WriterEvent): void {
+    this.events.push(e);
+  }
+
+  /** The root process (its fork is outside the capture), exec'ing `argv` at `at`. */
+  root(argv: string[], opts: ExecOptions & { env?: string[] }): SynthProc {
+    const pid = this.header.rootPid ?? 1000;
+    const p: SynthProc = { key: { pid, start: this.ts(opts.at - 0.05) }, env: opts.env ?? NO_ENV, cwd: opts.cwd ?? '/work' };
+    this.exec(p, argv, opts);
+    return p;
+  }
+
+  fork(parent: SynthProc, at: number, pid = this.nextPid++): SynthProc {
+    const child: SynthProc = { key: { pid, start: this.ts(at) }, env: parent.env, cwd: parent.cwd };
+    this.push({ kind: 'fork', ts: this.ts(at), process: parent.key, tid: parent.key.pid, child: child.key });
+    return child;
+  }
+
+  exec(p: SynthProc, argv: string[], opts: ExecOptions): void {
+    if (opts.env !== undefined) p.env = opts.env;
+    if (opts.cwd !== undefined) p.cwd = opts.cwd;
+    const exe = opts.exe ?? (argv[0]!.startsWith('/') ? argv[0]! : `/usr/bin/${argv[0]}`);
+    this.push({
+      kind: 'exec',
+      ts: this.ts(opts.at),
+      process: p.key,
+      tid: p.key.pid,
+      parent: { pid: p.key.pid - 1, start: 0n },
+      comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15),
+      filename: exe,
+      exe,
+      cwd: p.cwd,
+      argv,
+      argvTruncated: opts.argvTruncated,
+      env: p.env,
+      envTruncated: opts.envTruncated,
+    });
+  }
+
+  execFailed(p: SynthProc, path: string, errno: number, at: number): void {
+    this.push({ kind: 'exec_failed', ts: this.ts(at), process: p.key, tid: p.key.pid, errno, filename: path });
+  }
+
+  thread(p: SynthProc, at: number, tid: number): void {
+    this.push({ kind: 'thread', ts: this.ts(at), process: p.key, tid: p.key.pid, newTid: tid });
+  }
+
+  exit(p: SynthProc, at: number, o: ExitOptions = {}): void {
+    const status = o.signal !== undefined ? (o.signal & 0x7f) | (o.core ? 0x80 : 0) : ((o.code ?? 0) & 0xff) << 8;
+    this.push({ kind: 'exit', ts: this.ts(at), process: p.key, tid: p.key.pid, status, coreDumped: o.core });
+  }
+
+  running(p: SynthProc, at: number): void {
+    this.push({ kind: 'running', ts: this.ts(at), process: p.key });
+  }
+
+  loss(category: number, count: bigint, at: number): void {
+    this.push({ kind: 'loss', ts: this.ts(at), category, count });
+  }
+
+  /** fork + exec + exit in one go: a child running `argv` from `at` for `dur` ms. */
+  run(parent: SynthProc, argv: string[], at: number, dur: number, o: ExitOptions & Partial<ExecOptions> = {}): SynthProc {
+    const p = this.fork(parent, at, undefined);
+    this.exec(p, argv, { ...o, at: at + 0.01 });
+    this.exit(p, at + dur, o);
+    return p;
+  }
+
+  /** The raw file: events in time order (stable), then a footer unless `footer` is null. */
+  buffer(footer: FooterInit | null = {}): Buffer {
+    const w = new CaptureWriter(this.header);
+    const sorted = this.events.map((e, i) => ({ e, i })).sort((a, b) => (a.e.ts < b.e.ts ? -1 : a.e.ts > b.e.ts ? 1 : a.i - b.i));
+    for (const { e } of sorted) w.write(e);
+    if (footer !== null) w.writeFooter(footer);
+    return w.finish();
+  }
+}
+
+// ---------------------------------------------------------------- big builds
+
+/** A typical CI environment: ~40 variables, ~2.5 KiB. */
+export function baseEnv(): string[] {
+  const env = [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'HOME=/home/builder',
+    'USER=builder',
+    'LOGNAME=builder',
+    'SHELL=/bin/bash',
+    'LANG=C.UTF-8',
+    'LC_ALL=C.UTF-8',
+    'TERM=xterm-256color',
+    'PWD=/work/project',
+    'SHLVL=1',
+    'CI=true',
+    'CI_JOB_ID=123456789',
+    'CI_PIPELINE_ID=987654321',
+    'CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567',
+    'CI_COMMIT_REF_NAME=feature/faster-builds',
+    'CI_PROJECT_DIR=/work/project',
+    'CI_REGISTRY_PASSWORD=not-a-real-password',
+    'CI_JOB_TOKEN=not-a-real-token',
+    'GITHUB_TOKEN=ghp_notarealtokennotarealtoken0000',
+    'CC=cc',
+    'CXX=c++',
+    'CFLAGS=-O2 -g -pipe -fstack-protector-strong',
+    'LDFLAGS=-Wl,-O1 -Wl,--as-needed',
+    'MAKEFLAGS=-j8 --jobserver-auth=3,4',
+    'MAKELEVEL=1',
+    'MFLAGS=-j8',
+    'XDG_RUNTIME_DIR=/run/user/1000',
+    'XDG_CACHE_HOME=/home/builder/.cache',
+    'PKG_CONFIG_PATH=/usr/local/lib/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig',
+    'LD_LIBRARY_PATH=/usr/local/lib',
+    'EDITOR=vi',
+    'PAGER=less',
+    'LESS=-FRX',
+    'TZ=UTC',
+    'HOSTNAME=runner-7f9c',
+    'RUNNER_OS=Linux',
+    'RUNNER_TEMP=/tmp/runner',
+    'SOURCE_DATE_EPOCH=1700000000',
+    'DEBIAN_FRONTEND=noninteractive',
+    `OLDPWD=/work`,
+  ];
+  return env;
+}
+
+const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin'];
+
+export interface BuildOptions {
+  /** Compile units; each makes 3 processes (cc, cc1, as). */
+  units: number;
+  /** Every n-th unit fails (cc1 exit 1, cc exit 1); 0: none. */
+  failEvery?: number;
+  /** Threads reported per cc1 (adds thread events). */
+  threadsPerCc1?: number;
+  /** Write PATH-search failed execs before cc and as (3 each). */
+  pathSearch?: boolean;
+}
+
+/**
+ * Streams a make-like build to `path`: `make -j8 all` forks, for each unit,
+ * `cc -O2 -c src/dK/fileK.c -o obj/fileK.o`, which forks cc1 (environment
+ * plus COLLECT_GCC_OPTIONS, different per unit) and as; then one link.
+ * Returns the number of logical events written.
+ */
+export function writeSyntheticBuild(path: string, o: BuildOptions): { events: number; processes: number } {
+  const fd = openSync(path, 'w');
+  let events = 0;
+  let processes = 1;
+  try {
+    const rootPid = 10_000;
+    const w = new CaptureWriter(
+      {
+        rootPid,
+        capturePid: rootPid - 1,
+        hostname: 'bench',
+        kernelRelease: '6.1.0-bench',
+        machine: 'x86_64',
+        ptraceVersion: '0.1.0',
+        commandArgv: ['make', '-j8', 'all'],
+      },
+      { fd },
+    );
+    const start = DEFAULT_START.boottime;
+    const env = baseEnv();
+    const put = (e: WriterEvent): void => {
+      w.write(e);
+      events++;
+    };
+    let t = start + 1_000_000n;
+    const root: ProcessKey = { pid: rootPid, start: start + 500_000n };
+    const cwd = '/work/project';
+    put({
+      kind: 'exec', ts: t, process: root, tid: rootPid, parent: { pid: rootPid - 1, start: 1n },
+      comm: 'make', filename: '/usr/bin/make', exe: '/usr/bin/make', cwd, argv: ['make', '-j8', 'all'], env,
+    });
+    let pid = rootPid + 1;
+    const ccEnv = env;
+    const searched = (p: ProcessKey, name: string): void => {
+      if (!o.pathSearch) return;
+      for (const d of PATH_DIRS) {
+        t += 2_000n;
+        put({ kind: 'exec_failed', ts: t, process: p, tid: p.pid, errno: 2, filename: `${d}/${name}` });
+      }
+    };
+    for (let u = 0; u < o.units; u++) {
+      const dir = `d${u % 97}`;
+      const file = `file${u}`;
+      const fails = o.failEvery !== undefined && o.failEvery > 0 && u % o.failEvery === o.failEvery - 1;
+      // cc
+      t += 50_000n;
+      const cc: ProcessKey = { pid: pid++, start: t };
+      put({ kind: 'fork', ts: t, process: root, tid: rootPid, child: cc });
+      searched(cc, 'cc');
+      t += 20_000n;
+      const ccArgv = ['cc', '-O2', '-g', '-Wall', '-Iinclude', '-c', `src/${dir}/${file}.c`, '-o', `obj/${file}.o`];
+      put({
+        kind: 'exec', ts: t, process: cc, tid: cc.pid, parent: root, comm: 'cc',
+        filename: '/usr/bin/cc', exe: '/usr/bin/x86_64-linux-gnu-gcc-12', cwd, argv: ccArgv, env: ccEnv,
+      });
+      const gccOptions = `COLLECT_GCC_OPTIONS='-O2' '-g' '-Wall' '-I' 'include' '-c' '-o' 'obj/${file}.o' '-mtune=generic' '-march=x86-64'`;
+      const subEnv = [...env, 'COLLECT_GCC=cc', gccOptions];
+      // cc1
+      t += 30_000n;
+      const cc1: ProcessKey = { pid: pid++, start: t };
+      put({ kind: 'fork', ts: t, process: cc, tid: cc.pid, child: cc1 });
+      t += 20_000n;
+      put({
+        kind: 'exec', ts: t, process: cc1, tid: cc1.pid, parent: cc, comm: 'cc1',
+        filename: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', exe: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', cwd,
+        argv: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', '-Iinclude', '-imultiarch', 'x86_64-linux-gnu',
+          `src/${dir}/${file}.c`, '-quiet', '-dumpdir', 'obj/', '-dumpbase', `${file}.c`, '-dumpbase-ext', '.c',
+          '-mtune=generic', '-march=x86-64', '-g', '-O2', '-Wall', '-o', `/tmp/cc${u.toString(36)}.s`],
+        env: subEnv,
+      });
+      for (let k = 0; k < (o.threadsPerCc1 ?? 0); k++) {
+        t += 1_000n;
+        put({ kind: 'thread', ts: t, process: cc1, tid: cc1.pid, newTid: pid++ });
+      }
+      t += 3_000_000n + BigInt((u * 7919) % 2_000_000);
+      put({ kind: 'exit', ts: t, process: cc1, tid: cc1.pid, status: fails ? 1 << 8 : 0, comm: 'cc1' });
+      processes += 2;
+      if (!fails) {
+        // as
+        t += 30_000n;
+        const as: ProcessKey = { pid: pid++, start: t };
+        put({ kind: 'fork', ts: t, process: cc, tid: cc.pid, child: as });
+        searched(as, 'as');
+        t += 20_000n;
+        put({
+          kind: 'exec', ts: t, process: as, tid: as.pid, parent: cc, comm: 'as',
+          filename: '/usr/bin/as', exe: '/usr/bin/x86_64-linux-gnu-as', cwd,
+          argv: ['as', '--64', '-o', `obj/${file}.o`, `/tmp/cc${u.toString(36)}.s`], env: subEnv,
+        });
+        t += 800_000n;
+        put({ kind: 'exit', ts: t, process: as, tid: as.pid, status: 0, comm: 'as' });
+        processes++;
+      }
+      t += 40_000n;
+      put({ kind: 'exit', ts: t, process: cc, tid: cc.pid, status: fails ? 1 << 8 : 0, comm: 'cc' });
+    }
+    t += 100_000n;
+    put({ kind: 'exit', ts: t, process: root, tid: rootPid, status: o.failEvery ? 2 << 8 : 0, comm: 'make' });
+    w.writeFooter({ rootStatus: o.failEvery ? 2 << 8 : 0 });
+    w.finish();
+  } finally {
+    closeSync(fd);
+  }
+  return { events, processes };
+}
+
+// ---------------------------------------------------------------- scenarios for tests and golden files
+
+const SCENARIO_ENV = [
+  'PATH=/usr/local/bin:/usr/bin:/bin',
+  'HOME=/home/dev',
+  'LANG=C.UTF-8',
+  'CI=true',
+  'API_TOKEN=tok-1234567890',
+  'DATABASE_URL=postgres://app:hunter2@db.internal:5432/app',
+  'GIT_AUTHOR_NAME=Dev Eloper',
+  'MAKEFLAGS=-j4',
+];
+
+/**
+ * A small build with everything the replay shows: 12 compiles (one failing),
+ * PATH-search failed execs, a command not found, `sh -c` that execs, a
+ * subshell (fork without exec) with children, a crash with a core dump, a
+ * process still running at the end, threads, a loss record, cut argv.
+ */
+export function buildScenario(): Synth {
+  const s = new Synth({ rootPid: 4000, header: { commandArgv: ['make', '-j4', 'all'] } });
+  const make = s.root(['make', '-j4', 'all'], { at: 1, env: SCENARIO_ENV, cwd: '/src/app' });
+  const files = ['main', 'util', 'net', 'db', 'log', 'cfg', 'cli', 'http', 'json', 'auth', 'cache', 'queue'];
+  let t = 2;
+  files.forEach((f, i) => {
+    const cc = s.fork(make, t);
+    s.execFailed(cc, '/usr/local/bin/cc', 2, t + 0.01);
+    s.exec(cc, ['cc', '-O2', '-c', `${f}.c`, '-o', `${f}.o`], { at: t + 0.02, exe: '/usr/bin/x86_64-linux-gnu-gcc-12' });
+    const ccEnv = [...cc.env, `COLLECT_GCC_OPTIONS='-O2' '-c' '-o' '${f}.o'`];
+    const cc1 = s.fork(cc, t + 0.1);
+    s.exec(cc1, ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', `${f}.c`, '-O2', '-o', `/tmp/cc${i}.s`], { at: t + 0.11, env: ccEnv });
+    const failing = f === 'net';
+    const dur = 20 + ((i * 7) % 11);
+    s.exit(cc1, t + dur, { code: failing ? 1 : 0 });
+    if (!failing) {
+      const as = s.fork(cc, t + dur + 0.1);
+      s.execFailed(as, '/usr/local/bin/as', 2, t + dur + 0.11);
+      s.exec(as, ['as', '--64', '-o', `${f}.o`, `/tmp/cc${i}.s`], { at: t + dur + 0.12, env: ccEnv });
+      s.exit(as, t + dur + 3);
+    }
+    s.exit(cc, t + dur + 3.5, { code: failing ? 1 : 0 });
+    t += 5;
+  });
+  // sh -c that execs its command (one process, two images), and a missing command.
+  const sh = s.fork(make, 70);
+  s.exec(sh, ['/bin/sh', '-c', 'exec ./gen-version.sh > version.h'], { at: 70.01 });
+  s.exec(sh, ['/bin/bash', './gen-version.sh'], { at: 70.5, exe: '/usr/bin/bash' });
+  const sub = s.fork(sh, 71);
+  s.run(sub, ['git', 'describe', '--tags', '--always'], 71.2, 4);
+  s.run(sub, ['date', '+%Y-%m-%d'], 75.5, 1);
+  s.exit(sub, 77);
+  s.exit(sh, 78);
+  const missing = s.fork(make, 80);
+  s.execFailed(missing, '/usr/local/bin/lint-headers', 2, 80.01);
+  s.execFailed(missing, '/usr/bin/lint-headers', 2, 80.02);
+  s.execFailed(missing, '/bin/lint-headers', 2, 80.03);
+  s.exit(missing, 80.1, { code: 127 });
+  // A test binary that crashes, with threads.
+  const test = s.fork(make, 85);
+  s.exec(test, ['./unit-tests', '--gtest_filter=*', '--gtest_color=no'], { at: 85.01, exe: '/src/app/unit-tests' });
+  s.thread(test, 86, 5001);
+  s.thread(test, 86.5, 5002);
+  s.exit(test, 140, { signal: 11, core: true });
+  // A long argv that was cut, and a server still running when the capture stopped.
+  const long = s.fork(make, 90);
+  s.exec(long, ['ar', 'rcs', 'libapp.a', ...files.map((f) => `${f}.o`)], { at: 90.01, argvTruncated: true });
+  s.exit(long, 93);
+  const server = s.fork(make, 95);
+  s.exec(server, ['./dev-server', '--port', '8080'], { at: 95.01, exe: '/src/app/dev-server', env: [...SCENARIO_ENV, 'SESSION_SECRET=abc', 'PORT=8080'] });
+  s.running(server, 150);
+  s.loss(1, 2n, 100);
+  s.exit(make, 149, { code: 2 });
+  return s;
+}
+
+/** 200 identical-shape compiles under one make, two of them failing: the --dedup case. */
+export function manyCompilesScenario(n = 200, failing: readonly number[] = [57, 143]): Synth {
+  const s = new Synth({ rootPid: 6000, header: { commandArgv: ['make', '-j8'] } });
+  const make = s.root(['make', '-j8'], { at: 1, env: ['PATH=/usr/bin:/bin', 'HOME=/home/ci'], cwd: '/w' });
+  for (let i = 0; i < n; i++) {
+    const t = 2 + i * 0.5;
+    const fails = failing.includes(i);
+    const cc = s.fork(make, t);
+    s.exec(cc, ['cc', '-c', `f${i}.c`, '-o', `f${i}.o`], { at: t + 0.01 });
+    s.run(cc, ['/usr/lib/gcc/cc1', `f${i}.c`, '-o', `/tmp/f${i}.s`], t + 0.05, 1 + (i % 3), { code: fails ? 1 : 0 });
+    if (!fails) s.run(cc, ['as', '-o', `f${i}.o`, `/tmp/f${i}.s`], t + 4, 0.5);
+    s.exit(cc, t + 5, { code: fails ? 1 : 0 });
+  }
+  s.exit(make, 2 + n * 0.5 + 10, { code: 2 });
+  return s;
+}
