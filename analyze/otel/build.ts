@@ -5,7 +5,7 @@
 // Pure: no I/O.
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import type { ExecFailureRow, ExecRow, Model, ProcessRow } from '../model.ts';
+import type { ExecRow, Model, ProcessRow } from '../model.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
@@ -40,6 +40,7 @@ export interface BuildInput {
 }
 
 const SAMPLED = 1;
+const NO_EXECS: ExecRow[] = [];
 
 function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
@@ -85,17 +86,12 @@ interface ImageNode {
   argv: string[];
 }
 
-/** Argument lists are parsed once per exec, even when fork spans inherit them. */
-class ArgvCache {
-  readonly #m = new Map<number, string[]>();
-  get(x: ExecRow): string[] {
-    let a = this.#m.get(x.id);
-    if (a === undefined) {
-      a = JSON.parse(x.argvJson) as string[];
-      this.#m.set(x.id, a);
-    }
-    return a;
-  }
+/** argv blob (every argument NUL-terminated) → strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence). */
+export function argvStrings(blob: Buffer): string[] {
+  if (blob.length === 0) return [];
+  const parts = blob.toString('utf8').split('\0');
+  if (parts.at(-1) === '') parts.pop();
+  return parts;
 }
 
 function metaBig(model: Model, key: string): bigint | null {
@@ -122,25 +118,19 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
   if (captureEnd < captureStart) captureEnd = captureStart;
 
   const envs = new EnvResolver(model.envs, model.envVars);
-  const argvs = new ArgvCache();
 
-  const execsByProc = new Map<number, ExecRow[]>();
+  // Row ids are dense from 1: arrays indexed by process id.
+  const execsByProc: (ExecRow[] | undefined)[] = [];
   for (const x of model.execs) {
-    let l = execsByProc.get(x.processId);
-    if (l === undefined) execsByProc.set(x.processId, (l = []));
-    l.push(x);
+    const l = execsByProc[x.processId];
+    if (l === undefined) execsByProc[x.processId] = [x];
+    else l.push(x);
   }
-  for (const l of execsByProc.values()) l.sort((a, b) => a.seq - b.seq);
-  const failuresByProc = new Map<number, ExecFailureRow[]>();
-  for (const f of model.execFailures) {
-    let l = failuresByProc.get(f.processId);
-    if (l === undefined) failuresByProc.set(f.processId, (l = []));
-    l.push(f);
-  }
+  for (const l of execsByProc) if (l !== undefined && l.length > 1) l.sort((a, b) => a.seq - b.seq);
 
   // ---- trace id and the root span's parent
   const rootProc = model.processes.find((p) => p.isRoot) ?? null;
-  const rootFirstExec = rootProc === null ? undefined : execsByProc.get(rootProc.id)?.[0];
+  const rootFirstExec = rootProc === null ? undefined : execsByProc[rootProc.id]?.[0];
   let parent: TraceParent | null = null;
   let source: TraceSource = 'derived';
   let traceId: string;
@@ -182,12 +172,12 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
   const spans: SpanData[] = [root];
 
   // ---- process spans
-  const nodesByProc = new Map<number, ImageNode[]>();
+  const nodesByProc: (ImageNode[] | undefined)[] = [];
   const nodeAt = (processId: number, t: bigint): ImageNode | undefined => {
-    const nodes = nodesByProc.get(processId);
+    const nodes = nodesByProc[processId];
     if (nodes === undefined) return undefined;
     let n = nodes[0]!;
-    for (const c of nodes) if (c.kind === 'exec' && c.start <= t) n = c;
+    for (let i = 1; i < nodes.length; i++) if (nodes[i]!.start <= t) n = nodes[i]!;
     return n;
   };
   let truncatedArgv = 0;
@@ -221,7 +211,7 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
 
   // model.processes is in (start, pid) order, so a parent's nodes exist before its children look for them.
   for (const p of model.processes) {
-    const execs = execsByProc.get(p.id) ?? [];
+    const execs = execsByProc[p.id] ?? NO_EXECS;
     const parentNode = p.parentId === null ? undefined : nodeAt(p.parentId, p.start);
     const parentSpanId = parentNode?.span.spanId ?? rootId;
     const ppid = p.ppid ?? p.parentPid ?? execs[0]?.ppid ?? 0;
@@ -261,23 +251,21 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     } else {
       execs.forEach((x, i) => {
         const last = i === execs.length - 1;
-        const argv = argvs.get(x);
+        const argv = argvStrings(x.argv);
         const attrs: Attributes = { 'process.pid': p.pid };
         if (ppid) attrs['process.parent_pid'] = ppid;
         attrs['process.executable.name'] = executableName(x.exe, argv);
         attrs['process.executable.path'] = x.exe;
         attrs['process.command_args'] = argv;
-        attrs['process.args_count'] = x.argcKernel;
+        if (x.argcKernel !== argv.length) attrs['process.args_count'] = x.argcKernel;
         attrs['process.working_directory'] = x.cwd;
         attrs['process.owner'] = String(x.uid);
-        attrs['process.real_user.id'] = x.uid;
-        attrs['process.user.id'] = x.euid;
-        attrs['process.real_group.id'] = x.gid;
-        attrs['process.group.id'] = x.egid;
+        if (x.euid !== x.uid) attrs['process.user.id'] = x.euid;
+        if (x.egid !== x.gid) attrs['process.group.id'] = x.egid;
         if (x.interp !== null) attrs['ptrace.exec.interpreter'] = x.interp;
         if (x.nsLevel > 0) attrs['process.vpid'] = x.nsPid;
         attrs['ptrace.span.type'] = 'exec';
-        attrs['ptrace.exec.seq'] = x.seq;
+        if (x.seq > 0) attrs['ptrace.exec.seq'] = x.seq;
         if (x.argvTruncated) {
           attrs['ptrace.exec.argv_truncated'] = true;
           truncatedArgv++;
@@ -314,14 +302,14 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
         nodes.push({ span, start: x.time, kind: 'exec', exec: x, argv });
       });
     }
-    nodesByProc.set(p.id, nodes);
+    nodesByProc[p.id] = nodes;
     for (const n of nodes) spans.push(n.span);
   }
 
   // ---- failed exec attempts: events on the image current at the time
-  for (const [processId, failures] of failuresByProc) {
-    for (const f of failures) {
-      const n = nodeAt(processId, f.time);
+  {
+    for (const f of model.execFailures) {
+      const n = nodeAt(f.processId, f.time);
       if (n === undefined) continue;
       const attrs: Attributes = {
         'process.executable.path': f.path,

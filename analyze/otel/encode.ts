@@ -12,14 +12,43 @@ import { ReadableSpanView as View } from './span.ts';
 
 type SerializerInput = Parameters<typeof JsonTraceSerializer.serializeRequest>[0];
 
-const decoder = new TextDecoder();
-
 /**
  * `{"intValue":123}` → `{"intValue":"123"}`. Cannot touch text inside a JSON
  * string: there every `"` is escaped, so `{"` and `e":` never occur.
  */
 export function fixJsonInts(json: string): string {
   return json.replace(/\{"intValue":(-?\d+)\}/g, '{"intValue":"$1"}');
+}
+
+const INT_OPEN = Buffer.from('{"intValue":');
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+const isDigit = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || c === 0x2d);
+
+/** fixJsonInts on UTF-8 bytes, without decoding: two native searches and block copies. */
+export function fixJsonIntsBytes(src: Buffer): Buffer {
+  const found: number[] = [];
+  for (let i = src.indexOf(INT_OPEN); i >= 0; i = src.indexOf(INT_OPEN, i + INT_OPEN.length)) {
+    const d = i + INT_OPEN.length;
+    let e = d;
+    while (isDigit(src[e])) e++;
+    if (e > d && src[e] === CLOSE) found.push(d, e);
+  }
+  if (found.length === 0) return src;
+  const out = Buffer.allocUnsafe(src.length + found.length);
+  let from = 0;
+  let pos = 0;
+  for (let k = 0; k < found.length; k += 2) {
+    const d = found[k]!;
+    const e = found[k + 1]!;
+    pos += src.copy(out, pos, from, d);
+    out[pos++] = QUOTE;
+    pos += src.copy(out, pos, d, e);
+    out[pos++] = QUOTE;
+    from = e;
+  }
+  pos += src.copy(out, pos, from);
+  return out;
 }
 
 export function views(spans: readonly SpanData[], resource: Resource, scope: InstrumentationScope): ReadableSpanView[] {
@@ -33,25 +62,23 @@ export function encodeProtobuf(spans: readonly ReadableSpanView[]): Uint8Array {
   return out;
 }
 
-/** One ExportTraceServiceRequest in OTLP/JSON, as text. */
-export function encodeJsonText(spans: readonly ReadableSpanView[]): string {
+/** One ExportTraceServiceRequest in OTLP/JSON (UTF-8). */
+export function encodeJson(spans: readonly ReadableSpanView[]): Buffer {
   const out = JsonTraceSerializer.serializeRequest(spans as unknown as SerializerInput);
   if (out === undefined) throw new Error('the OTLP JSON serializer returned nothing');
-  return fixJsonInts(decoder.decode(out));
+  return fixJsonIntsBytes(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
 }
 
-export function encodeJson(spans: readonly ReadableSpanView[]): Uint8Array {
-  return Buffer.from(encodeJsonText(spans));
-}
-
-const SPANS_OPEN = '"spans":[';
-const TAIL = ']}]}]}';
+const SPANS_OPEN = Buffer.from('"spans":[');
+const TAIL = Buffer.from(']}]}]}');
+const NEWLINE = Buffer.from('\n');
+const COMMA = Buffer.from(',');
 
 /**
  * One ExportTraceServiceRequest holding every span as OTLP/JSON (one line,
  * newline-terminated), produced a slice of spans at a time so the whole
- * document never has to exist as one string. Every slice is serialized on its
- * own; as all spans share one resource and one scope, each slice is
+ * document never has to exist at once. Every slice is serialized on its own;
+ * as all spans share one resource and one scope, each slice is
  * `prefix + spans + "]}]}]}"` with the same prefix, and the document is the
  * prefix, the slices' spans joined by commas, and the tail. Checked for every
  * slice.
@@ -60,26 +87,28 @@ export function* jsonDocumentChunks(
   spans: readonly SpanData[],
   resource: Resource,
   scope: InstrumentationScope,
-  sliceSize = 2048,
-): Generator<string> {
+  sliceSize = 1024,
+): Generator<Buffer> {
   if (spans.length === 0) {
-    yield '{"resourceSpans":[]}\n';
+    yield Buffer.from('{"resourceSpans":[]}\n');
     return;
   }
-  let prefix: string | null = null;
+  let prefix: Buffer | null = null;
   for (let i = 0; i < spans.length; i += sliceSize) {
-    const text = encodeJsonText(views(spans.slice(i, i + sliceSize), resource, scope));
-    const open = text.indexOf(SPANS_OPEN);
-    if (open < 0 || !text.endsWith(TAIL)) throw new Error('unexpected OTLP/JSON layout from the serializer');
-    const head = text.slice(0, open + SPANS_OPEN.length);
-    const body = text.slice(head.length, text.length - TAIL.length);
+    const bytes = encodeJson(views(spans.slice(i, i + sliceSize), resource, scope));
+    const open = bytes.indexOf(SPANS_OPEN);
+    if (open < 0 || !bytes.subarray(bytes.length - TAIL.length).equals(TAIL)) throw new Error('unexpected OTLP/JSON layout from the serializer');
+    const headEnd = open + SPANS_OPEN.length;
+    const body = bytes.subarray(headEnd, bytes.length - TAIL.length);
     if (prefix === null) {
-      prefix = head;
-      yield head + body;
+      prefix = bytes.subarray(0, headEnd);
+      yield prefix;
     } else {
-      if (head !== prefix) throw new Error('OTLP/JSON slices do not share one resource and scope');
-      yield `,${body}`;
+      if (!bytes.subarray(0, headEnd).equals(prefix)) throw new Error('OTLP/JSON slices do not share one resource and scope');
+      yield COMMA;
     }
+    yield body;
   }
-  yield `${TAIL}\n`;
+  yield TAIL;
+  yield NEWLINE;
 }

@@ -3,7 +3,7 @@
 // ids (and byte-identical output). W3C traceparent parsing and --trace-id
 // validation live here too.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { UserError } from '../../formats/errors.ts';
 
 /** What makes one capture unique: the boot, the root pid and the capture's start on both clocks. */
@@ -23,12 +23,7 @@ const ZERO16 = '0'.repeat(16);
 
 /** The first `hexDigits` hex digits of sha256(parts joined by NUL); never all zero. */
 function hashHex(hexDigits: number, parts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) h.update('\u0000');
-    h.update(parts[i]!);
-  }
-  const hex = h.digest('hex').slice(0, hexDigits);
+  const hex = hash('sha256', parts.join('\u0000'), 'hex').slice(0, hexDigits);
   // All-zero ids are invalid in W3C and OTLP; a hash giving one is as unlikely as it gets, but be exact.
   return /^0+$/.test(hex) ? `${hex.slice(0, -1)}1` : hex;
 }

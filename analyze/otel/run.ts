@@ -63,11 +63,10 @@ function isSpecialFile(path: string): boolean {
   }
 }
 
-function writeToDevice(path: string, chunks: Iterable<string>): void {
+function writeToDevice(path: string, chunks: Iterable<Buffer>): void {
   const fd = openSync(path, 'w');
   try {
-    for (const c of chunks) {
-      const buf = Buffer.from(c);
+    for (const buf of chunks) {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     }
@@ -76,7 +75,7 @@ function writeToDevice(path: string, chunks: Iterable<string>): void {
   }
 }
 
-async function writeStdoutChunks(chunks: Iterable<string>): Promise<void> {
+async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
   let broken = false;
   const onError = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE') broken = true;
