@@ -3,7 +3,7 @@
 // events of a big file are never all held at once.
 
 import { readCaptureStream } from '../formats/reader.ts';
-import type { ReadWarning } from '../formats/types.ts';
+import type { Capture, ReadWarning } from '../formats/types.ts';
 import { buildDatabase, type Db } from './db.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
@@ -36,4 +36,16 @@ export function loadDatabase(path: string): { db: Db; model: Model } {
 
 export function printWarnings(warnings: readonly ReadWarning[]): void {
   for (const w of warnings) process.stderr.write(`ptrace: warning: ${w.message.split('\n')[0]}\n`);
+}
+
+/** The model of a capture already in memory (tests, tools that read buffers). */
+export function modelOfCapture(c: Capture): Model {
+  const builder = new ModelBuilder();
+  for (const e of c.events) builder.add(e);
+  return builder.finish(c.header, c.footer, {
+    path: c.path,
+    warnings: c.warnings,
+    recordCounts: c.recordCounts,
+    completeRecords: c.completeRecords,
+  });
 }

@@ -38,6 +38,8 @@ export interface FailureStat extends ProcessStat {
   coreDumped: boolean;
   /** Image names from the root down to the failing process's parent. */
   ancestors: string[];
+  /** No process below this one failed: a likely cause rather than a consequence. */
+  leaf: boolean;
 }
 
 export interface FailedExecStat {
@@ -190,8 +192,16 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
       signal: r.signal === null ? null : (r.signalName ?? `signal ${r.signal}`),
       coreDumped: r.coreDumped === 1,
       ancestors,
+      leaf: true,
     };
   });
+  const failedIds = new Map(failures.map((f) => [f.processId, f]));
+  for (const f of failures) {
+    for (let a = byId.get(f.processId)?.parentId ?? null, i = 0; a !== null && i < 1000; a = byId.get(a)?.parentId ?? null, i++) {
+      const up = failedIds.get(a);
+      if (up !== undefined) up.leaf = false;
+    }
+  }
 
   const failedExecs = q<FailedExecStat>(
     `SELECT f.path, f.errno_name AS errno, count(*) AS count,
@@ -324,11 +334,12 @@ function issues(x: {
   }
   const signalled = x.failures.filter((f) => f.signal !== null);
   if (x.failures.length > 0) {
-    const worst = x.failures[0]!;
+    const leaves = x.failures.filter((f) => f.leaf);
+    const shown = leaves.slice(0, 3).map((f) => `${cmd(f)} (${f.status})`).join(', ');
     out.push({
       severity: 'error',
       code: 'failures',
-      message: `${plural(x.failures.length, 'process')} failed${signalled.length > 0 ? ` (${signalled.length} by a signal)` : ''}; first: ${cmd(worst)} (${worst.status})`,
+      message: `${plural(x.failures.length, 'process')} failed${signalled.length > 0 ? ` (${signalled.length} by a signal)` : ''}; where it started: ${shown}${leaves.length > 3 ? `, and ${leaves.length - 3} more` : ''}`,
     });
   }
   for (const s of signalled.filter((f) => f.coreDumped)) {
