@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildTrace } from '../analyze/otel/build.ts';
-import { encodeProtobuf, jsonDocumentChunks, views } from '../analyze/otel/encode.ts';
+import { encodeProtobuf, jsonDocumentChunks, slices, views } from '../analyze/otel/encode.ts';
 import { loadCapture } from '../analyze/otel/load.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
 import { writeBigBuild } from '../analyze/otel/synthetic.ts';
@@ -79,18 +79,18 @@ const lap = (): string => {
 const loaded = loadCapture(raw);
 const tLoad = lap();
 const trace = buildTrace(loaded);
-const tBuild = lap();
+const tBuild = lap(); // skeletons only: attributes are made while encoding
 const resource = { attributes: buildResource(loaded.header, { env: {}, warn: () => {}, ptraceVersion: '0.1.0' }) };
 const scope = { name: 'ptrace', version: '0.1.0' };
 let jsonBytes = 0;
-for (const c of jsonDocumentChunks(trace.spans, resource, scope)) jsonBytes += c.length;
+for (const c of jsonDocumentChunks(trace.spans(), resource, scope)) jsonBytes += c.length;
 const tJson = lap();
 let pbBytes = 0;
-for (let i = 0; i < trace.spans.length; i += 512) pbBytes += encodeProtobuf(views(trace.spans.slice(i, i + 512), resource, scope)).length;
+for (const batch of slices(trace.spans(), 512)) pbBytes += encodeProtobuf(views(batch, resource, scope)).length;
 const tPb = lap();
 console.log(
-  `phases (in process): read + model ${tLoad}, spans ${tBuild}, OTLP/JSON ${tJson} (${MB(jsonBytes)}), ` +
-    `protobuf in batches of 512 ${tPb} (${MB(pbBytes)})`,
+  `phases (in process): read + model ${tLoad}, span tree ${tBuild}, attributes + OTLP/JSON ${tJson} (${MB(jsonBytes)}), ` +
+    `attributes + protobuf in batches of 512 ${tPb} (${MB(pbBytes)})`,
 );
 
 // ---- upload to a loopback receiver

@@ -28,8 +28,13 @@ export interface BuiltTrace {
   rootSpanId: string;
   /** Where the trace id came from. */
   source: TraceSource;
-  /** Root span first, then process spans by start time. */
-  spans: SpanData[];
+  spanCount: number;
+  /**
+   * Root span first, then process spans by start time. Made on demand, so
+   * the spans of a big capture never all exist at once; every call gives
+   * the same spans (-a expressions are evaluated again).
+   */
+  spans(): Generator<SpanData>;
 }
 
 export interface BuildInput {
@@ -51,6 +56,14 @@ function basename(path: string): string {
 /** Span name and executable name of an image: base name of the exe, else of argv[0]. */
 function executableName(exe: string, argv: readonly string[]): string {
   return basename(exe) || basename(argv[0] ?? '') || '?';
+}
+
+/** Span name of an exec'd image: base name of the exe, else of argv[0]. */
+function imageName(x: ExecRow): string {
+  const fromExe = basename(x.exe);
+  if (fromExe) return fromExe;
+  const nul = x.argv.indexOf(0);
+  return basename(x.argv.toString('utf8', 0, nul < 0 ? x.argv.length : nul)) || '?';
 }
 
 /** Status of a process that ended: error when the exit code is non-zero or a signal killed it. */
@@ -78,12 +91,19 @@ function exitOutcome(p: ProcessRow): { attrs: Attributes; status: SpanData['stat
 }
 
 interface ImageNode {
-  span: SpanData;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
   start: bigint;
+  end: bigint;
   kind: 'exec' | 'fork' | 'process';
+  p: ProcessRow;
+  ppid: number;
   /** The exec this image runs (its own, or for a fork the image it was forked from); null if unknown. */
   exec: ExecRow | null;
-  argv: string[];
+  /** Last image of its process: carries the exit. */
+  last: boolean;
+  events: SpanEvent[] | null;
 }
 
 /** argv blob (every argument NUL-terminated) → strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence). */
@@ -169,23 +189,85 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     events: [],
     status: { code: STATUS_UNSET },
   };
-  const spans: SpanData[] = [root];
 
-  // ---- process spans
+  // ---- process spans, first as light skeletons (ids, parents, times); attributes are made while encoding
+  const nodes: ImageNode[] = [];
   const nodesByProc: (ImageNode[] | undefined)[] = [];
   const nodeAt = (processId: number, t: bigint): ImageNode | undefined => {
-    const nodes = nodesByProc[processId];
-    if (nodes === undefined) return undefined;
-    let n = nodes[0]!;
-    for (let i = 1; i < nodes.length; i++) if (nodes[i]!.start <= t) n = nodes[i]!;
+    const list = nodesByProc[processId];
+    if (list === undefined) return undefined;
+    let n = list[0]!;
+    for (let i = 1; i < list.length; i++) if (list[i]!.start <= t) n = list[i]!;
     return n;
   };
   let truncatedArgv = 0;
   let truncatedEnv = 0;
   let truncatedOther = 0;
 
-  const addCustom = (attrs: Attributes, exec: ExecRow | null, argv: string[], p: ProcessRow, ppid: number): void => {
-    if (exec === null) return;
+  // model.processes is in (start, pid) order, so a parent's nodes exist before its children look for them.
+  for (const p of model.processes) {
+    const execs = execsByProc[p.id] ?? NO_EXECS;
+    const parentNode = p.parentId === null ? undefined : nodeAt(p.parentId, p.start);
+    const parentSpanId = parentNode?.spanId ?? rootId;
+    const ppid = p.ppid ?? p.parentPid ?? execs[0]?.ppid ?? 0;
+    const end = p.end ?? captureEnd;
+    const list: ImageNode[] = [];
+    if (execs.length === 0) {
+      const kind = p.parentId === null ? 'process' : 'fork';
+      list.push({
+        spanId: processSpanId(traceId, identity, p.pid, p.startBoot, kind),
+        parentSpanId,
+        name: parentNode !== undefined ? parentNode.name : p.comm || `pid ${p.pid}`,
+        start: p.start,
+        end,
+        kind,
+        p,
+        ppid,
+        exec: parentNode?.exec ?? null,
+        last: true,
+        events: null,
+      });
+    } else {
+      for (let i = 0; i < execs.length; i++) {
+        const x = execs[i]!;
+        const last = i === execs.length - 1;
+        if (x.argvTruncated) truncatedArgv++;
+        if (x.envTruncated) truncatedEnv++;
+        if (x.exeTruncated || x.cwdTruncated || x.filenameTruncated) truncatedOther++;
+        list.push({
+          spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `exec:${x.seq}`),
+          parentSpanId,
+          name: imageName(x),
+          start: x.time,
+          end: last ? end : execs[i + 1]!.time,
+          kind: 'exec',
+          p,
+          ppid,
+          exec: x,
+          last,
+          events: null,
+        });
+      }
+    }
+    nodesByProc[p.id] = list;
+    for (const n of list) nodes.push(n);
+  }
+
+  // ---- failed exec attempts: events on the image current at the time
+  for (const f of model.execFailures) {
+    const n = nodeAt(f.processId, f.time);
+    if (n === undefined) continue;
+    const attrs: Attributes = {
+      'process.executable.path': f.path,
+      'error.type': f.errnoName,
+      'ptrace.exec.errno': f.errno,
+    };
+    if (f.pathTruncated) attrs['ptrace.exec.path_truncated'] = true;
+    (n.events ??= []).push({ name: 'exec failed', time: f.time, attributes: attrs });
+  }
+  for (const n of nodes) if (n.events !== null && n.events.length > 1) n.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+
+  const addCustom = (attrs: Attributes, exec: ExecRow, argv: string[], p: ProcessRow, ppid: number): void => {
     if (envNames.length > 0) {
       const env = envs.get(exec.envId);
       for (const name of envNames) {
@@ -209,118 +291,56 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     }
   };
 
-  // model.processes is in (start, pid) order, so a parent's nodes exist before its children look for them.
-  for (const p of model.processes) {
-    const execs = execsByProc[p.id] ?? NO_EXECS;
-    const parentNode = p.parentId === null ? undefined : nodeAt(p.parentId, p.start);
-    const parentSpanId = parentNode?.span.spanId ?? rootId;
-    const ppid = p.ppid ?? p.parentPid ?? execs[0]?.ppid ?? 0;
-    const outcome = exitOutcome(p);
-    const end = p.end ?? captureEnd;
-    const nodes: ImageNode[] = [];
-
-    if (execs.length === 0) {
-      const inherited = parentNode?.exec ?? null;
-      const argv = parentNode?.argv ?? [];
-      const kind = p.parentId === null ? 'process' : 'fork';
-      const name = parentNode !== undefined ? parentNode.span.name : p.comm || `pid ${p.pid}`;
-      const attrs: Attributes = { 'process.pid': p.pid };
-      if (ppid) attrs['process.parent_pid'] = ppid;
-      if (inherited !== null) {
-        attrs['process.executable.name'] = executableName(inherited.exe, argv);
-        attrs['process.executable.path'] = inherited.exe;
-        attrs['process.command_args'] = argv;
-      }
-      attrs['ptrace.span.type'] = kind;
-      Object.assign(attrs, outcome.attrs);
-      addCustom(attrs, inherited, argv, p, ppid);
-      const span: SpanData = {
-        traceId,
-        spanId: processSpanId(traceId, identity, p.pid, p.startBoot, kind),
-        parentSpanId,
-        parentIsRemote: false,
-        traceFlags,
-        name,
-        start: p.start,
-        end,
-        attributes: attrs,
-        events: [],
-        status: outcome.status,
-      };
-      nodes.push({ span, start: p.start, kind, exec: inherited, argv });
+  /** The full span of a skeleton: attributes, status. */
+  const materialize = (n: ImageNode): SpanData => {
+    const { p, exec: x } = n;
+    const attrs: Attributes = { 'process.pid': p.pid };
+    if (n.ppid) attrs['process.parent_pid'] = n.ppid;
+    const argv = x === null ? [] : argvStrings(x.argv);
+    if (x !== null) {
+      attrs['process.executable.name'] = executableName(x.exe, argv);
+      attrs['process.executable.path'] = x.exe;
+      attrs['process.command_args'] = argv;
+    }
+    if (n.kind === 'exec' && x !== null) {
+      if (x.argcKernel !== argv.length) attrs['process.args_count'] = x.argcKernel;
+      attrs['process.working_directory'] = x.cwd;
+      attrs['process.owner'] = String(x.uid);
+      if (x.euid !== x.uid) attrs['process.user.id'] = x.euid;
+      if (x.egid !== x.gid) attrs['process.group.id'] = x.egid;
+      if (x.interp !== null) attrs['ptrace.exec.interpreter'] = x.interp;
+      if (x.nsLevel > 0) attrs['process.vpid'] = x.nsPid;
+      attrs['ptrace.span.type'] = 'exec';
+      if (x.seq > 0) attrs['ptrace.exec.seq'] = x.seq;
+      if (x.argvTruncated) attrs['ptrace.exec.argv_truncated'] = true;
+      if (x.envTruncated) attrs['ptrace.exec.env_truncated'] = true;
+      if (x.exeTruncated || x.cwdTruncated || x.filenameTruncated) attrs['ptrace.exec.path_truncated'] = true;
     } else {
-      execs.forEach((x, i) => {
-        const last = i === execs.length - 1;
-        const argv = argvStrings(x.argv);
-        const attrs: Attributes = { 'process.pid': p.pid };
-        if (ppid) attrs['process.parent_pid'] = ppid;
-        attrs['process.executable.name'] = executableName(x.exe, argv);
-        attrs['process.executable.path'] = x.exe;
-        attrs['process.command_args'] = argv;
-        if (x.argcKernel !== argv.length) attrs['process.args_count'] = x.argcKernel;
-        attrs['process.working_directory'] = x.cwd;
-        attrs['process.owner'] = String(x.uid);
-        if (x.euid !== x.uid) attrs['process.user.id'] = x.euid;
-        if (x.egid !== x.gid) attrs['process.group.id'] = x.egid;
-        if (x.interp !== null) attrs['ptrace.exec.interpreter'] = x.interp;
-        if (x.nsLevel > 0) attrs['process.vpid'] = x.nsPid;
-        attrs['ptrace.span.type'] = 'exec';
-        if (x.seq > 0) attrs['ptrace.exec.seq'] = x.seq;
-        if (x.argvTruncated) {
-          attrs['ptrace.exec.argv_truncated'] = true;
-          truncatedArgv++;
-        }
-        if (x.envTruncated) {
-          attrs['ptrace.exec.env_truncated'] = true;
-          truncatedEnv++;
-        }
-        if (x.exeTruncated || x.cwdTruncated || x.filenameTruncated) {
-          attrs['ptrace.exec.path_truncated'] = true;
-          truncatedOther++;
-        }
-        let status: SpanData['status'] = { code: STATUS_UNSET };
-        if (last) {
-          Object.assign(attrs, outcome.attrs);
-          status = outcome.status;
-        } else {
-          attrs['ptrace.exec.replaced'] = true;
-        }
-        addCustom(attrs, x, argv, p, ppid);
-        const span: SpanData = {
-          traceId,
-          spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `exec:${x.seq}`),
-          parentSpanId,
-          parentIsRemote: false,
-          traceFlags,
-          name: executableName(x.exe, argv),
-          start: x.time,
-          end: last ? end : execs[i + 1]!.time,
-          attributes: attrs,
-          events: [],
-          status,
-        };
-        nodes.push({ span, start: x.time, kind: 'exec', exec: x, argv });
-      });
+      attrs['ptrace.span.type'] = n.kind;
     }
-    nodesByProc[p.id] = nodes;
-    for (const n of nodes) spans.push(n.span);
-  }
-
-  // ---- failed exec attempts: events on the image current at the time
-  {
-    for (const f of model.execFailures) {
-      const n = nodeAt(f.processId, f.time);
-      if (n === undefined) continue;
-      const attrs: Attributes = {
-        'process.executable.path': f.path,
-        'error.type': f.errnoName,
-        'ptrace.exec.errno': f.errno,
-      };
-      if (f.pathTruncated) attrs['ptrace.exec.path_truncated'] = true;
-      n.span.events.push({ name: 'exec failed', time: f.time, attributes: attrs });
+    let status: SpanData['status'] = { code: STATUS_UNSET };
+    if (n.last) {
+      const outcome = exitOutcome(p);
+      Object.assign(attrs, outcome.attrs);
+      status = outcome.status;
+    } else {
+      attrs['ptrace.exec.replaced'] = true;
     }
-  }
-  for (const s of spans) if (s.events.length > 1) s.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    if (x !== null) addCustom(attrs, x, argv, p, n.ppid);
+    return {
+      traceId,
+      spanId: n.spanId,
+      parentSpanId: n.parentSpanId,
+      parentIsRemote: false,
+      traceFlags,
+      name: n.name,
+      start: n.start,
+      end: n.end,
+      attributes: attrs,
+      events: n.events ?? [],
+      status,
+    };
+  };
 
   // ---- root span: the capture, its outcome, truncation and losses
   const lossByCategory = new Map<string, bigint>();
@@ -372,5 +392,14 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
   }
   root.events.push(...rootEvents);
   root.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  return { traceId, rootSpanId: rootId, source, spans };
+  return {
+    traceId,
+    rootSpanId: rootId,
+    source,
+    spanCount: nodes.length + 1,
+    *spans() {
+      yield root;
+      for (const n of nodes) yield materialize(n);
+    },
+  };
 }

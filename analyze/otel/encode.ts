@@ -84,18 +84,14 @@ const COMMA = Buffer.from(',');
  * slice.
  */
 export function* jsonDocumentChunks(
-  spans: readonly SpanData[],
+  spans: Iterable<SpanData>,
   resource: Resource,
   scope: InstrumentationScope,
   sliceSize = 1024,
 ): Generator<Buffer> {
-  if (spans.length === 0) {
-    yield Buffer.from('{"resourceSpans":[]}\n');
-    return;
-  }
   let prefix: Buffer | null = null;
-  for (let i = 0; i < spans.length; i += sliceSize) {
-    const bytes = encodeJson(views(spans.slice(i, i + sliceSize), resource, scope));
+  for (const slice of slices(spans, sliceSize)) {
+    const bytes = encodeJson(views(slice, resource, scope));
     const open = bytes.indexOf(SPANS_OPEN);
     if (open < 0 || !bytes.subarray(bytes.length - TAIL.length).equals(TAIL)) throw new Error('unexpected OTLP/JSON layout from the serializer');
     const headEnd = open + SPANS_OPEN.length;
@@ -109,6 +105,23 @@ export function* jsonDocumentChunks(
     }
     yield body;
   }
+  if (prefix === null) {
+    yield Buffer.from('{"resourceSpans":[]}\n');
+    return;
+  }
   yield TAIL;
   yield NEWLINE;
+}
+
+/** Consecutive arrays of up to `size` items. */
+export function* slices<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let cur: T[] = [];
+  for (const x of items) {
+    cur.push(x);
+    if (cur.length === size) {
+      yield cur;
+      cur = [];
+    }
+  }
+  if (cur.length > 0) yield cur;
 }

@@ -115,29 +115,39 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   const loaded = loadCapture(o.file);
   printWarnings(loaded.warnings);
   const trace = buildTrace(loaded, { traceId, attributes, envNames, warn });
-  for (const a of attributes) {
-    if (a.errors > 0) warn(`--attribute ${a.name}: no value on ${a.errors} span(s): ${a.firstError}`);
-  }
+  const attributeWarnings = (): void => {
+    for (const a of attributes) {
+      if (a.errors > 0) warn(`--attribute ${a.name}: no value on ${a.errors} span(s): ${a.firstError}`);
+      a.errors = 0;
+    }
+  };
   const resource: Resource = {
     attributes: buildResource(loaded.header, { serviceName: o.serviceName, env: o.environ, warn, ptraceVersion: o.version }),
   };
   const scope: InstrumentationScope = { name: 'ptrace', version: o.version };
 
+  // With both outputs, make the spans once (same spans, -a evaluated once); else stream them.
+  const spans = o.dump !== undefined && exporter !== null ? [...trace.spans()] : null;
   if (o.dump !== undefined) {
-    const chunks = jsonDocumentChunks(trace.spans, resource, scope);
+    const chunks = jsonDocumentChunks(spans ?? trace.spans(), resource, scope);
     if (o.dump === '-') await writeStdoutChunks(chunks);
     else if (dumpToDevice) writeToDevice(o.dump, chunks);
     else {
       writeFileAtomic(o.dump, o.force ?? false, (put) => {
         for (const c of chunks) put(c);
       });
-      if (!o.quiet) log(`wrote ${trace.spans.length} spans of trace ${trace.traceId} to ${o.dump}`);
+      if (!o.quiet) log(`wrote ${trace.spanCount} spans of trace ${trace.traceId} to ${o.dump}`);
     }
+    attributeWarnings();
   }
 
   let sent: UploadResult | null = null;
   if (exporter !== null) {
-    sent = await upload(trace.spans, resource, scope, exporter, { log, userAgent: `ptrace/${o.version}` });
+    try {
+      sent = await upload(spans ?? trace.spans(), trace.spanCount, resource, scope, exporter, { log, userAgent: `ptrace/${o.version}` });
+    } finally {
+      attributeWarnings();
+    }
     if (!o.quiet) {
       const retries = sent.retries === 0 ? '' : `, ${sent.retries} ${sent.retries === 1 ? 'retry' : 'retries'}`;
       log(

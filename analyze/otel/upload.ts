@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { UserError } from '../../formats/errors.ts';
 import type { ExporterConfig } from './config.ts';
-import { encodeJson, encodeProtobuf, views } from './encode.ts';
+import { encodeJson, encodeProtobuf, slices, views } from './encode.ts';
 import type { InstrumentationScope, Resource, SpanData } from './span.ts';
 
 export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -196,7 +196,8 @@ function partialSuccess(body: Buffer, protocol: ExporterConfig['protocol']): { r
 
 /** Sends every span; resolves with figures, or rejects with a one-line UserError (exit 1) naming the endpoint. */
 export async function upload(
-  spans: readonly SpanData[],
+  spans: Iterable<SpanData>,
+  spanCount: number,
   resource: Resource,
   scope: InstrumentationScope,
   cfg: ExporterConfig,
@@ -212,7 +213,7 @@ export async function upload(
   if (cfg.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
   if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['User-Agent'] = o.userAgent;
   const where = cfg.url.href;
-  const batches = Math.max(1, Math.ceil(spans.length / cfg.batchSize));
+  const batches = Math.max(1, Math.ceil(spanCount / cfg.batchSize));
   const result: UploadResult = { spans: 0, batches: 0, requests: 0, retries: 0, bytes: 0, rejected: 0, elapsedMs: 0 };
   const fail = (why: string): never => {
     const sent = result.batches > 0 ? `; ${result.batches} of ${batches} batches (${result.spans} spans) were sent` : '';
@@ -220,8 +221,9 @@ export async function upload(
   };
 
   try {
-    for (let b = 0; b < batches; b++) {
-      const slice = spans.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+    let b = -1;
+    for (const slice of slices(spans, cfg.batchSize)) {
+      b++;
       const v = views(slice, resource, scope);
       let body = cfg.protocol === 'http/protobuf' ? encodeProtobuf(v) : encodeJson(v);
       if (cfg.compression === 'gzip') body = gzipSync(body);
