@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the capture tool before load. */
 const volatile __u32 args_limit = PT_ARGS_LIMIT_DEFAULT;
 const volatile __u8 capture_env = 1;
+const volatile __u8 capture_hist = 0; /* --io or --sched: write histograms at exit */
 /* Set by the capture tool when it stops: cheaper than detaching, which waits for RCU grace periods. */
 volatile __u8 stopped = 0;
 
@@ -46,6 +47,58 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } exec_in_flight SEC(".maps");
+
+struct open_args {
+	__u64 filename; /* user pointer */
+	__u64 ts;
+	__s32 dirfd;
+	__u32 flags;
+	__u32 mode;
+	__u32 nr;
+};
+
+/* tid → arguments of an open in flight */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct open_args);
+} open_in_flight SEC(".maps");
+
+struct io_start {
+	__u64 ts;
+	__u32 kind;
+	__u32 _pad;
+};
+
+/* tid → start of a read/write/fsync in flight (--io) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct io_start);
+} io_in_flight SEC(".maps");
+
+/* tid → when it blocked (--sched) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} blocked_since SEC(".maps");
+
+struct hist_key {
+	__u32 tgid;
+	__u32 kind;
+};
+
+/* per process and kind, emitted as PT_HIST at the process's exit */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct hist_key);
+	__type(value, struct pt_hist);
+} hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -312,6 +365,79 @@ static __always_inline void emit_user_area(struct chunk_ctx *c, unsigned long st
 	emit_string(c);
 }
 
+/* ---- resource usage and histograms -------------------------------------- */
+
+/* The exiting thread's own counters are not yet folded into signal_struct. */
+static __always_inline void fill_rusage(struct pt_rusage *r, struct task_struct *task, struct signal_struct *sig)
+{
+	r->utime_ns = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(task, utime);
+	r->stime_ns = BPF_CORE_READ(sig, stime) + BPF_CORE_READ(task, stime);
+	r->runtime_ns = BPF_CORE_READ(sig, sum_sched_runtime) + BPF_CORE_READ(task, se.sum_exec_runtime);
+	r->maxrss_kb = BPF_CORE_READ(sig, maxrss) * 4; /* pages → KiB (4 KiB pages) */
+	r->min_flt = BPF_CORE_READ(sig, min_flt) + BPF_CORE_READ(task, min_flt);
+	r->maj_flt = BPF_CORE_READ(sig, maj_flt) + BPF_CORE_READ(task, maj_flt);
+	r->nvcsw = BPF_CORE_READ(sig, nvcsw) + BPF_CORE_READ(task, nvcsw);
+	r->nivcsw = BPF_CORE_READ(sig, nivcsw) + BPF_CORE_READ(task, nivcsw);
+	if (bpf_core_field_exists(task->ioac)) {
+		r->rchar = BPF_CORE_READ(sig, ioac.rchar) + BPF_CORE_READ(task, ioac.rchar);
+		r->wchar = BPF_CORE_READ(sig, ioac.wchar) + BPF_CORE_READ(task, ioac.wchar);
+		r->read_bytes = BPF_CORE_READ(sig, ioac.read_bytes) + BPF_CORE_READ(task, ioac.read_bytes);
+		r->write_bytes = BPF_CORE_READ(sig, ioac.write_bytes) + BPF_CORE_READ(task, ioac.write_bytes);
+	}
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r = 0;
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r < PT_HIST_BUCKETS ? r : PT_HIST_BUCKETS - 1;
+}
+
+static __always_inline void hist_add(__u32 tgid, __u32 kind, __u64 ns)
+{
+	struct hist_key key = {.tgid = tgid, .kind = kind};
+	struct pt_hist *h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		struct pt_hist zero = {.kind = kind};
+		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			count_loss(PT_CAT_HIST);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->total_ns, ns);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	__u32 b = log2_bucket(ns);
+	if (b < PT_HIST_BUCKETS)
+		__sync_fetch_and_add(&h->buckets[b], 1);
+}
+
+static __always_inline void emit_hists(struct task_struct *task, __u32 tgid)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	for (__u32 kind = PT_H_READ; kind <= PT_H_OFFCPU; kind++) {
+		struct hist_key key = {.tgid = tgid, .kind = kind};
+		struct pt_hist *h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			continue;
+		struct pt_event *e = reserve(PT_CAT_HIST);
+		if (e) {
+			fill_head(&e->head, PT_HIST, task, now);
+			__builtin_memcpy(&e->hist, h, sizeof(*h));
+			submit(e);
+		}
+		bpf_map_delete_elem(&hists, &key);
+	}
+}
+
 /* ---- process lifecycle ---------------------------------------------------- */
 
 SEC("tp_btf/sched_process_fork")
@@ -446,7 +572,10 @@ int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
 	if (status & 0x80)
 		e->head.flags |= PT_F_CORE_DUMPED;
 	BPF_CORE_READ_STR_INTO(&e->exit.comm, task, comm);
+	fill_rusage(&e->exit.rusage, task, sig);
 	submit(e);
+	if (capture_hist)
+		emit_hists(task, tgid);
 	return 0;
 }
 
@@ -535,4 +664,209 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int sys_exit_execveat(struct sys_exit_args *ctx)
 {
 	return report_failed_exec(ctx);
+}
+
+/* ---- file opens --------------------------------------------------------- */
+
+struct sys_enter_openat_args {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 dfd;
+	__u64 filename;
+	__u64 flags;
+	__u64 mode;
+};
+
+struct sys_enter_open_args {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 filename;
+	__u64 flags;
+	__u64 mode;
+};
+
+struct sys_enter_creat_args {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 pathname;
+	__u64 mode;
+};
+
+struct sys_enter_openat2_args {
+	__u64 common;
+	__s32 nr;
+	__u32 _pad;
+	__u64 dfd;
+	__u64 filename;
+	__u64 how; /* struct open_how __user * */
+	__u64 usize;
+};
+
+#define AT_FDCWD_VALUE -100
+#define O_CREAT_WRONLY_TRUNC (0100 | 01 | 01000)
+
+static __always_inline int remember_open(int nr, __u64 filename, __s32 dirfd, __u32 flags, __u32 mode)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (stopped || !bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct open_args args = {.filename = filename, .ts = bpf_ktime_get_boot_ns(), .dirfd = dirfd,
+				 .flags = flags, .mode = mode, .nr = nr};
+	bpf_map_update_elem(&open_in_flight, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int sys_enter_openat(struct sys_enter_openat_args *ctx)
+{
+	return remember_open(ctx->nr, ctx->filename, (__s32)ctx->dfd, ctx->flags, ctx->mode);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int sys_enter_open(struct sys_enter_open_args *ctx)
+{
+	return remember_open(ctx->nr, ctx->filename, AT_FDCWD_VALUE, ctx->flags, ctx->mode);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int sys_enter_creat(struct sys_enter_creat_args *ctx)
+{
+	return remember_open(ctx->nr, ctx->pathname, AT_FDCWD_VALUE, O_CREAT_WRONLY_TRUNC, ctx->mode);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int sys_enter_openat2(struct sys_enter_openat2_args *ctx)
+{
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->how);
+	return remember_open(ctx->nr, ctx->filename, (__s32)ctx->dfd, how.flags, how.mode);
+}
+
+static __always_inline int report_open(struct sys_exit_args *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct open_args *found = bpf_map_lookup_elem(&open_in_flight, &tid);
+	if (!found)
+		return 0;
+	struct open_args args = *found;
+	bpf_map_delete_elem(&open_in_flight, &tid);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct pt_event *e = reserve(PT_CAT_FILES);
+	if (!e)
+		return 0;
+	fill_head(&e->head, PT_OPEN, task, now);
+	e->open.dirfd = args.dirfd;
+	e->open.result = ctx->ret;
+	e->open.flags = args.flags;
+	e->open.mode = args.mode;
+	e->open.syscall_nr = args.nr;
+	e->open._pad = 0;
+	e->open.latency_ns = now - args.ts;
+	struct chunk_ctx c = {};
+	c.head = e->head;
+	c.owner_ts = now;
+	c.category = PT_CAT_FILES;
+	submit(e);
+	emit_user_str(&c, (const char *)args.filename, PT_D_PATH);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int sys_exit_openat(struct sys_exit_args *ctx)
+{
+	return report_open(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int sys_exit_open(struct sys_exit_args *ctx)
+{
+	return report_open(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int sys_exit_creat(struct sys_exit_args *ctx)
+{
+	return report_open(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int sys_exit_openat2(struct sys_exit_args *ctx)
+{
+	return report_open(ctx);
+}
+
+/* ---- --io: read/write/fsync latency histograms -------------------------- */
+
+static __always_inline int io_enter(__u32 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (stopped || !bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct io_start start = {.ts = bpf_ktime_get_boot_ns(), .kind = kind};
+	bpf_map_update_elem(&io_in_flight, &tid, &start, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int io_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct io_start *start = bpf_map_lookup_elem(&io_in_flight, &tid);
+	if (!start)
+		return 0;
+	__u64 ns = bpf_ktime_get_boot_ns() - start->ts;
+	__u32 kind = start->kind;
+	bpf_map_delete_elem(&io_in_flight, &tid);
+	hist_add(id >> 32, kind, ns);
+	return 0;
+}
+
+#define IO_HOOKS(name, kind)                                                   \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int io_enter_##name(void *ctx) { return io_enter(kind); }             \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int io_exit_##name(void *ctx) { return io_exit(); }
+
+IO_HOOKS(read, PT_H_READ)
+IO_HOOKS(pread64, PT_H_READ)
+IO_HOOKS(readv, PT_H_READ)
+IO_HOOKS(write, PT_H_WRITE)
+IO_HOOKS(pwrite64, PT_H_WRITE)
+IO_HOOKS(writev, PT_H_WRITE)
+IO_HOOKS(fsync, PT_H_FSYNC)
+IO_HOOKS(fdatasync, PT_H_FSYNC)
+
+/* ---- --sched: time spent blocked off CPU -------------------------------- */
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
+{
+	if (stopped)
+		return 0;
+	__u64 now = bpf_ktime_get_boot_ns();
+	/* prev_state 0 is TASK_RUNNING: preempted, not blocked */
+	if (prev_state != 0) {
+		__u32 ptgid = BPF_CORE_READ(prev, tgid);
+		if (bpf_map_lookup_elem(&traced, &ptgid)) {
+			__u32 ptid = BPF_CORE_READ(prev, pid);
+			bpf_map_update_elem(&blocked_since, &ptid, &now, BPF_ANY);
+		}
+	}
+	__u32 ntid = BPF_CORE_READ(next, pid);
+	__u64 *since = bpf_map_lookup_elem(&blocked_since, &ntid);
+	if (since) {
+		__u64 ns = now - *since;
+		bpf_map_delete_elem(&blocked_since, &ntid);
+		hist_add(BPF_CORE_READ(next, tgid), PT_H_OFFCPU, ns);
+	}
+	return 0;
 }

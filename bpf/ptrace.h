@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 0
+#define PT_VERSION_MINOR 1
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -34,6 +34,8 @@ enum pt_record_type {
 	PT_EXEC_FAILED = 4, /* an execve/execveat of a traced process failed */
 	PT_EXIT = 5,        /* the last thread of a traced process exited */
 	PT_DATA = 6,        /* a chunk of a string belonging to an earlier record */
+	PT_OPEN = 7,        /* a file open (open, openat, openat2, creat) returned */
+	PT_HIST = 8,        /* a latency histogram of one process, written at its exit (--io, --sched) */
 	/* written by the capture tool, not by BPF */
 	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
 	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
@@ -56,6 +58,7 @@ enum pt_data_kind {
 	PT_D_CWD = 4,      /* absolute working directory */
 	PT_D_ARGV = 5,     /* argv strings, each NUL-terminated */
 	PT_D_ENV = 6,      /* environment strings, each NUL-terminated */
+	PT_D_PATH = 7,     /* path argument of an open, as given */
 };
 
 /* pt_data.flags */
@@ -71,6 +74,8 @@ enum pt_loss_category {
 	PT_CAT_EXEC = 1,    /* exec records and their strings */
 	PT_CAT_EXEC_FAILED = 2,
 	PT_CAT_TRACKING = 3, /* a process could not be added to the traced map */
+	PT_CAT_FILES = 4,    /* file opens */
+	PT_CAT_HIST = 5,     /* histograms */
 	PT_CAT_MAX = 8,
 };
 
@@ -118,10 +123,56 @@ struct pt_exec_failed {
 	__u32 syscall_nr;
 };
 
+/* Resource usage of the whole thread group, summed over its threads. */
+struct pt_rusage {
+	__u64 utime_ns;    /* user CPU time */
+	__u64 stime_ns;    /* system CPU time */
+	__u64 runtime_ns;  /* scheduler-measured CPU time (precise; utime+stime may be tick-based) */
+	__u64 maxrss_kb;   /* peak resident set size */
+	__u64 min_flt;
+	__u64 maj_flt;
+	__u64 nvcsw;       /* voluntary context switches */
+	__u64 nivcsw;      /* involuntary context switches */
+	__u64 rchar;       /* bytes passed to read-like syscalls */
+	__u64 wchar;       /* bytes passed to write-like syscalls */
+	__u64 read_bytes;  /* bytes fetched from storage */
+	__u64 write_bytes; /* bytes sent to storage */
+};
+
 struct pt_exit {
 	__u32 status; /* wait(2) status: exit code << 8, or terminating signal | 0x80 for core */
 	__u32 nr_threads_seen;
 	char comm[PT_COMM_LEN];
+	struct pt_rusage rusage;
+};
+
+struct pt_open {
+	__s32 dirfd;  /* AT_FDCWD (-100) for open/creat */
+	__s32 result; /* the new fd, or -errno */
+	__u32 flags;  /* O_* flags (creat: O_CREAT|O_WRONLY|O_TRUNC) */
+	__u32 mode;
+	__u32 syscall_nr;
+	__u32 _pad;
+	__u64 latency_ns; /* from syscall entry to exit */
+};
+
+#define PT_HIST_BUCKETS 32
+
+enum pt_hist_kind {
+	PT_H_READ = 1,    /* read, pread64, readv */
+	PT_H_WRITE = 2,   /* write, pwrite64, writev */
+	PT_H_FSYNC = 3,   /* fsync, fdatasync */
+	PT_H_OFFCPU = 4,  /* time blocked off CPU (sched_switch to sched wake-up and back) */
+};
+
+/* Bucket i counts latencies in [2^i, 2^(i+1)) ns; bucket 0 also takes 0 ns. */
+struct pt_hist {
+	__u32 kind; /* enum pt_hist_kind */
+	__u32 _pad;
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u32 buckets[PT_HIST_BUCKETS];
 };
 
 struct pt_data {
@@ -168,6 +219,8 @@ struct pt_event {
 		struct pt_exec exec;
 		struct pt_exec_failed exec_failed;
 		struct pt_exit exit;
+		struct pt_open open;
+		struct pt_hist hist;
 		struct pt_data data;
 		struct pt_loss loss;
 		struct pt_footer footer;
@@ -195,6 +248,9 @@ enum pt_options {
 	PT_OPT_ENV = 1 << 0,          /* environments captured */
 	PT_OPT_FAILED_EXECS = 1 << 1, /* failed exec attempts captured */
 	PT_OPT_KEEP_ROOT = 1 << 2,    /* command ran as root under sudo */
+	PT_OPT_FILES = 1 << 3,        /* file opens captured */
+	PT_OPT_IO = 1 << 4,           /* read/write/fsync latency histograms (--io) */
+	PT_OPT_SCHED = 1 << 5,        /* off-CPU histograms (--sched) */
 };
 
 struct pt_tlv {

@@ -54,6 +54,9 @@ struct options {
 	bool wait_all;
 	bool env;
 	bool failed_execs;
+	bool files;
+	bool io;
+	bool sched;
 	bool quiet;
 	__u32 buffer_mb;
 	__u32 args_limit;
@@ -98,6 +101,9 @@ static void usage(FILE *f)
 		"      --wait-all        after the command exits, wait for all its descendants\n"
 		"      --no-env          do not record environments\n"
 		"      --no-failed-execs do not hook execve exits (no record of failed exec attempts)\n"
+		"      --no-files        do not record file opens\n"
+		"      --io              read/write/fsync latency histograms per process\n"
+		"      --sched           off-CPU (blocked) time histograms per process\n"
 		"      --buffer-mb N     ring buffer size in MiB, a power of two (default 32)\n"
 		"      --args-limit N    bytes of argv and of env kept per exec (default %u, min 131072)\n"
 		"  -q, --quiet           no summary line\n",
@@ -116,7 +122,7 @@ static __u32 parse_u32(const char *flag, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS };
+	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"force", no_argument, 0, 'f'},
@@ -124,13 +130,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"wait-all", no_argument, 0, OPT_WAIT_ALL},
 		{"no-env", no_argument, 0, OPT_NO_ENV},
 		{"no-failed-execs", no_argument, 0, OPT_NO_FAILED},
+		{"no-files", no_argument, 0, OPT_NO_FILES},
+		{"io", no_argument, 0, OPT_IO},
+		{"sched", no_argument, 0, OPT_SCHED},
 		{"buffer-mb", required_argument, 0, OPT_BUFFER},
 		{"args-limit", required_argument, 0, OPT_ARGS},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	*o = (struct options){.env = true, .failed_execs = true, .buffer_mb = 32,
+	*o = (struct options){.env = true, .failed_execs = true, .files = true, .buffer_mb = 32,
 			      .args_limit = PT_ARGS_LIMIT_DEFAULT, .capture_argc = argc, .capture_argv = argv};
 	int c;
 	opterr = 0;
@@ -143,6 +152,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_WAIT_ALL: o->wait_all = true; break;
 		case OPT_NO_ENV: o->env = false; break;
 		case OPT_NO_FAILED: o->failed_execs = false; break;
+		case OPT_NO_FILES: o->files = false; break;
+		case OPT_IO: o->io = true; break;
+		case OPT_SCHED: o->sched = true; break;
 		case OPT_BUFFER: o->buffer_mb = parse_u32("--buffer-mb", optarg); break;
 		case OPT_ARGS: o->args_limit = parse_u32("--args-limit", optarg); break;
 		case 'h': usage(stdout); exit(0);
@@ -408,7 +420,8 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.root_pid = root;
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
-		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0);
+		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
+		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -585,6 +598,37 @@ static pid_t start_command(char **command, const struct run_as *r, int *release_
 	return pid;
 }
 
+static bool syscall_tracepoint_exists(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", name);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/syscalls/%s", name);
+	return !access(path, F_OK);
+}
+
+/* Which hooks load: the options' sets, minus syscalls this architecture lacks (open, creat). */
+static void select_programs(struct ptrace_bpf *skel, const struct options *o)
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *tp = strrchr(sec, '/');
+		bool load = true;
+		if (!strncmp(sec, "tracepoint/syscalls/", 20)) {
+			bool execve = strstr(sec, "_execve") != NULL;
+			bool open = strstr(sec, "_open") || strstr(sec, "_creat");
+			load = execve ? o->failed_execs : open ? o->files : o->io;
+			if (load && tp && !syscall_tracepoint_exists(tp + 1))
+				load = false;
+		} else if (!strcmp(sec, "tp_btf/sched_switch")) {
+			load = o->sched;
+		}
+		bpf_program__set_autoload(prog, load);
+	}
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !getenv("PTRACE_BPF_VERBOSE")))
@@ -652,7 +696,7 @@ int main(int argc, char **argv)
 	out.fd = open_output(&o, &run_as);
 
 	libbpf_set_print(libbpf_print);
-	if (o.failed_execs)
+	if (o.failed_execs || o.files || o.io)
 		ensure_tracefs();
 
 	__u64 t_open = clock_ns(CLOCK_MONOTONIC);
@@ -665,12 +709,8 @@ int main(int argc, char **argv)
 	skel->rodata->capture_env = o.env;
 	__u32 ringbuf_size = o.buffer_mb * 1024 * 1024;
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_size);
-	if (!o.failed_execs) {
-		bpf_program__set_autoload(skel->progs.sys_enter_execve, false);
-		bpf_program__set_autoload(skel->progs.sys_enter_execveat, false);
-		bpf_program__set_autoload(skel->progs.sys_exit_execve, false);
-		bpf_program__set_autoload(skel->progs.sys_exit_execveat, false);
-	}
+	skel->rodata->capture_hist = o.io || o.sched;
+	select_programs(skel, &o);
 	int err = ptrace_bpf__load(skel);
 	if (!err)
 		err = ptrace_bpf__attach(skel);
