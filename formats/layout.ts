@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 0;
+export const VERSION_MINOR = 1;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -44,6 +44,8 @@ export const RT = {
   EXEC_FAILED: 4,
   EXIT: 5,
   DATA: 6,
+  OPEN: 7,
+  HIST: 8,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
@@ -57,6 +59,8 @@ export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = {
   [RT.EXEC_FAILED]: 'exec_failed',
   [RT.EXIT]: 'exit',
   [RT.DATA]: 'data',
+  [RT.OPEN]: 'open',
+  [RT.HIST]: 'hist',
   [RT.LOSS]: 'loss',
   [RT.RUNNING]: 'running',
   [RT.FOOTER]: 'footer',
@@ -78,6 +82,7 @@ export const DK = {
   CWD: 4,
   ARGV: 5,
   ENV: 6,
+  PATH: 7,
 } as const;
 
 /** enum pt_data_flags */
@@ -93,6 +98,8 @@ export const CAT = {
   EXEC: 1,
   EXEC_FAILED: 2,
   TRACKING: 3,
+  FILES: 4,
+  HIST: 5,
   MAX: 8,
 } as const;
 
@@ -107,7 +114,20 @@ export const OPT = {
   ENV: 1 << 0,
   FAILED_EXECS: 1 << 1,
   KEEP_ROOT: 1 << 2,
+  FILES: 1 << 3,
+  IO: 1 << 4,
+  SCHED: 1 << 5,
 } as const;
+
+/** enum pt_hist_kind (pt_hist.kind) */
+export const HK = {
+  READ: 1,
+  WRITE: 2,
+  FSYNC: 3,
+  OFFCPU: 4,
+} as const;
+
+export const HIST_BUCKETS = 32;
 
 /** enum pt_tlv_tag */
 export const TLV = {
@@ -172,11 +192,50 @@ export const EXEC_FAILED = {
   syscall_nr: 36,
 } as const;
 
-/** struct pt_exit */
+/** struct pt_exit (format 1.0 ends after comm; 1.1 appends rusage) */
 export const EXIT = {
   status: 32,
   nr_threads_seen: 36,
   comm: 40,
+  rusage: 56,
+} as const;
+
+/** struct pt_rusage, offsets inside the struct (add EXIT.rusage for a record offset). */
+export const RUSAGE = {
+  utime_ns: 0,
+  stime_ns: 8,
+  runtime_ns: 16,
+  maxrss_kb: 24,
+  min_flt: 32,
+  maj_flt: 40,
+  nvcsw: 48,
+  nivcsw: 56,
+  rchar: 64,
+  wchar: 72,
+  read_bytes: 80,
+  write_bytes: 88,
+} as const;
+export const RUSAGE_SIZE = 96;
+
+/** struct pt_open */
+export const OPEN = {
+  dirfd: 32,
+  result: 36,
+  flags: 40,
+  mode: 44,
+  syscall_nr: 48,
+  _pad: 52,
+  latency_ns: 56,
+} as const;
+
+/** struct pt_hist */
+export const HIST = {
+  kind: 32,
+  _pad: 36,
+  count: 40,
+  total_ns: 48,
+  max_ns: 56,
+  buckets: 64,
 } as const;
 
 /** struct pt_data */
@@ -298,12 +357,57 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
     fields: { err: f(EXEC_FAILED.err, 4, true), syscall_nr: f(EXEC_FAILED.syscall_nr, 4) },
   },
   pt_exit: {
-    size: 24,
+    size: 24 + RUSAGE_SIZE,
     base: HEAD_SIZE,
     fields: {
       status: f(EXIT.status, 4),
       nr_threads_seen: f(EXIT.nr_threads_seen, 4),
       comm: f(EXIT.comm, COMM_LEN),
+      rusage: f(EXIT.rusage, RUSAGE_SIZE),
+    },
+  },
+  // Fields relative to the struct itself (like pt_clock_anchor); base is where it sits in a PT_EXIT record.
+  pt_rusage: {
+    size: RUSAGE_SIZE,
+    base: EXIT.rusage,
+    fields: {
+      utime_ns: f(RUSAGE.utime_ns, 8),
+      stime_ns: f(RUSAGE.stime_ns, 8),
+      runtime_ns: f(RUSAGE.runtime_ns, 8),
+      maxrss_kb: f(RUSAGE.maxrss_kb, 8),
+      min_flt: f(RUSAGE.min_flt, 8),
+      maj_flt: f(RUSAGE.maj_flt, 8),
+      nvcsw: f(RUSAGE.nvcsw, 8),
+      nivcsw: f(RUSAGE.nivcsw, 8),
+      rchar: f(RUSAGE.rchar, 8),
+      wchar: f(RUSAGE.wchar, 8),
+      read_bytes: f(RUSAGE.read_bytes, 8),
+      write_bytes: f(RUSAGE.write_bytes, 8),
+    },
+  },
+  pt_open: {
+    size: 32,
+    base: HEAD_SIZE,
+    fields: {
+      dirfd: f(OPEN.dirfd, 4, true),
+      result: f(OPEN.result, 4, true),
+      flags: f(OPEN.flags, 4),
+      mode: f(OPEN.mode, 4),
+      syscall_nr: f(OPEN.syscall_nr, 4),
+      _pad: f(OPEN._pad, 4),
+      latency_ns: f(OPEN.latency_ns, 8),
+    },
+  },
+  pt_hist: {
+    size: 32 + 4 * HIST_BUCKETS,
+    base: HEAD_SIZE,
+    fields: {
+      kind: f(HIST.kind, 4),
+      _pad: f(HIST._pad, 4),
+      count: f(HIST.count, 8),
+      total_ns: f(HIST.total_ns, 8),
+      max_ns: f(HIST.max_ns, 8),
+      buckets: f(HIST.buckets, 4 * HIST_BUCKETS),
     },
   },
   pt_data: {
@@ -393,6 +497,8 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_EXEC_FAILED: RT.EXEC_FAILED,
   PT_EXIT: RT.EXIT,
   PT_DATA: RT.DATA,
+  PT_OPEN: RT.OPEN,
+  PT_HIST: RT.HIST,
   PT_LOSS: RT.LOSS,
   PT_RUNNING: RT.RUNNING,
   PT_FOOTER: RT.FOOTER,
@@ -406,6 +512,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_D_CWD: DK.CWD,
   PT_D_ARGV: DK.ARGV,
   PT_D_ENV: DK.ENV,
+  PT_D_PATH: DK.PATH,
   PT_DF_LAST: DF.LAST,
   PT_DF_TRUNCATED: DF.TRUNCATED,
   PT_DF_FAULT: DF.FAULT,
@@ -413,12 +520,22 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_CAT_EXEC: CAT.EXEC,
   PT_CAT_EXEC_FAILED: CAT.EXEC_FAILED,
   PT_CAT_TRACKING: CAT.TRACKING,
+  PT_CAT_FILES: CAT.FILES,
+  PT_CAT_HIST: CAT.HIST,
   PT_CAT_MAX: CAT.MAX,
   PT_END_SIGNALLED: END.SIGNALLED,
   PT_END_WAITED_ALL: END.WAITED_ALL,
   PT_OPT_ENV: OPT.ENV,
   PT_OPT_FAILED_EXECS: OPT.FAILED_EXECS,
   PT_OPT_KEEP_ROOT: OPT.KEEP_ROOT,
+  PT_OPT_FILES: OPT.FILES,
+  PT_OPT_IO: OPT.IO,
+  PT_OPT_SCHED: OPT.SCHED,
+  PT_HIST_BUCKETS: HIST_BUCKETS,
+  PT_H_READ: HK.READ,
+  PT_H_WRITE: HK.WRITE,
+  PT_H_FSYNC: HK.FSYNC,
+  PT_H_OFFCPU: HK.OFFCPU,
   PT_TLV_END: TLV.END,
   PT_TLV_KERNEL_RELEASE: TLV.KERNEL_RELEASE,
   PT_TLV_KERNEL_VERSION: TLV.KERNEL_VERSION,

@@ -109,6 +109,41 @@ int main(void)
 	F(EV, exit., struct pt_exit, status);
 	F(EV, exit., struct pt_exit, nr_threads_seen);
 	A(EV, exit., struct pt_exit, comm);
+	A(EV, exit., struct pt_exit, rusage);
+	end_struct();
+
+	begin_struct("pt_rusage", sizeof(struct pt_rusage), offsetof(EV, exit.rusage));
+	F(struct pt_rusage, , struct pt_rusage, utime_ns);
+	F(struct pt_rusage, , struct pt_rusage, stime_ns);
+	F(struct pt_rusage, , struct pt_rusage, runtime_ns);
+	F(struct pt_rusage, , struct pt_rusage, maxrss_kb);
+	F(struct pt_rusage, , struct pt_rusage, min_flt);
+	F(struct pt_rusage, , struct pt_rusage, maj_flt);
+	F(struct pt_rusage, , struct pt_rusage, nvcsw);
+	F(struct pt_rusage, , struct pt_rusage, nivcsw);
+	F(struct pt_rusage, , struct pt_rusage, rchar);
+	F(struct pt_rusage, , struct pt_rusage, wchar);
+	F(struct pt_rusage, , struct pt_rusage, read_bytes);
+	F(struct pt_rusage, , struct pt_rusage, write_bytes);
+	end_struct();
+
+	begin_struct("pt_open", sizeof(struct pt_open), offsetof(EV, open));
+	F(EV, open., struct pt_open, dirfd);
+	F(EV, open., struct pt_open, result);
+	F(EV, open., struct pt_open, flags);
+	F(EV, open., struct pt_open, mode);
+	F(EV, open., struct pt_open, syscall_nr);
+	F(EV, open., struct pt_open, _pad);
+	F(EV, open., struct pt_open, latency_ns);
+	end_struct();
+
+	begin_struct("pt_hist", sizeof(struct pt_hist), offsetof(EV, hist));
+	F(EV, hist., struct pt_hist, kind);
+	F(EV, hist., struct pt_hist, _pad);
+	F(EV, hist., struct pt_hist, count);
+	F(EV, hist., struct pt_hist, total_ns);
+	F(EV, hist., struct pt_hist, max_ns);
+	A(EV, hist., struct pt_hist, buckets);
 	end_struct();
 
 	begin_struct("pt_data", sizeof(struct pt_data), offsetof(EV, data));
@@ -186,6 +221,8 @@ int main(void)
 	C(PT_EXEC_FAILED);
 	C(PT_EXIT);
 	C(PT_DATA);
+	C(PT_OPEN);
+	C(PT_HIST);
 	C(PT_LOSS);
 	C(PT_RUNNING);
 	C(PT_FOOTER);
@@ -199,6 +236,7 @@ int main(void)
 	C(PT_D_CWD);
 	C(PT_D_ARGV);
 	C(PT_D_ENV);
+	C(PT_D_PATH);
 	C(PT_DF_LAST);
 	C(PT_DF_TRUNCATED);
 	C(PT_DF_FAULT);
@@ -206,12 +244,22 @@ int main(void)
 	C(PT_CAT_EXEC);
 	C(PT_CAT_EXEC_FAILED);
 	C(PT_CAT_TRACKING);
+	C(PT_CAT_FILES);
+	C(PT_CAT_HIST);
 	C(PT_CAT_MAX);
 	C(PT_END_SIGNALLED);
 	C(PT_END_WAITED_ALL);
 	C(PT_OPT_ENV);
 	C(PT_OPT_FAILED_EXECS);
 	C(PT_OPT_KEEP_ROOT);
+	C(PT_OPT_FILES);
+	C(PT_OPT_IO);
+	C(PT_OPT_SCHED);
+	C(PT_HIST_BUCKETS);
+	C(PT_H_READ);
+	C(PT_H_WRITE);
+	C(PT_H_FSYNC);
+	C(PT_H_OFFCPU);
 	C(PT_TLV_END);
 	C(PT_TLV_KERNEL_RELEASE);
 	C(PT_TLV_KERNEL_VERSION);
