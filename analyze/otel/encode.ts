@@ -87,7 +87,7 @@ export function* jsonDocumentChunks(
   spans: Iterable<SpanData>,
   resource: Resource,
   scope: InstrumentationScope,
-  sliceSize = 1024,
+  sliceSize = 256,
 ): Generator<Buffer> {
   let prefix: Buffer | null = null;
   for (const slice of slices(spans, sliceSize)) {

@@ -1,7 +1,6 @@
 // `ptrace otel`: everything between the parsed flags and the outputs, so the
 // command stays thin and the benchmark can drive the same code.
 
-import { once } from 'node:events';
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { checkOutput, writeFileAtomic } from '../output.ts';
@@ -75,20 +74,30 @@ function writeToDevice(path: string, chunks: Iterable<Buffer>): void {
   }
 }
 
+let stdoutBroken = false;
+let epipeHandler = false;
+
+/** Writes to stdout with back-pressure; a reader that goes away (EPIPE: `| head`) just ends the output. */
 async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
-  let broken = false;
-  const onError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE') broken = true;
-    else throw err;
-  };
-  process.stdout.on('error', onError);
-  try {
-    for (const c of chunks) {
-      if (broken) return;
-      if (!process.stdout.write(c)) await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]);
+  if (!epipeHandler) {
+    epipeHandler = true;
+    // Stays installed: writes still queued when the pipe breaks fail later.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      stdoutBroken = true;
+    });
+  }
+  for (const c of chunks) {
+    if (stdoutBroken) return;
+    if (!process.stdout.write(c)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.stdout.off('drain', done).off('close', done).off('error', done);
+          resolve();
+        };
+        process.stdout.on('drain', done).on('close', done).on('error', done);
+      });
     }
-  } finally {
-    process.stdout.off('error', onError);
   }
 }
 
