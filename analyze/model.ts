@@ -136,22 +136,9 @@ interface ProcState {
   comm: string | null;
   /** Environment of the current image (inherited at fork). */
   envId: number | null;
-  execs: PendingExec[] | null;
-  failures: PendingFailure[] | null;
+  execCount: number;
+  /** Creation index (position in ModelBuilder.states). */
   order: number;
-}
-
-interface PendingExec {
-  rel: number;
-  row: Omit<ExecRow, 'id' | 'processId' | 'seq' | 'time'>;
-}
-
-interface PendingFailure {
-  rel: number;
-  path: string;
-  pathTruncated: boolean;
-  errno: number;
-  errnoName: string;
 }
 
 /** Exact argv bytes: every argument followed by one NUL (the kernel's layout). */
@@ -173,18 +160,36 @@ export function splitArgvBlob(blob: Buffer): Buffer[] {
   return out;
 }
 
-/** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
-export function argvJson(blob: Buffer): string {
-  if (blob.length === 0) return '[]';
+/** argv blob → strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
+export function argvStrings(blob: Buffer): string[] {
+  if (blob.length === 0) return [];
   const parts = blob.toString('utf8').split('\0');
   parts.pop();
-  return JSON.stringify(parts);
+  return parts;
+}
+
+/** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
+export function argvJson(blob: Buffer): string {
+  return JSON.stringify(argvStrings(blob));
 }
 
 export class ModelBuilder {
   private readonly procs = new Map<number, ProcState>();
+  /** Processes in creation order. */
+  private readonly states: ProcState[] = [];
+  // Exec and failed-exec rows are created final as events arrive (no second
+  // copy at finish); ids, process ids and wall times are filled in by finish()
+  // from these parallel arrays (relative time, creating process).
+  private readonly execRows: ExecRow[] = [];
+  private readonly execRel: number[] = [];
+  private readonly execProc: ProcState[] = [];
+  private readonly failRows: ExecFailureRow[] = [];
+  private readonly failRel: number[] = [];
+  private readonly failProc: ProcState[] = [];
   private readonly arena = new ByteArena();
   private readonly env = new EnvInterner(this.arena);
+  /** Environments are interned (false: env ids stay null; for commands that never show them). */
+  private readonly withEnv: boolean;
   /** One copy of each repeated string (paths, cwd, comm): rows share them. */
   private readonly strings = new Map<string, string>();
   private readonly losses: { rel: number; category: number; categoryName: string; count: bigint }[] = [];
@@ -194,6 +199,10 @@ export class ModelBuilder {
   private firstRel = Infinity;
   private lastRel = -Infinity;
   events = 0;
+
+  constructor(opts: { env?: boolean } = {}) {
+    this.withEnv = opts.env ?? true;
+  }
 
   private rel(ts: bigint): number {
     if (this.base === null) this.base = ts;
@@ -221,11 +230,11 @@ export class ModelBuilder {
       threads: 1,
       comm: null,
       envId: null,
-      execs: null,
-      failures: null,
+      execCount: 0,
       order: this.order++,
     };
     this.procs.set(k.pid, p);
+    this.states.push(p);
     return p;
   }
 
@@ -250,14 +259,16 @@ export class ModelBuilder {
         this.addExec(e, this.seen(e.ts));
         break;
       case 'exec_failed': {
-        const rel = this.seen(e.ts);
-        const p = this.proc(e.process);
-        (p.failures ??= []).push({
-          rel,
+        this.failRel.push(this.seen(e.ts));
+        this.failProc.push(this.proc(e.process));
+        this.failRows.push({
+          id: 0,
+          processId: 0,
+          time: 0n,
           path: this.str(e.filename.bytes),
           pathTruncated: e.filename.truncated,
           errno: e.errno,
-          errnoName: e.errnoName,
+          errnoName: this.intern(e.errnoName),
         });
         break;
       }
@@ -307,12 +318,17 @@ export class ModelBuilder {
       p.parent = e.parent;
       p.ppid = e.ppid;
     }
-    const envId = e.env === null ? null : this.env.intern(e.env, p.envId);
+    const envId = e.env === null || !this.withEnv ? null : this.env.intern(e.env, p.envId);
     p.envId = envId;
     const argv = argvBlob(e.argv, this.arena);
-    (p.execs ??= []).push({
-      rel,
-      row: {
+    p.execCount++;
+    this.execRel.push(rel);
+    this.execProc.push(p);
+    this.execRows.push({
+        id: 0,
+        processId: 0,
+        seq: 0,
+        time: 0n,
         exe: this.str(e.exe.bytes),
         exeTruncated: e.exe.truncated,
         filename: this.str(e.filename.bytes),
@@ -335,7 +351,6 @@ export class ModelBuilder {
         nsLevel: e.nsLevel,
         comm: this.intern(e.comm),
         ppid: e.ppid,
-      },
     });
   }
 
@@ -345,74 +360,69 @@ export class ModelBuilder {
     // Wall clock of a relative time: one bigint addition.
     const wallBase = header.start.realtime + (base - header.start.boottime);
     const wall = (rel: number): bigint => wallBase + BigInt(rel);
-    const states: ProcState[] = [];
-    for (const head of this.procs.values()) for (let p: ProcState | null = head; p !== null; p = p.samePid) states.push(p);
-    states.sort((a, b) => a.startRel - b.startRel || a.pid - b.pid || a.order - b.order);
-    states.forEach((p, i) => (p.order = i + 1)); // order now holds the row id
-    const idOf = (k: ProcessKey): number | null => {
-      for (let p = this.procs.get(k.pid) ?? null; p !== null; p = p.samePid) if (p.startBoot === k.start) return p.order;
+    const sorted = [...this.states].sort((a, b) => a.startRel - b.startRel || a.pid - b.pid || a.order - b.order);
+    const idOf = new Int32Array(this.states.length);
+    sorted.forEach((p, i) => (idOf[p.order] = i + 1));
+    const idOfKey = (k: ProcessKey): number | null => {
+      for (let p = this.procs.get(k.pid) ?? null; p !== null; p = p.samePid) if (p.startBoot === k.start) return idOf[p.order]!;
       return null;
     };
 
     // The root: the process with the header's root pid that nobody in the capture forked.
-    const rootIndex = states.findIndex((p) => p.pid === header.rootPid && !p.forked);
+    const root = sorted.find((p) => p.pid === header.rootPid && !p.forked) ?? null;
+    const processes: ProcessRow[] = sorted.map((p, i) => ({
+      id: i + 1,
+      pid: p.pid,
+      startBoot: p.startBoot,
+      parentId: p.parent === null ? null : idOfKey(p.parent),
+      parentPid: p.parent?.pid ?? null,
+      parentStartBoot: p.parent?.start ?? null,
+      ppid: p.ppid,
+      start: wall(p.startRel),
+      end: p.exitRel === null ? null : wall(p.exitRel),
+      exitStatus: p.exitStatus,
+      exitCode: p.exitCode,
+      signal: p.signal,
+      signalName: p.signalName,
+      coreDumped: p.coreDumped,
+      state: p.exitRel !== null ? 'exited' : p.running ? 'running' : 'unknown',
+      isRoot: p === root,
+      forked: p.forked,
+      threads: p.threads,
+      execCount: p.execCount,
+      comm: p.comm,
+    }));
 
-    const processes: ProcessRow[] = new Array(states.length);
-    const pendingExecs: { rel: number; processId: number; seq: number; row: PendingExec['row'] }[] = [];
-    const pendingFailures: { processId: number; f: PendingFailure }[] = [];
-    for (let i = 0; i < states.length; i++) {
-      const p = states[i]!;
-      const id = i + 1;
-      const execs = p.execs ?? [];
-      if (execs.length > 1) execs.sort((a, b) => a.rel - b.rel); // stable: file order on ties
-      for (let seq = 0; seq < execs.length; seq++) pendingExecs.push({ rel: execs[seq]!.rel, processId: id, seq, row: execs[seq]!.row });
-      if (p.failures !== null) for (const f of p.failures) pendingFailures.push({ processId: id, f });
-      const state: ProcessState = p.exitRel !== null ? 'exited' : p.running ? 'running' : 'unknown';
-      processes[i] = {
-        id,
-        pid: p.pid,
-        startBoot: p.startBoot,
-        parentId: p.parent === null ? null : idOf(p.parent),
-        parentPid: p.parent?.pid ?? null,
-        parentStartBoot: p.parent?.start ?? null,
-        ppid: p.ppid,
-        start: wall(p.startRel),
-        end: p.exitRel === null ? null : wall(p.exitRel),
-        exitStatus: p.exitStatus,
-        exitCode: p.exitCode,
-        signal: p.signal,
-        signalName: p.signalName,
-        coreDumped: p.coreDumped,
-        state,
-        isRoot: i === rootIndex,
-        forked: p.forked,
-        threads: p.threads,
-        execCount: execs.length,
-        comm: p.comm,
-      };
-    }
-
-    pendingExecs.sort((a, b) => a.rel - b.rel || a.processId - b.processId || a.seq - b.seq);
-    const execs: ExecRow[] = new Array(pendingExecs.length);
-    for (let i = 0; i < pendingExecs.length; i++) {
-      const x = pendingExecs[i]!;
-      const row = x.row as ExecRow;
+    // Execs: (time, process id, file order); seq counts each process's execs in that order.
+    const xr = this.execRel;
+    const xp = this.execProc;
+    const xi = Array.from({ length: this.execRows.length }, (_, i) => i);
+    xi.sort((a, b) => xr[a]! - xr[b]! || idOf[xp[a]!.order]! - idOf[xp[b]!.order]! || a - b);
+    const seqOf = new Int32Array(this.states.length);
+    const execs: ExecRow[] = new Array(xi.length);
+    for (let i = 0; i < xi.length; i++) {
+      const k = xi[i]!;
+      const row = this.execRows[k]!;
+      const p = xp[k]!;
       row.id = i + 1;
-      row.processId = x.processId;
-      row.seq = x.seq;
-      row.time = wall(x.rel);
+      row.processId = idOf[p.order]!;
+      row.seq = seqOf[p.order]!++;
+      row.time = wall(xr[k]!);
       execs[i] = row;
     }
-    pendingFailures.sort((a, b) => a.f.rel - b.f.rel || a.processId - b.processId);
-    const execFailures: ExecFailureRow[] = pendingFailures.map((x, i) => ({
-      id: i + 1,
-      processId: x.processId,
-      time: wall(x.f.rel),
-      path: x.f.path,
-      pathTruncated: x.f.pathTruncated,
-      errno: x.f.errno,
-      errnoName: x.f.errnoName,
-    }));
+    const fr = this.failRel;
+    const fp = this.failProc;
+    const fi = Array.from({ length: this.failRows.length }, (_, i) => i);
+    fi.sort((a, b) => fr[a]! - fr[b]! || idOf[fp[a]!.order]! - idOf[fp[b]!.order]! || a - b);
+    const execFailures: ExecFailureRow[] = new Array(fi.length);
+    for (let i = 0; i < fi.length; i++) {
+      const k = fi[i]!;
+      const row = this.failRows[k]!;
+      row.id = i + 1;
+      row.processId = idOf[fp[k]!.order]!;
+      row.time = wall(fr[k]!);
+      execFailures[i] = row;
+    }
     const losses: LossRow[] = this.losses.map((l, i) => ({
       id: i + 1,
       time: wall(l.rel),

@@ -3,7 +3,8 @@
 // handle bigints.
 
 import type { Db } from './db.ts';
-import type { ProcessState } from './model.ts';
+import { resolveEnv } from './env.ts';
+import { argvStrings, type Model, type ProcessState } from './model.ts';
 
 export interface CaptureInfo {
   path: string;
@@ -200,17 +201,105 @@ export function readEnvs(db: Db, ids: Iterable<number>): Map<number, [string, st
     for (let e: number | null = id; e !== null && !needed.has(e); e = envs.get(e) ?? null) needed.add(e);
   }
   const vars = new Map<number, { name: string; value: string | null }[]>();
-  const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ? ORDER BY name');
+  const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
   for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
-  for (const id of wanted) {
-    const full = new Map<string, string | null>();
-    for (let e: number | null = id; e !== null; e = envs.get(e) ?? null) {
-      for (const v of vars.get(e) ?? []) if (!full.has(v.name)) full.set(v.name, v.value);
-    }
-    const list: [string, string][] = [];
-    for (const [k, v] of full) if (v !== null) list.push([k, v]);
-    list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    out.set(id, list);
+  for (const id of wanted) out.set(id, resolveEnv(id, (e) => envs.get(e) ?? null, (e) => vars.get(e) ?? []));
+  return out;
+}
+
+// ---------------------------------------------------------------- straight from the rows
+
+/** CaptureInfo from the model's meta/warnings/loss rows (the same figures captureInfo reads back from SQLite). */
+export function captureInfoOfModel(m: Model): CaptureInfo {
+  const meta = new Map(m.meta);
+  const big = (k: string): bigint | null => {
+    const v = meta.get(k);
+    return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
+  };
+  const str = (k: string): string => {
+    const v = meta.get(k);
+    return typeof v === 'string' ? v : '';
+  };
+  const startNs = big('capture.start_ns') ?? 0n;
+  const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
+  const maxByCategory = new Map<number, bigint>();
+  for (const l of m.losses) if (l.count > (maxByCategory.get(l.category) ?? -1n)) maxByCategory.set(l.category, l.count);
+  let lostFromRecords = 0n;
+  for (const v of maxByCategory.values()) lostFromRecords += v;
+  const footerLost = big('footer.lost');
+  const stillRunning = big('footer.still_running');
+  return {
+    path: str('source.path'),
+    startNs,
+    end: Number(stop - startNs),
+    complete: big('footer.present') === 1n,
+    rootPid: Number(big('capture.root_pid') ?? 0n),
+    command: JSON.parse(str('capture.command') || '[]') as string[],
+    hostname: str('host.hostname'),
+    kernelRelease: str('host.kernel_release'),
+    envCaptured: big('capture.options.env') === 1n,
+    lost: Number(footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords),
+    warnings: m.warnings.map((w) => ({ code: w.code, message: w.message })),
+    stillRunning: stillRunning === null ? null : Number(stillRunning),
+  };
+}
+
+/**
+ * The Replay of a model without going through SQLite: same rows, same order
+ * as readReplay (tree uses this; see SCHEMA.md, "Which commands use SQLite").
+ */
+export function replayOfModel(m: Model): Replay {
+  const capture = captureInfoOfModel(m);
+  const t0 = capture.startNs;
+  const processes: ProcInfo[] = m.processes.map((p) => ({
+    id: p.id,
+    pid: p.pid,
+    parentId: p.parentId,
+    ppid: p.ppid,
+    start: Number(p.start - t0),
+    end: p.end === null ? null : Number(p.end - t0),
+    exitCode: p.exitCode,
+    signal: p.signal,
+    signalName: p.signalName,
+    coreDumped: p.coreDumped,
+    state: p.state,
+    isRoot: p.isRoot,
+    execCount: p.execCount,
+  }));
+  processes.sort((a, b) => a.start - b.start || a.pid - b.pid || a.id - b.id);
+  const execs: ExecInfo[] = m.execs.map((x) => ({
+    id: x.id,
+    processId: x.processId,
+    seq: x.seq,
+    time: Number(x.time - t0),
+    exe: x.exe,
+    argv: argvStrings(x.argv),
+    cwd: x.cwd,
+    envId: x.envId,
+    argvTruncated: x.argvTruncated,
+    envTruncated: x.envTruncated,
+  }));
+  const execFailures: ExecFailureInfo[] = m.execFailures.map((f) => ({
+    processId: f.processId,
+    time: Number(f.time - t0),
+    path: f.path,
+    errno: f.errno,
+    errnoName: f.errnoName,
+  }));
+  const losses: LossInfo[] = m.losses.map((l) => ({ time: Number(l.time - t0), categoryName: l.categoryName, count: Number(l.count) }));
+  return { capture, processes, execs, execFailures, losses };
+}
+
+/** Full environments of the given env ids, from the model's rows. */
+export function envsOfModel(m: Model, ids: Iterable<number>): Map<number, [string, string][]> {
+  const base = new Map(m.envs.map((e) => [e.id, e.baseId]));
+  const vars = new Map<number, { name: string; value: string | null }[]>();
+  for (const v of m.envVars) {
+    let l = vars.get(v.envId);
+    if (l === undefined) vars.set(v.envId, (l = []));
+    l.push(v);
   }
+  const out = new Map<number, [string, string][]>();
+  for (const id of new Set(ids)) out.set(id, resolveEnv(id, (e) => base.get(e) ?? null, (e) => vars.get(e) ?? []));
   return out;
 }

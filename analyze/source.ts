@@ -8,8 +8,8 @@ import { buildDatabase, type Db } from './db.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 
-export function loadModel(path: string, progress = new Progress('reading')): Model {
-  const builder = new ModelBuilder();
+export function loadModel(path: string, progress = new Progress('reading'), opts: { env?: boolean } = {}): Model {
+  const builder = new ModelBuilder(opts);
   let n = 0;
   const rest = readCaptureStream(path, (e) => {
     builder.add(e);
@@ -21,6 +21,15 @@ export function loadModel(path: string, progress = new Progress('reading')): Mod
     recordCounts: rest.recordCounts,
     completeRecords: rest.completeRecords,
   });
+}
+
+/** Reads `path` into rows, printing the reader's warnings on stderr. `env: false` skips environments. */
+export function readModel(path: string, opts: { env?: boolean } = {}): Model {
+  const progress = new Progress('reading');
+  const model = loadModel(path, progress, opts);
+  progress.done();
+  printWarnings(model.warnings);
+  return model;
 }
 
 /** Reads `path` into an in-memory database, printing the reader's warnings on stderr. */

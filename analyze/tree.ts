@@ -203,6 +203,7 @@ export function hasSelection(f: TreeFilters): boolean {
  */
 export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
   const select = hasSelection(f);
+  if (!select && f.minDuration === undefined && f.depth === undefined) return roots;
   const walk = (n: TreeNode, inPid: boolean): TreeNode | null => {
     const underPid = inPid || (f.pid !== undefined && n.pid === f.pid);
     const kids: TreeNode[] = [];
@@ -314,15 +315,15 @@ export class ShapeTable {
 /** The argv pattern of a group: equal arguments as they are, differing ones as null (or `--opt=…`). */
 export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
   const first = members[0]!.argv;
+  const varies = new Uint8Array(first.length);
+  for (let k = 1; k < members.length; k++) {
+    const argv = members[k]!.argv;
+    for (let i = 0; i < first.length; i++) if (varies[i] === 0 && argv[i] !== first[i]) varies[i] = 1;
+  }
   return first.map((a, i) => {
-    for (const m of members) {
-      const b = m.argv[i];
-      if (b !== a) {
-        const eq = a.indexOf('=');
-        return a.startsWith('-') && eq > 0 ? a.slice(0, eq + 1) + ELLIPSIS : null;
-      }
-    }
-    return a;
+    if (varies[i] === 0) return a;
+    const eq = a.indexOf('=');
+    return a.startsWith('-') && eq > 0 ? a.slice(0, eq + 1) + ELLIPSIS : null;
   });
 }
 

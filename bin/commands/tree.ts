@@ -3,8 +3,8 @@ import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { readEnvs, readReplay } from '../../analyze/replay.ts';
-import { loadDatabase } from '../../analyze/source.ts';
+import { envsOfModel, replayOfModel } from '../../analyze/replay.ts';
+import { readModel } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
 
@@ -41,12 +41,13 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    const { db } = loadDatabase(args.file);
-    const replay = readReplay(db);
+    // The rows (environments only with --env) → the replay view; the rows are dropped after.
+    const { replay, model } = ((m) => ({ replay: replayOfModel(m), model: flags.env ? m : null }))(
+      readModel(args.file, { env: flags.env }),
+    );
     const roots = filterTree(buildTree(replay), filters);
     const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
-    const envs = flags.env ? readEnvs(db, envIds(items)) : null;
-    db.close();
+    const envs = model === null ? null : envsOfModel(model, envIds(items));
 
     if (flags.json) {
       const doc = treeDocument(replay.capture, items, { envs, dedup: flags.dedup, full: flags.full, filters });
