@@ -2,12 +2,12 @@
 // captures (formats/writer.ts) and the samples/ captures.
 
 import test from 'ava';
-import { execFile, execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SECRET_VALUE, sampleCapture } from '../analyze/otel/synthetic.ts';
+import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../analyze/otel/synthetic.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
@@ -201,6 +201,28 @@ test('--dump-otel to a FIFO writes in place (never renames over a special file)'
   t.is(r.code, 0, r.stderr);
   t.is(Buffer.concat(chunks).toString('utf8'), ref.stdout);
   t.true(statSync(fifo).isFIFO());
+});
+
+test('a reader that goes away (| head) ends the dump quietly', async (t) => {
+  const big = join(dir, 'big.raw');
+  const fd = openSync(big, 'w');
+  writeBigBuild(fd, 3000);
+  closeSync(fd);
+  const env = { ...process.env };
+  const r = await new Promise<{ code: number | null; stderr: string; got: number }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, 'otel', big, '--dump-otel', '-'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let got = 0;
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.stdout.once('data', (c: Buffer) => {
+      got = c.length;
+      p.stdout.destroy();
+    });
+    p.on('close', (code) => resolve({ code, stderr, got }));
+  });
+  t.true(r.got > 0);
+  t.is(r.code, 0);
+  t.is(r.stderr, '');
 });
 
 test('a capture cut short (no footer): same ids, marked incomplete on the root span', async (t) => {

@@ -77,6 +77,11 @@ function writeToDevice(path: string, chunks: Iterable<Buffer>): void {
 let stdoutBroken = false;
 let epipeHandler = false;
 
+/** Whether a --dump-otel - reader went away (the caller then exits without flushing stdout, which would wait forever). */
+export function stdoutWasBroken(): boolean {
+  return stdoutBroken;
+}
+
 /** Writes to stdout with back-pressure; a reader that goes away (EPIPE: `| head`) just ends the output. */
 async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
   if (!epipeHandler) {
@@ -87,9 +92,10 @@ async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
       stdoutBroken = true;
     });
   }
+  const out = process.stdout;
   for (const c of chunks) {
-    if (stdoutBroken) return;
-    if (!process.stdout.write(c)) {
+    if (stdoutBroken || out.destroyed) return;
+    if (!out.write(c) && !out.destroyed) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           process.stdout.off('drain', done).off('close', done).off('error', done);

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { DEFAULT_BATCH_SIZE } from '../../analyze/otel/config.ts';
-import { runOtel } from '../../analyze/otel/run.ts';
+import { runOtel, stdoutWasBroken } from '../../analyze/otel/run.ts';
 
 export default class Otel extends PtraceCommand {
   static override summary = 'Export a capture as an OpenTelemetry trace: OTLP/JSON file, or upload over OTLP/HTTP.';
@@ -58,6 +58,8 @@ Environment values are never exported unless --env names them. Honours OTEL_EXPO
       version: this.config.version,
       environ: process.env,
     });
+    // The reader of --dump-otel - went away (`| head`): done, and stdout can no longer be flushed.
+    if (stdoutWasBroken()) process.exit(0);
   }
 }
 
