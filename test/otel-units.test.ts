@@ -112,6 +112,12 @@ test('exporter settings: precedence and defaults', (t) => {
     OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
   }, warn)!;
   t.like(f, { protocol: 'http/protobuf', compression: 'none', timeoutMs: 1000, deadlineMs: 3000, batchSize: 7 });
+  const warnings: string[] = [];
+  const g = resolveExporter({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h', OTEL_EXPORTER_OTLP_TIMEOUT: 'soon', OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }, (m) => warnings.push(m))!;
+  t.like(g, { timeoutMs: 10_000, compression: 'none' });
+  t.is(warnings.length, 2, 'bad variables are ignored with a warning');
+  t.throws(() => resolveExporter({ timeout: 'soon' }, {}, warn), { instanceOf: UserError });
+  t.throws(() => resolveExporter({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, warn), { instanceOf: UserError });
   t.is(parseMillis('1.5s', 'x'), 1500);
   t.is(parseMillis('2m', 'x'), 120_000);
   t.throws(() => parseMillis('0', 'x'), { instanceOf: UserError });

@@ -146,6 +146,18 @@ export function resolveHeaders(flags: string[] | undefined, env: NodeJS.ProcessE
   return [...out.values()];
 }
 
+/** A bad flag is an error; a bad environment variable is ignored with a warning (as the specification asks). */
+function lenient<T>(source: string, parse: () => T, fallback: T, warn: (m: string) => void): T {
+  if (source.startsWith('--')) return parse();
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    warn(`${err.message}; using the default`);
+    return fallback;
+  }
+}
+
 /** The exporter settings, or null when no endpoint is configured. */
 export function resolveExporter(f: ExporterFlags, env: NodeJS.ProcessEnv, warn: (m: string) => void): ExporterConfig | null {
   const endpoint = resolveEndpoint(f.endpoint, env);
@@ -155,8 +167,8 @@ export function resolveExporter(f: ExporterFlags, env: NodeJS.ProcessEnv, warn: 
   // Validate everything even without an endpoint: a bad flag is an error whatever else is given.
   const config = {
     protocol: protocol === null ? 'http/protobuf' : parseProtocol(protocol[0], protocol[1]),
-    compression: compression === null ? 'none' : parseCompression(compression[0], compression[1]),
-    timeoutMs: timeout === null ? DEFAULT_TIMEOUT_MS : parseMillis(timeout[0], timeout[1]),
+    compression: compression === null ? 'none' : lenient(compression[1], () => parseCompression(compression[0], compression[1]), 'none', warn),
+    timeoutMs: timeout === null ? DEFAULT_TIMEOUT_MS : lenient(timeout[1], () => parseMillis(timeout[0], timeout[1]), DEFAULT_TIMEOUT_MS, warn),
     deadlineMs: f.deadline === undefined ? DEFAULT_DEADLINE_MS : parseMillis(f.deadline, '--deadline'),
     headers: resolveHeaders(f.headers, env, warn),
     batchSize: f.batchSize ?? DEFAULT_BATCH_SIZE,
