@@ -42,6 +42,8 @@ export interface BuildInput {
   footer: FooterInfo | null;
   model: Model;
   warnings: readonly ReadWarning[];
+  /** TRACEPARENT of the root's first exec environment when known without the model's environments. */
+  rootTraceparent?: string | null;
 }
 
 const SAMPLED = 1;
@@ -164,8 +166,13 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     traceId = o.traceId;
     source = 'flag';
   } else {
-    const fromCommand =
-      rootFirstExec === undefined ? null : tryParent(envs.get(rootFirstExec.envId).get('TRACEPARENT'), 'the traced command');
+    const commandTp =
+      input.rootTraceparent != null
+        ? input.rootTraceparent
+        : rootFirstExec === undefined
+          ? undefined
+          : envs.get(rootFirstExec.envId).get('TRACEPARENT');
+    const fromCommand = tryParent(commandTp, 'the traced command');
     const fromCapture = fromCommand !== null ? null : tryParent(header.traceparent, 'the capture environment');
     parent = fromCommand ?? fromCapture;
     source = fromCommand !== null ? 'command-env' : fromCapture !== null ? 'capture-env' : 'derived';

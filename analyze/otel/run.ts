@@ -127,7 +127,7 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   const dumpToDevice = o.dump !== undefined && o.dump !== '-' && isSpecialFile(o.dump);
   if (o.dump !== undefined && o.dump !== '-' && !dumpToDevice) checkOutput(o.dump, o.force ?? false);
 
-  const loaded = loadCapture(o.file);
+  const loaded = loadCapture(o.file, { env: envNames.length > 0 || attributes.some((a) => a.usesEnv) });
   printWarnings(loaded.warnings);
   const trace = buildTrace(loaded, { traceId, attributes, envNames, warn });
   const attributeWarnings = (): void => {
