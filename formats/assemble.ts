@@ -1,9 +1,9 @@
 // Records → logical events. Fed one 256-byte record at a time (from a whole
 // buffer or from chunks of a stream), it joins PT_DATA chunks back into the
-// strings of their owner record, names numbers, and emits events in the
-// order of their records in the file. No I/O.
+// strings of their owner record (exec, failed exec, open), names numbers, and
+// emits events in the order of their records in the file. No I/O.
 
-import { decodeAnchor, decodeCString } from './decode.ts';
+import { decodeAnchor, decodeBuckets, decodeCString, decodeRusage } from './decode.ts';
 import type { Bytes } from './decode.ts';
 import {
   COMM_LEN,
@@ -19,12 +19,14 @@ import {
   FOOTER,
   FORK,
   HEAD,
+  HIST,
   LOSS,
+  OPEN,
   RECORD_TYPE_NAMES,
   RT,
   THREAD,
 } from './layout.ts';
-import { decodeWaitStatus, errnoName, lossCategoryName } from './names.ts';
+import { decodeWaitStatus, errnoName, histKindName, lossCategoryName } from './names.ts';
 import type {
   CaptureEvent,
   CaptureFooter,
@@ -32,13 +34,15 @@ import type {
   CapturedBytes,
   ExecEvent,
   ExecFailedEvent,
+  OpenEvent,
   ReadWarning,
 } from './types.ts';
 
 /**
- * A pending exec whose last chunk has not been seen is completed anyway once
- * this many records have followed its latest chunk (the BPF program writes
- * an exec's chunks right after it, so in practice they are a few records away).
+ * A pending owner (exec, failed exec, open) whose last chunk has not been
+ * seen is completed anyway once this many records have followed its latest
+ * chunk (the BPF program writes an owner's chunks right after it, so in
+ * practice they are a few records away).
  */
 export const CHUNK_WINDOW = 65536;
 
@@ -98,6 +102,8 @@ class StringAcc {
 const EMPTY = Buffer.alloc(0);
 /** A string none of whose chunks arrived. */
 const missing = (): CapturedBytes => ({ bytes: EMPTY, truncated: true });
+/** Placeholder while an owner waits for its chunks (replaced when it completes, never emitted). */
+const MISSING: CapturedBytes = Object.freeze(missing()) as CapturedBytes;
 
 /** NUL-terminated strings → exact byte strings (empty ones kept; a final string without NUL kept as is). */
 export function splitStrings(area: Buffer): Buffer[] {
@@ -115,9 +121,9 @@ export function splitStrings(area: Buffer): Buffer[] {
   return out;
 }
 
-/** An exec or failed exec waiting for its chunks: its event is built, its strings not yet. */
+/** A record with strings (exec, failed exec, open) waiting for its chunks: its event is built, its strings not yet. */
 class Pending {
-  readonly event: ExecEvent | ExecFailedEvent;
+  readonly event: ExecEvent | ExecFailedEvent | OpenEvent;
   readonly flags: number;
   /** The kind whose LAST chunk completes the record. */
   readonly finalKind: number;
@@ -129,18 +135,21 @@ class Pending {
   readonly tsHi: number;
   readonly pid: number;
 
-  constructor(event: ExecEvent | ExecFailedEvent, flags: number, at: number) {
+  constructor(event: ExecEvent | ExecFailedEvent | OpenEvent, flags: number, at: number, tsLo: number, tsHi: number) {
     this.pid = event.process.pid;
-    this.tsLo = Number(event.ts & 0xffffffffn);
-    this.tsHi = Number(event.ts >> 32n);
+    this.tsLo = tsLo;
+    this.tsHi = tsHi;
     this.event = event;
     this.flags = flags;
-    this.finalKind = event.kind === 'exec_failed' ? DK.FILENAME : flags & F.ENV_SKIPPED ? DK.ARGV : DK.ENV;
+    this.finalKind =
+      event.kind === 'open' ? DK.PATH : event.kind === 'exec_failed' ? DK.FILENAME : flags & F.ENV_SKIPPED ? DK.ARGV : DK.ENV;
     this.lastActivity = at;
   }
 
+  /** Whether a chunk of this data kind can belong to this owner. */
   accepts(kind: number): boolean {
-    return this.event.kind === 'exec' ? kind >= DK.FILENAME && kind <= DK.ENV : kind === DK.FILENAME;
+    const k = this.event.kind;
+    return k === 'exec' ? kind >= DK.FILENAME && kind <= DK.ENV : k === 'open' ? kind === DK.PATH : kind === DK.FILENAME;
   }
 }
 
@@ -213,16 +222,33 @@ export class Assembler {
   #unknown = new Map<number, number>();
   #orphans = 0;
   #unknownKinds = new Map<number, number>();
-  /** tid → the thread's latest exec or failed exec, while no other record of the thread has followed. */
+  /** tid → the thread's latest owner record (exec, failed exec, open), while no other record of the thread has followed. */
   #owners = new Map<number, Owner>();
   #queue: Queued[] = [];
   #qHead = 0;
+  /** PT_EXIT carries struct pt_rusage (format 1.1 and later); in 1.0 those bytes are unused. */
+  readonly #hasRusage: boolean;
 
   constructor(header: CaptureHeader, onEvent: (e: CaptureEvent) => void, warnings: ReadWarning[] = []) {
     this.header = header;
     this.le = header.littleEndian;
     this.onEvent = onEvent;
     this.warnings = warnings;
+    this.#hasRusage = header.versionMajor > 1 || (header.versionMajor === 1 && header.versionMinor >= 1);
+  }
+
+  /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
+  #pending(event: ExecEvent | ExecFailedEvent | OpenEvent, dv: DataView, off: number, at: number): void {
+    const le = this.le;
+    const p = new Pending(
+      event,
+      dv.getUint16(off + HEAD.flags, le),
+      at,
+      dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le),
+      dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le),
+    );
+    this.#owners.set(event.tid, p);
+    this.#queue.push(p);
   }
 
   /** Feeds the record at `off` of `b`. Returns false once it was the footer: stop feeding then. */
@@ -265,12 +291,9 @@ export class Assembler {
       case RT.THREAD:
         this.#emit({ kind: 'thread', ts, process: { pid, start }, tid, newTid: dv.getUint32(off + THREAD.new_tid, le) });
         break;
-      case RT.EXEC: {
-        const p = new Pending(execEvent(b, off, le, ts, pid, start, tid), dv.getUint16(off + HEAD.flags, le), at);
-        this.#owners.set(tid, p);
-        this.#queue.push(p);
+      case RT.EXEC:
+        this.#pending(execEvent(b, off, le, ts, pid, start, tid), dv, off, at);
         break;
-      }
       case RT.EXEC_FAILED: {
         const err = Math.abs(dv.getInt32(off + EXEC_FAILED.err, le));
         const event: ExecFailedEvent = {
@@ -283,11 +306,44 @@ export class Assembler {
           filename: missing(),
           syscallNr: dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
         };
-        const p = new Pending(event, dv.getUint16(off + HEAD.flags, le), at);
-        this.#owners.set(tid, p);
-        this.#queue.push(p);
+        this.#pending(event, dv, off, at);
         break;
       }
+      case RT.OPEN: {
+        const result = dv.getInt32(off + OPEN.result, le);
+        const failed = result < 0;
+        const event: OpenEvent = {
+          kind: 'open',
+          ts,
+          process: { pid, start },
+          tid,
+          dirfd: dv.getInt32(off + OPEN.dirfd, le),
+          result,
+          fd: failed ? null : result,
+          errno: failed ? -result : null,
+          errnoName: failed ? errnoName(-result) : null,
+          flags: dv.getUint32(off + OPEN.flags, le),
+          mode: dv.getUint32(off + OPEN.mode, le),
+          syscallNr: dv.getUint32(off + OPEN.syscall_nr, le),
+          latencyNs: dv.getBigUint64(off + OPEN.latency_ns, le),
+          path: MISSING,
+        };
+        this.#pending(event, dv, off, at);
+        break;
+      }
+      case RT.HIST:
+        this.#emit({
+          kind: 'hist',
+          ts,
+          process: { pid, start },
+          tid,
+          histKind: histKindName(dv.getUint32(off + HIST.kind, le)),
+          count: dv.getBigUint64(off + HIST.count, le),
+          totalNs: dv.getBigUint64(off + HIST.total_ns, le),
+          maxNs: dv.getBigUint64(off + HIST.max_ns, le),
+          buckets: decodeBuckets(b, off, le),
+        });
+        break;
       case RT.EXIT: {
         const status = dv.getUint32(off + EXIT.status, le);
         const flags = dv.getUint16(off + HEAD.flags, le);
@@ -304,6 +360,7 @@ export class Assembler {
           coreDumped: ws.coreDumped,
           comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
           nrThreadsSeen: dv.getUint32(off + EXIT.nr_threads_seen, le),
+          rusage: this.#hasRusage ? decodeRusage(b, off + EXIT.rusage, le) : null,
         });
         break;
       }
@@ -352,7 +409,7 @@ export class Assembler {
     const dv = b.dv;
     const le = this.le;
     const kind = dv.getUint8(off + DATA.kind);
-    if (kind < DK.FILENAME || kind > DK.ENV) {
+    if (kind < DK.FILENAME || kind > DK.PATH) {
       // A kind from a newer minor version (possibly of a record type this reader skips), or damage: ignored.
       this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
       return;
@@ -402,6 +459,7 @@ export class Assembler {
     if (this.#owners.get(e.tid) === p) this.#owners.set(e.tid, { pid: p.pid, tsLo: p.tsLo, tsHi: p.tsHi });
     p.done = true;
     if (e.kind === 'exec') this.#execStrings(e, p);
+    else if (e.kind === 'open') e.path = p.strings[DK.PATH]?.captured() ?? missing();
     else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
     this.#flush();
   }

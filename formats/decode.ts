@@ -2,8 +2,28 @@
 // joining, no naming, no I/O. Offsets come from layout.ts; byte order is the
 // file header's (a raw file may be little or big endian).
 
-import type { ClockAnchor } from './types.ts';
-import { ANCHOR, COMM_LEN, DATA, DATA_MAX, EXEC, EXEC_FAILED, EXIT, FOOTER, FORK, HEAD, HEAD_SIZE, LOSS, RECORD_SIZE, RT, THREAD } from './layout.ts';
+import type { ClockAnchor, Rusage } from './types.ts';
+import {
+  ANCHOR,
+  COMM_LEN,
+  DATA,
+  DATA_MAX,
+  EXEC,
+  EXEC_FAILED,
+  EXIT,
+  FOOTER,
+  FORK,
+  HEAD,
+  HEAD_SIZE,
+  HIST,
+  HIST_BUCKETS,
+  LOSS,
+  OPEN,
+  RECORD_SIZE,
+  RT,
+  RUSAGE,
+  THREAD,
+} from './layout.ts';
 
 /** A buffer and a DataView over the same bytes (build once per buffer with `bytesOf`). */
 export interface Bytes {
@@ -72,6 +92,32 @@ export interface RawExit {
   status: number;
   nrThreadsSeen: number;
   comm: string;
+  /** The bytes of struct pt_rusage as they are: all zero in a format 1.0 file (the reader then says null). */
+  rusage: Rusage;
+}
+
+export interface RawOpen {
+  kind: 'open';
+  head: RawHead;
+  dirfd: number;
+  /** The new fd, or -errno. */
+  result: number;
+  flags: number;
+  mode: number;
+  syscallNr: number;
+  latencyNs: bigint;
+}
+
+export interface RawHist {
+  kind: 'hist';
+  head: RawHead;
+  /** enum pt_hist_kind */
+  histKind: number;
+  count: bigint;
+  totalNs: bigint;
+  maxNs: bigint;
+  /** HIST_BUCKETS (32) counts. */
+  buckets: number[];
 }
 
 export interface RawData {
@@ -119,7 +165,19 @@ export interface RawUnknown {
   payload: Buffer;
 }
 
-export type RawRecord = RawFork | RawThread | RawExec | RawExecFailed | RawExit | RawData | RawLoss | RawRunning | RawFooter | RawUnknown;
+export type RawRecord =
+  | RawFork
+  | RawThread
+  | RawExec
+  | RawExecFailed
+  | RawExit
+  | RawOpen
+  | RawHist
+  | RawData
+  | RawLoss
+  | RawRunning
+  | RawFooter
+  | RawUnknown;
 
 /** Record type of the record at `off`, without decoding anything else. */
 export function recordType(b: Bytes, off: number, le: boolean): number {
@@ -201,6 +259,33 @@ export function decodeExecFailed(b: Bytes, off: number, le: boolean, head = deco
   };
 }
 
+/** struct pt_rusage at `off` (the struct's own start, e.g. record + EXIT.rusage). */
+export function decodeRusage(b: Bytes, off: number, le: boolean): Rusage {
+  const dv = b.dv;
+  return {
+    utimeNs: dv.getBigUint64(off + RUSAGE.utime_ns, le),
+    stimeNs: dv.getBigUint64(off + RUSAGE.stime_ns, le),
+    runtimeNs: dv.getBigUint64(off + RUSAGE.runtime_ns, le),
+    maxrssKb: dv.getBigUint64(off + RUSAGE.maxrss_kb, le),
+    minFlt: dv.getBigUint64(off + RUSAGE.min_flt, le),
+    majFlt: dv.getBigUint64(off + RUSAGE.maj_flt, le),
+    nvcsw: dv.getBigUint64(off + RUSAGE.nvcsw, le),
+    nivcsw: dv.getBigUint64(off + RUSAGE.nivcsw, le),
+    rchar: dv.getBigUint64(off + RUSAGE.rchar, le),
+    wchar: dv.getBigUint64(off + RUSAGE.wchar, le),
+    readBytes: dv.getBigUint64(off + RUSAGE.read_bytes, le),
+    writeBytes: dv.getBigUint64(off + RUSAGE.write_bytes, le),
+  };
+}
+
+/** The HIST_BUCKETS u32 counts of a struct pt_hist at record `off`. */
+export function decodeBuckets(b: Bytes, off: number, le: boolean): number[] {
+  const out = new Array<number>(HIST_BUCKETS);
+  const at = off + HIST.buckets;
+  for (let i = 0; i < HIST_BUCKETS; i++) out[i] = b.dv.getUint32(at + 4 * i, le);
+  return out;
+}
+
 export function decodeExit(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawExit {
   return {
     kind: 'exit',
@@ -208,6 +293,34 @@ export function decodeExit(b: Bytes, off: number, le: boolean, head = decodeHead
     status: b.dv.getUint32(off + EXIT.status, le),
     nrThreadsSeen: b.dv.getUint32(off + EXIT.nr_threads_seen, le),
     comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
+    rusage: decodeRusage(b, off + EXIT.rusage, le),
+  };
+}
+
+export function decodeOpen(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawOpen {
+  const dv = b.dv;
+  return {
+    kind: 'open',
+    head,
+    dirfd: dv.getInt32(off + OPEN.dirfd, le),
+    result: dv.getInt32(off + OPEN.result, le),
+    flags: dv.getUint32(off + OPEN.flags, le),
+    mode: dv.getUint32(off + OPEN.mode, le),
+    syscallNr: dv.getUint32(off + OPEN.syscall_nr, le),
+    latencyNs: dv.getBigUint64(off + OPEN.latency_ns, le),
+  };
+}
+
+export function decodeHist(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawHist {
+  const dv = b.dv;
+  return {
+    kind: 'hist',
+    head,
+    histKind: dv.getUint32(off + HIST.kind, le),
+    count: dv.getBigUint64(off + HIST.count, le),
+    totalNs: dv.getBigUint64(off + HIST.total_ns, le),
+    maxNs: dv.getBigUint64(off + HIST.max_ns, le),
+    buckets: decodeBuckets(b, off, le),
   };
 }
 
@@ -265,6 +378,10 @@ export function decodeRecordAt(b: Bytes, off: number, le: boolean): RawRecord {
       return decodeExecFailed(b, off, le, head);
     case RT.EXIT:
       return decodeExit(b, off, le, head);
+    case RT.OPEN:
+      return decodeOpen(b, off, le, head);
+    case RT.HIST:
+      return decodeHist(b, off, le, head);
     case RT.DATA:
       return decodeData(b, off, le, head);
     case RT.LOSS:

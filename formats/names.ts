@@ -2,7 +2,7 @@
 // and the decoding of a wait(2) status. Linux numbering for x86_64 and the
 // asm-generic architectures (arm64, riscv64…), which is what ptrace captures on.
 
-import { CAT } from './layout.ts';
+import { CAT, HK } from './layout.ts';
 
 /** errno → name, index = errno (asm-generic/errno-base.h + errno.h); '' for unused numbers. */
 const ERRNO_NAMES: readonly string[] = [
@@ -53,11 +53,32 @@ const CATEGORY_NAMES: Readonly<Record<number, string>> = {
   [CAT.EXEC]: 'exec',
   [CAT.EXEC_FAILED]: 'exec_failed',
   [CAT.TRACKING]: 'tracking',
+  [CAT.FILES]: 'files',
+  [CAT.HIST]: 'hist',
 };
 
-/** Loss category name: process, exec, exec_failed, tracking, or `category<N>`. */
+/** Loss category name: process, exec, exec_failed, tracking, files, hist, or `category<N>`. */
 export function lossCategoryName(category: number): string {
   return CATEGORY_NAMES[category] ?? `category${category}`;
+}
+
+const HIST_KIND_NAMES: Readonly<Record<number, string>> = {
+  [HK.READ]: 'read',
+  [HK.WRITE]: 'write',
+  [HK.FSYNC]: 'fsync',
+  [HK.OFFCPU]: 'offcpu',
+};
+
+/** Histogram kind name: read, write, fsync, offcpu, or `kind<N>`. */
+export function histKindName(kind: number): string {
+  return HIST_KIND_NAMES[kind] ?? `kind${kind}`;
+}
+
+/** The histogram kind number of a name given by histKindName (`kind<N>` included); undefined for anything else. */
+export function histKindNumber(name: string): number | undefined {
+  for (const [n, s] of Object.entries(HIST_KIND_NAMES)) if (s === name) return Number(n);
+  const m = /^kind(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 export interface WaitStatus {

@@ -22,7 +22,18 @@ export interface CaptureHeader {
   recordSize: number;
   rootPid: number;
   capturePid: number;
-  options: { env: boolean; failedExecs: boolean; keepRoot: boolean; raw: bigint };
+  options: {
+    env: boolean;
+    failedExecs: boolean;
+    keepRoot: boolean;
+    /** File opens captured (PT_OPEN records; format 1.1). */
+    files: boolean;
+    /** read/write/fsync latency histograms (--io; format 1.1). */
+    io: boolean;
+    /** Off-CPU time histograms (--sched; format 1.1). */
+    sched: boolean;
+    raw: bigint;
+  };
   start: ClockAnchor;
   argsLimit: number;
   ringbufSize: number;
@@ -140,6 +151,75 @@ export interface ExitEvent extends EventBase {
   comm: string;
   /** Threads the capture saw in the process over its life. */
   nrThreadsSeen?: number;
+  /** Resource usage of the whole process; null in a format 1.0 file, which does not record it. */
+  rusage: Rusage | null;
+}
+
+/** Resource usage of a process at its exit, summed over its threads (struct pt_rusage). */
+export interface Rusage {
+  /** User CPU time. */
+  utimeNs: bigint;
+  /** System CPU time. */
+  stimeNs: bigint;
+  /** CPU time measured by the scheduler (precise; utime + stime may be tick-based). */
+  runtimeNs: bigint;
+  /** Peak resident set size, KiB. */
+  maxrssKb: bigint;
+  /** Minor page faults. */
+  minFlt: bigint;
+  /** Major page faults. */
+  majFlt: bigint;
+  /** Voluntary context switches. */
+  nvcsw: bigint;
+  /** Involuntary context switches. */
+  nivcsw: bigint;
+  /** Bytes passed to read-like system calls. */
+  rchar: bigint;
+  /** Bytes passed to write-like system calls. */
+  wchar: bigint;
+  /** Bytes fetched from storage (0 when the kernel does not account I/O). */
+  readBytes: bigint;
+  /** Bytes sent to storage (0 when the kernel does not account I/O). */
+  writeBytes: bigint;
+}
+
+/** A file open (open, openat, openat2, creat) that returned, successfully or not. */
+export interface OpenEvent extends EventBase {
+  kind: 'open';
+  /** Directory fd the path is relative to; AT_FDCWD (-100) for open/creat or the current directory. */
+  dirfd: number;
+  /** What the call returned: the new fd, or -errno. */
+  result: number;
+  /** The new fd, null when the open failed. */
+  fd: number | null;
+  /** Positive errno when the open failed, else null. */
+  errno: number | null;
+  /** Symbolic name (ENOENT…) or `E<n>` when the open failed, else null. */
+  errnoName: string | null;
+  /** O_* flags as passed (creat: O_CREAT|O_WRONLY|O_TRUNC). */
+  flags: number;
+  mode: number;
+  /** The system call's number (architecture numbering). */
+  syscallNr: number;
+  /** From system call entry to exit. */
+  latencyNs: bigint;
+  /** The path argument as given (relative paths stay relative to dirfd). */
+  path: CapturedBytes;
+}
+
+/**
+ * A latency histogram of one process, written at its exit (after its exit
+ * event): bucket i counts latencies in [2^i, 2^(i+1)) ns, bucket 0 also 0 ns.
+ */
+export interface HistEvent extends EventBase {
+  kind: 'hist';
+  /** read, write, fsync, offcpu, or `kind<N>` for a kind this reader does not know. */
+  histKind: 'read' | 'write' | 'fsync' | 'offcpu' | (string & {});
+  count: bigint;
+  totalNs: bigint;
+  maxNs: bigint;
+  /** 32 log2 buckets. */
+  buckets: number[];
 }
 
 export interface LossEvent extends EventBase {
@@ -154,7 +234,16 @@ export interface RunningEvent extends EventBase {
   kind: 'running';
 }
 
-export type CaptureEvent = ForkEvent | ThreadEvent | ExecEvent | ExecFailedEvent | ExitEvent | LossEvent | RunningEvent;
+export type CaptureEvent =
+  | ForkEvent
+  | ThreadEvent
+  | ExecEvent
+  | ExecFailedEvent
+  | ExitEvent
+  | OpenEvent
+  | HistEvent
+  | LossEvent
+  | RunningEvent;
 
 /** Something wrong but recoverable, found while reading (truncated tail, orphan chunk, garbage after footer…). */
 export interface ReadWarning {

@@ -25,17 +25,22 @@ import {
   FORK,
   HEAD,
   HEAD_SIZE,
+  HIST,
+  HIST_BUCKETS,
   LOSS,
+  OPEN,
   OPT,
   RECORD_SIZE,
   RT,
+  RUSAGE,
   THREAD,
   TLV,
   TLV_HEAD_SIZE,
   VERSION_MAJOR,
   VERSION_MINOR,
 } from './layout.ts';
-import type { CapturedBytes, ClockAnchor, ProcessKey } from './types.ts';
+import { histKindNumber } from './names.ts';
+import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from './types.ts';
 
 // ---------------------------------------------------------------- header
 
@@ -48,8 +53,8 @@ export interface HeaderInit {
   recordSize?: number;
   rootPid?: number;
   capturePid?: number;
-  /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured. */
-  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; raw?: bigint } | bigint;
+  /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured, nothing else. */
+  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; raw?: bigint } | bigint;
   start?: ClockAnchor;
   argsLimit?: number;
   ringbufSize?: number;
@@ -75,9 +80,15 @@ export const DEFAULT_START: ClockAnchor = {
 
 function optionsValue(o: HeaderInit['options']): bigint {
   if (typeof o === 'bigint') return o;
-  if (o === undefined) return BigInt(OPT.ENV | OPT.FAILED_EXECS);
-  if (o.raw !== undefined) return o.raw;
-  return BigInt((o.env === false ? 0 : OPT.ENV) | (o.failedExecs === false ? 0 : OPT.FAILED_EXECS) | (o.keepRoot ? OPT.KEEP_ROOT : 0));
+  if (o?.raw !== undefined) return o.raw;
+  return BigInt(
+    (o?.env === false ? 0 : OPT.ENV) |
+      (o?.failedExecs === false ? 0 : OPT.FAILED_EXECS) |
+      (o?.keepRoot ? OPT.KEEP_ROOT : 0) |
+      (o?.files ? OPT.FILES : 0) |
+      (o?.io ? OPT.IO : 0) |
+      (o?.sched ? OPT.SCHED : 0),
+  );
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
@@ -161,6 +172,37 @@ function setHead(dv: DataView, off: number, h: RawHead, le: boolean): void {
   dv.setUint32(off + HEAD.cpu, h.cpu, le);
 }
 
+function setRusage(dv: DataView, off: number, r: Rusage, le: boolean): void {
+  dv.setBigUint64(off + RUSAGE.utime_ns, r.utimeNs, le);
+  dv.setBigUint64(off + RUSAGE.stime_ns, r.stimeNs, le);
+  dv.setBigUint64(off + RUSAGE.runtime_ns, r.runtimeNs, le);
+  dv.setBigUint64(off + RUSAGE.maxrss_kb, r.maxrssKb, le);
+  dv.setBigUint64(off + RUSAGE.min_flt, r.minFlt, le);
+  dv.setBigUint64(off + RUSAGE.maj_flt, r.majFlt, le);
+  dv.setBigUint64(off + RUSAGE.nvcsw, r.nvcsw, le);
+  dv.setBigUint64(off + RUSAGE.nivcsw, r.nivcsw, le);
+  dv.setBigUint64(off + RUSAGE.rchar, r.rchar, le);
+  dv.setBigUint64(off + RUSAGE.wchar, r.wchar, le);
+  dv.setBigUint64(off + RUSAGE.read_bytes, r.readBytes, le);
+  dv.setBigUint64(off + RUSAGE.write_bytes, r.writeBytes, le);
+}
+
+/** All-zero resource usage: what a format 1.0 exit record holds, and what the writer writes for `rusage: null`. */
+export const ZERO_RUSAGE: Readonly<Rusage> = Object.freeze({
+  utimeNs: 0n,
+  stimeNs: 0n,
+  runtimeNs: 0n,
+  maxrssKb: 0n,
+  minFlt: 0n,
+  majFlt: 0n,
+  nvcsw: 0n,
+  nivcsw: 0n,
+  rchar: 0n,
+  wchar: 0n,
+  readBytes: 0n,
+  writeBytes: 0n,
+});
+
 function setComm(buf: Buffer, off: number, comm: string): void {
   const b = Buffer.from(comm);
   b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));
@@ -208,6 +250,22 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setUint32(off + EXIT.status, rec.status, le);
       dv.setUint32(off + EXIT.nr_threads_seen, rec.nrThreadsSeen, le);
       setComm(buf, off + EXIT.comm, rec.comm);
+      setRusage(dv, off + EXIT.rusage, rec.rusage, le);
+      break;
+    case 'open':
+      dv.setInt32(off + OPEN.dirfd, rec.dirfd, le);
+      dv.setInt32(off + OPEN.result, rec.result, le);
+      dv.setUint32(off + OPEN.flags, rec.flags, le);
+      dv.setUint32(off + OPEN.mode, rec.mode, le);
+      dv.setUint32(off + OPEN.syscall_nr, rec.syscallNr, le);
+      dv.setBigUint64(off + OPEN.latency_ns, rec.latencyNs, le);
+      break;
+    case 'hist':
+      dv.setUint32(off + HIST.kind, rec.histKind, le);
+      dv.setBigUint64(off + HIST.count, rec.count, le);
+      dv.setBigUint64(off + HIST.total_ns, rec.totalNs, le);
+      dv.setBigUint64(off + HIST.max_ns, rec.maxNs, le);
+      for (let i = 0; i < HIST_BUCKETS && i < rec.buckets.length; i++) dv.setUint32(off + HIST.buckets + 4 * i, rec.buckets[i]!, le);
       break;
     case 'data':
       dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
@@ -334,6 +392,32 @@ export interface WriterExit extends WriterBase {
   coreDumped?: boolean;
   comm?: string;
   nrThreadsSeen?: number;
+  /** Absent or null: zeros (what a format 1.0 file has; a 1.1 reader then reads all-zero usage). */
+  rusage?: Rusage | null;
+}
+export interface WriterOpen extends WriterBase {
+  kind: 'open';
+  /** Default AT_FDCWD (-100). */
+  dirfd?: number;
+  /** The new fd, or -errno. */
+  result: number;
+  flags?: number;
+  mode?: number;
+  /** Default 257 (openat on x86-64). */
+  syscallNr?: number;
+  latencyNs?: bigint;
+  path: BytesInit;
+}
+export interface WriterHist extends WriterBase {
+  kind: 'hist';
+  /** A kind number, or a name as the reader gives it (read, write, fsync, offcpu, kind<N>). */
+  histKind: number | string;
+  /** Default: the sum of the buckets. */
+  count?: bigint;
+  totalNs?: bigint;
+  maxNs?: bigint;
+  /** Up to 32 counts; missing ones are 0. */
+  buckets?: readonly number[];
 }
 export interface WriterLoss extends WriterBase {
   kind: 'loss';
@@ -344,7 +428,16 @@ export interface WriterRunning extends WriterBase {
   kind: 'running';
 }
 /** The logical events of formats/types.ts, without the fields the reader derives. Reader events are accepted as is. */
-export type WriterEvent = WriterFork | WriterThread | WriterExec | WriterExecFailed | WriterExit | WriterLoss | WriterRunning;
+export type WriterEvent =
+  | WriterFork
+  | WriterThread
+  | WriterExec
+  | WriterExecFailed
+  | WriterExit
+  | WriterOpen
+  | WriterHist
+  | WriterLoss
+  | WriterRunning;
 
 export interface FooterInit {
   /** Default: the number of records written so far. */
@@ -479,7 +572,40 @@ export class CaptureWriter {
           status: e.status,
           nrThreadsSeen: e.nrThreadsSeen ?? 1,
           comm: e.comm ?? '',
+          rusage: e.rusage ?? ZERO_RUSAGE,
         });
+      case 'open': {
+        const h = { ...head, type: RT.OPEN };
+        this.writeRecord({
+          kind: 'open',
+          head: h,
+          dirfd: e.dirfd ?? -100,
+          result: e.result,
+          flags: e.flags ?? 0,
+          mode: e.mode ?? 0,
+          syscallNr: e.syscallNr ?? 257,
+          latencyNs: e.latencyNs ?? 0n,
+        });
+        const path = toBytes(e.path);
+        for (const c of chunkString(h, DK.PATH, path.bytes, path.truncated)) this.writeRecord(c);
+        return this;
+      }
+      case 'hist': {
+        const buckets = e.buckets ?? [];
+        let sum = 0n;
+        for (const n of buckets) sum += BigInt(n);
+        const kind = typeof e.histKind === 'number' ? e.histKind : histKindNumber(e.histKind);
+        if (kind === undefined) throw new RangeError(`unknown histogram kind ${JSON.stringify(e.histKind)}`);
+        return this.writeRecord({
+          kind: 'hist',
+          head: { ...head, type: RT.HIST },
+          histKind: kind,
+          count: e.count ?? sum,
+          totalNs: e.totalNs ?? 0n,
+          maxNs: e.maxNs ?? 0n,
+          buckets: [...buckets],
+        });
+      }
       case 'loss':
         this.#losses.set(e.category, e.count);
         return this.writeRecord({ kind: 'loss', head: { ...head, type: RT.LOSS }, category: e.category, count: e.count });

@@ -3,15 +3,16 @@
 // mutants come from a seeded PRNG, and a failure names the seed and mutant.
 
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FormatError } from '../formats/errors.ts';
 import { DATA, FILE_HEADER, FILE_HEADER_SIZE, RECORD_SIZE, RT } from '../formats/layout.ts';
 import { readCaptureBuffer, readCaptureStream } from '../formats/reader.ts';
 import { writeCapture } from '../formats/writer.ts';
 import type { CaptureEvent } from '../formats/types.ts';
-import { SAMPLE_HEADER, T0, exec, exit, fork, key, sampleEvents } from './helpers/capture.ts';
+import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from './helpers/capture.ts';
 
 const SEED = 0x5eed_2024;
 const MUTANTS = 3000;
@@ -37,7 +38,9 @@ function bases(): Buffer[] {
     const p = key(500 + i, T0 + BigInt(i));
     big.push(fork(T0 + 10_000n + BigInt(i * 10), key(100, T0 + 10n), p));
     big.push(exec({ ts: T0 + 10_001n + BigInt(i * 10), process: p, argv: ['cc', '-c', `f${i}.c`, ''], env }));
-    big.push(exit(T0 + 10_002n + BigInt(i * 10), p, i << 8));
+    big.push(open({ ts: T0 + 10_002n + BigInt(i * 10), process: p, path: `/usr/include/${'sub/'.repeat(i * 20)}h${i}.h`, result: i % 2 ? 3 : -2 }));
+    big.push(exit(T0 + 10_003n + BigInt(i * 10), p, i << 8, 'cc', p.pid, someRusage()));
+    big.push(hist(T0 + 10_004n + BigInt(i * 10), p, 'read', { [i]: i + 1 }));
   }
   return [
     writeCapture(SAMPLE_HEADER, sampleEvents(), { littleEndian: true }),
@@ -45,6 +48,7 @@ function bases(): Buffer[] {
     writeCapture({}, big, { littleEndian: true }),
     writeCapture({ ...SAMPLE_HEADER, versionMinor: 3, unknownTlvs: [{ tag: 99, value: Buffer.from('x') }] }, big, { littleEndian: false }),
     writeCapture({}, sampleEvents(), { footer: null }),
+    readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'format-1.0.raw')),
   ];
 }
 
@@ -131,7 +135,7 @@ const MUTATIONS: [string, Mutation][] = [
       const rec = hs + int(r, n) * RECORD_SIZE;
       const fields = [0, 4, 8, 24, DATA.owner_ts, DATA.offset, DATA.len, DATA.kind, DATA.flags];
       const at = rec + fields[int(r, fields.length)]!;
-      const values = [0, 1, RT.DATA, RT.EXEC, RT.FOOTER, 19, 255, 209, 0xffff, 0xffffffff, int(r, 2 ** 32)];
+      const values = [0, 1, RT.DATA, RT.EXEC, RT.OPEN, RT.HIST, RT.FOOTER, 19, 255, 209, 0xffff, 0xffffffff, int(r, 2 ** 32)];
       m.writeUInt32LE(values[int(r, values.length)]! >>> 0, at);
       return m;
     },

@@ -11,9 +11,12 @@ import type {
   ExecFailedEvent,
   ExitEvent,
   ForkEvent,
+  HistEvent,
   LossEvent,
+  OpenEvent,
   ProcessKey,
   RunningEvent,
+  Rusage,
   ThreadEvent,
 } from '../../formats/types.ts';
 import { decodeWaitStatus, errnoName, lossCategoryName } from '../../formats/names.ts';
@@ -108,7 +111,47 @@ export const execFailed = (ts: bigint, process: ProcessKey, errno: number, filen
   syscallNr: 59,
 });
 
-export const exit = (ts: bigint, process: ProcessKey, status: number, comm = 'prog', tid = process.pid): ExitEvent => ({
+/** All-zero resource usage: what a format 1.1 exit written without usage reads as. */
+export const zeroRusage = (): Rusage => ({
+  utimeNs: 0n,
+  stimeNs: 0n,
+  runtimeNs: 0n,
+  maxrssKb: 0n,
+  minFlt: 0n,
+  majFlt: 0n,
+  nvcsw: 0n,
+  nivcsw: 0n,
+  rchar: 0n,
+  wchar: 0n,
+  readBytes: 0n,
+  writeBytes: 0n,
+});
+
+/** Distinct, non-zero values in every field (the largest one needs all 64 bits). */
+export const someRusage = (): Rusage => ({
+  utimeNs: 1_200_000n,
+  stimeNs: 800_000n,
+  runtimeNs: 2_345_678n,
+  maxrssKb: 10_240n,
+  minFlt: 321n,
+  majFlt: 2n,
+  nvcsw: 14n,
+  nivcsw: 3n,
+  rchar: 65_536n,
+  wchar: 4_096n,
+  readBytes: 8_192n,
+  writeBytes: 2n ** 64n - 1n,
+});
+
+/** An exit as the reader returns it from a format 1.1 file (pass `rusage: null` for 1.0). */
+export const exit = (
+  ts: bigint,
+  process: ProcessKey,
+  status: number,
+  comm = 'prog',
+  tid = process.pid,
+  rusage: Rusage | null = zeroRusage(),
+): ExitEvent => ({
   kind: 'exit',
   ts,
   process,
@@ -117,7 +160,65 @@ export const exit = (ts: bigint, process: ProcessKey, status: number, comm = 'pr
   ...decodeWaitStatus(status),
   comm,
   nrThreadsSeen: 1,
+  rusage,
 });
+
+export interface OpenInit {
+  ts: bigint;
+  process: ProcessKey;
+  tid?: number;
+  path: string | Buffer;
+  /** The new fd, or -errno. */
+  result: number;
+  dirfd?: number;
+  flags?: number;
+  mode?: number;
+  syscallNr?: number;
+  latencyNs?: bigint;
+  truncated?: boolean;
+}
+
+/** A complete open event as the reader returns it. */
+export const open = (i: OpenInit): OpenEvent => ({
+  kind: 'open',
+  ts: i.ts,
+  process: i.process,
+  tid: i.tid ?? i.process.pid,
+  dirfd: i.dirfd ?? -100,
+  result: i.result,
+  fd: i.result >= 0 ? i.result : null,
+  errno: i.result < 0 ? -i.result : null,
+  errnoName: i.result < 0 ? errnoName(-i.result) : null,
+  flags: i.flags ?? 0,
+  mode: i.mode ?? 0,
+  syscallNr: i.syscallNr ?? 257,
+  latencyNs: i.latencyNs ?? 0n,
+  path: cb(i.path, i.truncated ?? false),
+});
+
+/** A histogram event; count defaults to the sum of the buckets. */
+export const hist = (
+  ts: bigint,
+  process: ProcessKey,
+  histKind: string,
+  buckets: Record<number, number>,
+  totals: { totalNs?: bigint; maxNs?: bigint; count?: bigint } = {},
+  tid = process.pid,
+): HistEvent => {
+  const b = new Array<number>(32).fill(0);
+  for (const [i, n] of Object.entries(buckets)) b[Number(i)] = n;
+  return {
+    kind: 'hist',
+    ts,
+    process,
+    tid,
+    histKind,
+    count: totals.count ?? BigInt(b.reduce((x, y) => x + y, 0)),
+    totalNs: totals.totalNs ?? 0n,
+    maxNs: totals.maxNs ?? 0n,
+    buckets: b,
+  };
+};
 
 export const loss = (ts: bigint, category: number, count: bigint): LossEvent => ({
   kind: 'loss',
@@ -146,7 +247,11 @@ export const SAMPLE_HEADER: HeaderInit = {
   traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
 };
 
-/** One event of every kind, in a plausible order: make forks sh, sh fails one exec and runs cc, cc dies. */
+/**
+ * One event of every kind, in a plausible order: make forks sh, sh fails one
+ * exec and runs cc, which opens a file and fails to open another, then dies
+ * (its histograms follow its exit).
+ */
 export function sampleEvents(): CaptureEvent[] {
   const make = key(100, T0 + 10n);
   const sh = key(101, T0 + 2_000n);
@@ -167,7 +272,11 @@ export function sampleEvents(): CaptureEvent[] {
     }),
     fork(T0 + 5_000n, sh, cc),
     exec({ ts: T0 + 6_000n, process: cc, filename: '/usr/bin/cc', argv: ['cc', '-c', 'x.c'], env: null, comm: 'cc' }),
-    exit(T0 + 7_000n, cc, 0x86, 'cc'),
+    open({ ts: T0 + 6_100n, process: cc, path: 'x.c', result: 3, flags: 0o2000000, latencyNs: 2_500n }),
+    open({ ts: T0 + 6_200n, process: cc, path: '/usr/include/nope.h', result: -2, dirfd: 7, flags: 0o101, mode: 0o644, syscallNr: 437, latencyNs: 900n }),
+    exit(T0 + 7_000n, cc, 0x86, 'cc', cc.pid, someRusage()),
+    hist(T0 + 7_001n, cc, 'read', { 0: 1, 10: 5, 31: 2 }, { totalNs: 9_000_000_000n, maxNs: 4_000_000_000n }),
+    hist(T0 + 7_001n, cc, 'offcpu', { 20: 4_294_967_295 }, { totalNs: 2n ** 64n - 1n, maxNs: 3_000_000n }),
     loss(T0 + 7_500n, 1, 2n),
     exit(T0 + 8_000n, sh, 1 << 8, 'build.sh'),
     running(T0 + 9_000n, make),
