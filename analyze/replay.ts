@@ -1,10 +1,10 @@
-// SQLite → the typed rows the renderers work on. Times become numbers of ns
+// SQLite or model rows → the figures the renderers work on. Times become numbers of ns
 // relative to the capture start (exact below 104 days), so renderers never
 // handle bigints.
 
 import type { Db } from './db.ts';
 import { resolveEnv } from './env.ts';
-import { argvStrings, type Model, type ProcessState } from './model.ts';
+import type { Model, ProcessState } from './model.ts';
 
 export interface CaptureInfo {
   path: string;
@@ -41,41 +41,6 @@ export interface ProcInfo {
   state: ProcessState;
   isRoot: boolean;
   execCount: number;
-}
-
-export interface ExecInfo {
-  id: number;
-  processId: number;
-  seq: number;
-  time: number;
-  exe: string;
-  argv: string[];
-  cwd: string;
-  envId: number | null;
-  argvTruncated: boolean;
-  envTruncated: boolean;
-}
-
-export interface ExecFailureInfo {
-  processId: number;
-  time: number;
-  path: string;
-  errno: number;
-  errnoName: string;
-}
-
-export interface LossInfo {
-  time: number;
-  categoryName: string;
-  count: number;
-}
-
-export interface Replay {
-  capture: CaptureInfo;
-  processes: ProcInfo[];
-  execs: ExecInfo[];
-  execFailures: ExecFailureInfo[];
-  losses: LossInfo[];
 }
 
 export function readMeta(db: Db): Map<string, unknown> {
@@ -120,8 +85,8 @@ export function captureInfo(db: Db): CaptureInfo {
   };
 }
 
-/** Everything tree and stats need, sorted by start time then pid. */
-export function readReplay(db: Db): Replay {
+/** The capture's figures and its processes (times relative to the capture start), in (start, pid) order. */
+export function readProcesses(db: Db): { capture: CaptureInfo; processes: ProcInfo[] } {
   const capture = captureInfo(db);
   const t0 = capture.startNs;
   const processes = (
@@ -150,40 +115,7 @@ export function readReplay(db: Db): Replay {
       execCount: r[12] as number,
     }),
   );
-  const execs = (
-    db
-      .prepare(
-        `SELECT id, process_id, seq, time_ns - :t0, exe, argv_json, cwd, env_id, argv_truncated, env_truncated
-         FROM execs ORDER BY time_ns, process_id, seq`,
-      )
-      .raw(true)
-      .all({ t0 }) as unknown[][]
-  ).map(
-    (r): ExecInfo => ({
-      id: r[0] as number,
-      processId: r[1] as number,
-      seq: r[2] as number,
-      time: r[3] as number,
-      exe: r[4] as string,
-      argv: JSON.parse(r[5] as string) as string[],
-      cwd: r[6] as string,
-      envId: r[7] as number | null,
-      argvTruncated: r[8] === 1,
-      envTruncated: r[9] === 1,
-    }),
-  );
-  const execFailures = db
-    .prepare(
-      `SELECT process_id AS processId, time_ns - :t0 AS time, path, errno, errno_name AS errnoName
-       FROM exec_failures ORDER BY time_ns, process_id, id`,
-    )
-    .all({ t0 }) as ExecFailureInfo[];
-  const losses = db
-    .prepare(
-      `SELECT time_ns - :t0 AS time, category_name AS categoryName, count FROM losses ORDER BY time_ns, id`,
-    )
-    .all({ t0 }) as LossInfo[];
-  return { capture, processes, execs, execFailures, losses };
+  return { capture, processes };
 }
 
 /** Full environments (name → value, sorted by name) of the given env ids, via the env_full view. */
@@ -242,52 +174,6 @@ export function captureInfoOfModel(m: Model): CaptureInfo {
     warnings: m.warnings.map((w) => ({ code: w.code, message: w.message })),
     stillRunning: stillRunning === null ? null : Number(stillRunning),
   };
-}
-
-/**
- * The Replay of a model without going through SQLite: same rows, same order
- * as readReplay (tree uses this; see SCHEMA.md, "Which commands use SQLite").
- */
-export function replayOfModel(m: Model): Replay {
-  const capture = captureInfoOfModel(m);
-  const t0 = capture.startNs;
-  const processes: ProcInfo[] = m.processes.map((p) => ({
-    id: p.id,
-    pid: p.pid,
-    parentId: p.parentId,
-    ppid: p.ppid,
-    start: Number(p.start - t0),
-    end: p.end === null ? null : Number(p.end - t0),
-    exitCode: p.exitCode,
-    signal: p.signal,
-    signalName: p.signalName,
-    coreDumped: p.coreDumped,
-    state: p.state,
-    isRoot: p.isRoot,
-    execCount: p.execCount,
-  }));
-  processes.sort((a, b) => a.start - b.start || a.pid - b.pid || a.id - b.id);
-  const execs: ExecInfo[] = m.execs.map((x) => ({
-    id: x.id,
-    processId: x.processId,
-    seq: x.seq,
-    time: Number(x.time - t0),
-    exe: x.exe,
-    argv: argvStrings(x.argv),
-    cwd: x.cwd,
-    envId: x.envId,
-    argvTruncated: x.argvTruncated,
-    envTruncated: x.envTruncated,
-  }));
-  const execFailures: ExecFailureInfo[] = m.execFailures.map((f) => ({
-    processId: f.processId,
-    time: Number(f.time - t0),
-    path: f.path,
-    errno: f.errno,
-    errnoName: f.errnoName,
-  }));
-  const losses: LossInfo[] = m.losses.map((l) => ({ time: Number(l.time - t0), categoryName: l.categoryName, count: Number(l.count) }));
-  return { capture, processes, execs, execFailures, losses };
 }
 
 /** Full environments of the given env ids, from the model's rows. */

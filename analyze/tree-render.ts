@@ -1,7 +1,8 @@
 // Tree renderers: display items → text lines, or → the JSON structure
 // documented in docs/tree-json.md. Pure.
 
-import type { CaptureInfo, ExecFailureInfo } from './replay.ts';
+import type { ExecFailureRow } from './model.ts';
+import type { CaptureInfo } from './replay.ts';
 import {
   commandLine,
   ELLIPSIS,
@@ -76,11 +77,11 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
   const out: string[] = [];
   const seen = new Seen();
 
-  const annotate = (prefix: string, n: { failedExecs: ExecFailureInfo[]; envId: number | null; hidden: number }, extraFailed: ExecFailureInfo[] = []): void => {
+  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number }, extraFailed: readonly ExecFailureRow[] = []): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
-      const counts = new Map<string, { f: ExecFailureInfo; n: number }>();
+      const counts = new Map<string, { f: ExecFailureRow; n: number }>();
       let repeated = 0;
       for (const f of attempts) {
         const key = `${f.path}\u0000${f.errnoName}`;
@@ -218,14 +219,17 @@ export interface JsonGroup {
 }
 
 /** The JSON `roots` array (docs/tree-json.md). */
-export function treeJson(items: readonly DisplayItem[], opts: Pick<TreeRenderOptions, 'envs' | 'dedup'>): (JsonNode | JsonGroup)[] {
+export function treeJson(
+  items: readonly DisplayItem[],
+  opts: Pick<TreeRenderOptions, 'envs' | 'dedup'> & { startNs: bigint },
+): (JsonNode | JsonGroup)[] {
   const seen = new Seen();
-  const failedExecs = (list: ExecFailureInfo[]): { shown: JsonFailedExec[]; repeated: number } => {
+  const failedExecs = (list: readonly ExecFailureRow[]): { shown: JsonFailedExec[]; repeated: number } => {
     const shown: JsonFailedExec[] = [];
     let repeated = 0;
     for (const f of list) {
       if (opts.dedup && !seen.first(`exec-failed\u0000${f.path}\u0000${f.errnoName}`)) repeated++;
-      else shown.push({ path: f.path, errno: f.errnoName, startNs: f.time });
+      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs) });
     }
     return { shown, repeated };
   };
@@ -376,6 +380,6 @@ export function treeDocument(
       depth: f.depth ?? null,
       minDurationNs: f.minDuration ?? null,
     },
-    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup }),
+    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, startNs: capture.startNs }),
   };
 }

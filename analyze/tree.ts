@@ -2,7 +2,8 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import type { ExecFailureInfo, ProcInfo, Replay } from './replay.ts';
+import { argvStrings, type ExecFailureRow, type ExecRow, type ProcessRow } from './model.ts';
+import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
 
@@ -39,7 +40,8 @@ export interface TreeNode {
   exit: ExitInfo;
   /** This node is where its process ended with a non-zero exit or a signal. */
   failed: boolean;
-  failedExecs: ExecFailureInfo[];
+  /** Failed exec attempts of this image's process while it was current (times: wall clock ns). */
+  failedExecs: readonly ExecFailureRow[];
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
@@ -50,27 +52,39 @@ export function nodeDuration(n: TreeNode): number {
 }
 
 /** Processes with a non-zero exit code or killed by a signal. */
-export function processFailed(p: Pick<ProcInfo, 'state' | 'exitCode' | 'signal'>): boolean {
+export function processFailed(p: { state: string; exitCode: number | null; signal: number | null }): boolean {
   return p.state === 'exited' && (p.signal !== null || (p.exitCode !== null && p.exitCode !== 0));
 }
 
 const byStart = (a: TreeNode, b: TreeNode): number =>
   a.start - b.start || a.pid - b.pid || a.processId - b.processId || (a.execSeq ?? -1) - (b.execSeq ?? -1);
 
+/** What the tree is built from: the model's rows and the capture's start and end. */
+export interface TreeInput {
+  capture: Pick<CaptureInfo, 'startNs' | 'end'>;
+  processes: readonly ProcessRow[];
+  execs: readonly ExecRow[];
+  execFailures: readonly ExecFailureRow[];
+}
+
+const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
+const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
+
 /** Builds the image tree. Roots: processes whose parent is outside the capture. */
-export function buildTree(r: Replay): TreeNode[] {
+export function buildTree(r: TreeInput): TreeNode[] {
   const captureEnd = r.capture.end;
-  const execsByProc = new Map<number, Replay['execs']>();
-  for (const x of r.execs) {
-    let l = execsByProc.get(x.processId);
-    if (l === undefined) execsByProc.set(x.processId, (l = []));
-    l.push(x);
-  }
-  const nodesByProc = new Map<number, TreeNode[]>();
-  const procById = new Map<number, ProcInfo>();
+  const t0 = r.capture.startNs;
+  const rel = (ns: bigint): number => Number(ns - t0);
+  // Process ids are dense from 1: arrays instead of maps.
+  const n = r.processes.length;
+  const execsOf: (ExecRow[] | undefined)[] = new Array(n + 1);
+  for (const x of r.execs) (execsOf[x.processId] ??= []).push(x);
+  const nodesOf: TreeNode[][] = new Array(n + 1);
+  const known = new Uint8Array(n + 1);
   for (const p of r.processes) {
-    procById.set(p.id, p);
-    const execs = (execsByProc.get(p.id) ?? []).sort((a, b) => a.seq - b.seq);
+    known[p.id] = 1;
+    const execs = execsOf[p.id];
+    if (execs !== undefined && execs.length > 1) execs.sort((a, b) => a.seq - b.seq);
     const exit: ExitInfo = {
       state: p.state,
       exitCode: p.exitCode,
@@ -79,91 +93,101 @@ export function buildTree(r: Replay): TreeNode[] {
       coreDumped: p.coreDumped,
     };
     const failed = processFailed(p);
-    const replacedExit: ExitInfo = { state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false };
-    const nodes: TreeNode[] = [];
-    if (execs.length === 0) {
-      nodes.push({
-        kind: p.parentId === null ? 'process' : 'fork',
-        processId: p.id,
-        pid: p.pid,
-        execSeq: null,
-        start: p.start,
-        end: p.end,
-        captureEnd,
-        argv: [],
-        exe: '',
-        cwd: null,
-        envId: null,
-        argvTruncated: false,
-        forkOf: null,
-        replaced: false,
-        exit,
-        failed,
-        failedExecs: [],
-        children: [],
-        hidden: 0,
-      });
-    } else {
-      execs.forEach((x, i) => {
-        const last = i === execs.length - 1;
-        nodes.push({
-          kind: 'exec',
+    const end = p.end === null ? null : rel(p.end);
+    if (execs === undefined) {
+      nodesOf[p.id] = [
+        {
+          kind: p.parentId === null ? 'process' : 'fork',
           processId: p.id,
           pid: p.pid,
-          execSeq: x.seq,
-          start: x.time,
-          end: last ? p.end : execs[i + 1]!.time,
+          execSeq: null,
+          start: rel(p.start),
+          end,
           captureEnd,
-          argv: x.argv,
-          exe: x.exe,
-          cwd: x.cwd,
-          envId: x.envId,
-          argvTruncated: x.argvTruncated,
+          argv: [],
+          exe: '',
+          cwd: null,
+          envId: null,
+          argvTruncated: false,
           forkOf: null,
-          replaced: !last,
-          exit: last ? exit : replacedExit,
-          failed: last && failed,
-          failedExecs: [],
+          replaced: false,
+          exit,
+          failed,
+          failedExecs: NO_FAILURES,
           children: [],
           hidden: 0,
-        });
-      });
-      for (let i = 1; i < nodes.length; i++) nodes[i - 1]!.children.push(nodes[i]!);
+        },
+      ];
+      continue;
     }
-    nodesByProc.set(p.id, nodes);
+    const nodes: TreeNode[] = new Array(execs.length);
+    let next: number | null = end;
+    for (let i = execs.length - 1; i >= 0; i--) {
+      const x = execs[i]!;
+      const last = i === execs.length - 1;
+      const start = rel(x.time);
+      nodes[i] = {
+        kind: 'exec',
+        processId: p.id,
+        pid: p.pid,
+        execSeq: x.seq,
+        start,
+        end: next,
+        captureEnd,
+        argv: argvStrings(x.argv),
+        exe: x.exe,
+        cwd: x.cwd,
+        envId: x.envId,
+        argvTruncated: x.argvTruncated,
+        forkOf: null,
+        replaced: !last,
+        exit: last ? exit : REPLACED,
+        failed: last && failed,
+        failedExecs: NO_FAILURES,
+        children: [],
+        hidden: 0,
+      };
+      next = start;
+    }
+    for (let i = 1; i < nodes.length; i++) nodes[i - 1]!.children.push(nodes[i]!);
+    nodesOf[p.id] = nodes;
   }
 
   // The node of a process current at time t: the last image exec'd at or before t, else the first.
   const nodeAt = (processId: number, t: number): TreeNode => {
-    const nodes = nodesByProc.get(processId)!;
-    let n = nodes[0]!;
-    for (const c of nodes) if (c.kind === 'exec' && c.start <= t) n = c;
-    return n;
+    const nodes = nodesOf[processId]!;
+    let found = nodes[0]!;
+    for (let i = 1; i < nodes.length; i++) if (nodes[i]!.start <= t) found = nodes[i]!;
+    return found;
   };
 
   const roots: TreeNode[] = [];
   for (const p of r.processes) {
-    const first = nodesByProc.get(p.id)![0]!;
-    if (p.parentId === null || !procById.has(p.parentId)) {
+    const first = nodesOf[p.id]![0]!;
+    if (p.parentId === null || known[p.parentId] !== 1) {
       roots.push(first);
       continue;
     }
-    const parent = nodeAt(p.parentId, p.start);
+    const parent = nodeAt(p.parentId, rel(p.start));
     parent.children.push(first);
     if (first.kind === 'fork') first.forkOf = imageName(parent);
   }
   for (const f of r.execFailures) {
-    if (nodesByProc.has(f.processId)) nodeAt(f.processId, f.time).failedExecs.push(f);
+    if (known[f.processId] !== 1) continue;
+    const node = nodeAt(f.processId, rel(f.time));
+    if (node.failedExecs === NO_FAILURES) node.failedExecs = [];
+    (node.failedExecs as ExecFailureRow[]).push(f);
   }
-  // Fork labels of forks of forks: the nearest exec'd ancestor.
-  const sortRec = (nodes: TreeNode[]): void => {
-    nodes.sort(byStart);
-    for (const n of nodes) {
-      if (n.kind === 'fork' && n.forkOf === null) n.forkOf = '?';
-      sortRec(n.children);
+  // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
+  const stack: TreeNode[][] = [roots];
+  while (stack.length > 0) {
+    const list = stack.pop()!;
+    if (list.length > 1) list.sort(byStart);
+    for (const c of list) {
+      if (c.kind === 'fork' && c.forkOf === null) c.forkOf = '?';
+      if (c.children.length > 0) stack.push(c.children);
     }
-  };
-  sortRec(roots);
+  }
   return roots;
 }
 

@@ -3,7 +3,7 @@ import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { painter } from '../analyze/format.ts';
-import { readEnvs, readReplay, type Replay } from '../analyze/replay.ts';
+import { captureInfoOfModel, envsOfModel, readEnvs } from '../analyze/replay.ts';
 import { modelOfCapture } from '../analyze/source.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../analyze/synth.ts';
 import {
@@ -15,15 +15,21 @@ import {
   groupPattern,
   plainItems,
   type TreeFilters,
+  type TreeInput,
   type TreeNode,
 } from '../analyze/tree.ts';
 import { envIds, renderTreeText, treeJson } from '../analyze/tree-render.ts';
 
-function replay(s: Synth): { r: Replay; envs: Map<number, [string, string][]> } {
-  const db = buildDatabase(modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw')));
-  const r = readReplay(db);
-  const envs = readEnvs(db, r.execs.map((x) => x.envId).filter((e): e is number => e !== null));
+function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]> } {
+  const model = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));
+  const r = { capture: captureInfoOfModel(model), ...model };
+  // Environments through SQLite (readEnvs) here; the tree command uses envsOfModel: both must agree.
+  const db = buildDatabase(model);
+  const ids = model.execs.map((x) => x.envId).filter((e): e is number => e !== null);
+  const envs = readEnvs(db, ids);
   db.close();
+  const direct = envsOfModel(model, ids);
+  if (JSON.stringify([...direct]) !== JSON.stringify([...envs])) throw new Error('envsOfModel and readEnvs disagree');
   return { r, envs };
 }
 
@@ -211,13 +217,13 @@ test('--env: secrets masked; with --dedup each value shown once, repeats counted
 });
 
 test('JSON: groups, statuses and failed execs in the documented shape', (t) => {
-  const json = treeJson(dedupTree(buildTree(many.r)), { envs: null, dedup: true });
+  const json = treeJson(dedupTree(buildTree(many.r)), { envs: null, dedup: true, startNs: many.r.capture.startNs });
   const make = json[0]!;
   if (make.type === 'group') throw new Error('root is a node');
   t.like(make, { type: 'exec', argv: ['make', '-j8'], status: { state: 'exited', exitCode: 2, signal: null, coreDumped: false }, failed: true });
   const g = make.children[0]!;
   t.like(g, { type: 'group', count: 198, memberType: 'exec', argvPattern: ['cc', '-c', null, '-o', null] });
-  const plain = treeJson(plainItems(buildTree(build.r)), { envs: build.envs, dedup: false });
+  const plain = treeJson(plainItems(buildTree(build.r)), { envs: build.envs, dedup: false, startNs: build.r.capture.startNs });
   const crash = JSON.stringify(plain).match(/"status":\{"state":"exited","exitCode":null,"signal":"SIGSEGV","coreDumped":true\}/);
   t.truthy(crash);
   t.is(envIds(plainItems(buildTree(build.r))).size > 0, true);

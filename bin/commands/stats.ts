@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { painter, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { readReplay } from '../../analyze/replay.ts';
+import { readProcesses } from '../../analyze/replay.ts';
 import { loadDatabase } from '../../analyze/source.ts';
 import { computeStats, renderStats } from '../../analyze/stats.ts';
 
@@ -19,8 +19,8 @@ export default class Stats extends PtraceCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Stats);
     const { db } = loadDatabase(args.file);
-    const replay = readReplay(db);
-    const report = computeStats(db, replay.capture, replay.processes);
+    const { capture, processes } = readProcesses(db);
+    const report = computeStats(db, capture, processes);
     db.close();
     if (flags.json) {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -3,7 +3,7 @@ import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { envsOfModel, replayOfModel } from '../../analyze/replay.ts';
+import { captureInfoOfModel, envsOfModel } from '../../analyze/replay.ts';
 import { readModel } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
@@ -41,16 +41,14 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    // The rows (environments only with --env) → the replay view; the rows are dropped after.
-    const { replay, model } = ((m) => ({ replay: replayOfModel(m), model: flags.env ? m : null }))(
-      readModel(args.file, { env: flags.env }),
-    );
-    const roots = filterTree(buildTree(replay), filters);
+    const model = readModel(args.file, { env: flags.env }); // environments only with --env
+    const capture = captureInfoOfModel(model);
+    const roots = filterTree(buildTree({ capture, ...model }), filters);
     const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
-    const envs = model === null ? null : envsOfModel(model, envIds(items));
+    const envs = flags.env ? envsOfModel(model, envIds(items)) : null;
 
     if (flags.json) {
-      const doc = treeDocument(replay.capture, items, { envs, dedup: flags.dedup, full: flags.full, filters });
+      const doc = treeDocument(capture, items, { envs, dedup: flags.dedup, full: flags.full, filters });
       writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
@@ -62,7 +60,7 @@ export default class Tree extends PtraceCommand {
       dedup: flags.dedup,
     });
     if (lines.length === 0) {
-      lines.push(replay.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
+      lines.push(model.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
     }
     writeStdout(`${lines.join('\n')}\n`);
   }
