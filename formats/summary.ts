@@ -16,7 +16,7 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; raw: string };
+    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; raw: string };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -39,6 +39,13 @@ export interface InfoReport {
   failedExecs: number;
   exits: number;
   stillRunning: number;
+  /** File opens recorded (PT_OPEN), failed ones included. */
+  opens: number;
+  failedOpens: number;
+  /** Failed opens by errno name, most frequent first. */
+  openErrors: Record<string, number>;
+  /** Histograms merged over the processes, by kind (read, write, fsync, offcpu, kind<N>), in that order. */
+  histograms: Record<string, HistogramSummary>;
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
@@ -50,8 +57,22 @@ export interface InfoReport {
   warnings: ReadWarning[];
 }
 
+/** One kind of histogram summed over the processes that have one. */
+export interface HistogramSummary {
+  /** Processes with a histogram of this kind. */
+  processes: number;
+  count: number | string;
+  totalNs: string;
+  /** The largest of the processes' maxima. */
+  maxNs: string;
+  /** 32 log2 buckets: bucket i counts [2^i, 2^(i+1)) ns, bucket 0 also 0 ns. */
+  buckets: number[];
+}
+
 /** A u64 count as a JSON number when exact, else as a decimal string (only a damaged file gets there). */
 export const jsonCount = (n: bigint): number | string => (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= 0n ? Number(n) : n.toString());
+
+const HIST_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 
 /** Accumulates what the report needs from the events, one at a time. */
 export class InfoCollector {
@@ -62,6 +83,10 @@ export class InfoCollector {
   failedExecs = 0;
   exits = 0;
   running = 0;
+  opens = 0;
+  failedOpens = 0;
+  #openErrors = new Map<string, number>();
+  #hists = new Map<string, { processes: number; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }>();
 
   add(e: CaptureEvent): void {
     if (this.#lastTs === null || e.ts > this.#lastTs) this.#lastTs = e.ts;
@@ -87,9 +112,41 @@ export class InfoCollector {
         if (prev === undefined || e.count > prev) this.#losses.set(e.categoryName, e.count);
         break;
       }
+      case 'open':
+        this.opens++;
+        if (e.errnoName !== null) {
+          this.failedOpens++;
+          this.#openErrors.set(e.errnoName, (this.#openErrors.get(e.errnoName) ?? 0) + 1);
+        }
+        break;
+      case 'hist': {
+        let h = this.#hists.get(e.histKind);
+        if (h === undefined) {
+          h = { processes: 0, count: 0n, totalNs: 0n, maxNs: 0n, buckets: new Array<number>(e.buckets.length).fill(0) };
+          this.#hists.set(e.histKind, h);
+        }
+        h.processes++;
+        h.count += e.count;
+        h.totalNs += e.totalNs;
+        if (e.maxNs > h.maxNs) h.maxNs = e.maxNs;
+        for (let i = 0; i < e.buckets.length; i++) h.buckets[i] = (h.buckets[i] ?? 0) + e.buckets[i]!;
+        break;
+      }
       case 'thread':
         break;
     }
+  }
+
+  #histograms(): Record<string, HistogramSummary> {
+    const order = (k: string): number => {
+      const i = HIST_ORDER.indexOf(k);
+      return i >= 0 ? i : HIST_ORDER.length + Number(k.replace(/\D/g, ''));
+    };
+    const out: Record<string, HistogramSummary> = {};
+    for (const [kind, h] of [...this.#hists].sort((a, b) => order(a[0]) - order(b[0]))) {
+      out[kind] = { processes: h.processes, count: jsonCount(h.count), totalNs: h.totalNs.toString(), maxNs: h.maxNs.toString(), buckets: h.buckets };
+    }
+    return out;
   }
 
   report(c: Omit<Capture, 'events'>): InfoReport {
@@ -131,7 +188,15 @@ export class InfoCollector {
         commandArgv: h.commandArgv,
         rootPid: h.rootPid,
         capturePid: h.capturePid,
-        options: { env: h.options.env, failedExecs: h.options.failedExecs, keepRoot: h.options.keepRoot, raw: h.options.raw.toString() },
+        options: {
+          env: h.options.env,
+          failedExecs: h.options.failedExecs,
+          keepRoot: h.options.keepRoot,
+          files: h.options.files,
+          io: h.options.io,
+          sched: h.options.sched,
+          raw: h.options.raw.toString(),
+        },
         argsLimit: h.argsLimit,
         ringbufSize: h.ringbufSize,
         traceparent: h.traceparent,
@@ -160,6 +225,10 @@ export class InfoCollector {
       failedExecs: this.failedExecs,
       exits: this.exits,
       stillRunning: this.running,
+      opens: this.opens,
+      failedOpens: this.failedOpens,
+      openErrors: Object.fromEntries([...this.#openErrors].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
+      histograms: this.#histograms(),
       root: {
         pid: h.rootPid,
         status: f ? f.rootStatus : null,

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCapture } from '../formats/writer.ts';
 import type { InfoReport } from '../formats/summary.ts';
-import { SAMPLE_HEADER, T0, key, loss, sampleEvents } from './helpers/capture.ts';
+import { SAMPLE_HEADER, T0, exit, hist, key, loss, open, sampleEvents } from './helpers/capture.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'ptrace.js');
@@ -41,7 +41,8 @@ function ptrace(...args: string[]): Promise<Run> {
 }
 
 const events = [...sampleEvents(), loss(T0 + 9_500n, 0, 3n)];
-const good = file('good.raw', writeCapture({ ...SAMPLE_HEADER, start: START }, events, { footer: { rootStatus: 2 << 8 } }));
+const OPTIONS = { files: true, io: true, sched: true };
+const good = file('good.raw', writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, { footer: { rootStatus: 2 << 8 } }));
 
 /** `key: value` lines → map. */
 function fields(text: string): Map<string, string> {
@@ -59,7 +60,7 @@ test('text report', async (t) => {
   t.is(r.code, 0);
   const f = fields(r.stdout);
   t.is(f.get('file'), 'good.raw');
-  t.is(f.get('format'), '1.0 (little endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.1 (little endian, 256-byte records, 408-byte header)');
   t.is(f.get('ptrace version'), '0.1.0');
   t.is(f.get('capture command'), 'ptrace-capture -o run.raw -- make -j4');
   t.is(f.get('traced command'), 'make -j4');
@@ -70,22 +71,26 @@ test('text report', async (t) => {
   t.is(f.get('machine'), 'x86_64');
   t.is(f.get('os'), 'Ubuntu 24.04.1 LTS');
   t.is(f.get('boot id'), '0b7c4a52-3f1e-4c8e-9d2a-6b1f0e5c7d11');
-  t.is(f.get('options'), 'env, failed execs');
+  t.is(f.get('options'), 'env, failed execs, files, io, sched');
   t.is(f.get('args limit'), '256 KiB (argv, and env, per exec)');
   t.is(f.get('ring buffer'), '16 MiB');
   t.is(f.get('traceparent'), SAMPLE_HEADER.traceparent!);
   t.is(f.get('start'), '2025-06-15T15:06:40.123456Z');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123466Z');
   t.is(f.get('duration'), '0.000009 s');
-  t.is(f.get('records'), '29 (fork 2, thread 1, exec 3, exec_failed 1, exit 2, data 16, loss 2, running 1, footer 1)');
+  t.is(f.get('records'), '35 (fork 2, thread 1, exec 3, exec_failed 1, exit 2, data 18, open 2, hist 2, loss 2, running 1, footer 1)');
   t.is(f.get('losses'), '5 (exec 2, process 3)');
   t.is(f.get('processes'), '3');
   t.is(f.get('execs'), '3');
   t.is(f.get('failed execs'), '1');
   t.is(f.get('exits'), '2');
   t.is(f.get('still running'), '1');
+  t.is(f.get('opens'), '2 (failed 1: ENOENT 1)');
+  t.is(f.get('read latency'), '8 in 1 process, total 9.00 s, mean 1.13 s, median 1.02 µs–2.05 µs, p99 2.15 s–4.29 s, max 4.00 s');
+  t.is(f.get('off-CPU time'), '4294967295 in 1 process, total 18446744074 s, mean 4.29 s, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 3.00 ms');
+  t.false(f.has('histograms'), 'one line per histogram kind instead');
   t.is(f.get('root status'), 'exit code 2');
-  t.is(f.get('end'), 'complete: footer after 28 records; waited for all processes');
+  t.is(f.get('end'), 'complete: footer after 34 records; waited for all processes');
   t.is(f.get('warnings'), 'none');
   // Values line up.
   const columns = new Set(r.stdout.trimEnd().split('\n').map((l) => l.search(/(?<=:\s+)\S/)));
@@ -97,14 +102,14 @@ test('--json report', async (t) => {
   t.is(r.stderr, '');
   t.is(r.code, 0);
   const j = JSON.parse(r.stdout) as InfoReport;
-  t.deepEqual(j.format, { version: '1.0', major: 1, minor: 0, byteOrder: 'little', headerSize: 408, recordSize: 256 });
+  t.deepEqual(j.format, { version: '1.1', major: 1, minor: 1, byteOrder: 'little', headerSize: 408, recordSize: 256 });
   t.deepEqual(j.capture, {
     ptraceVersion: '0.1.0',
     captureArgv: SAMPLE_HEADER.captureArgv!,
     commandArgv: ['make', '-j4'],
     rootPid: 100,
     capturePid: 99,
-    options: { env: true, failedExecs: true, keepRoot: false, raw: '3' },
+    options: { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, raw: '59' },
     argsLimit: 262144,
     ringbufSize: 16777216,
     traceparent: SAMPLE_HEADER.traceparent!,
@@ -119,38 +124,49 @@ test('--json report', async (t) => {
     durationNs: '9500',
     durationSeconds: 0.000009,
   });
-  t.is(j.records.total, 29);
-  t.is(j.records.byType.data, 16);
+  t.is(j.records.total, 35);
+  t.is(j.records.byType.data, 18);
+  t.is(j.records.byType.open, 2);
+  t.is(j.records.byType.hist, 2);
   t.deepEqual(j.losses, { total: 5, byCategory: { exec: 2, process: 3 } });
   t.is(j.processes, 3);
   t.is(j.execs, 3);
   t.is(j.failedExecs, 1);
   t.is(j.exits, 2);
   t.is(j.stillRunning, 1);
+  t.is(j.opens, 2);
+  t.is(j.failedOpens, 1);
+  t.deepEqual(j.openErrors, { ENOENT: 1 });
+  const buckets = (b: Record<number, number>): number[] => Array.from({ length: 32 }, (_, i) => b[i] ?? 0);
+  t.deepEqual(j.histograms, {
+    read: { processes: 1, count: 8, totalNs: '9000000000', maxNs: '4000000000', buckets: buckets({ 0: 1, 10: 5, 31: 2 }) },
+    offcpu: { processes: 1, count: 4294967295, totalNs: '18446744073709551615', maxNs: '3000000', buckets: buckets({ 20: 4294967295 }) },
+  });
+  t.deepEqual(Object.keys(j.histograms), ['read', 'offcpu']);
   t.deepEqual(j.root, { pid: 100, status: 512, exitCode: 2, signal: null, coreDumped: false });
   t.deepEqual(j.end, {
     clean: true,
     state: 'complete',
-    completeRecords: 29,
-    footer: { records: 28, lost: 5, processes: 3, stillRunning: 1, signalled: false, waitedAll: true },
+    completeRecords: 35,
+    footer: { records: 34, lost: 5, processes: 3, stillRunning: 1, signalled: false, waitedAll: true },
   });
   t.deepEqual(j.warnings, []);
   t.deepEqual(j.unknownTlvs, []);
 });
 
 test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t) => {
-  const whole = writeCapture({ ...SAMPLE_HEADER, start: START }, events, { footer: null, littleEndian: false });
+  const whole = writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, { footer: null, littleEndian: false });
   const p = file('cut.raw', whole.subarray(0, whole.length - 40));
   const r = await ptrace('info', p);
   t.is(r.code, 0);
   t.deepEqual(r.stderr.split('\n'), [
     'ptrace: warning: the last record is cut short: 216 bytes, expected 256 (ignored)',
-    'ptrace: warning: no footer: the capture did not finish (crash, SIGKILL or full disk); read 27 complete records',
+    'ptrace: warning: no footer: the capture did not finish (crash, SIGKILL or full disk); read 33 complete records',
     '',
   ]);
   const f = fields(r.stdout);
-  t.is(f.get('format'), '1.0 (big endian, 256-byte records, 408-byte header)');
-  t.is(f.get('end'), 'truncated: no footer; 27 complete records recovered');
+  t.is(f.get('format'), '1.1 (big endian, 256-byte records, 408-byte header)');
+  t.is(f.get('end'), 'truncated: no footer; 33 complete records recovered');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123465Z (last record; no footer)');
   t.is(f.get('root status'), 'unknown (no footer)');
   t.is(f.get('warnings'), '2 (on stderr)');
@@ -179,6 +195,62 @@ test('garbage after the footer and a newer minor version are read with warnings'
   t.is(f.get('format'), '1.4 (little endian, 256-byte records, 96-byte header)');
   t.is(f.get('unknown TLV'), 'tag 42, 3 bytes');
   t.is(f.get('capture command'), '(not recorded)');
+});
+
+test('histograms of several processes are summed per kind; failed opens are counted by errno', async (t) => {
+  const a = key(10, T0);
+  const b = key(11, T0);
+  const p = file(
+    'sum.raw',
+    writeCapture({ options: { files: true, io: true } }, [
+      open({ ts: T0 + 1n, process: a, path: '/x', result: -2 }),
+      open({ ts: T0 + 2n, process: a, path: '/y', result: -13 }),
+      open({ ts: T0 + 3n, process: b, path: '/z', result: -2 }),
+      open({ ts: T0 + 4n, process: b, path: '/w', result: 5 }),
+      exit(T0 + 5n, a, 0),
+      hist(T0 + 6n, a, 'write', { 3: 2, 4: 1 }, { totalNs: 40n, maxNs: 20n }),
+      hist(T0 + 6n, a, 'fsync', { 20: 1 }, { totalNs: 1_500_000n, maxNs: 1_500_000n }),
+      exit(T0 + 7n, b, 0),
+      hist(T0 + 8n, b, 'write', { 4: 1, 9: 1 }, { totalNs: 1_000n, maxNs: 900n }),
+      hist(T0 + 8n, b, 'kind7', { 1: 1 }),
+      hist(T0 + 8n, b, 'read', {}, { count: 0n }),
+    ]),
+  );
+  const j = JSON.parse((await ptrace('info', p, '--json')).stdout) as InfoReport;
+  t.deepEqual([j.opens, j.failedOpens, j.openErrors], [4, 3, { ENOENT: 2, EACCES: 1 }]);
+  t.deepEqual(Object.keys(j.openErrors), ['ENOENT', 'EACCES'], 'most frequent first');
+  t.deepEqual(Object.keys(j.histograms), ['read', 'write', 'fsync', 'kind7']);
+  const w = j.histograms.write!;
+  t.deepEqual([w.processes, w.count, w.totalNs, w.maxNs], [2, 5, '1040', '900']);
+  t.deepEqual(w.buckets.slice(0, 10), [0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
+  const f = fields((await ptrace('info', p)).stdout);
+  t.is(f.get('opens'), '4 (failed 3: ENOENT 2, EACCES 1)');
+  t.is(f.get('options'), 'env, failed execs, files, io');
+  t.is(f.get('read latency'), '0 in 1 process');
+  t.is(f.get('write latency'), '5 in 2 processes, total 1.04 µs, mean 208 ns, median 16 ns–32 ns, p99 512 ns–1.02 µs, max 900 ns');
+  t.is(f.get('fsync latency'), '1 in 1 process, total 1.50 ms, mean 1.50 ms, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 1.50 ms');
+  t.is(f.get('kind7 histogram'), '1 in 1 process, total 0 ns, mean 0 ns, median 2 ns–4 ns, p99 2 ns–4 ns, max 0 ns');
+});
+
+test('what was not recorded says so: a 1.0 file, a 1.1 file without opens or histograms', async (t) => {
+  const old = await ptrace('info', join(root, 'test', 'fixtures', 'format-1.0.raw'));
+  t.is(old.stderr, '');
+  const f = fields(old.stdout);
+  t.is(f.get('format'), '1.0 (little endian, 256-byte records, 432-byte header)');
+  t.is(f.get('options'), 'env, failed execs, keep root');
+  t.is(f.get('opens'), 'not recorded (format 1.0)');
+  t.is(f.get('histograms'), 'not recorded (format 1.0)');
+  const j = JSON.parse((await ptrace('info', '--json', join(root, 'test', 'fixtures', 'format-1.0.raw'))).stdout) as InfoReport;
+  t.deepEqual([j.opens, j.failedOpens, j.openErrors, j.histograms], [0, 0, {}, {}]);
+  t.deepEqual(j.capture.options, { env: true, failedExecs: true, keepRoot: true, files: false, io: false, sched: false, raw: '7' });
+
+  const bare = fields((await ptrace('info', file('bare.raw', writeCapture({}, [exit(T0 + 1n, key(5, T0), 0)])))).stdout);
+  t.is(bare.get('options'), 'env, failed execs, no files');
+  t.is(bare.get('opens'), 'not recorded (--no-files)');
+  t.is(bare.get('histograms'), 'not recorded (no --io or --sched)');
+  const asked = fields((await ptrace('info', file('asked.raw', writeCapture({ options: { files: true, sched: true } }, [])))).stdout);
+  t.is(asked.get('opens'), '0');
+  t.is(asked.get('histograms'), 'none');
 });
 
 const badCases: [string, () => string, RegExp, number][] = [

@@ -2,10 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { infoReport } from '../../formats/summary.ts';
-import type { InfoReport } from '../../formats/summary.ts';
+import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
 
 export default class Info extends PtraceCommand {
-  static override summary = 'Describe a raw capture file: header, time span, record counts, losses, and whether it ended cleanly.';
+  static override summary =
+    'Describe a raw capture file: header, time span, record counts, losses, file opens, latency histograms, and whether it ended cleanly.';
   static override description = `Reads the whole file once (streaming). Warnings about damage (no footer, a cut-short record, garbage after the footer…) go to stderr as "ptrace: warning: …" lines; with --json they are in the "warnings" array instead. The JSON shape is documented in docs/info-json.md.`;
   static override examples = ['<%= config.bin %> info run.raw', '<%= config.bin %> info run.raw --json | jq .time'];
   static override args = {
@@ -51,6 +52,48 @@ function duration(ns: string): string {
 
 const orNone = (s: string): string => s || '(not recorded)';
 
+/** A nanosecond amount with a unit that keeps 3 significant digits: 512 ns, 1.50 µs, 12.3 ms, 2.00 s. */
+export function nanos(ns: string | bigint): string {
+  const n = Number(ns);
+  if (n < 1000) return `${n} ns`;
+  const [v, unit] = n < 1e6 ? [n / 1e3, 'µs'] : n < 1e9 ? [n / 1e6, 'ms'] : [n / 1e9, 's'];
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
+}
+
+/** The log2 bucket holding the given quantile of a histogram, as its range, e.g. `1.02 µs–2.05 µs`; null when empty. */
+export function quantileBucket(buckets: readonly number[], q: number): string | null {
+  let total = 0;
+  for (const n of buckets) total += n;
+  if (total === 0) return null;
+  const want = Math.max(1, Math.ceil(total * q));
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    seen += buckets[i]!;
+    if (seen >= want) return `${i === 0 ? '0 ns' : nanos(1n << BigInt(i))}–${nanos(1n << BigInt(i + 1))}`;
+  }
+  return null;
+}
+
+const HIST_LABELS: Record<string, string> = {
+  read: 'read latency',
+  write: 'write latency',
+  fsync: 'fsync latency',
+  offcpu: 'off-CPU time',
+};
+
+function histogramLine(h: HistogramSummary): string {
+  const parts = [`${h.count} in ${h.processes} process${h.processes === 1 ? '' : 'es'}`];
+  if (BigInt(h.count) > 0n) {
+    parts.push(`total ${nanos(h.totalNs)}`, `mean ${nanos(BigInt(h.totalNs) / BigInt(h.count))}`);
+    const median = quantileBucket(h.buckets, 0.5);
+    const p99 = quantileBucket(h.buckets, 0.99);
+    if (median) parts.push(`median ${median}`);
+    if (p99) parts.push(`p99 ${p99}`);
+    parts.push(`max ${nanos(h.maxNs)}`);
+  }
+  return parts.join(', ');
+}
+
 /** The plain-text report: aligned `key: value` lines. */
 export function renderInfo(r: InfoReport): string {
   const rows: [string, string][] = [];
@@ -72,7 +115,12 @@ export function renderInfo(r: InfoReport): string {
   row('boot id', orNone(r.host.bootId));
   const opts = [c.options.env ? 'env' : 'no env', c.options.failedExecs ? 'failed execs' : 'no failed execs'];
   if (c.options.keepRoot) opts.push('keep root');
-  const known = 7n;
+  // 1.0 files have no files bit: say so only from 1.1 on.
+  const v11 = r.format.major > 1 || r.format.minor >= 1;
+  if (v11) opts.push(c.options.files ? 'files' : 'no files');
+  if (c.options.io) opts.push('io');
+  if (c.options.sched) opts.push('sched');
+  const known = 0x3fn;
   const extra = BigInt(c.options.raw) & ~known;
   if (extra) opts.push(`unknown bits 0x${extra.toString(16)}`);
   row('options', opts.join(', '));
@@ -96,6 +144,17 @@ export function renderInfo(r: InfoReport): string {
   row('failed execs', r.failedExecs);
   row('exits', r.exits);
   row('still running', r.stillRunning);
+  if (r.opens > 0 || c.options.files) {
+    const errs = Object.entries(r.openErrors).map(([k, n]) => `${k} ${n}`);
+    row('opens', `${r.opens}${r.failedOpens ? ` (failed ${r.failedOpens}: ${errs.join(', ')})` : ''}`);
+  } else {
+    row('opens', v11 ? 'not recorded (--no-files)' : `not recorded (format ${r.format.version})`);
+  }
+  const hists = Object.entries(r.histograms);
+  for (const [kind, h] of hists) row(HIST_LABELS[kind] ?? `${kind} histogram`, histogramLine(h));
+  if (hists.length === 0) {
+    row('histograms', c.options.io || c.options.sched ? 'none' : v11 ? 'not recorded (no --io or --sched)' : `not recorded (format ${r.format.version})`);
+  }
   const root = r.root;
   if (root.status === null) row('root status', 'unknown (no footer)');
   else if (root.exitCode !== null) row('root status', `exit code ${root.exitCode}`);
