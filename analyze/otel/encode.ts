@@ -6,11 +6,24 @@
 // where the protobuf JSON mapping that OTLP/JSON uses wants a decimal string.
 // fixJsonInts() rewrites those; docs/otel.md records it.
 
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import type { InstrumentationScope, ReadableSpanView, Resource, SpanData } from './span.ts';
 import { ReadableSpanView as View } from './span.ts';
 
-type SerializerInput = Parameters<typeof JsonTraceSerializer.serializeRequest>[0];
+type SerializerInput = Parameters<typeof OtlpTransformer.JsonTraceSerializer.serializeRequest>[0];
+
+// Loaded on first use: the library takes a noticeable share of start-up, and
+// only `ptrace otel` needs it.
+let otlp: typeof OtlpTransformer | undefined;
+export async function loadSerializers(): Promise<typeof OtlpTransformer> {
+  otlp ??= await import('@opentelemetry/otlp-transformer');
+  return otlp;
+}
+/** The loaded library; runOtel loads it before anything is encoded or sent. */
+export function serializers(): typeof OtlpTransformer {
+  if (!otlp) throw new Error('loadSerializers() must run before encoding');
+  return otlp;
+}
 
 /**
  * `{"intValue":123}` → `{"intValue":"123"}`. Cannot touch text inside a JSON
@@ -57,14 +70,14 @@ export function views(spans: readonly SpanData[], resource: Resource, scope: Ins
 
 /** One ExportTraceServiceRequest in protobuf. */
 export function encodeProtobuf(spans: readonly ReadableSpanView[]): Uint8Array {
-  const out = ProtobufTraceSerializer.serializeRequest(spans as unknown as SerializerInput);
+  const out = serializers().ProtobufTraceSerializer.serializeRequest(spans as unknown as SerializerInput);
   if (out === undefined) throw new Error('the OTLP protobuf serializer returned nothing');
   return out;
 }
 
 /** One ExportTraceServiceRequest in OTLP/JSON (UTF-8). */
 export function encodeJson(spans: readonly ReadableSpanView[]): Buffer {
-  const out = JsonTraceSerializer.serializeRequest(spans as unknown as SerializerInput);
+  const out = serializers().JsonTraceSerializer.serializeRequest(spans as unknown as SerializerInput);
   if (out === undefined) throw new Error('the OTLP JSON serializer returned nothing');
   return fixJsonIntsBytes(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
 }

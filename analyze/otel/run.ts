@@ -7,7 +7,7 @@ import { checkOutput, writeFileAtomic } from '../output.ts';
 import { printWarnings } from '../source.ts';
 import { buildTrace, type BuiltTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
-import { jsonDocumentChunks } from './encode.ts';
+import { jsonDocumentChunks, loadSerializers } from './encode.ts';
 import { type CompiledAttribute, compileAttribute } from './expr.ts';
 import { parseTraceIdFlag } from './ids.ts';
 import { loadCapture } from './load.ts';
@@ -108,6 +108,7 @@ async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
 }
 
 export async function runOtel(o: OtelOptions): Promise<OtelResult> {
+  await loadSerializers();
   const log = o.log ?? ((line: string) => process.stderr.write(`ptrace: ${line}\n`));
   const warn = (m: string): void => log(`warning: ${m}`);
 

@@ -6,10 +6,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gzipSync } from 'node:zlib';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { UserError } from '../../formats/errors.ts';
 import type { ExporterConfig } from './config.ts';
-import { encodeJson, encodeProtobuf, slices, views } from './encode.ts';
+import { encodeJson, encodeProtobuf, serializers, slices, views } from './encode.ts';
 import type { InstrumentationScope, Resource, SpanData } from './span.ts';
 
 export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -185,7 +184,7 @@ function partialSuccess(body: Buffer, protocol: ExporterConfig['protocol']): { r
   try {
     const r =
       protocol === 'http/protobuf'
-        ? ProtobufTraceSerializer.deserializeResponse(body)
+        ? serializers().ProtobufTraceSerializer.deserializeResponse(body)
         : (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } });
     const ps = r.partialSuccess;
     return { rejected: Number(ps?.rejectedSpans ?? 0) || 0, message: ps?.errorMessage ?? '' };
