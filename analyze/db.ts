@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { argvJson, type Model } from './model.ts';
 import { INDEXES_SQL, SCHEMA_VERSION, TABLES_SQL } from './schema.ts';
 import { writeFileAtomic } from './output.ts';
+import { Progress } from './progress.ts';
+import { loadModel, printWarnings } from './source.ts';
 
 export type Db = Database.Database;
 
@@ -96,4 +98,15 @@ export function insertModel(db: Db, m: Model): void {
 export function writeDatabaseFile(db: Db, path: string, force: boolean): void {
   const image = db.serialize();
   writeFileAtomic(path, force, (put) => put(image));
+}
+
+/** Reads `path` into an in-memory database, printing the reader's warnings on stderr. */
+export function loadDatabase(path: string): { db: Db; model: Model } {
+  const progress = new Progress('reading');
+  const model = loadModel(path, progress);
+  progress.step('building database');
+  const db = buildDatabase(model);
+  progress.done();
+  printWarnings(model.warnings);
+  return { db, model };
 }

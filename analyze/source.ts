@@ -1,10 +1,9 @@
-// Raw file → Model → in-memory SQLite: the common start of every replay
-// command. Streams the reader's events straight into the ModelBuilder, so the
-// events of a big file are never all held at once.
+// Raw file → Model: the common start of every replay command. Streams the
+// reader's events straight into the ModelBuilder, so the events of a big file
+// are never all held at once. (db.ts adds the in-memory SQLite step.)
 
 import { readCaptureStream } from '../formats/reader.ts';
 import type { Capture, ReadWarning } from '../formats/types.ts';
-import { buildDatabase, type Db } from './db.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 
@@ -30,17 +29,6 @@ export function readModel(path: string, opts: { env?: boolean } = {}): Model {
   progress.done();
   printWarnings(model.warnings);
   return model;
-}
-
-/** Reads `path` into an in-memory database, printing the reader's warnings on stderr. */
-export function loadDatabase(path: string): { db: Db; model: Model } {
-  const progress = new Progress('reading');
-  const model = loadModel(path, progress);
-  progress.step('building database');
-  const db = buildDatabase(model);
-  progress.done();
-  printWarnings(model.warnings);
-  return { db, model };
 }
 
 export function printWarnings(warnings: readonly ReadWarning[]): void {

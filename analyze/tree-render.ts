@@ -12,7 +12,7 @@ import {
   type Paint,
   statusText,
 } from './format.ts';
-import { type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './tree.ts';
+import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './tree.ts';
 
 export interface TreeRenderOptions {
   /** Whole command lines instead of shortened ones. */
@@ -64,7 +64,8 @@ function nodeDurationText(n: TreeNode): string {
 
 function nodeLabel(n: TreeNode, maxLen: number, opts: TreeRenderOptions): string {
   if (n.kind === 'exec') {
-    const cmd = commandLine(n.argv.length > 0 ? n.argv : [n.exe], { full: opts.full, max: maxLen });
+    const argv = argvOf(n);
+    const cmd = commandLine(argv.length > 0 ? argv : [n.exe], { full: opts.full, max: maxLen });
     return (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '');
   }
   if (n.kind === 'fork') return `(fork of ${n.forkOf ?? '?'})`;
@@ -255,7 +256,7 @@ export function treeJson(
         execSeq: n.execSeq,
         startNs: n.start,
         durationNs: n.end === null ? null : n.end - n.start,
-        argv: n.kind === 'exec' ? n.argv : null,
+        argv: n.kind === 'exec' ? argvOf(n) : null,
         argvTruncated: n.argvTruncated,
         exe: n.kind === 'exec' ? n.exe : null,
         cwd: n.cwd,

@@ -28,7 +28,8 @@ export interface TreeNode {
   end: number | null;
   /** Capture end, for the duration of nodes that did not end. */
   captureEnd: number;
-  argv: string[];
+  /** Exact argv bytes (the model's); argvOf() decodes them: strings are not kept for 100,000s of nodes. */
+  argvBlob: Buffer;
   exe: string;
   cwd: string | null;
   envId: number | null;
@@ -45,6 +46,13 @@ export interface TreeNode {
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
+}
+
+const NO_ARGV = Buffer.alloc(0);
+
+/** The node's argv as strings (decoded on each call). */
+export function argvOf(n: Pick<TreeNode, 'argvBlob'>): string[] {
+  return argvStrings(n.argvBlob);
 }
 
 export function nodeDuration(n: TreeNode): number {
@@ -68,6 +76,7 @@ export interface TreeInput {
 }
 
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
+const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
 const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
 
 /** Builds the image tree. Roots: processes whose parent is outside the capture. */
@@ -85,13 +94,10 @@ export function buildTree(r: TreeInput): TreeNode[] {
     known[p.id] = 1;
     const execs = execsOf[p.id];
     if (execs !== undefined && execs.length > 1) execs.sort((a, b) => a.seq - b.seq);
-    const exit: ExitInfo = {
-      state: p.state,
-      exitCode: p.exitCode,
-      signal: p.signal,
-      signalName: p.signalName,
-      coreDumped: p.coreDumped,
-    };
+    const exit: ExitInfo =
+      p.state === 'exited' && p.exitCode === 0 && p.signal === null
+        ? EXIT_OK
+        : { state: p.state, exitCode: p.exitCode, signal: p.signal, signalName: p.signalName, coreDumped: p.coreDumped };
     const failed = processFailed(p);
     const end = p.end === null ? null : rel(p.end);
     if (execs === undefined) {
@@ -104,7 +110,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           start: rel(p.start),
           end,
           captureEnd,
-          argv: [],
+          argvBlob: NO_ARGV,
           exe: '',
           cwd: null,
           envId: null,
@@ -134,7 +140,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         start,
         end: next,
         captureEnd,
-        argv: argvStrings(x.argv),
+        argvBlob: x.argv,
         exe: x.exe,
         cwd: x.cwd,
         envId: x.envId,
@@ -193,14 +199,14 @@ export function buildTree(r: TreeInput): TreeNode[] {
 
 /** The name of the image a node runs: argv[0]'s basename, else the exe's, else the fork's source. */
 export function imageName(n: TreeNode): string {
-  if (n.kind === 'exec') return basename(n.argv[0] ?? n.exe) || basename(n.exe);
+  if (n.kind === 'exec') return basename(argvOf(n)[0] ?? n.exe) || basename(n.exe);
   if (n.kind === 'fork') return n.forkOf ?? '?';
   return `pid ${n.pid}`;
 }
 
 /** The text that --match looks at: the full command line (arguments joined by spaces) and the exe path. */
 export function matchText(n: TreeNode): string {
-  if (n.kind === 'exec') return `${n.argv.join(' ')}\n${n.exe}`;
+  if (n.kind === 'exec') return `${argvOf(n).join(' ')}\n${n.exe}`;
   return `(fork of ${n.forkOf ?? '?'})`;
 }
 
@@ -320,7 +326,7 @@ export class ShapeTable {
     if (id !== undefined) return id;
     const label =
       n.kind === 'exec'
-        ? `x${n.execSeq === 0 ? 'f' : 's'}\u0002${n.exe}\u0002${argvShape(n.argv)}`
+        ? `x${n.execSeq === 0 ? 'f' : 's'}\u0002${n.exe}\u0002${argvShape(argvOf(n))}`
         : n.kind === 'fork'
           ? `f\u0002${n.forkOf ?? ''}`
           : 'p';
@@ -338,10 +344,10 @@ export class ShapeTable {
 
 /** The argv pattern of a group: equal arguments as they are, differing ones as null (or `--opt=…`). */
 export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
-  const first = members[0]!.argv;
+  const first = argvOf(members[0]!);
   const varies = new Uint8Array(first.length);
   for (let k = 1; k < members.length; k++) {
-    const argv = members[k]!.argv;
+    const argv = argvOf(members[k]!);
     for (let i = 0; i < first.length; i++) if (varies[i] === 0 && argv[i] !== first[i]) varies[i] = 1;
   }
   return first.map((a, i) => {

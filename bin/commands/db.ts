@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
-import { writeDatabaseFile } from '../../analyze/db.ts';
 import { checkOutput } from '../../analyze/output.ts';
-import { loadDatabase } from '../../analyze/source.ts';
 
 export default class Db extends PtraceCommand {
   static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';
@@ -22,6 +20,8 @@ export default class Db extends PtraceCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Db);
     checkOutput(flags.output, flags.force);
+    // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
+    const { loadDatabase, writeDatabaseFile } = await import('../../analyze/db.ts');
     const { db } = loadDatabase(args.file);
     writeDatabaseFile(db, flags.output, flags.force);
     db.close();

@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
-import { jsonLines, readExportRows, toArrowIpc } from '../../analyze/export.ts';
 import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
-import { loadDatabase } from '../../analyze/source.ts';
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
@@ -30,6 +28,11 @@ export default class Export extends PtraceCommand {
     }
     if (out !== '-') checkOutput(out, flags.force);
 
+    // Loaded here, not at start-up: every ptrace command would pay for SQLite and Arrow otherwise.
+    const [{ loadDatabase }, { jsonLines, readExportRows, toArrowIpc }] = await Promise.all([
+      import('../../analyze/db.ts'),
+      import('../../analyze/export.ts'),
+    ]);
     const { db } = loadDatabase(args.file);
     const rows = readExportRows(db);
     db.close();

@@ -2,9 +2,6 @@ import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { painter, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { readProcesses } from '../../analyze/replay.ts';
-import { loadDatabase } from '../../analyze/source.ts';
-import { computeStats, renderStats } from '../../analyze/stats.ts';
 
 export default class Stats extends PtraceCommand {
   static override summary = 'Diagnose a capture: overview, top commands, slowest processes, failures, concurrency, potential issues.';
@@ -18,6 +15,12 @@ export default class Stats extends PtraceCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Stats);
+    // Loaded here, not at start-up: every ptrace command would pay for SQLite and the tables otherwise.
+    const [{ loadDatabase }, { readProcesses }, { computeStats, renderStats }] = await Promise.all([
+      import('../../analyze/db.ts'),
+      import('../../analyze/replay.ts'),
+      import('../../analyze/stats.ts'),
+    ]);
     const { db } = loadDatabase(args.file);
     const { capture, processes } = readProcesses(db);
     const report = computeStats(db, capture, processes);

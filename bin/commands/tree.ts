@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { captureInfoOfModel, envsOfModel } from '../../analyze/replay.ts';
 import { readModel } from '../../analyze/source.ts';
@@ -42,8 +43,10 @@ export default class Tree extends PtraceCommand {
     };
 
     const model = readModel(args.file, { env: flags.env }); // environments only with --env
+    collectBetweenPhases();
     const capture = captureInfoOfModel(model);
     const roots = filterTree(buildTree({ capture, ...model }), filters);
+    collectBetweenPhases();
     const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
     const envs = flags.env ? envsOfModel(model, envIds(items)) : null;
 
