@@ -1,6 +1,9 @@
 // Capture overhead on a fork/exec storm: 2000 × /bin/true from a sh loop,
-// untraced vs traced, runs alternated, medians printed. Needs root.
-//   node bench/capture-overhead.ts [--runs N] [--loops N]
+// untraced vs traced (default set, without the failed-exec hooks, with --io,
+// with --sched), runs alternated, medians printed; then the same for a
+// syscall-bound workload (dd bs=1), where --io hooks every read and write.
+// Needs root.
+//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N]
 // Prints the loop's own wall time (measured inside the traced shell, so BPF
 // load/attach is excluded), the end-to-end wall time of the whole command,
 // and bytes per event and per exec of the raw files.
@@ -12,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../formats/reader.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, loops: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, loops: { type: 'string', default: '2000' }, 'dd-count': { type: 'string', default: '200000' } },
+});
 const runs = Number(values.runs);
 const loops = Number(values.loops);
 const captureBin = process.env.PTRACE_CAPTURE_BIN || fileURLToPath(new URL('../capture/build/ptrace-capture', import.meta.url));
@@ -21,38 +26,57 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 
-const loop = `s=$(date +%s%N); i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); done; e=$(date +%s%N); echo $((e-s))`;
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-'));
 const env = { PATH: '/usr/bin:/bin' };
 
 interface Sample { inner: number; outer: number; file?: string }
-function run(mode: string, i: number): Sample {
+const MODE_FLAGS: Record<string, string[] | null> = {
+  untraced: null,
+  traced: [],
+  'no-failed-execs': ['--no-failed-execs'],
+  '--io': ['--io'],
+  '--sched': ['--sched'],
+};
+
+function run(mode: string, i: number, script: string): Sample {
   const file = join(dir, `${mode}-${i}.raw`);
-  const argv =
-    mode === 'untraced' ? ['sh', '-c', loop]
-      : [captureBin, '-q', '-f', '-o', file, ...(mode === 'no-failed-execs' ? ['--no-failed-execs'] : []), '--', 'sh', '-c', loop];
+  const flags = MODE_FLAGS[mode];
+  const argv = flags === null ? ['sh', '-c', script] : [captureBin, '-q', '-f', '-o', file, ...flags, '--', 'sh', '-c', script];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
   const outer = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${mode} run failed: ${r.stderr}`);
-  return { inner: Number(r.stdout.trim()) / 1e6, outer, file: mode === 'untraced' ? undefined : file };
+  return { inner: Number(r.stdout.trim()) / 1e6, outer, file: flags === null ? undefined : file };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const modes = ['untraced', 'traced', 'no-failed-execs'];
-const samples: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m, []]));
-run('untraced', -1); // warm the page cache
-for (let i = 0; i < runs; i++) for (const m of modes) samples[m].push(run(m, i));
 
-const base = median(samples.untraced.map((s) => s.inner));
-const baseOuter = median(samples.untraced.map((s) => s.outer));
-console.log(`capture overhead: ${loops} × /bin/true from a sh loop, ${runs} alternating runs, medians`);
-console.log('mode               loop wall    ratio   end-to-end   ratio');
-for (const m of modes) {
-  const inner = median(samples[m].map((s) => s.inner));
-  const outer = median(samples[m].map((s) => s.outer));
-  console.log(`${m.padEnd(18)} ${inner.toFixed(1).padStart(7)} ms  ${(inner / base).toFixed(3)}×  ${outer.toFixed(1).padStart(8)} ms  ${(outer / baseOuter).toFixed(3)}×`);
+function compare(title: string, script: string, modes: string[]): Record<string, Sample[]> {
+  const samples: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m, []]));
+  run('untraced', -1, script); // warm the page cache
+  for (let i = 0; i < runs; i++) for (const m of modes) samples[m].push(run(m, i, script));
+  const base = median(samples.untraced.map((s) => s.inner));
+  const baseOuter = median(samples.untraced.map((s) => s.outer));
+  console.log(`${title}, ${runs} alternating runs, medians`);
+  console.log('mode               workload wall  ratio   end-to-end   ratio');
+  for (const m of modes) {
+    const inner = median(samples[m].map((s) => s.inner));
+    const outer = median(samples[m].map((s) => s.outer));
+    console.log(`${m.padEnd(18)} ${inner.toFixed(1).padStart(8)} ms  ${(inner / base).toFixed(3)}×  ${outer.toFixed(1).padStart(8)} ms  ${(outer / baseOuter).toFixed(3)}×`);
+  }
+  console.log('');
+  return samples;
 }
+
+const timed = (body: string) => `s=$(date +%s%N); ${body}; e=$(date +%s%N); echo $((e-s))`;
+const loop = timed(`i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); done`);
+const samples = compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, Object.keys(MODE_FLAGS));
+const ddCount = Number(values['dd-count']);
+compare(
+  `syscall-bound: dd bs=1 count=${ddCount} (${2 * ddCount} read/write syscalls) inside the traced tree`,
+  timed(`dd if=/dev/zero of=/dev/null bs=1 count=${ddCount} 2>/dev/null`),
+  ['untraced', 'traced', '--io', '--sched'],
+);
 
 const last = samples.traced[samples.traced.length - 1].file!;
 const capture = readCapture(last);

@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 args_limit = PT_ARGS_LIMIT_DEFAULT;
 const volatile __u8 capture_env = 1;
 const volatile __u8 capture_hist = 0; /* --io or --sched: write histograms at exit */
+const volatile __u32 page_kb = 4;      /* page size in KiB, for maxrss */
 /* Set by the capture tool when it stops: cheaper than detaching, which waits for RCU grace periods. */
 volatile __u8 stopped = 0;
 
@@ -177,6 +178,7 @@ struct chunk_ctx {
 	__u8 user;    /* src is user memory */
 	__u8 from_scratch; /* src is an offset into path_scratch */
 	__u8 cut;     /* the string was longer than len */
+	__u8 fault;   /* the string could not be read at all */
 	__u32 category;
 };
 
@@ -206,6 +208,8 @@ static long emit_chunk(__u32 index, struct chunk_ctx *c)
 		e->data.flags |= PT_DF_LAST;
 		if (c->cut)
 			e->data.flags |= PT_DF_TRUNCATED;
+		if (c->fault)
+			e->data.flags |= PT_DF_FAULT;
 	}
 	long err = 0;
 	if (n > 0) {
@@ -244,10 +248,12 @@ static __always_inline void emit_kernel_str(struct chunk_ctx *c, const char *str
 	struct path_buf *pb = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!pb)
 		return;
-	long n = bpf_probe_read_kernel_str(pb->buf, PT_PATH_LIMIT, str);
+	/* one byte more than a path may have, so a path of exactly PATH_MAX-1 is not flagged */
+	long n = bpf_probe_read_kernel_str(pb->buf, PT_PATH_LIMIT + 1, str);
 	c->src = 0;
 	c->len = n > 0 ? n - 1 : 0;
-	c->cut = c->len >= PT_PATH_LIMIT - 1;
+	c->cut = n == PT_PATH_LIMIT + 1;
+	c->fault = n < 0;
 	c->kind = kind;
 	c->user = 0;
 	c->from_scratch = 1;
@@ -260,10 +266,11 @@ static __always_inline void emit_user_str(struct chunk_ctx *c, const char *str, 
 	struct path_buf *pb = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!pb)
 		return;
-	long n = bpf_probe_read_user_str(pb->buf, PT_PATH_LIMIT, str);
+	long n = bpf_probe_read_user_str(pb->buf, PT_PATH_LIMIT + 1, str);
 	c->src = 0;
 	c->len = n > 0 ? n - 1 : 0;
-	c->cut = c->len >= PT_PATH_LIMIT - 1;
+	c->cut = n == PT_PATH_LIMIT + 1;
+	c->fault = n < 0;
 	c->kind = kind;
 	c->user = 0;
 	c->from_scratch = 1;
@@ -344,6 +351,7 @@ static __always_inline void emit_path(struct chunk_ctx *c, const struct path *pa
 	c->src = (const char *)(__u64)pos;
 	c->len = PT_PATH_LIMIT - pos;
 	c->cut = pb->cut;
+	c->fault = 0;
 	c->kind = kind;
 	c->user = 0;
 	c->from_scratch = 1;
@@ -355,6 +363,7 @@ static __always_inline void emit_user_area(struct chunk_ctx *c, unsigned long st
 {
 	__u64 len = end > start ? end - start : 0;
 	c->cut = len > args_limit;
+	c->fault = 0;
 	if (c->cut)
 		len = args_limit;
 	c->src = (const char *)start;
@@ -373,7 +382,7 @@ static __always_inline void fill_rusage(struct pt_rusage *r, struct task_struct 
 	r->utime_ns = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(task, utime);
 	r->stime_ns = BPF_CORE_READ(sig, stime) + BPF_CORE_READ(task, stime);
 	r->runtime_ns = BPF_CORE_READ(sig, sum_sched_runtime) + BPF_CORE_READ(task, se.sum_exec_runtime);
-	r->maxrss_kb = BPF_CORE_READ(sig, maxrss) * 4; /* pages → KiB (4 KiB pages) */
+	r->maxrss_kb = BPF_CORE_READ(sig, maxrss) * page_kb; /* signal->maxrss counts pages */
 	r->min_flt = BPF_CORE_READ(sig, min_flt) + BPF_CORE_READ(task, min_flt);
 	r->maj_flt = BPF_CORE_READ(sig, maj_flt) + BPF_CORE_READ(task, maj_flt);
 	r->nvcsw = BPF_CORE_READ(sig, nvcsw) + BPF_CORE_READ(task, nvcsw);
@@ -465,6 +474,12 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	__u64 child_start = BPF_CORE_READ(child, start_boottime);
 	if (bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
 		count_loss(PT_CAT_TRACKING);
+	if (capture_hist) {
+		for (__u32 kind = PT_H_READ; kind <= PT_H_OFFCPU; kind++) {
+			struct hist_key key = {.tgid = child_tgid, .kind = kind};
+			bpf_map_delete_elem(&hists, &key);
+		}
+	}
 
 	struct pt_event *e = reserve(PT_CAT_PROCESS);
 	if (!e)
@@ -560,8 +575,11 @@ int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
 	bpf_map_delete_elem(&traced, &tgid);
 
 	struct pt_event *e = reserve(PT_CAT_PROCESS);
-	if (!e)
+	if (!e) {
+		if (capture_hist)
+			emit_hists(task, tgid); /* also frees the entries: a reused pid must start empty */
 		return 0;
+	}
 	fill_head(&e->head, PT_EXIT, task, bpf_ktime_get_boot_ns());
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
 	__u32 status = BPF_CORE_READ(task, exit_code);

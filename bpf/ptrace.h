@@ -162,7 +162,7 @@ enum pt_hist_kind {
 	PT_H_READ = 1,    /* read, pread64, readv */
 	PT_H_WRITE = 2,   /* write, pwrite64, writev */
 	PT_H_FSYNC = 3,   /* fsync, fdatasync */
-	PT_H_OFFCPU = 4,  /* time blocked off CPU (sched_switch to sched wake-up and back) */
+	PT_H_OFFCPU = 4,  /* from being switched out while blocked to being switched back in (includes run-queue wait) */
 };
 
 /* Bucket i counts latencies in [2^i, 2^(i+1)) ns; bucket 0 also takes 0 ns. */

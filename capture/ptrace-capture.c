@@ -710,6 +710,7 @@ int main(int argc, char **argv)
 	__u32 ringbuf_size = o.buffer_mb * 1024 * 1024;
 	bpf_map__set_max_entries(skel->maps.events, ringbuf_size);
 	skel->rodata->capture_hist = o.io || o.sched;
+	skel->rodata->page_kb = getpagesize() / 1024;
 	select_programs(skel, &o);
 	int err = ptrace_bpf__load(skel);
 	if (!err)
