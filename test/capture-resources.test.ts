@@ -94,3 +94,20 @@ realCaptureTest('--no-files records no opens', (t) => {
   t.false(capture.header.options.files);
   t.is(capture.events.filter((e) => e.kind === 'open').length, 0);
 });
+
+realCaptureTest('open paths: one of PATH_MAX-1 bytes is kept whole, a longer one is cut at PATH_MAX and flagged', (t) => {
+  const exact = '/' + 'p/'.repeat(2047); // 4095 bytes
+  const tooLong = '/' + 'q/'.repeat(2500);
+  t.is(exact.length, 4095);
+  const { capture } = captureSync(['cat', exact, tooLong]);
+  const opens = capture.events.filter((e): e is OpenEvent => e.kind === 'open');
+  const whole = opens.find((o) => o.path.bytes.toString() === exact);
+  t.truthy(whole, 'the 4095-byte path is recorded exactly');
+  t.false(whole!.path.truncated);
+  t.is(whole!.errnoName, 'ENOENT');
+  const cut = opens.find((o) => o.path.bytes.toString().startsWith('/q/q/'));
+  t.truthy(cut);
+  t.true(cut!.path.truncated);
+  t.is(cut!.path.bytes.length, 4096);
+  t.is(cut!.errnoName, 'ENAMETOOLONG');
+});
