@@ -38,8 +38,9 @@ const MODE_FLAGS: Record<string, string[] | null> = {
   '--sched': ['--sched'],
 };
 
+let workload = 0;
 function run(mode: string, i: number, script: string): Sample {
-  const file = join(dir, `${mode}-${i}.raw`);
+  const file = join(dir, `w${workload}-${mode}-${i}.raw`);
   const flags = MODE_FLAGS[mode];
   const argv = flags === null ? ['sh', '-c', script] : [captureBin, '-q', '-f', '-o', file, ...flags, '--', 'sh', '-c', script];
   const t0 = process.hrtime.bigint();
@@ -52,6 +53,7 @@ function run(mode: string, i: number, script: string): Sample {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function compare(title: string, script: string, modes: string[]): Record<string, Sample[]> {
+  workload++;
   const samples: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m, []]));
   run('untraced', -1, script); // warm the page cache
   for (let i = 0; i < runs; i++) for (const m of modes) samples[m].push(run(m, i, script));
