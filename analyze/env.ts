@@ -71,31 +71,29 @@ export function stringArea(list: readonly Buffer[]): Buffer {
   const n = list.length;
   if (n === 0) return Buffer.alloc(0);
   const first = list[0]!;
+  const last = list[n - 1]!;
   const backing = first.buffer;
-  let pos = first.byteOffset;
-  let ok = true;
-  for (let i = 0; i < n; i++) {
-    const s = list[i]!;
-    if (s.buffer !== backing || s.byteOffset !== pos) {
-      ok = false;
-      break;
-    }
-    pos += s.length + 1;
-  }
-  if (ok && pos <= backing.byteLength) {
-    const area = Buffer.from(backing, first.byteOffset, pos - first.byteOffset);
-    // Every string must end with a NUL in the backing buffer (a cut final string may not).
-    let good = true;
-    let end = 0;
+  // Views of one buffer, each starting one byte (the NUL) after the previous one ends.
+  if (last.buffer === backing) {
+    let pos = first.byteOffset;
+    let ok = true;
     for (let i = 0; i < n; i++) {
-      end += list[i]!.length;
-      if (area[end] !== 0) {
-        good = false;
+      const s = list[i]!;
+      if (s.byteOffset !== pos || s.buffer !== backing) {
+        ok = false;
         break;
       }
-      end++;
+      pos += s.length + 1;
     }
-    if (good) return area;
+    if (ok && pos <= backing.byteLength) {
+      const area = Buffer.from(backing, first.byteOffset, pos - first.byteOffset);
+      let end = -1;
+      for (let i = 0; i < n && ok; i++) {
+        end += list[i]!.length + 1;
+        if (area[end] !== 0) ok = false;
+      }
+      if (ok) return area;
+    }
   }
   let total = 0;
   for (const s of list) total += s.length + 1;

@@ -46,6 +46,10 @@ export interface TreeNode {
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
+  /** Memo for --dedup: shape id (0: not computed yet). Copies made by filterTree reset it. */
+  shapeId: number;
+  /** Memo for --dedup: a failure in this subtree (-1: not computed yet, 0 no, 1 yes). */
+  failedBelow: number;
 }
 
 const NO_ARGV = Buffer.alloc(0);
@@ -122,6 +126,8 @@ export function buildTree(r: TreeInput): TreeNode[] {
           failedExecs: NO_FAILURES,
           children: [],
           hidden: 0,
+          shapeId: 0,
+          failedBelow: -1,
         },
       ];
       continue;
@@ -152,6 +158,8 @@ export function buildTree(r: TreeInput): TreeNode[] {
         failedExecs: NO_FAILURES,
         children: [],
         hidden: 0,
+        shapeId: 0,
+        failedBelow: -1,
       };
       next = start;
     }
@@ -249,7 +257,7 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
     }
     if (f.minDuration !== undefined && nodeDuration(n) < f.minDuration && !n.failed) hit = false;
     if (!hit && kids.length === 0) return null;
-    return { ...n, children: kids };
+    return { ...n, children: kids, shapeId: 0, failedBelow: -1 };
   };
   let out: TreeNode[] = [];
   for (const r of roots) {
@@ -269,8 +277,8 @@ function countNodes(nodes: TreeNode[]): number {
 function cutDepth(nodes: TreeNode[], max: number, level: number): TreeNode[] {
   return nodes.map((n) =>
     level >= max
-      ? { ...n, children: [], hidden: n.hidden + countNodes(n.children) }
-      : { ...n, children: cutDepth(n.children, max, level + 1) },
+      ? { ...n, children: [], hidden: n.hidden + countNodes(n.children), shapeId: 0, failedBelow: -1 }
+      : { ...n, children: cutDepth(n.children, max, level + 1), shapeId: 0, failedBelow: -1 },
   );
 }
 
@@ -289,14 +297,13 @@ export interface GroupItem {
 }
 
 /** Whether a node or anything below it failed. */
-export function subtreeFailed(n: TreeNode, memo = new Map<TreeNode, boolean>()): boolean {
-  let v = memo.get(n);
-  if (v === undefined) {
-    v = n.failed;
-    for (const c of n.children) if (subtreeFailed(c, memo)) v = true;
-    memo.set(n, v);
+export function subtreeFailed(n: TreeNode): boolean {
+  if (n.failedBelow === -1) {
+    let v = n.failed;
+    for (const c of n.children) if (subtreeFailed(c)) v = true;
+    n.failedBelow = v ? 1 : 0;
   }
-  return v;
+  return n.failedBelow === 1;
 }
 
 /**
@@ -316,14 +323,16 @@ export function argvShape(argv: readonly string[]): string {
     .join('\u0000');
 }
 
+/** Shape ids of the process: nodes cache theirs (shapeId), so the ids must not depend on a table instance. */
+const SHAPE_IDS = new Map<string, number>();
+
 /** Interns subtree shapes: same id ⇔ same label shape and same multiset of child shapes. */
 export class ShapeTable {
-  private readonly ids = new Map<string, number>();
-  private readonly memo = new Map<TreeNode, number>();
+  private readonly ids = SHAPE_IDS;
 
   shape(n: TreeNode): number {
-    let id = this.memo.get(n);
-    if (id !== undefined) return id;
+    if (n.shapeId !== 0) return n.shapeId;
+    let id: number | undefined;
     const label =
       n.kind === 'exec'
         ? `x${n.execSeq === 0 ? 'f' : 's'}\u0002${n.exe}\u0002${argvShape(argvOf(n))}`
@@ -337,7 +346,7 @@ export class ShapeTable {
       id = this.ids.size + 1;
       this.ids.set(key, id);
     }
-    this.memo.set(n, id);
+    n.shapeId = id;
     return id;
   }
 }
@@ -364,12 +373,11 @@ export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
  */
 export function dedupTree(roots: TreeNode[]): DisplayItem[] {
   const shapes = new ShapeTable();
-  const failedMemo = new Map<TreeNode, boolean>();
   const siblings = (nodes: readonly TreeNode[]): DisplayItem[] => {
     const buckets = new Map<number, TreeNode[]>();
     const order: (TreeNode | number)[] = [];
     for (const n of [...nodes].sort(byStart)) {
-      if (subtreeFailed(n, failedMemo)) {
+      if (subtreeFailed(n)) {
         order.push(n);
         continue;
       }

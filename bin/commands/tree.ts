@@ -42,7 +42,7 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    const model = readModel(args.file, { env: flags.env }); // environments only with --env
+    const model = readModel(args.file, { env: flags.env === true }); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfoOfModel(model);
     const roots = filterTree(buildTree({ capture, ...model }), filters);

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// Replay benchmarks (figures, not tests): `npm run bench:replay [-- --runs N --keep]`.
+//
+// Synthesizes two make-like builds with formats/writer.ts in a temp dir
+// (analyze/synth.ts: cc → cc1 + as per unit, a ~40-variable CI environment
+// shared down the tree, cc1 adding COLLECT_GCC_OPTIONS, PATH-search failed
+// execs), then measures:
+//   1. raw → SQLite on a file of 1M+ events, in process: the reader alone,
+//      reader + rows, rows → SQLite; events/s for the whole and for the part
+//      after the reader (what analyze/ adds);
+//   2. `ptrace db` on the same file, as a child process (wall time);
+//   3. `ptrace tree --dedup` on a 100,000-process file, as a child process:
+//      wall time and peak RSS (reported by bench/rss-hook.ts at exit);
+//   4. hashing the raw file (what a content-hash cache would cost per run).
+// Medians over --runs (default 3). Run it on an otherwise idle machine.
+//
+// Everything heavy runs in child processes (`--synth DIR`, `--load FILE`) so
+// that this process stays small: on Linux a child's peak RSS (getrusage)
+// starts from its parent's RSS at fork, which would inflate the figures.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCaptureStream } from '../formats/reader.ts';
+import { buildDatabase } from '../analyze/db.ts';
+import { ModelBuilder } from '../analyze/model.ts';
+import { writeSyntheticBuild } from '../analyze/synth.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+const keep = args.includes('--keep');
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+const self = fileURLToPath(import.meta.url);
+
+if (args[0] === '--synth') {
+  // 60,000 units: 180,000 processes, 2 threads per cc1, 6 failed execs per unit → 1.02M events.
+  const bigInfo = writeSyntheticBuild(join(args[1]!, 'events-1m.raw'), { units: 60_000, failEvery: 5000, threadsPerCc1: 2, pathSearch: true });
+  // 33,333 units: 99,994 processes (make + 3 per unit, minus the failed units' as).
+  const treeInfo = writeSyntheticBuild(join(args[1]!, 'processes-100k.raw'), { units: 33_333, failEvery: 5000, pathSearch: true });
+  process.stdout.write(JSON.stringify({ bigInfo, treeInfo }));
+  process.exit(0);
+}
+
+interface Load {
+  read: number;
+  rows: number;
+  sqlite: number;
+  events: number;
+  records: number;
+}
+
+function load(path: string): Load {
+  let n = 0;
+  let t0 = performance.now();
+  readCaptureStream(path, () => n++);
+  const read = performance.now() - t0;
+  t0 = performance.now();
+  const b = new ModelBuilder();
+  const rest = readCaptureStream(path, (e) => b.add(e));
+  const m = b.finish(rest.header, rest.footer, {
+    path,
+    warnings: rest.warnings,
+    recordCounts: rest.recordCounts,
+    completeRecords: rest.completeRecords,
+  });
+  const rows = performance.now() - t0;
+  t0 = performance.now();
+  buildDatabase(m).close();
+  const sqlite = performance.now() - t0;
+  return { read, rows, sqlite, events: n, records: rest.completeRecords };
+}
+
+if (args[0] === '--load') {
+  process.stdout.write(JSON.stringify(load(args[1]!)));
+  process.exit(0);
+}
+
+function child(argv: string[]): string {
+  const r = spawnSync(process.execPath, [self, ...argv], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench/replay ${argv.join(' ')} failed`);
+  return r.stdout;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-replay-'));
+const big = join(dir, 'events-1m.raw');
+const tree = join(dir, 'processes-100k.raw');
+
+console.log(`bench/replay: ${cpus().length} CPUs, node ${process.version}, ${runs} runs, files in ${dir}`);
+const t = performance.now();
+const { bigInfo, treeInfo } = JSON.parse(child(['--synth', dir])) as Record<'bigInfo' | 'treeInfo', { events: number; processes: number }>;
+console.log(
+  `synthesized in ${((performance.now() - t) / 1000).toFixed(1)}s: ` +
+    `${fmt(bigInfo.events)} events / ${fmt(bigInfo.processes)} processes (${mb(statSync(big).size)}); ` +
+    `${fmt(treeInfo.events)} events / ${fmt(treeInfo.processes)} processes (${mb(statSync(tree).size)})`,
+);
+
+// ---------------------------------------------------------------- 1. raw → SQLite, in a child process
+
+const loads: Load[] = [];
+for (let i = 0; i < runs; i++) loads.push(JSON.parse(child(['--load', big])) as Load);
+const L = {
+  read: median(loads.map((l) => l.read)),
+  rows: median(loads.map((l) => l.rows)),
+  sqlite: median(loads.map((l) => l.sqlite)),
+  events: loads[0]!.events,
+  records: loads[0]!.records,
+};
+const total = L.rows + L.sqlite;
+const ours = L.rows - L.read + L.sqlite;
+console.log('\n1. raw → SQLite (in process, medians)');
+console.log(`   reader alone            ${fmt(L.read)} ms   (${fmt(L.events / (L.read / 1000))} events/s)`);
+console.log(`   reader + rows           ${fmt(L.rows)} ms`);
+console.log(`   rows → SQLite (memory)  ${fmt(L.sqlite)} ms`);
+console.log(`   raw → SQLite            ${fmt(total)} ms   ${fmt(L.events / (total / 1000))} events/s, ${fmt(L.records / (total / 1000))} records/s`);
+console.log(`   analyze/ part (events → rows → SQLite, reader excluded)  ${fmt(ours)} ms   ${fmt(L.events / (ours / 1000))} events/s`);
+
+// ---------------------------------------------------------------- child processes
+
+function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  const wall = performance.now() - t0;
+  const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
+  if (r.status !== 0 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);
+  return { wall, rssKb: Number(m[1]), cpuMs: (Number(m[2]) + Number(m[3])) / 1000, code: r.status };
+}
+
+const dbOut = join(dir, 'out.sqlite');
+const dbRuns = Array.from({ length: runs }, () => cli(['db', big, '-o', dbOut, '--force']));
+console.log('\n2. ptrace db (1M events, child process, medians)');
+console.log(
+  `   wall ${fmt(median(dbRuns.map((r) => r.wall)))} ms, cpu ${fmt(median(dbRuns.map((r) => r.cpuMs)))} ms, ` +
+    `peak RSS ${mb(median(dbRuns.map((r) => r.rssKb)) * 1024)}, ${mb(statSync(dbOut).size)} database, ` +
+    `${fmt(L.events / (median(dbRuns.map((r) => r.wall)) / 1000))} events/s end to end`,
+);
+
+const treeRuns = Array.from({ length: runs }, () => cli(['tree', tree, '--dedup']));
+const startup = Array.from({ length: runs }, () => cli(['tree', join(root, 'samples/make-build.raw')]));
+console.log('\n3. ptrace tree --dedup (100,000 processes, child process, medians)');
+console.log(
+  `   wall ${fmt(median(treeRuns.map((r) => r.wall)))} ms (target < 3000), cpu ${fmt(median(treeRuns.map((r) => r.cpuMs)))} ms, ` +
+    `peak RSS ${mb(median(treeRuns.map((r) => r.rssKb)) * 1024)} (target < 500 MiB)`,
+);
+console.log(
+  `   of which CLI start-up (tree on a 20-process sample): wall ${fmt(median(startup.map((r) => r.wall)))} ms, ` +
+    `peak RSS ${mb(median(startup.map((r) => r.rssKb)) * 1024)}`,
+);
+
+// ---------------------------------------------------------------- 4. what a cache would cost
+
+const hashRuns: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  const h = createHash('sha256');
+  const fd = openSync(tree, 'r');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  closeSync(fd);
+  h.digest();
+  hashRuns.push(performance.now() - t0);
+}
+console.log('\n4. content-hash cache key (sha256 of the 100,000-process file)');
+console.log(`   ${fmt(median(hashRuns))} ms for ${mb(statSync(tree).size)}`);
+
+if (keep) console.log(`\nfiles kept in ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
