@@ -46,7 +46,6 @@ export default class Tree extends PtraceCommand {
     collectBetweenPhases();
     const capture = captureInfoOfModel(model);
     const roots = filterTree(buildTree({ capture, ...model }), filters);
-    collectBetweenPhases();
     const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
     const envs = flags.env ? envsOfModel(model, envIds(items)) : null;
 
