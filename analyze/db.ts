@@ -100,10 +100,14 @@ export function writeDatabaseFile(db: Db, path: string, force: boolean): void {
   writeFileAtomic(path, force, (put) => put(image));
 }
 
-/** Reads `path` into an in-memory database, printing the reader's warnings on stderr. */
-export function loadDatabase(path: string): { db: Db; model: Model } {
+/**
+ * Reads `path` into an in-memory database, printing the reader's warnings on
+ * stderr. `env: false` leaves the environment tables empty (for commands that
+ * never look at them).
+ */
+export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; model: Model } {
   const progress = new Progress('reading');
-  const model = loadModel(path, progress);
+  const model = loadModel(path, progress, opts);
   progress.step('building database');
   const db = buildDatabase(model);
   progress.done();

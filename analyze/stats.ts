@@ -283,8 +283,13 @@ export function concurrency(
   let live = 0;
   let peak = 0;
   let peakAt = 0;
-  const first = Math.min(0, ...points.map((p) => p[0]));
-  const last = Math.max(captureEnd, ...points.map((p) => p[0]));
+  // Loops, not Math.min(...spread): a spread of 200,000 arguments overflows the stack.
+  let first = 0;
+  let last = captureEnd;
+  for (const [at] of points) {
+    if (at < first) first = at;
+    if (at > last) last = at;
+  }
   const span = Math.max(1, last - first);
   const bucketNs = Math.ceil(span / buckets);
   const out: TimelineBucket[] = Array.from({ length: buckets }, (_, i) => ({ startNs: first + i * bucketNs, max: 0, avg: 0 }));
@@ -335,7 +340,7 @@ function issues(x: {
   const signalled = x.failures.filter((f) => f.signal !== null);
   if (x.failures.length > 0) {
     const leaves = x.failures.filter((f) => f.leaf);
-    const shown = leaves.slice(0, 3).map((f) => `${cmd(f)} (${f.status})`).join(', ');
+    const shown = leaves.slice(0, 3).map((f) => `${shortCmd(f)} (${f.status})`).join(', ');
     out.push({
       severity: 'error',
       code: 'failures',
@@ -389,6 +394,9 @@ function table(head: string[], paint: Paint, color: boolean, aligns?: ('left' | 
 
 const cmd = (p: ProcessStat): string =>
   p.argv.length > 0 ? commandLine(p.argv, { full: false, max: 70 }) : p.forkOf !== null ? `(fork of ${p.forkOf})` : `(pid ${p.pid})`;
+
+const shortCmd = (p: ProcessStat): string =>
+  p.argv.length > 0 ? commandLine(p.argv, { full: false, max: 40, maxArg: 24 }) : cmd(p);
 
 type Section = (r: StatsReport, paint: Paint, color: boolean) => string[];
 

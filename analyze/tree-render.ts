@@ -58,6 +58,13 @@ function trailer(items: { pid: number | null; durationText: string; status: stri
   };
 }
 
+/** Math.max without a spread (groups can have 100,000 members: too many arguments for one call). */
+function maxOf(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
 function nodeDurationText(n: TreeNode): string {
   return formatDuration(nodeDuration(n)) + (n.end === null ? '+' : '');
 }
@@ -151,7 +158,7 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   else label = '(no exec seen)';
   const durations = g.members.map(nodeDuration);
   const total = durations.reduce((s, d) => s + d, 0);
-  const max = Math.max(...durations);
+  const max = maxOf(durations);
   const running = g.members.some((m) => m.end === null);
   const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}`;
   return `${label} ${paint(['cyan', 'bold'], `×${g.members.length}`)}  ${paint('dim', `(${stats})`)}`;
@@ -295,7 +302,7 @@ export function treeJson(
       processIds: item.members.map((m) => m.processId),
       startNs: first.start,
       totalDurationNs: durations.reduce((s, d) => s + d, 0),
-      maxDurationNs: Math.max(...durations),
+      maxDurationNs: maxOf(durations),
       running: item.members.filter((m) => m.end === null).length,
       failedExecs: fe.shown,
       failedExecsRepeated: fe.repeated,

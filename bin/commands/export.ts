@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { UserError } from '../../formats/errors.ts';
 import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
 
@@ -33,7 +34,8 @@ export default class Export extends PtraceCommand {
       import('../../analyze/db.ts'),
       import('../../analyze/export.ts'),
     ]);
-    const { db } = loadDatabase(args.file);
+    const { db } = loadDatabase(args.file, { env: false }); // environments are not exported
+    collectBetweenPhases(); // the rows are in SQLite now
     const rows = readExportRows(db);
     db.close();
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { painter, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
 
@@ -21,7 +22,8 @@ export default class Stats extends PtraceCommand {
       import('../../analyze/replay.ts'),
       import('../../analyze/stats.ts'),
     ]);
-    const { db } = loadDatabase(args.file);
+    const { db } = loadDatabase(args.file, { env: false }); // no section shows environments
+    collectBetweenPhases(); // the rows are in SQLite now
     const { capture, processes } = readProcesses(db);
     const report = computeStats(db, capture, processes);
     db.close();
