@@ -12,20 +12,28 @@ export function checkOutput(path: string, force: boolean): void {
   if (!existsSync(dirname(path) || '.')) throw new UserError(`${dirname(path)}: no such directory`);
 }
 
-/** Writes the chunks produced by `write` to `path` atomically. */
-export function writeFileAtomic(path: string, force: boolean, write: (put: (chunk: Uint8Array | string) => void) => void): void {
+/** A temporary path next to `path` (same file system, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path) || '.', `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+}
+
+/**
+ * Runs `fill(tmp)` to create the temporary file `tmp`, then fsyncs it and puts
+ * it in place: renamed over `path` with `force`, else hard-linked (which
+ * refuses to replace a file created meanwhile). On any failure the temporary
+ * file is removed and `path` is untouched.
+ */
+export function writeAtomically(path: string, force: boolean, fill: (tmp: string) => void): void {
   checkOutput(path, force);
-  const tmp = join(dirname(path) || '.', `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | null = openSync(tmp, 'wx', 0o644);
+  const tmp = tempPathFor(path);
   try {
-    write((chunk) => {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd!, buf, off, buf.length - off);
-    });
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
+    fill(tmp);
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     if (force) renameSync(tmp, path);
     else {
       try {
@@ -42,14 +50,29 @@ export function writeFileAtomic(path: string, force: boolean, write: (put: (chun
       unlinkSync(tmp);
     }
   } catch (err) {
-    if (fd !== null) closeSync(fd);
     try {
       unlinkSync(tmp);
     } catch {
-      // already gone
+      // never created, or already gone
     }
     throw err;
   }
+}
+
+/** Writes the chunks produced by `write` to `path` atomically. */
+export function writeFileAtomic(path: string, force: boolean, write: (put: (chunk: Uint8Array | string) => void) => void): void {
+  writeAtomically(path, force, (tmp) => {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      write((chunk) => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      });
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 let epipeHandled = false;

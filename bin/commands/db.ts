@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { checkOutput } from '../../analyze/output.ts';
 
 export default class Db extends PtraceCommand {
@@ -21,9 +22,12 @@ export default class Db extends PtraceCommand {
     const { args, flags } = await this.parse(Db);
     checkOutput(flags.output, flags.force);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
-    const { loadDatabase, writeDatabaseFile } = await import('../../analyze/db.ts');
-    const { db } = loadDatabase(args.file);
-    writeDatabaseFile(db, flags.output, flags.force);
-    db.close();
+    const [{ writeDatabaseFile }, { readModel }] = await Promise.all([
+      import('../../analyze/db.ts'),
+      import('../../analyze/source.ts'),
+    ]);
+    const model = readModel(args.file);
+    collectBetweenPhases();
+    writeDatabaseFile(model, flags.output, flags.force);
   }
 }
