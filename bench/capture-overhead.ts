@@ -38,8 +38,14 @@ const MODE_FLAGS: Record<string, string[] | null> = {
   '--sched': ['--sched'],
 };
 
+/** A finished capture unloads its programs in the background (~0.3 s of RCU waits); the next load would queue behind it. */
+function waitForUnload(): void {
+  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++) spawnSync('sleep', ['0.05']);
+}
+
 let workload = 0;
 function run(mode: string, i: number, script: string): Sample {
+  waitForUnload();
   const file = join(dir, `w${workload}-${mode}-${i}.raw`);
   const flags = MODE_FLAGS[mode];
   const argv = flags === null ? ['sh', '-c', script] : [captureBin, '-q', '-f', '-o', file, ...flags, '--', 'sh', '-c', script];

@@ -788,9 +788,8 @@ int main(int argc, char **argv)
 	footer.footer.end_flags = (signalled ? PT_END_SIGNALLED : 0) | (o.wait_all ? PT_END_WAITED_ALL : 0);
 	out_record(&footer);
 	out_flush();
-	if (!out.failed && fsync(out.fd) && errno != EINVAL)
+	if (!out.failed && close(out.fd))
 		out.failed = true, out.err = errno;
-	close(out.fd);
 
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 	if (out.failed) {
