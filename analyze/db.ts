@@ -3,6 +3,7 @@
 // atomically).
 
 import Database from 'better-sqlite3';
+import { openFlagsText } from './files.ts';
 import { argvJson, type Model } from './model.ts';
 import { INDEXES_SQL, SCHEMA_VERSION, TABLES_SQL } from './schema.ts';
 import { writeAtomically } from './output.ts';
@@ -91,6 +92,26 @@ export function insertModel(db: Db, m: Model): void {
     });
     bulkInsert(db, 'losses', 5, m.losses, (l, o, k) => {
       o[k] = l.id; o[k + 1] = l.time; o[k + 2] = l.category; o[k + 3] = l.categoryName; o[k + 4] = l.count;
+    });
+    if (m.opens.length > 0) {
+      const flagTexts = new Map<number, string>();
+      bulkInsert(db, 'opens', 16, m.opens, (f, o, k) => {
+        let ft = flagTexts.get(f.flags);
+        if (ft === undefined) flagTexts.set(f.flags, (ft = openFlagsText(f.flags)));
+        o[k] = f.id; o[k + 1] = f.processId; o[k + 2] = f.time; o[k + 3] = f.syscall; o[k + 4] = f.syscallNr;
+        o[k + 5] = f.dirfd; o[k + 6] = f.path; o[k + 7] = b(f.pathTruncated); o[k + 8] = f.resolved; o[k + 9] = f.flags;
+        o[k + 10] = ft; o[k + 11] = f.mode; o[k + 12] = f.fd; o[k + 13] = f.errno; o[k + 14] = f.errnoName;
+        o[k + 15] = f.latencyNs;
+      });
+    }
+    bulkInsert(db, 'resources', 14, m.resources, (r, o, k) => {
+      o[k] = r.processId; o[k + 1] = r.utimeNs; o[k + 2] = r.stimeNs; o[k + 3] = r.utimeNs + r.stimeNs; o[k + 4] = r.runtimeNs;
+      o[k + 5] = r.maxrssKb; o[k + 6] = r.minFlt; o[k + 7] = r.majFlt; o[k + 8] = r.nvcsw; o[k + 9] = r.nivcsw;
+      o[k + 10] = r.rchar; o[k + 11] = r.wchar; o[k + 12] = r.readBytes; o[k + 13] = r.writeBytes;
+    });
+    bulkInsert(db, 'histograms', 7, m.histograms, (h, o, k) => {
+      o[k] = h.id; o[k + 1] = h.processId; o[k + 2] = h.kind; o[k + 3] = h.count; o[k + 4] = h.totalNs; o[k + 5] = h.maxNs;
+      o[k + 6] = JSON.stringify(h.buckets);
     });
   });
   load();

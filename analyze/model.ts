@@ -10,8 +10,10 @@ import type {
   FooterInfo,
   ProcessKey,
   ReadWarning,
+  Rusage,
 } from '../formats/types.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
+import { openSyscallName, resolveOpenPath } from './files.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
 
@@ -100,6 +102,48 @@ export interface LossRow {
   count: bigint;
 }
 
+/** A file open that returned (opens table). */
+export interface OpenRow {
+  id: number;
+  processId: number;
+  /** Wall clock ns of the return. */
+  time: bigint;
+  syscallNr: number;
+  /** open, openat, openat2, creat, or `syscall<N>`. */
+  syscall: string;
+  dirfd: number;
+  /** The path as given. */
+  path: string;
+  pathTruncated: boolean;
+  /** Absolute path, resolved at replay (files.ts resolveOpenPath); null when it cannot be. */
+  resolved: string | null;
+  flags: number;
+  mode: number;
+  /** The new fd; null when the open failed. */
+  fd: number | null;
+  errno: number | null;
+  errnoName: string | null;
+  latencyNs: bigint;
+}
+
+/** A process's resource usage at exit (resources table): only processes whose exit recorded it. */
+export interface ResourceRow extends Rusage {
+  processId: number;
+}
+
+/** A latency histogram of one process (histograms table). */
+export interface HistRow {
+  id: number;
+  processId: number;
+  /** read, write, fsync, offcpu, kind<N>. */
+  kind: string;
+  count: bigint;
+  totalNs: bigint;
+  maxNs: bigint;
+  /** 32 log2 buckets: bucket i counts [2^i, 2^(i+1)) ns. */
+  buckets: number[];
+}
+
 export type MetaValue = string | number | bigint | null;
 
 export interface Model {
@@ -111,6 +155,12 @@ export interface Model {
   envs: EnvRow[];
   envVars: EnvVarRow[];
   losses: LossRow[];
+  /** File opens in time order (empty unless the capture recorded them). */
+  opens: OpenRow[];
+  /** Resource usage of the processes whose exit recorded it, in process id order. */
+  resources: ResourceRow[];
+  /** Latency histograms, by process id then kind. */
+  histograms: HistRow[];
   /** Logical events consumed. */
   events: number;
 }
@@ -139,6 +189,19 @@ interface ProcState {
   execCount: number;
   /** Creation index (position in ModelBuilder.states). */
   order: number;
+  /** Working directory of the current image (its exec's; inherited at fork); null when unknown or truncated. */
+  cwd: string | null;
+  /** Resource usage at exit; null when not recorded (1.0 file, all zeros, no exit). */
+  rusage: Rusage | null;
+  hists: { kind: string; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }[] | null;
+}
+
+function rusageRecorded(r: Rusage | null): r is Rusage {
+  if (r === null) return false;
+  return (
+    r.utimeNs !== 0n || r.stimeNs !== 0n || r.runtimeNs !== 0n || r.maxrssKb !== 0n || r.minFlt !== 0n || r.majFlt !== 0n ||
+    r.nvcsw !== 0n || r.nivcsw !== 0n || r.rchar !== 0n || r.wchar !== 0n || r.readBytes !== 0n || r.writeBytes !== 0n
+  );
 }
 
 /** Exact argv bytes: every argument followed by one NUL (the kernel's layout). */
@@ -186,6 +249,9 @@ export class ModelBuilder {
   private readonly failRows: ExecFailureRow[] = [];
   private readonly failRel: number[] = [];
   private readonly failProc: ProcState[] = [];
+  private readonly openRows: OpenRow[] = [];
+  private readonly openRel: number[] = [];
+  private readonly openProc: ProcState[] = [];
   private readonly arena = new ByteArena();
   private readonly env = new EnvInterner(this.arena);
   /** Environments are interned (false: env ids stay null; for commands that never show them). */
@@ -232,6 +298,9 @@ export class ModelBuilder {
       envId: null,
       execCount: 0,
       order: this.order++,
+      cwd: null,
+      rusage: null,
+      hists: null,
     };
     this.procs.set(k.pid, p);
     this.states.push(p);
@@ -249,6 +318,7 @@ export class ModelBuilder {
         child.parent = e.process;
         child.ppid = e.childPpid;
         if (child.envId === null) child.envId = parent.envId;
+        if (child.cwd === null) child.cwd = parent.cwd;
         break;
       }
       case 'thread':
@@ -282,6 +352,37 @@ export class ModelBuilder {
         p.signalName = e.signalName;
         p.coreDumped = e.coreDumped;
         p.comm = this.intern(e.comm);
+        if (rusageRecorded(e.rusage)) p.rusage = e.rusage;
+        break;
+      }
+      case 'open': {
+        const p = this.proc(e.process);
+        const path = this.str(e.path.bytes);
+        const resolved = e.path.truncated ? null : resolveOpenPath(path, e.dirfd, p.cwd);
+        this.openRel.push(this.seen(e.ts));
+        this.openProc.push(p);
+        this.openRows.push({
+          id: 0,
+          processId: 0,
+          time: 0n,
+          syscallNr: e.syscallNr,
+          syscall: '',
+          dirfd: e.dirfd,
+          path,
+          pathTruncated: e.path.truncated,
+          resolved: resolved === null ? null : this.intern(resolved),
+          flags: e.flags,
+          mode: e.mode,
+          fd: e.fd,
+          errno: e.errno,
+          errnoName: e.errnoName === null ? null : this.intern(e.errnoName),
+          latencyNs: e.latencyNs,
+        });
+        break;
+      }
+      case 'hist': {
+        const p = this.proc(e.process);
+        (p.hists ??= []).push({ kind: e.histKind, count: e.count, totalNs: e.totalNs, maxNs: e.maxNs, buckets: e.buckets });
         break;
       }
       case 'loss':
@@ -320,6 +421,7 @@ export class ModelBuilder {
     }
     const envId = e.env === null || !this.withEnv ? null : this.env.intern(e.env, p.envId);
     p.envId = envId;
+    p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
     const argv = argvBlob(e.argv, this.arena);
     p.execCount++;
     this.execRel.push(rel);
@@ -423,6 +525,34 @@ export class ModelBuilder {
       row.time = wall(fr[k]!);
       execFailures[i] = row;
     }
+    const orl = this.openRel;
+    const opp = this.openProc;
+    const oi = Array.from({ length: this.openRows.length }, (_, i) => i);
+    oi.sort((a, b) => orl[a]! - orl[b]! || idOf[opp[a]!.order]! - idOf[opp[b]!.order]! || a - b);
+    const opens: OpenRow[] = new Array(oi.length);
+    const syscallNames = new Map<number, string>();
+    for (let i = 0; i < oi.length; i++) {
+      const k = oi[i]!;
+      const row = this.openRows[k]!;
+      row.id = i + 1;
+      row.processId = idOf[opp[k]!.order]!;
+      row.time = wall(orl[k]!);
+      let name = syscallNames.get(row.syscallNr);
+      if (name === undefined) syscallNames.set(row.syscallNr, (name = openSyscallName(row.syscallNr, header.machine)));
+      row.syscall = name;
+      opens[i] = row;
+    }
+    const resources: ResourceRow[] = [];
+    const histograms: HistRow[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+      const p = sorted[i]!;
+      if (p.rusage !== null) resources.push({ processId: i + 1, ...p.rusage });
+      if (p.hists !== null) {
+        for (const h of [...p.hists].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))) {
+          histograms.push({ id: histograms.length + 1, processId: i + 1, ...h });
+        }
+      }
+    }
     const losses: LossRow[] = this.losses.map((l, i) => ({
       id: i + 1,
       time: wall(l.rel),
@@ -440,6 +570,9 @@ export class ModelBuilder {
       envs: this.env.envs,
       envVars: this.env.vars,
       losses,
+      opens,
+      resources,
+      histograms,
       events: this.events,
     };
   }

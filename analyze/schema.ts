@@ -1,7 +1,7 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
 // table and column; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = `
@@ -97,6 +97,49 @@ CREATE TABLE losses (
   category_name TEXT NOT NULL,
   count INTEGER NOT NULL
 );
+CREATE TABLE opens (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  time_ns INTEGER NOT NULL,
+  syscall TEXT NOT NULL,
+  syscall_nr INTEGER NOT NULL,
+  dirfd INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  path_truncated INTEGER NOT NULL,
+  resolved_path TEXT,
+  flags INTEGER NOT NULL,
+  flags_text TEXT NOT NULL,
+  mode INTEGER NOT NULL,
+  fd INTEGER,
+  errno INTEGER,
+  errno_name TEXT,
+  latency_ns INTEGER NOT NULL
+);
+CREATE TABLE resources (
+  process_id INTEGER PRIMARY KEY REFERENCES processes(id),
+  utime_ns INTEGER NOT NULL,
+  stime_ns INTEGER NOT NULL,
+  cpu_ns INTEGER NOT NULL,
+  runtime_ns INTEGER NOT NULL,
+  maxrss_kb INTEGER NOT NULL,
+  min_flt INTEGER NOT NULL,
+  maj_flt INTEGER NOT NULL,
+  nvcsw INTEGER NOT NULL,
+  nivcsw INTEGER NOT NULL,
+  rchar INTEGER NOT NULL,
+  wchar INTEGER NOT NULL,
+  read_bytes INTEGER NOT NULL,
+  write_bytes INTEGER NOT NULL
+);
+CREATE TABLE histograms (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  kind TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  total_ns INTEGER NOT NULL,
+  max_ns INTEGER NOT NULL,
+  buckets TEXT NOT NULL
+);
 `;
 
 /** Indexes and views, created after loading. */
@@ -105,6 +148,9 @@ CREATE UNIQUE INDEX processes_identity ON processes(pid, start_boot_ns);
 CREATE INDEX processes_parent ON processes(parent_id);
 CREATE UNIQUE INDEX execs_process ON execs(process_id, seq);
 CREATE INDEX exec_failures_process ON exec_failures(process_id);
+CREATE INDEX opens_process ON opens(process_id);
+CREATE INDEX opens_resolved ON opens(resolved_path);
+CREATE INDEX histograms_process ON histograms(process_id, kind);
 
 -- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
 CREATE VIEW env_full AS

@@ -4,7 +4,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../formats/writer.ts';
-import type { ProcessKey } from '../formats/types.ts';
+import type { ProcessKey, Rusage } from '../formats/types.ts';
 
 export const MS = 1_000_000;
 
@@ -28,6 +28,31 @@ export interface ExitOptions {
   code?: number;
   signal?: number;
   core?: boolean;
+  /** Resource usage at exit (partial: missing fields are 0). */
+  rusage?: Partial<Rusage>;
+}
+
+export interface OpenOptions {
+  /** Default AT_FDCWD. */
+  dirfd?: number;
+  /** O_* flags, default O_RDONLY|O_CLOEXEC. */
+  flags?: number;
+  mode?: number;
+  /** Positive errno: the open failed. */
+  errno?: number;
+  /** Default 3. */
+  fd?: number;
+  latencyUs?: number;
+  syscallNr?: number;
+}
+
+/** Resource usage with the given fields, the others 0. */
+export function rusage(r: Partial<Rusage>): Rusage {
+  return {
+    utimeNs: 0n, stimeNs: 0n, runtimeNs: 0n, maxrssKb: 0n, minFlt: 0n, majFlt: 0n,
+    nvcsw: 0n, nivcsw: 0n, rchar: 0n, wchar: 0n, readBytes: 0n, writeBytes: 0n,
+    ...r,
+  };
 }
 
 const NO_ENV: string[] = [];
@@ -107,7 +132,40 @@ export class Synth {
 
   exit(p: SynthProc, at: number, o: ExitOptions = {}): void {
     const status = o.signal !== undefined ? (o.signal & 0x7f) | (o.core ? 0x80 : 0) : ((o.code ?? 0) & 0xff) << 8;
-    this.push({ kind: 'exit', ts: this.ts(at), process: p.key, tid: p.key.pid, status, coreDumped: o.core });
+    this.push({
+      kind: 'exit', ts: this.ts(at), process: p.key, tid: p.key.pid, status, coreDumped: o.core,
+      rusage: o.rusage === undefined ? null : rusage(o.rusage),
+    });
+  }
+
+  /** A file open returning at `at` ms. */
+  open(p: SynthProc, path: string, at: number, o: OpenOptions = {}): void {
+    this.push({
+      kind: 'open',
+      ts: this.ts(at),
+      process: p.key,
+      tid: p.key.pid,
+      dirfd: o.dirfd,
+      result: o.errno !== undefined ? -o.errno : (o.fd ?? 3),
+      flags: o.flags ?? 0o2000000,
+      mode: o.mode ?? 0,
+      syscallNr: o.syscallNr,
+      latencyNs: BigInt(Math.round((o.latencyUs ?? 5) * 1000)),
+      path,
+    });
+  }
+
+  /** A latency histogram of `p` (written after its exit), from log2 bucket counts. */
+  hist(p: SynthProc, kind: string, at: number, buckets: Record<number, number>, maxNs?: bigint): void {
+    const b = new Array<number>(32).fill(0);
+    let total = 0n;
+    let max = 0n;
+    for (const [i, n] of Object.entries(buckets)) {
+      b[Number(i)] = n;
+      total += BigInt(n) * 3n * 2n ** BigInt(i) / 2n; // bucket middle
+      if (n > 0 && 2n ** BigInt(Number(i) + 1) - 1n > max) max = 2n ** BigInt(Number(i) + 1) - 1n;
+    }
+    this.push({ kind: 'hist', ts: this.ts(at), process: p.key, tid: p.key.pid, histKind: kind, buckets: b, totalNs: total, maxNs: maxNs ?? max });
   }
 
   running(p: SynthProc, at: number): void {
@@ -399,5 +457,55 @@ export function manyCompilesScenario(n = 200, failing: readonly number[] = [57, 
     s.exit(cc, t + 5, { code: fails ? 1 : 0 });
   }
   s.exit(make, 2 + n * 0.5 + 10, { code: 2 });
+  return s;
+}
+
+const O_WRONLY_CREAT_TRUNC = 0o1101;
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * A small build with file opens, resource usage and histograms (format 1.1,
+ * files + io + sched): relative, absolute and dirfd-relative paths, failed
+ * opens, files written, a header opened by every compile.
+ */
+export function filesScenario(): Synth {
+  const s = new Synth({
+    rootPid: 8000,
+    header: { commandArgv: ['sh', 'build.sh'], options: { files: true, io: true, sched: true } },
+  });
+  const MB = 1024n;
+  const sh = s.root(['sh', 'build.sh'], { at: 1, cwd: '/src/app' });
+  s.open(sh, 'build.sh', 1.1);
+  s.open(sh, '/etc/ld.so.cache', 1.2);
+  for (let i = 0; i < 3; i++) {
+    const cc = s.fork(sh, 2 + i * 10);
+    s.exec(cc, ['cc', '-c', `m${i}.c`], { at: 2.01 + i * 10 });
+    s.open(cc, '/etc/ld.so.cache', 2.1 + i * 10);
+    s.open(cc, `m${i}.c`, 2.2 + i * 10);
+    s.open(cc, './include/../include/app.h', 2.3 + i * 10);
+    s.open(cc, '/usr/include/missing.h', 2.4 + i * 10, { errno: 2 });
+    s.open(cc, `m${i}.o`, 2.5 + i * 10, { flags: O_WRONLY_CREAT_TRUNC | O_CLOEXEC, mode: 0o666, fd: 4 });
+    s.exit(cc, 9 + i * 10, { rusage: { utimeNs: BigInt(4 + i) * 1_000_000n, stimeNs: 1_000_000n, runtimeNs: BigInt(5 + i) * 1_000_000n + 1234n, maxrssKb: BigInt(10 + i) * MB, minFlt: 900n, nvcsw: 3n, nivcsw: 1n, rchar: 40_000n, wchar: 8_000n } });
+  }
+  // A subshell in another directory: relative paths against its exec's cwd, a dirfd-relative open, permission errors.
+  const sub = s.fork(sh, 40);
+  s.exec(sub, ['find', '.', '-name', '*.log'], { at: 40.01, cwd: '/var/log' });
+  s.open(sub, '.', 40.1, { flags: 0o200000 | O_CLOEXEC, fd: 5 });
+  s.open(sub, 'syslog', 40.2, { dirfd: 5, syscallNr: 257 });
+  s.open(sub, 'private', 40.3, { errno: 13, flags: 0o200000 });
+  s.open(sub, 'secret.log', 40.4, { errno: 13 });
+  s.exit(sub, 45, { code: 1, rusage: { utimeNs: 500_000n, stimeNs: 2_000_000n, runtimeNs: 2_600_000n, maxrssKb: 3n * MB, minFlt: 200n } });
+  // dd writing with fsync: I/O histograms.
+  const dd = s.fork(sh, 50);
+  s.exec(dd, ['dd', 'if=/dev/zero', 'of=out.bin', 'bs=4k', 'count=100', 'conv=fsync'], { at: 50.01 });
+  s.open(dd, '/dev/zero', 50.1);
+  s.open(dd, 'out.bin', 50.2, { flags: 0o1101, mode: 0o666, fd: 1 });
+  s.exit(dd, 180, { rusage: { utimeNs: 1_000_000n, stimeNs: 30_000_000n, runtimeNs: 31_500_000n, maxrssKb: 2n * MB, minFlt: 150n, majFlt: 2n, nvcsw: 104n, nivcsw: 2n, rchar: 409_600n, wchar: 409_600n, writeBytes: 409_600n } });
+  s.hist(dd, 'read', 180, { 10: 90, 11: 10 });
+  s.hist(dd, 'write', 180, { 12: 60, 13: 39, 14: 1 });
+  s.hist(dd, 'fsync', 180, { 26: 1 }, 120_000_000n);
+  s.hist(dd, 'offcpu', 180, { 14: 50, 20: 50, 26: 4 });
+  s.exit(sh, 190, { rusage: { utimeNs: 2_000_000n, stimeNs: 1_000_000n, runtimeNs: 3_100_000n, maxrssKb: 4n * MB, minFlt: 300n, nvcsw: 12n } });
+  s.hist(sh, 'offcpu', 190, { 20: 10, 24: 8, 25: 2 });
   return s;
 }
