@@ -1,7 +1,8 @@
 // Tree renderers: display items → text lines, or → the JSON structure
 // documented in docs/tree-json.md. Pure.
 
-import type { ExecFailureRow } from './model.ts';
+import { openFlagsShort, openFlagsText } from './files.ts';
+import type { ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
 import type { CaptureInfo } from './replay.ts';
 import {
   commandLine,
@@ -22,8 +23,65 @@ export interface TreeRenderOptions {
   paint: Paint;
   /** Show environments (resolved, by env id). */
   envs: ReadonlyMap<number, [string, string][]> | null;
-  /** Show repeated values (env vars, failed exec attempts) only at their first occurrence. */
+  /** Show repeated values (env vars, failed exec attempts, opened paths) only at their first occurrence. */
   dedup: boolean;
+  /** Show file opens (--files). */
+  files?: boolean;
+  /** Show CPU time and max RSS (--resources). */
+  resources?: boolean;
+}
+
+/** The path shown for an open: resolved, else as given (prefixed by its dirfd when not AT_FDCWD). */
+export function openDisplayPath(o: OpenRow): string {
+  if (o.resolved !== null) return o.resolved;
+  return o.dirfd === -100 ? o.path : `<fd ${o.dirfd}>/${o.path}`;
+}
+
+/** CPU time of a usage row: the scheduler's runtime (precise), else user + system. */
+export function cpuNs(r: ResourceRow): number {
+  return Number(r.runtimeNs > 0n ? r.runtimeNs : r.utimeNs + r.stimeNs);
+}
+
+/** KiB → `12.3 MiB`, `850 KiB`, `1.20 GiB`. */
+export function formatKib(kib: number): string {
+  if (kib < 1024) return `${kib} KiB`;
+  const mib = kib / 1024;
+  if (mib < 1024) return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`;
+  return `${(mib / 1024).toFixed(2)} GiB`;
+}
+
+/** Bytes → `409.6 kB`-style binary units: `400 KiB`. */
+export function formatBytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : formatKib(Math.round(bytes / 1024));
+}
+
+const NOT_RECORDED = 'usage not recorded';
+
+function resourceText(rows: readonly (ResourceRow | null)[]): string {
+  let cpu = 0;
+  let rss = 0;
+  let any = false;
+  for (const r of rows) {
+    if (r === null) continue;
+    any = true;
+    cpu += cpuNs(r);
+    if (Number(r.maxrssKb) > rss) rss = Number(r.maxrssKb);
+  }
+  return any ? `cpu ${formatDuration(cpu)}, rss ${formatKib(rss)}` : NOT_RECORDED;
+}
+
+/** Successful opens per display path over the whole tree (for "+N later" under --dedup). */
+function openCounts(items: readonly DisplayItem[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const walk = (list: readonly DisplayItem[]): void => {
+    for (const i of list) {
+      const members = i.type === 'node' ? [i.node] : i.members;
+      for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
+      walk(i.children);
+    }
+  };
+  walk(items);
+  return counts;
 }
 
 /** Values already shown, for --dedup. */
@@ -37,7 +95,7 @@ class Seen {
   }
 }
 
-function trailer(items: { pid: number | null; durationText: string; status: string | null; failed: boolean; signal: boolean }, paint: Paint): { text: string; plainLength: number } {
+function trailer(items: { pid: number | null; durationText: string; status: string | null; failed: boolean; signal: boolean; usage?: string | null }, paint: Paint): { text: string; plainLength: number } {
   const parts: string[] = [];
   const plain: string[] = [];
   if (items.pid !== null) {
@@ -50,6 +108,10 @@ function trailer(items: { pid: number | null; durationText: string; status: stri
     const style = items.signal ? (['magenta', 'bold'] as const) : items.failed ? (['red', 'bold'] as const) : (['yellow'] as const);
     parts.push(paint([...style], items.status));
     plain.push(items.status);
+  }
+  if (items.usage != null) {
+    parts.push(paint('dim', items.usage));
+    plain.push(items.usage);
   }
   const sep = paint('dim', ', ');
   return {
@@ -85,7 +147,43 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
   const out: string[] = [];
   const seen = new Seen();
 
-  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number }, extraFailed: readonly ExecFailureRow[] = []): void => {
+  const counts = opts.files === true && opts.dedup ? openCounts(items) : null;
+  const fileLines = (prefix: string, opens: readonly OpenRow[]): void => {
+    if (opts.files !== true || opens.length === 0) return;
+    // Failed opens always shown (with dedup, each path+errno once per line here, ×count); successful ones at their first occurrence.
+    const failed = new Map<string, { o: OpenRow; n: number }>();
+    let repeated = 0;
+    for (const o of opens) {
+      const path = openDisplayPath(o);
+      if (o.fd === null) {
+        const key = `${path}\u0000${o.errnoName}`;
+        const f = opts.dedup ? failed.get(key) : undefined;
+        if (f !== undefined) {
+          f.n++;
+          continue;
+        }
+        if (opts.dedup) failed.set(key, { o, n: 1 });
+        else out.push(`${prefix}${paint('red', '✗')} open ${path}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        continue;
+      }
+      if (counts !== null) {
+        if (!seen.first(`open\u0000${path}`)) {
+          repeated++;
+          continue;
+        }
+        const later = counts.get(path)! - 1;
+        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${later} later`) : ''}`);
+      } else {
+        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+      }
+    }
+    for (const { o, n } of failed.values()) {
+      out.push(`${prefix}${paint('red', '✗')} open ${openDisplayPath(o)}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${n}` : ''}`);
+    }
+    if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
+  };
+
+  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
@@ -105,6 +203,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     } else {
       for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
     }
+    fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
     if (opts.envs !== null && n.envId !== null) {
       const env = opts.envs.get(n.envId) ?? [];
       let repeated = 0;
@@ -129,8 +228,9 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       if (item.type === 'node') {
         const n = item.node;
         const status = n.replaced ? null : statusText(n.exit);
+        const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
         const t = trailer(
-          { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null },
+          { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
           paint,
         );
         const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
@@ -139,7 +239,12 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       } else {
         out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);
         const first = item.members[0]!;
-        annotate(notePrefix, { failedExecs: first.failedExecs, envId: first.envId, hidden: item.members.reduce((s, m) => s + m.hidden, 0) }, item.members.slice(1).flatMap((m) => m.failedExecs));
+        annotate(
+          notePrefix,
+          { failedExecs: first.failedExecs, envId: first.envId, hidden: item.members.reduce((s, m) => s + m.hidden, 0), opens: first.opens },
+          item.members.slice(1).flatMap((m) => m.failedExecs),
+          opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
+        );
       }
       walk(item.children, childPrefix, false);
     });
@@ -160,7 +265,8 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   const total = durations.reduce((s, d) => s + d, 0);
   const max = maxOf(durations);
   const running = g.members.some((m) => m.end === null);
-  const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}`;
+  const usage = opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
+  const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}${usage}`;
   return `${label} ${paint(['cyan', 'bold'], `×${g.members.length}`)}  ${paint('dim', `(${stats})`)}`;
 }
 
@@ -177,6 +283,53 @@ export interface JsonFailedExec {
   path: string;
   errno: string;
   startNs: number;
+}
+
+export interface JsonOpen {
+  /** Absolute path resolved at replay, else as given (`<fd N>/path` when relative to another dirfd). */
+  path: string;
+  /** The path as the process gave it. */
+  pathAsGiven: string;
+  resolved: boolean;
+  flags: string;
+  fd: number | null;
+  errno: string | null;
+  startNs: number;
+  latencyNs: number;
+  /** With --dedup, at a path's first occurrence: successful opens of it later in the tree. */
+  laterRepeats?: number;
+}
+
+export interface JsonResources {
+  cpuUserNs: number;
+  cpuSystemNs: number;
+  cpuRuntimeNs: number;
+  maxRssKib: number;
+  minorFaults: number;
+  majorFaults: number;
+  voluntaryContextSwitches: number;
+  involuntaryContextSwitches: number;
+  readChars: number;
+  writtenChars: number;
+  readBytes: number;
+  writtenBytes: number;
+}
+
+export function jsonResources(r: ResourceRow): JsonResources {
+  return {
+    cpuUserNs: Number(r.utimeNs),
+    cpuSystemNs: Number(r.stimeNs),
+    cpuRuntimeNs: Number(r.runtimeNs),
+    maxRssKib: Number(r.maxrssKb),
+    minorFaults: Number(r.minFlt),
+    majorFaults: Number(r.majFlt),
+    voluntaryContextSwitches: Number(r.nvcsw),
+    involuntaryContextSwitches: Number(r.nivcsw),
+    readChars: Number(r.rchar),
+    writtenChars: Number(r.wchar),
+    readBytes: Number(r.readBytes),
+    writtenBytes: Number(r.writeBytes),
+  };
 }
 
 export interface JsonEnvVar {
@@ -202,6 +355,11 @@ export interface JsonNode {
   failedExecsRepeated?: number;
   env?: JsonEnvVar[];
   envRepeated?: number;
+  /** With --files. */
+  opens?: JsonOpen[];
+  opensRepeated?: number;
+  /** With --resources, on a process's last image: null when not recorded. */
+  resources?: JsonResources | null;
   hiddenDescendants: number;
   children: (JsonNode | JsonGroup)[];
 }
@@ -223,15 +381,46 @@ export interface JsonGroup {
   failedExecsRepeated?: number;
   env?: JsonEnvVar[];
   envRepeated?: number;
+  opens?: JsonOpen[];
+  opensRepeated?: number;
+  /** With --resources: CPU time summed, max RSS the largest, over the members that recorded usage (null: none did). */
+  resources?: { cpuNs: number; maxRssKib: number; recorded: number } | null;
   children: (JsonNode | JsonGroup)[];
 }
 
 /** The JSON `roots` array (docs/tree-json.md). */
 export function treeJson(
   items: readonly DisplayItem[],
-  opts: Pick<TreeRenderOptions, 'envs' | 'dedup'> & { startNs: bigint },
+  opts: Pick<TreeRenderOptions, 'envs' | 'dedup' | 'files' | 'resources'> & { startNs: bigint },
 ): (JsonNode | JsonGroup)[] {
   const seen = new Seen();
+  const counts = opts.files === true && opts.dedup ? openCounts(items) : null;
+  const opens = (list: readonly OpenRow[]): { shown: JsonOpen[]; repeated: number } => {
+    const shown: JsonOpen[] = [];
+    let repeated = 0;
+    for (const o of list) {
+      const path = openDisplayPath(o);
+      const j: JsonOpen = {
+        path,
+        pathAsGiven: o.path,
+        resolved: o.resolved !== null,
+        flags: openFlagsText(o.flags),
+        fd: o.fd,
+        errno: o.errnoName,
+        startNs: Number(o.time - opts.startNs),
+        latencyNs: Number(o.latencyNs),
+      };
+      if (counts !== null && o.fd !== null) {
+        if (!seen.first(`open\u0000${path}`)) {
+          repeated++;
+          continue;
+        }
+        j.laterRepeats = counts.get(path)! - 1;
+      }
+      shown.push(j);
+    }
+    return { shown, repeated };
+  };
   const failedExecs = (list: readonly ExecFailureRow[]): { shown: JsonFailedExec[]; repeated: number } => {
     const shown: JsonFailedExec[] = [];
     let repeated = 0;
@@ -284,6 +473,12 @@ export function treeJson(
         node.env = e.shown;
         if (opts.dedup) node.envRepeated = e.repeated;
       }
+      if (opts.files === true) {
+        const o = opens(n.opens);
+        node.opens = o.shown;
+        if (opts.dedup) node.opensRepeated = o.repeated;
+      }
+      if (opts.resources === true && !n.replaced) node.resources = n.resources === null ? null : jsonResources(n.resources);
       node.children = item.children.map(conv);
       return node;
     }
@@ -311,6 +506,23 @@ export function treeJson(
     if (e !== null) {
       g.env = e.shown;
       g.envRepeated = e.repeated;
+    }
+    if (opts.files === true) {
+      const o = opens(item.members.flatMap((m) => m.opens));
+      g.opens = o.shown;
+      g.opensRepeated = o.repeated;
+    }
+    if (opts.resources === true) {
+      let cpu = 0;
+      let rss = 0;
+      let recorded = 0;
+      for (const m of item.members) {
+        if (m.replaced || m.resources === null) continue;
+        recorded++;
+        cpu += cpuNs(m.resources);
+        rss = Math.max(rss, Number(m.resources.maxrssKb));
+      }
+      g.resources = recorded === 0 ? null : { cpuNs: cpu, maxRssKib: rss, recorded };
     }
     g.children = item.children.map(conv);
     return g;
@@ -355,6 +567,8 @@ export interface TreeDocument {
     failed: boolean;
     depth: number | null;
     minDurationNs: number | null;
+    files: boolean;
+    resources: boolean;
   };
   roots: (JsonNode | JsonGroup)[];
 }
@@ -363,7 +577,7 @@ export interface TreeDocument {
 export function treeDocument(
   capture: CaptureInfo,
   items: readonly DisplayItem[],
-  opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters },
+  opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean },
 ): TreeDocument {
   const f = opts.filters;
   return {
@@ -387,7 +601,9 @@ export function treeDocument(
       failed: f.failed === true,
       depth: f.depth ?? null,
       minDurationNs: f.minDuration ?? null,
+      files: opts.files === true,
+      resources: opts.resources === true,
     },
-    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, startNs: capture.startNs }),
+    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, files: opts.files, resources: opts.resources, startNs: capture.startNs }),
   };
 }

@@ -2,7 +2,7 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import { argvStrings, type ExecFailureRow, type ExecRow, type ProcessRow } from './model.ts';
+import { argvStrings, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
 import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
@@ -43,6 +43,10 @@ export interface TreeNode {
   failed: boolean;
   /** Failed exec attempts of this image's process while it was current (times: wall clock ns). */
   failedExecs: readonly ExecFailureRow[];
+  /** File opens of this image's process while it was current, in time order (empty unless the input had opens). */
+  opens: readonly OpenRow[];
+  /** Resource usage of the process, on its last image only; null when not recorded (or not the last image). */
+  resources: ResourceRow | null;
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
@@ -77,8 +81,13 @@ export interface TreeInput {
   processes: readonly ProcessRow[];
   execs: readonly ExecRow[];
   execFailures: readonly ExecFailureRow[];
+  /** File opens (for --files). */
+  opens?: readonly OpenRow[];
+  /** Resource usage rows (for --resources). */
+  resources?: readonly ResourceRow[];
 }
 
+const NO_OPENS: readonly OpenRow[] = Object.freeze([]);
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
 const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
@@ -94,6 +103,8 @@ export function buildTree(r: TreeInput): TreeNode[] {
   for (const x of r.execs) (execsOf[x.processId] ??= []).push(x);
   const nodesOf: TreeNode[][] = new Array(n + 1);
   const known = new Uint8Array(n + 1);
+  const usage: (ResourceRow | undefined)[] = new Array(n + 1);
+  for (const u of r.resources ?? []) usage[u.processId] = u;
   for (const p of r.processes) {
     known[p.id] = 1;
     const execs = execsOf[p.id];
@@ -124,6 +135,8 @@ export function buildTree(r: TreeInput): TreeNode[] {
           exit,
           failed,
           failedExecs: NO_FAILURES,
+          opens: NO_OPENS,
+          resources: usage[p.id] ?? null,
           children: [],
           hidden: 0,
           shapeId: 0,
@@ -156,6 +169,8 @@ export function buildTree(r: TreeInput): TreeNode[] {
         exit: last ? exit : REPLACED,
         failed: last && failed,
         failedExecs: NO_FAILURES,
+        opens: NO_OPENS,
+        resources: last ? (usage[p.id] ?? null) : null,
         children: [],
         hidden: 0,
         shapeId: 0,
@@ -191,6 +206,12 @@ export function buildTree(r: TreeInput): TreeNode[] {
     const node = nodeAt(f.processId, rel(f.time));
     if (node.failedExecs === NO_FAILURES) node.failedExecs = [];
     (node.failedExecs as ExecFailureRow[]).push(f);
+  }
+  for (const o of r.opens ?? NO_OPENS) {
+    if (known[o.processId] !== 1) continue;
+    const node = nodeAt(o.processId, rel(o.time));
+    if (node.opens === NO_OPENS) node.opens = [];
+    (node.opens as OpenRow[]).push(o);
   }
   // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
   const stack: TreeNode[][] = [roots];

@@ -11,7 +11,7 @@ import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.
 
 export default class Tree extends PtraceCommand {
   static override summary = 'Show the process tree of a capture: one line per exec\'d image.';
-  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
+  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
   static override examples = [
     '<%= config.bin %> tree build.raw --dedup',
     "<%= config.bin %> tree build.raw --failed",
@@ -29,6 +29,8 @@ export default class Tree extends PtraceCommand {
     depth: Flags.integer({ description: 'show N levels below the roots', min: 0 }),
     'min-duration': Flags.string({ description: 'hide images shorter than DUR (e.g. 10ms, 1.5s) unless something below is shown; failures always shown' }),
     env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
+    files: Flags.boolean({ description: 'show file opens under each image (paths resolved; failed opens with their errno, always shown)' }),
+    resources: Flags.boolean({ description: 'add CPU time and max RSS to each process (format 1.1 captures)' }),
     json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
   };
 
@@ -45,12 +47,22 @@ export default class Tree extends PtraceCommand {
     const model = readModel(args.file, { env: flags.env === true }); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfoOfModel(model);
-    const roots = filterTree(buildTree({ capture, ...model }), filters);
+    const roots = filterTree(
+      buildTree({
+        capture,
+        processes: model.processes,
+        execs: model.execs,
+        execFailures: model.execFailures,
+        opens: flags.files ? model.opens : undefined,
+        resources: flags.resources ? model.resources : undefined,
+      }),
+      filters,
+    );
     const items = flags.dedup ? dedupTree(roots) : plainItems(roots);
     const envs = flags.env ? envsOfModel(model, envIds(items)) : null;
 
     if (flags.json) {
-      const doc = treeDocument(capture, items, { envs, dedup: flags.dedup, full: flags.full, filters });
+      const doc = treeDocument(capture, items, { envs, dedup: flags.dedup, full: flags.full, filters, files: flags.files, resources: flags.resources });
       writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
@@ -60,6 +72,8 @@ export default class Tree extends PtraceCommand {
       paint: painter(stdoutColor()),
       envs,
       dedup: flags.dedup,
+      files: flags.files,
+      resources: flags.resources,
     });
     if (lines.length === 0) {
       lines.push(model.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
