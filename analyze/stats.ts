@@ -7,6 +7,8 @@ import Table from 'cli-table3';
 import type { Db } from './db.ts';
 import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText } from './format.ts';
 import type { CaptureInfo, ProcInfo } from './replay.ts';
+import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
+import { formatKib } from './tree-render.ts';
 
 export const STATS_JSON_VERSION = 1;
 
@@ -62,6 +64,84 @@ export interface Issue {
   message: string;
 }
 
+export interface PathStat {
+  path: string;
+  count: number;
+  /** Distinct processes. */
+  processes: number;
+}
+
+export interface ErrnoStat {
+  errno: string;
+  count: number;
+  /** Up to 3 paths, most frequent first. */
+  examples: string[];
+}
+
+export interface FilesReport {
+  /** The capture recorded opens (capture.options.files). */
+  recorded: boolean;
+  opens: number;
+  failed: number;
+  distinctPaths: number;
+  /** Unresolved (dirfd-relative) opens are counted under their path as given, prefixed `<fd N>/`. */
+  topPaths: PathStat[];
+  /** Successful opens with O_WRONLY, O_RDWR or O_CREAT. */
+  written: PathStat[];
+  failedByErrno: ErrnoStat[];
+}
+
+export interface CpuProcessStat extends ProcessStat {
+  cpuNs: number;
+  userNs: number;
+  systemNs: number;
+  /** cpuNs / the capture's total CPU time. */
+  share: number;
+}
+
+export interface CpuCommandStat {
+  name: string;
+  exe: string;
+  processes: number;
+  cpuNs: number;
+  share: number;
+}
+
+export interface CpuReport {
+  /** Processes whose exit recorded resource usage (0: not recorded, e.g. a format 1.0 file). */
+  processesWithUsage: number;
+  /** Sum of the processes' CPU time (scheduler runtime, else user + system). */
+  totalNs: number;
+  userNs: number;
+  systemNs: number;
+  /** totalNs / wall time: average number of CPUs kept busy. */
+  averageCpus: number;
+  topProcesses: CpuProcessStat[];
+  topCommands: CpuCommandStat[];
+}
+
+export interface MemoryReport {
+  processesWithUsage: number;
+  top: (ProcessStat & { maxRssKib: number; majorFaults: number })[];
+}
+
+export interface HistogramStat {
+  kind: string;
+  processes: number;
+  count: number;
+  totalNs: number;
+  maxNs: number;
+  /** 32 log2 buckets summed over processes: bucket i = [2^i, 2^(i+1)) ns. */
+  buckets: number[];
+  /** Bucket of the median and the 99th percentile, and their upper bounds (ns); -1/null when empty. */
+  p50Bucket: number;
+  p99Bucket: number;
+  p50UpperNs: number | null;
+  p99UpperNs: number | null;
+  /** Processes with the most time in this histogram. */
+  top: { processId: number; pid: number; name: string; count: number; totalNs: number; maxNs: number; p99UpperNs: number | null }[];
+}
+
 export interface StatsReport {
   format: 'ptrace-stats';
   version: number;
@@ -86,10 +166,16 @@ export interface StatsReport {
   failures: FailureStat[];
   failedExecs: FailedExecStat[];
   timeline: { bucketNs: number; buckets: TimelineBucket[] };
+  files: FilesReport;
+  cpu: CpuReport;
+  memory: MemoryReport;
+  histograms: HistogramStat[];
   issues: Issue[];
 }
 
 const TOP = 10;
+/** A read/write/fsync p99 bucket reaching above 100 ms (bucket 26, [67 ms, 134 ms), or higher) is a slow-I/O issue. */
+const SLOW_IO_NS = 100_000_000;
 const BUCKETS = 30;
 
 export function computeStats(db: Db, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsReport {
@@ -237,6 +323,110 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   const unknown = processes.filter((p) => p.state === 'unknown').length;
   const running = processes.filter((p) => p.state === 'running').length;
 
+  // ---- files
+  const filesRecorded = one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.files'") === 1;
+  const pathExpr = `coalesce(resolved_path, CASE WHEN dirfd = -100 THEN path ELSE '<fd ' || dirfd || '>/' || path END)`;
+  const files: FilesReport = {
+    recorded: filesRecorded,
+    opens: one<number>('SELECT count(*) FROM opens'),
+    failed: one<number>('SELECT count(*) FROM opens WHERE fd IS NULL'),
+    distinctPaths: one<number>(`SELECT count(DISTINCT ${pathExpr}) FROM opens`),
+    topPaths: q<PathStat>(
+      `SELECT ${pathExpr} AS path, count(*) AS count, count(DISTINCT process_id) AS processes FROM opens
+       WHERE fd IS NOT NULL GROUP BY 1 ORDER BY count DESC, path LIMIT ${TOP}`,
+    ),
+    written: q<PathStat>(
+      `SELECT ${pathExpr} AS path, count(*) AS count, count(DISTINCT process_id) AS processes FROM opens
+       WHERE fd IS NOT NULL AND (flags & 67) != 0 GROUP BY 1 ORDER BY count DESC, path LIMIT ${TOP}`,
+    ),
+    failedByErrno: q<{ errno: string; count: number }>(
+      `SELECT errno_name AS errno, count(*) AS count FROM opens WHERE fd IS NULL GROUP BY 1 ORDER BY count DESC, errno`,
+    ).map((r) => ({
+      ...r,
+      examples: q<{ p: string }>(
+        `SELECT ${pathExpr} AS p, count(*) AS n FROM opens WHERE fd IS NULL AND errno_name = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
+        { e: r.errno },
+      ).map((x) => x.p),
+    })),
+  };
+
+  // ---- CPU and memory (resources rows: processes whose exit recorded usage)
+  const cpuExpr = 'CASE WHEN r.runtime_ns > 0 THEN r.runtime_ns ELSE r.cpu_ns END';
+  const totals = db
+    .prepare(`SELECT count(*) AS n, coalesce(sum(${cpuExpr}), 0) AS cpu, coalesce(sum(r.utime_ns), 0) AS u, coalesce(sum(r.stime_ns), 0) AS s FROM resources r`)
+    .get() as { n: number; cpu: number; u: number; s: number };
+  const share = (ns: number): number => (totals.cpu > 0 ? Math.round((ns / totals.cpu) * 10000) / 10000 : 0);
+  type UsageRow = Row & { cpuNs: number; userNs: number; systemNs: number; maxRssKib: number; majorFaults: number };
+  const usageSelect = `
+    SELECT p.id AS processId, p.pid, p.start_ns - :t0 AS startNs, coalesce(p.end_ns, :end) - p.start_ns AS durationNs,
+           p.state, p.exit_code AS exitCode, p.signal, p.signal_name AS signalName, p.core_dumped AS coreDumped,
+           x.argv_json AS argv, ${cpuExpr} AS cpuNs, r.utime_ns AS userNs, r.stime_ns AS systemNs,
+           r.maxrss_kb AS maxRssKib, r.maj_flt AS majorFaults
+    FROM resources r JOIN processes p ON p.id = r.process_id
+    LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
+  const cpu: CpuReport = {
+    processesWithUsage: totals.n,
+    totalNs: totals.cpu,
+    userNs: totals.u,
+    systemNs: totals.s,
+    averageCpus: capture.end > 0 ? Math.round((totals.cpu / capture.end) * 100) / 100 : 0,
+    topProcesses: q<UsageRow>(`${usageSelect} WHERE ${cpuExpr} > 0 ORDER BY cpuNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map((r) => ({
+      ...toStat(r),
+      cpuNs: r.cpuNs,
+      userNs: r.userNs,
+      systemNs: r.systemNs,
+      share: share(r.cpuNs),
+    })),
+    topCommands: q<{ exe: string; processes: number; cpuNs: number }>(
+      `SELECT x.exe, count(*) AS processes, sum(${cpuExpr}) AS cpuNs
+       FROM resources r JOIN processes p ON p.id = r.process_id
+       JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1
+       GROUP BY x.exe HAVING cpuNs > 0 ORDER BY cpuNs DESC, x.exe LIMIT ${TOP}`,
+    ).map((r) => ({ name: commandName(r.exe, argv0), exe: r.exe, processes: r.processes, cpuNs: r.cpuNs, share: share(r.cpuNs) })),
+  };
+  const memory: MemoryReport = {
+    processesWithUsage: totals.n,
+    top: q<UsageRow>(`${usageSelect} WHERE r.maxrss_kb > 0 ORDER BY maxRssKib DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map((r) => ({
+      ...toStat(r),
+      maxRssKib: r.maxRssKib,
+      majorFaults: r.majorFaults,
+    })),
+  };
+
+  // ---- latency histograms, summed per kind
+  const histRows = q<{ processId: number; kind: string; count: number; totalNs: number; maxNs: number; buckets: string }>(
+    'SELECT process_id AS processId, kind, count, total_ns AS totalNs, max_ns AS maxNs, buckets FROM histograms ORDER BY kind, process_id',
+  );
+  const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
+  const kinds = new Map<string, HistogramStat>();
+  const KIND_ORDER = ['read', 'write', 'fsync', 'offcpu'];
+  for (const h of histRows) {
+    let k = kinds.get(h.kind);
+    if (k === undefined) {
+      kinds.set(h.kind, (k = { kind: h.kind, processes: 0, count: 0, totalNs: 0, maxNs: 0, buckets: new Array<number>(HIST_BUCKETS).fill(0), p50Bucket: -1, p99Bucket: -1, p50UpperNs: null, p99UpperNs: null, top: [] }));
+    }
+    const b = JSON.parse(h.buckets) as number[];
+    k.processes++;
+    k.count += h.count;
+    k.totalNs += h.totalNs;
+    if (h.maxNs > k.maxNs) k.maxNs = h.maxNs;
+    addBuckets(k.buckets, b);
+    const p99 = quantileBucket(b, 0.99);
+    k.top.push({ processId: h.processId, pid: pidOf.get(h.processId) ?? 0, name: nameOf(h.processId), count: h.count, totalNs: h.totalNs, maxNs: h.maxNs, p99UpperNs: p99 < 0 ? null : bucketUpper(p99) });
+  }
+  const histograms = [...kinds.values()].sort((a, b) => {
+    const ia = KIND_ORDER.indexOf(a.kind);
+    const ib = KIND_ORDER.indexOf(b.kind);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a.kind < b.kind ? -1 : 1);
+  });
+  for (const k of histograms) {
+    k.p50Bucket = quantileBucket(k.buckets, 0.5);
+    k.p99Bucket = quantileBucket(k.buckets, 0.99);
+    k.p50UpperNs = k.p50Bucket < 0 ? null : bucketUpper(k.p50Bucket);
+    k.p99UpperNs = k.p99Bucket < 0 ? null : bucketUpper(k.p99Bucket);
+    k.top = k.top.sort((a, b) => b.totalNs - a.totalNs || a.processId - b.processId).slice(0, 3);
+  }
+
   return {
     format: 'ptrace-stats',
     version: STATS_JSON_VERSION,
@@ -247,8 +437,19 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     failures,
     failedExecs,
     timeline,
-    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown }),
+    files,
+    cpu,
+    memory,
+    histograms,
+    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms }),
   };
+}
+
+/** The display name of an exe: its basename, after the usual argv[0] when that differs. */
+function commandName(exe: string, argv0: ReadonlyMap<string, string>): string {
+  const name = basename(exe);
+  const a0 = argv0.get(exe);
+  return a0 !== undefined && a0 !== '' && a0 !== name ? `${a0} (${name})` : name;
 }
 
 /** Name of each process's last image (argv[0] basename), for ancestor chains. */
@@ -331,6 +532,8 @@ function issues(x: {
   lossByCategory: { name: string; n: number }[];
   running: number;
   unknown: number;
+  files: FilesReport;
+  histograms: HistogramStat[];
 }): Issue[] {
   const out: Issue[] = [];
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
@@ -375,6 +578,32 @@ function issues(x: {
   if ((t.paths ?? 0) > 0) out.push({ severity: 'warning', code: 'path-truncated', message: `${plural(t.paths!, 'exec')} with a truncated path` });
   if (x.running > 0) out.push({ severity: 'warning', code: 'still-running', message: `${plural(x.running, 'process')} still running when the capture stopped` });
   if (x.unknown > 0) out.push({ severity: 'warning', code: 'no-exit', message: `${plural(x.unknown, 'process')} without an exit record (lost, or the file ends early)` });
+  // Failed opens: ENOENT is routine (search paths, optional config files); other errors (EACCES…) rarely are.
+  const serious = x.files.failedByErrno.filter((e) => e.errno !== 'ENOENT');
+  const seriousCount = serious.reduce((s, e) => s + e.count, 0);
+  if (seriousCount > 0) {
+    out.push({
+      severity: 'warning',
+      code: 'failed-opens',
+      message: `${plural(seriousCount, 'file open')} failed with ${serious.map((e) => e.errno).join(', ')} (e.g. ${serious[0]!.examples[0]}: ${serious[0]!.errno})`,
+    });
+  }
+  const enoent = x.files.failedByErrno.find((e) => e.errno === 'ENOENT');
+  if (enoent !== undefined && enoent.count >= 100 && enoent.count >= x.files.opens / 4) {
+    out.push({
+      severity: 'info',
+      code: 'many-missing-files',
+      message: `${enoent.count} of ${x.files.opens} file opens found no file (ENOENT; e.g. ${enoent.examples[0]}): search paths probed many times`,
+    });
+  }
+  for (const h of x.histograms) {
+    if (h.kind === 'offcpu' || h.p99UpperNs === null || h.p99UpperNs <= SLOW_IO_NS) continue;
+    out.push({
+      severity: 'warning',
+      code: 'slow-io',
+      message: `${h.kind} latency: 1% of ${h.count} calls took ${formatDuration(h.p99UpperNs / 2)} or more (max ${formatDuration(h.maxNs)}); most time in ${h.top[0]?.name ?? '?'} (pid ${h.top[0]?.pid ?? '?'})`,
+    });
+  }
   for (const w of x.capture.warnings) {
     if (w.code === 'no-footer') continue;
     out.push({ severity: 'warning', code: `reader:${w.code}`, message: w.message });
@@ -415,6 +644,9 @@ const overviewSection: Section = (r, paint, color) => {
     ['failed execs', String(o.failedExecs)],
     ['lost records', o.lostRecords > 0 ? paint('yellow', String(o.lostRecords)) : '0'],
     ['peak concurrency', `${o.peakConcurrency} at ${formatOffset(o.peakAtNs)}`],
+    ['CPU time', r.cpu.processesWithUsage > 0 ? `${formatDuration(r.cpu.totalNs)} (${r.cpu.averageCpus} CPUs on average)` : paint('dim', 'not recorded')],
+    ['max RSS', r.memory.top.length > 0 ? `${formatKib(r.memory.top[0]!.maxRssKib)} (pid ${r.memory.top[0]!.pid})` : paint('dim', 'not recorded')],
+    ['file opens', r.files.recorded ? `${r.files.opens} (${r.files.failed} failed, ${r.files.distinctPaths} paths)` : paint('dim', 'not recorded')],
   );
   return [t.toString()];
 };
@@ -462,6 +694,87 @@ const failedExecsSection: Section = (r, paint, color) => {
   return lines;
 };
 
+const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+const filesSection: Section = (r, paint, color) => {
+  const f = r.files;
+  if (!f.recorded || f.opens === 0) return [];
+  const out: string[] = [];
+  if (f.topPaths.length > 0) {
+    const t = table(['Most opened files', 'opens', 'processes'], paint, color, ['left', 'right', 'right']);
+    for (const p of f.topPaths) t.push([p.path, String(p.count), String(p.processes)]);
+    out.push(t.toString());
+  }
+  if (f.written.length > 0) {
+    const t = table(['Files written (O_WRONLY/O_RDWR/O_CREAT)', 'opens', 'processes'], paint, color, ['left', 'right', 'right']);
+    for (const p of f.written) t.push([p.path, String(p.count), String(p.processes)]);
+    out.push(t.toString());
+  }
+  if (f.failedByErrno.length > 0) {
+    const t = table(['Failed opens', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
+    for (const e of f.failedByErrno) t.push([paint('red', e.errno), String(e.count), e.examples.join(', ')]);
+    out.push(t.toString());
+  }
+  return out.length === 0 ? [] : [out.join('\n\n')];
+};
+
+const cpuSection: Section = (r, paint, color) => {
+  const c = r.cpu;
+  if (c.processesWithUsage === 0) return [];
+  const out: string[] = [];
+  const head = `CPU: ${formatDuration(c.totalNs)} over ${c.processesWithUsage} processes (user ${formatDuration(c.userNs)}, system ${formatDuration(c.systemNs)}), ${c.averageCpus} CPUs busy on average; share = of that total`;
+  out.push(paint('bold', head));
+  if (c.topCommands.length > 0) {
+    const t = table(['Top commands by CPU', 'processes', 'cpu', 'share'], paint, color, ['left', 'right', 'right', 'right']);
+    for (const x of c.topCommands) t.push([x.name, String(x.processes), formatDuration(x.cpuNs), pct(x.share)]);
+    out.push(t.toString());
+  }
+  if (c.topProcesses.length > 0) {
+    const t = table(['Top processes by CPU', 'pid', 'cpu', 'user', 'system', 'share'], paint, color, ['left', 'right', 'right', 'right', 'right', 'right']);
+    for (const p of c.topProcesses) t.push([cmd(p), String(p.pid), formatDuration(p.cpuNs), formatDuration(p.userNs), formatDuration(p.systemNs), pct(p.share)]);
+    out.push(t.toString());
+  }
+  return [out.join('\n')];
+};
+
+const memorySection: Section = (r, paint, color) => {
+  if (r.memory.top.length === 0) return [];
+  const t = table(['Top processes by max RSS', 'pid', 'max RSS', 'major faults'], paint, color, ['left', 'right', 'right', 'right']);
+  for (const p of r.memory.top) t.push([cmd(p), String(p.pid), formatKib(p.maxRssKib), String(p.majorFaults)]);
+  return [t.toString()];
+};
+
+const HIST_TITLES: Record<string, string> = { read: 'read latency', write: 'write latency', fsync: 'fsync latency', offcpu: 'off-CPU time' };
+
+const histogramSection: Section = (r, paint) => {
+  const out: string[] = [];
+  for (const h of r.histograms) {
+    if (out.length > 0) out.push('');
+    const title = HIST_TITLES[h.kind] ?? h.kind;
+    const q = (upper: number | null): string => (upper === null ? '?' : `< ${formatDuration(upper)}`);
+    out.push(paint('bold', `${title[0]!.toUpperCase()}${title.slice(1)}: ${h.count} over ${h.processes} process${h.processes === 1 ? '' : 'es'}, total ${formatDuration(h.totalNs)}, p50 ${q(h.p50UpperNs)}, p99 ${q(h.p99UpperNs)}, max ${formatDuration(h.maxNs)}`));
+    let lo = -1;
+    let hi = -1;
+    let max = 0;
+    h.buckets.forEach((n, i) => {
+      if (n > 0) {
+        if (lo < 0) lo = i;
+        hi = i;
+        if (n > max) max = n;
+      }
+    });
+    for (let i = lo; i >= 0 && i <= hi; i++) {
+      const n = h.buckets[i]!;
+      const range = `${formatDuration(i === 0 ? 0 : 2 ** i)}–${formatDuration(2 ** (i + 1))}`;
+      out.push(`  ${range.padStart(15)} │${paint('cyan', bar(n, max).padEnd(BAR))}│ ${String(n).padStart(7)}`);
+    }
+    for (const p of h.top) {
+      out.push(`  ${paint('dim', `${p.name} (pid ${p.pid}): ${p.count}, total ${formatDuration(p.totalNs)}, p99 ${q(p.p99UpperNs)}, max ${formatDuration(p.maxNs)}`)}`);
+    }
+  }
+  return out;
+};
+
 const BAR = 40;
 const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -500,6 +813,10 @@ const SECTIONS: Section[] = [
   slowestSection,
   failuresSection,
   failedExecsSection,
+  filesSection,
+  cpuSection,
+  memorySection,
+  histogramSection,
   timelineSection,
   issuesSection,
 ];

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, manyCompilesScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, filesScenario, manyCompilesScenario, Synth } from '../analyze/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');
@@ -22,6 +22,7 @@ test.after.always(() => rmSync(work, { recursive: true, force: true }));
 const buildBuf = buildScenario().buffer();
 writeFileSync(join(work, 'build.raw'), buildBuf);
 writeFileSync(join(work, 'many.raw'), manyCompilesScenario().buffer());
+writeFileSync(join(work, 'files.raw'), filesScenario().buffer());
 writeFileSync(join(work, 'empty.raw'), new Synth({ rootPid: 7 }).buffer());
 // Cut in the middle of a record, 40% in: no footer, a partial record.
 writeFileSync(join(work, 'cut.raw'), buildBuf.subarray(0, Math.floor(buildBuf.length * 0.4) + 100));
@@ -68,6 +69,14 @@ const cases: [string, string[], string?][] = [
   ['analyze-stats-build.json', ['stats', 'build.raw', '--json']],
   ['analyze-stats-many.txt', ['stats', 'many.raw']],
   ['analyze-tree-empty.txt', ['tree', 'empty.raw']],
+  // Format 1.1: opens, resource usage, histograms.
+  ['analyze-tree-files.txt', ['tree', 'files.raw', '--files', '--resources']],
+  ['analyze-tree-files-dedup.txt', ['tree', 'files.raw', '--files', '--resources', '--dedup']],
+  ['analyze-tree-files-dedup.json', ['tree', 'files.raw', '--files', '--resources', '--dedup', '--json']],
+  ['analyze-stats-files.txt', ['stats', 'files.raw']],
+  ['analyze-stats-files.json', ['stats', 'files.raw', '--json']],
+  // A format 1.0 capture: usage and opens "not recorded", never zeros.
+  ['analyze-tree-sample-failing-pipeline-resources.txt', ['tree', 'samples/failing-pipeline.raw', '--resources', '--files'], root],
   ['analyze-stats-empty.txt', ['stats', 'empty.raw']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
