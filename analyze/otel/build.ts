@@ -5,7 +5,8 @@
 // Pure: no I/O.
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import type { ExecRow, Model, ProcessRow } from '../model.ts';
+import { openFlagsText } from '../files.ts';
+import type { ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
@@ -90,6 +91,23 @@ function exitOutcome(p: ProcessRow): { attrs: Attributes; status: SpanData['stat
     return { attrs, status: { code: STATUS_ERROR, message: `exit code ${code}` } };
   }
   return { attrs, status: { code: STATUS_UNSET } };
+}
+
+/** Resource usage at exit as span attributes (docs/otel.md): CPU in seconds (doubles), sizes in bytes. */
+function usageAttributes(attrs: Attributes, u: ResourceRow): void {
+  const s = (ns: bigint): number => Number(ns) / 1e9;
+  attrs['process.cpu.time.user'] = s(u.utimeNs);
+  attrs['process.cpu.time.system'] = s(u.stimeNs);
+  if (u.runtimeNs > 0n) attrs['ptrace.process.cpu.runtime'] = s(u.runtimeNs);
+  attrs['process.memory.max_rss'] = Number(u.maxrssKb) * 1024;
+  attrs['process.paging.faults.minor'] = Number(u.minFlt);
+  attrs['process.paging.faults.major'] = Number(u.majFlt);
+  attrs['process.context_switches.voluntary'] = Number(u.nvcsw);
+  attrs['process.context_switches.involuntary'] = Number(u.nivcsw);
+  attrs['ptrace.process.io.read_chars'] = Number(u.rchar);
+  attrs['ptrace.process.io.write_chars'] = Number(u.wchar);
+  attrs['process.disk.io.read'] = Number(u.readBytes);
+  attrs['process.disk.io.write'] = Number(u.writeBytes);
 }
 
 interface ImageNode {
@@ -272,6 +290,24 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     if (f.pathTruncated) attrs['ptrace.exec.path_truncated'] = true;
     (n.events ??= []).push({ name: 'exec failed', time: f.time, attributes: attrs });
   }
+  // ---- failed file opens: events on the image current at the time
+  for (const o of model.opens) {
+    if (o.fd !== null) continue;
+    const n = nodeAt(o.processId, o.time);
+    if (n === undefined) continue;
+    const attrs: Attributes = {
+      'file.path': o.resolved ?? o.path,
+      'error.type': o.errnoName ?? `E${o.errno}`,
+      'ptrace.open.errno': o.errno ?? 0,
+      'ptrace.open.flags': openFlagsText(o.flags),
+    };
+    if (o.resolved === null || o.resolved !== o.path) attrs['ptrace.open.path'] = o.path;
+    if (o.dirfd !== -100) attrs['ptrace.open.dirfd'] = o.dirfd;
+    if (o.pathTruncated) attrs['ptrace.open.path_truncated'] = true;
+    (n.events ??= []).push({ name: 'file open failed', time: o.time, attributes: attrs });
+  }
+  const usageOf: (ResourceRow | undefined)[] = [];
+  for (const r of model.resources) usageOf[r.processId] = r;
   for (const n of nodes) if (n.events !== null && n.events.length > 1) n.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 
   const addCustom = (attrs: Attributes, exec: ExecRow, argv: string[], p: ProcessRow, ppid: number): void => {
@@ -330,6 +366,8 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
       const outcome = exitOutcome(p);
       Object.assign(attrs, outcome.attrs);
       status = outcome.status;
+      const u = usageOf[p.id];
+      if (u !== undefined) usageAttributes(attrs, u);
     } else {
       attrs['ptrace.exec.replaced'] = true;
     }
@@ -369,6 +407,12 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
   ra['ptrace.capture.processes'] = model.processes.length;
   ra['ptrace.capture.execs'] = model.execs.length;
   ra['ptrace.capture.failed_execs'] = model.execFailures.length;
+  if (header.options.files) {
+    ra['ptrace.capture.opens'] = model.opens.length;
+    let failedOpens = 0;
+    for (const o of model.opens) if (o.fd === null) failedOpens++;
+    ra['ptrace.capture.failed_opens'] = failedOpens;
+  }
   ra['ptrace.capture.complete'] = complete;
   ra['ptrace.capture.lost_records'] = Number(lost);
   ra['ptrace.capture.truncated'] = !complete || lost > 0n || truncatedArgv + truncatedEnv + truncatedOther > 0;
