@@ -694,6 +694,11 @@ int main(int argc, char **argv)
 	check_btf();
 	struct run_as run_as = sudo_user(o.keep_root);
 	out.fd = open_output(&o, &run_as);
+	/* Forked before the BPF work so the command does not inherit (and report as its
+	 * pre-exec max RSS) the memory libbpf uses to parse the kernel's BTF. It waits on
+	 * a pipe until it is registered; if we die first, it sees EOF and exits 126. */
+	int release_fd;
+	pid_t child = start_command(o.command, &run_as, &release_fd);
 
 	libbpf_set_print(libbpf_print);
 	if (o.failed_execs || o.files || o.io)
@@ -730,9 +735,7 @@ int main(int argc, char **argv)
 	int losses_fd = bpf_map__fd(skel->maps.losses);
 
 	install_signal_handlers();
-	int release_fd;
 	struct pt_clock_anchor start = read_anchor();
-	pid_t child = start_command(o.command, &run_as, &release_fd);
 	__u32 key = child;
 	__u64 unknown_start = 0;
 	if (bpf_map_update_elem(traced_fd, &key, &unknown_start, BPF_ANY)) {
