@@ -76,7 +76,9 @@ const cases: [string, string[], string?][] = [
   ['analyze-stats-files.txt', ['stats', 'files.raw']],
   ['analyze-stats-files.json', ['stats', 'files.raw', '--json']],
   // A format 1.0 capture: usage and opens "not recorded", never zeros.
-  ['analyze-tree-sample-failing-pipeline-resources.txt', ['tree', 'samples/failing-pipeline.raw', '--resources', '--files'], root],
+  ['analyze-tree-format-1.0-resources.txt', ['tree', 'test/fixtures/format-1.0.raw', '--resources', '--files'], root],
+  // The same run captured with format 1.1: opens and usage recorded.
+  ['analyze-tree-sample-failing-pipeline-resources.txt', ['tree', 'samples/failing-pipeline.raw', '--resources', '--files', '--dedup'], root],
   ['analyze-stats-empty.txt', ['stats', 'empty.raw']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
