@@ -1,7 +1,9 @@
-// What the failed-exec hooks (execve/execveat exit tracepoints) cost every
-// other process on the host: a syscall-bound loop (dd with 1-byte blocks,
-// 2 syscalls per byte) timed with no capture running, while a capture with
-// the default hooks runs, and while one with --no-failed-execs runs.
+// What the capture's syscall tracepoints (execve for failed execs, the open
+// family for file opens) cost every other process on the host: enabling any
+// syscall tracepoint sends every syscall through the tracing slow path. A
+// syscall-bound loop (dd with 1-byte blocks, 2 syscalls per byte) outside
+// the traced tree, timed with no capture running, during a default capture,
+// and during one with neither hook (--no-failed-execs --no-files).
 //   sudo node bench/syscall-overhead.ts [--runs N] [--count N]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -42,12 +44,13 @@ async function withCapture<T>(flags: string[], fn: () => T): Promise<T> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const modes: Record<string, number[]> = { 'no capture': [], 'capture (default)': [], 'capture --no-failed-execs': [] };
+const NO_SYSCALL_HOOKS = ['--no-failed-execs', '--no-files'];
+const modes: Record<string, number[]> = { 'no capture': [], 'capture (default)': [], 'capture, no syscall hooks': [] };
 ddMs();
 for (let i = 0; i < runs; i++) {
   modes['no capture'].push(ddMs());
   modes['capture (default)'].push(await withCapture([], ddMs));
-  modes['capture --no-failed-execs'].push(await withCapture(['--no-failed-execs'], ddMs));
+  modes['capture, no syscall hooks'].push(await withCapture(NO_SYSCALL_HOOKS, ddMs));
 }
 const base = median(modes['no capture']);
 console.log(`host syscall overhead: dd bs=1 count=${count} (${2 * count} read/write syscalls) in an untraced process, ${runs} alternating runs, medians`);
