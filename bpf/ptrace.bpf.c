@@ -241,32 +241,16 @@ static __always_inline void emit_string(struct chunk_ctx *c)
 	bpf_loop(chunks, emit_chunk, c, 0);
 }
 
-/* A NUL-terminated kernel string of at most PATH_MAX bytes (bprm->filename). */
-static __always_inline void emit_kernel_str(struct chunk_ctx *c, const char *str, __u8 kind)
+/* A NUL-terminated string of at most PATH_MAX bytes: bprm->filename (kernel) or a syscall's path argument (user). */
+static __always_inline void emit_str(struct chunk_ctx *c, const char *str, __u8 kind, bool from_user)
 {
 	__u32 zero = 0;
 	struct path_buf *pb = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!pb)
 		return;
 	/* one byte more than a path may have, so a path of exactly PATH_MAX-1 is not flagged */
-	long n = bpf_probe_read_kernel_str(pb->buf, PT_PATH_LIMIT + 1, str);
-	c->src = 0;
-	c->len = n > 0 ? n - 1 : 0;
-	c->cut = n == PT_PATH_LIMIT + 1;
-	c->fault = n < 0;
-	c->kind = kind;
-	c->user = 0;
-	c->from_scratch = 1;
-	emit_string(c);
-}
-
-static __always_inline void emit_user_str(struct chunk_ctx *c, const char *str, __u8 kind)
-{
-	__u32 zero = 0;
-	struct path_buf *pb = bpf_map_lookup_elem(&path_scratch, &zero);
-	if (!pb)
-		return;
-	long n = bpf_probe_read_user_str(pb->buf, PT_PATH_LIMIT + 1, str);
+	long n = from_user ? bpf_probe_read_user_str(pb->buf, PT_PATH_LIMIT + 1, str)
+			   : bpf_probe_read_kernel_str(pb->buf, PT_PATH_LIMIT + 1, str);
 	c->src = 0;
 	c->len = n > 0 ? n - 1 : 0;
 	c->cut = n == PT_PATH_LIMIT + 1;
@@ -549,9 +533,9 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 
 	const char *filename = BPF_CORE_READ(bprm, filename);
 	const char *interp = BPF_CORE_READ(bprm, interp);
-	emit_kernel_str(&c, filename, PT_D_FILENAME);
+	emit_str(&c, filename, PT_D_FILENAME, false);
 	if (interp != filename)
-		emit_kernel_str(&c, interp, PT_D_INTERP);
+		emit_str(&c, interp, PT_D_INTERP, false);
 	struct file *exe = BPF_CORE_READ(mm, exe_file);
 	if (exe)
 		emit_path(&c, &exe->f_path, PT_D_EXE);
@@ -668,7 +652,7 @@ static __always_inline int report_failed_exec(struct sys_exit_args *ctx)
 	c.owner_ts = now;
 	c.category = PT_CAT_EXEC_FAILED;
 	submit(e);
-	emit_user_str(&c, (const char *)user_filename, PT_D_FILENAME);
+	emit_str(&c, (const char *)user_filename, PT_D_FILENAME, true);
 	return 0;
 }
 
@@ -792,7 +776,7 @@ static __always_inline int report_open(struct sys_exit_args *ctx)
 	c.owner_ts = now;
 	c.category = PT_CAT_FILES;
 	submit(e);
-	emit_user_str(&c, (const char *)args.filename, PT_D_PATH);
+	emit_str(&c, (const char *)args.filename, PT_D_PATH, true);
 	return 0;
 }
 
