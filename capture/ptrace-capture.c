@@ -79,6 +79,7 @@ struct writer {
 static struct writer out = {.fd = -1};
 static volatile sig_atomic_t forward_pending[65];
 static volatile sig_atomic_t signalled;
+static volatile sig_atomic_t interrupted;
 
 static void die(int code, const char *fmt, ...)
 {
@@ -528,6 +529,7 @@ static bool map_empty(int fd)
 static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
 	(void)uctx;
+	interrupted = 1; /* ends a --wait-all wait for daemons */
 	/* Terminal-generated signals (SI_KERNEL) already reached the command, which is in our process group. */
 	if (info->si_code == SI_KERNEL)
 		return;
@@ -759,7 +761,8 @@ int main(int argc, char **argv)
 		if (n < 0 && n != -EINTR)
 			fprintf(stderr, "ptrace: warning: ring buffer poll: %s\n", strerror(-n));
 		ring_buffer__consume(rb);
-		forward_signals(child);
+		if (!root_done) /* once reaped, its pid may belong to someone else */
+			forward_signals(child);
 		lost = flush_losses(losses_fd);
 		out_flush();
 		if (!root_done) {
@@ -767,7 +770,7 @@ int main(int argc, char **argv)
 			if (w == child)
 				root_done = true;
 		}
-		if (root_done && (!o.wait_all || map_empty(traced_fd)))
+		if (root_done && (!o.wait_all || interrupted || map_empty(traced_fd)))
 			break;
 	}
 
@@ -803,7 +806,7 @@ int main(int argc, char **argv)
 	if (!o.quiet) {
 		char size[32];
 		human_size(out.bytes, size, sizeof(size));
-		fprintf(stderr, "ptrace: %u processes, %llu events, %llu lost, %s written to %s\n", out.processes,
+		fprintf(stderr, "ptrace: %u processes, %llu records, %llu lost, %s written to %s\n", out.processes,
 			(unsigned long long)out.records - 1, (unsigned long long)lost, size, o.output);
 	}
 	release_in_background(skel, rb);

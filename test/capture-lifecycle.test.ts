@@ -184,3 +184,19 @@ realCaptureTest('no kernel BTF: one-line error, nothing written', (t) => {
   t.regex(r.stderr, /^ptrace: no kernel BTF at \/sys\/kernel\/btf\/vmlinux \(No such file or directory\): the kernel needs CONFIG_DEBUG_INFO_BTF=y\n$/);
   t.false(existsSync(out));
 });
+
+realCaptureTest('--wait-all waits for daemons, and a signal ends the wait with a complete file', async (t) => {
+  const { child, file, done } = captureAsync(['sh', '-c', 'sleep 30 >/dev/null 2>&1 & sleep 0.2; exit 5'], { flags: ['--wait-all'] });
+  await waitForRecords(file, 10);
+  await sleep(1000); // the root has exited; the capture keeps waiting for the sleeper
+  t.is(child.exitCode, null, 'still waiting for the daemon');
+  child.kill('SIGINT');
+  const { status } = await done;
+  t.is(status, 5, "the root command's exit code");
+  const capture = readCapture(file);
+  t.truthy(capture.footer);
+  t.true(capture.footer!.waitedAll);
+  const sleeper = execWithArgv(t, capture, ['sleep', '30']);
+  t.true(capture.events.some((e) => e.kind === 'running' && sameProcess(e.process, sleeper.process)), 'the daemon is recorded as running');
+  spawnSync('pkill', ['-f', '^sleep 30$']);
+});
