@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 1
+#define PT_VERSION_MINOR 2
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -36,6 +36,7 @@ enum pt_record_type {
 	PT_DATA = 6,        /* a chunk of a string belonging to an earlier record */
 	PT_OPEN = 7,        /* a file open (open, openat, openat2, creat) returned */
 	PT_HIST = 8,        /* a latency histogram of one process, written at its exit (--io, --sched) */
+	PT_TCP = 9,         /* a TCP connection of a traced process: connected, failed, accepted or closed */
 	/* written by the capture tool, not by BPF */
 	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
 	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
@@ -76,6 +77,7 @@ enum pt_loss_category {
 	PT_CAT_TRACKING = 3, /* a process could not be added to the traced map */
 	PT_CAT_FILES = 4,    /* file opens */
 	PT_CAT_HIST = 5,     /* histograms */
+	PT_CAT_NET = 6,      /* TCP connections (records, or sockets that could not be tracked) */
 	PT_CAT_MAX = 8,
 };
 
@@ -156,6 +158,41 @@ struct pt_open {
 	__u64 latency_ns; /* from syscall entry to exit */
 };
 
+enum pt_tcp_event {
+	PT_TCP_CONNECTED = 1, /* client: SYN_SENT → ESTABLISHED */
+	PT_TCP_FAILED = 2,    /* client: SYN_SENT → CLOSE (refused, timed out, unreachable) */
+	PT_TCP_ACCEPTED = 3,  /* server: a connection to a port a traced process listens on is ESTABLISHED */
+	PT_TCP_CLOSED = 4,    /* an established connection reached CLOSE */
+};
+
+enum pt_tcp_role {
+	PT_TCP_CLIENT = 1,
+	PT_TCP_SERVER = 2,
+};
+
+/*
+ * The head names the process that owns the socket (the one that connected,
+ * or that listens on the accepting port), not the task that happened to run
+ * when the state changed: most changes happen in softirq context.
+ */
+struct pt_tcp {
+	__u8 event;  /* enum pt_tcp_event */
+	__u8 role;   /* enum pt_tcp_role */
+	__u16 family; /* AF_INET (2) or AF_INET6 (10) */
+	__u16 local_port;
+	__u16 remote_port;
+	__s32 error;  /* PT_TCP_FAILED: positive errno from sk_err (ECONNREFUSED, ETIMEDOUT…), else 0 */
+	__u32 conn_id; /* numbers one connection's records; unique within the capture */
+	__u8 local_addr[16];  /* AF_INET: the first 4 bytes, network order */
+	__u8 remote_addr[16];
+	__u64 start_ts;    /* CLOCK_BOOTTIME ns: connect() for clients, establishment for servers */
+	__u64 latency_ns;  /* clients: connect() to ESTABLISHED or to failure */
+	__u64 bytes_sent;  /* CLOSED: payload bytes sent, retransmissions not counted again */
+	__u64 bytes_received;
+	__u32 retransmits; /* CLOSED: segments retransmitted */
+	__u32 _pad;
+};
+
 #define PT_HIST_BUCKETS 32
 
 enum pt_hist_kind {
@@ -221,6 +258,7 @@ struct pt_event {
 		struct pt_exit exit;
 		struct pt_open open;
 		struct pt_hist hist;
+		struct pt_tcp tcp;
 		struct pt_data data;
 		struct pt_loss loss;
 		struct pt_footer footer;
@@ -251,6 +289,7 @@ enum pt_options {
 	PT_OPT_FILES = 1 << 3,        /* file opens captured */
 	PT_OPT_IO = 1 << 4,           /* read/write/fsync latency histograms (--io) */
 	PT_OPT_SCHED = 1 << 5,        /* off-CPU histograms (--sched) */
+	PT_OPT_NET = 1 << 6,          /* TCP connections captured */
 };
 
 struct pt_tlv {

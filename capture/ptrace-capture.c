@@ -57,6 +57,7 @@ struct options {
 	bool files;
 	bool io;
 	bool sched;
+	bool net;
 	bool quiet;
 	__u32 buffer_mb;
 	__u32 args_limit;
@@ -103,6 +104,7 @@ static void usage(FILE *f)
 		"      --no-env          do not record environments\n"
 		"      --no-failed-execs do not hook execve exits (no record of failed exec attempts)\n"
 		"      --no-files        do not record file opens\n"
+		"      --no-net          do not record TCP connections\n"
 		"      --io              read/write/fsync latency histograms per process\n"
 		"      --sched           off-CPU (blocked) time histograms per process\n"
 		"      --buffer-mb N     ring buffer size in MiB, a power of two (default 32)\n"
@@ -123,7 +125,7 @@ static __u32 parse_u32(const char *flag, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED };
+	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED, OPT_NO_NET };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"force", no_argument, 0, 'f'},
@@ -132,6 +134,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"no-env", no_argument, 0, OPT_NO_ENV},
 		{"no-failed-execs", no_argument, 0, OPT_NO_FAILED},
 		{"no-files", no_argument, 0, OPT_NO_FILES},
+		{"no-net", no_argument, 0, OPT_NO_NET},
 		{"io", no_argument, 0, OPT_IO},
 		{"sched", no_argument, 0, OPT_SCHED},
 		{"buffer-mb", required_argument, 0, OPT_BUFFER},
@@ -140,7 +143,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	*o = (struct options){.env = true, .failed_execs = true, .files = true, .buffer_mb = 32,
+	*o = (struct options){.env = true, .failed_execs = true, .files = true, .net = true, .buffer_mb = 32,
 			      .args_limit = PT_ARGS_LIMIT_DEFAULT, .capture_argc = argc, .capture_argv = argv};
 	int c;
 	opterr = 0;
@@ -154,6 +157,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_ENV: o->env = false; break;
 		case OPT_NO_FAILED: o->failed_execs = false; break;
 		case OPT_NO_FILES: o->files = false; break;
+		case OPT_NO_NET: o->net = false; break;
 		case OPT_IO: o->io = true; break;
 		case OPT_SCHED: o->sched = true; break;
 		case OPT_BUFFER: o->buffer_mb = parse_u32("--buffer-mb", optarg); break;
@@ -422,7 +426,7 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
 		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
-		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0);
+		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -626,6 +630,8 @@ static void select_programs(struct ptrace_bpf *skel, const struct options *o)
 				load = false;
 		} else if (!strcmp(sec, "tp_btf/sched_switch")) {
 			load = o->sched;
+		} else if (!strcmp(sec, "tp_btf/inet_sock_set_state")) {
+			load = o->net;
 		}
 		bpf_program__set_autoload(prog, load);
 	}
