@@ -962,7 +962,11 @@ static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o
 	if (event == PT_TCP_CLOSED) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 		e->tcp.bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-		e->tcp.bytes_received = BPF_CORE_READ(tp, bytes_received);
+		/* rcv_nxt also advanced over the peer's FIN (which set RCV_SHUTDOWN): not payload */
+		__u64 received = BPF_CORE_READ(tp, bytes_received);
+		if ((BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1) && received > 0)
+			received--;
+		e->tcp.bytes_received = received;
 		e->tcp.retransmits = BPF_CORE_READ(tp, total_retrans);
 	}
 	submit(e);
