@@ -167,7 +167,11 @@ export class EnvInterner {
 
   /** The id of the environment `env` (its strings), new or known; `baseId`: the environment it inherits from. */
   intern(env: readonly Buffer[], baseId: number | null): number {
-    const area = stringArea(env);
+    return this.internArea(stringArea(env), baseId);
+  }
+
+  /** Like intern(), for the strings' area: every string followed by one NUL. */
+  internArea(area: Buffer, baseId: number | null): number {
     const base = baseId === null ? null : this.stored[baseId - 1]!;
     if (base !== null && sameBytes(area, base.area)) return base.id;
     for (const r of this.recent) if (sameBytes(area, r.area)) return r.id;
@@ -175,15 +179,10 @@ export class EnvInterner {
     // Entry ids in received order. Strings in the longest common prefix and
     // suffix (by string) with the base reuse its ids, found with a few memcmp
     // calls (binary search); only the strings in between are decoded.
-    const n = env.length;
+    const starts = nulStarts(area);
+    const n = starts.length - 1;
+    const off = area.length;
     const order = new Int32Array(n);
-    const starts = new Uint32Array(n + 1);
-    let off = 0;
-    for (let i = 0; i < n; i++) {
-      starts[i] = off;
-      off += env[i]!.length + 1;
-    }
-    starts[n] = off;
     let prefix = 0;
     let suffix = 0;
     if (base !== null) {
@@ -213,9 +212,9 @@ export class EnvInterner {
       for (let i = 0; i < prefix; i++) order[i] = base.order[i]!;
       for (let j = 1; j <= suffix; j++) order[n - j] = base.order[nb - j]!;
     }
-    for (let i = prefix; i < n - suffix; i++) order[i] = this.entryId(env[i]!);
+    for (let i = prefix; i < n - suffix; i++) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
     // A base string marked -1 (a duplicate name there) is looked up like any other.
-    for (let i = 0; i < n; i++) if (order[i] === -1) order[i] = this.entryId(env[i]!);
+    for (let i = 0; i < n; i++) if (order[i] === -1) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
     const ids = this.uniqueByName(order);
     const hash = hashIds(ids);
     let bucket = this.envsByHash.get(hash);
@@ -245,12 +244,13 @@ export class EnvInterner {
     this.recent.push(s);
   }
 
-  private entryId(s: Buffer): number {
-    const key = s.toString('latin1');
+  /** The entry of the string area[from .. to). */
+  private entryId(area: Buffer, from: number, to: number): number {
+    const key = area.toString('latin1', from, to);
     let id = this.entryIds.get(key);
     if (id === undefined) {
       id = this.entries.length;
-      const e = decodeEntry(s);
+      const e = decodeEntry(area.subarray(from, to));
       let nameId = this.nameIds.get(e.name);
       if (nameId === undefined) {
         nameId = this.nameIds.size;
@@ -327,6 +327,18 @@ export class EnvInterner {
     const e = this.entries[entryId]!;
     this.vars.push({ envId, name: e.name, value: e.value, raw: e.raw });
   }
+}
+
+/** Start of each string of a NUL-terminated area, plus a final entry = area.length. */
+function nulStarts(area: Buffer): Uint32Array {
+  // Byte loops: most strings are short, and a native indexOf call per string costs more.
+  const len = area.length;
+  let n = 0;
+  for (let i = 0; i < len; i++) if (area[i] === 0) n++;
+  const starts = new Uint32Array(n + 1);
+  let k = 1;
+  for (let i = 0; i < len; i++) if (area[i] === 0) starts[k++] = i + 1;
+  return starts;
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {

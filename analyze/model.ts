@@ -12,6 +12,7 @@ import type {
   ReadWarning,
   Rusage,
 } from '../formats/types.ts';
+import { execAreas } from '../formats/assemble.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { openSyscallName, resolveOpenPath } from './files.ts';
 
@@ -419,10 +420,11 @@ export class ModelBuilder {
       p.parent = e.parent;
       p.ppid = e.ppid;
     }
-    const envId = e.env === null || !this.withEnv ? null : this.env.intern(e.env, p.envId);
+    const areas = execAreas(e);
+    const envId = areas.env === null || !this.withEnv ? null : this.env.internArea(areas.env, p.envId);
     p.envId = envId;
     p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
-    const argv = argvBlob(e.argv, this.arena);
+    const argv = this.arena.copy(areas.argv);
     p.execCount++;
     this.execRel.push(rel);
     this.execProc.push(p);
@@ -439,7 +441,7 @@ export class ModelBuilder {
         cwd: this.str(e.cwd.bytes),
         cwdTruncated: e.cwd.truncated,
         argv,
-        argc: e.argv.length,
+        argc: areas.argc,
         argcKernel: e.argc,
         envc: e.envc,
         argvTruncated: e.argvTruncated,

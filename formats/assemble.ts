@@ -165,10 +165,112 @@ interface Finished {
 /** The latest owner record of a thread. */
 type Owner = Pending | Finished;
 
+/**
+ * The NUL-joined argv and environment areas of an exec event, kept beside its
+ * `argv` / `env` lists: the lists are split from them only when read (most
+ * consumers, the model among them, want the areas).
+ */
+class ExecStrings {
+  /** The argv area as captured (the last string may lack its NUL when cut); null once `argv` was assigned. */
+  argvArea: Buffer | null = null;
+  /** The environment area; null when env was skipped or once `env` was assigned. */
+  envArea: Buffer | null = null;
+  argv: Buffer[] | null = null;
+  env: Buffer[] | null | undefined = undefined;
+}
+
+const STRINGS = Symbol('ptrace.execStrings');
+
+type WithStrings = ExecEvent & { [STRINGS]: ExecStrings };
+
+// Shared accessor functions: every exec event gets the same ones, so V8 keeps one hidden class for them.
+const ARGV: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: WithStrings): Buffer[] {
+    const s = this[STRINGS];
+    if (s.argv === null) s.argv = s.argvArea === null ? [] : splitStrings(s.argvArea);
+    return s.argv;
+  },
+  set(this: WithStrings, v: Buffer[]): void {
+    const s = this[STRINGS];
+    s.argv = v;
+    s.argvArea = null;
+  },
+};
+const ENV: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: WithStrings): Buffer[] | null {
+    const s = this[STRINGS];
+    if (s.env === undefined) s.env = s.envArea === null ? null : splitStrings(s.envArea);
+    return s.env;
+  },
+  set(this: WithStrings, v: Buffer[] | null): void {
+    const s = this[STRINGS];
+    s.env = v;
+    s.envArea = null;
+  },
+};
+
+/**
+ * The argv and environment of an exec event as NUL-terminated areas (every
+ * string followed by one NUL, the kernel's layout), without splitting them;
+ * env null when the capture skipped it. Works on any ExecEvent (one built by
+ * hand is joined from its lists).
+ */
+export function execAreas(e: ExecEvent): { argv: Buffer; argc: number; env: Buffer | null } {
+  const s = (e as Partial<WithStrings>)[STRINGS];
+  let argv: Buffer;
+  let argc: number;
+  if (s !== undefined && s.argv === null) {
+    argv = s.argvArea === null ? EMPTY : terminated(s.argvArea);
+    argc = countStrings(argv);
+  } else {
+    argv = joinStrings(e.argv);
+    argc = e.argv.length;
+  }
+  let env: Buffer | null;
+  if (s !== undefined && s.env === undefined) env = s.envArea === null ? null : terminated(s.envArea);
+  else env = e.env === null ? null : joinStrings(e.env);
+  return { argv, argc, env };
+}
+
+/** `area` with a final NUL (a string cut short has none). */
+function terminated(area: Buffer): Buffer {
+  const n = area.length;
+  if (n === 0 || area[n - 1] === 0) return area;
+  const out = Buffer.allocUnsafe(n + 1);
+  area.copy(out, 0);
+  out[n] = 0;
+  return out;
+}
+
+/** Strings in a NUL-terminated area. */
+function countStrings(area: Buffer): number {
+  let c = 0;
+  for (let i = 0; i < area.length; i++) if (area[i] === 0) c++;
+  return c;
+}
+
+/** Every string followed by one NUL. */
+function joinStrings(list: readonly Buffer[]): Buffer {
+  let total = 0;
+  for (const s of list) total += s.length + 1;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  for (const s of list) {
+    s.copy(out, o);
+    o += s.length;
+    out[o++] = 0;
+  }
+  return out;
+}
+
 /** The fixed fields of an exec record; its strings are filled in once its chunks are in. */
 function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, start: bigint, tid: number): ExecEvent {
   const dv = b.dv;
-  return {
+  const e = {
     kind: 'exec',
     ts,
     process: { pid, start },
@@ -189,13 +291,15 @@ function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, 
     interp: null,
     exe: missing(),
     cwd: missing(),
-    argv: [],
-    argvTruncated: true,
-    env: null,
-    envTruncated: false,
-    argvLen: dv.getUint32(off + EXEC.argv_len, le),
-    envLen: dv.getUint32(off + EXEC.env_len, le),
-  };
+  } as Partial<WithStrings>;
+  Object.defineProperty(e, STRINGS, { value: new ExecStrings() });
+  Object.defineProperty(e, 'argv', ARGV);
+  e.argvTruncated = true;
+  Object.defineProperty(e, 'env', ENV);
+  e.envTruncated = false;
+  e.argvLen = dv.getUint32(off + EXEC.argv_len, le);
+  e.envLen = dv.getUint32(off + EXEC.env_len, le);
+  return e as ExecEvent;
 }
 
 /** `7 (3), 9 (1)` and the total, from a number → count map. */
@@ -496,9 +600,10 @@ export class Assembler {
     e.interp = s[DK.INTERP]?.captured() ?? null;
     e.exe = s[DK.EXE]?.captured() ?? missing();
     e.cwd = s[DK.CWD]?.captured() ?? missing();
-    e.argv = argv ? splitStrings(argv.bytes()) : [];
+    const strings = (e as WithStrings)[STRINGS];
+    strings.argvArea = argv ? argv.bytes() : null;
     e.argvTruncated = (p.flags & F.ARGV_TRUNCATED) !== 0 || argv === undefined || argv.truncated;
-    e.env = skipped ? null : env ? splitStrings(env.bytes()) : [];
+    strings.envArea = skipped ? null : env ? env.bytes() : EMPTY;
     e.envTruncated = (p.flags & F.ENV_TRUNCATED) !== 0 || (!skipped && (env === undefined || env.truncated));
   }
 
