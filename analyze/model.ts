@@ -234,6 +234,21 @@ export function argvStrings(blob: Buffer): string[] {
 
 /** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
 export function argvJson(blob: Buffer): string {
+  const n = blob.length;
+  if (n === 0) return '[]';
+  // Fast path: printable ASCII needing no JSON escape, every argument NUL-terminated: the text is the bytes.
+  if (blob[n - 1] === 0) {
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      const c = blob[i]!;
+      if (c === 0) continue;
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return `["${blob.toString('latin1', 0, n - 1).replaceAll('\0', '","')}"]`;
+  }
   return JSON.stringify(argvStrings(blob));
 }
 
