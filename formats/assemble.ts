@@ -48,7 +48,7 @@ export const CHUNK_WINDOW = 65536;
 
 /** One string of an owner record, put together from its chunks by offset. */
 class StringAcc {
-  buf: Buffer = EMPTY;
+  buf: Buffer;
   len = 0;
   /** A chunk started past the bytes so far: everything after the gap is dropped. */
   gap = false;
@@ -56,6 +56,11 @@ class StringAcc {
   /** PT_DF_TRUNCATED seen, or a chunk length over DATA_MAX. */
   cut = false;
   fault = false;
+
+  /** `size`: the expected length (the exec record announces its argv and env areas'), to allocate once. */
+  constructor(size = 0) {
+    this.buf = size > 0 ? Buffer.allocUnsafe(size) : EMPTY;
+  }
 
   /** Adds the chunk found at src[from .. from + min(len, DATA_MAX)) that starts at `offset` in the string. */
   add(src: Buffer, from: number, offset: number, len: number, flags: number): void {
@@ -533,7 +538,7 @@ export class Assembler {
       return;
     }
     let acc = p.strings[kind];
-    if (acc === undefined) acc = p.strings[kind] = new StringAcc();
+    if (acc === undefined) acc = p.strings[kind] = new StringAcc(this.#expected(p.event, kind));
     if (acc.last) {
       // A chunk after the string's final one belongs to nothing.
       this.#orphans++;
@@ -544,6 +549,14 @@ export class Assembler {
     acc.add(b.buf, off + DATA.data, dv.getUint32(off + DATA.offset, le), len, flags);
     p.lastActivity = at;
     if (kind === p.finalKind && flags & DF.LAST) this.#complete(p);
+  }
+
+  /** The announced size of an exec's argv or env area, capped at the capture's args limit; else 0. */
+  #expected(e: ExecEvent | ExecFailedEvent | OpenEvent, kind: number): number {
+    if (e.kind !== 'exec' || (kind !== DK.ARGV && kind !== DK.ENV)) return 0;
+    const n = (kind === DK.ARGV ? e.argvLen : e.envLen) ?? 0;
+    const limit = this.header.argsLimit > 0 ? this.header.argsLimit : 1 << 20;
+    return Math.min(n, limit, 1 << 20);
   }
 
   #checkWindow(at: number): void {
