@@ -24,9 +24,10 @@ import {
   OPEN,
   RECORD_TYPE_NAMES,
   RT,
+  TCP,
   THREAD,
 } from './layout.ts';
-import { decodeWaitStatus, errnoName, histKindName, lossCategoryName } from './names.ts';
+import { decodeWaitStatus, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName } from './names.ts';
 import type {
   CaptureEvent,
   CaptureFooter,
@@ -438,6 +439,32 @@ export class Assembler {
           path: MISSING,
         };
         this.#pending(event, dv, off, at);
+        break;
+      }
+      case RT.TCP: {
+        const family = dv.getUint16(off + TCP.family, le);
+        const error = dv.getInt32(off + TCP.error, le);
+        this.#emit({
+          kind: 'tcp',
+          ts,
+          process: { pid, start },
+          tid,
+          event: tcpEventName(b.buf[off + TCP.event]!),
+          role: tcpRoleName(b.buf[off + TCP.role]!),
+          family: family === 2 ? 4 : family === 10 ? 6 : family,
+          localAddress: ipAddress(family, b.buf.subarray(off + TCP.local_addr, off + TCP.local_addr + 16)),
+          localPort: dv.getUint16(off + TCP.local_port, le),
+          remoteAddress: ipAddress(family, b.buf.subarray(off + TCP.remote_addr, off + TCP.remote_addr + 16)),
+          remotePort: dv.getUint16(off + TCP.remote_port, le),
+          errno: error > 0 ? error : null,
+          errnoName: error > 0 ? errnoName(error) : null,
+          connId: dv.getUint32(off + TCP.conn_id, le),
+          startTs: dv.getBigUint64(off + TCP.start_ts, le),
+          latencyNs: dv.getBigUint64(off + TCP.latency_ns, le),
+          bytesSent: dv.getBigUint64(off + TCP.bytes_sent, le),
+          bytesReceived: dv.getBigUint64(off + TCP.bytes_received, le),
+          retransmits: dv.getUint32(off + TCP.retransmits, le),
+        });
         break;
       }
       case RT.HIST:

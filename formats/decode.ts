@@ -16,6 +16,7 @@ import {
   HEAD,
   HEAD_SIZE,
   HIST,
+  TCP,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -120,6 +121,27 @@ export interface RawHist {
   buckets: number[];
 }
 
+export interface RawTcp {
+  kind: 'tcp';
+  head: RawHead;
+  event: number;
+  role: number;
+  /** AF_INET (2) or AF_INET6 (10). */
+  family: number;
+  localPort: number;
+  remotePort: number;
+  error: number;
+  connId: number;
+  /** 16 bytes each, network order. */
+  localAddr: Buffer;
+  remoteAddr: Buffer;
+  startTs: bigint;
+  latencyNs: bigint;
+  bytesSent: bigint;
+  bytesReceived: bigint;
+  retransmits: number;
+}
+
 export interface RawData {
   kind: 'data';
   head: RawHead;
@@ -173,6 +195,7 @@ export type RawRecord =
   | RawExit
   | RawOpen
   | RawHist
+  | RawTcp
   | RawData
   | RawLoss
   | RawRunning
@@ -324,6 +347,28 @@ export function decodeHist(b: Bytes, off: number, le: boolean, head = decodeHead
   };
 }
 
+export function decodeTcp(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawTcp {
+  const dv = b.dv;
+  return {
+    kind: 'tcp',
+    head,
+    event: b.buf[off + TCP.event]!,
+    role: b.buf[off + TCP.role]!,
+    family: dv.getUint16(off + TCP.family, le),
+    localPort: dv.getUint16(off + TCP.local_port, le),
+    remotePort: dv.getUint16(off + TCP.remote_port, le),
+    error: dv.getInt32(off + TCP.error, le),
+    connId: dv.getUint32(off + TCP.conn_id, le),
+    localAddr: Buffer.from(b.buf.subarray(off + TCP.local_addr, off + TCP.local_addr + 16)),
+    remoteAddr: Buffer.from(b.buf.subarray(off + TCP.remote_addr, off + TCP.remote_addr + 16)),
+    startTs: dv.getBigUint64(off + TCP.start_ts, le),
+    latencyNs: dv.getBigUint64(off + TCP.latency_ns, le),
+    bytesSent: dv.getBigUint64(off + TCP.bytes_sent, le),
+    bytesReceived: dv.getBigUint64(off + TCP.bytes_received, le),
+    retransmits: dv.getUint32(off + TCP.retransmits, le),
+  };
+}
+
 export function decodeData(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawData {
   const dv = b.dv;
   const len = dv.getUint16(off + DATA.len, le);
@@ -382,6 +427,8 @@ export function decodeRecordAt(b: Bytes, off: number, le: boolean): RawRecord {
       return decodeOpen(b, off, le, head);
     case RT.HIST:
       return decodeHist(b, off, le, head);
+    case RT.TCP:
+      return decodeTcp(b, off, le, head);
     case RT.DATA:
       return decodeData(b, off, le, head);
     case RT.LOSS:

@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 1;
+export const VERSION_MINOR = 2;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -46,6 +46,7 @@ export const RT = {
   DATA: 6,
   OPEN: 7,
   HIST: 8,
+  TCP: 9,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
@@ -61,6 +62,7 @@ export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = {
   [RT.DATA]: 'data',
   [RT.OPEN]: 'open',
   [RT.HIST]: 'hist',
+  [RT.TCP]: 'tcp',
   [RT.LOSS]: 'loss',
   [RT.RUNNING]: 'running',
   [RT.FOOTER]: 'footer',
@@ -100,6 +102,7 @@ export const CAT = {
   TRACKING: 3,
   FILES: 4,
   HIST: 5,
+  NET: 6,
   MAX: 8,
 } as const;
 
@@ -117,6 +120,21 @@ export const OPT = {
   FILES: 1 << 3,
   IO: 1 << 4,
   SCHED: 1 << 5,
+  NET: 1 << 6,
+} as const;
+
+/** enum pt_tcp_event (pt_tcp.event) */
+export const TCPE = {
+  CONNECTED: 1,
+  FAILED: 2,
+  ACCEPTED: 3,
+  CLOSED: 4,
+} as const;
+
+/** enum pt_tcp_role (pt_tcp.role) */
+export const TCPR = {
+  CLIENT: 1,
+  SERVER: 2,
 } as const;
 
 /** enum pt_hist_kind (pt_hist.kind) */
@@ -236,6 +254,25 @@ export const HIST = {
   total_ns: 48,
   max_ns: 56,
   buckets: 64,
+} as const;
+
+/** struct pt_tcp */
+export const TCP = {
+  event: 32,
+  role: 33,
+  family: 34,
+  local_port: 36,
+  remote_port: 38,
+  error: 40,
+  conn_id: 44,
+  local_addr: 48,
+  remote_addr: 64,
+  start_ts: 80,
+  latency_ns: 88,
+  bytes_sent: 96,
+  bytes_received: 104,
+  retransmits: 112,
+  _pad: 116,
 } as const;
 
 /** struct pt_data */
@@ -410,6 +447,27 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
       buckets: f(HIST.buckets, 4 * HIST_BUCKETS),
     },
   },
+  pt_tcp: {
+    size: 88,
+    base: HEAD_SIZE,
+    fields: {
+      event: f(TCP.event, 1),
+      role: f(TCP.role, 1),
+      family: f(TCP.family, 2),
+      local_port: f(TCP.local_port, 2),
+      remote_port: f(TCP.remote_port, 2),
+      error: f(TCP.error, 4, true),
+      conn_id: f(TCP.conn_id, 4),
+      local_addr: f(TCP.local_addr, 16),
+      remote_addr: f(TCP.remote_addr, 16),
+      start_ts: f(TCP.start_ts, 8),
+      latency_ns: f(TCP.latency_ns, 8),
+      bytes_sent: f(TCP.bytes_sent, 8),
+      bytes_received: f(TCP.bytes_received, 8),
+      retransmits: f(TCP.retransmits, 4),
+      _pad: f(TCP._pad, 4),
+    },
+  },
   pt_data: {
     size: DATA_HEAD_SIZE + DATA_MAX,
     base: HEAD_SIZE,
@@ -499,6 +557,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_DATA: RT.DATA,
   PT_OPEN: RT.OPEN,
   PT_HIST: RT.HIST,
+  PT_TCP: RT.TCP,
   PT_LOSS: RT.LOSS,
   PT_RUNNING: RT.RUNNING,
   PT_FOOTER: RT.FOOTER,
@@ -522,6 +581,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_CAT_TRACKING: CAT.TRACKING,
   PT_CAT_FILES: CAT.FILES,
   PT_CAT_HIST: CAT.HIST,
+  PT_CAT_NET: CAT.NET,
   PT_CAT_MAX: CAT.MAX,
   PT_END_SIGNALLED: END.SIGNALLED,
   PT_END_WAITED_ALL: END.WAITED_ALL,
@@ -531,6 +591,13 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_OPT_FILES: OPT.FILES,
   PT_OPT_IO: OPT.IO,
   PT_OPT_SCHED: OPT.SCHED,
+  PT_OPT_NET: OPT.NET,
+  PT_TCP_CONNECTED: TCPE.CONNECTED,
+  PT_TCP_FAILED: TCPE.FAILED,
+  PT_TCP_ACCEPTED: TCPE.ACCEPTED,
+  PT_TCP_CLOSED: TCPE.CLOSED,
+  PT_TCP_CLIENT: TCPR.CLIENT,
+  PT_TCP_SERVER: TCPR.SERVER,
   PT_HIST_BUCKETS: HIST_BUCKETS,
   PT_H_READ: HK.READ,
   PT_H_WRITE: HK.WRITE,

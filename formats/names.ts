@@ -2,7 +2,7 @@
 // and the decoding of a wait(2) status. Linux numbering for x86_64 and the
 // asm-generic architectures (arm64, riscv64…), which is what ptrace captures on.
 
-import { CAT, HK } from './layout.ts';
+import { CAT, HK, TCPE, TCPR } from './layout.ts';
 
 /** errno → name, index = errno (asm-generic/errno-base.h + errno.h); '' for unused numbers. */
 const ERRNO_NAMES: readonly string[] = [
@@ -55,9 +55,10 @@ const CATEGORY_NAMES: Readonly<Record<number, string>> = {
   [CAT.TRACKING]: 'tracking',
   [CAT.FILES]: 'files',
   [CAT.HIST]: 'hist',
+  [CAT.NET]: 'net',
 };
 
-/** Loss category name: process, exec, exec_failed, tracking, files, hist, or `category<N>`. */
+/** Loss category name: process, exec, exec_failed, tracking, files, hist, net, or `category<N>`. */
 export function lossCategoryName(category: number): string {
   return CATEGORY_NAMES[category] ?? `category${category}`;
 }
@@ -79,6 +80,75 @@ export function histKindNumber(name: string): number | undefined {
   for (const [n, s] of Object.entries(HIST_KIND_NAMES)) if (s === name) return Number(n);
   const m = /^kind(\d+)$/.exec(name);
   return m ? Number(m[1]) : undefined;
+}
+
+const TCP_EVENT_NAMES: Readonly<Record<number, string>> = {
+  [TCPE.CONNECTED]: 'connected',
+  [TCPE.FAILED]: 'failed',
+  [TCPE.ACCEPTED]: 'accepted',
+  [TCPE.CLOSED]: 'closed',
+};
+const TCP_ROLE_NAMES: Readonly<Record<number, string>> = { [TCPR.CLIENT]: 'client', [TCPR.SERVER]: 'server' };
+
+/** connected, failed, accepted, closed, or `event<N>`. */
+export const tcpEventName = (event: number): string => TCP_EVENT_NAMES[event] ?? `event${event}`;
+/** client, server, or `role<N>`. */
+export const tcpRoleName = (role: number): string => TCP_ROLE_NAMES[role] ?? `role${role}`;
+
+/** The number of a name given by `names`, or of its `<prefix><N>` form. */
+function numberOf(names: Readonly<Record<number, string>>, prefix: string, name: string): number | undefined {
+  for (const [n, s] of Object.entries(names)) if (s === name) return Number(n);
+  const m = new RegExp(`^${prefix}(\\d+)$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+export const tcpEventNumber = (name: string): number | undefined => numberOf(TCP_EVENT_NAMES, 'event', name);
+export const tcpRoleNumber = (name: string): number | undefined => numberOf(TCP_ROLE_NAMES, 'role', name);
+
+/** A 16-byte address field as text: dotted IPv4 for family 4 (first 4 bytes), RFC 5952 IPv6 otherwise. */
+export function ipAddress(family: number, bytes: Uint8Array): string {
+  if (family === 2) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
+  // the longest run of two or more zero words becomes "::"
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  return best < 0 ? hex(words) : `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+}
+
+/** The 16-byte field of a text address (inverse of ipAddress). */
+export function ipBytes(family: number, text: string): Buffer {
+  const out = Buffer.alloc(16);
+  if (family === 2) {
+    text.split('.').forEach((p, i) => (out[i] = Number(p)));
+    return out;
+  }
+  let t = text;
+  let tail: number[] = [];
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    tail = [(a << 8) | b, (c << 8) | d];
+    t = t.slice(0, v4.index);
+    if (t.endsWith(':') && !t.endsWith('::')) t = t.slice(0, -1);
+  }
+  const [head, rest] = t.includes('::') ? t.split('::') as [string, string] : [t, undefined];
+  const parse = (s: string) => (s ? s.split(':').filter((x) => x !== '').map((x) => parseInt(x, 16)) : []);
+  const left = parse(head);
+  const right = [...parse(rest ?? ''), ...tail];
+  const words = rest === undefined ? [...left, ...tail] : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  words.forEach((w, i) => out.writeUInt16BE(w, 2 * i));
+  return out;
 }
 
 export interface WaitStatus {

@@ -16,7 +16,7 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; raw: string };
+    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; raw: string };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -46,6 +46,8 @@ export interface InfoReport {
   openErrors: Record<string, number>;
   /** Histograms merged over the processes, by kind (read, write, fsync, offcpu, kind<N>), in that order. */
   histograms: Record<string, HistogramSummary>;
+  /** TCP events by kind (connected, failed, accepted, closed); format 1.2. */
+  tcp: Record<string, number>;
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
@@ -85,6 +87,7 @@ export class InfoCollector {
   running = 0;
   opens = 0;
   failedOpens = 0;
+  #tcp = new Map<string, number>();
   #openErrors = new Map<string, number>();
   #hists = new Map<string, { processes: number; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }>();
 
@@ -118,6 +121,9 @@ export class InfoCollector {
           this.failedOpens++;
           this.#openErrors.set(e.errnoName, (this.#openErrors.get(e.errnoName) ?? 0) + 1);
         }
+        break;
+      case 'tcp':
+        this.#tcp.set(e.event, (this.#tcp.get(e.event) ?? 0) + 1);
         break;
       case 'hist': {
         let h = this.#hists.get(e.histKind);
@@ -195,6 +201,7 @@ export class InfoCollector {
           files: h.options.files,
           io: h.options.io,
           sched: h.options.sched,
+          net: h.options.net,
           raw: h.options.raw.toString(),
         },
         argsLimit: h.argsLimit,
@@ -229,6 +236,7 @@ export class InfoCollector {
       failedOpens: this.failedOpens,
       openErrors: Object.fromEntries([...this.#openErrors].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       histograms: this.#histograms(),
+      tcp: Object.fromEntries([...this.#tcp].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       root: {
         pid: h.rootPid,
         status: f ? f.rootStatus : null,

@@ -32,6 +32,8 @@ export interface CaptureHeader {
     io: boolean;
     /** Off-CPU time histograms (--sched; format 1.1). */
     sched: boolean;
+    /** TCP connections (not --no-net; format 1.2). */
+    net: boolean;
     raw: bigint;
   };
   start: ClockAnchor;
@@ -234,6 +236,34 @@ export interface RunningEvent extends EventBase {
   kind: 'running';
 }
 
+/** A TCP connection event (format 1.2), attributed to the socket's owner process. */
+export interface TcpEvent extends EventBase {
+  kind: 'tcp';
+  /** connected | failed | accepted | closed, or `event<N>` for an unknown one. */
+  event: string;
+  /** client | server, or `role<N>`. */
+  role: string;
+  /** 4 or 6 (AF_INET / AF_INET6; an IPv4 peer of a dual-stack socket is an IPv4-mapped IPv6 address). */
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** failed: the errno (ECONNREFUSED…), else null. */
+  errno: number | null;
+  errnoName: string | null;
+  /** The same on every event of one connection. */
+  connId: number;
+  /** CLOCK_BOOTTIME ns: connect() (client) or establishment (server). */
+  startTs: bigint;
+  /** connected/failed: connect() to ESTABLISHED or failure. */
+  latencyNs: bigint;
+  /** closed: payload bytes each way. */
+  bytesSent: bigint;
+  bytesReceived: bigint;
+  retransmits: number;
+}
+
 export type CaptureEvent =
   | ForkEvent
   | ThreadEvent
@@ -243,7 +273,8 @@ export type CaptureEvent =
   | OpenEvent
   | HistEvent
   | LossEvent
-  | RunningEvent;
+  | RunningEvent
+  | TcpEvent;
 
 /** Something wrong but recoverable, found while reading (truncated tail, orphan chunk, garbage after footer…). */
 export interface ReadWarning {

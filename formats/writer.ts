@@ -26,6 +26,7 @@ import {
   HEAD,
   HEAD_SIZE,
   HIST,
+  TCP,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -39,7 +40,7 @@ import {
   VERSION_MAJOR,
   VERSION_MINOR,
 } from './layout.ts';
-import { histKindNumber } from './names.ts';
+import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber } from './names.ts';
 import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from './types.ts';
 
 // ---------------------------------------------------------------- header
@@ -54,7 +55,7 @@ export interface HeaderInit {
   rootPid?: number;
   capturePid?: number;
   /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured, nothing else. */
-  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; raw?: bigint } | bigint;
+  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; raw?: bigint } | bigint;
   start?: ClockAnchor;
   argsLimit?: number;
   ringbufSize?: number;
@@ -87,7 +88,8 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.keepRoot ? OPT.KEEP_ROOT : 0) |
       (o?.files ? OPT.FILES : 0) |
       (o?.io ? OPT.IO : 0) |
-      (o?.sched ? OPT.SCHED : 0),
+      (o?.sched ? OPT.SCHED : 0) |
+      (o?.net ? OPT.NET : 0),
   );
 }
 
@@ -267,6 +269,22 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setBigUint64(off + HIST.max_ns, rec.maxNs, le);
       for (let i = 0; i < HIST_BUCKETS && i < rec.buckets.length; i++) dv.setUint32(off + HIST.buckets + 4 * i, rec.buckets[i]!, le);
       break;
+    case 'tcp':
+      buf[off + TCP.event] = rec.event;
+      buf[off + TCP.role] = rec.role;
+      dv.setUint16(off + TCP.family, rec.family, le);
+      dv.setUint16(off + TCP.local_port, rec.localPort, le);
+      dv.setUint16(off + TCP.remote_port, rec.remotePort, le);
+      dv.setInt32(off + TCP.error, rec.error, le);
+      dv.setUint32(off + TCP.conn_id, rec.connId, le);
+      rec.localAddr.copy(buf, off + TCP.local_addr, 0, 16);
+      rec.remoteAddr.copy(buf, off + TCP.remote_addr, 0, 16);
+      dv.setBigUint64(off + TCP.start_ts, rec.startTs, le);
+      dv.setBigUint64(off + TCP.latency_ns, rec.latencyNs, le);
+      dv.setBigUint64(off + TCP.bytes_sent, rec.bytesSent, le);
+      dv.setBigUint64(off + TCP.bytes_received, rec.bytesReceived, le);
+      dv.setUint32(off + TCP.retransmits, rec.retransmits, le);
+      break;
     case 'data':
       dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
       dv.setUint32(off + DATA.offset, rec.offset, le);
@@ -419,6 +437,26 @@ export interface WriterHist extends WriterBase {
   /** Up to 32 counts; missing ones are 0. */
   buckets?: readonly number[];
 }
+export interface WriterTcp extends WriterBase {
+  kind: 'tcp';
+  /** connected | failed | accepted | closed (or event<N>). */
+  event: string;
+  /** client | server (or role<N>). */
+  role: string;
+  /** 4 or 6. */
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  errno?: number | null;
+  connId: number;
+  startTs?: bigint;
+  latencyNs?: bigint;
+  bytesSent?: bigint;
+  bytesReceived?: bigint;
+  retransmits?: number;
+}
 export interface WriterLoss extends WriterBase {
   kind: 'loss';
   category: number;
@@ -436,6 +474,7 @@ export type WriterEvent =
   | WriterExit
   | WriterOpen
   | WriterHist
+  | WriterTcp
   | WriterLoss
   | WriterRunning;
 
@@ -604,6 +643,30 @@ export class CaptureWriter {
           totalNs: e.totalNs ?? 0n,
           maxNs: e.maxNs ?? 0n,
           buckets: [...buckets],
+        });
+      }
+      case 'tcp': {
+        const event = tcpEventNumber(e.event);
+        const role = tcpRoleNumber(e.role);
+        if (event === undefined || role === undefined) throw new RangeError(`unknown tcp event or role ${e.event}/${e.role}`);
+        const af = e.family === 4 ? 2 : e.family === 6 ? 10 : e.family;
+        return this.writeRecord({
+          kind: 'tcp',
+          head: { ...head, type: RT.TCP },
+          event,
+          role,
+          family: af,
+          localPort: e.localPort,
+          remotePort: e.remotePort,
+          error: e.errno ?? 0,
+          connId: e.connId,
+          localAddr: ipBytes(af, e.localAddress),
+          remoteAddr: ipBytes(af, e.remoteAddress),
+          startTs: e.startTs ?? 0n,
+          latencyNs: e.latencyNs ?? 0n,
+          bytesSent: e.bytesSent ?? 0n,
+          bytesReceived: e.bytesReceived ?? 0n,
+          retransmits: e.retransmits ?? 0,
         });
       }
       case 'loss':

@@ -61,9 +61,9 @@ for (const [name, le] of orders) {
     t.is(c.header.traceparent, SAMPLE_HEADER.traceparent!);
     t.is(c.header.rootPid, 100);
     t.is(c.header.capturePid, 99);
-    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, raw: 3n });
+    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, raw: 3n });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 1);
+    t.is(c.header.versionMinor, 2);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);
@@ -76,6 +76,7 @@ for (const [name, le] of orders) {
       data: 18,
       open: 2,
       hist: 2,
+      tcp: 0,
       loss: 1,
       running: 1,
       footer: 1,
@@ -169,9 +170,9 @@ test('every header field and TLV is read back', (t) => {
     t.deepEqual(h.start, start);
     t.is(h.argsLimit, 131072);
     t.is(h.ringbufSize, 1 << 26);
-    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, raw: 0x16n });
+    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, raw: 0x16n });
     const all = parseHeader(encodeHeader({ options: { files: true, io: true, sched: true } }, { littleEndian: le })).options;
-    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, raw: 0x3bn });
+    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, raw: 0x3bn });
     t.deepEqual(parseHeader(encodeHeader({ options: 1n << 63n }, { littleEndian: le })).options, {
       env: false,
       failedExecs: false,
@@ -179,6 +180,7 @@ test('every header field and TLV is read back', (t) => {
       files: false,
       io: false,
       sched: false,
+      net: false,
       raw: 1n << 63n,
     });
     t.is(h.traceparent, SAMPLE_HEADER.traceparent!);
@@ -522,7 +524,7 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   const owner: RawHead = { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
   const w = new CaptureWriter({ versionMinor: 2 });
   w.writeRecord(chunkString(owner, DK.CWD, Buffer.from('?'), false)[0]!); // no owner yet: an orphan
-  w.writeRecord({ kind: 'unknown', head: { ...owner, type: 9, ts: T0 + 40n }, payload: Buffer.alloc(224) }); // a newer record type…
+  w.writeRecord({ kind: 'unknown', head: { ...owner, type: 15, ts: T0 + 40n }, payload: Buffer.alloc(224) }); // a newer record type…
   w.writeRecord(chunkString({ ...owner, ts: T0 + 40n }, 9, Buffer.from('/etc/passwd'), false)[0]!); // …and its string
   w.write(e);
   for (const r of chunkString(owner, 8, Buffer.alloc(300, 7), false)) w.writeRecord(r);
@@ -534,7 +536,7 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   t.deepEqual(c.warnings, [
     { code: 'orphan-data', message: '2 data chunks had no owner record (ignored)' },
     { code: 'unknown-data-kind', message: 'ignored 3 data chunks of unknown kind: 8 (2), 9 (1) (file format 1.2)' },
-    { code: 'unknown-record-type', message: 'skipped 1 record of unknown type: 9 (1) (file format 1.2)' },
+    { code: 'unknown-record-type', message: 'skipped 1 record of unknown type: 15 (1) (file format 1.2)' },
   ]);
 });
 
@@ -840,8 +842,8 @@ test('a 1.1 file as a 1.0 reader sees it: new records skipped, their chunks igno
   const hs = buf.readUInt32LE(FILE_HEADER.header_size);
   for (let off = hs; off + RECORD_SIZE <= buf.length; off += RECORD_SIZE) {
     const type = buf.readUInt16LE(off);
-    if (type === RT.OPEN) buf.writeUInt16LE(9, off); // an unknown type
-    if (type === RT.HIST) buf.writeUInt16LE(10, off);
+    if (type === RT.OPEN) buf.writeUInt16LE(14, off); // an unknown type
+    if (type === RT.HIST) buf.writeUInt16LE(15, off);
     if (type === RT.DATA && buf[off + 46] === DK.PATH) buf[off + 46] = 12; // an unknown kind
   }
   const c = readCaptureBuffer(buf);
@@ -851,3 +853,27 @@ test('a 1.1 file as a 1.0 reader sees it: new records skipped, their chunks igno
   );
   t.deepEqual(codes(c), ['unknown-data-kind', 'unknown-record-type']);
 });
+
+// ---------------------------------------------------------------- format 1.2: TCP connections
+
+for (const le of [true, false]) {
+  test(`tcp events round trip with IPv4, IPv6 and IPv4-mapped addresses, ${le ? 'little' : 'big'} endian`, (t) => {
+    const base = { tid: 7, process: { pid: 7, start: 1_000n } };
+    const events = [
+      { ...base, kind: 'tcp', ts: 2_000n, event: 'connected', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
+      { ...base, kind: 'tcp', ts: 3_000n, event: 'closed', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 0n, bytesSent: 1000n, bytesReceived: 5000n, retransmits: 2 },
+      { ...base, kind: 'tcp', ts: 4_000n, event: 'failed', role: 'client', family: 6, localAddress: '::', localPort: 0, remoteAddress: '2001:db8::1', remotePort: 80, errno: 111, connId: 2, startTs: 3_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
+      { ...base, kind: 'tcp', ts: 5_000n, event: 'accepted', role: 'server', family: 6, localAddress: '::ffff:127.0.0.1', localPort: 8080, remoteAddress: 'fe80::1:2:0:0:3', remotePort: 50000, errno: null, connId: 3, startTs: 5_000n, latencyNs: 0n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
+    ] as const;
+    const c = readCaptureBuffer(writeCapture({ options: { net: true } }, events, { littleEndian: le }));
+    t.true(c.header.options.net);
+    t.deepEqual(c.warnings, []);
+    const tcp = c.events.filter((e) => e.kind === 'tcp');
+    t.deepEqual(
+      tcp.map((e) => ({ ...e, errnoName: undefined })),
+      events.map((e) => ({ ...e, errnoName: undefined })),
+    );
+    t.is(tcp[2]!.kind === 'tcp' ? tcp[2]!.errnoName : '', 'ECONNREFUSED');
+    t.is(c.recordCounts.tcp, 4);
+  });
+}

@@ -150,6 +150,9 @@ export function renderInfo(r: InfoReport): string {
   } else {
     row('opens', v11 ? 'not recorded (--no-files)' : `not recorded (format ${r.format.version})`);
   }
+  const tcp = Object.entries(r.tcp).map(([k, n]) => `${k} ${n}`);
+  if (tcp.length > 0) row('tcp', tcp.join(', '));
+  else row('tcp', c.options.net ? 'none' : r.format.minor >= 2 ? 'not recorded (--no-net)' : `not recorded (format ${r.format.version})`);
   const hists = Object.entries(r.histograms);
   for (const [kind, h] of hists) row(HIST_LABELS[kind] ?? `${kind} histogram`, histogramLine(h));
   if (hists.length === 0) {

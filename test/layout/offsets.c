@@ -137,6 +137,24 @@ int main(void)
 	F(EV, open., struct pt_open, latency_ns);
 	end_struct();
 
+	begin_struct("pt_tcp", sizeof(struct pt_tcp), offsetof(EV, tcp));
+	F(EV, tcp., struct pt_tcp, event);
+	F(EV, tcp., struct pt_tcp, role);
+	F(EV, tcp., struct pt_tcp, family);
+	F(EV, tcp., struct pt_tcp, local_port);
+	F(EV, tcp., struct pt_tcp, remote_port);
+	F(EV, tcp., struct pt_tcp, error);
+	F(EV, tcp., struct pt_tcp, conn_id);
+	A(EV, tcp., struct pt_tcp, local_addr);
+	A(EV, tcp., struct pt_tcp, remote_addr);
+	F(EV, tcp., struct pt_tcp, start_ts);
+	F(EV, tcp., struct pt_tcp, latency_ns);
+	F(EV, tcp., struct pt_tcp, bytes_sent);
+	F(EV, tcp., struct pt_tcp, bytes_received);
+	F(EV, tcp., struct pt_tcp, retransmits);
+	F(EV, tcp., struct pt_tcp, _pad);
+	end_struct();
+
 	begin_struct("pt_hist", sizeof(struct pt_hist), offsetof(EV, hist));
 	F(EV, hist., struct pt_hist, kind);
 	F(EV, hist., struct pt_hist, _pad);
@@ -223,6 +241,7 @@ int main(void)
 	C(PT_DATA);
 	C(PT_OPEN);
 	C(PT_HIST);
+	C(PT_TCP);
 	C(PT_LOSS);
 	C(PT_RUNNING);
 	C(PT_FOOTER);
@@ -246,6 +265,7 @@ int main(void)
 	C(PT_CAT_TRACKING);
 	C(PT_CAT_FILES);
 	C(PT_CAT_HIST);
+	C(PT_CAT_NET);
 	C(PT_CAT_MAX);
 	C(PT_END_SIGNALLED);
 	C(PT_END_WAITED_ALL);
@@ -255,6 +275,13 @@ int main(void)
 	C(PT_OPT_FILES);
 	C(PT_OPT_IO);
 	C(PT_OPT_SCHED);
+	C(PT_OPT_NET);
+	C(PT_TCP_CONNECTED);
+	C(PT_TCP_FAILED);
+	C(PT_TCP_ACCEPTED);
+	C(PT_TCP_CLOSED);
+	C(PT_TCP_CLIENT);
+	C(PT_TCP_SERVER);
 	C(PT_HIST_BUCKETS);
 	C(PT_H_READ);
 	C(PT_H_WRITE);
