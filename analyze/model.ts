@@ -11,6 +11,7 @@ import type {
   ProcessKey,
   ReadWarning,
   Rusage,
+  TcpEvent,
 } from '../formats/types.ts';
 import { execAreas } from '../formats/assemble.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
@@ -145,6 +146,40 @@ export interface HistRow {
   buckets: number[];
 }
 
+/** connections.state: established (connected or accepted; closed, or closed unseen), failed (connect failed), open-at-end (no close record). */
+export type ConnectionState = 'established' | 'failed' | 'open-at-end';
+
+/** A TCP connection of a traced process (connections table; format 1.2). */
+export interface ConnectionRow {
+  id: number;
+  processId: number;
+  /** The capture's connection id (the same on all its records). */
+  connId: number;
+  /** client (this side connected) | server (this side accepted), or `role<N>`. */
+  role: string;
+  /** 4 or 6. */
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Wall clock ns: connect() (client) or establishment (server). */
+  start: bigint;
+  /** Wall clock ns of the close or the failure; null when still open at the end of the capture. */
+  end: bigint | null;
+  /** connect() to established or to the failure; null for server connections and when the record was lost. */
+  latencyNs: bigint | null;
+  state: ConnectionState;
+  errno: number | null;
+  errnoName: string | null;
+  /** At close (null when no close record). */
+  bytesSent: bigint | null;
+  bytesReceived: bigint | null;
+  retransmits: number | null;
+  /** Reverse name of the peer; always null for now (filled by pseudo reverse DNS later). */
+  peerName: string | null;
+}
+
 export type MetaValue = string | number | bigint | null;
 
 export interface Model {
@@ -162,6 +197,8 @@ export interface Model {
   resources: ResourceRow[];
   /** Latency histograms, by process id then kind. */
   histograms: HistRow[];
+  /** TCP connections in (start, process id, connection id) order (empty unless the capture recorded them). */
+  connections: ConnectionRow[];
   /** Logical events consumed. */
   events: number;
 }
@@ -268,6 +305,8 @@ export class ModelBuilder {
   private readonly openRows: OpenRow[] = [];
   private readonly openRel: number[] = [];
   private readonly openProc: ProcState[] = [];
+  /** Connections by capture connection id (unique within a file), in first-seen order. */
+  private readonly conns = new Map<number, { p: ProcState; row: ConnectionRow; startRel: number; endRel: number | null }>();
   private readonly arena = new ByteArena();
   private readonly env = new EnvInterner(this.arena);
   /** Environments are interned (false: env ids stay null; for commands that never show them). */
@@ -407,6 +446,68 @@ export class ModelBuilder {
       case 'running':
         this.seen(e.ts);
         this.proc(e.process).running = true;
+        break;
+      case 'tcp':
+        this.addTcp(e);
+        break;
+    }
+  }
+
+  private addTcp(e: TcpEvent): void {
+    const rel = this.seen(e.ts);
+    let c = this.conns.get(e.connId);
+    if (c === undefined) {
+      const p = this.proc(e.process);
+      c = {
+        p,
+        startRel: this.rel(e.startTs === 0n ? e.ts : e.startTs),
+        endRel: null,
+        row: {
+          id: 0,
+          processId: 0,
+          connId: e.connId,
+          role: this.intern(e.role),
+          family: e.family,
+          localAddress: this.intern(e.localAddress),
+          localPort: e.localPort,
+          remoteAddress: this.intern(e.remoteAddress),
+          remotePort: e.remotePort,
+          start: 0n,
+          end: null,
+          latencyNs: null,
+          state: 'open-at-end',
+          errno: null,
+          errnoName: null,
+          bytesSent: null,
+          bytesReceived: null,
+          retransmits: null,
+          peerName: null,
+        },
+      };
+      this.conns.set(e.connId, c);
+    }
+    const r = c.row;
+    switch (e.event) {
+      case 'connected':
+        r.latencyNs = e.latencyNs;
+        break;
+      case 'failed':
+        r.latencyNs = e.latencyNs;
+        r.state = 'failed';
+        r.errno = e.errno;
+        r.errnoName = e.errnoName === null ? null : this.intern(e.errnoName);
+        c.endRel = rel;
+        break;
+      case 'closed':
+        if (r.state !== 'failed') r.state = 'established';
+        r.bytesSent = e.bytesSent;
+        r.bytesReceived = e.bytesReceived;
+        r.retransmits = e.retransmits;
+        // The local port of a closed socket is the one it had while connected; keep a known one.
+        if (r.localPort === 0) r.localPort = e.localPort;
+        c.endRel = rel;
+        break;
+      default:
         break;
     }
   }
@@ -570,6 +671,19 @@ export class ModelBuilder {
         }
       }
     }
+    const connList = [...this.conns.values()].sort(
+      (a, b) => a.startRel - b.startRel || idOf[a.p.order]! - idOf[b.p.order]! || a.row.connId - b.row.connId,
+    );
+    const connections: ConnectionRow[] = new Array(connList.length);
+    for (let i = 0; i < connList.length; i++) {
+      const c = connList[i]!;
+      const row = c.row;
+      row.id = i + 1;
+      row.processId = idOf[c.p.order]!;
+      row.start = wall(c.startRel);
+      row.end = c.endRel === null ? null : wall(c.endRel);
+      connections[i] = row;
+    }
     const losses: LossRow[] = this.losses.map((l, i) => ({
       id: i + 1,
       time: wall(l.rel),
@@ -590,6 +704,7 @@ export class ModelBuilder {
       opens,
       resources,
       histograms,
+      connections,
       events: this.events,
     };
   }
@@ -626,6 +741,7 @@ function metaRows(
     ['capture.options.files', h.options.files ? 1 : 0],
     ['capture.options.io', h.options.io ? 1 : 0],
     ['capture.options.sched', h.options.sched ? 1 : 0],
+    ['capture.options.net', h.options.net ? 1 : 0],
     ['capture.options.raw', h.options.raw],
     ['capture.start_ns', h.start.realtime],
     ['capture.start_boottime_ns', h.start.boottime],

@@ -1,7 +1,7 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
 // table and column; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = `
@@ -140,6 +140,27 @@ CREATE TABLE histograms (
   max_ns INTEGER NOT NULL,
   buckets TEXT NOT NULL
 );
+CREATE TABLE connections (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  conn_id INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  family INTEGER NOT NULL,
+  local_address TEXT NOT NULL,
+  local_port INTEGER NOT NULL,
+  remote_address TEXT NOT NULL,
+  remote_port INTEGER NOT NULL,
+  peer_name TEXT,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER,
+  connect_latency_ns INTEGER,
+  state TEXT NOT NULL,
+  errno INTEGER,
+  errno_name TEXT,
+  bytes_sent INTEGER,
+  bytes_received INTEGER,
+  retransmits INTEGER
+);
 `;
 
 /** Indexes and views, created after loading. */
@@ -151,6 +172,8 @@ CREATE INDEX exec_failures_process ON exec_failures(process_id);
 CREATE INDEX opens_process ON opens(process_id);
 CREATE INDEX opens_resolved ON opens(resolved_path);
 CREATE INDEX histograms_process ON histograms(process_id, kind);
+CREATE INDEX connections_process ON connections(process_id);
+CREATE INDEX connections_peer ON connections(remote_address, remote_port);
 
 -- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
 CREATE VIEW env_full AS

@@ -46,6 +46,27 @@ export interface OpenOptions {
   syscallNr?: number;
 }
 
+export interface TcpOptions {
+  /** Default client. */
+  role?: 'client' | 'server';
+  remote: string;
+  remotePort: number;
+  /** Default 127.0.0.1 (or ::1 for an IPv6 remote). */
+  local?: string;
+  /** Default 40000 + connection id. */
+  localPort?: number;
+  family?: number;
+  /** Connect latency, ms (default 1). */
+  latencyMs?: number;
+  /** Positive errno: the connect failed. */
+  errno?: number;
+  /** ms: the close; null or absent: still open at the end. */
+  close?: number | null;
+  sent?: bigint;
+  received?: bigint;
+  retransmits?: number;
+}
+
 /** Resource usage with the given fields, the others 0. */
 export function rusage(r: Partial<Rusage>): Rusage {
   return {
@@ -62,6 +83,7 @@ export class Synth {
   readonly header: HeaderInit;
   private readonly events: WriterEvent[] = [];
   private nextPid: number;
+  private connIds = 0;
 
   constructor(opts: { rootPid?: number; header?: HeaderInit } = {}) {
     const rootPid = opts.rootPid ?? 1000;
@@ -166,6 +188,30 @@ export class Synth {
       if (n > 0 && 2n ** BigInt(Number(i) + 1) - 1n > max) max = 2n ** BigInt(Number(i) + 1) - 1n;
     }
     this.push({ kind: 'hist', ts: this.ts(at), process: p.key, tid: p.key.pid, histKind: kind, buckets: b, totalNs: total, maxNs: maxNs ?? max });
+  }
+
+  /**
+   * A TCP connection of `p` (format 1.2): connected (client) or accepted
+   * (server) at `at` ms, closed at `close` ms (null: still open at the end);
+   * `errno` makes a client connection fail at `at` + latency.
+   */
+  tcp(p: SynthProc, at: number, o: TcpOptions): void {
+    const connId = ++this.connIds;
+    const role = o.role ?? 'client';
+    const latency = BigInt(Math.round((o.latencyMs ?? 1) * MS));
+    const startTs = this.ts(at);
+    const base = {
+      kind: 'tcp' as const, process: p.key, tid: p.key.pid, role, family: o.family ?? (o.remote.includes(':') ? 6 : 4),
+      localAddress: o.local ?? (o.remote.includes(':') ? '::1' : '127.0.0.1'), localPort: o.localPort ?? 40000 + connId,
+      remoteAddress: o.remote, remotePort: o.remotePort, connId, startTs,
+    };
+    if (o.errno !== undefined) {
+      this.push({ ...base, ts: startTs + latency, event: 'failed', localPort: 0, errno: o.errno, latencyNs: latency });
+      return;
+    }
+    this.push({ ...base, ts: role === 'client' ? startTs + latency : startTs, event: role === 'client' ? 'connected' : 'accepted', latencyNs: role === 'client' ? latency : 0n });
+    if (o.close === null || o.close === undefined) return;
+    this.push({ ...base, ts: this.ts(o.close), event: 'closed', bytesSent: o.sent ?? 0n, bytesReceived: o.received ?? 0n, retransmits: o.retransmits ?? 0 });
   }
 
   running(p: SynthProc, at: number): void {
@@ -507,5 +553,37 @@ export function filesScenario(): Synth {
   s.hist(dd, 'offcpu', 180, { 14: 50, 20: 50, 26: 4 });
   s.exit(sh, 190, { rusage: { utimeNs: 2_000_000n, stimeNs: 1_000_000n, runtimeNs: 3_100_000n, maxrssKb: 4n * MB, minFlt: 300n, nvcsw: 12n } });
   s.hist(sh, 'offcpu', 190, { 20: 10, 24: 8, 25: 2 });
+  return s;
+}
+
+/**
+ * A capture with TCP connections (format 1.2, net): a client fetching from
+ * two peers (one repeatedly), a refused connect, a timed-out one, a local
+ * server accepting three connections, one still open at the end, retransmits.
+ */
+export function netScenario(): Synth {
+  const s = new Synth({ rootPid: 9000, header: { commandArgv: ['sh', 'fetch.sh'], options: { net: true } } });
+  const sh = s.root(['sh', 'fetch.sh'], { at: 1, cwd: '/app' });
+  const server = s.fork(sh, 2);
+  s.exec(server, ['node', 'server.js', '--port', '8080'], { at: 2.01 });
+  const curl = s.fork(sh, 10);
+  s.exec(curl, ['curl', '-s', 'https://10.1.2.3/data'], { at: 10.01 });
+  s.tcp(curl, 10.5, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 12, close: 60, sent: 1024n, received: 5120n });
+  s.tcp(curl, 61, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 8, close: 90, sent: 512n, received: 2048n, retransmits: 3 });
+  s.tcp(curl, 91, { remote: '10.9.9.9', remotePort: 80, local: '192.168.1.5', latencyMs: 30, close: 95, sent: 100n, received: 200n });
+  s.exit(curl, 96);
+  const client = s.fork(sh, 100);
+  s.exec(client, ['node', 'client.js'], { at: 100.01 });
+  s.tcp(client, 101, { remote: '::1', remotePort: 8766, errno: 111, latencyMs: 0.1 });
+  s.tcp(client, 102, { remote: '::1', remotePort: 8766, errno: 111, latencyMs: 0.1 });
+  s.tcp(client, 103, { remote: '192.0.2.1', remotePort: 5432, errno: 110, latencyMs: 1000 });
+  for (let i = 0; i < 3; i++) {
+    const at = 1110 + i * 10;
+    s.tcp(client, at, { remote: '127.0.0.1', remotePort: 8080, localPort: 50000 + i, latencyMs: 0.2, close: i === 2 ? null : at + 5, sent: 300n, received: 1500n });
+    s.tcp(server, at + 0.1, { role: 'server', remote: '127.0.0.1', remotePort: 50000 + i, localPort: 8080, close: i === 2 ? null : at + 5, sent: 1500n, received: 300n });
+  }
+  s.exit(client, 1150, { code: 1 });
+  s.running(server, 1200);
+  s.exit(sh, 1160, { code: 1 });
   return s;
 }
