@@ -2,7 +2,8 @@
 // documented in docs/tree-json.md. Pure.
 
 import { openFlagsShort, openFlagsText } from './files.ts';
-import type { ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
+import type { ConnectionRow, ConnectionState, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
+import { connectionText, groupConnections, groupText } from './net.ts';
 import type { CaptureInfo } from './replay.ts';
 import {
   commandLine,
@@ -29,6 +30,8 @@ export interface TreeRenderOptions {
   files?: boolean;
   /** Show CPU time and max RSS (--resources). */
   resources?: boolean;
+  /** Show TCP connections (--net). */
+  net?: boolean;
 }
 
 /** The path shown for an open: resolved, else as given (prefixed by its dirfd when not AT_FDCWD). */
@@ -183,7 +186,18 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
 
-  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
+  const netLines = (prefix: string, conns: readonly ConnectionRow[]): void => {
+    if (opts.net !== true || conns.length === 0) return;
+    // Without --dedup every connection; with it one line per peer (failures per peer and errno: never hidden).
+    const lines = opts.dedup ? groupConnections(conns).map(groupText) : conns.map(connectionText);
+    for (const l of lines) {
+      const mark = l.mark === '✗' ? paint('red', '✗') : paint('cyan', l.mark);
+      const detail = l.detail === '' ? '' : ` ${paint('dim', `(${l.detail})`)}`;
+      out.push(`${prefix}${mark} ${l.text}${detail}`);
+    }
+  };
+
+  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
@@ -204,6 +218,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
+    netLines(prefix, n.connections ?? []);
     if (opts.envs !== null && n.envId !== null) {
       const env = opts.envs.get(n.envId) ?? [];
       let repeated = 0;
@@ -241,7 +256,13 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         const first = item.members[0]!;
         annotate(
           notePrefix,
-          { failedExecs: first.failedExecs, envId: first.envId, hidden: item.members.reduce((s, m) => s + m.hidden, 0), opens: first.opens },
+          {
+            failedExecs: first.failedExecs,
+            envId: first.envId,
+            hidden: item.members.reduce((s, m) => s + m.hidden, 0),
+            opens: first.opens,
+            connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
+          },
           item.members.slice(1).flatMap((m) => m.failedExecs),
           opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
         );
@@ -332,6 +353,45 @@ export function jsonResources(r: ResourceRow): JsonResources {
   };
 }
 
+/** A TCP connection (--net, without --dedup). */
+export interface JsonConnection {
+  type: 'connection';
+  role: string;
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: ConnectionState;
+  errno: string | null;
+  startNs: number;
+  /** Until the close or the failure; null when still open at the end. */
+  durationNs: number | null;
+  connectLatencyNs: number | null;
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  retransmits: number | null;
+}
+
+/** Connections of one peer (--net --dedup). */
+export interface JsonConnectionGroup {
+  type: 'connectionGroup';
+  role: string;
+  remoteAddress: string;
+  /** null for server groups (one per remote address and listening port). */
+  remotePort: number | null;
+  localPort: number | null;
+  /** Failures: one group per peer and errno. */
+  errno: string | null;
+  count: number;
+  openAtEnd: number;
+  maxConnectLatencyNs: number | null;
+  bytesSent: number;
+  bytesReceived: number;
+  retransmits: number;
+  startNs: number;
+}
+
 export interface JsonEnvVar {
   name: string;
   value: string;
@@ -360,6 +420,8 @@ export interface JsonNode {
   opensRepeated?: number;
   /** With --resources, on a process's last image: null when not recorded. */
   resources?: JsonResources | null;
+  /** With --net: connections started while this image was current (grouped by peer with --dedup). */
+  connections?: (JsonConnection | JsonConnectionGroup)[];
   hiddenDescendants: number;
   children: (JsonNode | JsonGroup)[];
 }
@@ -385,15 +447,54 @@ export interface JsonGroup {
   opensRepeated?: number;
   /** With --resources: CPU time summed, max RSS the largest, over the members that recorded usage (null: none did). */
   resources?: { cpuNs: number; maxRssKib: number; recorded: number } | null;
+  /** With --net: the members' connections, grouped by peer. */
+  connections?: JsonConnectionGroup[];
   children: (JsonNode | JsonGroup)[];
 }
 
 /** The JSON `roots` array (docs/tree-json.md). */
 export function treeJson(
   items: readonly DisplayItem[],
-  opts: Pick<TreeRenderOptions, 'envs' | 'dedup' | 'files' | 'resources'> & { startNs: bigint },
+  opts: Pick<TreeRenderOptions, 'envs' | 'dedup' | 'files' | 'resources' | 'net'> & { startNs: bigint },
 ): (JsonNode | JsonGroup)[] {
   const seen = new Seen();
+  const rel = (ns: bigint): number => Number(ns - opts.startNs);
+  const connGroups = (list: readonly ConnectionRow[]): JsonConnectionGroup[] =>
+    groupConnections(list).map((g) => ({
+      type: 'connectionGroup',
+      role: g.role,
+      remoteAddress: g.remoteAddress,
+      remotePort: g.remotePort,
+      localPort: g.localPort,
+      errno: g.errnoName,
+      count: g.count,
+      openAtEnd: g.open,
+      maxConnectLatencyNs: g.maxLatencyNs,
+      bytesSent: g.bytesSent,
+      bytesReceived: g.bytesReceived,
+      retransmits: g.retransmits,
+      startNs: rel(g.start),
+    }));
+  const connections = (list: readonly ConnectionRow[]): (JsonConnection | JsonConnectionGroup)[] =>
+    opts.dedup
+      ? connGroups(list)
+      : list.map((c) => ({
+          type: 'connection',
+          role: c.role,
+          family: c.family,
+          localAddress: c.localAddress,
+          localPort: c.localPort,
+          remoteAddress: c.remoteAddress,
+          remotePort: c.remotePort,
+          state: c.state,
+          errno: c.errnoName,
+          startNs: rel(c.start),
+          durationNs: c.end === null ? null : Number(c.end - c.start),
+          connectLatencyNs: c.latencyNs === null ? null : Number(c.latencyNs),
+          bytesSent: c.bytesSent === null ? null : Number(c.bytesSent),
+          bytesReceived: c.bytesReceived === null ? null : Number(c.bytesReceived),
+          retransmits: c.retransmits,
+        }));
   const counts = opts.files === true && opts.dedup ? openCounts(items) : null;
   const opens = (list: readonly OpenRow[]): { shown: JsonOpen[]; repeated: number } => {
     const shown: JsonOpen[] = [];
@@ -479,6 +580,7 @@ export function treeJson(
         if (opts.dedup) node.opensRepeated = o.repeated;
       }
       if (opts.resources === true && !n.replaced) node.resources = n.resources === null ? null : jsonResources(n.resources);
+      if (opts.net === true) node.connections = connections(n.connections);
       node.children = item.children.map(conv);
       return node;
     }
@@ -524,6 +626,7 @@ export function treeJson(
       }
       g.resources = recorded === 0 ? null : { cpuNs: cpu, maxRssKib: rss, recorded };
     }
+    if (opts.net === true) g.connections = connGroups(item.members.flatMap((m) => m.connections));
     g.children = item.children.map(conv);
     return g;
   };
@@ -569,6 +672,7 @@ export interface TreeDocument {
     minDurationNs: number | null;
     files: boolean;
     resources: boolean;
+    net: boolean;
   };
   roots: (JsonNode | JsonGroup)[];
 }
@@ -577,7 +681,7 @@ export interface TreeDocument {
 export function treeDocument(
   capture: CaptureInfo,
   items: readonly DisplayItem[],
-  opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean },
+  opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean; net?: boolean },
 ): TreeDocument {
   const f = opts.filters;
   return {
@@ -603,7 +707,8 @@ export function treeDocument(
       minDurationNs: f.minDuration ?? null,
       files: opts.files === true,
       resources: opts.resources === true,
+      net: opts.net === true,
     },
-    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, files: opts.files, resources: opts.resources, startNs: capture.startNs }),
+    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, files: opts.files, resources: opts.resources, net: opts.net, startNs: capture.startNs }),
   };
 }

@@ -2,7 +2,7 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import { argvStrings, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
+import { argvStrings, type ConnectionRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
 import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
@@ -47,6 +47,8 @@ export interface TreeNode {
   opens: readonly OpenRow[];
   /** Resource usage of the process, on its last image only; null when not recorded (or not the last image). */
   resources: ResourceRow | null;
+  /** TCP connections of this image's process that started while it was current, in start order (empty unless --net). */
+  connections: readonly ConnectionRow[];
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
@@ -85,10 +87,13 @@ export interface TreeInput {
   opens?: readonly OpenRow[];
   /** Resource usage rows (for --resources). */
   resources?: readonly ResourceRow[];
+  /** TCP connections (for --net). */
+  connections?: readonly ConnectionRow[];
 }
 
 const NO_OPENS: readonly OpenRow[] = Object.freeze([]);
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
+const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
 const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
 const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
 
@@ -137,6 +142,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           failedExecs: NO_FAILURES,
           opens: NO_OPENS,
           resources: usage[p.id] ?? null,
+          connections: NO_CONNECTIONS,
           children: [],
           hidden: 0,
           shapeId: 0,
@@ -171,6 +177,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         failedExecs: NO_FAILURES,
         opens: NO_OPENS,
         resources: last ? (usage[p.id] ?? null) : null,
+        connections: NO_CONNECTIONS,
         children: [],
         hidden: 0,
         shapeId: 0,
@@ -212,6 +219,12 @@ export function buildTree(r: TreeInput): TreeNode[] {
     const node = nodeAt(o.processId, rel(o.time));
     if (node.opens === NO_OPENS) node.opens = [];
     (node.opens as OpenRow[]).push(o);
+  }
+  for (const c of r.connections ?? NO_CONNECTIONS) {
+    if (known[c.processId] !== 1) continue;
+    const node = nodeAt(c.processId, rel(c.start));
+    if (node.connections === NO_CONNECTIONS) node.connections = [];
+    (node.connections as ConnectionRow[]).push(c);
   }
   // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
   const stack: TreeNode[][] = [roots];

@@ -1,0 +1,107 @@
+// TCP connections for display: peer text, byte sizes, and the --dedup
+// grouping of a process's connections by peer. Pure.
+
+import { formatDuration } from './format.ts';
+import type { ConnectionRow } from './model.ts';
+
+/** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`). */
+export function peerText(address: string, port: number): string {
+  return `${address}:${port}`;
+}
+
+/** Bytes → `300 B`, `1.0 KiB`, `5.0 KiB`, `12.3 MiB`, `1.20 GiB`. */
+export function formatNetBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The arrow line of one connection (failures: `✗ connect …: ERRNO`), without the mark's colour. */
+export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗'; text: string; detail: string } {
+  if (c.state === 'failed') {
+    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort)}: ${c.errnoName ?? `errno ${c.errno}`}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
+  }
+  const parts: string[] = [c.role];
+  if (c.role === 'client' && c.latencyNs !== null) parts.push(`${formatDuration(Number(c.latencyNs))} connect`);
+  if (c.state === 'open-at-end') parts.push('open at end');
+  else if (c.bytesSent !== null && c.bytesReceived !== null) parts.push(`${formatNetBytes(Number(c.bytesSent))} out / ${formatNetBytes(Number(c.bytesReceived))} in`);
+  if (c.retransmits !== null && c.retransmits > 0) parts.push(`${c.retransmits} retransmit${c.retransmits === 1 ? '' : 's'}`);
+  if (c.role === 'server') {
+    return { mark: '←', text: `${peerText(c.remoteAddress, c.remotePort)} on :${c.localPort}`, detail: parts.join(', ') };
+  }
+  return { mark: '→', text: peerText(c.remoteAddress, c.remotePort), detail: parts.join(', ') };
+}
+
+/** Connections of one peer (--dedup): clients by remote address:port, servers by remote address and local port, failures by peer and errno. */
+export interface ConnectionGroup {
+  role: string;
+  /** Set for failures (one group per peer and errno). */
+  errnoName: string | null;
+  remoteAddress: string;
+  /** null for server groups (the client's port varies). */
+  remotePort: number | null;
+  /** Server groups: the listening port; else null. */
+  localPort: number | null;
+  count: number;
+  /** Still open at the end of the capture. */
+  open: number;
+  /** Largest connect latency (clients), ns; null when none recorded. */
+  maxLatencyNs: number | null;
+  bytesSent: number;
+  bytesReceived: number;
+  retransmits: number;
+  /** First start, wall clock ns. */
+  start: bigint;
+}
+
+export function groupConnections(list: readonly ConnectionRow[]): ConnectionGroup[] {
+  const groups = new Map<string, ConnectionGroup>();
+  for (const c of list) {
+    const failed = c.state === 'failed';
+    const server = c.role === 'server' && !failed;
+    const key = failed
+      ? `f\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.errnoName}`
+      : server
+        ? `s\u0000${c.remoteAddress}\u0000${c.localPort}`
+        : `c\u0000${c.role}\u0000${c.remoteAddress}\u0000${c.remotePort}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = {
+        role: c.role,
+        errnoName: failed ? (c.errnoName ?? `errno ${c.errno}`) : null,
+        remoteAddress: c.remoteAddress,
+        remotePort: server ? null : c.remotePort,
+        localPort: server ? c.localPort : null,
+        count: 0,
+        open: 0,
+        maxLatencyNs: null,
+        bytesSent: 0,
+        bytesReceived: 0,
+        retransmits: 0,
+        start: c.start,
+      };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (c.state === 'open-at-end') g.open++;
+    if (c.latencyNs !== null && (g.maxLatencyNs === null || Number(c.latencyNs) > g.maxLatencyNs)) g.maxLatencyNs = Number(c.latencyNs);
+    g.bytesSent += Number(c.bytesSent ?? 0n);
+    g.bytesReceived += Number(c.bytesReceived ?? 0n);
+    g.retransmits += c.retransmits ?? 0;
+  }
+  return [...groups.values()];
+}
+
+/** The line of a group: `→ 10.1.2.3:443 ×2 (client, max 12ms connect, …)`, `← 127.0.0.1 on :8080 ×3 (server, …)`, `✗ connect ::1:8766: ECONNREFUSED ×2`. */
+export function groupText(g: ConnectionGroup): { mark: '→' | '←' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${g.count}` : '';
+  if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0)}: ${g.errnoName}${times}`, detail: '' };
+  const parts: string[] = [g.role];
+  if (g.role === 'client' && g.maxLatencyNs !== null) parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
+  if (g.count > g.open) parts.push(`${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in`);
+  if (g.open > 0) parts.push(g.count > 1 ? `${g.open} open at end` : 'open at end');
+  if (g.retransmits > 0) parts.push(`${g.retransmits} retransmit${g.retransmits === 1 ? '' : 's'}`);
+  if (g.localPort !== null) return { mark: '←', text: `${g.remoteAddress} on :${g.localPort}${times}`, detail: parts.join(', ') };
+  return { mark: '→', text: `${peerText(g.remoteAddress, g.remotePort ?? 0)}${times}`, detail: parts.join(', ') };
+}
