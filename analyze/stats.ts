@@ -9,6 +9,7 @@ import { basename, commandLine, formatDuration, formatOffset, isoTime, type Pain
 import type { CaptureInfo, ProcInfo } from './replay.ts';
 import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
 import { formatKib } from './tree-render.ts';
+import { formatNetBytes } from './net.ts';
 
 export const STATS_JSON_VERSION = 1;
 
@@ -142,6 +143,44 @@ export interface HistogramStat {
   top: { processId: number; pid: number; name: string; count: number; totalNs: number; maxNs: number; p99UpperNs: number | null }[];
 }
 
+export interface PeerStat {
+  /** `address:port` for clients; `address → :port` (the listening port) for servers. */
+  peer: string;
+  role: string;
+  remoteAddress: string;
+  /** null for servers (the client's port varies). */
+  remotePort: number | null;
+  localPort: number | null;
+  count: number;
+  failed: number;
+  openAtEnd: number;
+  processes: number;
+  bytesSent: number;
+  bytesReceived: number;
+  retransmits: number;
+}
+
+export interface NetworkReport {
+  /** The capture recorded TCP connections (capture.options.net; format 1.2). */
+  recorded: boolean;
+  connections: number;
+  client: number;
+  server: number;
+  failed: number;
+  openAtEnd: number;
+  /** Most connections first. */
+  byPeer: PeerStat[];
+  /** Failed connects by errno, with up to 3 peers (most frequent first). */
+  failedByErrno: ErrnoStat[];
+  /** Connect latency of the client connections that got one (successful or failed): exact nearest-rank percentiles. */
+  connectLatency: { count: number; p50Ns: number | null; p95Ns: number | null; maxNs: number | null };
+  bytesSent: number;
+  bytesReceived: number;
+  retransmits: number;
+  /** Connections that had retransmits. */
+  connectionsWithRetransmits: number;
+}
+
 export interface StatsReport {
   format: 'ptrace-stats';
   version: number;
@@ -170,6 +209,7 @@ export interface StatsReport {
   cpu: CpuReport;
   memory: MemoryReport;
   histograms: HistogramStat[];
+  network: NetworkReport;
   issues: Issue[];
 }
 
@@ -427,6 +467,58 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     k.top = k.top.sort((a, b) => b.totalNs - a.totalNs || a.processId - b.processId).slice(0, 3);
   }
 
+  // ---- TCP connections
+  const netRecorded = one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.net'") === 1;
+  const netTotals = db
+    .prepare(
+      `SELECT count(*) AS n, coalesce(sum(role = 'client'), 0) AS client, coalesce(sum(role = 'server'), 0) AS server,
+              coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'open-at-end'), 0) AS open,
+              coalesce(sum(bytes_sent), 0) AS sent, coalesce(sum(bytes_received), 0) AS received,
+              coalesce(sum(retransmits), 0) AS retrans, coalesce(sum(retransmits > 0), 0) AS withRetrans
+       FROM connections`,
+    )
+    .get() as { n: number; client: number; server: number; failed: number; open: number; sent: number; received: number; retrans: number; withRetrans: number };
+  const latencies = db
+    .prepare("SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1")
+    .pluck()
+    .all() as number[];
+  const rank = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!);
+  const network: NetworkReport = {
+    recorded: netRecorded,
+    connections: netTotals.n,
+    client: netTotals.client,
+    server: netTotals.server,
+    failed: netTotals.failed,
+    openAtEnd: netTotals.open,
+    byPeer: q<Omit<PeerStat, 'peer'>>(
+      `SELECT role, remote_address AS remoteAddress,
+              CASE WHEN role = 'server' THEN NULL ELSE remote_port END AS remotePort,
+              CASE WHEN role = 'server' THEN local_port ELSE NULL END AS localPort,
+              count(*) AS count, sum(state = 'failed') AS failed, sum(state = 'open-at-end') AS openAtEnd,
+              count(DISTINCT process_id) AS processes, coalesce(sum(bytes_sent), 0) AS bytesSent,
+              coalesce(sum(bytes_received), 0) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
+       FROM connections GROUP BY 1, 2, 3, 4 ORDER BY count DESC, failed DESC, remoteAddress, remotePort, localPort LIMIT ${TOP}`,
+    ).map((r) => ({
+      peer: r.remotePort === null ? `${r.remoteAddress} → :${r.localPort}` : `${r.remoteAddress}:${r.remotePort}`,
+      ...r,
+    })),
+    failedByErrno: q<{ errno: string; count: number }>(
+      `SELECT coalesce(errno_name, 'errno ' || errno) AS errno, count(*) AS count FROM connections WHERE state = 'failed' GROUP BY 1 ORDER BY count DESC, errno`,
+    ).map((r) => ({
+      ...r,
+      examples: q<{ p: string }>(
+        `SELECT remote_address || ':' || remote_port AS p, count(*) AS n FROM connections
+         WHERE state = 'failed' AND coalesce(errno_name, 'errno ' || errno) = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
+        { e: r.errno },
+      ).map((x) => x.p),
+    })),
+    connectLatency: { count: latencies.length, p50Ns: rank(0.5), p95Ns: rank(0.95), maxNs: latencies.length === 0 ? null : latencies.at(-1)! },
+    bytesSent: netTotals.sent,
+    bytesReceived: netTotals.received,
+    retransmits: netTotals.retrans,
+    connectionsWithRetransmits: netTotals.withRetrans,
+  };
+
   return {
     format: 'ptrace-stats',
     version: STATS_JSON_VERSION,
@@ -441,7 +533,8 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     cpu,
     memory,
     histograms,
-    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms }),
+    network,
+    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms, network }),
   };
 }
 
@@ -534,6 +627,7 @@ function issues(x: {
   unknown: number;
   files: FilesReport;
   histograms: HistogramStat[];
+  network: NetworkReport;
 }): Issue[] {
   const out: Issue[] = [];
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
@@ -602,6 +696,22 @@ function issues(x: {
       severity: 'warning',
       code: 'slow-io',
       message: `${h.kind} latency: 1% of ${h.count} calls took ${formatDuration(h.p99UpperNs / 2)} or more (max ${formatDuration(h.maxNs)}); most time in ${h.top[0]?.name ?? '?'} (pid ${h.top[0]?.pid ?? '?'})`,
+    });
+  }
+  const net = x.network;
+  if (net.failed > 0) {
+    const e = net.failedByErrno[0]!;
+    out.push({
+      severity: 'warning',
+      code: 'failed-connections',
+      message: `${plural(net.failed, 'TCP connect')} failed with ${net.failedByErrno.map((f) => f.errno).join(', ')} (e.g. ${e.examples[0]}: ${e.errno})`,
+    });
+  }
+  if (net.retransmits > 0) {
+    out.push({
+      severity: net.retransmits >= 10 ? 'warning' : 'info',
+      code: 'retransmits',
+      message: `${plural(net.retransmits, 'TCP segment')} retransmitted over ${plural(net.connectionsWithRetransmits, 'connection')}: packet loss or congestion`,
     });
   }
   for (const w of x.capture.warnings) {
@@ -784,6 +894,35 @@ export function bar(value: number, max: number, width = BAR): string {
   return '█'.repeat(Math.floor(eighths / 8)) + BLOCKS[eighths % 8];
 }
 
+const networkSection: Section = (r, paint, color) => {
+  const n = r.network;
+  if (!n.recorded && n.connections === 0) return [];
+  const out: string[] = [];
+  const l = n.connectLatency;
+  const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
+  out.push(
+    paint(
+      'bold',
+      `Network: ${n.connections} TCP connection${n.connections === 1 ? '' : 's'} (${n.client} client, ${n.server} server, ${n.failed} failed, ${n.openAtEnd} open at end), ` +
+        `${formatNetBytes(n.bytesSent)} out / ${formatNetBytes(n.bytesReceived)} in, ${n.retransmits} retransmit${n.retransmits === 1 ? '' : 's'}`,
+    ),
+  );
+  if (l.count > 0) out.push(`  connect latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)} (${l.count} connect${l.count === 1 ? '' : 's'})`);
+  if (n.byPeer.length > 0) {
+    const t = table(['Connections by peer', 'role', 'count', 'failed', 'out', 'in', 'retrans'], paint, color, ['left', 'left', 'right', 'right', 'right', 'right', 'right']);
+    for (const p of n.byPeer) {
+      t.push([p.peer, p.role, String(p.count), p.failed > 0 ? paint('red', String(p.failed)) : '', formatNetBytes(p.bytesSent), formatNetBytes(p.bytesReceived), p.retransmits > 0 ? paint('yellow', String(p.retransmits)) : '']);
+    }
+    out.push(t.toString());
+  }
+  if (n.failedByErrno.length > 0) {
+    const t = table(['Failed connects', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
+    for (const e of n.failedByErrno) t.push([paint('red', e.errno), String(e.count), e.examples.join(', ')]);
+    out.push(t.toString());
+  }
+  return [out.join('\n')];
+};
+
 const timelineSection: Section = (r, paint) => {
   const { bucketNs, buckets } = r.timeline;
   const max = Math.max(0, ...buckets.map((b) => b.max));
@@ -817,6 +956,7 @@ const SECTIONS: Section[] = [
   cpuSection,
   memorySection,
   histogramSection,
+  networkSection,
   timelineSection,
   issuesSection,
 ];

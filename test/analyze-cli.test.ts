@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, filesScenario, manyCompilesScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');
@@ -23,6 +23,7 @@ const buildBuf = buildScenario().buffer();
 writeFileSync(join(work, 'build.raw'), buildBuf);
 writeFileSync(join(work, 'many.raw'), manyCompilesScenario().buffer());
 writeFileSync(join(work, 'files.raw'), filesScenario().buffer());
+writeFileSync(join(work, 'net.raw'), netScenario().buffer());
 writeFileSync(join(work, 'empty.raw'), new Synth({ rootPid: 7 }).buffer());
 // Cut in the middle of a record, 40% in: no footer, a partial record.
 writeFileSync(join(work, 'cut.raw'), buildBuf.subarray(0, Math.floor(buildBuf.length * 0.4) + 100));
@@ -80,6 +81,12 @@ const cases: [string, string[], string?][] = [
   // The same run captured with format 1.1: opens and usage recorded.
   ['analyze-tree-sample-failing-pipeline-resources.txt', ['tree', 'samples/failing-pipeline.raw', '--resources', '--files', '--dedup'], root],
   ['analyze-stats-empty.txt', ['stats', 'empty.raw']],
+  // Format 1.2: TCP connections.
+  ['analyze-tree-net.txt', ['tree', 'net.raw', '--net']],
+  ['analyze-tree-net-dedup.txt', ['tree', 'net.raw', '--net', '--dedup']],
+  ['analyze-tree-net-dedup.json', ['tree', 'net.raw', '--net', '--dedup', '--json']],
+  ['analyze-stats-net.txt', ['stats', 'net.raw']],
+  ['analyze-stats-net.json', ['stats', 'net.raw', '--json']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],

@@ -6,11 +6,11 @@
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { openFlagsText } from '../files.ts';
-import type { ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
+import type { ConnectionRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
-import { type Attributes, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from './span.ts';
+import { type Attributes, SPAN_KIND_CLIENT, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from './span.ts';
 
 export interface BuildOptions {
   /** --trace-id, validated, lower case. */
@@ -214,6 +214,7 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     events: [],
     status: { code: STATUS_UNSET },
   };
+  const ra0 = root.attributes;
 
   // ---- process spans, first as light skeletons (ids, parents, times); attributes are made while encoding
   const nodes: ImageNode[] = [];
@@ -306,6 +307,61 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     if (o.pathTruncated) attrs['ptrace.open.path_truncated'] = true;
     (n.events ??= []).push({ name: 'file open failed', time: o.time, attributes: attrs });
   }
+  // ---- TCP connections: a span each, under the image of its process current when it started
+  const connSpans: SpanData[] = [];
+  for (const c of model.connections) {
+    const n = nodeAt(c.processId, c.start);
+    if (n === undefined) continue;
+    connSpans.push(connectionSpan(c, n.p, n.spanId));
+  }
+  function connectionSpan(c: ConnectionRow, p: ProcessRow, parentSpanId: string): SpanData {
+    const client = c.role !== 'server';
+    const attrs: Attributes = {
+      'network.transport': 'tcp',
+      'network.type': c.family === 6 ? 'ipv6' : 'ipv4',
+      'network.peer.address': c.remoteAddress,
+      'network.peer.port': c.remotePort,
+      'network.local.address': c.localAddress,
+      'network.local.port': c.localPort,
+    };
+    if (client) {
+      attrs['server.address'] = c.peerName ?? c.remoteAddress;
+      attrs['server.port'] = c.remotePort;
+    } else {
+      attrs['client.address'] = c.remoteAddress;
+      attrs['client.port'] = c.remotePort;
+    }
+    attrs['ptrace.span.type'] = 'connection';
+    attrs['ptrace.connection.role'] = c.role;
+    attrs['ptrace.connection.state'] = c.state;
+    attrs['process.pid'] = p.pid;
+    if (c.latencyNs !== null) attrs['ptrace.connection.connect_latency_ns'] = Number(c.latencyNs);
+    if (c.bytesSent !== null) attrs['ptrace.connection.bytes_sent'] = Number(c.bytesSent);
+    if (c.bytesReceived !== null) attrs['ptrace.connection.bytes_received'] = Number(c.bytesReceived);
+    if (c.retransmits !== null) attrs['ptrace.connection.retransmits'] = c.retransmits;
+    let status: SpanData['status'] = { code: STATUS_UNSET };
+    if (c.state === 'failed') {
+      const name = c.errnoName ?? `errno ${c.errno}`;
+      attrs['error.type'] = name;
+      status = { code: STATUS_ERROR, message: `connect ${c.remoteAddress}:${c.remotePort}: ${name}` };
+    }
+    return {
+      traceId,
+      spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `tcp:${c.connId}`),
+      parentSpanId,
+      parentIsRemote: false,
+      traceFlags,
+      name: client ? `connect ${c.remoteAddress}:${c.remotePort}` : `accept :${c.localPort}`,
+      start: c.start,
+      end: c.end ?? (captureEnd > c.start ? captureEnd : c.start),
+      attributes: attrs,
+      events: [],
+      status,
+      kind: client ? SPAN_KIND_CLIENT : c.role === 'server' ? SPAN_KIND_SERVER : SPAN_KIND_INTERNAL,
+    };
+  }
+  if (header.options.net) ra0['ptrace.capture.connections'] = model.connections.length;
+
   const usageOf: (ResourceRow | undefined)[] = [];
   for (const r of model.resources) usageOf[r.processId] = r;
   for (const n of nodes) if (n.events !== null && n.events.length > 1) n.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
@@ -447,10 +503,11 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     traceId,
     rootSpanId: rootId,
     source,
-    spanCount: nodes.length + 1,
+    spanCount: nodes.length + 1 + connSpans.length,
     *spans() {
       yield root;
       for (const n of nodes) yield materialize(n);
+      yield* connSpans;
     },
   };
 }

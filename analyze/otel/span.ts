@@ -40,7 +40,14 @@ export interface SpanData {
   attributes: Attributes;
   events: SpanEvent[];
   status: { code: number; message?: string };
+  /** SpanKind in the API's numbering (SPAN_KIND_*); INTERNAL when absent. */
+  kind?: number;
 }
+
+/** SpanKind in the API's numbering (the OTLP serializers add 1). */
+export const SPAN_KIND_INTERNAL = 0;
+export const SPAN_KIND_SERVER = 1;
+export const SPAN_KIND_CLIENT = 2;
 
 export interface InstrumentationScope {
   name: string;
@@ -58,7 +65,7 @@ const NO_LINKS: never[] = [];
 /** One span as the serializers want it; `resource` and `scope` must be the same objects for every span of an export. */
 export class ReadableSpanView {
   readonly name: string;
-  readonly kind = KIND_INTERNAL;
+  readonly kind: number;
   readonly startTime: HrTime;
   readonly endTime: HrTime;
   readonly duration: HrTime;
@@ -77,6 +84,7 @@ export class ReadableSpanView {
 
   constructor(s: SpanData, resource: Resource, scope: InstrumentationScope) {
     this.name = s.name;
+    this.kind = s.kind ?? KIND_INTERNAL;
     this.startTime = hrTime(s.start);
     this.endTime = hrTime(s.end < s.start ? s.start : s.end);
     this.duration = hrTime(s.end < s.start ? 0n : s.end - s.start);
