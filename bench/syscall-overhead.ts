@@ -23,6 +23,11 @@ if (process.getuid?.() !== 0) {
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A finished capture unloads its programs in a background child for ~0.3 s; its hooks stay live until then. */
+function waitForUnload(): void {
+  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++) spawnSync('sleep', ['0.05']);
+}
+
 function ddMs(): number {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${count}`], { stdio: 'ignore' });
@@ -31,6 +36,7 @@ function ddMs(): number {
 }
 
 async function withCapture<T>(flags: string[], fn: () => T): Promise<T> {
+  waitForUnload();
   const file = join(dir, `bg-${flags.join('')}.raw`);
   const child = spawn(captureBin, ['-q', '-f', '-o', file, ...flags, '--', 'sleep', '600'], { stdio: 'ignore' });
   while (!(existsSync(file) && statSync(file).size > 0)) await sleep(20);
@@ -48,6 +54,7 @@ const NO_SYSCALL_HOOKS = ['--no-failed-execs', '--no-files'];
 const modes: Record<string, number[]> = { 'no capture': [], 'capture (default)': [], 'capture, no syscall hooks': [] };
 ddMs();
 for (let i = 0; i < runs; i++) {
+  waitForUnload();
   modes['no capture'].push(ddMs());
   modes['capture (default)'].push(await withCapture([], ddMs));
   modes['capture, no syscall hooks'].push(await withCapture(NO_SYSCALL_HOOKS, ddMs));
