@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildTrace } from '../analyze/otel/build.ts';
-import { encodeProtobuf, jsonDocumentChunks, slices, views } from '../analyze/otel/encode.ts';
+import { encodeProtobuf, jsonDocumentChunks, loadSerializers, slices, views } from '../analyze/otel/encode.ts';
 import { loadCapture } from '../analyze/otel/load.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
 import { writeBigBuild } from '../analyze/otel/synthetic.ts';
@@ -82,6 +82,7 @@ const trace = buildTrace(loaded);
 const tBuild = lap(); // skeletons only: attributes are made while encoding
 const resource = { attributes: buildResource(loaded.header, { env: {}, warn: () => {}, ptraceVersion: '0.1.0' }) };
 const scope = { name: 'ptrace', version: '0.1.0' };
+await loadSerializers();
 let jsonBytes = 0;
 for (const c of jsonDocumentChunks(trace.spans(), resource, scope)) jsonBytes += c.length;
 const tJson = lap();
