@@ -1,9 +1,10 @@
 // TCP connections captured for real, on loopback only: known byte counts in
 // each direction over 127.0.0.1 and ::1, both sides of each connection, and
 // a refused connection.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TcpEvent } from '../formats/types.ts';
-import { ROOT, captureSync, execs, realCaptureTest } from './helpers/real-capture.ts';
+import { CLI, ROOT, captureSync, execs, realCaptureTest } from './helpers/real-capture.ts';
 
 interface Exchange { host: string; serverPort: number; clientPort: number; got: number }
 
@@ -45,6 +46,16 @@ realCaptureTest('TCP: client and server sides over 127.0.0.1 and ::1 with exact 
   t.is(failed[0].errnoName, 'ECONNREFUSED');
   t.is(failed[0].role, 'client');
   t.is(capture.footer?.lost, 0n);
+
+  // …and the replay shows them under the process.
+  const tree = spawnSync(process.execPath, [CLI, 'tree', '--net', capture.path], { encoding: 'utf8' });
+  t.is(tree.status, 0, tree.stderr);
+  const lines = tree.stdout.split('\n').map((l) => l.trim());
+  for (const x of [v4, v6]) {
+    t.true(lines.some((l) => l.startsWith(`→ ${x.host}:${x.serverPort} (client,`) && l.includes('1000 B out / 4.9 KiB in')), tree.stdout);
+    t.true(lines.some((l) => l.startsWith(`← ${x.host}:${x.clientPort} on :${x.serverPort} (server,`)), tree.stdout);
+  }
+  t.true(lines.some((l) => l.startsWith(`✗ connect 127.0.0.1:${refused.port}: ECONNREFUSED (after `)), tree.stdout);
 });
 
 realCaptureTest('--no-net records no connections', (t) => {
