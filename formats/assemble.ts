@@ -3,7 +3,7 @@
 // strings of their owner record (exec, failed exec, open), names numbers, and
 // emits events in the order of their records in the file. No I/O.
 
-import { decodeAnchor, decodeBuckets, decodeCString, decodeRusage } from './decode.ts';
+import { decodeAnchor, decodeBuckets, decodeCString, decodeRusage, decodeTcp } from './decode.ts';
 import type { Bytes } from './decode.ts';
 import {
   COMM_LEN,
@@ -24,7 +24,6 @@ import {
   OPEN,
   RECORD_TYPE_NAMES,
   RT,
-  TCP,
   THREAD,
 } from './layout.ts';
 import { decodeWaitStatus, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName } from './names.ts';
@@ -442,28 +441,27 @@ export class Assembler {
         break;
       }
       case RT.TCP: {
-        const family = dv.getUint16(off + TCP.family, le);
-        const error = dv.getInt32(off + TCP.error, le);
+        const r = decodeTcp(b, off, le);
         this.#emit({
           kind: 'tcp',
           ts,
           process: { pid, start },
           tid,
-          event: tcpEventName(b.buf[off + TCP.event]!),
-          role: tcpRoleName(b.buf[off + TCP.role]!),
-          family: family === 2 ? 4 : family === 10 ? 6 : family,
-          localAddress: ipAddress(family, b.buf.subarray(off + TCP.local_addr, off + TCP.local_addr + 16)),
-          localPort: dv.getUint16(off + TCP.local_port, le),
-          remoteAddress: ipAddress(family, b.buf.subarray(off + TCP.remote_addr, off + TCP.remote_addr + 16)),
-          remotePort: dv.getUint16(off + TCP.remote_port, le),
-          errno: error > 0 ? error : null,
-          errnoName: error > 0 ? errnoName(error) : null,
-          connId: dv.getUint32(off + TCP.conn_id, le),
-          startTs: dv.getBigUint64(off + TCP.start_ts, le),
-          latencyNs: dv.getBigUint64(off + TCP.latency_ns, le),
-          bytesSent: dv.getBigUint64(off + TCP.bytes_sent, le),
-          bytesReceived: dv.getBigUint64(off + TCP.bytes_received, le),
-          retransmits: dv.getUint32(off + TCP.retransmits, le),
+          event: tcpEventName(r.event),
+          role: tcpRoleName(r.role),
+          family: r.family === 2 ? 4 : r.family === 10 ? 6 : r.family,
+          localAddress: ipAddress(r.family, r.localAddr),
+          localPort: r.localPort,
+          remoteAddress: ipAddress(r.family, r.remoteAddr),
+          remotePort: r.remotePort,
+          errno: r.error > 0 ? r.error : null,
+          errnoName: r.error > 0 ? errnoName(r.error) : null,
+          connId: r.connId,
+          startTs: r.startTs,
+          latencyNs: r.latencyNs,
+          bytesSent: r.bytesSent,
+          bytesReceived: r.bytesReceived,
+          retransmits: r.retransmits,
         });
         break;
       }

@@ -2,7 +2,7 @@
 // them, so a writer → reader round trip can be compared with deepEqual) and a
 // sample capture that uses every record type.
 
-import { DEFAULT_START } from '../../formats/writer.ts';
+import { DEFAULT_START, ZERO_RUSAGE } from '../../formats/writer.ts';
 import type { HeaderInit, WriterEvent } from '../../formats/writer.ts';
 import type {
   CapturedBytes,
@@ -112,20 +112,7 @@ export const execFailed = (ts: bigint, process: ProcessKey, errno: number, filen
 });
 
 /** All-zero resource usage: what a format 1.1 exit written without usage reads as. */
-export const zeroRusage = (): Rusage => ({
-  utimeNs: 0n,
-  stimeNs: 0n,
-  runtimeNs: 0n,
-  maxrssKb: 0n,
-  minFlt: 0n,
-  majFlt: 0n,
-  nvcsw: 0n,
-  nivcsw: 0n,
-  rchar: 0n,
-  wchar: 0n,
-  readBytes: 0n,
-  writeBytes: 0n,
-});
+export const zeroRusage = (): Rusage => ({ ...ZERO_RUSAGE });
 
 /** Distinct, non-zero values in every field (the largest one needs all 64 bits). */
 export const someRusage = (): Rusage => ({
