@@ -36,6 +36,7 @@ const MODE_FLAGS: Record<string, string[] | null> = {
   'no-failed-execs': ['--no-failed-execs'],
   '--io': ['--io'],
   '--sched': ['--sched'],
+  'no-net': ['--no-net'],
 };
 
 /** A finished capture unloads its programs in the background (~0.3 s of RCU waits); the next load would queue behind it. */
@@ -44,11 +45,12 @@ function waitForUnload(): void {
 }
 
 let workload = 0;
-function run(mode: string, i: number, script: string): Sample {
+function run(mode: string, i: number, script: string | string[]): Sample {
   waitForUnload();
   const file = join(dir, `w${workload}-${mode}-${i}.raw`);
   const flags = MODE_FLAGS[mode];
-  const argv = flags === null ? ['sh', '-c', script] : [captureBin, '-q', '-f', '-o', file, ...flags, '--', 'sh', '-c', script];
+  const command = typeof script === 'string' ? ['sh', '-c', script] : script;
+  const argv = flags === null ? command : [captureBin, '-q', '-f', '-o', file, ...flags, '--', ...command];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
   const outer = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -58,7 +60,7 @@ function run(mode: string, i: number, script: string): Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function compare(title: string, script: string, modes: string[]): Record<string, Sample[]> {
+function compare(title: string, script: string | string[], modes: string[]): Record<string, Sample[]> {
   workload++;
   const samples: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m, []]));
   run('untraced', -1, script); // warm the page cache
@@ -78,12 +80,17 @@ function compare(title: string, script: string, modes: string[]): Record<string,
 
 const timed = (body: string) => `s=$(date +%s%N); ${body}; e=$(date +%s%N); echo $((e-s))`;
 const loop = timed(`i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); done`);
-const samples = compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, Object.keys(MODE_FLAGS));
+const samples = compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, ['untraced', 'traced', 'no-failed-execs', '--io', '--sched']);
 const ddCount = Number(values['dd-count']);
 compare(
   `syscall-bound: dd bs=1 count=${ddCount} (${2 * ddCount} read/write syscalls) inside the traced tree`,
   timed(`dd if=/dev/zero of=/dev/null bs=1 count=${ddCount} 2>/dev/null`),
   ['untraced', 'traced', '--io', '--sched'],
+);
+compare(
+  '1000 TCP connections to a server on 127.0.0.1 (one node process, connect + 100 bytes + close each)',
+  [process.execPath, fileURLToPath(new URL('./connect-loop.mjs', import.meta.url)), '1000'],
+  ['untraced', 'traced', 'no-net'],
 );
 
 const last = samples.traced[samples.traced.length - 1].file!;
