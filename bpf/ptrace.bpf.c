@@ -1043,3 +1043,94 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate, con
 	}
 	return 0;
 }
+
+/* ---- name lookups: getaddrinfo() in the libc the capture tool found ------ */
+
+/* glibc's struct addrinfo on LP64 */
+struct libc_addrinfo {
+	__s32 ai_flags;
+	__s32 ai_family;
+	__s32 ai_socktype;
+	__s32 ai_protocol;
+	__u32 ai_addrlen;
+	__u32 _pad;
+	__u64 ai_addr;
+	__u64 ai_canonname;
+	__u64 ai_next;
+};
+
+struct lookup {
+	__u64 node; /* user pointer to the name */
+	__u64 res;  /* user pointer to the struct addrinfo * the call fills */
+	__u64 ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lookup);
+} lookups SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(getaddrinfo_enter, const char *node, const char *service, const void *hints, void **res)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (stopped || !bpf_map_lookup_elem(&traced, &tgid) || !node)
+		return 0;
+	__u32 tid = (__u32)id;
+	struct lookup l = {.node = (__u64)node, .res = (__u64)res, .ts = bpf_ktime_get_boot_ns()};
+	bpf_map_update_elem(&lookups, &tid, &l, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(getaddrinfo_exit, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lookup *found = bpf_map_lookup_elem(&lookups, &tid);
+	if (!found)
+		return 0;
+	struct lookup l = *found;
+	bpf_map_delete_elem(&lookups, &tid);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct pt_event *e = reserve(PT_CAT_DNS);
+	if (!e)
+		return 0;
+	fill_head(&e->head, PT_DNS, task, now);
+	__builtin_memset(&e->dns, 0, sizeof(e->dns));
+	e->dns.result = ret;
+	e->dns.start_ts = l.ts;
+	e->dns.latency_ns = now - l.ts;
+	if (ret == 0) {
+		__u64 ai = 0;
+		bpf_probe_read_user(&ai, sizeof(ai), (void *)l.res);
+		__u32 n = 0;
+		for (int i = 0; i < 32 && ai; i++) {
+			struct libc_addrinfo info = {};
+			if (bpf_probe_read_user(&info, sizeof(info), (void *)ai))
+				break;
+			if (n < PT_DNS_ANSWERS && (info.ai_family == AF_INET || info.ai_family == AF_INET6)) {
+				e->dns.families[n & (PT_DNS_ANSWERS - 1)] = info.ai_family;
+				/* sockaddr_in: port at 2, address at 4; sockaddr_in6: address at 8 */
+				if (info.ai_family == AF_INET)
+					bpf_probe_read_user(e->dns.addrs[n & (PT_DNS_ANSWERS - 1)], 4, (void *)(info.ai_addr + 4));
+				else
+					bpf_probe_read_user(e->dns.addrs[n & (PT_DNS_ANSWERS - 1)], 16, (void *)(info.ai_addr + 8));
+			}
+			n++;
+			ai = info.ai_next;
+		}
+		e->dns.count = n;
+	}
+	struct chunk_ctx c = {};
+	c.head = e->head;
+	c.owner_ts = now;
+	c.category = PT_CAT_DNS;
+	submit(e);
+	emit_str(&c, (const char *)l.node, PT_D_NAME, true);
+	return 0;
+}

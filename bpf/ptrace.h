@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 2
+#define PT_VERSION_MINOR 3
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -37,6 +37,7 @@ enum pt_record_type {
 	PT_OPEN = 7,        /* a file open (open, openat, openat2, creat) returned */
 	PT_HIST = 8,        /* a latency histogram of one process, written at its exit (--io, --sched) */
 	PT_TCP = 9,         /* a TCP connection of a traced process: connected, failed, accepted or closed */
+	PT_DNS = 10,        /* a getaddrinfo() call of a traced process returned */
 	/* written by the capture tool, not by BPF */
 	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
 	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
@@ -60,6 +61,7 @@ enum pt_data_kind {
 	PT_D_ARGV = 5,     /* argv strings, each NUL-terminated */
 	PT_D_ENV = 6,      /* environment strings, each NUL-terminated */
 	PT_D_PATH = 7,     /* path argument of an open, as given */
+	PT_D_NAME = 8,     /* the name a getaddrinfo() call looked up */
 };
 
 /* pt_data.flags */
@@ -78,6 +80,7 @@ enum pt_loss_category {
 	PT_CAT_FILES = 4,    /* file opens */
 	PT_CAT_HIST = 5,     /* histograms */
 	PT_CAT_NET = 6,      /* TCP connections (records, or sockets that could not be tracked) */
+	PT_CAT_DNS = 7,      /* name lookups */
 	PT_CAT_MAX = 8,
 };
 
@@ -193,6 +196,18 @@ struct pt_tcp {
 	__u32 _pad;
 };
 
+#define PT_DNS_ANSWERS 8
+
+/* getaddrinfo() as the libc resolver saw it, from a uprobe and uretprobe. */
+struct pt_dns {
+	__s32 result;  /* getaddrinfo's return: 0, or an EAI_* code (negative in glibc: EAI_NONAME -2…) */
+	__u32 count;   /* addresses in the result list (may exceed PT_DNS_ANSWERS) */
+	__u64 start_ts; /* CLOCK_BOOTTIME ns of the call */
+	__u64 latency_ns;
+	__u16 families[PT_DNS_ANSWERS]; /* AF_INET (2) or AF_INET6 (10) per answer, 0 past the last */
+	__u8 addrs[PT_DNS_ANSWERS][16]; /* network order; AF_INET in the first 4 bytes */
+};
+
 #define PT_HIST_BUCKETS 32
 
 enum pt_hist_kind {
@@ -259,6 +274,7 @@ struct pt_event {
 		struct pt_open open;
 		struct pt_hist hist;
 		struct pt_tcp tcp;
+		struct pt_dns dns;
 		struct pt_data data;
 		struct pt_loss loss;
 		struct pt_footer footer;
@@ -290,6 +306,7 @@ enum pt_options {
 	PT_OPT_IO = 1 << 4,           /* read/write/fsync latency histograms (--io) */
 	PT_OPT_SCHED = 1 << 5,        /* off-CPU histograms (--sched) */
 	PT_OPT_NET = 1 << 6,          /* TCP connections captured */
+	PT_OPT_DNS = 1 << 7,          /* getaddrinfo() calls captured */
 };
 
 struct pt_tlv {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/types.h>
@@ -58,6 +59,7 @@ struct options {
 	bool io;
 	bool sched;
 	bool net;
+	bool dns;
 	bool quiet;
 	__u32 buffer_mb;
 	__u32 args_limit;
@@ -105,6 +107,7 @@ static void usage(FILE *f)
 		"      --no-failed-execs do not hook execve exits (no record of failed exec attempts)\n"
 		"      --no-files        do not record file opens\n"
 		"      --no-net          do not record TCP connections\n"
+		"      --no-dns          do not record getaddrinfo() name lookups\n"
 		"      --io              read/write/fsync latency histograms per process\n"
 		"      --sched           off-CPU (blocked) time histograms per process\n"
 		"      --buffer-mb N     ring buffer size in MiB, a power of two (default 32)\n"
@@ -125,7 +128,7 @@ static __u32 parse_u32(const char *flag, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED, OPT_NO_NET };
+	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED, OPT_NO_NET, OPT_NO_DNS };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"force", no_argument, 0, 'f'},
@@ -135,6 +138,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"no-failed-execs", no_argument, 0, OPT_NO_FAILED},
 		{"no-files", no_argument, 0, OPT_NO_FILES},
 		{"no-net", no_argument, 0, OPT_NO_NET},
+		{"no-dns", no_argument, 0, OPT_NO_DNS},
 		{"io", no_argument, 0, OPT_IO},
 		{"sched", no_argument, 0, OPT_SCHED},
 		{"buffer-mb", required_argument, 0, OPT_BUFFER},
@@ -143,7 +147,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	*o = (struct options){.env = true, .failed_execs = true, .files = true, .net = true, .buffer_mb = 32,
+	*o = (struct options){.env = true, .failed_execs = true, .files = true, .net = true, .dns = true, .buffer_mb = 32,
 			      .args_limit = PT_ARGS_LIMIT_DEFAULT, .capture_argc = argc, .capture_argv = argv};
 	int c;
 	opterr = 0;
@@ -158,6 +162,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_FAILED: o->failed_execs = false; break;
 		case OPT_NO_FILES: o->files = false; break;
 		case OPT_NO_NET: o->net = false; break;
+		case OPT_NO_DNS: o->dns = false; break;
 		case OPT_IO: o->io = true; break;
 		case OPT_SCHED: o->sched = true; break;
 		case OPT_BUFFER: o->buffer_mb = parse_u32("--buffer-mb", optarg); break;
@@ -426,7 +431,8 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
 		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
-		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0);
+		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
+		    (o->dns ? PT_OPT_DNS : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -632,9 +638,51 @@ static void select_programs(struct ptrace_bpf *skel, const struct options *o)
 			load = o->sched;
 		} else if (!strcmp(sec, "tp_btf/inet_sock_set_state")) {
 			load = o->net;
+		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
+			load = o->dns;
 		}
 		bpf_program__set_autoload(prog, load);
 	}
+}
+
+/* The C library this tool itself runs on: the one the traced commands load too, in the usual case. */
+static bool find_libc(char *path, size_t size)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	if (!maps)
+		return false;
+	char line[4096];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), maps)) {
+		char *p = strchr(line, '/');
+		if (!p || !strstr(p, "/libc.so"))
+			continue;
+		p[strcspn(p, "\n")] = 0;
+		snprintf(path, size, "%s", p);
+		found = true;
+	}
+	fclose(maps);
+	return found;
+}
+
+/* getaddrinfo() uprobes, attached by hand: their target is found at run time. */
+static int attach_dns(struct ptrace_bpf *skel, struct bpf_link **links)
+{
+	char libc[PATH_MAX];
+	if (!find_libc(libc, sizeof(libc))) {
+		fprintf(stderr, "ptrace: warning: no libc found in /proc/self/maps: name lookups are not recorded\n");
+		return -1;
+	}
+	LIBBPF_OPTS(bpf_uprobe_opts, enter, .func_name = "getaddrinfo", .retprobe = false);
+	LIBBPF_OPTS(bpf_uprobe_opts, leave, .func_name = "getaddrinfo", .retprobe = true);
+	links[0] = bpf_program__attach_uprobe_opts(skel->progs.getaddrinfo_enter, -1, libc, 0, &enter);
+	links[1] = bpf_program__attach_uprobe_opts(skel->progs.getaddrinfo_exit, -1, libc, 0, &leave);
+	if (!links[0] || !links[1]) {
+		fprintf(stderr, "ptrace: warning: cannot attach to getaddrinfo in %s: %s; name lookups are not recorded\n",
+			libc, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -732,6 +780,9 @@ int main(int argc, char **argv)
 		unlink(o.output);
 		die(EXIT_FAILURE_SETUP, "cannot load or attach the BPF programs: %s", strerror(-err));
 	}
+	struct bpf_link *dns_links[2] = {0};
+	if (o.dns && attach_dns(skel, dns_links))
+		o.dns = false; /* the header then says lookups were not recorded */
 	if (getenv("PTRACE_TIMING"))
 		fprintf(stderr, "ptrace: BPF open+load+attach %.1f ms\n", (clock_ns(CLOCK_MONOTONIC) - t_open) / 1e6);
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
