@@ -3,7 +3,7 @@
 // strings of their owner record (exec, failed exec, open), names numbers, and
 // emits events in the order of their records in the file. No I/O.
 
-import { decodeAnchor, decodeBuckets, decodeCString, decodeRusage, decodeTcp } from './decode.ts';
+import { decodeAnchor, decodeBuckets, decodeCString, decodeDns, decodeRusage, decodeTcp } from './decode.ts';
 import type { Bytes } from './decode.ts';
 import {
   COMM_LEN,
@@ -26,9 +26,10 @@ import {
   RT,
   THREAD,
 } from './layout.ts';
-import { decodeWaitStatus, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName } from './names.ts';
+import { decodeWaitStatus, eaiName, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName } from './names.ts';
 import type {
   CaptureEvent,
+  DnsEvent,
   CaptureFooter,
   CaptureHeader,
   CapturedBytes,
@@ -128,7 +129,7 @@ export function splitStrings(area: Buffer): Buffer[] {
 
 /** A record with strings (exec, failed exec, open) waiting for its chunks: its event is built, its strings not yet. */
 class Pending {
-  readonly event: ExecEvent | ExecFailedEvent | OpenEvent;
+  readonly event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent;
   readonly flags: number;
   /** The kind whose LAST chunk completes the record. */
   readonly finalKind: number;
@@ -140,21 +141,32 @@ class Pending {
   readonly tsHi: number;
   readonly pid: number;
 
-  constructor(event: ExecEvent | ExecFailedEvent | OpenEvent, flags: number, at: number, tsLo: number, tsHi: number) {
+  constructor(event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, flags: number, at: number, tsLo: number, tsHi: number) {
     this.pid = event.process.pid;
     this.tsLo = tsLo;
     this.tsHi = tsHi;
     this.event = event;
     this.flags = flags;
     this.finalKind =
-      event.kind === 'open' ? DK.PATH : event.kind === 'exec_failed' ? DK.FILENAME : flags & F.ENV_SKIPPED ? DK.ARGV : DK.ENV;
+      event.kind === 'open'
+        ? DK.PATH
+        : event.kind === 'dns'
+          ? DK.NAME
+          : event.kind === 'exec_failed'
+            ? DK.FILENAME
+            : flags & F.ENV_SKIPPED
+              ? DK.ARGV
+              : DK.ENV;
     this.lastActivity = at;
   }
 
   /** Whether a chunk of this data kind can belong to this owner. */
   accepts(kind: number): boolean {
     const k = this.event.kind;
-    return k === 'exec' ? kind >= DK.FILENAME && kind <= DK.ENV : k === 'open' ? kind === DK.PATH : kind === DK.FILENAME;
+    if (k === 'exec') return kind >= DK.FILENAME && kind <= DK.ENV;
+    if (k === 'open') return kind === DK.PATH;
+    if (k === 'dns') return kind === DK.NAME;
+    return kind === DK.FILENAME;
   }
 }
 
@@ -347,7 +359,7 @@ export class Assembler {
   }
 
   /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
-  #pending(event: ExecEvent | ExecFailedEvent | OpenEvent, dv: DataView, off: number, at: number): void {
+  #pending(event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, dv: DataView, off: number, at: number): void {
     const le = this.le;
     const p = new Pending(
       event,
@@ -436,6 +448,29 @@ export class Assembler {
           syscallNr: dv.getUint32(off + OPEN.syscall_nr, le),
           latencyNs: dv.getBigUint64(off + OPEN.latency_ns, le),
           path: MISSING,
+        };
+        this.#pending(event, dv, off, at);
+        break;
+      }
+      case RT.DNS: {
+        const r = decodeDns(b, off, le);
+        const answers: { family: number; address: string }[] = [];
+        for (let i = 0; i < r.families.length; i++) {
+          const af = r.families[i]!;
+          if (af === 2 || af === 10) answers.push({ family: af === 2 ? 4 : 6, address: ipAddress(af, r.addrs[i]!) });
+        }
+        const event: DnsEvent = {
+          kind: 'dns',
+          ts,
+          process: { pid, start },
+          tid,
+          name: MISSING,
+          result: r.result,
+          resultName: eaiName(r.result),
+          count: r.count,
+          answers,
+          startTs: r.startTs,
+          latencyNs: r.latencyNs,
         };
         this.#pending(event, dv, off, at);
         break;
@@ -543,7 +578,7 @@ export class Assembler {
     const dv = b.dv;
     const le = this.le;
     const kind = dv.getUint8(off + DATA.kind);
-    if (kind < DK.FILENAME || kind > DK.PATH) {
+    if (kind < DK.FILENAME || kind > DK.NAME) {
       // A kind from a newer minor version (possibly of a record type this reader skips), or damage: ignored.
       this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
       return;
@@ -577,7 +612,7 @@ export class Assembler {
   }
 
   /** The announced size of an exec's argv or env area, capped at the capture's args limit; else 0. */
-  #expected(e: ExecEvent | ExecFailedEvent | OpenEvent, kind: number): number {
+  #expected(e: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, kind: number): number {
     if (e.kind !== 'exec' || (kind !== DK.ARGV && kind !== DK.ENV)) return 0;
     const n = (kind === DK.ARGV ? e.argvLen : e.envLen) ?? 0;
     const limit = this.header.argsLimit > 0 ? this.header.argsLimit : 1 << 20;
@@ -602,6 +637,7 @@ export class Assembler {
     p.done = true;
     if (e.kind === 'exec') this.#execStrings(e, p);
     else if (e.kind === 'open') e.path = p.strings[DK.PATH]?.captured() ?? missing();
+    else if (e.kind === 'dns') e.name = p.strings[DK.NAME]?.captured() ?? missing();
     else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
     this.#flush();
   }

@@ -17,6 +17,8 @@ import {
   HEAD_SIZE,
   HIST,
   TCP,
+  DNS,
+  DNS_ANSWERS,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -142,6 +144,19 @@ export interface RawTcp {
   retransmits: number;
 }
 
+export interface RawDns {
+  kind: 'dns';
+  head: RawHead;
+  result: number;
+  count: number;
+  startTs: bigint;
+  latencyNs: bigint;
+  /** DNS_ANSWERS entries; family 0 past the last. */
+  families: number[];
+  /** DNS_ANSWERS × 16 bytes, network order. */
+  addrs: Buffer[];
+}
+
 export interface RawData {
   kind: 'data';
   head: RawHead;
@@ -196,6 +211,7 @@ export type RawRecord =
   | RawOpen
   | RawHist
   | RawTcp
+  | RawDns
   | RawData
   | RawLoss
   | RawRunning
@@ -369,6 +385,27 @@ export function decodeTcp(b: Bytes, off: number, le: boolean, head = decodeHead(
   };
 }
 
+export function decodeDns(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawDns {
+  const dv = b.dv;
+  const families: number[] = [];
+  const addrs: Buffer[] = [];
+  for (let i = 0; i < DNS_ANSWERS; i++) {
+    families.push(dv.getUint16(off + DNS.families + 2 * i, le));
+    const at = off + DNS.addrs + 16 * i;
+    addrs.push(Buffer.from(b.buf.subarray(at, at + 16)));
+  }
+  return {
+    kind: 'dns',
+    head,
+    result: dv.getInt32(off + DNS.result, le),
+    count: dv.getUint32(off + DNS.count, le),
+    startTs: dv.getBigUint64(off + DNS.start_ts, le),
+    latencyNs: dv.getBigUint64(off + DNS.latency_ns, le),
+    families,
+    addrs,
+  };
+}
+
 export function decodeData(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawData {
   const dv = b.dv;
   const len = dv.getUint16(off + DATA.len, le);
@@ -429,6 +466,8 @@ export function decodeRecordAt(b: Bytes, off: number, le: boolean): RawRecord {
       return decodeHist(b, off, le, head);
     case RT.TCP:
       return decodeTcp(b, off, le, head);
+    case RT.DNS:
+      return decodeDns(b, off, le, head);
     case RT.DATA:
       return decodeData(b, off, le, head);
     case RT.LOSS:

@@ -164,6 +164,7 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       io: (options & BigInt(OPT.IO)) !== 0n,
       sched: (options & BigInt(OPT.SCHED)) !== 0n,
       net: (options & BigInt(OPT.NET)) !== 0n,
+      dns: (options & BigInt(OPT.DNS)) !== 0n,
       raw: options,
     },
     start: decodeAnchor(b, FILE_HEADER.start, le),

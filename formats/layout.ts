@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 2;
+export const VERSION_MINOR = 3;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -47,6 +47,7 @@ export const RT = {
   OPEN: 7,
   HIST: 8,
   TCP: 9,
+  DNS: 10,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
@@ -63,6 +64,7 @@ export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = {
   [RT.OPEN]: 'open',
   [RT.HIST]: 'hist',
   [RT.TCP]: 'tcp',
+  [RT.DNS]: 'dns',
   [RT.LOSS]: 'loss',
   [RT.RUNNING]: 'running',
   [RT.FOOTER]: 'footer',
@@ -85,6 +87,7 @@ export const DK = {
   ARGV: 5,
   ENV: 6,
   PATH: 7,
+  NAME: 8,
 } as const;
 
 /** enum pt_data_flags */
@@ -103,6 +106,7 @@ export const CAT = {
   FILES: 4,
   HIST: 5,
   NET: 6,
+  DNS: 7,
   MAX: 8,
 } as const;
 
@@ -121,6 +125,19 @@ export const OPT = {
   IO: 1 << 4,
   SCHED: 1 << 5,
   NET: 1 << 6,
+  DNS: 1 << 7,
+} as const;
+
+export const DNS_ANSWERS = 8;
+
+/** struct pt_dns */
+export const DNS = {
+  result: 32,
+  count: 36,
+  start_ts: 40,
+  latency_ns: 48,
+  families: 56,
+  addrs: 72,
 } as const;
 
 /** enum pt_tcp_event (pt_tcp.event) */
@@ -468,6 +485,18 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
       _pad: f(TCP._pad, 4),
     },
   },
+  pt_dns: {
+    size: 24 + 18 * DNS_ANSWERS,
+    base: HEAD_SIZE,
+    fields: {
+      result: f(DNS.result, 4, true),
+      count: f(DNS.count, 4),
+      start_ts: f(DNS.start_ts, 8),
+      latency_ns: f(DNS.latency_ns, 8),
+      families: f(DNS.families, 2 * DNS_ANSWERS),
+      addrs: f(DNS.addrs, 16 * DNS_ANSWERS),
+    },
+  },
   pt_data: {
     size: DATA_HEAD_SIZE + DATA_MAX,
     base: HEAD_SIZE,
@@ -558,6 +587,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_OPEN: RT.OPEN,
   PT_HIST: RT.HIST,
   PT_TCP: RT.TCP,
+  PT_DNS: RT.DNS,
   PT_LOSS: RT.LOSS,
   PT_RUNNING: RT.RUNNING,
   PT_FOOTER: RT.FOOTER,
@@ -572,6 +602,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_D_ARGV: DK.ARGV,
   PT_D_ENV: DK.ENV,
   PT_D_PATH: DK.PATH,
+  PT_D_NAME: DK.NAME,
   PT_DF_LAST: DF.LAST,
   PT_DF_TRUNCATED: DF.TRUNCATED,
   PT_DF_FAULT: DF.FAULT,
@@ -582,6 +613,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_CAT_FILES: CAT.FILES,
   PT_CAT_HIST: CAT.HIST,
   PT_CAT_NET: CAT.NET,
+  PT_CAT_DNS: CAT.DNS,
   PT_CAT_MAX: CAT.MAX,
   PT_END_SIGNALLED: END.SIGNALLED,
   PT_END_WAITED_ALL: END.WAITED_ALL,
@@ -592,6 +624,8 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_OPT_IO: OPT.IO,
   PT_OPT_SCHED: OPT.SCHED,
   PT_OPT_NET: OPT.NET,
+  PT_OPT_DNS: OPT.DNS,
+  PT_DNS_ANSWERS: DNS_ANSWERS,
   PT_TCP_CONNECTED: TCPE.CONNECTED,
   PT_TCP_FAILED: TCPE.FAILED,
   PT_TCP_ACCEPTED: TCPE.ACCEPTED,

@@ -56,6 +56,7 @@ const CATEGORY_NAMES: Readonly<Record<number, string>> = {
   [CAT.FILES]: 'files',
   [CAT.HIST]: 'hist',
   [CAT.NET]: 'net',
+  [CAT.DNS]: 'dns',
 };
 
 /** Loss category name: process, exec, exec_failed, tracking, files, hist, net, or `category<N>`. */
@@ -150,6 +151,25 @@ export function ipBytes(family: number, text: string): Buffer {
   words.forEach((w, i) => out.writeUInt16BE(w, 2 * i));
   return out;
 }
+
+/** glibc's getaddrinfo return codes (netdb.h). */
+const EAI_NAMES: Readonly<Record<number, string>> = {
+  [-1]: 'EAI_BADFLAGS',
+  [-2]: 'EAI_NONAME',
+  [-3]: 'EAI_AGAIN',
+  [-4]: 'EAI_FAIL',
+  [-5]: 'EAI_NODATA',
+  [-6]: 'EAI_FAMILY',
+  [-7]: 'EAI_SOCKTYPE',
+  [-8]: 'EAI_SERVICE',
+  [-9]: 'EAI_ADDRFAMILY',
+  [-10]: 'EAI_MEMORY',
+  [-11]: 'EAI_SYSTEM',
+  [-12]: 'EAI_OVERFLOW',
+};
+
+/** null for success, else EAI_NONAME, EAI_AGAIN… or `EAI<n>`. */
+export const eaiName = (result: number): string | null => (result === 0 ? null : (EAI_NAMES[result] ?? `EAI${result}`));
 
 export interface WaitStatus {
   /** Exit code when the process exited normally, else null. */

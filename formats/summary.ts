@@ -16,7 +16,7 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; raw: string };
+    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; dns: boolean; raw: string };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -48,6 +48,8 @@ export interface InfoReport {
   histograms: Record<string, HistogramSummary>;
   /** TCP events by kind (connected, failed, accepted, closed); format 1.2. */
   tcp: Record<string, number>;
+  /** getaddrinfo() calls, and how many returned an error; format 1.3. */
+  dns: { lookups: number; failed: number };
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
@@ -88,6 +90,8 @@ export class InfoCollector {
   opens = 0;
   failedOpens = 0;
   #tcp = new Map<string, number>();
+  dnsLookups = 0;
+  dnsFailed = 0;
   #openErrors = new Map<string, number>();
   #hists = new Map<string, { processes: number; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }>();
 
@@ -124,6 +128,10 @@ export class InfoCollector {
         break;
       case 'tcp':
         this.#tcp.set(e.event, (this.#tcp.get(e.event) ?? 0) + 1);
+        break;
+      case 'dns':
+        this.dnsLookups++;
+        if (e.result !== 0) this.dnsFailed++;
         break;
       case 'hist': {
         let h = this.#hists.get(e.histKind);
@@ -202,6 +210,7 @@ export class InfoCollector {
           io: h.options.io,
           sched: h.options.sched,
           net: h.options.net,
+          dns: h.options.dns,
           raw: h.options.raw.toString(),
         },
         argsLimit: h.argsLimit,
@@ -237,6 +246,7 @@ export class InfoCollector {
       openErrors: Object.fromEntries([...this.#openErrors].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       histograms: this.#histograms(),
       tcp: Object.fromEntries([...this.#tcp].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      dns: { lookups: this.dnsLookups, failed: this.dnsFailed },
       root: {
         pid: h.rootPid,
         status: f ? f.rootStatus : null,

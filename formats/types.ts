@@ -34,6 +34,8 @@ export interface CaptureHeader {
     sched: boolean;
     /** TCP connections (not --no-net; format 1.2). */
     net: boolean;
+    /** getaddrinfo() lookups (not --no-dns; format 1.3). */
+    dns: boolean;
     raw: bigint;
   };
   start: ClockAnchor;
@@ -264,6 +266,23 @@ export interface TcpEvent extends EventBase {
   retransmits: number;
 }
 
+/** A getaddrinfo() call of a traced process (format 1.3). */
+export interface DnsEvent extends EventBase {
+  kind: 'dns';
+  /** The name looked up, as passed. */
+  name: CapturedBytes;
+  /** getaddrinfo's return: 0 or a (glibc, negative) EAI_* code. */
+  result: number;
+  /** null on success, else EAI_NONAME, EAI_AGAIN… or `EAI<n>`. */
+  resultName: string | null;
+  /** Addresses in the result list (the first 8 are in `answers`). */
+  count: number;
+  answers: { family: number; address: string }[];
+  /** CLOCK_BOOTTIME ns of the call. */
+  startTs: bigint;
+  latencyNs: bigint;
+}
+
 export type CaptureEvent =
   | ForkEvent
   | ThreadEvent
@@ -274,7 +293,8 @@ export type CaptureEvent =
   | HistEvent
   | LossEvent
   | RunningEvent
-  | TcpEvent;
+  | TcpEvent
+  | DnsEvent;
 
 /** Something wrong but recoverable, found while reading (truncated tail, orphan chunk, garbage after footer…). */
 export interface ReadWarning {

@@ -27,6 +27,8 @@ import {
   HEAD_SIZE,
   HIST,
   TCP,
+  DNS,
+  DNS_ANSWERS,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -55,7 +57,7 @@ export interface HeaderInit {
   rootPid?: number;
   capturePid?: number;
   /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured, nothing else. */
-  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; raw?: bigint } | bigint;
+  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; dns?: boolean; raw?: bigint } | bigint;
   start?: ClockAnchor;
   argsLimit?: number;
   ringbufSize?: number;
@@ -89,7 +91,8 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.files ? OPT.FILES : 0) |
       (o?.io ? OPT.IO : 0) |
       (o?.sched ? OPT.SCHED : 0) |
-      (o?.net ? OPT.NET : 0),
+      (o?.net ? OPT.NET : 0) |
+      (o?.dns ? OPT.DNS : 0),
   );
 }
 
@@ -285,6 +288,16 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setBigUint64(off + TCP.bytes_received, rec.bytesReceived, le);
       dv.setUint32(off + TCP.retransmits, rec.retransmits, le);
       break;
+    case 'dns':
+      dv.setInt32(off + DNS.result, rec.result, le);
+      dv.setUint32(off + DNS.count, rec.count, le);
+      dv.setBigUint64(off + DNS.start_ts, rec.startTs, le);
+      dv.setBigUint64(off + DNS.latency_ns, rec.latencyNs, le);
+      for (let i = 0; i < DNS_ANSWERS && i < rec.families.length; i++) {
+        dv.setUint16(off + DNS.families + 2 * i, rec.families[i]!, le);
+        rec.addrs[i]?.copy(buf, off + DNS.addrs + 16 * i, 0, 16);
+      }
+      break;
     case 'data':
       dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
       dv.setUint32(off + DATA.offset, rec.offset, le);
@@ -457,6 +470,18 @@ export interface WriterTcp extends WriterBase {
   bytesReceived?: bigint;
   retransmits?: number;
 }
+export interface WriterDns extends WriterBase {
+  kind: 'dns';
+  name: BytesInit;
+  /** 0 or an EAI_* code. */
+  result: number;
+  /** Default: the number of answers. */
+  count?: number;
+  /** Up to 8; family 4 or 6. */
+  answers?: readonly { family: number; address: string }[];
+  startTs?: bigint;
+  latencyNs?: bigint;
+}
 export interface WriterLoss extends WriterBase {
   kind: 'loss';
   category: number;
@@ -475,6 +500,7 @@ export type WriterEvent =
   | WriterOpen
   | WriterHist
   | WriterTcp
+  | WriterDns
   | WriterLoss
   | WriterRunning;
 
@@ -668,6 +694,23 @@ export class CaptureWriter {
           bytesReceived: e.bytesReceived ?? 0n,
           retransmits: e.retransmits ?? 0,
         });
+      }
+      case 'dns': {
+        const answers = (e.answers ?? []).slice(0, DNS_ANSWERS);
+        const h: RawHead = { ...head, type: RT.DNS };
+        this.writeRecord({
+          kind: 'dns',
+          head: h,
+          result: e.result,
+          count: e.count ?? answers.length,
+          startTs: e.startTs ?? 0n,
+          latencyNs: e.latencyNs ?? 0n,
+          families: answers.map((a) => (a.family === 4 ? 2 : a.family === 6 ? 10 : a.family)),
+          addrs: answers.map((a) => ipBytes(a.family === 4 ? 2 : 10, a.address)),
+        });
+        const name = toBytes(e.name);
+        for (const c of chunkString(h, DK.NAME, name.bytes, name.truncated)) this.writeRecord(c);
+        return this;
       }
       case 'loss':
         this.#losses.set(e.category, e.count);

@@ -3,7 +3,7 @@
 // a refused connection.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { TcpEvent } from '../formats/types.ts';
+import type { DnsEvent, TcpEvent } from '../formats/types.ts';
 import { CLI, ROOT, captureSync, execs, realCaptureTest } from './helpers/real-capture.ts';
 
 interface Exchange { host: string; serverPort: number; clientPort: number; got: number }
@@ -62,4 +62,31 @@ realCaptureTest('--no-net records no connections', (t) => {
   const { capture } = captureSync([process.execPath, join(ROOT, 'test/fixtures/tcp-peers.mjs')], { flags: ['--no-net'] });
   t.false(capture.header.options.net);
   t.is(capture.events.filter((e) => e.kind === 'tcp').length, 0);
+});
+
+realCaptureTest('name lookups: getaddrinfo of a name in /etc/hosts and of a name that does not exist', (t) => {
+  const { status, capture } = captureSync(['sh', '-c', 'getent ahostsv4 localhost >/dev/null; getent ahosts ptrace-no-such-host.invalid; true']);
+  t.is(status, 0);
+  t.true(capture.header.options.dns);
+  const lookups = capture.events.filter((e): e is DnsEvent => e.kind === 'dns');
+  const localhost = lookups.find((e) => e.name.bytes.toString() === 'localhost');
+  t.truthy(localhost, JSON.stringify(lookups.map((e) => e.name.bytes.toString())));
+  t.is(localhost!.result, 0);
+  t.is(localhost!.resultName, null);
+  t.true(localhost!.count >= 1);
+  t.true(localhost!.answers.some((a) => a.family === 4 && a.address === '127.0.0.1'), JSON.stringify(localhost!.answers));
+  t.true(localhost!.latencyNs > 0n);
+  const missing = lookups.find((e) => e.name.bytes.toString() === 'ptrace-no-such-host.invalid');
+  t.truthy(missing);
+  t.not(missing!.result, 0);
+  t.regex(missing!.resultName ?? '', /^EAI_(NONAME|AGAIN|FAIL|NODATA)$/);
+  t.deepEqual(missing!.answers, []);
+  const getents = execs(capture).filter((e) => e.argv[0]?.toString() === 'getent');
+  t.true(lookups.every((l) => getents.some((g) => g.process.pid === l.process.pid)), 'attributed to the getent processes');
+});
+
+realCaptureTest('--no-dns records no lookups', (t) => {
+  const { capture } = captureSync(['getent', 'ahosts', 'localhost'], { flags: ['--no-dns'] });
+  t.false(capture.header.options.dns);
+  t.is(capture.events.filter((e) => e.kind === 'dns').length, 0);
 });

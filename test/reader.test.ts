@@ -61,9 +61,9 @@ for (const [name, le] of orders) {
     t.is(c.header.traceparent, SAMPLE_HEADER.traceparent!);
     t.is(c.header.rootPid, 100);
     t.is(c.header.capturePid, 99);
-    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, raw: 3n });
+    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, raw: 3n });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 2);
+    t.is(c.header.versionMinor, 3);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);
@@ -77,6 +77,7 @@ for (const [name, le] of orders) {
       open: 2,
       hist: 2,
       tcp: 0,
+      dns: 0,
       loss: 1,
       running: 1,
       footer: 1,
@@ -170,9 +171,9 @@ test('every header field and TLV is read back', (t) => {
     t.deepEqual(h.start, start);
     t.is(h.argsLimit, 131072);
     t.is(h.ringbufSize, 1 << 26);
-    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, raw: 0x16n });
+    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, dns: false, raw: 0x16n });
     const all = parseHeader(encodeHeader({ options: { files: true, io: true, sched: true } }, { littleEndian: le })).options;
-    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, raw: 0x3bn });
+    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, raw: 0x3bn });
     t.deepEqual(parseHeader(encodeHeader({ options: 1n << 63n }, { littleEndian: le })).options, {
       env: false,
       failedExecs: false,
@@ -181,6 +182,7 @@ test('every header field and TLV is read back', (t) => {
       io: false,
       sched: false,
       net: false,
+      dns: false,
       raw: 1n << 63n,
     });
     t.is(h.traceparent, SAMPLE_HEADER.traceparent!);
@@ -451,7 +453,7 @@ test('exit status decoding, signal, errno and category names', (t) => {
   ] as const) {
     t.is(errnoName(n), name);
   }
-  t.deepEqual([0, 1, 2, 3, 7].map(lossCategoryName), ['process', 'exec', 'exec_failed', 'tracking', 'category7']);
+  t.deepEqual([0, 1, 2, 3, 7, 8].map(lossCategoryName), ['process', 'exec', 'exec_failed', 'tracking', 'dns', 'category8']);
 });
 
 test('a missing footer is a warning with the number of complete records', (t) => {
@@ -522,12 +524,12 @@ test('a newer minor version: unknown record types are skipped, unknown TLVs kept
 test('a newer minor version: chunks of an unknown data kind are ignored, before or after the owner is complete', (t) => {
   const e = exec({ ts: T0 + 50n, process: key(9, T0), argv: ['x'] });
   const owner: RawHead = { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 };
-  const w = new CaptureWriter({ versionMinor: 2 });
+  const w = new CaptureWriter({ versionMinor: 9 });
   w.writeRecord(chunkString(owner, DK.CWD, Buffer.from('?'), false)[0]!); // no owner yet: an orphan
   w.writeRecord({ kind: 'unknown', head: { ...owner, type: 15, ts: T0 + 40n }, payload: Buffer.alloc(224) }); // a newer record type…
-  w.writeRecord(chunkString({ ...owner, ts: T0 + 40n }, 9, Buffer.from('/etc/passwd'), false)[0]!); // …and its string
+  w.writeRecord(chunkString({ ...owner, ts: T0 + 40n }, 11, Buffer.from('/etc/passwd'), false)[0]!); // …and its string
   w.write(e);
-  for (const r of chunkString(owner, 8, Buffer.alloc(300, 7), false)) w.writeRecord(r);
+  for (const r of chunkString(owner, 10, Buffer.alloc(300, 7), false)) w.writeRecord(r);
   w.writeRecord(chunkString(owner, DK.ARGV, Buffer.from('late\0'), false)[0]!); // after argv's LAST: an orphan
   w.write(exit(T0 + 60n, key(9, T0), 0));
   w.writeFooter();
@@ -535,8 +537,8 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   t.deepEqual(c.events, [e, exit(T0 + 60n, key(9, T0), 0)]);
   t.deepEqual(c.warnings, [
     { code: 'orphan-data', message: '2 data chunks had no owner record (ignored)' },
-    { code: 'unknown-data-kind', message: 'ignored 3 data chunks of unknown kind: 8 (2), 9 (1) (file format 1.2)' },
-    { code: 'unknown-record-type', message: 'skipped 1 record of unknown type: 15 (1) (file format 1.2)' },
+    { code: 'unknown-data-kind', message: 'ignored 3 data chunks of unknown kind: 10 (2), 11 (1) (file format 1.9)' },
+    { code: 'unknown-record-type', message: 'skipped 1 record of unknown type: 15 (1) (file format 1.9)' },
   ]);
 });
 
@@ -875,5 +877,29 @@ for (const le of [true, false]) {
     );
     t.is(tcp[2]!.kind === 'tcp' ? tcp[2]!.errnoName : '', 'ECONNREFUSED');
     t.is(c.recordCounts.tcp, 4);
+  });
+}
+
+for (const le of [true, false]) {
+  test(`dns events round trip: answers of both families, a failure, a name over several chunks, ${le ? 'little' : 'big'} endian`, (t) => {
+    const base = { tid: 8, process: { pid: 8, start: 1_000n } };
+    const long = 'a'.repeat(250) + '.example';
+    const events = [
+      { ...base, kind: 'dns', ts: 2_000n, name: 'localhost', result: 0, count: 2, answers: [{ family: 4, address: '127.0.0.1' }, { family: 6, address: '::1' }], startTs: 1_900n, latencyNs: 100n },
+      { ...base, kind: 'dns', ts: 3_000n, name: long, result: -2, count: 0, answers: [], startTs: 2_900n, latencyNs: 100n },
+    ] as const;
+    const c = readCaptureBuffer(writeCapture({ options: { dns: true } }, events, { littleEndian: le }));
+    t.true(c.header.options.dns);
+    t.deepEqual(c.warnings, []);
+    const dns = c.events.filter((e) => e.kind === 'dns');
+    t.is(dns.length, 2);
+    const [a, b] = dns as Extract<(typeof c.events)[number], { kind: 'dns' }>[];
+    t.is(a!.name.bytes.toString(), 'localhost');
+    t.deepEqual(a!.answers, events[0].answers);
+    t.is(a!.resultName, null);
+    t.is(b!.name.bytes.toString(), long);
+    t.false(b!.name.truncated);
+    t.is(b!.resultName, 'EAI_NONAME');
+    t.is(c.recordCounts.dns, 2);
   });
 }

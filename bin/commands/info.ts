@@ -153,6 +153,8 @@ export function renderInfo(r: InfoReport): string {
   const tcp = Object.entries(r.tcp).map(([k, n]) => `${k} ${n}`);
   if (tcp.length > 0) row('tcp', tcp.join(', '));
   else row('tcp', c.options.net ? 'none' : r.format.minor >= 2 ? 'not recorded (--no-net)' : `not recorded (format ${r.format.version})`);
+  if (r.dns.lookups > 0 || c.options.dns) row('name lookups', `${r.dns.lookups}${r.dns.failed ? ` (failed ${r.dns.failed})` : ''}`);
+  else row('name lookups', r.format.minor >= 3 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
   const hists = Object.entries(r.histograms);
   for (const [kind, h] of hists) row(HIST_LABELS[kind] ?? `${kind} histogram`, histogramLine(h));
   if (hists.length === 0) {

@@ -155,6 +155,15 @@ int main(void)
 	F(EV, tcp., struct pt_tcp, _pad);
 	end_struct();
 
+	begin_struct("pt_dns", sizeof(struct pt_dns), offsetof(EV, dns));
+	F(EV, dns., struct pt_dns, result);
+	F(EV, dns., struct pt_dns, count);
+	F(EV, dns., struct pt_dns, start_ts);
+	F(EV, dns., struct pt_dns, latency_ns);
+	A(EV, dns., struct pt_dns, families);
+	A(EV, dns., struct pt_dns, addrs);
+	end_struct();
+
 	begin_struct("pt_hist", sizeof(struct pt_hist), offsetof(EV, hist));
 	F(EV, hist., struct pt_hist, kind);
 	F(EV, hist., struct pt_hist, _pad);
@@ -242,6 +251,7 @@ int main(void)
 	C(PT_OPEN);
 	C(PT_HIST);
 	C(PT_TCP);
+	C(PT_DNS);
 	C(PT_LOSS);
 	C(PT_RUNNING);
 	C(PT_FOOTER);
@@ -256,6 +266,7 @@ int main(void)
 	C(PT_D_ARGV);
 	C(PT_D_ENV);
 	C(PT_D_PATH);
+	C(PT_D_NAME);
 	C(PT_DF_LAST);
 	C(PT_DF_TRUNCATED);
 	C(PT_DF_FAULT);
@@ -266,6 +277,7 @@ int main(void)
 	C(PT_CAT_FILES);
 	C(PT_CAT_HIST);
 	C(PT_CAT_NET);
+	C(PT_CAT_DNS);
 	C(PT_CAT_MAX);
 	C(PT_END_SIGNALLED);
 	C(PT_END_WAITED_ALL);
@@ -276,6 +288,8 @@ int main(void)
 	C(PT_OPT_IO);
 	C(PT_OPT_SCHED);
 	C(PT_OPT_NET);
+	C(PT_OPT_DNS);
+	C(PT_DNS_ANSWERS);
 	C(PT_TCP_CONNECTED);
 	C(PT_TCP_FAILED);
 	C(PT_TCP_ACCEPTED);
