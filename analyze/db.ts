@@ -120,6 +120,11 @@ export function insertModel(db: Db, m: Model): void {
       o[k + 14] = c.errno; o[k + 15] = c.errnoName; o[k + 16] = c.bytesSent; o[k + 17] = c.bytesReceived;
       o[k + 18] = c.retransmits;
     });
+    bulkInsert(db, 'dns_lookups', 10, m.dnsLookups, (d, o, k) => {
+      o[k] = d.id; o[k + 1] = d.processId; o[k + 2] = d.time; o[k + 3] = d.name; o[k + 4] = b(d.nameTruncated);
+      o[k + 5] = d.result; o[k + 6] = d.resultName; o[k + 7] = d.latencyNs; o[k + 8] = d.count;
+      o[k + 9] = JSON.stringify(d.answers);
+    });
   });
   load();
 }

@@ -9,6 +9,7 @@ import type {
   ExecEvent,
   FooterInfo,
   ProcessKey,
+  DnsEvent,
   ReadWarning,
   Rusage,
   TcpEvent,
@@ -16,6 +17,7 @@ import type {
 import { execAreas } from '../formats/assemble.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { openSyscallName, resolveOpenPath } from './files.ts';
+import { peerNames } from './net.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
 
@@ -176,8 +178,32 @@ export interface ConnectionRow {
   bytesSent: bigint | null;
   bytesReceived: bigint | null;
   retransmits: number | null;
-  /** Reverse name of the peer; always null for now (filled by pseudo reverse DNS later). */
+  /** Client connections: the name of the lookup that gave the remote address (net.ts peerNames, pseudo reverse DNS); else null. */
   peerName: string | null;
+}
+
+/** One answer of a name lookup: family 4 or 6 and the address as text. */
+export interface DnsAnswer {
+  family: number;
+  address: string;
+}
+
+/** A getaddrinfo() call of a traced process (dns_lookups table; format 1.3). */
+export interface DnsLookupRow {
+  id: number;
+  processId: number;
+  /** Wall clock ns of the call. */
+  time: bigint;
+  name: string;
+  nameTruncated: boolean;
+  /** 0 or the (glibc, negative) EAI_* code. */
+  result: number;
+  /** null on success, else EAI_NONAME, EAI_AGAIN… */
+  resultName: string | null;
+  latencyNs: bigint;
+  /** Addresses in the result list (answers holds the first 8). */
+  count: number;
+  answers: DnsAnswer[];
 }
 
 export type MetaValue = string | number | bigint | null;
@@ -199,6 +225,8 @@ export interface Model {
   histograms: HistRow[];
   /** TCP connections in (start, process id, connection id) order (empty unless the capture recorded them). */
   connections: ConnectionRow[];
+  /** Name lookups in (time, process id) order (empty unless the capture recorded them). */
+  dnsLookups: DnsLookupRow[];
   /** Logical events consumed. */
   events: number;
 }
@@ -307,6 +335,9 @@ export class ModelBuilder {
   private readonly openProc: ProcState[] = [];
   /** Connections by capture connection id (unique within a file), in first-seen order. */
   private readonly conns = new Map<number, { p: ProcState; row: ConnectionRow; startRel: number; endRel: number | null }>();
+  private readonly dnsRows: DnsLookupRow[] = [];
+  private readonly dnsRel: number[] = [];
+  private readonly dnsProc: ProcState[] = [];
   private readonly arena = new ByteArena();
   private readonly env = new EnvInterner(this.arena);
   /** Environments are interned (false: env ids stay null; for commands that never show them). */
@@ -450,7 +481,28 @@ export class ModelBuilder {
       case 'tcp':
         this.addTcp(e);
         break;
+      case 'dns':
+        this.addDns(e);
+        break;
     }
+  }
+
+  private addDns(e: DnsEvent): void {
+    this.seen(e.ts);
+    this.dnsRel.push(this.rel(e.startTs === 0n ? e.ts - e.latencyNs : e.startTs));
+    this.dnsProc.push(this.proc(e.process));
+    this.dnsRows.push({
+      id: 0,
+      processId: 0,
+      time: 0n,
+      name: this.str(e.name.bytes),
+      nameTruncated: e.name.truncated,
+      result: e.result,
+      resultName: e.resultName === null ? null : this.intern(e.resultName),
+      latencyNs: e.latencyNs,
+      count: e.count,
+      answers: e.answers.map((a) => ({ family: a.family, address: this.intern(a.address) })),
+    });
   }
 
   private addTcp(e: TcpEvent): void {
@@ -684,6 +736,23 @@ export class ModelBuilder {
       row.end = c.endRel === null ? null : wall(c.endRel);
       connections[i] = row;
     }
+    const dr = this.dnsRel;
+    const dp = this.dnsProc;
+    const di = Array.from({ length: this.dnsRows.length }, (_, i) => i);
+    di.sort((a, b) => dr[a]! - dr[b]! || idOf[dp[a]!.order]! - idOf[dp[b]!.order]! || a - b);
+    const dnsLookups: DnsLookupRow[] = new Array(di.length);
+    for (let i = 0; i < di.length; i++) {
+      const k = di[i]!;
+      const row = this.dnsRows[k]!;
+      row.id = i + 1;
+      row.processId = idOf[dp[k]!.order]!;
+      row.time = wall(dr[k]!);
+      dnsLookups[i] = row;
+    }
+    if (dnsLookups.length > 0 && connections.length > 0) {
+      const names = peerNames(connections, dnsLookups, (id) => processes[id - 1]?.parentId ?? null);
+      for (let i = 0; i < connections.length; i++) connections[i]!.peerName = names[i]!;
+    }
     const losses: LossRow[] = this.losses.map((l, i) => ({
       id: i + 1,
       time: wall(l.rel),
@@ -705,6 +774,7 @@ export class ModelBuilder {
       resources,
       histograms,
       connections,
+      dnsLookups,
       events: this.events,
     };
   }
@@ -742,6 +812,7 @@ function metaRows(
     ['capture.options.io', h.options.io ? 1 : 0],
     ['capture.options.sched', h.options.sched ? 1 : 0],
     ['capture.options.net', h.options.net ? 1 : 0],
+    ['capture.options.dns', h.options.dns ? 1 : 0],
     ['capture.options.raw', h.options.raw],
     ['capture.start_ns', h.start.realtime],
     ['capture.start_boottime_ns', h.start.boottime],

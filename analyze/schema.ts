@@ -1,7 +1,7 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
 // table and column; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = `
@@ -161,6 +161,18 @@ CREATE TABLE connections (
   bytes_received INTEGER,
   retransmits INTEGER
 );
+CREATE TABLE dns_lookups (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  time_ns INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  name_truncated INTEGER NOT NULL,
+  result INTEGER NOT NULL,
+  result_name TEXT,
+  latency_ns INTEGER NOT NULL,
+  answer_count INTEGER NOT NULL,
+  answers TEXT NOT NULL
+);
 `;
 
 /** Indexes and views, created after loading. */
@@ -174,6 +186,8 @@ CREATE INDEX opens_resolved ON opens(resolved_path);
 CREATE INDEX histograms_process ON histograms(process_id, kind);
 CREATE INDEX connections_process ON connections(process_id);
 CREATE INDEX connections_peer ON connections(remote_address, remote_port);
+CREATE INDEX dns_lookups_process ON dns_lookups(process_id);
+CREATE INDEX dns_lookups_name ON dns_lookups(name);
 
 -- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
 CREATE VIEW env_full AS

@@ -214,6 +214,14 @@ export class Synth {
     this.push({ ...base, ts: this.ts(o.close), event: 'closed', bytesSent: o.sent ?? 0n, bytesReceived: o.received ?? 0n, retransmits: o.retransmits ?? 0 });
   }
 
+  /** A getaddrinfo() call at `at` returning `answers` (strings: `:` makes IPv6), or failing with the EAI code `result` (negative). */
+  dns(p: SynthProc, at: number, name: string, answers: string[] | number, latencyMs = 1): void {
+    const latency = BigInt(Math.round(latencyMs * MS));
+    const startTs = this.ts(at);
+    const list = typeof answers === 'number' ? [] : answers.map((a) => ({ family: a.includes(':') ? 6 : 4, address: a }));
+    this.push({ kind: 'dns', ts: startTs + latency, process: p.key, tid: p.key.pid, name, result: typeof answers === 'number' ? answers : 0, answers: list, startTs, latencyNs: latency });
+  }
+
   running(p: SynthProc, at: number): void {
     this.push({ kind: 'running', ts: this.ts(at), process: p.key });
   }
@@ -585,5 +593,38 @@ export function netScenario(): Synth {
   s.exit(client, 1150, { code: 1 });
   s.running(server, 1200);
   s.exit(sh, 1160, { code: 1 });
+  return s;
+}
+
+/**
+ * Name lookups (format 1.3) with TCP connections: a shell resolves
+ * api.example.com twice (old answer first), a child curl connects to its
+ * address, resolves localhost (four times) and connects over IPv4-mapped IPv6
+ * and ::1, fails to resolve foo.invalid twice, connects to 10.9.9.9 before
+ * resolving the name that gives it; a sibling wget connects to 127.0.0.1
+ * (nobody of its lineage resolved it) after a lookup that fails with EAI_AGAIN.
+ */
+export function dnsScenario(): Synth {
+  const s = new Synth({ rootPid: 9500, header: { commandArgv: ['sh', 'get.sh'], options: { net: true, dns: true } } });
+  const sh = s.root(['sh', 'get.sh'], { at: 1, cwd: '/app' });
+  s.dns(sh, 2, 'old.example.com', ['10.1.2.3'], 2);
+  s.dns(sh, 5, 'api.example.com', ['10.1.2.3', '2001:db8::1'], 3.5);
+  const curl = s.fork(sh, 10);
+  s.exec(curl, ['curl', '-s', 'https://api.example.com/data'], { at: 10.01 });
+  s.tcp(curl, 11, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 12, close: 19, sent: 1024n, received: 5120n });
+  for (let i = 0; i < 4; i++) s.dns(curl, 20 + i * 10, 'localhost', ['127.0.0.1', '::1'], 0.6 + i * 0.1);
+  s.tcp(curl, 21, { remote: '::ffff:127.0.0.1', remotePort: 8080, local: '::ffff:127.0.0.1', latencyMs: 0.2, close: 25, sent: 100n, received: 200n });
+  s.tcp(curl, 22, { remote: '::1', remotePort: 8080, latencyMs: 0.2, close: 26, sent: 100n, received: 200n });
+  s.dns(curl, 60, 'foo.invalid', -2, 4);
+  s.dns(curl, 61, 'foo.invalid', -2, 5);
+  s.tcp(curl, 70, { remote: '10.9.9.9', remotePort: 80, latencyMs: 30, close: 72, sent: 10n, received: 20n });
+  s.dns(curl, 75, 'late.example', ['10.9.9.9'], 1);
+  s.exit(curl, 80, { code: 6 });
+  const wget = s.fork(sh, 100);
+  s.exec(wget, ['wget', 'http://127.0.0.1:8080/'], { at: 100.01 });
+  s.dns(wget, 100.5, 'slow.example', -3, 5000);
+  s.tcp(wget, 5101, { remote: '127.0.0.1', remotePort: 8080, latencyMs: 0.3, close: 5102, sent: 50n, received: 60n });
+  s.exit(wget, 5103);
+  s.exit(sh, 5104, { code: 6 });
   return s;
 }

@@ -1,0 +1,99 @@
+// Name lookups (format 1.3): rows, pseudo reverse DNS, tree --net, stats, otel spans.
+import test from 'ava';
+import { readCaptureBuffer } from '../formats/reader.ts';
+import { ModelBuilder } from '../analyze/model.ts';
+import { dnsScenario } from '../analyze/synth.ts';
+import { buildDatabase } from '../analyze/db.ts';
+import { peerNames, unmapAddress } from '../analyze/net.ts';
+
+function load() {
+  const c = readCaptureBuffer(dnsScenario().buffer());
+  const b = new ModelBuilder();
+  for (const e of c.events) b.add(e);
+  const model = b.finish(c.header, c.footer, { path: 'dns.raw', warnings: c.warnings, recordCounts: c.recordCounts, completeRecords: c.completeRecords });
+  return { c, model };
+}
+
+test('dns_lookups rows: one per lookup, in time order, attributed to the caller', (t) => {
+  const { model } = load();
+  const rows = model.dnsLookups;
+  t.is(rows.length, 10);
+  t.deepEqual(rows.map((r) => r.id), rows.map((_, i) => i + 1));
+  t.deepEqual(rows.map((r) => r.name).slice(0, 3), ['old.example.com', 'api.example.com', 'localhost']);
+  const api = rows[1]!;
+  t.like(api, { result: 0, resultName: null, latencyNs: 3_500_000n, count: 2, nameTruncated: false });
+  t.deepEqual(api.answers, [{ family: 4, address: '10.1.2.3' }, { family: 6, address: '2001:db8::1' }]);
+  const failed = rows.filter((r) => r.result !== 0);
+  t.deepEqual(failed.map((r) => [r.name, r.result, r.resultName]), [['foo.invalid', -2, 'EAI_NONAME'], ['foo.invalid', -2, 'EAI_NONAME'], ['slow.example', -3, 'EAI_AGAIN']]);
+  const pidOf = new Map(model.processes.map((p) => [p.id, p.pid]));
+  t.is(pidOf.get(rows[0]!.processId), 9500);
+  t.not(pidOf.get(rows[2]!.processId), 9500);
+  // The row time is the call, the latency after it.
+  t.is(rows[2]!.time - rows[0]!.time, 18_000_000n);
+
+  const db = buildDatabase(model);
+  t.is(db.prepare('SELECT count(*) FROM dns_lookups').pluck().get(), 10);
+  t.deepEqual(db.prepare("SELECT name, result, result_name, latency_ns, answer_count, answers, name_truncated FROM dns_lookups WHERE id = 2").raw().get(),
+    ['api.example.com', 0, null, 3_500_000, 2, '[{"family":4,"address":"10.1.2.3"},{"family":6,"address":"2001:db8::1"}]', 0]);
+  t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.dns'").pluck().get(), 1);
+  t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 4);
+  t.deepEqual(db.prepare('SELECT remote_address, peer_name FROM connections ORDER BY id').raw().all(), [
+    ['10.1.2.3', 'api.example.com'],
+    ['::ffff:127.0.0.1', 'localhost'],
+    ['::1', 'localhost'],
+    ['10.9.9.9', null],
+    ['127.0.0.1', null],
+  ]);
+  db.close();
+});
+
+test('unmapAddress: IPv4-mapped IPv6 to IPv4, others unchanged', (t) => {
+  t.is(unmapAddress('::ffff:127.0.0.1'), '127.0.0.1');
+  t.is(unmapAddress('::FFFF:10.0.0.1'), '10.0.0.1');
+  t.is(unmapAddress('::1'), '::1');
+  t.is(unmapAddress('10.1.2.3'), '10.1.2.3');
+  t.is(unmapAddress('2001:db8::ffff:1.2.3.4'), '2001:db8::ffff:1.2.3.4');
+});
+
+// Processes: 1 root, 2 child of 1, 3 child of 2, 4 child of 1 (sibling of 2).
+const parents = new Map<number, number | null>([[1, null], [2, 1], [3, 2], [4, 1]]);
+const parentOf = (id: number) => parents.get(id) ?? null;
+const lookup = (id: number, processId: number, time: bigint, name: string, answers: string[], result = 0, latencyNs = 10n) => ({
+  id, processId, time, latencyNs, result, name, answers: answers.map((address) => ({ family: address.includes(':') ? 6 : 4, address })),
+});
+const conn = (processId: number, start: bigint, remoteAddress: string, role = 'client') => ({ processId, role, remoteAddress, start });
+
+test('peerNames: same process, ancestor, most recent wins, no match, later lookups and other lineages ignored', (t) => {
+  const lookups = [
+    lookup(1, 1, 100n, 'old.example', ['10.0.0.1']),
+    lookup(2, 1, 200n, 'new.example', ['10.0.0.1', '::1']),
+    lookup(3, 2, 300n, 'mine.example', ['10.0.0.2']),
+    lookup(4, 4, 300n, 'sibling.example', ['10.0.0.3']),
+    lookup(5, 3, 500n, 'failed.example', ['10.0.0.4'], -2),
+    lookup(6, 3, 1000n, 'late.example', ['10.0.0.5']),
+  ];
+  t.deepEqual(
+    peerNames([
+      conn(2, 400n, '10.0.0.2'), // same process
+      conn(3, 400n, '10.0.0.2'), // parent
+      conn(3, 400n, '10.0.0.1'), // grandparent, most recent of two
+      conn(1, 150n, '10.0.0.1'), // only the older one had finished
+      conn(1, 205n, '10.0.0.1'), // the newer one still running at the connect (200 + 10)
+      conn(3, 400n, '::ffff:10.0.0.1'), // IPv4-mapped
+      conn(3, 400n, '::1'), // IPv6 answer
+      conn(2, 400n, '10.0.0.3'), // a sibling's lookup
+      conn(3, 600n, '10.0.0.4'), // failed lookup
+      conn(3, 900n, '10.0.0.5'), // lookup after the connect
+      conn(3, 400n, '10.9.9.9'), // never looked up
+      conn(2, 400n, '10.0.0.2', 'server'), // servers get no name
+    ], lookups, parentOf),
+    ['mine.example', 'mine.example', 'new.example', 'old.example', 'old.example', 'new.example', 'new.example', null, null, null, null, null],
+  );
+  t.deepEqual(peerNames([], lookups, parentOf), []);
+  t.deepEqual(peerNames([conn(1, 400n, '10.0.0.1')], [], parentOf), [null]);
+});
+
+test('peerNames: a parent cycle does not loop', (t) => {
+  const cyclic = (id: number) => (id === 1 ? 2 : 1);
+  t.deepEqual(peerNames([conn(1, 400n, '10.0.0.9')], [lookup(1, 2, 0n, 'x', ['10.0.0.9'])], cyclic), ['x']);
+});
