@@ -4,9 +4,9 @@
 import { formatDuration } from './format.ts';
 import type { ConnectionRow, DnsLookupRow } from './model.ts';
 
-/** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`). */
-export function peerText(address: string, port: number): string {
-  return `${address}:${port}`;
+/** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`); with a peer name `name (addr):port`. */
+export function peerText(address: string, port: number, name: string | null = null): string {
+  return name === null ? `${address}:${port}` : `${name} (${address}):${port}`;
 }
 
 /** Bytes → `300 B`, `1.0 KiB`, `5.0 KiB`, `12.3 MiB`, `1.20 GiB`. */
@@ -20,7 +20,7 @@ export function formatNetBytes(bytes: number): string {
 /** The arrow line of one connection (failures: `✗ connect …: ERRNO`), without the mark's colour. */
 export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗'; text: string; detail: string } {
   if (c.state === 'failed') {
-    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort)}: ${c.errnoName ?? `errno ${c.errno}`}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
+    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort, c.peerName)}: ${c.errnoName ?? `errno ${c.errno}`}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
   }
   const parts: string[] = [c.role];
   if (c.role === 'client' && c.latencyNs !== null) parts.push(`${formatDuration(Number(c.latencyNs))} connect`);
@@ -30,12 +30,14 @@ export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗';
   if (c.role === 'server') {
     return { mark: '←', text: `${peerText(c.remoteAddress, c.remotePort)} on :${c.localPort}`, detail: parts.join(', ') };
   }
-  return { mark: '→', text: peerText(c.remoteAddress, c.remotePort), detail: parts.join(', ') };
+  return { mark: '→', text: peerText(c.remoteAddress, c.remotePort, c.peerName), detail: parts.join(', ') };
 }
 
 /** Connections of one peer (--dedup): clients by remote address:port, servers by remote address and local port, failures by peer and errno. */
 export interface ConnectionGroup {
   role: string;
+  /** Client groups: the peer's name (pseudo reverse DNS), part of the grouping key; else null. */
+  peerName: string | null;
   /** Set for failures (one group per peer and errno). */
   errnoName: string | null;
   remoteAddress: string;
@@ -61,14 +63,15 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
     const failed = c.state === 'failed';
     const server = c.role === 'server' && !failed;
     const key = failed
-      ? `f\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.errnoName}`
+      ? `f\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.errnoName}\u0000${c.peerName}`
       : server
         ? `s\u0000${c.remoteAddress}\u0000${c.localPort}`
-        : `c\u0000${c.role}\u0000${c.remoteAddress}\u0000${c.remotePort}`;
+        : `c\u0000${c.role}\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.peerName}`;
     let g = groups.get(key);
     if (g === undefined) {
       g = {
         role: c.role,
+        peerName: server ? null : c.peerName,
         errnoName: failed ? (c.errnoName ?? `errno ${c.errno}`) : null,
         remoteAddress: c.remoteAddress,
         remotePort: server ? null : c.remotePort,
@@ -96,14 +99,14 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
 /** The line of a group: `→ 10.1.2.3:443 ×2 (client, max 12ms connect, …)`, `← 127.0.0.1 on :8080 ×3 (server, …)`, `✗ connect ::1:8766: ECONNREFUSED ×2`. */
 export function groupText(g: ConnectionGroup): { mark: '→' | '←' | '✗'; text: string; detail: string } {
   const times = g.count > 1 ? ` ×${g.count}` : '';
-  if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0)}: ${g.errnoName}${times}`, detail: '' };
+  if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}: ${g.errnoName}${times}`, detail: '' };
   const parts: string[] = [g.role];
   if (g.role === 'client' && g.maxLatencyNs !== null) parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
   if (g.count > g.open) parts.push(`${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in`);
   if (g.open > 0) parts.push(g.count > 1 ? `${g.open} open at end` : 'open at end');
   if (g.retransmits > 0) parts.push(`${g.retransmits} retransmit${g.retransmits === 1 ? '' : 's'}`);
   if (g.localPort !== null) return { mark: '←', text: `${g.remoteAddress} on :${g.localPort}${times}`, detail: parts.join(', ') };
-  return { mark: '→', text: `${peerText(g.remoteAddress, g.remotePort ?? 0)}${times}`, detail: parts.join(', ') };
+  return { mark: '→', text: `${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}${times}`, detail: parts.join(', ') };
 }
 
 /** An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as its IPv4 address; any other unchanged. */
@@ -149,4 +152,67 @@ export function peerNames(
     }
     return best?.name ?? null;
   });
+}
+
+/** Distinct addresses of a lookup's answers, in answer order (getaddrinfo lists each once per socket type). */
+export function answerAddresses(answers: readonly { address: string }[]): string[] {
+  return [...new Set(answers.map((a) => a.address))];
+}
+
+function addressList(addresses: readonly string[], more: boolean): string {
+  if (addresses.length === 0) return 'no addresses';
+  return addresses.join(', ') + (more ? ', …' : '');
+}
+
+/** The line of one lookup: `? localhost → 127.0.0.1, ::1 (0.6ms)`, `✗ lookup foo.invalid: EAI_NONAME (after 4ms)`. */
+export function lookupText(l: DnsLookupRow): { mark: '?' | '✗'; text: string; detail: string } {
+  const latency = formatDuration(Number(l.latencyNs));
+  if (l.result !== 0) return { mark: '✗', text: `lookup ${l.name}: ${l.resultName ?? `EAI ${l.result}`}`, detail: `after ${latency}` };
+  return { mark: '?', text: `${l.name} → ${addressList(answerAddresses(l.answers), l.count > l.answers.length)}`, detail: latency };
+}
+
+/** Lookups of one name with one outcome (--dedup): successes by name, failures by name and EAI code. */
+export interface LookupGroup {
+  name: string;
+  /** Failures: the EAI name; null for successes. */
+  resultName: string | null;
+  count: number;
+  /** Distinct addresses over the group's answers, in first-seen order. */
+  addresses: string[];
+  /** Some result list had more addresses than the capture keeps. */
+  more: boolean;
+  maxLatencyNs: number;
+  /** First call, wall clock ns. */
+  start: bigint;
+}
+
+export function groupLookups(list: readonly DnsLookupRow[]): LookupGroup[] {
+  const groups = new Map<string, { g: LookupGroup; seen: Set<string> }>();
+  for (const l of list) {
+    const resultName = l.result === 0 ? null : (l.resultName ?? `EAI ${l.result}`);
+    const key = `${l.name}\u0000${resultName}`;
+    let e = groups.get(key);
+    if (e === undefined) {
+      e = { g: { name: l.name, resultName, count: 0, addresses: [], more: false, maxLatencyNs: 0, start: l.time }, seen: new Set() };
+      groups.set(key, e);
+    }
+    const g = e.g;
+    g.count++;
+    g.maxLatencyNs = Math.max(g.maxLatencyNs, Number(l.latencyNs));
+    if (l.count > l.answers.length) g.more = true;
+    for (const a of l.answers) {
+      if (e.seen.has(a.address)) continue;
+      e.seen.add(a.address);
+      g.addresses.push(a.address);
+    }
+  }
+  return [...groups.values()].map((e) => e.g);
+}
+
+/** The line of a lookup group: `? localhost → 127.0.0.1, ::1 ×4 (max 0.9ms)`, `✗ lookup foo.invalid: EAI_NONAME ×2`. */
+export function lookupGroupText(g: LookupGroup): { mark: '?' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${g.count}` : '';
+  const latency = `${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)}`;
+  if (g.resultName !== null) return { mark: '✗', text: `lookup ${g.name}: ${g.resultName}${times}`, detail: g.count > 1 ? '' : `after ${latency}` };
+  return { mark: '?', text: `${g.name} → ${addressList(g.addresses, g.more)}${times}`, detail: latency };
 }

@@ -2,8 +2,8 @@
 // documented in docs/tree-json.md. Pure.
 
 import { openFlagsShort, openFlagsText } from './files.ts';
-import type { ConnectionRow, ConnectionState, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
-import { connectionText, groupConnections, groupText } from './net.ts';
+import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
+import { connectionText, groupConnections, groupLookups, groupText, lookupGroupText, lookupText } from './net.ts';
 import type { CaptureInfo } from './replay.ts';
 import {
   commandLine,
@@ -186,18 +186,25 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
 
-  const netLines = (prefix: string, conns: readonly ConnectionRow[]): void => {
-    if (opts.net !== true || conns.length === 0) return;
-    // Without --dedup every connection; with it one line per peer (failures per peer and errno: never hidden).
-    const lines = opts.dedup ? groupConnections(conns).map(groupText) : conns.map(connectionText);
-    for (const l of lines) {
+  const netLines = (prefix: string, conns: readonly ConnectionRow[], lookups: readonly DnsLookupRow[]): void => {
+    if (opts.net !== true || (conns.length === 0 && lookups.length === 0)) return;
+    // Without --dedup every lookup and connection; with it one line per name and outcome, one per peer
+    // (failures per peer and errno: never hidden). In time order, a lookup before a connection of the same time.
+    const timed: { t: bigint; line: { mark: string; text: string; detail: string } }[] = opts.dedup
+      ? [
+          ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g) })),
+          ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g) })),
+        ]
+      : [...lookups.map((l) => ({ t: l.time, line: lookupText(l) })), ...conns.map((c) => ({ t: c.start, line: connectionText(c) }))];
+    timed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    for (const { line: l } of timed) {
       const mark = l.mark === '✗' ? paint('red', '✗') : paint('cyan', l.mark);
       const detail = l.detail === '' ? '' : ` ${paint('dim', `(${l.detail})`)}`;
       out.push(`${prefix}${mark} ${l.text}${detail}`);
     }
   };
 
-  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
+  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[]; lookups?: readonly DnsLookupRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
@@ -218,7 +225,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
-    netLines(prefix, n.connections ?? []);
+    netLines(prefix, n.connections ?? [], n.lookups ?? []);
     if (opts.envs !== null && n.envId !== null) {
       const env = opts.envs.get(n.envId) ?? [];
       let repeated = 0;
@@ -262,6 +269,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
             hidden: item.members.reduce((s, m) => s + m.hidden, 0),
             opens: first.opens,
             connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
+            lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
           },
           item.members.slice(1).flatMap((m) => m.failedExecs),
           opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
@@ -362,6 +370,8 @@ export interface JsonConnection {
   localPort: number;
   remoteAddress: string;
   remotePort: number;
+  /** Client connections: the name of the lookup that gave the remote address (pseudo reverse DNS); else null. */
+  peerName: string | null;
   state: ConnectionState;
   errno: string | null;
   startNs: number;
@@ -380,6 +390,8 @@ export interface JsonConnectionGroup {
   remoteAddress: string;
   /** null for server groups (one per remote address and listening port). */
   remotePort: number | null;
+  /** Client groups: the peer's name (part of the grouping); else null. */
+  peerName: string | null;
   localPort: number | null;
   /** Failures: one group per peer and errno. */
   errno: string | null;
@@ -389,6 +401,33 @@ export interface JsonConnectionGroup {
   bytesSent: number;
   bytesReceived: number;
   retransmits: number;
+  startNs: number;
+}
+
+/** A name lookup (--net, without --dedup). */
+export interface JsonLookup {
+  type: 'lookup';
+  name: string;
+  /** 0 or the EAI code; `error` its name (null on success). */
+  result: number;
+  error: string | null;
+  startNs: number;
+  latencyNs: number;
+  /** Addresses in the result list; `answers` holds the first 8 (duplicates per socket type included). */
+  answerCount: number;
+  answers: DnsAnswer[];
+}
+
+/** Lookups of one name with one outcome (--net --dedup). */
+export interface JsonLookupGroup {
+  type: 'lookupGroup';
+  name: string;
+  /** Failures: the EAI name; null for successes. */
+  error: string | null;
+  count: number;
+  /** Distinct addresses over the group's answers. */
+  addresses: string[];
+  maxLatencyNs: number;
   startNs: number;
 }
 
@@ -422,6 +461,8 @@ export interface JsonNode {
   resources?: JsonResources | null;
   /** With --net: connections started while this image was current (grouped by peer with --dedup). */
   connections?: (JsonConnection | JsonConnectionGroup)[];
+  /** With --net: name lookups made while this image was current (grouped by name and outcome with --dedup). */
+  lookups?: (JsonLookup | JsonLookupGroup)[];
   hiddenDescendants: number;
   children: (JsonNode | JsonGroup)[];
 }
@@ -449,6 +490,8 @@ export interface JsonGroup {
   resources?: { cpuNs: number; maxRssKib: number; recorded: number } | null;
   /** With --net: the members' connections, grouped by peer. */
   connections?: JsonConnectionGroup[];
+  /** With --net: the members' lookups, grouped by name and outcome. */
+  lookups?: JsonLookupGroup[];
   children: (JsonNode | JsonGroup)[];
 }
 
@@ -459,12 +502,36 @@ export function treeJson(
 ): (JsonNode | JsonGroup)[] {
   const seen = new Seen();
   const rel = (ns: bigint): number => Number(ns - opts.startNs);
+  const lookupGroups = (list: readonly DnsLookupRow[]): JsonLookupGroup[] =>
+    groupLookups(list).map((g) => ({
+      type: 'lookupGroup',
+      name: g.name,
+      error: g.resultName,
+      count: g.count,
+      addresses: g.addresses,
+      maxLatencyNs: g.maxLatencyNs,
+      startNs: rel(g.start),
+    }));
+  const lookups = (list: readonly DnsLookupRow[]): (JsonLookup | JsonLookupGroup)[] =>
+    opts.dedup
+      ? lookupGroups(list)
+      : list.map((l) => ({
+          type: 'lookup',
+          name: l.name,
+          result: l.result,
+          error: l.result === 0 ? null : (l.resultName ?? `EAI ${l.result}`),
+          startNs: rel(l.time),
+          latencyNs: Number(l.latencyNs),
+          answerCount: l.count,
+          answers: l.answers,
+        }));
   const connGroups = (list: readonly ConnectionRow[]): JsonConnectionGroup[] =>
     groupConnections(list).map((g) => ({
       type: 'connectionGroup',
       role: g.role,
       remoteAddress: g.remoteAddress,
       remotePort: g.remotePort,
+      peerName: g.peerName,
       localPort: g.localPort,
       errno: g.errnoName,
       count: g.count,
@@ -486,6 +553,7 @@ export function treeJson(
           localPort: c.localPort,
           remoteAddress: c.remoteAddress,
           remotePort: c.remotePort,
+          peerName: c.peerName,
           state: c.state,
           errno: c.errnoName,
           startNs: rel(c.start),
@@ -580,7 +648,10 @@ export function treeJson(
         if (opts.dedup) node.opensRepeated = o.repeated;
       }
       if (opts.resources === true && !n.replaced) node.resources = n.resources === null ? null : jsonResources(n.resources);
-      if (opts.net === true) node.connections = connections(n.connections);
+      if (opts.net === true) {
+        node.connections = connections(n.connections);
+        node.lookups = lookups(n.lookups);
+      }
       node.children = item.children.map(conv);
       return node;
     }
@@ -626,7 +697,10 @@ export function treeJson(
       }
       g.resources = recorded === 0 ? null : { cpuNs: cpu, maxRssKib: rss, recorded };
     }
-    if (opts.net === true) g.connections = connGroups(item.members.flatMap((m) => m.connections));
+    if (opts.net === true) {
+      g.connections = connGroups(item.members.flatMap((m) => m.connections));
+      g.lookups = lookupGroups(item.members.flatMap((m) => m.lookups));
+    }
     g.children = item.children.map(conv);
     return g;
   };

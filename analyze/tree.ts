@@ -2,7 +2,7 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import { argvStrings, type ConnectionRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
+import { argvStrings, type ConnectionRow, type DnsLookupRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
 import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
@@ -49,6 +49,8 @@ export interface TreeNode {
   resources: ResourceRow | null;
   /** TCP connections of this image's process that started while it was current, in start order (empty unless --net). */
   connections: readonly ConnectionRow[];
+  /** Name lookups of this image's process made while it was current, in time order (empty unless --net). */
+  lookups: readonly DnsLookupRow[];
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
@@ -89,11 +91,14 @@ export interface TreeInput {
   resources?: readonly ResourceRow[];
   /** TCP connections (for --net). */
   connections?: readonly ConnectionRow[];
+  /** Name lookups (for --net). */
+  lookups?: readonly DnsLookupRow[];
 }
 
 const NO_OPENS: readonly OpenRow[] = Object.freeze([]);
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
+const NO_LOOKUPS: readonly DnsLookupRow[] = Object.freeze([]);
 const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
 const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
 
@@ -143,6 +148,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           opens: NO_OPENS,
           resources: usage[p.id] ?? null,
           connections: NO_CONNECTIONS,
+          lookups: NO_LOOKUPS,
           children: [],
           hidden: 0,
           shapeId: 0,
@@ -178,6 +184,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         opens: NO_OPENS,
         resources: last ? (usage[p.id] ?? null) : null,
         connections: NO_CONNECTIONS,
+        lookups: NO_LOOKUPS,
         children: [],
         hidden: 0,
         shapeId: 0,
@@ -225,6 +232,12 @@ export function buildTree(r: TreeInput): TreeNode[] {
     const node = nodeAt(c.processId, rel(c.start));
     if (node.connections === NO_CONNECTIONS) node.connections = [];
     (node.connections as ConnectionRow[]).push(c);
+  }
+  for (const l of r.lookups ?? NO_LOOKUPS) {
+    if (known[l.processId] !== 1) continue;
+    const node = nodeAt(l.processId, rel(l.time));
+    if (node.lookups === NO_LOOKUPS) node.lookups = [];
+    (node.lookups as DnsLookupRow[]).push(l);
   }
   // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
   const stack: TreeNode[][] = [roots];

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, dnsScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');
@@ -24,6 +24,7 @@ writeFileSync(join(work, 'build.raw'), buildBuf);
 writeFileSync(join(work, 'many.raw'), manyCompilesScenario().buffer());
 writeFileSync(join(work, 'files.raw'), filesScenario().buffer());
 writeFileSync(join(work, 'net.raw'), netScenario().buffer());
+writeFileSync(join(work, 'dns.raw'), dnsScenario().buffer());
 writeFileSync(join(work, 'empty.raw'), new Synth({ rootPid: 7 }).buffer());
 // Cut in the middle of a record, 40% in: no footer, a partial record.
 writeFileSync(join(work, 'cut.raw'), buildBuf.subarray(0, Math.floor(buildBuf.length * 0.4) + 100));
@@ -87,6 +88,11 @@ const cases: [string, string[], string?][] = [
   ['analyze-tree-net-dedup.json', ['tree', 'net.raw', '--net', '--dedup', '--json']],
   ['analyze-stats-net.txt', ['stats', 'net.raw']],
   ['analyze-stats-net.json', ['stats', 'net.raw', '--json']],
+  // Format 1.3: name lookups and peer names.
+  ['analyze-tree-dns.txt', ['tree', 'dns.raw', '--net']],
+  ['analyze-tree-dns-dedup.txt', ['tree', 'dns.raw', '--net', '--dedup']],
+  ['analyze-tree-dns.json', ['tree', 'dns.raw', '--net', '--json']],
+  ['analyze-tree-dns-dedup.json', ['tree', 'dns.raw', '--net', '--dedup', '--json']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],

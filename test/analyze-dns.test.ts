@@ -5,6 +5,10 @@ import { ModelBuilder } from '../analyze/model.ts';
 import { dnsScenario } from '../analyze/synth.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { peerNames, unmapAddress } from '../analyze/net.ts';
+import { captureInfoOfModel } from '../analyze/replay.ts';
+import { buildTree, dedupTree, plainItems } from '../analyze/tree.ts';
+import { renderTreeText } from '../analyze/tree-render.ts';
+import { painter } from '../analyze/format.ts';
 
 function load() {
   const c = readCaptureBuffer(dnsScenario().buffer());
@@ -96,4 +100,34 @@ test('peerNames: same process, ancestor, most recent wins, no match, later looku
 test('peerNames: a parent cycle does not loop', (t) => {
   const cyclic = (id: number) => (id === 1 ? 2 : 1);
   t.deepEqual(peerNames([conn(1, 400n, '10.0.0.9')], [lookup(1, 2, 0n, 'x', ['10.0.0.9'])], cyclic), ['x']);
+});
+
+test('tree --net: lookups under their process among the connections; peer names; --dedup counts names, keeps failures', (t) => {
+  const { model } = load();
+  const roots = buildTree({ capture: captureInfoOfModel(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections, lookups: model.dnsLookups });
+  const opts = { full: false, width: 120, paint: painter(false), envs: null, net: true };
+  const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false });
+  const text = plain.join('\n');
+  t.true(text.includes('? api.example.com → 10.1.2.3, 2001:db8::1 (3.5ms)'));
+  t.true(text.includes('→ api.example.com (10.1.2.3):443 (client, 12ms connect'));
+  t.true(text.includes('→ localhost (::ffff:127.0.0.1):8080 (client'));
+  t.true(text.includes('→ localhost (::1):8080 (client'));
+  t.true(text.includes('→ 10.9.9.9:80 (client'));
+  t.true(text.includes('→ 127.0.0.1:8080 (client'));
+  t.is(text.split('? localhost → 127.0.0.1, ::1').length - 1, 4);
+  t.is(text.split('✗ lookup foo.invalid: EAI_NONAME').length - 1, 2);
+  t.true(text.includes('✗ lookup slow.example: EAI_AGAIN (after 5s)'));
+  // In time order: the lookup before the connection it named.
+  const at = (s: string) => plain.findIndex((l) => l.includes(s));
+  t.true(at('? localhost') < at('→ localhost (::ffff:127.0.0.1)'));
+  t.true(at('→ 10.9.9.9:80') < at('? late.example'));
+  const dedup = renderTreeText(dedupTree(roots), { ...opts, dedup: true }).join('\n');
+  t.true(dedup.includes('? localhost → 127.0.0.1, ::1 ×4 (max 900µs)'));
+  t.is(dedup.split('? localhost').length - 1, 1);
+  t.true(dedup.includes('✗ lookup foo.invalid: EAI_NONAME ×2'));
+  t.true(dedup.includes('✗ lookup slow.example: EAI_AGAIN'));
+  // Without --net: nothing.
+  const none = renderTreeText(plainItems(roots), { ...opts, net: false, dedup: false }).join('\n');
+  t.false(none.includes('lookup'));
+  t.false(none.includes('? '));
 });
