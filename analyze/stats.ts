@@ -144,10 +144,15 @@ export interface HistogramStat {
 }
 
 export interface PeerStat {
-  /** `address:port` for clients; `address → :port` (the listening port) for servers. */
+  /** `address:port` for clients (`name:port (address)` when a lookup named the peer); `address → :port` (the listening port) for servers. */
   peer: string;
   role: string;
+  /** Clients: the peer's name (connections.peer_name), grouping the connections to all its addresses; else null. */
+  peerName: string | null;
+  /** The remote address (the smallest of them when a named peer had several). */
   remoteAddress: string;
+  /** Distinct remote addresses in the group (1 unless a named peer had several). */
+  addresses: number;
   /** null for servers (the client's port varies). */
   remotePort: number | null;
   localPort: number | null;
@@ -181,6 +186,30 @@ export interface NetworkReport {
   connectionsWithRetransmits: number;
 }
 
+export interface DnsNameStat {
+  name: string;
+  count: number;
+  failed: number;
+  maxLatencyNs: number;
+}
+
+export interface DnsReport {
+  /** The capture recorded getaddrinfo() calls (capture.options.dns; format 1.3). */
+  recorded: boolean;
+  lookups: number;
+  failed: number;
+  /** Distinct names looked up. */
+  names: number;
+  /** Most lookups first. */
+  byName: DnsNameStat[];
+  /** Failed lookups by EAI name, with up to 3 names (most frequent first). */
+  failedByResult: { error: string; count: number; examples: string[] }[];
+  /** Latency of every lookup: exact nearest-rank percentiles. */
+  latency: { count: number; p50Ns: number | null; p95Ns: number | null; maxNs: number | null };
+  /** Names no lookup resolved (every lookup of them failed), most failures first. */
+  unresolved: { name: string; failed: number; error: string }[];
+}
+
 export interface StatsReport {
   format: 'ptrace-stats';
   version: number;
@@ -210,6 +239,7 @@ export interface StatsReport {
   memory: MemoryReport;
   histograms: HistogramStat[];
   network: NetworkReport;
+  dns: DnsReport;
   issues: Issue[];
 }
 
@@ -490,16 +520,24 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     server: netTotals.server,
     failed: netTotals.failed,
     openAtEnd: netTotals.open,
-    byPeer: q<Omit<PeerStat, 'peer'>>(
-      `SELECT role, remote_address AS remoteAddress,
+    byPeer: q<Omit<PeerStat, 'peer'> & { k: string }>(
+      `SELECT role, CASE WHEN role = 'server' THEN NULL ELSE peer_name END AS peerName,
+              CASE WHEN role = 'server' OR peer_name IS NULL THEN remote_address ELSE peer_name END AS k,
+              min(remote_address) AS remoteAddress, count(DISTINCT remote_address) AS addresses,
               CASE WHEN role = 'server' THEN NULL ELSE remote_port END AS remotePort,
               CASE WHEN role = 'server' THEN local_port ELSE NULL END AS localPort,
               count(*) AS count, sum(state = 'failed') AS failed, sum(state = 'open-at-end') AS openAtEnd,
               count(DISTINCT process_id) AS processes, coalesce(sum(bytes_sent), 0) AS bytesSent,
               coalesce(sum(bytes_received), 0) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
-       FROM connections GROUP BY 1, 2, 3, 4 ORDER BY count DESC, failed DESC, remoteAddress, remotePort, localPort LIMIT ${TOP}`,
-    ).map((r) => ({
-      peer: r.remotePort === null ? `${r.remoteAddress} → :${r.localPort}` : `${r.remoteAddress}:${r.remotePort}`,
+       FROM connections GROUP BY role, peerName, k, remotePort, localPort
+       ORDER BY count DESC, failed DESC, k, remotePort, localPort LIMIT ${TOP}`,
+    ).map(({ k: _k, ...r }) => ({
+      peer:
+        r.remotePort === null
+          ? `${r.remoteAddress} → :${r.localPort}`
+          : r.peerName === null
+            ? `${r.remoteAddress}:${r.remotePort}`
+            : `${r.peerName}:${r.remotePort} (${r.addresses === 1 ? r.remoteAddress : `${r.addresses} addresses`})`,
       ...r,
     })),
     failedByErrno: q<{ errno: string; count: number }>(
@@ -519,6 +557,35 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     connectionsWithRetransmits: netTotals.withRetrans,
   };
 
+  // ---- Name lookups
+  const dnsLatencies = db.prepare('SELECT latency_ns FROM dns_lookups ORDER BY 1').pluck().all() as number[];
+  const dnsRank = (p: number): number | null => (dnsLatencies.length === 0 ? null : dnsLatencies[Math.max(0, Math.ceil(p * dnsLatencies.length) - 1)]!);
+  const dnsError = "coalesce(result_name, 'EAI ' || result)";
+  const dns: DnsReport = {
+    recorded: one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.dns'") === 1,
+    lookups: dnsLatencies.length,
+    failed: one<number>('SELECT count(*) FROM dns_lookups WHERE result != 0'),
+    names: one<number>('SELECT count(DISTINCT name) FROM dns_lookups'),
+    byName: q<DnsNameStat>(
+      `SELECT name, count(*) AS count, sum(result != 0) AS failed, max(latency_ns) AS maxLatencyNs
+       FROM dns_lookups GROUP BY name ORDER BY count DESC, failed DESC, name LIMIT ${TOP}`,
+    ),
+    failedByResult: q<{ error: string; count: number }>(
+      `SELECT ${dnsError} AS error, count(*) AS count FROM dns_lookups WHERE result != 0 GROUP BY 1 ORDER BY count DESC, error`,
+    ).map((r) => ({
+      ...r,
+      examples: q<{ name: string }>(
+        `SELECT name, count(*) AS n FROM dns_lookups WHERE result != 0 AND ${dnsError} = :e GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
+        { e: r.error },
+      ).map((x) => x.name),
+    })),
+    latency: { count: dnsLatencies.length, p50Ns: dnsRank(0.5), p95Ns: dnsRank(0.95), maxNs: dnsLatencies.length === 0 ? null : dnsLatencies.at(-1)! },
+    unresolved: q<{ name: string; failed: number; error: string }>(
+      `SELECT name, count(*) AS failed, group_concat(DISTINCT ${dnsError}) AS error FROM dns_lookups
+       GROUP BY name HAVING sum(result = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
+    ),
+  };
+
   return {
     format: 'ptrace-stats',
     version: STATS_JSON_VERSION,
@@ -534,7 +601,8 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     memory,
     histograms,
     network,
-    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms, network }),
+    dns,
+    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms, network, dns }),
   };
 }
 
@@ -628,6 +696,7 @@ function issues(x: {
   files: FilesReport;
   histograms: HistogramStat[];
   network: NetworkReport;
+  dns: DnsReport;
 }): Issue[] {
   const out: Issue[] = [];
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
@@ -705,6 +774,14 @@ function issues(x: {
       severity: 'warning',
       code: 'failed-connections',
       message: `${plural(net.failed, 'TCP connect')} failed with ${net.failedByErrno.map((f) => f.errno).join(', ')} (e.g. ${e.examples[0]}: ${e.errno})`,
+    });
+  }
+  if (x.dns.failed > 0) {
+    const d = x.dns;
+    out.push({
+      severity: 'warning',
+      code: 'failed-lookups',
+      message: `${plural(d.failed, 'name lookup')} failed with ${d.failedByResult.map((f) => f.error).join(', ')} (e.g. ${d.failedByResult[0]!.examples[0]}: ${d.failedByResult[0]!.error})`,
     });
   }
   if (net.retransmits > 0) {
@@ -923,6 +1000,30 @@ const networkSection: Section = (r, paint, color) => {
   return [out.join('\n')];
 };
 
+const dnsSection: Section = (r, paint, color) => {
+  const d = r.dns;
+  if (!d.recorded && d.lookups === 0) return [];
+  const out: string[] = [];
+  const l = d.latency;
+  const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
+  out.push(paint('bold', `DNS: ${d.lookups} name lookup${d.lookups === 1 ? '' : 's'} of ${d.names} name${d.names === 1 ? '' : 's'} (${d.failed} failed)`));
+  if (l.count > 0) out.push(`  lookup latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)}`);
+  if (d.byName.length > 0) {
+    const t = table(['Lookups by name', 'count', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
+    for (const n of d.byName) t.push([n.name, String(n.count), n.failed > 0 ? paint('red', String(n.failed)) : '', formatDuration(n.maxLatencyNs)]);
+    out.push(t.toString());
+  }
+  if (d.failedByResult.length > 0) {
+    const t = table(['Failed lookups', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
+    for (const e of d.failedByResult) t.push([paint('red', e.error), String(e.count), e.examples.join(', ')]);
+    out.push(t.toString());
+  }
+  if (d.unresolved.length > 0) {
+    out.push(`  never resolved: ${d.unresolved.map((u) => `${u.name} (${u.error}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`);
+  }
+  return [out.join('\n')];
+};
+
 const timelineSection: Section = (r, paint) => {
   const { bucketNs, buckets } = r.timeline;
   const max = Math.max(0, ...buckets.map((b) => b.max));
@@ -957,6 +1058,7 @@ const SECTIONS: Section[] = [
   memorySection,
   histogramSection,
   networkSection,
+  dnsSection,
   timelineSection,
   issuesSection,
 ];

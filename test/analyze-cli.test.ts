@@ -93,6 +93,8 @@ const cases: [string, string[], string?][] = [
   ['analyze-tree-dns-dedup.txt', ['tree', 'dns.raw', '--net', '--dedup']],
   ['analyze-tree-dns.json', ['tree', 'dns.raw', '--net', '--json']],
   ['analyze-tree-dns-dedup.json', ['tree', 'dns.raw', '--net', '--dedup', '--json']],
+  ['analyze-stats-dns.txt', ['stats', 'dns.raw']],
+  ['analyze-stats-dns.json', ['stats', 'dns.raw', '--json']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],

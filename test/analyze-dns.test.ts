@@ -5,10 +5,11 @@ import { ModelBuilder } from '../analyze/model.ts';
 import { dnsScenario } from '../analyze/synth.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { peerNames, unmapAddress } from '../analyze/net.ts';
-import { captureInfoOfModel } from '../analyze/replay.ts';
+import { captureInfoOfModel, readProcesses } from '../analyze/replay.ts';
 import { buildTree, dedupTree, plainItems } from '../analyze/tree.ts';
 import { renderTreeText } from '../analyze/tree-render.ts';
 import { painter } from '../analyze/format.ts';
+import { computeStats } from '../analyze/stats.ts';
 
 function load() {
   const c = readCaptureBuffer(dnsScenario().buffer());
@@ -130,4 +131,20 @@ test('tree --net: lookups under their process among the connections; peer names;
   const none = renderTreeText(plainItems(roots), { ...opts, net: false, dedup: false }).join('\n');
   t.false(none.includes('lookup'));
   t.false(none.includes('? '));
+});
+
+test('stats: DNS section (lookups, failures by result, latency, names never resolved); peers by name', (t) => {
+  const { model } = load();
+  const db = buildDatabase(model);
+  const { capture, processes } = readProcesses(db);
+  const r = computeStats(db, capture, processes);
+  db.close();
+  t.like(r.dns, { recorded: true, lookups: 10, failed: 3, names: 6 });
+  t.deepEqual(r.dns.latency, { count: 10, p50Ns: 1_000_000, p95Ns: 5_000_000_000, maxNs: 5_000_000_000 });
+  t.deepEqual(r.dns.failedByResult, [{ error: 'EAI_NONAME', count: 2, examples: ['foo.invalid'] }, { error: 'EAI_AGAIN', count: 1, examples: ['slow.example'] }]);
+  t.deepEqual(r.dns.unresolved, [{ name: 'foo.invalid', failed: 2, error: 'EAI_NONAME' }, { name: 'slow.example', failed: 1, error: 'EAI_AGAIN' }]);
+  t.deepEqual(r.dns.byName[0], { name: 'localhost', count: 4, failed: 0, maxLatencyNs: 900_000 });
+  t.deepEqual(r.network.byPeer.map((p) => p.peer), ['localhost:8080 (2 addresses)', '10.9.9.9:80', '127.0.0.1:8080', 'api.example.com:443 (10.1.2.3)']);
+  t.like(r.network.byPeer[0], { peerName: 'localhost', addresses: 2, count: 2 });
+  t.true(r.issues.some((i) => i.code === 'failed-lookups' && i.message === '3 name lookups failed with EAI_NONAME, EAI_AGAIN (e.g. foo.invalid: EAI_NONAME)'));
 });
