@@ -10,6 +10,7 @@ import { buildTree, dedupTree, plainItems } from '../analyze/tree.ts';
 import { renderTreeText } from '../analyze/tree-render.ts';
 import { painter } from '../analyze/format.ts';
 import { computeStats } from '../analyze/stats.ts';
+import { buildTrace } from '../analyze/otel/build.ts';
 
 function load() {
   const c = readCaptureBuffer(dnsScenario().buffer());
@@ -147,4 +148,40 @@ test('stats: DNS section (lookups, failures by result, latency, names never reso
   t.deepEqual(r.network.byPeer.map((p) => p.peer), ['localhost:8080 (2 addresses)', '10.9.9.9:80', '127.0.0.1:8080', 'api.example.com:443 (10.1.2.3)']);
   t.like(r.network.byPeer[0], { peerName: 'localhost', addresses: 2, count: 2 });
   t.true(r.issues.some((i) => i.code === 'failed-lookups' && i.message === '3 name lookups failed with EAI_NONAME, EAI_AGAIN (e.g. foo.invalid: EAI_NONAME)'));
+});
+
+test('otel: a CLIENT span per lookup under its process span; error status on failure; server.address is the peer name', (t) => {
+  const { c, model } = load();
+  const trace = buildTrace({ header: c.header, footer: c.footer, model, warnings: [] });
+  const spans = [...trace.spans()];
+  t.is(spans.length, trace.spanCount);
+  t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const lookups = spans.filter((s) => s.attributes['ptrace.span.type'] === 'dns');
+  t.is(lookups.length, 10);
+  for (const s of lookups) {
+    t.is(s.kind, 2); // CLIENT
+    const parent = byId.get(s.parentSpanId!)!;
+    t.is(parent.attributes['process.pid'], s.attributes['process.pid']);
+    t.is(parent.attributes['ptrace.span.type'], 'exec');
+  }
+  const api = lookups.find((s) => s.name === 'getaddrinfo api.example.com')!;
+  t.like(api.attributes, { 'dns.question.name': 'api.example.com', 'ptrace.dns.result': 0, 'ptrace.dns.answer_count': 2, 'process.pid': 9500 });
+  t.deepEqual(api.attributes['dns.answers'], ['10.1.2.3', '2001:db8::1']);
+  t.is(api.end - api.start, 3_500_000n);
+  t.is(api.status.code, 0);
+  const failed = lookups.filter((s) => s.status.code === 2);
+  t.deepEqual(failed.map((s) => s.status.message), ['getaddrinfo foo.invalid: EAI_NONAME', 'getaddrinfo foo.invalid: EAI_NONAME', 'getaddrinfo slow.example: EAI_AGAIN']);
+  t.is(failed[0]!.attributes['error.type'], 'EAI_NONAME');
+  t.deepEqual(failed[0]!.attributes['dns.answers'], []);
+  // Connections: server.address is the name when a lookup gave the address; network.peer.address stays the IP.
+  const conns = spans.filter((s) => s.attributes['ptrace.span.type'] === 'connection');
+  const named = conns.find((s) => s.attributes['network.peer.address'] === '10.1.2.3')!;
+  t.like(named.attributes, { 'server.address': 'api.example.com', 'network.peer.address': '10.1.2.3', 'server.port': 443 });
+  const mapped = conns.find((s) => s.attributes['network.peer.address'] === '::ffff:127.0.0.1')!;
+  t.is(mapped.attributes['server.address'], 'localhost');
+  const unnamed = conns.find((s) => s.attributes['network.peer.address'] === '10.9.9.9')!;
+  t.is(unnamed.attributes['server.address'], '10.9.9.9');
+  const root = spans.find((s) => s.parentSpanId === undefined || s.attributes['ptrace.span.type'] === 'capture')!;
+  t.is(root.attributes['ptrace.capture.lookups'], 10);
 });

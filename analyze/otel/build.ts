@@ -6,7 +6,8 @@
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { openFlagsText } from '../files.ts';
-import type { ConnectionRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
+import type { ConnectionRow, DnsLookupRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
+import { answerAddresses } from '../net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
@@ -361,6 +362,45 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     };
   }
   if (header.options.net) ra0['ptrace.capture.connections'] = model.connections.length;
+
+  // ---- name lookups: a CLIENT span each, under the image of its process current at the call
+  for (const l of model.dnsLookups) {
+    const n = nodeAt(l.processId, l.time);
+    if (n === undefined) continue;
+    connSpans.push(lookupSpan(l, n.p, n.spanId));
+  }
+  function lookupSpan(l: DnsLookupRow, p: ProcessRow, parentSpanId: string): SpanData {
+    const attrs: Attributes = {
+      'dns.question.name': l.name,
+      'dns.answers': answerAddresses(l.answers),
+      'ptrace.span.type': 'dns',
+      'ptrace.dns.result': l.result,
+      'ptrace.dns.answer_count': l.count,
+      'process.pid': p.pid,
+    };
+    if (l.nameTruncated) attrs['ptrace.dns.name_truncated'] = true;
+    let status: SpanData['status'] = { code: STATUS_UNSET };
+    if (l.result !== 0) {
+      const name = l.resultName ?? `EAI ${l.result}`;
+      attrs['error.type'] = name;
+      status = { code: STATUS_ERROR, message: `getaddrinfo ${l.name}: ${name}` };
+    }
+    return {
+      traceId,
+      spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `dns:${l.id}`),
+      parentSpanId,
+      parentIsRemote: false,
+      traceFlags,
+      name: `getaddrinfo ${l.name}`,
+      start: l.time,
+      end: l.time + l.latencyNs,
+      attributes: attrs,
+      events: [],
+      status,
+      kind: SPAN_KIND_CLIENT,
+    };
+  }
+  if (header.options.dns) ra0['ptrace.capture.lookups'] = model.dnsLookups.length;
 
   const usageOf: (ResourceRow | undefined)[] = [];
   for (const r of model.resources) usageOf[r.processId] = r;
