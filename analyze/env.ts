@@ -9,6 +9,8 @@
 // new ones are compared string by string with the base, so only the strings
 // that changed are decoded.
 
+import { joinStrings } from '../formats/reader.ts';
+
 export interface EnvRow {
   id: number;
   /** Environment this one is a difference from; null when stored in full. */
@@ -95,16 +97,7 @@ export function stringArea(list: readonly Buffer[]): Buffer {
       if (ok) return area;
     }
   }
-  let total = 0;
-  for (const s of list) total += s.length + 1;
-  const out = Buffer.allocUnsafe(total);
-  let o = 0;
-  for (const s of list) {
-    s.copy(out, o);
-    o += s.length;
-    out[o++] = 0;
-  }
-  return out;
+  return joinStrings(list);
 }
 
 /**

@@ -270,8 +270,8 @@ function countStrings(area: Buffer): number {
   return c;
 }
 
-/** Every string followed by one NUL. */
-function joinStrings(list: readonly Buffer[]): Buffer {
+/** Every string followed by one NUL (the inverse of splitStrings for complete areas). */
+export function joinStrings(list: readonly Buffer[]): Buffer {
   let total = 0;
   for (const s of list) total += s.length + 1;
   const out = Buffer.allocUnsafe(total);

@@ -12,7 +12,7 @@ import type { Capture, CaptureEvent, CaptureHeader, ReadWarning } from './types.
 
 export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
 export type { ParseHeaderOptions, FixedHeader } from './header.ts';
-export { splitStrings, execAreas, CHUNK_WINDOW } from './assemble.ts';
+export { splitStrings, joinStrings, execAreas, CHUNK_WINDOW } from './assemble.ts';
 
 /** Records per read in the streaming reader (4 MiB). */
 const STREAM_RECORDS = 16384;
