@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 3
+#define PT_VERSION_MINOR 4
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -26,6 +26,7 @@
 /* Documented limits below which nothing is ever cut. */
 #define PT_ARGS_LIMIT_DEFAULT (256 * 1024) /* argv bytes per exec, likewise env */
 #define PT_PATH_LIMIT 4096                 /* PATH_MAX */
+#define PT_DNS_MSG_LIMIT 1232             /* bytes of one DNS message (the EDNS size of DNS Flag Day 2020) */
 
 enum pt_record_type {
 	PT_FORK = 1,        /* a traced process created a new process */
@@ -38,6 +39,7 @@ enum pt_record_type {
 	PT_HIST = 8,        /* a latency histogram of one process, written at its exit (--io, --sched) */
 	PT_TCP = 9,         /* a TCP connection of a traced process: connected, failed, accepted or closed */
 	PT_DNS = 10,        /* a getaddrinfo() call of a traced process returned */
+	PT_DNS_MSG = 11,    /* a DNS message (UDP port 53) a traced process sent or received */
 	/* written by the capture tool, not by BPF */
 	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
 	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
@@ -62,6 +64,7 @@ enum pt_data_kind {
 	PT_D_ENV = 6,      /* environment strings, each NUL-terminated */
 	PT_D_PATH = 7,     /* path argument of an open, as given */
 	PT_D_NAME = 8,     /* the name a getaddrinfo() call looked up */
+	PT_D_DNS_MSG = 9,  /* the bytes of a DNS message (binary, not a string) */
 };
 
 /* pt_data.flags */
@@ -80,7 +83,7 @@ enum pt_loss_category {
 	PT_CAT_FILES = 4,    /* file opens */
 	PT_CAT_HIST = 5,     /* histograms */
 	PT_CAT_NET = 6,      /* TCP connections (records, or sockets that could not be tracked) */
-	PT_CAT_DNS = 7,      /* name lookups */
+	PT_CAT_DNS = 7,      /* name lookups and DNS messages */
 	PT_CAT_MAX = 8,
 };
 
@@ -208,6 +211,30 @@ struct pt_dns {
 	__u8 addrs[PT_DNS_ANSWERS][16]; /* network order; AF_INET in the first 4 bytes */
 };
 
+enum pt_dns_direction {
+	PT_DNS_SENT = 1,     /* a query to a server's port 53 */
+	PT_DNS_RECEIVED = 2, /* a datagram from port 53 to a socket a traced process sent a query from */
+};
+
+/*
+ * A UDP datagram to or from port 53, seen as a packet: sent ones when the
+ * traced process hands it to a device (net_dev_queue, in its own context),
+ * received ones when a device delivers it (netif_receive_skb, softirq), the
+ * owner then being the process that sent a query from that address and port.
+ * The message bytes follow as PT_D_DNS_MSG chunks.
+ */
+struct pt_dns_msg {
+	__u8 direction; /* enum pt_dns_direction */
+	__u8 _pad;
+	__u16 family;   /* AF_INET (2) or AF_INET6 (10) */
+	__u16 local_port;
+	__u16 remote_port;
+	__u32 length;   /* UDP payload bytes of the datagram */
+	__u32 captured; /* bytes that follow in chunks: min(length, PT_DNS_MSG_LIMIT, what lies in the packet's linear area) */
+	__u8 local_addr[16];  /* network order; AF_INET in the first 4 bytes */
+	__u8 remote_addr[16];
+};
+
 #define PT_HIST_BUCKETS 32
 
 enum pt_hist_kind {
@@ -275,6 +302,7 @@ struct pt_event {
 		struct pt_hist hist;
 		struct pt_tcp tcp;
 		struct pt_dns dns;
+		struct pt_dns_msg dns_msg;
 		struct pt_data data;
 		struct pt_loss loss;
 		struct pt_footer footer;
@@ -307,6 +335,7 @@ enum pt_options {
 	PT_OPT_SCHED = 1 << 5,        /* off-CPU histograms (--sched) */
 	PT_OPT_NET = 1 << 6,          /* TCP connections captured */
 	PT_OPT_DNS = 1 << 7,          /* getaddrinfo() calls captured */
+	PT_OPT_DNS_MSG = 1 << 8,      /* UDP port 53 messages captured */
 };
 
 struct pt_tlv {

@@ -59,7 +59,8 @@ struct options {
 	bool io;
 	bool sched;
 	bool net;
-	bool dns;
+	bool dns;     /* getaddrinfo() uprobes */
+	bool dns_msg; /* UDP port 53 packets */
 	bool quiet;
 	__u32 buffer_mb;
 	__u32 args_limit;
@@ -107,7 +108,7 @@ static void usage(FILE *f)
 		"      --no-failed-execs do not hook execve exits (no record of failed exec attempts)\n"
 		"      --no-files        do not record file opens\n"
 		"      --no-net          do not record TCP connections\n"
-		"      --no-dns          do not record getaddrinfo() name lookups\n"
+		"      --no-dns          do not record name lookups (getaddrinfo() calls, UDP port 53 messages)\n"
 		"      --io              read/write/fsync latency histograms per process\n"
 		"      --sched           off-CPU (blocked) time histograms per process\n"
 		"      --buffer-mb N     ring buffer size in MiB, a power of two (default 32)\n"
@@ -147,7 +148,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	*o = (struct options){.env = true, .failed_execs = true, .files = true, .net = true, .dns = true, .buffer_mb = 32,
+	*o = (struct options){.env = true, .failed_execs = true, .files = true, .net = true, .dns = true, .dns_msg = true,
+			      .buffer_mb = 32,
 			      .args_limit = PT_ARGS_LIMIT_DEFAULT, .capture_argc = argc, .capture_argv = argv};
 	int c;
 	opterr = 0;
@@ -162,7 +164,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_FAILED: o->failed_execs = false; break;
 		case OPT_NO_FILES: o->files = false; break;
 		case OPT_NO_NET: o->net = false; break;
-		case OPT_NO_DNS: o->dns = false; break;
+		case OPT_NO_DNS: o->dns = o->dns_msg = false; break;
 		case OPT_IO: o->io = true; break;
 		case OPT_SCHED: o->sched = true; break;
 		case OPT_BUFFER: o->buffer_mb = parse_u32("--buffer-mb", optarg); break;
@@ -432,7 +434,7 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
 		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
-		    (o->dns ? PT_OPT_DNS : 0);
+		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -467,6 +469,8 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 
 /* ---- draining ----------------------------------------------------------------- */
 
+static void note_exec(pid_t pid);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
@@ -475,6 +479,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct pt_event *e = data;
 	if (e->head.type == PT_FORK)
 		out.processes++;
+	else if (e->head.type == PT_EXEC)
+		note_exec(e->head.pid);
 	out_record(e);
 	return 0;
 }
@@ -640,48 +646,137 @@ static void select_programs(struct ptrace_bpf *skel, const struct options *o)
 			load = o->net;
 		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
 			load = o->dns;
+		} else if (!strcmp(sec, "tp_btf/net_dev_queue") || !strcmp(sec, "tp_btf/netif_receive_skb")) {
+			load = o->dns_msg;
 		}
 		bpf_program__set_autoload(prog, load);
 	}
 }
 
-/* The C library this tool itself runs on: the one the traced commands load too, in the usual case. */
-static bool find_libc(char *path, size_t size)
+/*
+ * getaddrinfo() uprobes: one pair per distinct C library file (device, inode)
+ * found in the memory maps of the tool itself and of every traced process
+ * after its exec, opened through /proc/PID/root so that libraries in other
+ * mount namespaces (containers) are found at the path the process sees.
+ */
+#define MAX_LIBCS 32
+
+static struct {
+	struct ptrace_bpf *skel;
+	bool enabled;
+	bool warned;
+	int count;
+	unsigned long long ids[MAX_LIBCS][2]; /* device, inode as /proc/PID/maps gives them */
+	struct bpf_link *links[2 * MAX_LIBCS];
+	pid_t *pending; /* processes that exec'd since the last drain */
+	size_t npending, cap;
+	pid_t *due;      /* processes that exec'd one drain earlier: their loader has mapped libc by now */
+	size_t ndue, due_cap;
+} libcs;
+
+/* glibc (libc.so.6, or libc-2.X.so before 2.34) and musl (ld-musl-ARCH.so.1 is its libc) */
+static bool is_libc(const char *path)
 {
-	FILE *maps = fopen("/proc/self/maps", "re");
-	if (!maps)
-		return false;
-	char line[4096];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), maps)) {
-		char *p = strchr(line, '/');
-		if (!p || !strstr(p, "/libc.so"))
-			continue;
-		p[strcspn(p, "\n")] = 0;
-		snprintf(path, size, "%s", p);
-		found = true;
-	}
-	fclose(maps);
-	return found;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) || !strncmp(base, "ld-musl-", 8);
 }
 
-/* getaddrinfo() uprobes, attached by hand: their target is found at run time. */
-static int attach_dns(struct ptrace_bpf *skel, struct bpf_link **links)
+static void attach_libc(const char *proc, unsigned long long dev, unsigned long long ino, const char *path)
 {
-	char libc[PATH_MAX];
-	if (!find_libc(libc, sizeof(libc))) {
-		fprintf(stderr, "ptrace: warning: no libc found in /proc/self/maps: name lookups are not recorded\n");
-		return -1;
+	for (int i = 0; i < libcs.count; i++)
+		if (libcs.ids[i][0] == dev && libcs.ids[i][1] == ino)
+			return;
+	if (libcs.count == MAX_LIBCS) {
+		if (!libcs.warned)
+			fprintf(stderr, "ptrace: warning: more than %d C libraries: lookups through others are not recorded\n",
+				MAX_LIBCS);
+		libcs.warned = true;
+		return;
 	}
+	char target[PATH_MAX + 64];
+	snprintf(target, sizeof(target), "/proc/%s/root%s", proc, path);
 	LIBBPF_OPTS(bpf_uprobe_opts, enter, .func_name = "getaddrinfo", .retprobe = false);
 	LIBBPF_OPTS(bpf_uprobe_opts, leave, .func_name = "getaddrinfo", .retprobe = true);
-	links[0] = bpf_program__attach_uprobe_opts(skel->progs.getaddrinfo_enter, -1, libc, 0, &enter);
-	links[1] = bpf_program__attach_uprobe_opts(skel->progs.getaddrinfo_exit, -1, libc, 0, &leave);
-	if (!links[0] || !links[1]) {
-		fprintf(stderr, "ptrace: warning: cannot attach to getaddrinfo in %s: %s; name lookups are not recorded\n",
-			libc, strerror(errno));
+	struct bpf_link *in = bpf_program__attach_uprobe_opts(libcs.skel->progs.getaddrinfo_enter, -1, target, 0, &enter);
+	struct bpf_link *out_link = in ? bpf_program__attach_uprobe_opts(libcs.skel->progs.getaddrinfo_exit, -1, target, 0, &leave) : NULL;
+	if (!in || !out_link) {
+		/* the process may be gone already; a static or stripped library has no symbol: quietly next time */
+		bpf_link__destroy(in);
+		return;
+	}
+	int i = libcs.count++;
+	libcs.ids[i][0] = dev;
+	libcs.ids[i][1] = ino;
+	libcs.links[2 * i] = in;
+	libcs.links[2 * i + 1] = out_link;
+}
+
+/* Attaches to each new C library mapped by the process; `proc` is a pid or "self". */
+static void scan_libcs(const char *proc)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%s/maps", proc);
+	FILE *maps = fopen(path, "re");
+	if (!maps)
+		return; /* exited already: it looked nothing up after its exec */
+	char line[4096];
+	while (fgets(line, sizeof(line), maps)) {
+		char *file = strchr(line, '/');
+		if (!file || !strstr(file, "lib"))
+			continue;
+		file[strcspn(file, "\n")] = 0;
+		if (!is_libc(file))
+			continue;
+		unsigned int major, minor;
+		unsigned long long ino;
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &major, &minor, &ino) != 3)
+			continue;
+		attach_libc(proc, ((unsigned long long)major << 32) | minor, ino, file);
+	}
+	fclose(maps);
+}
+
+static void note_exec(pid_t pid)
+{
+	if (!libcs.enabled)
+		return;
+	if (libcs.npending == libcs.cap) {
+		size_t cap = libcs.cap ? 2 * libcs.cap : 256;
+		pid_t *p = realloc(libcs.pending, cap * sizeof(*p));
+		if (!p)
+			return;
+		libcs.pending = p, libcs.cap = cap;
+	}
+	libcs.pending[libcs.npending++] = pid;
+}
+
+/* Called after each drain: scans the processes that exec'd one drain ago. */
+static void scan_exec_libcs(void)
+{
+	if (!libcs.enabled)
+		return;
+	char proc[16];
+	for (size_t i = 0; i < libcs.ndue; i++) {
+		snprintf(proc, sizeof(proc), "%d", libcs.due[i]);
+		scan_libcs(proc);
+	}
+	pid_t *t = libcs.due;
+	size_t t_cap = libcs.due_cap;
+	libcs.due = libcs.pending, libcs.due_cap = libcs.cap, libcs.ndue = libcs.npending;
+	libcs.pending = t, libcs.cap = t_cap, libcs.npending = 0;
+}
+
+static int attach_dns(struct ptrace_bpf *skel)
+{
+	libcs.skel = skel;
+	scan_libcs("self");
+	if (!libcs.count) {
+		fprintf(stderr, "ptrace: warning: cannot attach to getaddrinfo in this tool's C library: name lookups "
+				"through libc are not recorded\n");
 		return -1;
 	}
+	libcs.enabled = true;
 	return 0;
 }
 
@@ -780,8 +875,7 @@ int main(int argc, char **argv)
 		unlink(o.output);
 		die(EXIT_FAILURE_SETUP, "cannot load or attach the BPF programs: %s", strerror(-err));
 	}
-	struct bpf_link *dns_links[2] = {0};
-	if (o.dns && attach_dns(skel, dns_links))
+	if (o.dns && attach_dns(skel))
 		o.dns = false; /* the header then says lookups were not recorded */
 	if (getenv("PTRACE_TIMING"))
 		fprintf(stderr, "ptrace: BPF open+load+attach %.1f ms\n", (clock_ns(CLOCK_MONOTONIC) - t_open) / 1e6);
@@ -818,6 +912,7 @@ int main(int argc, char **argv)
 		if (n < 0 && n != -EINTR)
 			fprintf(stderr, "ptrace: warning: ring buffer poll: %s\n", strerror(-n));
 		ring_buffer__consume(rb);
+		scan_exec_libcs();
 		if (!root_done) /* once reaped, its pid may belong to someone else */
 			forward_signals(child);
 		lost = flush_losses(losses_fd);

@@ -3,7 +3,7 @@
 // strings of their owner record (exec, failed exec, open), names numbers, and
 // emits events in the order of their records in the file. No I/O.
 
-import { decodeAnchor, decodeBuckets, decodeCString, decodeDns, decodeRusage, decodeTcp } from './decode.ts';
+import { decodeAnchor, decodeBuckets, decodeCString, decodeDns, decodeDnsMsg, decodeRusage, decodeTcp } from './decode.ts';
 import type { Bytes } from './decode.ts';
 import {
   COMM_LEN,
@@ -11,6 +11,7 @@ import {
   DATA_MAX,
   DF,
   DK,
+  DNSD,
   END,
   EXEC,
   EXEC_FAILED,
@@ -30,6 +31,7 @@ import { decodeWaitStatus, eaiName, errnoName, histKindName, ipAddress, lossCate
 import type {
   CaptureEvent,
   DnsEvent,
+  DnsMessageEvent,
   CaptureFooter,
   CaptureHeader,
   CapturedBytes,
@@ -127,9 +129,12 @@ export function splitStrings(area: Buffer): Buffer[] {
   return out;
 }
 
+/** The events whose records are followed by data chunks. */
+type Owned = ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent | DnsMessageEvent;
+
 /** A record with strings (exec, failed exec, open) waiting for its chunks: its event is built, its strings not yet. */
 class Pending {
-  readonly event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent;
+  readonly event: Owned;
   readonly flags: number;
   /** The kind whose LAST chunk completes the record. */
   readonly finalKind: number;
@@ -141,7 +146,7 @@ class Pending {
   readonly tsHi: number;
   readonly pid: number;
 
-  constructor(event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, flags: number, at: number, tsLo: number, tsHi: number) {
+  constructor(event: Owned, flags: number, at: number, tsLo: number, tsHi: number) {
     this.pid = event.process.pid;
     this.tsLo = tsLo;
     this.tsHi = tsHi;
@@ -152,7 +157,9 @@ class Pending {
         ? DK.PATH
         : event.kind === 'dns'
           ? DK.NAME
-          : event.kind === 'exec_failed'
+          : event.kind === 'dns_msg'
+            ? DK.DNS_MSG
+            : event.kind === 'exec_failed'
             ? DK.FILENAME
             : flags & F.ENV_SKIPPED
               ? DK.ARGV
@@ -166,6 +173,7 @@ class Pending {
     if (k === 'exec') return kind >= DK.FILENAME && kind <= DK.ENV;
     if (k === 'open') return kind === DK.PATH;
     if (k === 'dns') return kind === DK.NAME;
+    if (k === 'dns_msg') return kind === DK.DNS_MSG;
     return kind === DK.FILENAME;
   }
 }
@@ -359,7 +367,7 @@ export class Assembler {
   }
 
   /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
-  #pending(event: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, dv: DataView, off: number, at: number): void {
+  #pending(event: Owned, dv: DataView, off: number, at: number): void {
     const le = this.le;
     const p = new Pending(
       event,
@@ -475,6 +483,25 @@ export class Assembler {
         this.#pending(event, dv, off, at);
         break;
       }
+      case RT.DNS_MSG: {
+        const r = decodeDnsMsg(b, off, le);
+        const event: DnsMessageEvent = {
+          kind: 'dns_msg',
+          ts,
+          process: { pid, start },
+          tid,
+          direction: r.direction === DNSD.SENT ? 'sent' : 'received',
+          family: r.family === 2 ? 4 : r.family === 10 ? 6 : r.family,
+          localAddress: ipAddress(r.family, r.localAddr),
+          localPort: r.localPort,
+          remoteAddress: ipAddress(r.family, r.remoteAddr),
+          remotePort: r.remotePort,
+          length: r.length,
+          message: MISSING,
+        };
+        this.#pending(event, dv, off, at);
+        break;
+      }
       case RT.TCP: {
         const r = decodeTcp(b, off, le);
         this.#emit({
@@ -578,7 +605,7 @@ export class Assembler {
     const dv = b.dv;
     const le = this.le;
     const kind = dv.getUint8(off + DATA.kind);
-    if (kind < DK.FILENAME || kind > DK.NAME) {
+    if (kind < DK.FILENAME || kind > DK.DNS_MSG) {
       // A kind from a newer minor version (possibly of a record type this reader skips), or damage: ignored.
       this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
       return;
@@ -612,7 +639,7 @@ export class Assembler {
   }
 
   /** The announced size of an exec's argv or env area, capped at the capture's args limit; else 0. */
-  #expected(e: ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent, kind: number): number {
+  #expected(e: Owned, kind: number): number {
     if (e.kind !== 'exec' || (kind !== DK.ARGV && kind !== DK.ENV)) return 0;
     const n = (kind === DK.ARGV ? e.argvLen : e.envLen) ?? 0;
     const limit = this.header.argsLimit > 0 ? this.header.argsLimit : 1 << 20;
@@ -638,6 +665,7 @@ export class Assembler {
     if (e.kind === 'exec') this.#execStrings(e, p);
     else if (e.kind === 'open') e.path = p.strings[DK.PATH]?.captured() ?? missing();
     else if (e.kind === 'dns') e.name = p.strings[DK.NAME]?.captured() ?? missing();
+    else if (e.kind === 'dns_msg') e.message = p.strings[DK.DNS_MSG]?.captured() ?? missing();
     else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
     this.#flush();
   }

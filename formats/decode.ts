@@ -19,6 +19,7 @@ import {
   TCP,
   DNS,
   DNS_ANSWERS,
+  DNS_MSG,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -157,6 +158,20 @@ export interface RawDns {
   addrs: Buffer[];
 }
 
+export interface RawDnsMsg {
+  kind: 'dns_msg';
+  head: RawHead;
+  direction: number;
+  family: number;
+  localPort: number;
+  remotePort: number;
+  length: number;
+  captured: number;
+  /** 16 bytes each, network order. */
+  localAddr: Buffer;
+  remoteAddr: Buffer;
+}
+
 export interface RawData {
   kind: 'data';
   head: RawHead;
@@ -212,6 +227,7 @@ export type RawRecord =
   | RawHist
   | RawTcp
   | RawDns
+  | RawDnsMsg
   | RawData
   | RawLoss
   | RawRunning
@@ -406,6 +422,22 @@ export function decodeDns(b: Bytes, off: number, le: boolean, head = decodeHead(
   };
 }
 
+export function decodeDnsMsg(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawDnsMsg {
+  const dv = b.dv;
+  return {
+    kind: 'dns_msg',
+    head,
+    direction: dv.getUint8(off + DNS_MSG.direction),
+    family: dv.getUint16(off + DNS_MSG.family, le),
+    localPort: dv.getUint16(off + DNS_MSG.local_port, le),
+    remotePort: dv.getUint16(off + DNS_MSG.remote_port, le),
+    length: dv.getUint32(off + DNS_MSG.length, le),
+    captured: dv.getUint32(off + DNS_MSG.captured, le),
+    localAddr: Buffer.from(b.buf.subarray(off + DNS_MSG.local_addr, off + DNS_MSG.local_addr + 16)),
+    remoteAddr: Buffer.from(b.buf.subarray(off + DNS_MSG.remote_addr, off + DNS_MSG.remote_addr + 16)),
+  };
+}
+
 export function decodeData(b: Bytes, off: number, le: boolean, head = decodeHead(b, off, le)): RawData {
   const dv = b.dv;
   const len = dv.getUint16(off + DATA.len, le);
@@ -468,6 +500,8 @@ export function decodeRecordAt(b: Bytes, off: number, le: boolean): RawRecord {
       return decodeTcp(b, off, le, head);
     case RT.DNS:
       return decodeDns(b, off, le, head);
+    case RT.DNS_MSG:
+      return decodeDnsMsg(b, off, le, head);
     case RT.DATA:
       return decodeData(b, off, le, head);
     case RT.LOSS:

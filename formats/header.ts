@@ -165,6 +165,7 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       sched: (options & BigInt(OPT.SCHED)) !== 0n,
       net: (options & BigInt(OPT.NET)) !== 0n,
       dns: (options & BigInt(OPT.DNS)) !== 0n,
+      dnsMessages: (options & BigInt(OPT.DNS_MSG)) !== 0n,
       raw: options,
     },
     start: decodeAnchor(b, FILE_HEADER.start, le),

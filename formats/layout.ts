@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 3;
+export const VERSION_MINOR = 4;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -35,6 +35,7 @@ export const COMM_LEN = 16;
 
 export const ARGS_LIMIT_DEFAULT = 256 * 1024;
 export const PATH_LIMIT = 4096;
+export const DNS_MSG_LIMIT = 1232;
 
 /** enum pt_record_type */
 export const RT = {
@@ -48,6 +49,7 @@ export const RT = {
   HIST: 8,
   TCP: 9,
   DNS: 10,
+  DNS_MSG: 11,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
@@ -65,6 +67,7 @@ export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = {
   [RT.HIST]: 'hist',
   [RT.TCP]: 'tcp',
   [RT.DNS]: 'dns',
+  [RT.DNS_MSG]: 'dns_msg',
   [RT.LOSS]: 'loss',
   [RT.RUNNING]: 'running',
   [RT.FOOTER]: 'footer',
@@ -88,6 +91,7 @@ export const DK = {
   ENV: 6,
   PATH: 7,
   NAME: 8,
+  DNS_MSG: 9,
 } as const;
 
 /** enum pt_data_flags */
@@ -126,6 +130,7 @@ export const OPT = {
   SCHED: 1 << 5,
   NET: 1 << 6,
   DNS: 1 << 7,
+  DNS_MSG: 1 << 8,
 } as const;
 
 export const DNS_ANSWERS = 8;
@@ -138,6 +143,25 @@ export const DNS = {
   latency_ns: 48,
   families: 56,
   addrs: 72,
+} as const;
+
+/** enum pt_dns_direction (pt_dns_msg.direction) */
+export const DNSD = {
+  SENT: 1,
+  RECEIVED: 2,
+} as const;
+
+/** struct pt_dns_msg */
+export const DNS_MSG = {
+  direction: 32,
+  _pad: 33,
+  family: 34,
+  local_port: 36,
+  remote_port: 38,
+  length: 40,
+  captured: 44,
+  local_addr: 48,
+  remote_addr: 64,
 } as const;
 
 /** enum pt_tcp_event (pt_tcp.event) */
@@ -497,6 +521,21 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
       addrs: f(DNS.addrs, 16 * DNS_ANSWERS),
     },
   },
+  pt_dns_msg: {
+    size: 48,
+    base: HEAD_SIZE,
+    fields: {
+      direction: f(DNS_MSG.direction, 1),
+      _pad: f(DNS_MSG._pad, 1),
+      family: f(DNS_MSG.family, 2),
+      local_port: f(DNS_MSG.local_port, 2),
+      remote_port: f(DNS_MSG.remote_port, 2),
+      length: f(DNS_MSG.length, 4),
+      captured: f(DNS_MSG.captured, 4),
+      local_addr: f(DNS_MSG.local_addr, 16),
+      remote_addr: f(DNS_MSG.remote_addr, 16),
+    },
+  },
   pt_data: {
     size: DATA_HEAD_SIZE + DATA_MAX,
     base: HEAD_SIZE,
@@ -578,6 +617,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_COMM_LEN: COMM_LEN,
   PT_ARGS_LIMIT_DEFAULT: ARGS_LIMIT_DEFAULT,
   PT_PATH_LIMIT: PATH_LIMIT,
+  PT_DNS_MSG_LIMIT: DNS_MSG_LIMIT,
   PT_FORK: RT.FORK,
   PT_THREAD: RT.THREAD,
   PT_EXEC: RT.EXEC,
@@ -588,6 +628,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_HIST: RT.HIST,
   PT_TCP: RT.TCP,
   PT_DNS: RT.DNS,
+  PT_DNS_MSG: RT.DNS_MSG,
   PT_LOSS: RT.LOSS,
   PT_RUNNING: RT.RUNNING,
   PT_FOOTER: RT.FOOTER,
@@ -603,6 +644,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_D_ENV: DK.ENV,
   PT_D_PATH: DK.PATH,
   PT_D_NAME: DK.NAME,
+  PT_D_DNS_MSG: DK.DNS_MSG,
   PT_DF_LAST: DF.LAST,
   PT_DF_TRUNCATED: DF.TRUNCATED,
   PT_DF_FAULT: DF.FAULT,
@@ -625,6 +667,9 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_OPT_SCHED: OPT.SCHED,
   PT_OPT_NET: OPT.NET,
   PT_OPT_DNS: OPT.DNS,
+  PT_OPT_DNS_MSG: OPT.DNS_MSG,
+  PT_DNS_SENT: DNSD.SENT,
+  PT_DNS_RECEIVED: DNSD.RECEIVED,
   PT_DNS_ANSWERS: DNS_ANSWERS,
   PT_TCP_CONNECTED: TCPE.CONNECTED,
   PT_TCP_FAILED: TCPE.FAILED,

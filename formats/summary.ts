@@ -16,7 +16,7 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; dns: boolean; raw: string };
+    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; dns: boolean; dnsMessages: boolean; raw: string };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -49,7 +49,7 @@ export interface InfoReport {
   /** TCP events by kind (connected, failed, accepted, closed); format 1.2. */
   tcp: Record<string, number>;
   /** getaddrinfo() calls, and how many returned an error; format 1.3. */
-  dns: { lookups: number; failed: number };
+  dns: { lookups: number; failed: number; messagesSent: number; messagesReceived: number };
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
@@ -92,6 +92,8 @@ export class InfoCollector {
   #tcp = new Map<string, number>();
   dnsLookups = 0;
   dnsFailed = 0;
+  dnsSent = 0;
+  dnsReceived = 0;
   #openErrors = new Map<string, number>();
   #hists = new Map<string, { processes: number; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }>();
 
@@ -132,6 +134,10 @@ export class InfoCollector {
       case 'dns':
         this.dnsLookups++;
         if (e.result !== 0) this.dnsFailed++;
+        break;
+      case 'dns_msg':
+        if (e.direction === 'sent') this.dnsSent++;
+        else this.dnsReceived++;
         break;
       case 'hist': {
         let h = this.#hists.get(e.histKind);
@@ -211,6 +217,7 @@ export class InfoCollector {
           sched: h.options.sched,
           net: h.options.net,
           dns: h.options.dns,
+          dnsMessages: h.options.dnsMessages,
           raw: h.options.raw.toString(),
         },
         argsLimit: h.argsLimit,
@@ -246,7 +253,7 @@ export class InfoCollector {
       openErrors: Object.fromEntries([...this.#openErrors].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       histograms: this.#histograms(),
       tcp: Object.fromEntries([...this.#tcp].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-      dns: { lookups: this.dnsLookups, failed: this.dnsFailed },
+      dns: { lookups: this.dnsLookups, failed: this.dnsFailed, messagesSent: this.dnsSent, messagesReceived: this.dnsReceived },
       root: {
         pid: h.rootPid,
         status: f ? f.rootStatus : null,

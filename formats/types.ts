@@ -36,6 +36,8 @@ export interface CaptureHeader {
     net: boolean;
     /** getaddrinfo() lookups (not --no-dns; format 1.3). */
     dns: boolean;
+    /** UDP port 53 messages (not --no-dns; format 1.4). */
+    dnsMessages: boolean;
     raw: bigint;
   };
   start: ClockAnchor;
@@ -283,6 +285,22 @@ export interface DnsEvent extends EventBase {
   latencyNs: bigint;
 }
 
+/** A DNS message on UDP port 53 that a traced process sent, or received in reply (format 1.4). */
+export interface DnsMessageEvent extends EventBase {
+  kind: 'dns_msg';
+  direction: 'sent' | 'received';
+  /** 4 or 6. */
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** UDP payload bytes of the datagram. */
+  length: number;
+  /** The message as captured: cut at 1232 bytes or where the packet's linear data ended (`truncated`). */
+  message: CapturedBytes;
+}
+
 export type CaptureEvent =
   | ForkEvent
   | ThreadEvent
@@ -294,7 +312,8 @@ export type CaptureEvent =
   | LossEvent
   | RunningEvent
   | TcpEvent
-  | DnsEvent;
+  | DnsEvent
+  | DnsMessageEvent;
 
 /** Something wrong but recoverable, found while reading (truncated tail, orphan chunk, garbage after footer…). */
 export interface ReadWarning {

@@ -29,6 +29,8 @@ import {
   TCP,
   DNS,
   DNS_ANSWERS,
+  DNS_MSG,
+  DNSD,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -57,7 +59,7 @@ export interface HeaderInit {
   rootPid?: number;
   capturePid?: number;
   /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured, nothing else. */
-  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; dns?: boolean; raw?: bigint } | bigint;
+  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; dns?: boolean; dnsMessages?: boolean; raw?: bigint } | bigint;
   start?: ClockAnchor;
   argsLimit?: number;
   ringbufSize?: number;
@@ -92,7 +94,8 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.io ? OPT.IO : 0) |
       (o?.sched ? OPT.SCHED : 0) |
       (o?.net ? OPT.NET : 0) |
-      (o?.dns ? OPT.DNS : 0),
+      (o?.dns ? OPT.DNS : 0) |
+      (o?.dnsMessages ? OPT.DNS_MSG : 0),
   );
 }
 
@@ -298,6 +301,16 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
         rec.addrs[i]?.copy(buf, off + DNS.addrs + 16 * i, 0, 16);
       }
       break;
+    case 'dns_msg':
+      buf[off + DNS_MSG.direction] = rec.direction;
+      dv.setUint16(off + DNS_MSG.family, rec.family, le);
+      dv.setUint16(off + DNS_MSG.local_port, rec.localPort, le);
+      dv.setUint16(off + DNS_MSG.remote_port, rec.remotePort, le);
+      dv.setUint32(off + DNS_MSG.length, rec.length, le);
+      dv.setUint32(off + DNS_MSG.captured, rec.captured, le);
+      rec.localAddr.copy(buf, off + DNS_MSG.local_addr, 0, 16);
+      rec.remoteAddr.copy(buf, off + DNS_MSG.remote_addr, 0, 16);
+      break;
     case 'data':
       dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
       dv.setUint32(off + DATA.offset, rec.offset, le);
@@ -482,6 +495,20 @@ export interface WriterDns extends WriterBase {
   startTs?: bigint;
   latencyNs?: bigint;
 }
+export interface WriterDnsMessage extends WriterBase {
+  kind: 'dns_msg';
+  direction: 'sent' | 'received';
+  /** 4 or 6. */
+  family: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** The message bytes as captured (`truncated` when cut). */
+  message: BytesInit;
+  /** UDP payload bytes on the wire; default: the message's length. */
+  length?: number;
+}
 export interface WriterLoss extends WriterBase {
   kind: 'loss';
   category: number;
@@ -501,6 +528,7 @@ export type WriterEvent =
   | WriterHist
   | WriterTcp
   | WriterDns
+  | WriterDnsMessage
   | WriterLoss
   | WriterRunning;
 
@@ -710,6 +738,25 @@ export class CaptureWriter {
         });
         const name = toBytes(e.name);
         for (const c of chunkString(h, DK.NAME, name.bytes, name.truncated)) this.writeRecord(c);
+        return this;
+      }
+      case 'dns_msg': {
+        const af = e.family === 4 ? 2 : 10;
+        const message = toBytes(e.message);
+        const h: RawHead = { ...head, type: RT.DNS_MSG };
+        this.writeRecord({
+          kind: 'dns_msg',
+          head: h,
+          direction: e.direction === 'sent' ? DNSD.SENT : DNSD.RECEIVED,
+          family: af,
+          localPort: e.localPort,
+          remotePort: e.remotePort,
+          length: e.length ?? message.bytes.length,
+          captured: message.bytes.length,
+          localAddr: ipBytes(af, e.localAddress),
+          remoteAddr: ipBytes(af, e.remoteAddress),
+        });
+        for (const c of chunkString(h, DK.DNS_MSG, message.bytes, message.truncated)) this.writeRecord(c);
         return this;
       }
       case 'loss':

@@ -19,7 +19,7 @@ function header(rootPid = 100): CaptureHeader {
     rootPid,
     capturePid: 99,
     // Cast: later format versions add option flags this test does not care about.
-    options: { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, raw: 3n } as CaptureHeader['options'],
+    options: { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n } as CaptureHeader['options'],
     start: { realtime: REALTIME, boottime: BOOT, monotonic: BOOT },
     argsLimit: 262144,
     ringbufSize: 1 << 25,

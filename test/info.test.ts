@@ -60,7 +60,7 @@ test('text report', async (t) => {
   t.is(r.code, 0);
   const f = fields(r.stdout);
   t.is(f.get('file'), 'good.raw');
-  t.is(f.get('format'), '1.3 (little endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.4 (little endian, 256-byte records, 408-byte header)');
   t.is(f.get('ptrace version'), '0.1.0');
   t.is(f.get('capture command'), 'ptrace-capture -o run.raw -- make -j4');
   t.is(f.get('traced command'), 'make -j4');
@@ -102,14 +102,14 @@ test('--json report', async (t) => {
   t.is(r.stderr, '');
   t.is(r.code, 0);
   const j = JSON.parse(r.stdout) as InfoReport;
-  t.deepEqual(j.format, { version: '1.3', major: 1, minor: 3, byteOrder: 'little', headerSize: 408, recordSize: 256 });
+  t.deepEqual(j.format, { version: '1.4', major: 1, minor: 4, byteOrder: 'little', headerSize: 408, recordSize: 256 });
   t.deepEqual(j.capture, {
     ptraceVersion: '0.1.0',
     captureArgv: SAMPLE_HEADER.captureArgv!,
     commandArgv: ['make', '-j4'],
     rootPid: 100,
     capturePid: 99,
-    options: { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, raw: '59' },
+    options: { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, dnsMessages: false, raw: '59' },
     argsLimit: 262144,
     ringbufSize: 16777216,
     traceparent: SAMPLE_HEADER.traceparent!,
@@ -165,7 +165,7 @@ test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t)
     '',
   ]);
   const f = fields(r.stdout);
-  t.is(f.get('format'), '1.3 (big endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.4 (big endian, 256-byte records, 408-byte header)');
   t.is(f.get('end'), 'truncated: no footer; 33 complete records recovered');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123465Z (last record; no footer)');
   t.is(f.get('root status'), 'unknown (no footer)');
@@ -242,7 +242,7 @@ test('what was not recorded says so: a 1.0 file, a 1.1 file without opens or his
   t.is(f.get('histograms'), 'not recorded (format 1.0)');
   const j = JSON.parse((await ptrace('info', '--json', join(root, 'test', 'fixtures', 'format-1.0.raw'))).stdout) as InfoReport;
   t.deepEqual([j.opens, j.failedOpens, j.openErrors, j.histograms], [0, 0, {}, {}]);
-  t.deepEqual(j.capture.options, { env: true, failedExecs: true, keepRoot: true, files: false, io: false, sched: false, net: false, dns: false, raw: '7' });
+  t.deepEqual(j.capture.options, { env: true, failedExecs: true, keepRoot: true, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: '7' });
 
   const bare = fields((await ptrace('info', file('bare.raw', writeCapture({}, [exit(T0 + 1n, key(5, T0), 0)])))).stdout);
   t.is(bare.get('options'), 'env, failed execs, no files');

@@ -61,9 +61,9 @@ for (const [name, le] of orders) {
     t.is(c.header.traceparent, SAMPLE_HEADER.traceparent!);
     t.is(c.header.rootPid, 100);
     t.is(c.header.capturePid, 99);
-    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, raw: 3n });
+    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 3);
+    t.is(c.header.versionMinor, 4);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);
@@ -78,6 +78,7 @@ for (const [name, le] of orders) {
       hist: 2,
       tcp: 0,
       dns: 0,
+      dns_msg: 0,
       loss: 1,
       running: 1,
       footer: 1,
@@ -171,9 +172,9 @@ test('every header field and TLV is read back', (t) => {
     t.deepEqual(h.start, start);
     t.is(h.argsLimit, 131072);
     t.is(h.ringbufSize, 1 << 26);
-    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, dns: false, raw: 0x16n });
+    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, dns: false, dnsMessages: false, raw: 0x16n });
     const all = parseHeader(encodeHeader({ options: { files: true, io: true, sched: true } }, { littleEndian: le })).options;
-    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, raw: 0x3bn });
+    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, dnsMessages: false, raw: 0x3bn });
     t.deepEqual(parseHeader(encodeHeader({ options: 1n << 63n }, { littleEndian: le })).options, {
       env: false,
       failedExecs: false,
@@ -183,6 +184,7 @@ test('every header field and TLV is read back', (t) => {
       sched: false,
       net: false,
       dns: false,
+      dnsMessages: false,
       raw: 1n << 63n,
     });
     t.is(h.traceparent, SAMPLE_HEADER.traceparent!);
@@ -901,5 +903,24 @@ for (const le of [true, false]) {
     t.false(b!.name.truncated);
     t.is(b!.resultName, 'EAI_NONAME');
     t.is(c.recordCounts.dns, 2);
+  });
+}
+
+for (const le of [true, false]) {
+  test(`dns_msg events round trip: both directions and families, binary bytes over several chunks, a cut message, ${le ? 'little' : 'big'} endian`, (t) => {
+    const base = { tid: 8, process: { pid: 8, start: 1_000n } };
+    const query = Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x61, 0, 0x62, 0, 0, 1, 0, 1]); // NULs inside: binary, not a string
+    const big = Buffer.alloc(700, 0xa5);
+    const events = [
+      { ...base, kind: 'dns_msg', ts: 2_000n, direction: 'sent', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '127.0.0.53', remotePort: 53, length: query.length, message: { bytes: query, truncated: false } },
+      { ...base, kind: 'dns_msg', ts: 3_000n, direction: 'received', family: 6, localAddress: '::1', localPort: 40001, remoteAddress: 'fd00::53', remotePort: 53, length: 1500, message: { bytes: big, truncated: true } },
+    ] as const;
+    const c = readCaptureBuffer(writeCapture({ options: { dnsMessages: true } }, events, { littleEndian: le }));
+    t.true(c.header.options.dnsMessages);
+    t.false(c.header.options.dns);
+    t.deepEqual(c.warnings, []);
+    t.deepEqual(c.events, events);
+    t.is(c.recordCounts.dns_msg, 2);
+    t.is(c.recordCounts.data, 1 + 4);
   });
 }

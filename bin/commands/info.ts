@@ -120,7 +120,10 @@ export function renderInfo(r: InfoReport): string {
   if (v11) opts.push(c.options.files ? 'files' : 'no files');
   if (c.options.io) opts.push('io');
   if (c.options.sched) opts.push('sched');
-  const known = 0x3fn;
+  if (c.options.net) opts.push('net');
+  if (c.options.dns) opts.push('getaddrinfo');
+  if (c.options.dnsMessages) opts.push('dns messages');
+  const known = 0x1ffn;
   const extra = BigInt(c.options.raw) & ~known;
   if (extra) opts.push(`unknown bits 0x${extra.toString(16)}`);
   row('options', opts.join(', '));
@@ -155,6 +158,8 @@ export function renderInfo(r: InfoReport): string {
   else row('tcp', c.options.net ? 'none' : r.format.minor >= 2 ? 'not recorded (--no-net)' : `not recorded (format ${r.format.version})`);
   if (r.dns.lookups > 0 || c.options.dns) row('name lookups', `${r.dns.lookups}${r.dns.failed ? ` (failed ${r.dns.failed})` : ''}`);
   else row('name lookups', r.format.minor >= 3 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
+  if (r.dns.messagesSent + r.dns.messagesReceived > 0 || c.options.dnsMessages) row('dns messages', `${r.dns.messagesSent} sent, ${r.dns.messagesReceived} received`);
+  else row('dns messages', r.format.minor >= 4 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
   const hists = Object.entries(r.histograms);
   for (const [kind, h] of hists) row(HIST_LABELS[kind] ?? `${kind} histogram`, histogramLine(h));
   if (hists.length === 0) {

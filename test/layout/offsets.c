@@ -164,6 +164,18 @@ int main(void)
 	A(EV, dns., struct pt_dns, addrs);
 	end_struct();
 
+	begin_struct("pt_dns_msg", sizeof(struct pt_dns_msg), offsetof(EV, dns_msg));
+	F(EV, dns_msg., struct pt_dns_msg, direction);
+	F(EV, dns_msg., struct pt_dns_msg, _pad);
+	F(EV, dns_msg., struct pt_dns_msg, family);
+	F(EV, dns_msg., struct pt_dns_msg, local_port);
+	F(EV, dns_msg., struct pt_dns_msg, remote_port);
+	F(EV, dns_msg., struct pt_dns_msg, length);
+	F(EV, dns_msg., struct pt_dns_msg, captured);
+	A(EV, dns_msg., struct pt_dns_msg, local_addr);
+	A(EV, dns_msg., struct pt_dns_msg, remote_addr);
+	end_struct();
+
 	begin_struct("pt_hist", sizeof(struct pt_hist), offsetof(EV, hist));
 	F(EV, hist., struct pt_hist, kind);
 	F(EV, hist., struct pt_hist, _pad);
@@ -242,6 +254,7 @@ int main(void)
 	C(PT_COMM_LEN);
 	C(PT_ARGS_LIMIT_DEFAULT);
 	C(PT_PATH_LIMIT);
+	C(PT_DNS_MSG_LIMIT);
 	C(PT_FORK);
 	C(PT_THREAD);
 	C(PT_EXEC);
@@ -252,6 +265,7 @@ int main(void)
 	C(PT_HIST);
 	C(PT_TCP);
 	C(PT_DNS);
+	C(PT_DNS_MSG);
 	C(PT_LOSS);
 	C(PT_RUNNING);
 	C(PT_FOOTER);
@@ -267,6 +281,7 @@ int main(void)
 	C(PT_D_ENV);
 	C(PT_D_PATH);
 	C(PT_D_NAME);
+	C(PT_D_DNS_MSG);
 	C(PT_DF_LAST);
 	C(PT_DF_TRUNCATED);
 	C(PT_DF_FAULT);
@@ -289,6 +304,9 @@ int main(void)
 	C(PT_OPT_SCHED);
 	C(PT_OPT_NET);
 	C(PT_OPT_DNS);
+	C(PT_OPT_DNS_MSG);
+	C(PT_DNS_SENT);
+	C(PT_DNS_RECEIVED);
 	C(PT_DNS_ANSWERS);
 	C(PT_TCP_CONNECTED);
 	C(PT_TCP_FAILED);
