@@ -125,6 +125,12 @@ export function insertModel(db: Db, m: Model): void {
       o[k + 5] = d.result; o[k + 6] = d.resultName; o[k + 7] = d.latencyNs; o[k + 8] = d.count;
       o[k + 9] = JSON.stringify(d.answers);
     });
+    bulkInsert(db, 'dns_queries', 17, m.dnsQueries, (q, o, k) => {
+      o[k] = q.id; o[k + 1] = q.processId; o[k + 2] = q.time; o[k + 3] = q.server; o[k + 4] = q.serverPort;
+      o[k + 5] = q.localPort; o[k + 6] = q.dnsId; o[k + 7] = q.name; o[k + 8] = q.type; o[k + 9] = q.rcode;
+      o[k + 10] = q.rcodeName; o[k + 11] = q.latencyNs; o[k + 12] = JSON.stringify(q.answers); o[k + 13] = b(q.truncated);
+      o[k + 14] = q.error; o[k + 15] = q.query; o[k + 16] = q.reply;
+    });
   });
   load();
 }

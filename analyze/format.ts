@@ -56,7 +56,8 @@ function sig(v: number): string {
 
 /** Seconds since capture start with ms resolution: +1.234s. */
 export function formatOffset(ns: number): string {
-  return `+${(ns / 1e9).toFixed(3)}s`;
+  // negative before the capture's start: the command is forked just before the programs are loaded
+  return `${ns < 0 ? '-' : '+'}${(Math.abs(ns) / 1e9).toFixed(3)}s`;
 }
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;

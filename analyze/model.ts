@@ -10,6 +10,7 @@ import type {
   FooterInfo,
   ProcessKey,
   DnsEvent,
+  DnsMessageEvent,
   ReadWarning,
   Rusage,
   TcpEvent,
@@ -18,6 +19,8 @@ import { execAreas } from '../formats/assemble.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { openSyscallName, resolveOpenPath } from './files.ts';
 import { peerNames } from './net.ts';
+import { pairDnsMessages, queriesAsLookups, type DnsQueryRow } from './dns.ts';
+export type { DnsQueryRow } from './dns.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
 
@@ -227,6 +230,8 @@ export interface Model {
   connections: ConnectionRow[];
   /** Name lookups in (time, process id) order (empty unless the capture recorded them). */
   dnsLookups: DnsLookupRow[];
+  /** DNS queries seen on the wire, with their replies, in time order (format 1.4). */
+  dnsQueries: DnsQueryRow[];
   /** Logical events consumed. */
   events: number;
 }
@@ -338,6 +343,7 @@ export class ModelBuilder {
   private readonly dnsRows: DnsLookupRow[] = [];
   private readonly dnsRel: number[] = [];
   private readonly dnsProc: ProcState[] = [];
+  private readonly dnsMessages: { rel: number; proc: ProcState; event: DnsMessageEvent }[] = [];
   private readonly arena = new ByteArena();
   private readonly env = new EnvInterner(this.arena);
   /** Environments are interned (false: env ids stay null; for commands that never show them). */
@@ -483,6 +489,9 @@ export class ModelBuilder {
         break;
       case 'dns':
         this.addDns(e);
+        break;
+      case 'dns_msg':
+        this.dnsMessages.push({ rel: this.seen(e.ts), proc: this.proc(e.process), event: e });
         break;
     }
   }
@@ -749,8 +758,12 @@ export class ModelBuilder {
       row.time = wall(dr[k]!);
       dnsLookups[i] = row;
     }
-    if (dnsLookups.length > 0 && connections.length > 0) {
-      const names = peerNames(connections, dnsLookups, (id) => processes[id - 1]?.parentId ?? null);
+    const dnsQueries = pairDnsMessages(
+      this.dnsMessages.map((m) => ({ rel: m.rel, processId: idOf[m.proc.order]!, time: wall(m.rel), event: m.event })),
+    );
+    if ((dnsLookups.length > 0 || dnsQueries.length > 0) && connections.length > 0) {
+      const lookups = [...dnsLookups, ...queriesAsLookups(dnsQueries)];
+      const names = peerNames(connections, lookups, (id) => processes[id - 1]?.parentId ?? null);
       for (let i = 0; i < connections.length; i++) connections[i]!.peerName = names[i]!;
     }
     const losses: LossRow[] = this.losses.map((l, i) => ({
@@ -775,6 +788,7 @@ export class ModelBuilder {
       histograms,
       connections,
       dnsLookups,
+      dnsQueries,
       events: this.events,
     };
   }
@@ -813,6 +827,7 @@ function metaRows(
     ['capture.options.sched', h.options.sched ? 1 : 0],
     ['capture.options.net', h.options.net ? 1 : 0],
     ['capture.options.dns', h.options.dns ? 1 : 0],
+    ['capture.options.dns_messages', h.options.dnsMessages ? 1 : 0],
     ['capture.options.raw', h.options.raw],
     ['capture.start_ns', h.start.realtime],
     ['capture.start_boottime_ns', h.start.boottime],

@@ -2,7 +2,7 @@
 // grouping of a process's connections by peer. Pure.
 
 import { formatDuration } from './format.ts';
-import type { ConnectionRow, DnsLookupRow } from './model.ts';
+import type { ConnectionRow, DnsLookupRow, DnsQueryRow } from './model.ts';
 
 /** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`); with a peer name `name (addr):port`. */
 export function peerText(address: string, port: number, name: string | null = null): string {
@@ -125,7 +125,7 @@ export function unmapAddress(address: string): string {
  */
 export function peerNames(
   connections: readonly Pick<ConnectionRow, 'processId' | 'role' | 'remoteAddress' | 'start'>[],
-  lookups: readonly Pick<DnsLookupRow, 'id' | 'processId' | 'time' | 'latencyNs' | 'result' | 'name' | 'answers'>[],
+  lookups: readonly (Pick<DnsLookupRow, 'id' | 'processId' | 'time' | 'latencyNs' | 'result' | 'name'> & { answers: readonly { address: string }[] })[],
   parentOf: (processId: number) => number | null,
 ): (string | null)[] {
   // Successful lookups by answer address.
@@ -215,4 +215,72 @@ export function lookupGroupText(g: LookupGroup): { mark: '?' | '✗'; text: stri
   const latency = `${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)}`;
   if (g.resultName !== null) return { mark: '✗', text: `lookup ${g.name}: ${g.resultName}${times}`, detail: g.count > 1 ? '' : `after ${latency}` };
   return { mark: '?', text: `${g.name} → ${addressList(g.addresses, g.more)}${times}`, detail: latency };
+}
+
+/** `127.0.0.53`, or `127.0.0.53:5353` off the DNS port; IPv6 in brackets when a port is shown. */
+function serverText(address: string, port: number): string {
+  if (port === 53) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** What became of a query: null for NOERROR, else the rcode name or `no reply`. */
+export function queryOutcome(q: Pick<DnsQueryRow, 'rcode' | 'rcodeName'>): string | null {
+  if (q.rcode === null) return 'no reply';
+  return q.rcode === 0 ? null : (q.rcodeName ?? `RCODE${q.rcode}`);
+}
+
+/** The line of one DNS query on the wire: `? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)`, `✗ dns AAAA nope.test: NXDOMAIN (…)`. */
+export function queryText(q: DnsQueryRow): { mark: '?' | '✗'; text: string; detail: string } {
+  const server = serverText(q.server, q.serverPort);
+  const outcome = queryOutcome(q);
+  const what = `dns ${q.type || '?'} ${q.name || '(unparsed)'}`;
+  if (outcome !== null) {
+    return { mark: '✗', text: `${what}: ${outcome}`, detail: q.latencyNs === null ? server : `after ${formatDuration(Number(q.latencyNs))}, ${server}` };
+  }
+  const latency = q.latencyNs === null ? '' : `${formatDuration(Number(q.latencyNs))}, `;
+  return { mark: '?', text: `${what} → ${addressList(q.answers, false)}`, detail: `${latency}${server}` };
+}
+
+/** Queries of one name, type, server and outcome (--dedup). */
+export interface QueryGroup {
+  name: string;
+  type: string;
+  server: string;
+  serverPort: number;
+  /** null for NOERROR; else the rcode name or `no reply`. */
+  outcome: string | null;
+  count: number;
+  /** Distinct answer addresses, in first-seen order. */
+  addresses: string[];
+  /** Largest query-to-reply time; null when no member had a reply. */
+  maxLatencyNs: number | null;
+  start: bigint;
+}
+
+export function groupQueries(list: readonly DnsQueryRow[]): QueryGroup[] {
+  const groups = new Map<string, QueryGroup>();
+  for (const q of list) {
+    const outcome = queryOutcome(q);
+    const key = `${q.name}\u0000${q.type}\u0000${q.server}\u0000${q.serverPort}\u0000${outcome}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { name: q.name, type: q.type, server: q.server, serverPort: q.serverPort, outcome, count: 0, addresses: [], maxLatencyNs: null, start: q.time };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (q.latencyNs !== null) g.maxLatencyNs = Math.max(g.maxLatencyNs ?? 0, Number(q.latencyNs));
+    for (const a of q.answers) if (!g.addresses.includes(a)) g.addresses.push(a);
+  }
+  return [...groups.values()];
+}
+
+/** The line of a query group: `? dns A example.com → 93.184.216.34 ×3 (max 0.9ms, 127.0.0.53)`. */
+export function queryGroupText(g: QueryGroup): { mark: '?' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${g.count}` : '';
+  const server = serverText(g.server, g.serverPort);
+  const latency = (failed: boolean): string =>
+    g.maxLatencyNs === null ? '' : `${g.count > 1 ? 'max ' : failed ? 'after ' : ''}${formatDuration(g.maxLatencyNs)}, `;
+  const what = `dns ${g.type || '?'} ${g.name || '(unparsed)'}`;
+  if (g.outcome !== null) return { mark: '✗', text: `${what}: ${g.outcome}${times}`, detail: `${latency(true)}${server}` };
+  return { mark: '?', text: `${what} → ${addressList(g.addresses, false)}${times}`, detail: `${latency(false)}${server}` };
 }

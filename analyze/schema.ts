@@ -1,7 +1,7 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
 // table and column; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = `
@@ -173,6 +173,25 @@ CREATE TABLE dns_lookups (
   answer_count INTEGER NOT NULL,
   answers TEXT NOT NULL
 );
+CREATE TABLE dns_queries (
+  id INTEGER PRIMARY KEY,
+  process_id INTEGER NOT NULL REFERENCES processes(id),
+  time_ns INTEGER NOT NULL,
+  server_address TEXT NOT NULL,
+  server_port INTEGER NOT NULL,
+  local_port INTEGER NOT NULL,
+  dns_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  rcode INTEGER,
+  rcode_name TEXT,
+  latency_ns INTEGER,
+  answers TEXT NOT NULL,
+  truncated INTEGER NOT NULL,
+  parse_error TEXT,
+  query BLOB,
+  reply BLOB
+);
 `;
 
 /** Indexes and views, created after loading. */
@@ -188,6 +207,8 @@ CREATE INDEX connections_process ON connections(process_id);
 CREATE INDEX connections_peer ON connections(remote_address, remote_port);
 CREATE INDEX dns_lookups_process ON dns_lookups(process_id);
 CREATE INDEX dns_lookups_name ON dns_lookups(name);
+CREATE INDEX dns_queries_process ON dns_queries(process_id);
+CREATE INDEX dns_queries_name ON dns_queries(name);
 
 -- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
 CREATE VIEW env_full AS

@@ -208,6 +208,67 @@ export interface DnsReport {
   latency: { count: number; p50Ns: number | null; p95Ns: number | null; maxNs: number | null };
   /** Names no lookup resolved (every lookup of them failed), most failures first. */
   unresolved: { name: string; failed: number; error: string }[];
+  /** DNS queries seen on the wire (UDP port 53; format 1.4). */
+  wire: DnsWireReport;
+}
+
+export interface DnsWireReport {
+  /** The capture recorded UDP port 53 messages (capture.options.dns_messages). */
+  recorded: boolean;
+  queries: number;
+  /** Replies with NOERROR. */
+  answered: number;
+  /** Queries with an error reply (NXDOMAIN, SERVFAIL, REFUSED…) or none (`no reply`: a timeout, or the capture stopped first). */
+  failed: number;
+  /** Failed queries by outcome, with up to 3 names (most frequent first). */
+  failedByOutcome: { outcome: string; count: number; examples: string[] }[];
+  /** Query-to-reply time of every query with a reply. */
+  latency: { count: number; p50Ns: number | null; p95Ns: number | null; maxNs: number | null };
+  /** Per resolver: queries, failures, slowest reply. */
+  servers: { server: string; port: number; queries: number; failed: number; maxLatencyNs: number | null }[];
+  /** Names no query resolved (NOERROR), most failures first. */
+  unresolved: { name: string; failed: number; outcome: string }[];
+  /** Messages cut by the capture or flagged TC; messages that did not parse whole. */
+  truncated: number;
+  malformed: number;
+}
+
+/** The dns_queries table's summary. */
+function dnsWireReport(
+  db: Db,
+  one: <T>(sql: string) => T,
+  q: <T>(sql: string, params?: Record<string, unknown>) => T[],
+): DnsWireReport {
+  const latencies = db.prepare('SELECT latency_ns FROM dns_queries WHERE latency_ns IS NOT NULL ORDER BY 1').pluck().all() as number[];
+  const rank = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!);
+  const outcome = "CASE WHEN rcode IS NULL THEN 'no reply' ELSE coalesce(rcode_name, 'RCODE' || rcode) END";
+  const failed = '(rcode IS NULL OR rcode != 0)';
+  return {
+    recorded: one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.dns_messages'") === 1,
+    queries: one<number>('SELECT count(*) FROM dns_queries'),
+    answered: one<number>('SELECT count(*) FROM dns_queries WHERE rcode = 0'),
+    failed: one<number>(`SELECT count(*) FROM dns_queries WHERE ${failed}`),
+    failedByOutcome: q<{ outcome: string; count: number }>(
+      `SELECT ${outcome} AS outcome, count(*) AS count FROM dns_queries WHERE ${failed} GROUP BY 1 ORDER BY count DESC, outcome`,
+    ).map((r) => ({
+      ...r,
+      examples: q<{ name: string }>(
+        `SELECT name, count(*) AS n FROM dns_queries WHERE ${failed} AND ${outcome} = :o GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
+        { o: r.outcome },
+      ).map((x) => x.name),
+    })),
+    latency: { count: latencies.length, p50Ns: rank(0.5), p95Ns: rank(0.95), maxNs: latencies.length === 0 ? null : latencies.at(-1)! },
+    servers: q<{ server: string; port: number; queries: number; failed: number; maxLatencyNs: number | null }>(
+      `SELECT server_address AS server, server_port AS port, count(*) AS queries, sum(${failed}) AS failed, max(latency_ns) AS maxLatencyNs
+       FROM dns_queries GROUP BY 1, 2 ORDER BY queries DESC, server, port LIMIT ${TOP}`,
+    ),
+    unresolved: q<{ name: string; failed: number; outcome: string }>(
+      `SELECT name, count(*) AS failed, group_concat(DISTINCT ${outcome}) AS outcome FROM dns_queries
+       GROUP BY name HAVING sum(rcode = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
+    ),
+    truncated: one<number>('SELECT count(*) FROM dns_queries WHERE truncated = 1'),
+    malformed: one<number>('SELECT count(*) FROM dns_queries WHERE parse_error IS NOT NULL'),
+  };
 }
 
 export interface StatsReport {
@@ -584,6 +645,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
       `SELECT name, count(*) AS failed, group_concat(DISTINCT ${dnsError}) AS error FROM dns_lookups
        GROUP BY name HAVING sum(result = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
     ),
+    wire: dnsWireReport(db, one, q),
   };
 
   return {
@@ -700,6 +762,7 @@ function issues(x: {
 }): Issue[] {
   const out: Issue[] = [];
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+  const queries = (n: number): string => `${n} DNS quer${n === 1 ? 'y' : 'ies'}`;
   if (!x.capture.complete) {
     out.push({ severity: 'warning', code: 'no-footer', message: 'the file has no footer: the capture did not finish (crash, SIGKILL or full disk); figures cover what was written' });
   }
@@ -783,6 +846,17 @@ function issues(x: {
       code: 'failed-lookups',
       message: `${plural(d.failed, 'name lookup')} failed with ${d.failedByResult.map((f) => f.error).join(', ')} (e.g. ${d.failedByResult[0]!.examples[0]}: ${d.failedByResult[0]!.error})`,
     });
+  }
+  if (x.dns.wire.failed > 0) {
+    const w = x.dns.wire;
+    out.push({
+      severity: 'warning',
+      code: 'failed-dns-queries',
+      message: `${queries(w.failed)} failed with ${w.failedByOutcome.map((f) => f.outcome).join(', ')} (e.g. ${w.failedByOutcome[0]!.examples[0] || '?'}: ${w.failedByOutcome[0]!.outcome})`,
+    });
+  }
+  if (x.dns.wire.malformed > 0) {
+    out.push({ severity: 'info', code: 'malformed-dns', message: `${queries(x.dns.wire.malformed)} with a message that did not parse whole (dns_queries.parse_error)` });
   }
   if (net.retransmits > 0) {
     out.push({
@@ -1002,11 +1076,13 @@ const networkSection: Section = (r, paint, color) => {
 
 const dnsSection: Section = (r, paint, color) => {
   const d = r.dns;
-  if (!d.recorded && d.lookups === 0) return [];
+  if (!d.recorded && d.lookups === 0 && !d.wire.recorded && d.wire.queries === 0) return [];
   const out: string[] = [];
   const l = d.latency;
   const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
-  out.push(paint('bold', `DNS: ${d.lookups} name lookup${d.lookups === 1 ? '' : 's'} of ${d.names} name${d.names === 1 ? '' : 's'} (${d.failed} failed)`));
+  if (d.recorded || d.lookups > 0) {
+    out.push(paint('bold', `DNS: ${d.lookups} name lookup${d.lookups === 1 ? '' : 's'} of ${d.names} name${d.names === 1 ? '' : 's'} (${d.failed} failed)`));
+  }
   if (l.count > 0) out.push(`  lookup latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)}`);
   if (d.byName.length > 0) {
     const t = table(['Lookups by name', 'count', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
@@ -1020,6 +1096,26 @@ const dnsSection: Section = (r, paint, color) => {
   }
   if (d.unresolved.length > 0) {
     out.push(`  never resolved: ${d.unresolved.map((u) => `${u.name} (${u.error}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`);
+  }
+  const w = d.wire;
+  if (w.recorded || w.queries > 0) {
+    const wl = w.latency;
+    out.push(paint('bold', `DNS on the wire: ${w.queries} quer${w.queries === 1 ? 'y' : 'ies'} (UDP port 53), ${w.answered} answered, ${w.failed} failed`));
+    if (wl.count > 0) out.push(`  reply latency: p50 ${q(wl.p50Ns)}, p95 ${q(wl.p95Ns)}, max ${q(wl.maxNs)}`);
+    if (w.servers.length > 0) {
+      const t = table(['Resolver', 'queries', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
+      for (const s of w.servers) t.push([`${s.server}${s.port === 53 ? '' : `:${s.port}`}`, String(s.queries), s.failed > 0 ? paint('red', String(s.failed)) : '', q(s.maxLatencyNs)]);
+      out.push(t.toString());
+    }
+    if (w.failedByOutcome.length > 0) {
+      const t = table(['Failed queries', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
+      for (const e of w.failedByOutcome) t.push([paint('red', e.outcome), String(e.count), e.examples.join(', ')]);
+      out.push(t.toString());
+    }
+    if (w.unresolved.length > 0) {
+      out.push(`  never resolved on the wire: ${w.unresolved.map((u) => `${u.name || '(unparsed)'} (${u.outcome}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`);
+    }
+    if (w.truncated + w.malformed > 0) out.push(`  ${w.truncated} truncated, ${w.malformed} not parsed whole`);
   }
   return [out.join('\n')];
 };

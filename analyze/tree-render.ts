@@ -2,8 +2,8 @@
 // documented in docs/tree-json.md. Pure.
 
 import { openFlagsShort, openFlagsText } from './files.ts';
-import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
-import { connectionText, groupConnections, groupLookups, groupText, lookupGroupText, lookupText } from './net.ts';
+import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
+import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from './net.ts';
 import type { CaptureInfo } from './replay.ts';
 import {
   commandLine,
@@ -186,16 +186,21 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
 
-  const netLines = (prefix: string, conns: readonly ConnectionRow[], lookups: readonly DnsLookupRow[]): void => {
-    if (opts.net !== true || (conns.length === 0 && lookups.length === 0)) return;
-    // Without --dedup every lookup and connection; with it one line per name and outcome, one per peer
-    // (failures per peer and errno: never hidden). In time order, a lookup before a connection of the same time.
+  const netLines = (prefix: string, conns: readonly ConnectionRow[], lookups: readonly DnsLookupRow[], queries: readonly DnsQueryRow[]): void => {
+    if (opts.net !== true || (conns.length === 0 && lookups.length === 0 && queries.length === 0)) return;
+    // Without --dedup every lookup, query and connection; with it one line per name and outcome, one per peer
+    // (failures per peer and errno: never hidden). In time order; at equal times lookups, then queries, then connections.
     const timed: { t: bigint; line: { mark: string; text: string; detail: string } }[] = opts.dedup
       ? [
           ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g) })),
+          ...groupQueries(queries).map((g) => ({ t: g.start, line: queryGroupText(g) })),
           ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g) })),
         ]
-      : [...lookups.map((l) => ({ t: l.time, line: lookupText(l) })), ...conns.map((c) => ({ t: c.start, line: connectionText(c) }))];
+      : [
+          ...lookups.map((l) => ({ t: l.time, line: lookupText(l) })),
+          ...queries.map((q) => ({ t: q.time, line: queryText(q) })),
+          ...conns.map((c) => ({ t: c.start, line: connectionText(c) })),
+        ];
     timed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     for (const { line: l } of timed) {
       const mark = l.mark === '✗' ? paint('red', '✗') : paint('cyan', l.mark);
@@ -204,7 +209,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     }
   };
 
-  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[]; lookups?: readonly DnsLookupRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
+  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[]; lookups?: readonly DnsLookupRow[]; queries?: readonly DnsQueryRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
@@ -225,7 +230,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
-    netLines(prefix, n.connections ?? [], n.lookups ?? []);
+    netLines(prefix, n.connections ?? [], n.lookups ?? [], n.queries ?? []);
     if (opts.envs !== null && n.envId !== null) {
       const env = opts.envs.get(n.envId) ?? [];
       let repeated = 0;
@@ -270,6 +275,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
             opens: first.opens,
             connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
             lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
+            queries: opts.net === true ? item.members.flatMap((m) => m.queries) : [],
           },
           item.members.slice(1).flatMap((m) => m.failedExecs),
           opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
@@ -431,6 +437,37 @@ export interface JsonLookupGroup {
   startNs: number;
 }
 
+/** A DNS query on the wire and its reply (--net, without --dedup; format 1.4). */
+export interface JsonDnsQuery {
+  type: 'dnsQuery';
+  name: string;
+  /** A, AAAA, … */
+  queryType: string;
+  server: string;
+  serverPort: number;
+  /** null for NOERROR; else the rcode name (NXDOMAIN, SERVFAIL…) or `no reply`. */
+  error: string | null;
+  startNs: number;
+  /** null without a reply. */
+  latencyNs: number | null;
+  /** A/AAAA addresses of the reply, CNAMEs followed. */
+  answers: string[];
+}
+
+/** Queries of one name, type, server and outcome (--net --dedup). */
+export interface JsonDnsQueryGroup {
+  type: 'dnsQueryGroup';
+  name: string;
+  queryType: string;
+  server: string;
+  serverPort: number;
+  error: string | null;
+  count: number;
+  addresses: string[];
+  maxLatencyNs: number | null;
+  startNs: number;
+}
+
 export interface JsonEnvVar {
   name: string;
   value: string;
@@ -463,6 +500,8 @@ export interface JsonNode {
   connections?: (JsonConnection | JsonConnectionGroup)[];
   /** With --net: name lookups made while this image was current (grouped by name and outcome with --dedup). */
   lookups?: (JsonLookup | JsonLookupGroup)[];
+  /** With --net: DNS queries on the wire sent while this image was current (grouped with --dedup). */
+  dnsQueries?: (JsonDnsQuery | JsonDnsQueryGroup)[];
   hiddenDescendants: number;
   children: (JsonNode | JsonGroup)[];
 }
@@ -492,6 +531,8 @@ export interface JsonGroup {
   connections?: JsonConnectionGroup[];
   /** With --net: the members' lookups, grouped by name and outcome. */
   lookups?: JsonLookupGroup[];
+  /** With --net: the members' DNS queries, grouped. */
+  dnsQueries?: JsonDnsQueryGroup[];
   children: (JsonNode | JsonGroup)[];
 }
 
@@ -512,6 +553,33 @@ export function treeJson(
       maxLatencyNs: g.maxLatencyNs,
       startNs: rel(g.start),
     }));
+  const queryGroups = (list: readonly DnsQueryRow[]): JsonDnsQueryGroup[] =>
+    groupQueries(list).map((g) => ({
+      type: 'dnsQueryGroup',
+      name: g.name,
+      queryType: g.type,
+      server: g.server,
+      serverPort: g.serverPort,
+      error: g.outcome,
+      count: g.count,
+      addresses: g.addresses,
+      maxLatencyNs: g.maxLatencyNs,
+      startNs: rel(g.start),
+    }));
+  const queries = (list: readonly DnsQueryRow[]): (JsonDnsQuery | JsonDnsQueryGroup)[] =>
+    opts.dedup
+      ? queryGroups(list)
+      : list.map((q) => ({
+          type: 'dnsQuery',
+          name: q.name,
+          queryType: q.type,
+          server: q.server,
+          serverPort: q.serverPort,
+          error: queryOutcome(q),
+          startNs: rel(q.time),
+          latencyNs: q.latencyNs === null ? null : Number(q.latencyNs),
+          answers: q.answers,
+        }));
   const lookups = (list: readonly DnsLookupRow[]): (JsonLookup | JsonLookupGroup)[] =>
     opts.dedup
       ? lookupGroups(list)
@@ -651,6 +719,7 @@ export function treeJson(
       if (opts.net === true) {
         node.connections = connections(n.connections);
         node.lookups = lookups(n.lookups);
+        if (n.queries.length > 0) node.dnsQueries = queries(n.queries);
       }
       node.children = item.children.map(conv);
       return node;
@@ -700,6 +769,8 @@ export function treeJson(
     if (opts.net === true) {
       g.connections = connGroups(item.members.flatMap((m) => m.connections));
       g.lookups = lookupGroups(item.members.flatMap((m) => m.lookups));
+      const q = item.members.flatMap((m) => m.queries);
+      if (q.length > 0) g.dnsQueries = queryGroups(q);
     }
     g.children = item.children.map(conv);
     return g;

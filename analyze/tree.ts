@@ -2,7 +2,7 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import { argvStrings, type ConnectionRow, type DnsLookupRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
+import { argvStrings, type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
 import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
@@ -51,6 +51,8 @@ export interface TreeNode {
   connections: readonly ConnectionRow[];
   /** Name lookups of this image's process made while it was current, in time order (empty unless --net). */
   lookups: readonly DnsLookupRow[];
+  /** DNS queries on the wire sent while this image was current, in time order (empty unless --net). */
+  queries: readonly DnsQueryRow[];
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
@@ -93,12 +95,15 @@ export interface TreeInput {
   connections?: readonly ConnectionRow[];
   /** Name lookups (for --net). */
   lookups?: readonly DnsLookupRow[];
+  /** DNS queries on the wire (for --net). */
+  queries?: readonly DnsQueryRow[];
 }
 
 const NO_OPENS: readonly OpenRow[] = Object.freeze([]);
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
 const NO_LOOKUPS: readonly DnsLookupRow[] = Object.freeze([]);
+const NO_QUERIES: readonly DnsQueryRow[] = Object.freeze([]);
 const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
 const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
 
@@ -149,6 +154,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           resources: usage[p.id] ?? null,
           connections: NO_CONNECTIONS,
           lookups: NO_LOOKUPS,
+          queries: NO_QUERIES,
           children: [],
           hidden: 0,
           shapeId: 0,
@@ -185,6 +191,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         resources: last ? (usage[p.id] ?? null) : null,
         connections: NO_CONNECTIONS,
         lookups: NO_LOOKUPS,
+        queries: NO_QUERIES,
         children: [],
         hidden: 0,
         shapeId: 0,
@@ -238,6 +245,12 @@ export function buildTree(r: TreeInput): TreeNode[] {
     const node = nodeAt(l.processId, rel(l.time));
     if (node.lookups === NO_LOOKUPS) node.lookups = [];
     (node.lookups as DnsLookupRow[]).push(l);
+  }
+  for (const q of r.queries ?? NO_QUERIES) {
+    if (known[q.processId] !== 1) continue;
+    const node = nodeAt(q.processId, rel(q.time));
+    if (node.queries === NO_QUERIES) node.queries = [];
+    (node.queries as DnsQueryRow[]).push(q);
   }
   // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
   const stack: TreeNode[][] = [roots];

@@ -6,8 +6,8 @@
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { openFlagsText } from '../files.ts';
-import type { ConnectionRow, DnsLookupRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
-import { answerAddresses } from '../net.ts';
+import type { ConnectionRow, DnsLookupRow, DnsQueryRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
+import { answerAddresses, queryOutcome } from '../net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
@@ -401,6 +401,51 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     };
   }
   if (header.options.dns) ra0['ptrace.capture.lookups'] = model.dnsLookups.length;
+
+  // ---- DNS queries on the wire: a CLIENT span each, under the image of its process current when it was sent
+  for (const q of model.dnsQueries) {
+    const n = nodeAt(q.processId, q.time);
+    if (n === undefined) continue;
+    connSpans.push(querySpan(q, n.p, n.spanId));
+  }
+  function querySpan(q: DnsQueryRow, p: ProcessRow, parentSpanId: string): SpanData {
+    const attrs: Attributes = {
+      'dns.question.name': q.name,
+      'dns.answers': q.answers,
+      'network.transport': 'udp',
+      'network.type': q.server.includes(':') ? 'ipv6' : 'ipv4',
+      'network.peer.address': q.server,
+      'network.peer.port': q.serverPort,
+      'ptrace.span.type': 'dns_query',
+      'ptrace.dns.type': q.type,
+      'ptrace.dns.id': q.dnsId,
+      'process.pid': p.pid,
+    };
+    if (q.rcodeName !== null) attrs['ptrace.dns.rcode'] = q.rcodeName;
+    if (q.truncated) attrs['ptrace.dns.truncated'] = true;
+    if (q.error !== null) attrs['ptrace.dns.parse_error'] = q.error;
+    const outcome = queryOutcome(q);
+    let status: SpanData['status'] = { code: STATUS_UNSET };
+    if (outcome !== null) {
+      attrs['error.type'] = outcome === 'no reply' ? 'timeout' : outcome;
+      status = { code: STATUS_ERROR, message: `DNS ${q.type} ${q.name}: ${outcome}` };
+    }
+    return {
+      traceId,
+      spanId: processSpanId(traceId, identity, p.pid, p.startBoot, `dnsq:${q.id}`),
+      parentSpanId,
+      parentIsRemote: false,
+      traceFlags,
+      name: `DNS ${q.type} ${q.name}`,
+      start: q.time,
+      end: q.time + (q.latencyNs ?? 0n),
+      attributes: attrs,
+      events: [],
+      status,
+      kind: SPAN_KIND_CLIENT,
+    };
+  }
+  if (header.options.dnsMessages) ra0['ptrace.capture.dns_queries'] = model.dnsQueries.length;
 
   const usageOf: (ResourceRow | undefined)[] = [];
   for (const r of model.resources) usageOf[r.processId] = r;

@@ -11,7 +11,7 @@ import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.
 
 export default class Tree extends PtraceCommand {
   static override summary = 'Show the process tree of a capture: one line per exec\'d image.';
-  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
+  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
   static override examples = [
     '<%= config.bin %> tree build.raw --dedup',
     "<%= config.bin %> tree build.raw --failed",
@@ -31,7 +31,7 @@ export default class Tree extends PtraceCommand {
     env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
     files: Flags.boolean({ description: 'show file opens under each image (paths resolved; failed opens with their errno, always shown)' }),
     resources: Flags.boolean({ description: 'add CPU time and max RSS to each process (format 1.1 captures)' }),
-    net: Flags.boolean({ description: 'show name lookups (format 1.3) and TCP connections (format 1.2) under each image (with --dedup one line per name and per peer; failures always shown)' }),
+    net: Flags.boolean({ description: 'show name lookups (format 1.3), DNS queries (format 1.4) and TCP connections (format 1.2) under each image (with --dedup one line per name and per peer; failures always shown)' }),
     json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
   };
 
@@ -58,6 +58,7 @@ export default class Tree extends PtraceCommand {
         resources: flags.resources ? model.resources : undefined,
         connections: flags.net ? model.connections : undefined,
         lookups: flags.net ? model.dnsLookups : undefined,
+        queries: flags.net ? model.dnsQueries : undefined,
       }),
       filters,
     );

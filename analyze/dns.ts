@@ -1,0 +1,149 @@
+// DNS messages captured on UDP port 53 → queries: each query paired with the
+// reply to it (same process, local port, server and message id), parsed with
+// formats/dns-wire.ts. Pure.
+
+import { answerAddresses, parseDnsMessage } from '../formats/dns-wire.ts';
+import type { DnsMessage } from '../formats/dns-wire.ts';
+import type { DnsMessageEvent } from '../formats/types.ts';
+
+/** One DNS query on the wire and its reply, if one came (dns_queries table; format 1.4). */
+export interface DnsQueryRow {
+  id: number;
+  processId: number;
+  /** Wall clock ns the query was sent; for a reply without its query, when the reply came. */
+  time: bigint;
+  /** The resolver's address and port. */
+  server: string;
+  serverPort: number;
+  localPort: number;
+  /** The DNS message id. */
+  dnsId: number;
+  /** The question's name and type (A, AAAA, …), from the query, else from the reply; '' when neither parsed. */
+  name: string;
+  type: string;
+  /** null when no reply was captured (a timeout, or the capture ended first). */
+  rcode: number | null;
+  rcodeName: string | null;
+  /** Query to reply; null without both. */
+  latencyNs: bigint | null;
+  /** A/AAAA addresses the reply gives for the name (following CNAMEs). */
+  answers: string[];
+  /** A message was cut (capture limit, or TC: the server said to retry over TCP). */
+  truncated: boolean;
+  /** Why a message did not parse whole; null when both did. */
+  error: string | null;
+  query: Buffer | null;
+  reply: Buffer | null;
+}
+
+/** A captured message with its position: `rel` orders messages; `processId`/`time` are copied to rows. */
+export interface PlacedDnsMessage {
+  rel: number;
+  processId: number;
+  time: bigint;
+  event: DnsMessageEvent;
+}
+
+const questionOf = (m: DnsMessage): { name: string; type: string } => {
+  const q = m.questions[0];
+  return q === undefined ? { name: '', type: '' } : { name: q.name, type: q.typeName };
+};
+
+/**
+ * Queries in time order (ids from 1). A reply answers the latest unanswered
+ * query with the same process, local port, server and id; a retried query
+ * (same id) leaves the first unanswered. Replies nobody asked for (the query
+ * was before the capture, or lost) become rows of their own.
+ */
+export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQueryRow[] {
+  const sorted = [...messages].sort((a, b) => a.rel - b.rel || a.processId - b.processId);
+  const rows: DnsQueryRow[] = [];
+  const open = new Map<string, DnsQueryRow[]>();
+  const timeOf = new Map<DnsQueryRow, number>();
+  for (const m of sorted) {
+    const e = m.event;
+    const parsed = parseDnsMessage(e.message.bytes);
+    const key = `${m.processId}\u0000${e.localPort}\u0000${e.remoteAddress}\u0000${e.remotePort}\u0000${parsed.id}`;
+    const cut = e.message.truncated || parsed.truncated;
+    if (e.direction === 'sent') {
+      const q = questionOf(parsed);
+      const row: DnsQueryRow = {
+        id: 0,
+        processId: m.processId,
+        time: m.time,
+        server: e.remoteAddress,
+        serverPort: e.remotePort,
+        localPort: e.localPort,
+        dnsId: parsed.id,
+        name: q.name,
+        type: q.type,
+        rcode: null,
+        rcodeName: null,
+        latencyNs: null,
+        answers: [],
+        truncated: cut,
+        error: parsed.error,
+        query: e.message.bytes,
+        reply: null,
+      };
+      rows.push(row);
+      timeOf.set(row, m.rel);
+      const list = open.get(key);
+      if (list === undefined) open.set(key, [row]);
+      else list.push(row);
+      continue;
+    }
+    const waiting = open.get(key);
+    const row = waiting?.pop();
+    if (waiting !== undefined && waiting.length === 0) open.delete(key);
+    const answered: DnsQueryRow =
+      row ??
+      ({
+        id: 0,
+        processId: m.processId,
+        time: m.time,
+        server: e.remoteAddress,
+        serverPort: e.remotePort,
+        localPort: e.localPort,
+        dnsId: parsed.id,
+        ...questionOf(parsed),
+        rcode: null,
+        rcodeName: null,
+        latencyNs: null,
+        answers: [],
+        truncated: false,
+        error: null,
+        query: null,
+        reply: null,
+      } satisfies DnsQueryRow);
+    if (row === undefined) rows.push(answered);
+    if (answered.name === '') Object.assign(answered, questionOf(parsed));
+    answered.rcode = parsed.rcode;
+    answered.rcodeName = parsed.rcodeName;
+    answered.latencyNs = row === undefined ? null : m.time - row.time;
+    answered.answers = [...new Set(answerAddresses(parsed))];
+    answered.truncated ||= cut;
+    answered.error ??= parsed.error;
+    answered.reply = e.message.bytes;
+    if (row === undefined) timeOf.set(answered, m.rel);
+  }
+  rows.sort((a, b) => timeOf.get(a)! - timeOf.get(b)! || a.processId - b.processId);
+  rows.forEach((r, i) => (r.id = i + 1));
+  return rows;
+}
+
+/** Answered queries as name lookups, for pseudo reverse DNS (net.ts peerNames). */
+export function queriesAsLookups(queries: readonly DnsQueryRow[]): { id: number; processId: number; time: bigint; latencyNs: bigint; result: number; name: string; answers: { address: string }[] }[] {
+  return queries
+    .filter((q) => q.rcode === 0 && q.answers.length > 0)
+    .map((q) => ({
+      // negative: on a tie (same end time) the getaddrinfo() call the program made wins
+      id: -q.id,
+      processId: q.processId,
+      time: q.time,
+      latencyNs: q.latencyNs ?? 0n,
+      result: 0,
+      name: q.name,
+      answers: q.answers.map((address) => ({ address })),
+    }));
+}
