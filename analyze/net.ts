@@ -229,7 +229,10 @@ export function queryOutcome(q: Pick<DnsQueryRow, 'rcode' | 'rcodeName'>): strin
   return q.rcode === 0 ? null : (q.rcodeName ?? `RCODE${q.rcode}`);
 }
 
-/** The line of one DNS query on the wire: `? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)`, `✗ dns AAAA nope.test: NXDOMAIN (…)`. */
+/**
+ * The line of one DNS query on the wire: `? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)`,
+ * `✗ dns AAAA nope.test: NXDOMAIN (…)`; a reply without its query, or one that did not parse whole, says so.
+ */
 export function queryText(q: DnsQueryRow): { mark: '?' | '✗'; text: string; detail: string } {
   const server = serverText(q.server, q.serverPort);
   const outcome = queryOutcome(q);
@@ -238,7 +241,8 @@ export function queryText(q: DnsQueryRow): { mark: '?' | '✗'; text: string; de
     return { mark: '✗', text: `${what}: ${outcome}`, detail: q.latencyNs === null ? server : `after ${formatDuration(Number(q.latencyNs))}, ${server}` };
   }
   const latency = q.latencyNs === null ? '' : `${formatDuration(Number(q.latencyNs))}, `;
-  return { mark: '?', text: `${what} → ${addressList(q.answers, false)}`, detail: `${latency}${server}` };
+  const notes = `${q.query === null ? ', no query seen' : ''}${q.error === null ? '' : `, not parsed whole: ${q.error}`}`;
+  return { mark: '?', text: `${what} → ${addressList(q.answers, false)}`, detail: `${latency}${server}${notes}` };
 }
 
 /** Queries of one name, type, server and outcome (--dedup). */

@@ -265,7 +265,7 @@ function dnsWireReport(
     unresolved: q<{ name: string; failed: number; outcome: string }>(
       `SELECT name, count(*) AS failed, group_concat(DISTINCT ${outcome}) AS outcome FROM dns_queries
        GROUP BY name HAVING sum(rcode = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
-    ),
+    ).map((u) => ({ ...u, outcome: u.outcome.replaceAll(',', ', ') })),
     truncated: one<number>('SELECT count(*) FROM dns_queries WHERE truncated = 1'),
     malformed: one<number>('SELECT count(*) FROM dns_queries WHERE parse_error IS NOT NULL'),
   };

@@ -222,6 +222,15 @@ export class Synth {
     this.push({ kind: 'dns', ts: startTs + latency, process: p.key, tid: p.key.pid, name, result: typeof answers === 'number' ? answers : 0, answers: list, startTs, latencyNs: latency });
   }
 
+  /** A DNS message on UDP port 53 at `at` ms: sent to, or received from, `server` (the traced side on 127.0.0.1 / ::1, `localPort`). */
+  dnsMessage(p: SynthProc, at: number, direction: 'sent' | 'received', server: string, localPort: number, message: Buffer): void {
+    const v6 = server.includes(':');
+    this.push({
+      kind: 'dns_msg', ts: this.ts(at), process: p.key, tid: p.key.pid, direction, family: v6 ? 6 : 4,
+      localAddress: v6 ? '::1' : '127.0.0.1', localPort, remoteAddress: server, remotePort: 53, message,
+    });
+  }
+
   running(p: SynthProc, at: number): void {
     this.push({ kind: 'running', ts: this.ts(at), process: p.key });
   }
@@ -626,5 +635,101 @@ export function dnsScenario(): Synth {
   s.tcp(wget, 5101, { remote: '127.0.0.1', remotePort: 8080, latencyMs: 0.3, close: 5102, sent: 50n, received: 60n });
   s.exit(wget, 5103);
   s.exit(sh, 5104, { code: 6 });
+  return s;
+}
+
+/** DNS wire format (RFC 1035), uncompressed: enough to synthesize queries and replies. */
+const DNS_TYPES: Readonly<Record<string, number>> = { A: 1, CNAME: 5, AAAA: 28 };
+
+function dnsName(name: string): Buffer {
+  const parts = name.split('.').filter((l) => l !== '');
+  return Buffer.concat([...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+}
+
+function dnsHeader(id: number, flags: number, qd: number, an: number): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(id, 0);
+  h.writeUInt16BE(flags, 2);
+  h.writeUInt16BE(qd, 4);
+  h.writeUInt16BE(an, 6);
+  return h;
+}
+
+function dnsQuestion(name: string, type: string): Buffer {
+  const t = Buffer.alloc(4);
+  t.writeUInt16BE(DNS_TYPES[type]!, 0);
+  t.writeUInt16BE(1, 2);
+  return Buffer.concat([dnsName(name), t]);
+}
+
+export function dnsQueryBytes(id: number, name: string, type: string): Buffer {
+  return Buffer.concat([dnsHeader(id, 0x0100, 1, 0), dnsQuestion(name, type)]);
+}
+
+/** A reply: `answers` are [owner, type, data] with data an address (A/AAAA) or a name (CNAME). */
+export function dnsReplyBytes(id: number, name: string, type: string, rcode: number, answers: [string, string, string][] = []): Buffer {
+  const records = answers.map(([owner, t, data]) => {
+    const rdata = t === 'A' ? Buffer.from(data.split('.').map(Number)) : t === 'AAAA' ? ipv6Bytes(data) : dnsName(data);
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(DNS_TYPES[t]!, 0);
+    fixed.writeUInt16BE(1, 2);
+    fixed.writeUInt32BE(300, 4);
+    fixed.writeUInt16BE(rdata.length, 8);
+    return Buffer.concat([dnsName(owner), fixed, rdata]);
+  });
+  return Buffer.concat([dnsHeader(id, 0x8180 | rcode, 1, answers.length), dnsQuestion(name, type), ...records]);
+}
+
+function ipv6Bytes(text: string): Buffer {
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
+  return b;
+}
+
+/**
+ * DNS messages on the wire (format 1.4) from a resolver that bypasses libc
+ * (no getaddrinfo records): `./fetcher` resolves api.example.com (A through a
+ * CNAME, AAAA with no address) and connects to the answer; gets NXDOMAIN for
+ * nope.example; asks flaky.example twice with the same id (the first goes
+ * unanswered, the retry gets SERVFAIL); receives a reply nobody asked for and
+ * one that does not parse (a compression loop). Three `./worker` siblings
+ * each resolve cache.example through ::1.
+ */
+export function dnsWireScenario(): Synth {
+  const s = new Synth({ rootPid: 9700, header: { commandArgv: ['./fetch.sh'], options: { net: true, dnsMessages: true } } });
+  const sh = s.root(['sh', './fetch.sh'], { at: 1, cwd: '/app' });
+  const fetcher = s.fork(sh, 2);
+  s.exec(fetcher, ['./fetcher', 'api.example.com'], { at: 2.01, exe: '/app/fetcher' });
+  const server = '127.0.0.53';
+  s.dnsMessage(fetcher, 3, 'sent', server, 41000, dnsQueryBytes(0x1001, 'api.example.com', 'A'));
+  s.dnsMessage(fetcher, 3.01, 'sent', server, 41000, dnsQueryBytes(0x1002, 'api.example.com', 'AAAA'));
+  s.dnsMessage(fetcher, 4.5, 'received', server, 41000, dnsReplyBytes(0x1001, 'api.example.com', 'A', 0, [
+    ['api.example.com', 'CNAME', 'edge.example.net'],
+    ['edge.example.net', 'A', '10.1.2.3'],
+  ]));
+  s.dnsMessage(fetcher, 4.8, 'received', server, 41000, dnsReplyBytes(0x1002, 'api.example.com', 'AAAA', 0, [['api.example.com', 'CNAME', 'edge.example.net']]));
+  s.tcp(fetcher, 5, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 10, close: 20, sent: 500n, received: 4000n });
+  s.dnsMessage(fetcher, 30, 'sent', server, 41001, dnsQueryBytes(0x2001, 'nope.example', 'A'));
+  s.dnsMessage(fetcher, 30.4, 'received', server, 41001, dnsReplyBytes(0x2001, 'nope.example', 'A', 3));
+  s.dnsMessage(fetcher, 40, 'sent', server, 41002, dnsQueryBytes(0x3001, 'flaky.example', 'A'));
+  s.dnsMessage(fetcher, 5040, 'sent', server, 41002, dnsQueryBytes(0x3001, 'flaky.example', 'A'));
+  s.dnsMessage(fetcher, 5041, 'received', server, 41002, dnsReplyBytes(0x3001, 'flaky.example', 'A', 2));
+  s.dnsMessage(fetcher, 5050, 'received', server, 41003, dnsReplyBytes(0x4001, 'stray.example', 'A', 0, [['stray.example', 'A', '10.0.0.9']]));
+  const loop = dnsQueryBytes(0x5001, 'bad.example', 'A');
+  s.dnsMessage(fetcher, 5060, 'sent', server, 41004, loop);
+  s.dnsMessage(fetcher, 5061, 'received', server, 41004, Buffer.concat([dnsHeader(0x5001, 0x8180, 1, 0), Buffer.from([0xc0, 12, 0, 1, 0, 1])]));
+  s.exit(fetcher, 5070, { code: 1 });
+  for (let i = 0; i < 3; i++) {
+    const w = s.fork(sh, 6000 + i * 10);
+    s.exec(w, ['./worker', String(i)], { at: 6000.01 + i * 10, exe: '/app/worker' });
+    s.dnsMessage(w, 6001 + i * 10, 'sent', '::1', 42000 + i, dnsQueryBytes(0x6000 + i, 'cache.example', 'A'));
+    s.dnsMessage(w, 6001.2 + i * 10 + i * 0.1, 'received', '::1', 42000 + i, dnsReplyBytes(0x6000 + i, 'cache.example', 'A', 0, [['cache.example', 'A', '10.7.7.7']]));
+    s.exit(w, 6005 + i * 10);
+  }
+  s.exit(sh, 6100, { code: 1 });
   return s;
 }

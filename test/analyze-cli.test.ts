@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, dnsScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, dnsScenario, dnsWireScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');
@@ -25,6 +25,7 @@ writeFileSync(join(work, 'many.raw'), manyCompilesScenario().buffer());
 writeFileSync(join(work, 'files.raw'), filesScenario().buffer());
 writeFileSync(join(work, 'net.raw'), netScenario().buffer());
 writeFileSync(join(work, 'dns.raw'), dnsScenario().buffer());
+writeFileSync(join(work, 'wire.raw'), dnsWireScenario().buffer());
 writeFileSync(join(work, 'empty.raw'), new Synth({ rootPid: 7 }).buffer());
 // Cut in the middle of a record, 40% in: no footer, a partial record.
 writeFileSync(join(work, 'cut.raw'), buildBuf.subarray(0, Math.floor(buildBuf.length * 0.4) + 100));
@@ -95,6 +96,13 @@ const cases: [string, string[], string?][] = [
   ['analyze-tree-dns-dedup.json', ['tree', 'dns.raw', '--net', '--dedup', '--json']],
   ['analyze-stats-dns.txt', ['stats', 'dns.raw']],
   ['analyze-stats-dns.json', ['stats', 'dns.raw', '--json']],
+  // Format 1.4: DNS messages on the wire.
+  ['analyze-tree-wire.txt', ['tree', 'wire.raw', '--net']],
+  ['analyze-tree-wire-dedup.txt', ['tree', 'wire.raw', '--net', '--dedup']],
+  ['analyze-tree-wire.json', ['tree', 'wire.raw', '--net', '--json']],
+  ['analyze-tree-wire-dedup.json', ['tree', 'wire.raw', '--net', '--dedup', '--json']],
+  ['analyze-stats-wire.txt', ['stats', 'wire.raw']],
+  ['analyze-stats-wire.json', ['stats', 'wire.raw', '--json']],
   // Real captures from samples/ (regenerated with samples/regenerate.ts).
   ['analyze-tree-sample-make-build-dedup.txt', ['tree', 'samples/make-build.raw', '--dedup'], root],
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],
@@ -187,7 +195,7 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
   t.is(r.code, 0, r.stderr);
   const db = new Database(out, { readonly: true });
   try {
-    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 4);
+    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 5);
     t.is(db.prepare('SELECT count(*) FROM processes').pluck().get(), 44);
     t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.root_pid'").pluck().get(), 4000);
     t.deepEqual(

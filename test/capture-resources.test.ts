@@ -46,14 +46,15 @@ realCaptureTest('file opens: existing, ENOENT, EACCES as a non-root user, O_CREA
   t.true(opens.some((o) => /ld\.so\.cache|libc\.so/.test(o.path.bytes.toString())), 'the dynamic loader opens are there too');
 });
 
-realCaptureTest('CPU time of a burning child (≥ 0.5 s user) and max RSS of a child touching 200 MiB', (t) => {
+realCaptureTest('CPU time of a burning child (≥ 0.6 s runtime, most of it user) and max RSS of a child touching 200 MiB', (t) => {
   const { bin } = build(t);
   const { status, capture } = captureSync(['sh', '-c', `${bin} burn 0.6; ${bin} touch 200`]);
   t.is(status, 0);
   const burn = exitOf(capture, execWithArgv(t, capture, [bin, 'burn', '0.6']))!;
   const touch = exitOf(capture, execWithArgv(t, capture, [bin, 'touch', '200']))!;
   t.truthy(burn.rusage && touch.rusage);
-  t.true(burn.rusage!.utimeNs >= 500_000_000n, `user time ${burn.rusage!.utimeNs} ns`);
+  // utime/stime split the precise runtime by tick samples: on a busy machine some of the burn lands in stime
+  t.true(burn.rusage!.utimeNs >= 400_000_000n, `user time ${burn.rusage!.utimeNs} ns`);
   t.true(burn.rusage!.runtimeNs >= 600_000_000n, `scheduler runtime ${burn.rusage!.runtimeNs} ns`);
   t.true(touch.rusage!.maxrssKb >= 200n * 1024n, `max RSS ${touch.rusage!.maxrssKb} KiB`);
   t.true(touch.rusage!.minFlt >= 50_000n, `minor faults ${touch.rusage!.minFlt} (200 MiB / 4 KiB pages = 51200)`);

@@ -23,7 +23,7 @@ export function captureBinary(): string {
 
 export default class Capture extends PtraceCommand {
   static override summary = 'Run a command and record its whole process tree into a raw file (needs root).';
-  static override description = `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts, exit (code, signal, core dump, resource usage), file opens, TCP connections and getaddrinfo() name lookups. The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
+  static override description = `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts, exit (code, signal, core dump, resource usage), file opens, TCP connections, getaddrinfo() name lookups and DNS messages on UDP port 53. The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
 
 Exits with the command's exit code (128+N when a signal N killed it). SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; SIGINT from the terminal reaches it directly. Under sudo the command runs as the invoking user (SUDO_UID/SUDO_GID and that user's groups) and the raw file belongs to that user, mode 0600.
 
@@ -45,7 +45,7 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
     'no-failed-execs': Flags.boolean({ description: 'do not record failed exec attempts (no execve exit hooks)' }),
     'no-files': Flags.boolean({ description: 'do not record file opens' }),
     'no-net': Flags.boolean({ description: 'do not record TCP connections' }),
-    'no-dns': Flags.boolean({ description: 'do not record getaddrinfo() name lookups (uprobes on libc)' }),
+    'no-dns': Flags.boolean({ description: 'do not record name lookups: getaddrinfo() calls (uprobes on each libc) and DNS messages on UDP port 53 (packet tracepoints)' }),
     io: Flags.boolean({ description: 'read/write/fsync latency histograms per process (hooks every read and write)' }),
     sched: Flags.boolean({ description: 'off-CPU (blocked) time histograms per process (hooks every context switch)' }),
     'buffer-mb': Flags.integer({ description: 'ring buffer size in MiB, a power of two', default: 32, min: 1, max: 1024 }),
