@@ -1,5 +1,6 @@
-// `export`: the processes table with each process's execs and failed execs
-// nested, as an Arrow IPC file or as JSON lines. Columns are documented in
+// `export`: the processes table with each process's execs, failed execs,
+// TCP connections, name lookups and DNS queries nested, as an Arrow IPC file
+// or as JSON lines. Columns are documented in
 // SCHEMA.md ("Export"). Arrow data is assembled with makeData so that
 // nanosecond timestamps stay exact (the builders go through milliseconds).
 
@@ -48,6 +49,46 @@ export interface ExportExecFailure {
   errno_name: string;
 }
 
+export interface ExportConnection {
+  role: string;
+  family: number;
+  local_address: string;
+  local_port: number;
+  remote_address: string;
+  remote_port: number;
+  peer_name: string | null;
+  start_ns: bigint;
+  end_ns: bigint | null;
+  connect_latency_ns: bigint | null;
+  state: string;
+  errno: number | null;
+  errno_name: string | null;
+  bytes_sent: bigint | null;
+  bytes_received: bigint | null;
+  retransmits: number | null;
+}
+
+export interface ExportLookup {
+  time_ns: bigint;
+  name: string;
+  result: number;
+  result_name: string | null;
+  latency_ns: bigint;
+  answers: string[];
+}
+
+export interface ExportDnsQuery {
+  time_ns: bigint;
+  server_address: string;
+  server_port: number;
+  name: string;
+  type: string;
+  rcode: number | null;
+  rcode_name: string | null;
+  latency_ns: bigint | null;
+  answers: string[];
+}
+
 export interface ExportProcess {
   process_id: number;
   pid: number;
@@ -67,27 +108,36 @@ export interface ExportProcess {
   threads: number;
   execs: ExportExec[];
   exec_failures: ExportExecFailure[];
+  connections: ExportConnection[];
+  dns_lookups: ExportLookup[];
+  dns_queries: ExportDnsQuery[];
 }
 
 const num = (v: unknown): number => Number(v as bigint);
 const numOrNull = (v: unknown): number | null => (v === null ? null : Number(v as bigint));
 
+/** Rows of `sql` (process_id first, then what `row` reads from index 1) grouped by process id, in query order. */
+function byProcess<T>(db: Db, sql: string, row: (r: unknown[]) => T): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of db.prepare(sql).safeIntegers(true).raw(true).all() as unknown[][]) {
+    const id = num(r[0]);
+    let list = out.get(id);
+    if (list === undefined) out.set(id, (list = []));
+    list.push(row(r));
+  }
+  return out;
+}
+
+const bigOrNull = (v: unknown): bigint | null => (v === null ? null : (v as bigint));
+
 /** Export rows, in (start, pid) order. */
 export function readExportRows(db: Db): ExportProcess[] {
-  const execs = new Map<number, ExportExec[]>();
-  for (const r of db
-    .prepare(
-      `SELECT process_id, seq, time_ns, exe, filename, interp, cwd, argv, argv_truncated, env_truncated,
-              uid, gid, euid, egid, comm
-       FROM execs ORDER BY process_id, seq`,
-    )
-    .safeIntegers(true)
-    .raw(true)
-    .all() as unknown[][]) {
-    const pid = num(r[0]);
-    let list = execs.get(pid);
-    if (list === undefined) execs.set(pid, (list = []));
-    list.push({
+  const execs = byProcess(
+    db,
+    `SELECT process_id, seq, time_ns, exe, filename, interp, cwd, argv, argv_truncated, env_truncated,
+            uid, gid, euid, egid, comm
+     FROM execs ORDER BY process_id, seq`,
+    (r): ExportExec => ({
       seq: num(r[1]),
       time_ns: r[2] as bigint,
       exe: r[3] as string,
@@ -102,19 +152,65 @@ export function readExportRows(db: Db): ExportProcess[] {
       euid: r[12] as bigint,
       egid: r[13] as bigint,
       comm: r[14] as string,
-    });
-  }
-  const failures = new Map<number, ExportExecFailure[]>();
-  for (const r of db
-    .prepare('SELECT process_id, time_ns, path, errno, errno_name FROM exec_failures ORDER BY process_id, time_ns, id')
-    .safeIntegers(true)
-    .raw(true)
-    .all() as unknown[][]) {
-    const pid = num(r[0]);
-    let list = failures.get(pid);
-    if (list === undefined) failures.set(pid, (list = []));
-    list.push({ time_ns: r[1] as bigint, path: r[2] as string, errno: num(r[3]), errno_name: r[4] as string });
-  }
+    }),
+  );
+  const failures = byProcess(
+    db,
+    'SELECT process_id, time_ns, path, errno, errno_name FROM exec_failures ORDER BY process_id, time_ns, id',
+    (r): ExportExecFailure => ({ time_ns: r[1] as bigint, path: r[2] as string, errno: num(r[3]), errno_name: r[4] as string }),
+  );
+  const connections = byProcess(
+    db,
+    `SELECT process_id, role, family, local_address, local_port, remote_address, remote_port, peer_name, start_ns, end_ns,
+            connect_latency_ns, state, errno, errno_name, bytes_sent, bytes_received, retransmits
+     FROM connections ORDER BY process_id, start_ns, id`,
+    (r): ExportConnection => ({
+      role: r[1] as string,
+      family: num(r[2]),
+      local_address: r[3] as string,
+      local_port: num(r[4]),
+      remote_address: r[5] as string,
+      remote_port: num(r[6]),
+      peer_name: r[7] as string | null,
+      start_ns: r[8] as bigint,
+      end_ns: bigOrNull(r[9]),
+      connect_latency_ns: bigOrNull(r[10]),
+      state: r[11] as string,
+      errno: numOrNull(r[12]),
+      errno_name: r[13] as string | null,
+      bytes_sent: bigOrNull(r[14]),
+      bytes_received: bigOrNull(r[15]),
+      retransmits: numOrNull(r[16]),
+    }),
+  );
+  const lookups = byProcess(
+    db,
+    'SELECT process_id, time_ns, name, result, result_name, latency_ns, answers FROM dns_lookups ORDER BY process_id, time_ns, id',
+    (r): ExportLookup => ({
+      time_ns: r[1] as bigint,
+      name: r[2] as string,
+      result: num(r[3]),
+      result_name: r[4] as string | null,
+      latency_ns: r[5] as bigint,
+      answers: (JSON.parse(r[6] as string) as { address: string }[]).map((a) => a.address),
+    }),
+  );
+  const queries = byProcess(
+    db,
+    `SELECT process_id, time_ns, server_address, server_port, name, type, rcode, rcode_name, latency_ns, answers
+     FROM dns_queries ORDER BY process_id, time_ns, id`,
+    (r): ExportDnsQuery => ({
+      time_ns: r[1] as bigint,
+      server_address: r[2] as string,
+      server_port: num(r[3]),
+      name: r[4] as string,
+      type: r[5] as string,
+      rcode: numOrNull(r[6]),
+      rcode_name: r[7] as string | null,
+      latency_ns: bigOrNull(r[8]),
+      answers: JSON.parse(r[9] as string) as string[],
+    }),
+  );
   return (
     db
       .prepare(
@@ -148,6 +244,9 @@ export function readExportRows(db: Db): ExportProcess[] {
       threads: num(r[14]),
       execs: execs.get(id) ?? [],
       exec_failures: failures.get(id) ?? [],
+      connections: connections.get(id) ?? [],
+      dns_lookups: lookups.get(id) ?? [],
+      dns_queries: queries.get(id) ?? [],
     };
   });
 }
@@ -202,6 +301,23 @@ export function* jsonLines(rows: readonly ExportProcess[]): Generator<string> {
         errno: f.errno,
         errno_name: f.errno_name,
       })),
+      connections: p.connections.map((c) => ({
+        ...c,
+        start_ns: ns(c.start_ns),
+        start_time: iso(c.start_ns),
+        end_ns: ns(c.end_ns),
+        end_time: iso(c.end_ns),
+        connect_latency_ns: c.connect_latency_ns === null ? null : Number(c.connect_latency_ns),
+        bytes_sent: c.bytes_sent === null ? null : Number(c.bytes_sent),
+        bytes_received: c.bytes_received === null ? null : Number(c.bytes_received),
+      })),
+      dns_lookups: p.dns_lookups.map((l) => ({ ...l, time_ns: ns(l.time_ns), time: iso(l.time_ns), latency_ns: Number(l.latency_ns) })),
+      dns_queries: p.dns_queries.map((q) => ({
+        ...q,
+        time_ns: ns(q.time_ns),
+        time: iso(q.time_ns),
+        latency_ns: q.latency_ns === null ? null : Number(q.latency_ns),
+      })),
     });
   }
 }
@@ -241,6 +357,46 @@ const failureCols: Col<ExportExecFailure>[] = [
   { name: 'errno_name', kind: 'utf8', get: (f) => f.errno_name },
 ];
 
+const connectionCols: Col<ExportConnection>[] = [
+  { name: 'role', kind: 'utf8', get: (c) => c.role },
+  { name: 'family', kind: 'int32', get: (c) => c.family },
+  { name: 'local_address', kind: 'utf8', get: (c) => c.local_address },
+  { name: 'local_port', kind: 'int32', get: (c) => c.local_port },
+  { name: 'remote_address', kind: 'utf8', get: (c) => c.remote_address },
+  { name: 'remote_port', kind: 'int32', get: (c) => c.remote_port },
+  { name: 'peer_name', kind: 'utf8', get: (c) => c.peer_name },
+  { name: 'start', kind: 'timestamp', get: (c) => c.start_ns },
+  { name: 'end', kind: 'timestamp', get: (c) => c.end_ns },
+  { name: 'connect_latency_ns', kind: 'int64', get: (c) => c.connect_latency_ns },
+  { name: 'state', kind: 'utf8', get: (c) => c.state },
+  { name: 'errno', kind: 'int32', get: (c) => c.errno },
+  { name: 'errno_name', kind: 'utf8', get: (c) => c.errno_name },
+  { name: 'bytes_sent', kind: 'int64', get: (c) => c.bytes_sent },
+  { name: 'bytes_received', kind: 'int64', get: (c) => c.bytes_received },
+  { name: 'retransmits', kind: 'int32', get: (c) => c.retransmits },
+];
+
+const lookupCols: Col<ExportLookup>[] = [
+  { name: 'time', kind: 'timestamp', get: (l) => l.time_ns },
+  { name: 'name', kind: 'utf8', get: (l) => l.name },
+  { name: 'result', kind: 'int32', get: (l) => l.result },
+  { name: 'result_name', kind: 'utf8', get: (l) => l.result_name },
+  { name: 'latency_ns', kind: 'int64', get: (l) => l.latency_ns },
+  { name: 'answers', kind: 'utf8list', get: (l) => l.answers },
+];
+
+const queryCols: Col<ExportDnsQuery>[] = [
+  { name: 'time', kind: 'timestamp', get: (q) => q.time_ns },
+  { name: 'server_address', kind: 'utf8', get: (q) => q.server_address },
+  { name: 'server_port', kind: 'int32', get: (q) => q.server_port },
+  { name: 'name', kind: 'utf8', get: (q) => q.name },
+  { name: 'type', kind: 'utf8', get: (q) => q.type },
+  { name: 'rcode', kind: 'int32', get: (q) => q.rcode },
+  { name: 'rcode_name', kind: 'utf8', get: (q) => q.rcode_name },
+  { name: 'latency_ns', kind: 'int64', get: (q) => q.latency_ns },
+  { name: 'answers', kind: 'utf8list', get: (q) => q.answers },
+];
+
 const processCols: Col<ExportProcess>[] = [
   { name: 'process_id', kind: 'int32', get: (p) => p.process_id },
   { name: 'pid', kind: 'int32', get: (p) => p.pid },
@@ -260,6 +416,9 @@ const processCols: Col<ExportProcess>[] = [
   { name: 'threads', kind: 'int32', get: (p) => p.threads },
   { name: 'execs', kind: 'structlist', get: (p) => p.execs, cols: execCols as Col<never>[] },
   { name: 'exec_failures', kind: 'structlist', get: (p) => p.exec_failures, cols: failureCols as Col<never>[] },
+  { name: 'connections', kind: 'structlist', get: (p) => p.connections, cols: connectionCols as Col<never>[] },
+  { name: 'dns_lookups', kind: 'structlist', get: (p) => p.dns_lookups, cols: lookupCols as Col<never>[] },
+  { name: 'dns_queries', kind: 'structlist', get: (p) => p.dns_queries, cols: queryCols as Col<never>[] },
 ];
 
 function arrowType(c: Col<never>): DataType {
@@ -394,7 +553,7 @@ function structData(cols: readonly Col<never>[], rows: readonly unknown[]): Data
 
 /** The Arrow schema of the export (one row per process). */
 export function exportSchema(): Schema {
-  return new Schema((processCols as Col<never>[]).map(field), new Map([['ptrace.export.version', '1']]));
+  return new Schema((processCols as Col<never>[]).map(field), new Map([['ptrace.export.version', '2']]));
 }
 
 /** Arrow IPC file bytes. */

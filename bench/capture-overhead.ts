@@ -1,9 +1,10 @@
 // Capture overhead on a fork/exec storm: 2000 × /bin/true from a sh loop,
-// untraced vs traced (default set, without the failed-exec hooks, with --io,
-// with --sched), runs alternated, medians printed; then the same for a
-// syscall-bound workload (dd bs=1), where --io hooks every read and write.
-// Needs root.
-//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N]
+// untraced vs traced (default set, --no-dns, without the failed-exec hooks,
+// with --io, with --sched), runs alternated, medians printed; then the same
+// for a syscall-bound workload (dd bs=1), where --io hooks every read and
+// write, and for 1000 loopback TCP connections (default, --no-dns: without
+// the packet hooks of DNS messages, --no-net). Needs root.
+//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--only fork|dd|net]
 // Prints the loop's own wall time (measured inside the traced shell, so BPF
 // load/attach is excluded), the end-to-end wall time of the whole command,
 // and bytes per event and per exec of the raw files.
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../formats/reader.ts';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, loops: { type: 'string', default: '2000' }, 'dd-count': { type: 'string', default: '200000' } },
+  options: { runs: { type: 'string', default: '7' }, loops: { type: 'string', default: '2000' }, 'dd-count': { type: 'string', default: '200000' }, only: { type: 'string' } },
 });
 const runs = Number(values.runs);
 const loops = Number(values.loops);
@@ -37,6 +38,7 @@ const MODE_FLAGS: Record<string, string[] | null> = {
   '--io': ['--io'],
   '--sched': ['--sched'],
   'no-net': ['--no-net'],
+  'no-dns': ['--no-dns'],
 };
 
 /** A finished capture unloads its programs in the background (~0.3 s of RCU waits); the next load would queue behind it. */
@@ -80,18 +82,26 @@ function compare(title: string, script: string | string[], modes: string[]): Rec
 
 const timed = (body: string) => `s=$(date +%s%N); ${body}; e=$(date +%s%N); echo $((e-s))`;
 const loop = timed(`i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); done`);
-const samples = compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, ['untraced', 'traced', 'no-failed-execs', '--io', '--sched']);
+const only = values.only; // fork | dd | net: one workload
+const samples =
+  only === undefined || only === 'fork'
+    ? compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, ['untraced', 'traced', 'no-dns', 'no-failed-execs', '--io', '--sched'])
+    : null;
 const ddCount = Number(values['dd-count']);
-compare(
+if (only === undefined || only === 'dd') compare(
   `syscall-bound: dd bs=1 count=${ddCount} (${2 * ddCount} read/write syscalls) inside the traced tree`,
   timed(`dd if=/dev/zero of=/dev/null bs=1 count=${ddCount} 2>/dev/null`),
   ['untraced', 'traced', '--io', '--sched'],
 );
-compare(
+if (only === undefined || only === 'net') compare(
   '1000 TCP connections to a server on 127.0.0.1 (one node process, connect + 100 bytes + close each)',
   [process.execPath, fileURLToPath(new URL('./connect-loop.mjs', import.meta.url)), '1000'],
-  ['untraced', 'traced', 'no-net'],
+  ['untraced', 'traced', 'no-dns', 'no-net'],
 );
+if (samples === null) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 const last = samples.traced[samples.traced.length - 1].file!;
 const capture = readCapture(last);

@@ -289,3 +289,28 @@ test('export: JSON lines on stdout, one process per line', (t) => {
   t.is(missing.exec_failures.length, 3);
   t.is(ptrace(['export', 'build.raw', '--format', 'jsonl', '-o', '-']).stdout, r.stdout);
 });
+
+test('export: connections, lookups and DNS queries nested per process, in Arrow and JSON lines', (t) => {
+  const out = join(work, 'wire.arrow');
+  t.is(ptrace(['export', 'wire.raw', '--format', 'arrow', '-o', out]).code, 0);
+  const table = tableFromIPC(readFileSync(out));
+  t.is(table.schema.metadata.get('ptrace.export.version'), '2');
+  const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
+  t.regex(types['connections']!, /^List<Struct<\{role:Utf8, family:Int32, .*peer_name:Utf8, start:Timestamp<NANOSECOND, UTC>, .*bytes_sent:Int64/);
+  t.regex(types['dns_queries']!, /^List<Struct<\{time:Timestamp<NANOSECOND, UTC>, server_address:Utf8, .*rcode:Int32, .*answers:List<Utf8>/);
+  t.regex(types['dns_lookups']!, /answers:List<Utf8>/);
+  const fetcher = 1; // row of ./fetcher
+  const conn = table.getChild('connections')!.get(fetcher)!.get(0)!;
+  t.like(conn.toJSON(), { remote_address: '10.1.2.3', remote_port: 443, peer_name: 'api.example.com', state: 'established', bytes_received: 4000n });
+  const queries = table.getChild('dns_queries')!.get(fetcher)!;
+  t.is(queries.length, 7);
+  t.deepEqual([...queries.get(0)!['answers']], ['10.1.2.3']);
+  t.is(queries.get(3)!['rcode'], null, 'the unanswered query');
+
+  const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const curl = lines.find((l) => l.execs[0]?.argv[0] === 'curl');
+  const failed = curl.dns_lookups.find((l: { name: string }) => l.name === 'foo.invalid');
+  t.like(failed, { result: -2, result_name: 'EAI_NONAME', latency_ns: 4_000_000, answers: [] });
+  t.regex(failed.time, /^2025-06-15T15:06:40\.\d{9}Z$/);
+  t.like(curl.connections[0], { role: 'client', remote_address: '10.1.2.3', peer_name: 'api.example.com', connect_latency_ns: 12_000_000, bytes_sent: 1024 });
+});

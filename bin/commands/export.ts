@@ -6,7 +6,7 @@ import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
-  static override description = `One row per process; its execs and failed exec attempts are nested lists (columns: analyze/SCHEMA.md, "Export"). Files are written to a temporary file and renamed into place.`;
+  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Files are written to a temporary file and renamed into place.`;
   static override examples = [
     '<%= config.bin %> export build.raw --format arrow -o build.arrow',
     "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",
