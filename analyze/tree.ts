@@ -3,6 +3,7 @@
 
 import { basename, ELLIPSIS } from './format.ts';
 import { argvStrings, type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
+import { queryOutcome } from './net.ts';
 import type { CaptureInfo } from './replay.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
@@ -294,7 +295,8 @@ export function hasSelection(f: TreeFilters): boolean {
 /**
  * Applies the filters, returning new nodes (the input is not changed).
  * --pid, --match, --failed select nodes (all must hold: within the subtree of
- * a process with that pid, matching, failed); selected nodes are kept with
+ * a process with that pid, matching, failed: with --net a failed connect,
+ * lookup or DNS query counts too); selected nodes are kept with
  * their ancestors. --min-duration then drops shorter nodes that keep nothing
  * below them, but never a failed one; --depth cuts deeper levels, counting
  * what it hides.
@@ -313,7 +315,7 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
     if (select) {
       if (f.pid !== undefined && !underPid) hit = false;
       if (f.match !== undefined && !f.match.test(matchText(n))) hit = false;
-      if (f.failed === true && !n.failed) hit = false;
+      if (f.failed === true && !n.failed && !netFailed(n)) hit = false;
     }
     if (f.minDuration !== undefined && nodeDuration(n) < f.minDuration && !n.failed) hit = false;
     if (!hit && kids.length === 0) return null;
@@ -326,6 +328,15 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
   }
   if (f.depth !== undefined) out = cutDepth(out, f.depth, 0);
   return out;
+}
+
+/** A failed connect, name lookup or DNS query under the node (only attached with --net). */
+function netFailed(n: TreeNode): boolean {
+  return (
+    n.connections.some((c) => c.state === 'failed') ||
+    n.lookups.some((l) => l.result !== 0) ||
+    n.queries.some((q) => queryOutcome(q) !== null)
+  );
 }
 
 function countNodes(nodes: TreeNode[]): number {

@@ -1,9 +1,14 @@
 // DNS messages on the wire (format 1.4): queries paired with replies, the
 // dns_queries table, pseudo reverse DNS from an answered query, OTel spans.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { ModelBuilder } from '../analyze/model.ts';
-import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario } from '../analyze/synth.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../analyze/synth.ts';
+import { CLI } from './helpers/real-capture.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { pairDnsMessages, type PlacedDnsMessage } from '../analyze/dns.ts';
 import { buildTrace } from '../analyze/otel/build.ts';
@@ -95,4 +100,18 @@ test('dns_queries in SQL, and a CLIENT span per query with the outcome as status
   t.deepEqual(ok.attributes['dns.answers'], ['10.1.2.3']);
   t.is(ok.attributes['network.peer.address'], '127.0.0.53');
   t.is(ok.status.code, 0);
+});
+
+test('tree --net --failed keeps a process whose only failure is a connect, a lookup or a DNS query', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-wire-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dnsFile = join(dir, 'dns.raw');
+  writeFileSync(dnsFile, dnsScenario().buffer());
+  const tree = (...args: string[]) => spawnSync(process.execPath, [CLI, 'tree', ...args], { encoding: 'utf8' }).stdout;
+  // wget exits 0 but its lookup failed with EAI_AGAIN
+  t.true(tree(dnsFile, '--net', '--failed').includes('wget http://127.0.0.1:8080/'));
+  t.false(tree(dnsFile, '--failed').includes('wget'), 'without --net only exit statuses count');
+  const wireFile = join(dir, 'wire.raw');
+  writeFileSync(wireFile, dnsWireScenario().buffer());
+  t.false(tree(wireFile, '--net', '--failed').includes('worker'), 'workers had no failure');
 });

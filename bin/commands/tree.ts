@@ -25,7 +25,7 @@ export default class Tree extends PtraceCommand {
     full: Flags.boolean({ description: 'whole command lines' }),
     pid: Flags.integer({ description: 'only the subtree of this pid (with its ancestors)', min: 0 }),
     match: Flags.string({ description: 'only images whose command line or exe matches REGEX (with their ancestors)' }),
-    failed: Flags.boolean({ description: 'only branches with a failure (non-zero exit or signal)' }),
+    failed: Flags.boolean({ description: 'only branches with a failure (non-zero exit or signal; with --net also a failed connect, name lookup or DNS query)' }),
     depth: Flags.integer({ description: 'show N levels below the roots', min: 0 }),
     'min-duration': Flags.string({ description: 'hide images shorter than DUR (e.g. 10ms, 1.5s) unless something below is shown; failures always shown' }),
     env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
