@@ -56,10 +56,11 @@ export function readCaptureBuffer(buf: Buffer, name = 'buffer'): Capture {
   const a = new Assembler(header, (e) => events.push(e), warnings);
   const b = bytesOf(buf);
   let off = header.headerSize;
-  while (off + RECORD_SIZE <= buf.length) {
-    const more = a.record(b, off);
-    off += RECORD_SIZE;
-    if (!more) break;
+  const end = header.headerSize + Math.floor((buf.length - header.headerSize) / RECORD_SIZE) * RECORD_SIZE;
+  while (off < end) {
+    const used = a.record(b, off, end);
+    off += RECORD_SIZE * Math.max(used, 1);
+    if (used === 0) break;
   }
   a.finish();
   tailWarnings(warnings, a, buf.length - off);
@@ -145,8 +146,9 @@ export function readCaptureStream(path: string, onEvent: (e: CaptureEvent) => vo
       let off = 0;
       let more = true;
       while (more && off < whole) {
-        more = a.record(b, off);
-        off += RECORD_SIZE;
+        const used = a.record(b, off, whole);
+        off += RECORD_SIZE * Math.max(used, 1);
+        more = used > 0;
       }
       pos += off;
       if (!more) {
