@@ -118,7 +118,8 @@ export function databaseFile(model: Model): Buffer[] {
 
 /** The database of `model`, in memory. */
 export function buildDatabase(model: Model): Db {
-  return new Database(Buffer.concat(databaseFile(model)));
+  const chunks = databaseFile(model);
+  return new Database(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
 }
 
 /** The database of `model` through INSERT statements, in memory: the reference the page writer must match. */

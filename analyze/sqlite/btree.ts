@@ -22,23 +22,26 @@ const TABLE_INTERIOR = 0x05;
 const INDEX_LEAF = 0x0a;
 const INDEX_INTERIOR = 0x02;
 
-/** Pages per chunk of the output (8 MiB of 4 KiB pages). */
-const CHUNK_PAGES = 2048;
-
 /**
  * The file being written, in chunks of consecutive pages: the template's
- * pages, then the appended ones. Pages are built in scratch buffers and
- * copied in once complete.
+ * pages, then the ones appended. Pages are built in scratch buffers and
+ * copied in once complete. The first chunk is as big as the caller's
+ * estimate: every big allocation costs a garbage collection of the whole
+ * heap (V8 collects when memory outside its heap grows), and pages never
+ * written are never touched, so never resident.
  */
 export class PageStore {
   readonly pageSize: number;
   private readonly chunks: Buffer[] = [];
+  /** First page number (0-based) of each chunk. */
+  private readonly firsts: number[] = [];
   private pages = 0;
   private readonly spare: Buffer[] = [];
 
-  constructor(template: Buffer) {
+  constructor(template: Buffer, expectedBytes = 0) {
     this.pageSize = template.readUInt16BE(16) || 65536;
     const n = template.length / this.pageSize;
+    this.grow(Math.max(n, Math.ceil(expectedBytes / this.pageSize)));
     for (let i = 0; i < n; i++) template.copy(this.next(), 0, i * this.pageSize, (i + 1) * this.pageSize);
   }
 
@@ -46,15 +49,22 @@ export class PageStore {
     return this.pages;
   }
 
+  private grow(pages: number): void {
+    this.firsts.push(this.pages);
+    this.chunks.push(Buffer.allocUnsafeSlow(pages * this.pageSize));
+  }
+
   private view(pgno: number): Buffer {
-    const i = pgno - 1;
-    const at = (i % CHUNK_PAGES) * this.pageSize;
-    return this.chunks[Math.floor(i / CHUNK_PAGES)]!.subarray(at, at + this.pageSize);
+    let c = this.chunks.length - 1;
+    while (this.firsts[c]! > pgno - 1) c--;
+    const at = (pgno - 1 - this.firsts[c]!) * this.pageSize;
+    return this.chunks[c]!.subarray(at, at + this.pageSize);
   }
 
   /** The next page of the file (content not yet written). */
   private next(): Buffer {
-    if (this.pages % CHUNK_PAGES === 0) this.chunks.push(Buffer.allocUnsafeSlow(CHUNK_PAGES * this.pageSize));
+    const last = this.chunks.length - 1;
+    if ((this.pages - this.firsts[last]!) * this.pageSize === this.chunks[last]!.length) this.grow(Math.max(2048, this.pages));
     return this.view(++this.pages);
   }
 
@@ -83,8 +93,7 @@ export class PageStore {
     head.writeUInt32BE(counter, 24);
     head.writeUInt32BE(this.pages, 28);
     head.writeUInt32BE(counter, 92); // version-valid-for: the page count above is current
-    const last = this.chunks.length - 1;
-    return this.chunks.map((c, i) => (i < last ? c : c.subarray(0, (this.pages - last * CHUNK_PAGES) * this.pageSize)));
+    return this.chunks.map((c, i) => c.subarray(0, Math.min(c.length, (this.pages - this.firsts[i]!) * this.pageSize)));
   }
 }
 

@@ -105,23 +105,53 @@ export function databasePages(schemaSql: string, sources: readonly RowSource[]):
   const t = template(schemaSql);
   const bySource = new Map(sources.map((s) => [s.table, s]));
   for (const s of sources) if (!t.tables.some((x) => x.name === s.table)) throw new Error(`rows for ${s.table}, which the schema does not have`);
-  const store = new PageStore(t.file);
   const encoder = new RecordEncoder();
+  for (const table of t.tables) if (!bySource.has(table.name)) throw new Error(`no rows given for table ${table.name}`);
+  const store = new PageStore(t.file, expectedSize(t.tables, bySource, encoder));
   for (const table of t.tables) {
-    const source = bySource.get(table.name);
-    if (source === undefined) throw new Error(`no rows given for table ${table.name}`);
+    const source = bySource.get(table.name)!;
     if (table.keyedColumns === null) writeRowidTable(store, table, source, encoder);
     else writeKeyedTable(store, table, source, encoder);
   }
   return store.finish();
 }
 
+/**
+ * About the size of the file, with some room to spare: records of a sample
+ * of each table's rows, their index entries, B-tree overhead.
+ */
+function expectedSize(tables: readonly TableInfo[], sources: Map<string, RowSource>, encoder: RecordEncoder): number {
+  const SAMPLES = 64;
+  let bytes = 0;
+  for (const table of tables) {
+    const source = sources.get(table.name)!;
+    const n = source.count;
+    if (n === 0) continue;
+    const values: Value[] = new Array(table.affinities.length);
+    let sampled = 0;
+    let recordBytes = 0;
+    let keyBytes = 0;
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / SAMPLES))) {
+      values.fill(null);
+      source.put(i, values);
+      encoder.encode(values, table.affinities);
+      recordBytes += encoder.end - encoder.start;
+      for (const ix of table.indexes) {
+        encoder.encode(ix.columns.map((c) => (c < 0 ? 0 : values[c]!)), Uint8Array.from(ix.columns, (c) => (c < 0 ? INTEGER : table.affinities[c]!)));
+        keyBytes += encoder.end - encoder.start + 9;
+      }
+      sampled++;
+    }
+    bytes += (n * (recordBytes + keyBytes)) / sampled + n * (12 + 4 * table.indexes.length);
+  }
+  return Math.ceil(bytes * 1.25);
+}
+
 /** A rowid table and its indexes: records in rowid order, then each index's (key, rowid) records in key order. */
 function writeRowidTable(store: PageStore, table: TableInfo, source: RowSource, encoder: RecordEncoder): void {
   const n = source.count;
   const tree = new TableTree(store, table.root);
-  // Filled by push: `new Array(n)` of this size would be a slow dictionary-mode array.
-  const keys = table.indexes.map((ix) => ix.columns.map((): Value[] => []));
+  const keys = table.indexes.map((ix) => ix.columns.map((): Value[] => new Array(n)));
   const rowids = new Float64Array(n);
   const values: Value[] = new Array(table.affinities.length);
   let last = 0;
@@ -139,7 +169,7 @@ function writeRowidTable(store: PageStore, table: TableInfo, source: RowSource, 
     tree.add(rowid, encoder.bytes, encoder.start, encoder.end);
     for (let x = 0; x < keys.length; x++) {
       const cols = table.indexes[x]!.columns;
-      for (let c = 0; c < cols.length; c++) keys[x]![c]!.push(cols[c]! < 0 ? rowid : values[cols[c]!]!);
+      for (let c = 0; c < cols.length; c++) keys[x]![c]![i] = cols[c]! < 0 ? rowid : values[cols[c]!]!;
     }
   }
   tree.finish();
