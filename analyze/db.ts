@@ -12,6 +12,8 @@ import { INDEXES_SQL, SCHEMA_VERSION, TABLES_SQL } from './schema.ts';
 import { writeAtomically } from './output.ts';
 import { Progress } from './progress.ts';
 import { loadModel, printWarnings } from './source.ts';
+import { BackgroundWriter } from './background-write.ts';
+import type { PageOutput } from './sqlite/btree.ts';
 import { databasePages, type RowSource } from './sqlite/image.ts';
 import type { Value } from './sqlite/record.ts';
 
@@ -107,13 +109,13 @@ const TABLES: TableRows<unknown>[] = [
 
 const SCHEMA_SQL = TABLES_SQL + INDEXES_SQL;
 
-/** The database file of `model`, in chunks of consecutive pages. */
-export function databaseFile(model: Model): Buffer[] {
+/** The database file of `model`, in chunks of consecutive pages (the first one from `output`). */
+export function databaseFile(model: Model, output?: PageOutput): Buffer[] {
   const sources: RowSource[] = TABLES.map((t) => {
     const rows = t.rows(model);
     return { table: t.table, count: rows.length, put: (i, out) => t.put(rows[i], out, 0) };
   });
-  return databasePages(SCHEMA_SQL, sources);
+  return databasePages(SCHEMA_SQL, sources, output);
 }
 
 /** The database of `model`, in memory. */
@@ -173,14 +175,25 @@ export function insertModel(db: Db, m: Model): void {
  * temporary file next to it, fsynced, then renamed.
  */
 export function writeDatabaseFile(model: Model, path: string, force: boolean): void {
-  const chunks = databaseFile(model);
   writeAtomically(path, force, (tmp) => {
     const fd = openSync(tmp, 'wx', 0o644);
+    let writer: BackgroundWriter | null = null;
     try {
-      for (const chunk of chunks) {
-        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      // The pages are written on a worker thread as they are done, while the rest are built.
+      const chunks = databaseFile(model, {
+        allocate: (bytes) => (writer = new BackgroundWriter(fd, bytes)).buffer,
+        final: (offset, length) => writer!.write(offset, length),
+      });
+      writer!.finish();
+      writer = null;
+      // Pages past the first chunk: the rows took more room than the estimate.
+      let position = chunks[0]!.length;
+      for (const chunk of chunks.slice(1)) {
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off, position + off);
+        position += chunk.length;
       }
     } finally {
+      (writer as BackgroundWriter | null)?.close();
       closeSync(fd);
     }
   });

@@ -22,13 +22,25 @@ const TABLE_INTERIOR = 0x05;
 const INDEX_LEAF = 0x0a;
 const INDEX_INTERIOR = 0x02;
 
+/** Where the file goes: memory for its first bytes, and who learns which of them are final. */
+export interface PageOutput {
+  /** Memory for the first `bytes` of the file (about its expected size). */
+  allocate(bytes: number): Buffer;
+  /** Bytes [offset, offset + length) of that memory will not change any more (called in file order, at least once per 8 MiB). */
+  final?(offset: number, length: number): void;
+}
+
+/** Pages handed to PageOutput.final at once. */
+const FINAL_STEP = 2048;
+
 /**
  * The file being written, in chunks of consecutive pages: the template's
  * pages, then the ones appended. Pages are built in scratch buffers and
- * copied in once complete. The first chunk is as big as the caller's
- * estimate: every big allocation costs a garbage collection of the whole
- * heap (V8 collects when memory outside its heap grows), and pages never
- * written are never touched, so never resident.
+ * copied in once complete; an appended page never changes, the template's
+ * (roots, header) change until finish(). The first chunk is as big as the
+ * caller's estimate: every big allocation costs a garbage collection of the
+ * whole heap (V8 collects when memory outside its heap grows), and pages
+ * never written are never touched, so never resident.
  */
 export class PageStore {
   readonly pageSize: number;
@@ -37,21 +49,23 @@ export class PageStore {
   private readonly firsts: number[] = [];
   private pages = 0;
   private readonly spare: Buffer[] = [];
+  private readonly output: PageOutput;
+  private readonly templatePages: number;
+  /** Pages of the first chunk handed to output.final so far. */
+  private finalized: number;
 
-  constructor(template: Buffer, expectedBytes = 0) {
+  constructor(template: Buffer, expectedBytes: number, output: PageOutput) {
     this.pageSize = template.readUInt16BE(16) || 65536;
+    this.output = output;
     const n = template.length / this.pageSize;
-    this.grow(Math.max(n, Math.ceil(expectedBytes / this.pageSize)));
+    this.templatePages = this.finalized = n;
+    this.firsts.push(0);
+    this.chunks.push(output.allocate(Math.max(n, Math.ceil(expectedBytes / this.pageSize)) * this.pageSize));
     for (let i = 0; i < n; i++) template.copy(this.next(), 0, i * this.pageSize, (i + 1) * this.pageSize);
   }
 
   get count(): number {
     return this.pages;
-  }
-
-  private grow(pages: number): void {
-    this.firsts.push(this.pages);
-    this.chunks.push(Buffer.allocUnsafeSlow(pages * this.pageSize));
   }
 
   private view(pgno: number): Buffer {
@@ -61,10 +75,18 @@ export class PageStore {
     return this.chunks[c]!.subarray(at, at + this.pageSize);
   }
 
+  /** Pages the first chunk holds. */
+  private get firstCapacity(): number {
+    return this.chunks[0]!.length / this.pageSize;
+  }
+
   /** The next page of the file (content not yet written). */
   private next(): Buffer {
     const last = this.chunks.length - 1;
-    if ((this.pages - this.firsts[last]!) * this.pageSize === this.chunks[last]!.length) this.grow(Math.max(2048, this.pages));
+    if ((this.pages - this.firsts[last]!) * this.pageSize === this.chunks[last]!.length) {
+      this.firsts.push(this.pages);
+      this.chunks.push(Buffer.allocUnsafeSlow(Math.max(2048, this.pages) * this.pageSize));
+    }
     return this.view(++this.pages);
   }
 
@@ -77,7 +99,13 @@ export class PageStore {
   append(page: Buffer): number {
     this.next().set(page);
     this.spare.push(page.fill(0));
+    if (this.pages - this.finalized >= FINAL_STEP && this.pages <= this.firstCapacity) this.finalUpTo(this.pages);
     return this.pages;
+  }
+
+  private finalUpTo(pages: number): void {
+    this.output.final?.(this.finalized * this.pageSize, (pages - this.finalized) * this.pageSize);
+    this.finalized = pages;
   }
 
   /** Copies `page` (a scratch page, handed back) over page `pgno`, a root page of the template. */
@@ -86,13 +114,15 @@ export class PageStore {
     this.spare.push(page.fill(0));
   }
 
-  /** The file, in chunks; the header's page count and change counter updated. */
+  /** The file, in chunks; the header's page count and change counter updated, the whole first chunk final. */
   finish(): Buffer[] {
     const head = this.view(1);
     const counter = head.readUInt32BE(24) + 1;
     head.writeUInt32BE(counter, 24);
     head.writeUInt32BE(this.pages, 28);
     head.writeUInt32BE(counter, 92); // version-valid-for: the page count above is current
+    this.output.final?.(0, this.templatePages * this.pageSize);
+    this.finalUpTo(Math.min(this.pages, this.firstCapacity));
     return this.chunks.map((c, i) => c.subarray(0, Math.min(c.length, (this.pages - this.firsts[i]!) * this.pageSize)));
   }
 }

@@ -10,7 +10,7 @@
 // memory, or it is written to a file as is. SCHEMA.md (Loading) describes it.
 
 import Database from 'better-sqlite3';
-import { IndexTree, PageStore, TableTree } from './btree.ts';
+import { IndexTree, type PageOutput, PageStore, TableTree } from './btree.ts';
 import { keyOrder } from './order.ts';
 import { affinityOf, INTEGER, RecordEncoder, type Value } from './record.ts';
 
@@ -97,17 +97,20 @@ function tableInfo(db: Database.Database, name: string, withoutRowid: boolean, r
   return info;
 }
 
+const inMemory: PageOutput = { allocate: (bytes) => Buffer.allocUnsafeSlow(bytes) };
+
 /**
  * The database file of `schemaSql` holding `sources` (one per table of the
- * schema, rows in rowid order for rowid tables), in chunks of pages.
+ * schema, rows in rowid order for rowid tables), in chunks of pages: the
+ * first one in memory from `output`, which learns as the pages are done.
  */
-export function databasePages(schemaSql: string, sources: readonly RowSource[]): Buffer[] {
+export function databasePages(schemaSql: string, sources: readonly RowSource[], output = inMemory): Buffer[] {
   const t = template(schemaSql);
   const bySource = new Map(sources.map((s) => [s.table, s]));
   for (const s of sources) if (!t.tables.some((x) => x.name === s.table)) throw new Error(`rows for ${s.table}, which the schema does not have`);
   const encoder = new RecordEncoder();
   for (const table of t.tables) if (!bySource.has(table.name)) throw new Error(`no rows given for table ${table.name}`);
-  const store = new PageStore(t.file, expectedSize(t.tables, bySource, encoder));
+  const store = new PageStore(t.file, expectedSize(t.tables, bySource, encoder), output);
   for (const table of t.tables) {
     const source = bySource.get(table.name)!;
     if (table.keyedColumns === null) writeRowidTable(store, table, source, encoder);
