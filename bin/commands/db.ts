@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { checkOutput } from '../../analyze/output.ts';
 
 export default class Db extends PtraceCommand {
@@ -25,7 +26,8 @@ export default class Db extends PtraceCommand {
       import('../../analyze/db.ts'),
       import('../../analyze/source.ts'),
     ]);
-    // No collection between the phases here (tree has one): the page writer's first allocation sets one off.
-    writeDatabaseFile(readModel(args.file), flags.output, flags.force);
+    const model = readModel(args.file);
+    collectBetweenPhases();
+    writeDatabaseFile(model, flags.output, flags.force);
   }
 }
