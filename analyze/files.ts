@@ -91,6 +91,37 @@ export function resolveOpenPath(path: string, dirfd: number, cwd: string | null)
   return posix.join(cwd, path).replace(/(.)\/$/, '$1');
 }
 
+/**
+ * resolveOpenPath with a memory: a build opens the same few thousand paths
+ * from the same few directories over and over, and lexical normalization
+ * costs more than a lookup. Results go through `intern` once.
+ */
+export class OpenPathResolver {
+  private readonly absolute = new Map<string, string | null>();
+  private readonly relative = new Map<string, Map<string, string | null>>();
+  private readonly intern: (s: string) => string;
+
+  constructor(intern: (s: string) => string = (s) => s) {
+    this.intern = intern;
+  }
+
+  resolve(path: string, dirfd: number, cwd: string | null): string | null {
+    let cache: Map<string, string | null> | undefined = this.absolute;
+    if (!path.startsWith('/')) {
+      if (dirfd !== AT_FDCWD || cwd === null) return null;
+      cache = this.relative.get(cwd);
+      if (cache === undefined) this.relative.set(cwd, (cache = new Map()));
+    }
+    let r = cache.get(path);
+    if (r === undefined) {
+      const resolved = resolveOpenPath(path, dirfd, cwd);
+      r = resolved === null ? null : this.intern(resolved);
+      cache.set(path, r);
+    }
+    return r;
+  }
+}
+
 // ---------------------------------------------------------------- histograms
 
 export const HIST_BUCKETS = 32;

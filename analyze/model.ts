@@ -17,7 +17,7 @@ import type {
 } from '../formats/types.ts';
 import { execAreas } from '../formats/assemble.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
-import { openSyscallName, resolveOpenPath } from './files.ts';
+import { OpenPathResolver, openSyscallName } from './files.ts';
 import { peerNames } from './net.ts';
 import { pairDnsMessages, queriesAsLookups, type DnsQueryRow } from './dns.ts';
 export type { DnsQueryRow } from './dns.ts';
@@ -350,6 +350,7 @@ export class ModelBuilder {
   private readonly withEnv: boolean;
   /** One copy of each repeated string (paths, cwd, comm): rows share them. */
   private readonly strings = new Map<string, string>();
+  private readonly paths = new OpenPathResolver((s) => this.intern(s));
   private readonly losses: { rel: number; category: number; categoryName: string; count: bigint }[] = [];
   private order = 0;
   /** Boot-clock ns all relative times count from: the first event's timestamp. */
@@ -450,7 +451,7 @@ export class ModelBuilder {
       case 'open': {
         const p = this.proc(e.process);
         const path = this.str(e.path.bytes);
-        const resolved = e.path.truncated ? null : resolveOpenPath(path, e.dirfd, p.cwd);
+        const resolved = e.path.truncated ? null : this.paths.resolve(path, e.dirfd, p.cwd);
         this.openRel.push(this.seen(e.ts));
         this.openProc.push(p);
         this.openRows.push({
@@ -462,7 +463,7 @@ export class ModelBuilder {
           dirfd: e.dirfd,
           path,
           pathTruncated: e.path.truncated,
-          resolved: resolved === null ? null : this.intern(resolved),
+          resolved,
           flags: e.flags,
           mode: e.mode,
           fd: e.fd,
@@ -675,52 +676,28 @@ export class ModelBuilder {
     }));
 
     // Execs: (time, process id, file order); seq counts each process's execs in that order.
-    const xr = this.execRel;
-    const xp = this.execProc;
-    const xi = Array.from({ length: this.execRows.length }, (_, i) => i);
-    xi.sort((a, b) => xr[a]! - xr[b]! || idOf[xp[a]!.order]! - idOf[xp[b]!.order]! || a - b);
+    const rank = (p: ProcState): number => idOf[p.order]!;
     const seqOf = new Int32Array(this.states.length);
-    const execs: ExecRow[] = new Array(xi.length);
-    for (let i = 0; i < xi.length; i++) {
-      const k = xi[i]!;
-      const row = this.execRows[k]!;
-      const p = xp[k]!;
-      row.id = i + 1;
-      row.processId = idOf[p.order]!;
+    const execs = inTimeOrder(this.execRows, this.execRel, this.execProc, rank, (row, id, p, rel) => {
+      row.id = id;
+      row.processId = rank(p);
       row.seq = seqOf[p.order]!++;
-      row.time = wall(xr[k]!);
-      execs[i] = row;
-    }
-    const fr = this.failRel;
-    const fp = this.failProc;
-    const fi = Array.from({ length: this.failRows.length }, (_, i) => i);
-    fi.sort((a, b) => fr[a]! - fr[b]! || idOf[fp[a]!.order]! - idOf[fp[b]!.order]! || a - b);
-    const execFailures: ExecFailureRow[] = new Array(fi.length);
-    for (let i = 0; i < fi.length; i++) {
-      const k = fi[i]!;
-      const row = this.failRows[k]!;
-      row.id = i + 1;
-      row.processId = idOf[fp[k]!.order]!;
-      row.time = wall(fr[k]!);
-      execFailures[i] = row;
-    }
-    const orl = this.openRel;
-    const opp = this.openProc;
-    const oi = Array.from({ length: this.openRows.length }, (_, i) => i);
-    oi.sort((a, b) => orl[a]! - orl[b]! || idOf[opp[a]!.order]! - idOf[opp[b]!.order]! || a - b);
-    const opens: OpenRow[] = new Array(oi.length);
+      row.time = wall(rel);
+    });
+    const execFailures = inTimeOrder(this.failRows, this.failRel, this.failProc, rank, (row, id, p, rel) => {
+      row.id = id;
+      row.processId = rank(p);
+      row.time = wall(rel);
+    });
     const syscallNames = new Map<number, string>();
-    for (let i = 0; i < oi.length; i++) {
-      const k = oi[i]!;
-      const row = this.openRows[k]!;
-      row.id = i + 1;
-      row.processId = idOf[opp[k]!.order]!;
-      row.time = wall(orl[k]!);
+    const opens = inTimeOrder(this.openRows, this.openRel, this.openProc, rank, (row, id, p, rel) => {
+      row.id = id;
+      row.processId = rank(p);
+      row.time = wall(rel);
       let name = syscallNames.get(row.syscallNr);
       if (name === undefined) syscallNames.set(row.syscallNr, (name = openSyscallName(row.syscallNr, header.machine)));
       row.syscall = name;
-      opens[i] = row;
-    }
+    });
     const resources: ResourceRow[] = [];
     const histograms: HistRow[] = [];
     for (let i = 0; i < sorted.length; i++) {
@@ -745,21 +722,13 @@ export class ModelBuilder {
       row.end = c.endRel === null ? null : wall(c.endRel);
       connections[i] = row;
     }
-    const dr = this.dnsRel;
-    const dp = this.dnsProc;
-    const di = Array.from({ length: this.dnsRows.length }, (_, i) => i);
-    di.sort((a, b) => dr[a]! - dr[b]! || idOf[dp[a]!.order]! - idOf[dp[b]!.order]! || a - b);
-    const dnsLookups: DnsLookupRow[] = new Array(di.length);
-    for (let i = 0; i < di.length; i++) {
-      const k = di[i]!;
-      const row = this.dnsRows[k]!;
-      row.id = i + 1;
-      row.processId = idOf[dp[k]!.order]!;
-      row.time = wall(dr[k]!);
-      dnsLookups[i] = row;
-    }
+    const dnsLookups = inTimeOrder(this.dnsRows, this.dnsRel, this.dnsProc, rank, (row, id, p, rel) => {
+      row.id = id;
+      row.processId = rank(p);
+      row.time = wall(rel);
+    });
     const dnsQueries = pairDnsMessages(
-      this.dnsMessages.map((m) => ({ rel: m.rel, processId: idOf[m.proc.order]!, time: wall(m.rel), event: m.event })),
+      this.dnsMessages.map((m) => ({ rel: m.rel, processId: rank(m.proc), time: wall(m.rel), event: m.event })),
     );
     if ((dnsLookups.length > 0 || dnsQueries.length > 0) && connections.length > 0) {
       const lookups = [...dnsLookups, ...queriesAsLookups(dnsQueries)];
@@ -792,6 +761,38 @@ export class ModelBuilder {
       events: this.events,
     };
   }
+}
+
+/**
+ * `rows` in (time, process id, arrival) order, each completed by `fill` with
+ * its id (1, 2, …), process and relative time. Rows usually arrive in that
+ * order already (the capture writes records in time order): then they are
+ * not sorted.
+ */
+function inTimeOrder<R>(
+  rows: R[],
+  rel: readonly number[],
+  procs: readonly ProcState[],
+  rank: (p: ProcState) => number,
+  fill: (row: R, id: number, p: ProcState, rel: number) => void,
+): R[] {
+  let ordered = true;
+  for (let i = 1; i < rows.length && ordered; i++) {
+    const d = rel[i - 1]! - rel[i]!;
+    ordered = d < 0 || (d === 0 && rank(procs[i - 1]!) <= rank(procs[i]!));
+  }
+  let order: number[] | null = null;
+  if (!ordered) {
+    order = Array.from({ length: rows.length }, (_, i) => i);
+    order.sort((a, b) => rel[a]! - rel[b]! || rank(procs[a]!) - rank(procs[b]!) || a - b);
+  }
+  const out: R[] = ordered ? rows : new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const k = order === null ? i : order[i]!;
+    fill(rows[k]!, i + 1, procs[k]!, rel[k]!);
+    out[i] = rows[k]!;
+  }
+  return out;
 }
 
 export interface FinishInfo {

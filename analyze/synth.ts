@@ -308,6 +308,95 @@ export function baseEnv(): string[] {
 
 const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin'];
 
+// ---------------------------------------------------------------- file opens of a compile
+
+const O_CLOEXEC = 0o2000000;
+const O_RDONLY_CLOEXEC = O_CLOEXEC;
+const O_RDONLY_NOCTTY = 0o400;
+const O_RDWR_CREAT_EXCL = 0o302;
+const O_WRONLY_CREAT_TRUNC = 0o1101;
+const O_RDWR_CREAT_TRUNC = 0o1102;
+const ENOENT = 2;
+
+/** One open of a compile: the path as given, O_* flags, mode, and ENOENT when it misses. */
+interface CompileOpen {
+  path: string;
+  flags: number;
+  mode?: number;
+  missing?: boolean;
+}
+
+const lib = (name: string): CompileOpen => ({ path: `/lib/x86_64-linux-gnu/${name}`, flags: O_RDONLY_CLOEXEC });
+
+/** The locale set-up every gcc-12 tool does at start (samples/make-build.raw): C.UTF-8 misses, C.utf8 hits. */
+function localeOpens(first: 'LC_CTYPE' | 'LC_MESSAGES', domain: string): CompileOpen[] {
+  const cat = (c: string): CompileOpen[] => [
+    { path: `/usr/lib/locale/C.UTF-8/${c}`, flags: O_RDONLY_CLOEXEC, missing: true },
+    { path: `/usr/lib/locale/C.utf8/${c}`, flags: O_RDONLY_CLOEXEC },
+    ...(c === 'LC_MESSAGES' ? [{ path: '/usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES', flags: O_RDONLY_CLOEXEC }] : []),
+  ];
+  const gconv = { path: '/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache', flags: 0 };
+  return [
+    { path: '/usr/lib/locale/locale-archive', flags: O_RDONLY_CLOEXEC, missing: true },
+    { path: '/usr/share/locale/locale.alias', flags: O_RDONLY_CLOEXEC },
+    ...(first === 'LC_CTYPE' ? [...cat('LC_CTYPE'), gconv, ...cat('LC_MESSAGES')] : [...cat('LC_MESSAGES'), gconv, ...cat('LC_CTYPE')]),
+    ...['C.UTF-8', 'C.utf8', 'C'].map((l) => ({ path: `/usr/share/locale/${l}/LC_MESSAGES/${domain}.mo`, flags: 0, missing: true })),
+  ];
+}
+
+const SYSTEM_INCLUDE = ['include', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include'];
+
+/** `#include <name>` found in SYSTEM_INCLUDE[found]: a miss in every directory before it (cc1 tries them in order). */
+function systemHeader(name: string, found: number): CompileOpen[] {
+  return SYSTEM_INCLUDE.slice(0, found + 1).map((d, i) => ({ path: `${d}/${name}`, flags: O_RDONLY_NOCTTY, missing: i < found }));
+}
+
+/** cc (the driver): loader, locale, its temporary assembly file. */
+function ccOpens(tmp: string): CompileOpen[] {
+  return [
+    { path: '/etc/ld.so.cache', flags: O_RDONLY_CLOEXEC },
+    lib('libc.so.6'),
+    ...localeOpens('LC_CTYPE', 'gcc-12'),
+    { path: tmp, flags: O_RDWR_CREAT_EXCL, mode: 0o600 },
+  ];
+}
+
+/**
+ * cc1: loader (eight libraries), locale, the source and its output, then the
+ * headers along the include path: stdc-predef.h (implicit), the unit's own
+ * header next to it, "config.h" (a miss next to the source, found in
+ * include/), and <stdio.h> with two of its nested headers.
+ */
+function cc1Opens(dir: string, file: string, tmp: string): CompileOpen[] {
+  return [
+    { path: '/etc/ld.so.cache', flags: O_RDONLY_CLOEXEC },
+    ...['libisl.so.23', 'libmpc.so.3', 'libmpfr.so.6', 'libgmp.so.10', 'libz.so.1', 'libzstd.so.1', 'libm.so.6', 'libc.so.6'].map(lib),
+    ...localeOpens('LC_CTYPE', 'gcc-12'),
+    { path: `src/${dir}/${file}.c`, flags: O_RDONLY_NOCTTY },
+    { path: tmp, flags: O_WRONLY_CREAT_TRUNC, mode: 0o666 },
+    ...systemHeader('stdc-predef.h', 4).slice(1),
+    { path: `src/${dir}/${file}.h`, flags: O_RDONLY_NOCTTY },
+    { path: `src/${dir}/config.h`, flags: O_RDONLY_NOCTTY, missing: true },
+    { path: 'include/config.h', flags: O_RDONLY_NOCTTY },
+    ...systemHeader('stdio.h', 4),
+    ...systemHeader('bits/libc-header-start.h', 3),
+    ...systemHeader('stddef.h', 1),
+  ];
+}
+
+/** as: loader (binutils' libraries), locale, the object it writes, the assembly it reads, its message catalogue. */
+function asOpens(file: string, tmp: string): CompileOpen[] {
+  const locale = localeOpens('LC_MESSAGES', 'gas');
+  return [
+    { path: '/etc/ld.so.cache', flags: O_RDONLY_CLOEXEC },
+    ...['libbfd-2.40-system.so', 'libz.so.1', 'libzstd.so.1', 'libc.so.6', 'libsframe.so.0'].map(lib),
+    ...locale.slice(0, -3),
+    { path: `obj/${file}.o`, flags: O_RDWR_CREAT_TRUNC, mode: 0o666 },
+    { path: tmp, flags: 0 },
+    ...locale.slice(-3),
+  ];
+}
+
 export interface BuildOptions {
   /** Compile units; each makes 3 processes (cc, cc1, as). */
   units: number;
@@ -317,6 +406,12 @@ export interface BuildOptions {
   threadsPerCc1?: number;
   /** Write PATH-search failed execs before cc and as (3 each). */
   pathSearch?: boolean;
+  /**
+   * Write the file opens of each compile (format 1.1 `files`), shaped like
+   * samples/make-build.raw: cc 14, cc1 40, as 19 (31 of the 73 fail with
+   * ENOENT: locale fallbacks, message catalogues, include-path misses).
+   */
+  opens?: boolean;
 }
 
 /**
@@ -340,6 +435,7 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         machine: 'x86_64',
         ptraceVersion: '0.1.0',
         commandArgv: ['make', '-j8', 'all'],
+        options: { files: o.opens === true },
       },
       { fd },
     );
@@ -362,7 +458,15 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
       if (!o.pathSearch) return;
       for (const d of PATH_DIRS) {
         t += 2_000n;
-        put({ kind: 'exec_failed', ts: t, process: p, tid: p.pid, errno: 2, filename: `${d}/${name}` });
+        put({ kind: 'exec_failed', ts: t, process: p, tid: p.pid, errno: ENOENT, filename: `${d}/${name}` });
+      }
+    };
+    const opened = (p: ProcessKey, list: readonly CompileOpen[]): void => {
+      if (!o.opens) return;
+      for (const f of list) {
+        t += 4_000n;
+        const latencyNs = BigInt(2_000 + ((events * 7919) % 8_000));
+        put({ kind: 'open', ts: t, process: p, tid: p.pid, path: f.path, result: f.missing ? -ENOENT : 3, flags: f.flags, mode: f.mode ?? 0, latencyNs });
       }
     };
     for (let u = 0; u < o.units; u++) {
@@ -380,6 +484,8 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         kind: 'exec', ts: t, process: cc, tid: cc.pid, parent: root, comm: 'cc',
         filename: '/usr/bin/cc', exe: '/usr/bin/x86_64-linux-gnu-gcc-12', cwd, argv: ccArgv, env: ccEnv,
       });
+      const tmp = `/tmp/cc${u.toString(36)}.s`;
+      opened(cc, ccOpens(tmp));
       const gccOptions = `COLLECT_GCC_OPTIONS='-O2' '-g' '-Wall' '-I' 'include' '-c' '-o' 'obj/${file}.o' '-mtune=generic' '-march=x86-64'`;
       const subEnv = [...env, 'COLLECT_GCC=cc', gccOptions];
       // cc1
@@ -392,9 +498,10 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         filename: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', exe: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', cwd,
         argv: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', '-Iinclude', '-imultiarch', 'x86_64-linux-gnu',
           `src/${dir}/${file}.c`, '-quiet', '-dumpdir', 'obj/', '-dumpbase', `${file}.c`, '-dumpbase-ext', '.c',
-          '-mtune=generic', '-march=x86-64', '-g', '-O2', '-Wall', '-o', `/tmp/cc${u.toString(36)}.s`],
+          '-mtune=generic', '-march=x86-64', '-g', '-O2', '-Wall', '-o', tmp],
         env: subEnv,
       });
+      opened(cc1, cc1Opens(dir, file, tmp));
       for (let k = 0; k < (o.threadsPerCc1 ?? 0); k++) {
         t += 1_000n;
         put({ kind: 'thread', ts: t, process: cc1, tid: cc1.pid, newTid: pid++ });
@@ -412,8 +519,9 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         put({
           kind: 'exec', ts: t, process: as, tid: as.pid, parent: cc, comm: 'as',
           filename: '/usr/bin/as', exe: '/usr/bin/x86_64-linux-gnu-as', cwd,
-          argv: ['as', '--64', '-o', `obj/${file}.o`, `/tmp/cc${u.toString(36)}.s`], env: subEnv,
+          argv: ['as', '--64', '-o', `obj/${file}.o`, tmp], env: subEnv,
         });
+        opened(as, asOpens(file, tmp));
         t += 800_000n;
         put({ kind: 'exit', ts: t, process: as, tid: as.pid, status: 0, comm: 'as' });
         processes++;
@@ -522,9 +630,6 @@ export function manyCompilesScenario(n = 200, failing: readonly number[] = [57, 
   s.exit(make, 2 + n * 0.5 + 10, { code: 2 });
   return s;
 }
-
-const O_WRONLY_CREAT_TRUNC = 0o1101;
-const O_CLOEXEC = 0o2000000;
 
 /**
  * A small build with file opens, resource usage and histograms (format 1.1,

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // Replay benchmarks (figures, not tests): `npm run bench:replay [-- --runs N --keep]`.
 //
-// Synthesizes two make-like builds with formats/writer.ts in a temp dir
+// Synthesizes make-like builds with formats/writer.ts in a temp dir
 // (analyze/synth.ts: cc → cc1 + as per unit, a ~40-variable CI environment
 // shared down the tree, cc1 adding COLLECT_GCC_OPTIONS, PATH-search failed
-// execs), then measures:
-//   1. raw → SQLite on a file of 1M+ events, in process: the reader alone,
+// execs), two of 1M events:
+//   - build: with the file opens of real compiles (loader, locale, sources,
+//     headers along the include path with their ENOENT misses): the mix of a
+//     real capture (samples/make-build.raw), ~24 opens per process;
+//   - lifecycle: no opens, 2 threads per cc1: every event a process event,
+//     one exec (and a big environment) in six; the worst case per event;
+// then measures:
+//   1. raw → SQLite on each 1M-event file, in process: the reader alone,
 //      reader + rows, rows → SQLite; events/s for the whole and for the part
 //      after the reader (what analyze/ adds);
-//   2. `ptrace db` on the same file, as a child process (wall time);
+//   2. `ptrace db` on the same files, as a child process (wall time);
 //   3. `ptrace tree --dedup` on a 100,000-process file, as a child process:
 //      wall time and peak RSS (reported by bench/rss-hook.ts at exit);
 //   4. hashing the raw file (what a content-hash cache would cost per run).
@@ -43,12 +49,28 @@ const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
 
 const self = fileURLToPath(import.meta.url);
 
+interface Mix {
+  name: string;
+  file: string;
+  what: string;
+}
+
+const MIXES: Mix[] = [
+  { name: 'build', file: 'build-1m.raw', what: 'compiles with their file opens (the mix of a real build)' },
+  { name: 'lifecycle', file: 'lifecycle-1m.raw', what: 'process events only, big environments (worst case)' },
+];
+
 if (args[0] === '--synth') {
-  // 60,000 units: 180,000 processes, 2 threads per cc1, 6 failed execs per unit → 1.02M events.
-  const bigInfo = writeSyntheticBuild(join(args[1]!, 'events-1m.raw'), { units: 60_000, failEvery: 5000, threadsPerCc1: 2, pathSearch: true });
-  // 33,333 units: 99,994 processes (make + 3 per unit, minus the failed units' as).
-  const treeInfo = writeSyntheticBuild(join(args[1]!, 'processes-100k.raw'), { units: 33_333, failEvery: 5000, pathSearch: true });
-  process.stdout.write(JSON.stringify({ bigInfo, treeInfo }));
+  const dir = args[1]!;
+  const info = {
+    // 11,400 units: 34,200 processes, 73 opens and 6 failed execs per unit → 1.0M events.
+    build: writeSyntheticBuild(join(dir, 'build-1m.raw'), { units: 11_400, failEvery: 5000, pathSearch: true, opens: true }),
+    // 60,000 units: 180,000 processes, 2 threads per cc1, 6 failed execs per unit → 1.02M events.
+    lifecycle: writeSyntheticBuild(join(dir, 'lifecycle-1m.raw'), { units: 60_000, failEvery: 5000, threadsPerCc1: 2, pathSearch: true }),
+    // 33,333 units: 99,994 processes (make + 3 per unit, minus the failed units' as).
+    tree: writeSyntheticBuild(join(dir, 'processes-100k.raw'), { units: 33_333, failEvery: 5000, pathSearch: true }),
+  };
+  process.stdout.write(JSON.stringify(info));
   process.exit(0);
 }
 
@@ -93,37 +115,41 @@ function child(argv: string[]): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-replay-'));
-const big = join(dir, 'events-1m.raw');
 const tree = join(dir, 'processes-100k.raw');
 
 console.log(`bench/replay: ${cpus().length} CPUs, node ${process.version}, ${runs} runs, files in ${dir}`);
 const t = performance.now();
-const { bigInfo, treeInfo } = JSON.parse(child(['--synth', dir])) as Record<'bigInfo' | 'treeInfo', { events: number; processes: number }>;
-console.log(
-  `synthesized in ${((performance.now() - t) / 1000).toFixed(1)}s: ` +
-    `${fmt(bigInfo.events)} events / ${fmt(bigInfo.processes)} processes (${mb(statSync(big).size)}); ` +
-    `${fmt(treeInfo.events)} events / ${fmt(treeInfo.processes)} processes (${mb(statSync(tree).size)})`,
-);
+const info = JSON.parse(child(['--synth', dir])) as Record<string, { events: number; processes: number }>;
+console.log(`synthesized in ${((performance.now() - t) / 1000).toFixed(1)}s:`);
+for (const [name, file] of [...MIXES.map((m) => [m.name, m.file]), ['tree', 'processes-100k.raw']] as [string, string][]) {
+  const i = info[name]!;
+  console.log(`   ${name.padEnd(10)} ${fmt(i.events)} events / ${fmt(i.processes)} processes (${mb(statSync(join(dir, file)).size)})`);
+}
 
 // ---------------------------------------------------------------- 1. raw → SQLite, in a child process
 
-const loads: Load[] = [];
-for (let i = 0; i < runs; i++) loads.push(JSON.parse(child(['--load', big])) as Load);
-const L = {
-  read: median(loads.map((l) => l.read)),
-  rows: median(loads.map((l) => l.rows)),
-  sqlite: median(loads.map((l) => l.sqlite)),
-  events: loads[0]!.events,
-  records: loads[0]!.records,
-};
-const total = L.rows + L.sqlite;
-const ours = L.rows - L.read + L.sqlite;
+const loaded = new Map<string, Load>();
 console.log('\n1. raw → SQLite (in process, medians)');
-console.log(`   reader alone            ${fmt(L.read)} ms   (${fmt(L.events / (L.read / 1000))} events/s)`);
-console.log(`   reader + rows           ${fmt(L.rows)} ms`);
-console.log(`   rows → SQLite (memory)  ${fmt(L.sqlite)} ms`);
-console.log(`   raw → SQLite            ${fmt(total)} ms   ${fmt(L.events / (total / 1000))} events/s, ${fmt(L.records / (total / 1000))} records/s`);
-console.log(`   analyze/ part (events → rows → SQLite, reader excluded)  ${fmt(ours)} ms   ${fmt(L.events / (ours / 1000))} events/s`);
+for (const mix of MIXES) {
+  const loads: Load[] = [];
+  for (let i = 0; i < runs; i++) loads.push(JSON.parse(child(['--load', join(dir, mix.file)])) as Load);
+  const L = {
+    read: median(loads.map((l) => l.read)),
+    rows: median(loads.map((l) => l.rows)),
+    sqlite: median(loads.map((l) => l.sqlite)),
+    events: loads[0]!.events,
+    records: loads[0]!.records,
+  };
+  loaded.set(mix.name, L);
+  const total = L.rows + L.sqlite;
+  const ours = L.rows - L.read + L.sqlite;
+  console.log(`   ${mix.name}: ${mix.what}; ${fmt(L.events)} events, ${fmt(L.records)} records`);
+  console.log(`     reader alone            ${fmt(L.read)} ms   (${fmt(L.events / (L.read / 1000))} events/s)`);
+  console.log(`     reader + rows           ${fmt(L.rows)} ms`);
+  console.log(`     rows → SQLite (memory)  ${fmt(L.sqlite)} ms`);
+  console.log(`     raw → SQLite            ${fmt(total)} ms   ${fmt(L.events / (total / 1000))} events/s, ${fmt(L.records / (total / 1000))} records/s`);
+  console.log(`     analyze/ part (events → rows → SQLite, reader excluded)  ${fmt(ours)} ms   ${fmt(L.events / (ours / 1000))} events/s`);
+}
 
 // ---------------------------------------------------------------- child processes
 
@@ -140,13 +166,16 @@ function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code
 }
 
 const dbOut = join(dir, 'out.sqlite');
-const dbRuns = Array.from({ length: runs }, () => cli(['db', big, '-o', dbOut, '--force']));
-console.log('\n2. ptrace db (1M events, child process, medians)');
-console.log(
-  `   wall ${fmt(median(dbRuns.map((r) => r.wall)))} ms, cpu ${fmt(median(dbRuns.map((r) => r.cpuMs)))} ms, ` +
-    `peak RSS ${mb(median(dbRuns.map((r) => r.rssKb)) * 1024)}, ${mb(statSync(dbOut).size)} database, ` +
-    `${fmt(L.events / (median(dbRuns.map((r) => r.wall)) / 1000))} events/s end to end`,
-);
+console.log('\n2. ptrace db (child process, medians)');
+for (const mix of MIXES) {
+  const dbRuns = Array.from({ length: runs }, () => cli(['db', join(dir, mix.file), '-o', dbOut, '--force']));
+  const wall = median(dbRuns.map((r) => r.wall));
+  console.log(
+    `   ${mix.name.padEnd(10)} wall ${fmt(wall)} ms, cpu ${fmt(median(dbRuns.map((r) => r.cpuMs)))} ms, ` +
+      `peak RSS ${mb(median(dbRuns.map((r) => r.rssKb)) * 1024)}, ${mb(statSync(dbOut).size)} database, ` +
+      `${fmt(loaded.get(mix.name)!.events / (wall / 1000))} events/s end to end`,
+  );
+}
 
 const treeRuns = Array.from({ length: runs }, () => cli(['tree', tree, '--dedup']));
 const startup = Array.from({ length: runs }, () => cli(['tree', join(root, 'samples/make-build.raw')]));

@@ -23,6 +23,7 @@ import {
   HIST,
   LOSS,
   OPEN,
+  RECORD_SIZE,
   RECORD_TYPE_NAMES,
   RT,
   THREAD,
@@ -380,8 +381,53 @@ export class Assembler {
     this.#queue.push(p);
   }
 
-  /** Feeds the record at `off` of `b`. Returns false once it was the footer: stop feeding then. */
-  record(b: Bytes, off: number): boolean {
+  /**
+   * An owner with one string (failed exec, open, name lookup): when the next
+   * record is that string's only chunk, as the capture writes it for short
+   * strings, the event is completed at once (no queueing, no lookups by
+   * thread); else it waits for its chunks. Returns the records used.
+   */
+  #owner(event: ExecFailedEvent | OpenEvent | DnsEvent, b: Bytes, off: number, at: number, end: number): number {
+    const dv = b.dv;
+    const le = this.le;
+    const next = off + RECORD_SIZE;
+    const kind = event.kind === 'open' ? DK.PATH : event.kind === 'dns' ? DK.NAME : DK.FILENAME;
+    if (
+      next + RECORD_SIZE > end ||
+      dv.getUint16(next + HEAD.type, le) !== RT.DATA ||
+      dv.getUint8(next + DATA.kind) !== kind ||
+      (dv.getUint8(next + DATA.flags) & DF.LAST) === 0 ||
+      dv.getUint32(next + DATA.offset, le) !== 0 ||
+      dv.getUint32(next + HEAD.tid, le) !== event.tid ||
+      dv.getUint32(next + HEAD.pid, le) !== event.process.pid ||
+      dv.getUint32(next + DATA.owner_ts, le) !== dv.getUint32(off + HEAD.ts, le) ||
+      dv.getUint32(next + DATA.owner_ts + 4, le) !== dv.getUint32(off + HEAD.ts + 4, le)
+    ) {
+      this.#pending(event, dv, off, at);
+      return 1;
+    }
+    // The chunk's record, counted and windowed as if fed on its own.
+    const chunkAt = ++this.records;
+    this.#counts[RT.DATA]++;
+    if (this.#qHead < this.#queue.length) this.#checkWindow(chunkAt);
+    const acc = new StringAcc();
+    acc.add(b.buf, next + DATA.data, 0, dv.getUint16(next + DATA.len, le), dv.getUint8(next + DATA.flags));
+    if (event.kind === 'open') event.path = acc.captured();
+    else if (event.kind === 'dns') event.name = acc.captured();
+    else event.filename = acc.captured();
+    // Kept until the thread's next record, as for any completed owner: a late chunk of it is an orphan.
+    this.#owners.set(event.tid, { pid: event.process.pid, tsLo: dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le), tsHi: dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le) });
+    this.#emit(event);
+    return 2;
+  }
+
+  /**
+   * Feeds the record at `off` of `b`, whose records are valid up to `end`
+   * (it may look at the next one). Returns how many records it used (2 when
+   * an owner took its chunk along), or 0 once it was the footer: stop
+   * feeding then.
+   */
+  record(b: Bytes, off: number, end = off + RECORD_SIZE): number {
     const dv = b.dv;
     const le = this.le;
     const at = ++this.records;
@@ -390,11 +436,11 @@ export class Assembler {
     if (type === RT.DATA) {
       this.#counts[RT.DATA]++;
       this.#data(b, off, at);
-      return true;
+      return 1;
     }
     if (type > RT.FOOTER || RECORD_TYPE_NAMES[type] === undefined) {
       this.#unknown.set(type, (this.#unknown.get(type) ?? 0) + 1);
-      return true;
+      return 1;
     }
     this.#counts[type]++;
     const tid = dv.getUint32(off + HEAD.tid, le);
@@ -435,8 +481,7 @@ export class Assembler {
           filename: missing(),
           syscallNr: dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
         };
-        this.#pending(event, dv, off, at);
-        break;
+        return this.#owner(event, b, off, at, end);
       }
       case RT.OPEN: {
         const result = dv.getInt32(off + OPEN.result, le);
@@ -457,8 +502,7 @@ export class Assembler {
           latencyNs: dv.getBigUint64(off + OPEN.latency_ns, le),
           path: MISSING,
         };
-        this.#pending(event, dv, off, at);
-        break;
+        return this.#owner(event, b, off, at, end);
       }
       case RT.DNS: {
         const r = decodeDns(b, off, le);
@@ -480,8 +524,7 @@ export class Assembler {
           startTs: r.startTs,
           latencyNs: r.latencyNs,
         };
-        this.#pending(event, dv, off, at);
-        break;
+        return this.#owner(event, b, off, at, end);
       }
       case RT.DNS_MSG: {
         const r = decodeDnsMsg(b, off, le);
@@ -595,10 +638,10 @@ export class Assembler {
             message: `the footer counts ${this.footer.records} records but ${before} precede it`,
           });
         }
-        return false;
+        return 0;
       }
     }
-    return true;
+    return 1;
   }
 
   #data(b: Bytes, off: number, at: number): void {

@@ -8,6 +8,7 @@ import { bytesOf } from './decode.ts';
 import { FormatError, UserError } from './errors.ts';
 import { checkFixedHeader, parseHeader } from './header.ts';
 import { RECORD_SIZE } from './layout.ts';
+import { PrefetchingReader } from './prefetch.ts';
 import type { Capture, CaptureEvent, CaptureHeader, ReadWarning } from './types.ts';
 
 export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
@@ -16,6 +17,34 @@ export { splitStrings, joinStrings, execAreas, CHUNK_WINDOW } from './assemble.t
 
 /** Records per read in the streaming reader (4 MiB). */
 const STREAM_RECORDS = 16384;
+const STREAM_CHUNK = STREAM_RECORDS * RECORD_SIZE;
+
+/** Files bigger than this are read ahead on a worker thread (formats/prefetch.ts); the thread costs ~30 ms to start. */
+export const PREFETCH_ABOVE = 32 << 20;
+
+/** The records of a file in consecutive chunks of STREAM_CHUNK bytes (the last one shorter, possibly empty). */
+interface ChunkSource {
+  /** The next chunk, valid until the following call; null after the last. */
+  next(): Buffer | null;
+  close(): void;
+}
+
+/** Reads the chunks in turn into one buffer. */
+function directChunks(fd: number, position: number): ChunkSource {
+  const chunk = Buffer.allocUnsafe(STREAM_CHUNK);
+  let pos = position;
+  let done = false;
+  return {
+    next() {
+      if (done) return null;
+      const n = readFull(fd, chunk, chunk.length, pos);
+      pos += n;
+      done = n < chunk.length;
+      return chunk.subarray(0, n);
+    },
+    close() {},
+  };
+}
 
 /** What the tail of the file says once the records have been walked. */
 function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number): void {
@@ -56,10 +85,11 @@ export function readCaptureBuffer(buf: Buffer, name = 'buffer'): Capture {
   const a = new Assembler(header, (e) => events.push(e), warnings);
   const b = bytesOf(buf);
   let off = header.headerSize;
-  while (off + RECORD_SIZE <= buf.length) {
-    const more = a.record(b, off);
-    off += RECORD_SIZE;
-    if (!more) break;
+  const end = header.headerSize + Math.floor((buf.length - header.headerSize) / RECORD_SIZE) * RECORD_SIZE;
+  while (off < end) {
+    const used = a.record(b, off, end);
+    off += RECORD_SIZE * Math.max(used, 1);
+    if (used === 0) break;
   }
   a.finish();
   tailWarnings(warnings, a, buf.length - off);
@@ -111,8 +141,13 @@ function readFull(fd: number, buf: Buffer, length: number, position: number): nu
 /**
  * Reads a raw file in 4 MiB chunks, calling `onEvent` for each event in file
  * order without keeping them: memory stays flat however big the file is.
+ * Files over `prefetchAbove` bytes are read one chunk ahead on a worker thread.
  */
-export function readCaptureStream(path: string, onEvent: (e: CaptureEvent) => void): Omit<Capture, 'events'> {
+export function readCaptureStream(
+  path: string,
+  onEvent: (e: CaptureEvent) => void,
+  opts: { prefetchAbove?: number } = {},
+): Omit<Capture, 'events'> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -135,28 +170,34 @@ export function readCaptureStream(path: string, onEvent: (e: CaptureEvent) => vo
     const warnings: ReadWarning[] = [];
     const header = parseHeader(head, path, { fileSize: size, warnings });
     const a = new Assembler(header, onEvent, warnings);
-    const chunk = Buffer.allocUnsafe(STREAM_RECORDS * RECORD_SIZE);
-    const b = bytesOf(chunk);
+    const prefetch = size - header.headerSize > (opts.prefetchAbove ?? PREFETCH_ABOVE);
+    const chunks = prefetch ? new PrefetchingReader(fd, header.headerSize, STREAM_CHUNK) : directChunks(fd, header.headerSize);
     let pos = header.headerSize;
     let tail = 0;
-    for (;;) {
-      const n = readFull(fd, chunk, chunk.length, pos);
-      const whole = n - (n % RECORD_SIZE);
-      let off = 0;
-      let more = true;
-      while (more && off < whole) {
-        more = a.record(b, off);
-        off += RECORD_SIZE;
+    try {
+      for (let chunk; (chunk = chunks.next()) !== null; ) {
+        const n = chunk.length;
+        const b = bytesOf(chunk);
+        const whole = n - (n % RECORD_SIZE);
+        let off = 0;
+        let more = true;
+        while (more && off < whole) {
+          const used = a.record(b, off, whole);
+          off += RECORD_SIZE * Math.max(used, 1);
+          more = used > 0;
+        }
+        pos += off;
+        if (!more) {
+          tail = Math.max(0, size - pos);
+          break;
+        }
+        if (n < STREAM_CHUNK) {
+          tail = n - whole;
+          break;
+        }
       }
-      pos += off;
-      if (!more) {
-        tail = Math.max(0, size - pos);
-        break;
-      }
-      if (n < chunk.length) {
-        tail = n - whole;
-        break;
-      }
+    } finally {
+      chunks.close();
     }
     a.finish();
     tailWarnings(warnings, a, tail);

@@ -621,9 +621,13 @@ test('a TLV running past header_size is a warning; the records are still read', 
   t.deepEqual(c.events, sampleEvents());
 });
 
-test('the streaming reader gives the same events as the whole-file reader, across 4 MiB reads', (t) => {
-  const path = join(tmp, 'big.raw');
-  const fd = openSync(path, 'w');
+const bigPath = join(tmp, 'big.raw');
+let bigWritten = false;
+
+function writeBig(): void {
+  if (bigWritten) return;
+  bigWritten = true;
+  const fd = openSync(bigPath, 'w');
   const w = new CaptureWriter(SAMPLE_HEADER, { fd, littleEndian: false, bufferSize: 100_000 });
   const root = key(100, T0);
   const env = Array.from({ length: 60 }, (_, i) => `V${i}=${'z'.repeat(i)}`);
@@ -632,38 +636,66 @@ test('the streaming reader gives the same events as the whole-file reader, acros
     const p = key(1000 + i, ts);
     w.write(fork(ts++, root, p));
     w.write(exec({ ts: ts++, process: p, argv: ['cc', `f${i}.c`], env: i % 3 === 0 ? null : env }));
+    w.write(open({ ts: ts++, process: p, path: `/usr/include/h${i % 50}.h`, result: i % 4 === 0 ? -2 : 3 }));
     w.write(exit(ts++, p, i % 256 << 8));
   }
   w.writeFooter();
   w.finish();
   closeSync(fd);
-  const whole = readCapture(path);
-  const streamed: CaptureEvent[] = [];
-  const rest = readCaptureStream(path, (e) => streamed.push(e));
-  t.deepEqual(rest.warnings, []);
-  t.is(streamed.length, whole.events.length);
-  t.deepEqual(streamed, whole.events);
-  const { events: _events, ...wholeRest } = whole;
-  t.deepEqual(rest, wholeRest);
-  t.true(rest.completeRecords > 16384 * 2);
-});
+}
 
-test('the streaming reader reports the tail like the whole-file reader', (t) => {
-  const buf = writeCapture({}, sampleEvents(), { footer: null });
-  const cut = join(tmp, 'cut.raw');
-  writeFileSync(cut, buf.subarray(0, buf.length - 10));
-  const streamed: CaptureEvent[] = [];
-  const r = readCaptureStream(cut, (e) => streamed.push(e));
-  t.deepEqual(codes(r), ['partial-record', 'no-footer']);
-  const junk = join(tmp, 'junk.raw');
-  writeFileSync(junk, Buffer.concat([writeCapture({}, sampleEvents()), Buffer.alloc(3)]));
-  t.deepEqual(readCaptureStream(junk, () => {}).warnings, [
-    { code: 'garbage-after-footer', message: '3 bytes of garbage after the footer (ignored)' },
-  ]);
-  const tiny = join(tmp, 'tiny.raw');
-  writeFileSync(tiny, buf.subarray(0, 30));
-  t.throws(() => readCaptureStream(tiny, () => {}), { instanceOf: FormatError, message: `${tiny}: truncated header: 30 bytes, expected at least 72` });
-});
+// Both ways of reading a stream: directly, and one chunk ahead on a worker thread (formats/prefetch.ts).
+const streamModes = [
+  ['read directly', { prefetchAbove: Infinity }],
+  ['read ahead', { prefetchAbove: 0 }],
+] as const;
+
+for (const [mode, opts] of streamModes) {
+  test(`the streaming reader gives the same events as the whole-file reader, across 4 MiB reads (${mode})`, (t) => {
+    writeBig();
+    const whole = readCapture(bigPath);
+    const streamed: CaptureEvent[] = [];
+    const rest = readCaptureStream(bigPath, (e) => streamed.push(e), opts);
+    t.deepEqual(rest.warnings, []);
+    t.is(streamed.length, whole.events.length);
+    t.deepEqual(streamed, whole.events);
+    const { events: _events, ...wholeRest } = whole;
+    t.deepEqual(rest, wholeRest);
+    t.true(rest.completeRecords > 16384 * 2);
+  });
+
+  test(`the streaming reader reports the tail like the whole-file reader (${mode})`, (t) => {
+    const buf = writeCapture({}, sampleEvents(), { footer: null });
+    const cut = join(tmp, `cut-${mode}.raw`);
+    writeFileSync(cut, buf.subarray(0, buf.length - 10));
+    const streamed: CaptureEvent[] = [];
+    const r = readCaptureStream(cut, (e) => streamed.push(e), opts);
+    t.deepEqual(codes(r), ['partial-record', 'no-footer']);
+    const junk = join(tmp, `junk-${mode}.raw`);
+    writeFileSync(junk, Buffer.concat([writeCapture({}, sampleEvents()), Buffer.alloc(3)]));
+    t.deepEqual(readCaptureStream(junk, () => {}, opts).warnings, [
+      { code: 'garbage-after-footer', message: '3 bytes of garbage after the footer (ignored)' },
+    ]);
+    const tiny = join(tmp, `tiny-${mode}.raw`);
+    writeFileSync(tiny, buf.subarray(0, 30));
+    t.throws(() => readCaptureStream(tiny, () => {}, opts), { instanceOf: FormatError, message: `${tiny}: truncated header: 30 bytes, expected at least 72` });
+    // Records ending exactly at a chunk boundary, then nothing: no tail, no footer.
+    const exact = join(tmp, `exact-${mode}.raw`);
+    const w = new CaptureWriter({}, {});
+    for (let i = 0; w.records < 16384; i++) w.write(exit(T0 + BigInt(i), key(2000 + i, T0), 0));
+    const records = w.finish();
+    t.is(records.length - parseHeader(records).headerSize, 16384 * RECORD_SIZE);
+    writeFileSync(exact, records);
+    t.deepEqual(codes(readCaptureStream(exact, () => {}, opts)), ['no-footer']);
+  });
+
+  test(`an error thrown by the event callback is not disguised (${mode})`, (t) => {
+    const path = join(tmp, `cb-${mode}.raw`);
+    writeFileSync(path, writeCapture({}, sampleEvents()));
+    const boom = new Error('boom');
+    t.is(t.throws(() => readCaptureStream(path, () => { throw boom; }, opts)), boom);
+  });
+}
 
 test('unreadable paths are one-line user errors', (t) => {
   const missing = join(tmp, 'nope.raw');
@@ -673,13 +705,6 @@ test('unreadable paths are one-line user errors', (t) => {
     t.false(err instanceof FormatError);
     t.is(t.throws(() => read(tmp), { instanceOf: UserError })?.message, `cannot read ${tmp}: is a directory (EISDIR)`);
   }
-});
-
-test('an error thrown by the event callback is not disguised', (t) => {
-  const path = join(tmp, 'cb.raw');
-  writeFileSync(path, writeCapture({}, sampleEvents()));
-  const boom = new Error('boom');
-  t.is(t.throws(() => readCaptureStream(path, () => { throw boom; })), boom);
 });
 
 test('wall clock from the start anchor, ISO 8601 with microseconds', (t) => {
