@@ -470,6 +470,7 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 /* ---- draining ----------------------------------------------------------------- */
 
 static void note_exec(pid_t pid);
+static void note_exit(pid_t pid);
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -481,6 +482,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		out.processes++;
 	else if (e->head.type == PT_EXEC)
 		note_exec(e->head.pid);
+	else if (e->head.type == PT_EXIT)
+		note_exit(e->head.pid);
 	out_record(e);
 	return 0;
 }
@@ -751,6 +754,19 @@ static void note_exec(pid_t pid)
 	libcs.pending[libcs.npending++] = pid;
 }
 
+/* A process that exited before its scan looked nothing up after its exec: no scan (a fork/exec storm costs nothing). */
+static void note_exit(pid_t pid)
+{
+	if (!libcs.enabled)
+		return;
+	for (size_t i = libcs.npending; i-- > 0;)
+		if (libcs.pending[i] == pid)
+			libcs.pending[i] = 0;
+	for (size_t i = libcs.ndue; i-- > 0;)
+		if (libcs.due[i] == pid)
+			libcs.due[i] = 0;
+}
+
 /* Called after each drain: scans the processes that exec'd one drain ago. */
 static void scan_exec_libcs(void)
 {
@@ -758,6 +774,8 @@ static void scan_exec_libcs(void)
 		return;
 	char proc[16];
 	for (size_t i = 0; i < libcs.ndue; i++) {
+		if (!libcs.due[i])
+			continue;
 		snprintf(proc, sizeof(proc), "%d", libcs.due[i]);
 		scan_libcs(proc);
 	}
