@@ -27,7 +27,7 @@ export default class Capture extends PtraceCommand {
 
 Exits with the command's exit code (128+N when a signal N killed it). SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; SIGINT from the terminal reaches it directly. Under sudo the command runs as the invoking user (SUDO_UID/SUDO_GID and that user's groups) and the raw file belongs to that user, mode 0600.
 
-Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, opens, TCP) costs 1–3 % on a fork/exec storm (2000 × /bin/true) plus ~90 ms to load. Its execve and open hooks put every syscall of the host on the tracing slow path: a syscall-bound dd bs=1 ran 13–27 % slower (--no-failed-execs --no-files removes those hooks). --io hooks every read/write/fsync of the traced tree: 2 % on the fork/exec storm, 4× on dd bs=1. --sched hooks every context switch: within noise on the fork/exec storm, 1.3× on dd bs=1.`;
+Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, opens, TCP, DNS) costs 0–3 % on a fork/exec storm (2000 × /bin/true) plus ~100–130 ms to load; its packet hooks for DNS messages look at every packet of the host (~6 % on a loop of 1000 loopback connections, within noise of --no-dns). Its execve and open hooks put every syscall of the host on the tracing slow path: a syscall-bound dd bs=1 ran 13–27 % slower (--no-failed-execs --no-files removes those hooks). --io hooks every read/write/fsync of the traced tree: 2 % on the fork/exec storm, 4× on dd bs=1. --sched hooks every context switch: within noise on the fork/exec storm, 1.3× on dd bs=1.`;
   static override examples = [
     'sudo <%= config.bin %> capture -o build.raw -- make -j8',
     'sudo <%= config.bin %> capture -o ci.raw --wait-all -- ./run-tests.sh',
