@@ -49,6 +49,29 @@ const questionOf = (m: DnsMessage): { name: string; type: string } => {
   return q === undefined ? { name: '', type: '' } : { name: q.name, type: q.typeName };
 };
 
+/** The row of a query, or of a reply nobody asked for, before a reply fills it in. */
+function newRow(m: PlacedDnsMessage, parsed: DnsMessage): DnsQueryRow {
+  const e = m.event;
+  return {
+    id: 0,
+    processId: m.processId,
+    time: m.time,
+    server: e.remoteAddress,
+    serverPort: e.remotePort,
+    localPort: e.localPort,
+    dnsId: parsed.id,
+    ...questionOf(parsed),
+    rcode: null,
+    rcodeName: null,
+    latencyNs: null,
+    answers: [],
+    truncated: false,
+    error: null,
+    query: null,
+    reply: null,
+  };
+}
+
 /**
  * Queries in time order (ids from 1). A reply answers the latest unanswered
  * query with the same process, local port, server and id; a retried query
@@ -66,26 +89,10 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
     const key = `${m.processId}\u0000${e.localPort}\u0000${e.remoteAddress}\u0000${e.remotePort}\u0000${parsed.id}`;
     const cut = e.message.truncated || parsed.truncated;
     if (e.direction === 'sent') {
-      const q = questionOf(parsed);
-      const row: DnsQueryRow = {
-        id: 0,
-        processId: m.processId,
-        time: m.time,
-        server: e.remoteAddress,
-        serverPort: e.remotePort,
-        localPort: e.localPort,
-        dnsId: parsed.id,
-        name: q.name,
-        type: q.type,
-        rcode: null,
-        rcodeName: null,
-        latencyNs: null,
-        answers: [],
-        truncated: cut,
-        error: parsed.error,
-        query: e.message.bytes,
-        reply: null,
-      };
+      const row = newRow(m, parsed);
+      row.truncated = cut;
+      row.error = parsed.error;
+      row.query = e.message.bytes;
       rows.push(row);
       timeOf.set(row, m.rel);
       const list = open.get(key);
@@ -94,38 +101,21 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
       continue;
     }
     const waiting = open.get(key);
-    const row = waiting?.pop();
+    const asked = waiting?.pop();
     if (waiting !== undefined && waiting.length === 0) open.delete(key);
-    const answered: DnsQueryRow =
-      row ??
-      ({
-        id: 0,
-        processId: m.processId,
-        time: m.time,
-        server: e.remoteAddress,
-        serverPort: e.remotePort,
-        localPort: e.localPort,
-        dnsId: parsed.id,
-        ...questionOf(parsed),
-        rcode: null,
-        rcodeName: null,
-        latencyNs: null,
-        answers: [],
-        truncated: false,
-        error: null,
-        query: null,
-        reply: null,
-      } satisfies DnsQueryRow);
-    if (row === undefined) rows.push(answered);
-    if (answered.name === '') Object.assign(answered, questionOf(parsed));
-    answered.rcode = parsed.rcode;
-    answered.rcodeName = parsed.rcodeName;
-    answered.latencyNs = row === undefined ? null : m.time - row.time;
-    answered.answers = [...new Set(answerAddresses(parsed))];
-    answered.truncated ||= cut;
-    answered.error ??= parsed.error;
-    answered.reply = e.message.bytes;
-    if (row === undefined) timeOf.set(answered, m.rel);
+    const row = asked ?? newRow(m, parsed);
+    if (asked === undefined) {
+      rows.push(row);
+      timeOf.set(row, m.rel);
+    }
+    if (row.name === '') Object.assign(row, questionOf(parsed));
+    row.rcode = parsed.rcode;
+    row.rcodeName = parsed.rcodeName;
+    row.latencyNs = asked === undefined ? null : m.time - asked.time;
+    row.answers = [...new Set(answerAddresses(parsed))];
+    row.truncated ||= cut;
+    row.error ??= parsed.error;
+    row.reply = e.message.bytes;
   }
   rows.sort((a, b) => timeOf.get(a)! - timeOf.get(b)! || a.processId - b.processId);
   rows.forEach((r, i) => (r.id = i + 1));

@@ -923,18 +923,24 @@ static __always_inline bool current_owner(struct sock_owner *o, __u64 now)
 	return true;
 }
 
+/* The head of a record about a socket: its owner, not the task that happens to run. */
+static __always_inline void fill_owner_head(struct pt_head *h, __u16 type, const struct sock_owner *o, __u64 now)
+{
+	h->type = type;
+	h->flags = 0;
+	h->tid = o->tid;
+	h->ts = now;
+	h->start = o->start;
+	h->pid = o->pid;
+	h->cpu = bpf_get_smp_processor_id();
+}
+
 static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o, __u8 event, __u64 now)
 {
 	struct pt_event *e = reserve(PT_CAT_NET);
 	if (!e)
 		return;
-	e->head.type = PT_TCP;
-	e->head.flags = 0;
-	e->head.tid = o->tid;
-	e->head.ts = now;
-	e->head.start = o->start;
-	e->head.pid = o->pid;
-	e->head.cpu = bpf_get_smp_processor_id();
+	fill_owner_head(&e->head, PT_TCP, o, now);
 	__builtin_memset(&e->tcp, 0, sizeof(e->tcp));
 	e->tcp.event = event;
 	e->tcp.role = o->role;
@@ -1131,13 +1137,7 @@ static __always_inline void emit_dns_msg(const struct udp_datagram *d, const str
 	struct pt_event *e = reserve(PT_CAT_DNS);
 	if (!e)
 		return;
-	e->head.type = PT_DNS_MSG;
-	e->head.flags = 0;
-	e->head.tid = o->tid;
-	e->head.ts = now;
-	e->head.start = o->start;
-	e->head.pid = o->pid;
-	e->head.cpu = bpf_get_smp_processor_id();
+	fill_owner_head(&e->head, PT_DNS_MSG, o, now);
 	__builtin_memset(&e->dns_msg, 0, sizeof(e->dns_msg));
 	e->dns_msg.direction = direction;
 	e->dns_msg.family = d->family;

@@ -3,6 +3,7 @@
 // seeded random mutations) that must end in an exact error, never a throw.
 
 import test from 'ava';
+import { prng } from './helpers/prng.ts';
 import { answerAddresses, dnsTypeName, parseDnsMessage } from '../formats/dns-wire.ts';
 import type { DnsMessage } from '../formats/dns-wire.ts';
 
@@ -279,18 +280,6 @@ test('rdata: wrong A and AAAA lengths, lengths past the end, content not matchin
   t.is(answer(TXT, [5, 0x61], 2).error, 'truncated in answer 1 rdata at byte 31');
   t.like(answer(A, [1, 2, 3, 4]).questions, [{ name: 'a' }]);
 });
-
-/** mulberry32: small, fast, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('20,000 mutated messages: always a message back, never a throw', (t) => {
   const SEED = 0xd45_2024;

@@ -13,23 +13,12 @@ import { readCaptureBuffer, readCaptureStream } from '../formats/reader.ts';
 import { writeCapture } from '../formats/writer.ts';
 import type { CaptureEvent } from '../formats/types.ts';
 import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from './helpers/capture.ts';
+import { prng } from './helpers/prng.ts';
 
 const SEED = 0x5eed_2024;
 const MUTANTS = 3000;
 /** Per file; generous for a machine under load, tiny next to a hang. */
 const MAX_MS_PER_FILE = 2000;
-
-/** mulberry32: small, fast, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bases(): Buffer[] {
   const env = Array.from({ length: 40 }, (_, i) => `VAR${i}=${'x'.repeat(i * 3)}`);
