@@ -258,6 +258,8 @@ interface ProcState {
   /** Environment of the current image (inherited at fork). */
   envId: number | null;
   execCount: number;
+  /** First exec or exec attempt, relative; null before any. */
+  firstExecRel: number | null;
   /** Creation index (position in ModelBuilder.states). */
   order: number;
   /** Working directory of the current image (its exec's; inherited at fork); null when unknown or truncated. */
@@ -265,6 +267,17 @@ interface ProcState {
   /** Resource usage at exit; null when not recorded (1.0 file, all zeros, no exit). */
   rusage: Rusage | null;
   hists: { kind: string; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }[] | null;
+}
+
+/**
+ * The root's kernel start time is its fork by the capture, which then waits
+ * for the BPF programs to load: that wait is ptrace's, not the command's. The
+ * root starts at its first exec (or exec attempt), the one start every
+ * report uses, so that nothing lies before the capture's start.
+ */
+function startRootAtItsExec(states: readonly ProcState[], rootPid: number): void {
+  const root = states.find((p) => p.pid === rootPid && !p.forked);
+  if (root?.firstExecRel != null && root.firstExecRel > root.startRel) root.startRel = root.firstExecRel;
 }
 
 function rusageRecorded(r: Rusage | null): r is Rusage {
@@ -390,6 +403,7 @@ export class ModelBuilder {
       comm: null,
       envId: null,
       execCount: 0,
+      firstExecRel: null,
       order: this.order++,
       cwd: null,
       rusage: null,
@@ -422,8 +436,11 @@ export class ModelBuilder {
         this.addExec(e, this.seen(e.ts));
         break;
       case 'exec_failed': {
-        this.failRel.push(this.seen(e.ts));
-        this.failProc.push(this.proc(e.process));
+        const rel = this.seen(e.ts);
+        const p = this.proc(e.process);
+        p.firstExecRel ??= rel;
+        this.failRel.push(rel);
+        this.failProc.push(p);
         this.failRows.push({
           id: 0,
           processId: 0,
@@ -604,6 +621,7 @@ export class ModelBuilder {
     p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
     const argv = this.arena.copy(areas.argv);
     p.execCount++;
+    p.firstExecRel ??= rel;
     this.execRel.push(rel);
     this.execProc.push(p);
     this.execRows.push({
@@ -642,6 +660,7 @@ export class ModelBuilder {
     // Wall clock of a relative time: one bigint addition.
     const wallBase = header.start.realtime + (base - header.start.boottime);
     const wall = (rel: number): bigint => wallBase + BigInt(rel);
+    startRootAtItsExec(this.states, header.rootPid);
     const sorted = [...this.states].sort((a, b) => a.startRel - b.startRel || a.pid - b.pid || a.order - b.order);
     const idOf = new Int32Array(this.states.length);
     sorted.forEach((p, i) => (idOf[p.order] = i + 1));

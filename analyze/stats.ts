@@ -284,6 +284,8 @@ export interface StatsReport {
     execs: number;
     failures: number;
     failedExecs: number;
+    /** Failed execs whose process next exec'd the same file name from another directory: a PATH search, not a failure. */
+    failedExecSearchMisses: number;
     lostRecords: number;
     peakConcurrency: number;
     peakAtNs: number;
@@ -437,6 +439,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     execs: one<number>('SELECT count(*) FROM execs'),
     failures: failures.length,
     failedExecs: one<number>('SELECT count(*) FROM exec_failures'),
+    failedExecSearchMisses: one<number>(PATH_SEARCH_MISSES),
     lostRecords: capture.lost,
     peakConcurrency: peak,
     peakAtNs: peakAt,
@@ -902,7 +905,7 @@ const overviewSection: Section = (r, paint, color) => {
     ['execs', String(o.execs)],
     ['threads created', String(o.threads)],
     ['failures', o.failures > 0 ? paint(['red', 'bold'], String(o.failures)) : '0'],
-    ['failed execs', String(o.failedExecs)],
+    ['failed execs', failedExecsText(o.failedExecs, o.failedExecSearchMisses)],
     ['lost records', o.lostRecords > 0 ? paint('yellow', String(o.lostRecords)) : '0'],
     ['peak concurrency', `${o.peakConcurrency} at ${formatOffset(o.peakAtNs)}`],
     ['CPU time', r.cpu.processesWithUsage > 0 ? `${formatDuration(r.cpu.totalNs)} (${r.cpu.averageCpus} CPUs on average)` : paint('dim', 'not recorded')],
@@ -945,6 +948,19 @@ const failuresSection: Section = (r, paint, color) => {
   }
   return [t.toString()];
 };
+
+/** SQLite has no basename(): what follows the last slash. */
+const baseName = (column: string) => `replace(${column}, rtrim(${column}, replace(${column}, '/', '')), '')`;
+
+/** Failed execs followed, in the same process, by a successful exec of a file with the same name. */
+const PATH_SEARCH_MISSES = `SELECT count(*) FROM exec_failures f
+  WHERE ${baseName('f.path')} = (SELECT ${baseName('x.filename')} FROM execs x
+    WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns ORDER BY x.time_ns, x.seq LIMIT 1)`;
+
+function failedExecsText(total: number, searchMisses: number): string {
+  if (searchMisses === 0) return String(total);
+  return `${total} (${searchMisses} PATH-search ${searchMisses === 1 ? 'miss' : 'misses'}, ${total - searchMisses} real)`;
+}
 
 const failedExecsSection: Section = (r, paint, color) => {
   if (r.failedExecs.length === 0) return [];

@@ -28,6 +28,14 @@ const volatile __u8 capture_hist = 0; /* --io or --sched: write histograms at ex
 const volatile __u32 page_kb = 4;      /* page size in KiB, for maxrss */
 /* Set by the capture tool when it stops: cheaper than detaching, which waits for RCU grace periods. */
 volatile __u8 stopped = 0;
+/*
+ * Processes in the traced map, kept exact under concurrent forks and exits
+ * (--wait-all waits for 0): a child is counted in its parent's fork hook,
+ * which runs before the fork returns, so before the parent can exit; a
+ * process is uncounted in its own exit hook. Walking the map instead can
+ * miss a child inserted behind the walk while its parent is deleted ahead.
+ */
+__s64 live = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -457,7 +465,9 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	}
 
 	__u64 child_start = BPF_CORE_READ(child, start_boottime);
-	if (bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY))
+	if (!bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_NOEXIST))
+		__sync_fetch_and_add(&live, 1);
+	else if (bpf_map_update_elem(&traced, &child_tgid, &child_start, BPF_ANY)) /* a stale entry: already counted */
 		count_loss(PT_CAT_TRACKING);
 	if (capture_hist) {
 		for (__u32 kind = PT_H_READ; kind <= PT_H_OFFCPU; kind++) {
@@ -555,9 +565,9 @@ int BPF_PROG(sched_process_exit, struct task_struct *task, bool group_dead)
 	if (!group_dead || stopped)
 		return 0;
 	__u32 tgid = BPF_CORE_READ(task, tgid);
-	if (!bpf_map_lookup_elem(&traced, &tgid))
+	if (bpf_map_delete_elem(&traced, &tgid))
 		return 0;
-	bpf_map_delete_elem(&traced, &tgid);
+	__sync_fetch_and_sub(&live, 1);
 
 	struct pt_event *e = reserve(PT_CAT_PROCESS);
 	if (!e) {
@@ -1290,5 +1300,37 @@ int BPF_KRETPROBE(getaddrinfo_exit, int ret)
 	c.category = PT_CAT_DNS;
 	submit(e);
 	emit_str(&c, (const char *)l.node, PT_D_NAME, true);
+	return 0;
+}
+
+/* ---- signals to the capture and to the root ------------------------------ */
+
+/*
+ * A signal sent to the capture's process group (kill -INT -PGID) reaches
+ * the root command directly: the capture must not forward it a second time.
+ * For the forwarded signals, the last one generated for the root and for the
+ * capture: who sent it, when. The capture forwards a signal only if the
+ * root did not get the same one from the same sender at the same moment.
+ */
+volatile __u32 root_tgid = 0;    /* set by the capture once the command is forked */
+volatile __u32 capture_tgid = 0;
+struct pt_signal_seen root_signals[PT_SIGNALS_SEEN];
+struct pt_signal_seen capture_signals[PT_SIGNALS_SEEN];
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
+{
+	if (sig <= 0 || sig >= PT_SIGNALS_SEEN || !root_tgid)
+		return 0;
+	__u32 target = BPF_CORE_READ(task, tgid);
+	struct pt_signal_seen *seen;
+	if (target == root_tgid)
+		seen = &root_signals[sig & (PT_SIGNALS_SEEN - 1)];
+	else if (target == capture_tgid)
+		seen = &capture_signals[sig & (PT_SIGNALS_SEEN - 1)];
+	else
+		return 0;
+	seen->sender = bpf_get_current_pid_tgid() >> 32;
+	seen->ts = bpf_ktime_get_boot_ns();
 	return 0;
 }

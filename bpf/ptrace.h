@@ -358,4 +358,16 @@ enum pt_tlv_tag {
 	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
 };
 
+/*
+ * Not in files: shared by the BPF program and the capture tool only. The last
+ * signal generated for the root command, or for the capture, by signal number
+ * (1..31; the forwarded ones are among them).
+ */
+#define PT_SIGNALS_SEEN 32
+struct pt_signal_seen {
+	__u32 sender; /* tgid of the task that generated it */
+	__u32 _pad;
+	__u64 ts;     /* CLOCK_BOOTTIME ns */
+};
+
 #endif /* PTRACE_H */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -82,6 +83,7 @@ struct writer {
 
 static struct writer out = {.fd = -1};
 static volatile sig_atomic_t forward_pending[65];
+static volatile __u64 forward_arrived[65]; /* CLOCK_BOOTTIME ns the handler ran */
 static volatile sig_atomic_t signalled;
 static volatile sig_atomic_t interrupted;
 
@@ -152,8 +154,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			      .buffer_mb = 32,
 			      .args_limit = PT_ARGS_LIMIT_DEFAULT, .capture_argc = argc, .capture_argv = argv};
 	int c;
+	const char *last_value = NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:fqh", longopts, NULL)) != -1) {
+		last_value = optarg;
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'f': o->force = true; break;
@@ -176,13 +180,76 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (!o->output)
 		die(EXIT_USAGE, "missing -o FILE: where to write the capture");
+	/* the options end at the first `--` (not one given as an option's value); the command is what follows */
+	if (optind < 2 || strcmp(argv[optind - 1], "--") || argv[optind - 1] == last_value)
+		die(EXIT_USAGE, "missing `--` before the command: ptrace capture -o FILE [FLAGS] -- COMMAND [ARGS...]");
 	if (optind >= argc)
-		die(EXIT_USAGE, "missing command: expected `-- command [args...]` after the options");
+		die(EXIT_USAGE, "missing command after `--`");
 	if (o->buffer_mb < 1 || o->buffer_mb > 1024 || (o->buffer_mb & (o->buffer_mb - 1)))
 		die(EXIT_USAGE, "--buffer-mb expects a power of two from 1 to 1024, got %u", o->buffer_mb);
 	if (o->args_limit < 131072 || o->args_limit > 16 * 1024 * 1024)
 		die(EXIT_USAGE, "--args-limit expects 131072 to 16777216 bytes, got %u", o->args_limit);
 	o->command = &argv[optind];
+}
+
+/* ---- the caller's process state ---------------------------------------------- */
+
+/*
+ * What the command must inherit as if run without ptrace: the ignored
+ * signals, the signal mask and the open-files soft limit, as this tool got
+ * them (the `ptrace` launcher is a shell that execs it: nothing changes
+ * them before). Read before the tool installs its own handlers.
+ */
+struct caller_state {
+	__u64 ignored;
+	__u64 blocked;
+	rlim_t nofile;
+};
+
+static struct caller_state caller;
+
+static void read_caller_state(void)
+{
+	sigset_t mask;
+	struct rlimit rl;
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	caller.nofile = rl.rlim_cur;
+	for (int sig = 1; sig <= 64; sig++) {
+		struct sigaction sa;
+		if (!sigaction(sig, NULL, &sa) && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+			caller.ignored |= 1ULL << (sig - 1);
+		if (sigismember(&mask, sig) == 1)
+			caller.blocked |= 1ULL << (sig - 1);
+	}
+}
+
+static bool caller_ignores(int sig)
+{
+	return (caller.ignored >> (sig - 1)) & 1;
+}
+
+/* In the command's process, just before its exec (async-signal-safe calls only). */
+static void restore_caller_state(void)
+{
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		struct sigaction sa = {0};
+		sa.sa_handler = caller_ignores(sig) ? SIG_IGN : SIG_DFL;
+		sigaction(sig, &sa, NULL); /* fails harmlessly for the C library's internal signals */
+	}
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != caller.nofile) {
+		rl.rlim_cur = caller.nofile;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sigset_t mask;
+	sigemptyset(&mask);
+	for (int sig = 1; sig <= 64; sig++)
+		if ((caller.blocked >> (sig - 1)) & 1)
+			sigaddset(&mask, sig);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* ---- privileges ----------------------------------------------------------- */
@@ -231,9 +298,11 @@ struct run_as {
 	bool drop;
 	uid_t uid;
 	gid_t gid;
-	const char *user;
+	int ngroups;
+	gid_t groups[256];
 };
 
+/* Looked up here, before the command is forked, so that its process opens no user databases. */
 static struct run_as sudo_user(bool keep_root)
 {
 	struct run_as r = {0};
@@ -250,7 +319,13 @@ static struct run_as sudo_user(bool keep_root)
 	r.drop = uid != 0;
 	r.uid = uid;
 	r.gid = gid;
-	r.user = getenv("SUDO_USER");
+	const char *user = getenv("SUDO_USER");
+	struct passwd *pw = user ? getpwnam(user) : getpwuid(r.uid);
+	r.ngroups = 256;
+	if (!pw || getgrouplist(pw->pw_name, r.gid, r.groups, &r.ngroups) < 0) {
+		r.ngroups = 1;
+		r.groups[0] = r.gid;
+	}
 	return r;
 }
 
@@ -258,18 +333,100 @@ static int drop_privileges(const struct run_as *r)
 {
 	if (!r->drop)
 		return 0;
-	gid_t groups[256];
-	int n = 256;
-	struct passwd *pw = r->user ? getpwnam(r->user) : getpwuid(r->uid);
-	if (pw && getgrouplist(pw->pw_name, r->gid, groups, &n) >= 0) {
-		if (setgroups(n, groups))
-			return -1;
-	} else if (setgroups(1, &r->gid)) {
-		return -1;
-	}
-	if (setgid(r->gid) || setuid(r->uid))
+	if (setgroups(r->ngroups, r->groups) || setgid(r->gid) || setuid(r->uid))
 		return -1;
 	return 0;
+}
+
+/*
+ * execvp() without its failed attempts: execvp tries execve() in each PATH
+ * directory in turn, and the BPF programs would record every miss as a
+ * failed exec of the user's command. Here each candidate is checked with
+ * stat() and access() first, and only one that would run is exec'd. Same
+ * rules as glibc: a name with a slash is used as is; PATH unset means
+ * /bin:/usr/bin; an empty entry is the current directory; a directory or a
+ * file without execute permission is skipped but makes the final error
+ * EACCES; ENOEXEC (no #! line, not a binary) runs the file with /bin/sh.
+ * When nothing qualifies, the first candidate (the first denied one for
+ * EACCES) is exec'd anyway: the command's real failure is recorded once.
+ * Returns the errno to report.
+ */
+static int exec_file(const char *path, char **argv)
+{
+	execve(path, argv, environ);
+	int err = errno;
+	if (err != ENOEXEC)
+		return err;
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	char **sh_argv = calloc(argc + 2, sizeof(*sh_argv));
+	if (!sh_argv)
+		return ENOMEM;
+	sh_argv[0] = "sh";
+	sh_argv[1] = (char *)path;
+	for (int i = 1; i <= argc; i++)
+		sh_argv[i + 1] = argv[i];
+	execve("/bin/sh", sh_argv, environ);
+	free(sh_argv);
+	return ENOEXEC;
+}
+
+static int exec_command(char **argv)
+{
+	const char *name = argv[0];
+	if (!*name)
+		return ENOENT;
+	if (strchr(name, '/'))
+		return exec_file(name, argv);
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	size_t name_len = strlen(name);
+	bool denied = false;
+	char first[PATH_MAX] = "", first_denied[PATH_MAX] = "";
+	for (const char *dir = path;; dir++) {
+		const char *colon = strchrnul(dir, ':');
+		size_t dir_len = colon - dir;
+		char candidate[PATH_MAX];
+		if (dir_len + 1 + name_len + 1 > sizeof(candidate)) {
+			/* execve would fail with ENAMETOOLONG: glibc skips such an entry */
+		} else {
+			if (dir_len)
+				memcpy(candidate, dir, dir_len);
+			else
+				candidate[0] = '.', dir_len = 1;
+			candidate[dir_len] = '/';
+			memcpy(candidate + dir_len + 1, name, name_len + 1);
+			if (!first[0])
+				memcpy(first, candidate, sizeof(candidate));
+			struct stat st;
+			if (stat(candidate, &st)) {
+				if (errno == EACCES)
+					denied = true;
+				else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
+					 errno != ETIMEDOUT)
+					return errno;
+			} else if (!S_ISREG(st.st_mode) || access(candidate, X_OK)) {
+				if (!denied)
+					memcpy(first_denied, candidate, sizeof(candidate));
+				denied = true;
+			} else {
+				int err = exec_file(candidate, argv);
+				if (err == EACCES)
+					denied = true;
+				else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV && err != ETIMEDOUT)
+					return err;
+			}
+		}
+		if (!*colon)
+			break;
+		dir = colon;
+	}
+	const char *shown = first_denied[0] ? first_denied : first;
+	if (shown[0])
+		return exec_file(shown, argv);
+	return denied ? EACCES : ENOENT;
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -537,12 +694,6 @@ static __u32 write_still_running(int traced_fd)
 	return count;
 }
 
-static bool map_empty(int fd)
-{
-	__u32 next;
-	return bpf_map_get_next_key(fd, NULL, &next) != 0;
-}
-
 /* ---- signals ------------------------------------------------------------------- */
 
 static void on_signal(int sig, siginfo_t *info, void *uctx)
@@ -552,8 +703,10 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 	/* Terminal-generated signals (SI_KERNEL) already reached the command, which is in our process group. */
 	if (info->si_code == SI_KERNEL)
 		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	forward_arrived[sig] = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	forward_pending[sig] = 1;
-	signalled = 1;
 }
 
 static void on_child(int sig)
@@ -567,10 +720,10 @@ static void install_signal_handlers(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	/* a signal the caller ignores is ignored by the command too: nothing to forward (nohup) */
+	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], caller_ignores(forwarded[i]) ? &(struct sigaction){.sa_handler = SIG_IGN} : &sa, NULL);
 	/* a no-op handler, without SA_RESTART, so the command's exit interrupts the drain wait */
 	struct sigaction chld = {0};
 	chld.sa_handler = on_child;
@@ -578,14 +731,35 @@ static void install_signal_handlers(void)
 	sigaction(SIGCHLD, &chld, NULL);
 }
 
-static void forward_signals(pid_t child)
+/* One kill() reaches every member of a process group within microseconds: same sender, this close. */
+#define SAME_KILL_NS 10000000ULL
+/* A signal is decided this long after it arrived, when the kill() that sent it has surely reached everyone. */
+#define SETTLE_NS 2000000ULL
+
+/* Whether the root got this signal from the kill() that sent it to the capture (recorded by BPF). */
+static bool root_got_it_too(const struct ptrace_bpf *skel, int sig)
+{
+	struct pt_signal_seen root = skel->bss->root_signals[sig], capture = skel->bss->capture_signals[sig];
+	if (!root.ts || !capture.ts || root.sender != capture.sender)
+		return false;
+	__u64 gap = root.ts > capture.ts ? root.ts - capture.ts : capture.ts - root.ts;
+	return gap < SAME_KILL_NS;
+}
+
+/* Forwards what was sent to the capture alone; a signal to the process group already reached the command. */
+static void forward_signals(const struct ptrace_bpf *skel, pid_t child)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	__u64 now = clock_ns(CLOCK_BOOTTIME);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (forward_pending[sigs[i]]) {
-			forward_pending[sigs[i]] = 0;
-			kill(child, sigs[i]);
-		}
+		int sig = sigs[i];
+		if (!forward_pending[sig] || now - forward_arrived[sig] < SETTLE_NS)
+			continue;
+		forward_pending[sig] = 0;
+		if (root_got_it_too(skel, sig))
+			continue;
+		kill(child, sig);
+		signalled = 1;
 	}
 }
 
@@ -609,8 +783,8 @@ static pid_t start_command(char **command, const struct run_as *r, int *release_
 			fprintf(stderr, "ptrace: cannot switch to uid %u gid %u: %s\n", r->uid, r->gid, strerror(errno));
 			_exit(126);
 		}
-		execvp(command[0], command);
-		int err = errno;
+		restore_caller_state();
+		int err = exec_command(command);
 		fprintf(stderr, "ptrace: %s: %s\n", command[0], err == ENOENT ? "command not found" : strerror(err));
 		_exit(err == ENOENT ? 127 : 126);
 	}
@@ -858,6 +1032,7 @@ static void release_in_background(struct ptrace_bpf *skel, struct ring_buffer *r
 int main(int argc, char **argv)
 {
 	struct options o;
+	read_caller_state();
 	parse_options(argc, argv, &o);
 	check_privileges();
 	check_btf();
@@ -914,6 +1089,9 @@ int main(int argc, char **argv)
 		unlink(o.output);
 		die(EXIT_FAILURE_SETUP, "cannot register the command in the traced map: %s", strerror(errno));
 	}
+	skel->bss->live = 1;
+	skel->bss->capture_tgid = getpid();
+	skel->bss->root_tgid = child;
 	out.processes = 1;
 	write_header(&o, child, start, ringbuf_size, &run_as);
 	if (write(release_fd, "x", 1) != 1)
@@ -932,7 +1110,7 @@ int main(int argc, char **argv)
 		ring_buffer__consume(rb);
 		scan_exec_libcs();
 		if (!root_done) /* once reaped, its pid may belong to someone else */
-			forward_signals(child);
+			forward_signals(skel, child);
 		lost = flush_losses(losses_fd);
 		out_flush();
 		if (!root_done) {
@@ -940,7 +1118,7 @@ int main(int argc, char **argv)
 			if (w == child)
 				root_done = true;
 		}
-		if (root_done && (!o.wait_all || interrupted || map_empty(traced_fd)))
+		if (root_done && (!o.wait_all || interrupted || __atomic_load_n(&skel->bss->live, __ATOMIC_SEQ_CST) <= 0))
 			break;
 	}
 

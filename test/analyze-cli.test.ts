@@ -268,7 +268,7 @@ test('export: Arrow IPC file with typed columns and nested execs', (t) => {
   t.is(first['pid'], 4000);
   // ns precision survives: raw Int64 values.
   const startCol = table.getChild('start')!;
-  t.is((startCol.data[0]!.values as BigInt64Array)[0], 1_750_000_000_000_000_000n + 950_000n);
+  t.is((startCol.data[0]!.values as BigInt64Array)[0], 1_750_000_000_000_000_000n + 1_000_000n); // the root starts at its exec, not at its fork by the capture
   const execs = table.getChild('execs')!.get(0)!;
   t.deepEqual([...execs.get(0)!['argv']], ['make', '-j4', 'all']);
   t.is(ptrace(['export', 'build.raw', '--format', 'arrow', '-o', out]).code, 2, 'exists without --force');
@@ -281,7 +281,7 @@ test('export: JSON lines on stdout, one process per line', (t) => {
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
   t.is(lines.length, 44);
-  t.like(lines[0], { pid: 4000, exit_code: 2, is_root: true, start_ns: '1750000000000950000', start_time: '2025-06-15T15:06:40.000950000Z' });
+  t.like(lines[0], { pid: 4000, exit_code: 2, is_root: true, start_ns: '1750000000001000000', start_time: '2025-06-15T15:06:40.001000000Z' });
   const crash = lines.find((l) => l.signal_name === 'SIGSEGV');
   t.like(crash, { core_dumped: true, exit_code: null, threads: 3 });
   const missing = lines.find((l) => l.exit_code === 127);

@@ -90,7 +90,7 @@ test('processes: identity, parents, root, times, exit status', (t) => {
   t.is(m.processes.length, 2);
   const [r, c] = m.processes;
   t.like(r, { id: 1, pid: 100, parentId: null, parentPid: 99, isRoot: true, forked: false, exitCode: 2, state: 'exited', execCount: 1 });
-  t.is(r!.start, REALTIME);
+  t.is(r!.start, REALTIME + 1_000_000n); // the root starts at its exec (its fork was the capture's)
   t.is(r!.end, REALTIME + 10_000_000n);
   t.like(c, { id: 2, pid: 101, parentId: 1, ppid: 100, forked: true, signal: 11, signalName: 'SIGSEGV', coreDumped: true, threads: 2 });
   t.is(c!.start, REALTIME + 5_000_000n);

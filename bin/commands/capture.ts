@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 
@@ -25,17 +23,17 @@ export default class Capture extends PtraceCommand {
   static override summary = 'Run a command and record its whole process tree into a raw file (needs root).';
   static override description = `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts, exit (code, signal, core dump, resource usage), file opens, TCP connections, getaddrinfo() name lookups and DNS messages on UDP port 53. The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
 
-Exits with the command's exit code (128+N when a signal N killed it). SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; SIGINT from the terminal reaches it directly. Under sudo the command runs as the invoking user (SUDO_UID/SUDO_GID and that user's groups) and the raw file belongs to that user, mode 0600.
+Everything after the first \`--\` is the command, passed on byte for byte. Once the options are checked, ptrace becomes the capture tool (no Node process stays in between): the command keeps the caller's file descriptors (fd 3 and up, /dev/fd/N, a make jobserver), process group, controlling terminal, umask, environment, signal mask, ignored signals and open-files limit (the \`ptrace\` launcher notes the last three before Node starts, as Node changes them). The command looks up its program along PATH as execvp does, without failed exec attempts.
+
+Exits with the command's exit code (128+N when a signal N killed it). A SIGINT, SIGTERM, SIGHUP or SIGQUIT sent to the capture alone is forwarded to the command; one the command received itself (sent to the process group, or typed at the terminal) is not sent again. Under sudo the command runs as the invoking user (SUDO_UID/SUDO_GID and that user's groups) and the raw file belongs to that user, mode 0600.
 
 Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, opens, TCP, DNS) costs 0–3 % on a fork/exec storm (2000 × /bin/true) plus ~100–130 ms to load; its packet hooks for DNS messages look at every packet of the host (~6 % on a loop of 1000 loopback connections, within noise of --no-dns). Its execve and open hooks put every syscall of the host on the tracing slow path: a syscall-bound dd bs=1 ran 13–27 % slower (--no-failed-execs --no-files removes those hooks). --io hooks every read/write/fsync of the traced tree: 2 % on the fork/exec storm, 4× on dd bs=1. --sched hooks every context switch: within noise on the fork/exec storm, 1.3× on dd bs=1.`;
   static override examples = [
     'sudo <%= config.bin %> capture -o build.raw -- make -j8',
     'sudo <%= config.bin %> capture -o ci.raw --wait-all -- ./run-tests.sh',
   ];
-  static override strict = false;
-  static override args = {
-    command: Args.string({ description: 'command to run, after `--`', required: true }),
-  };
+  static override usage = 'capture -o FILE [FLAGS] -- COMMAND [ARGS...]';
+  static override strict = true;
   static override flags = {
     output: Flags.string({ char: 'o', description: 'raw file to write (created 0600)', required: true }),
     force: Flags.boolean({ char: 'f', description: 'overwrite the output file if it exists' }),
@@ -59,8 +57,8 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
   };
 
   async run(): Promise<void> {
-    const { flags, argv } = await this.parse(Capture);
-    const command = argv as string[];
+    const { options, command } = splitAtCommand(this.argv);
+    const { flags } = await this.parse(Capture, options);
     const nativeArgs = [
       '-o', flags.output,
       ...(flags.force ? ['--force'] : []),
@@ -78,39 +76,32 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
       '--args-limit', String(flags['args-limit']),
       '--', ...command,
     ];
-    const code = await runForwardingSignals(captureBinary(), nativeArgs);
-    this.exit(code);
+    becomeCaptureTool(captureBinary(), nativeArgs);
   }
 }
 
-/**
- * Runs the native tool with inherited stdio. The terminal's SIGINT already
- * reaches the whole foreground group, so it is ignored here rather than sent
- * twice; signals addressed to this process alone are passed on.
- */
-function runForwardingSignals(binary: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: 'inherit', argv0: 'ptrace-capture' });
-    const forwarded = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    const ignore = () => {};
-    process.on('SIGINT', ignore);
-    for (const signal of forwarded) process.on(signal, forward);
-    const cleanup = () => {
-      process.off('SIGINT', ignore);
-      for (const signal of forwarded) process.off(signal, forward);
-    };
-    child.on('error', (err) => {
-      cleanup();
-      reject(new UserError(`cannot start ${binary}: ${err.message}`));
-    });
-    child.on('exit', (code, signal) => {
-      cleanup();
-      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
-    });
-  });
+/** ptrace's options come before the first `--`; everything after it is the command, untouched. */
+export function splitAtCommand(argv: readonly string[]): { options: string[]; command: string[] } {
+  const separator = argv.indexOf('--');
+  if (separator < 0) throw new UserError('missing `--` before the command: ptrace capture -o FILE [FLAGS] -- COMMAND [ARGS...]');
+  const command = argv.slice(separator + 1);
+  if (command.length === 0) throw new UserError('missing command after `--`');
+  return { options: argv.slice(0, separator), command };
 }
 
-function signalNumber(signal: NodeJS.Signals): number {
-  return osConstants.signals[signal] ?? 0;
+/**
+ * Replaces this process with the capture tool: same pid, process group,
+ * terminal and every inherited file descriptor, so the command sees what the
+ * caller gave `ptrace`. Node opens its own descriptors close-on-exec.
+ */
+function becomeCaptureTool(binary: string, args: string[]): never {
+  if (typeof process.execve !== 'function') {
+    throw new UserError(`capture needs Node >= 22.15 (process.execve); this is ${process.version}`);
+  }
+  try {
+    process.execve(binary, ['ptrace-capture', ...args], process.env);
+  } catch (err) {
+    throw new UserError(`cannot start ${binary}: ${(err as Error).message}`);
+  }
+  throw new UserError(`cannot start ${binary}`);
 }
