@@ -33,10 +33,13 @@ function whyNoBpf(): string | null {
 export const noBpfReason = whyNoBpf();
 let warned = false;
 
-/** Declares a test that runs a real capture; skipped (with the reason printed once) where BPF is unavailable. */
-export function realCaptureTest(title: string, fn: (t: ExecutionContext) => Promise<void> | void): void {
+/**
+ * Declares a test that runs a real capture; skipped (with the reason printed once) where BPF is unavailable.
+ * `serial`: runs alone, before the file's other tests (for timing-sensitive tests while others block in spawnSync).
+ */
+export function realCaptureTest(title: string, fn: (t: ExecutionContext) => Promise<void> | void, opts: { serial?: boolean } = {}): void {
   if (noBpfReason === null) {
-    test(title, fn);
+    (opts.serial ? test.serial : test)(title, fn);
   } else if (process.env.CI === 'true') {
     test(title, (t) => t.fail(`real-capture test cannot run under CI=true: ${noBpfReason}`));
   } else {
