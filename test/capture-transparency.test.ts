@@ -232,7 +232,7 @@ realCaptureTest('Ctrl-C typed at a terminal reaches the command once; a foregrou
     return { child, done, output: () => output };
   };
 
-  // exec: the capture leads the session, as in a terminal where it was typed (a shell in between would die of Ctrl-\\)
+  // exec: the capture leads the session, as in a terminal where it was typed (a shell in between would die of Ctrl-\)
   const ctrlC = run(`exec "$PTRACE" capture -q -o int.raw -- ${counter} ${log}`);
   await waitForFile(log, 'ready');
   ctrlC.child.stdin.write('\x03'); // Ctrl-C
