@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "ptrace.h"
+#include "signals.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

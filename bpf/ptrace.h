@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 4
+#define PT_VERSION_MINOR 5
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -356,18 +356,20 @@ enum pt_tlv_tag {
 	PT_TLV_BOOT_ID = 8,        /* /proc/sys/kernel/random/boot_id */
 	PT_TLV_OS_RELEASE = 9,     /* PRETTY_NAME from /etc/os-release */
 	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
+	PT_TLV_WRITE_STOP = 11,    /* struct pt_write_stop: zeros, overwritten in place if writing stops early */
 };
 
 /*
- * Not in files: shared by the BPF program and the capture tool only. The last
- * signal generated for the root command, or for the capture, by signal number
- * (1..31; the forwarded ones are among them).
+ * Value of PT_TLV_WRITE_STOP. Written as zeros with the header, so that a
+ * write error later (a full disk) can be recorded without any new space:
+ * the tool overwrites these bytes in place and cuts the file after the last
+ * whole record.
  */
-#define PT_SIGNALS_SEEN 32
-struct pt_signal_seen {
-	__u32 sender; /* tgid of the task that generated it */
+struct pt_write_stop {
+	__u64 ts;      /* CLOCK_BOOTTIME ns when writing stopped; 0: it did not */
+	__s32 error;   /* positive errno of the failed write (ENOSPC: disk full) */
 	__u32 _pad;
-	__u64 ts;     /* CLOCK_BOOTTIME ns */
+	__u64 records; /* whole records in the file, after the header */
 };
 
 #endif /* PTRACE_H */

@@ -39,6 +39,7 @@
 #include <bpf/libbpf.h>
 
 #include "ptrace.h"
+#include "signals.h"
 #include "ptrace.skel.h"
 
 #ifndef PTRACE_VERSION
@@ -72,6 +73,7 @@ struct options {
 
 struct writer {
 	int fd;
+	const char *path;
 	char *buf;
 	size_t len, cap;
 	__u64 records;
@@ -79,6 +81,9 @@ struct writer {
 	__u32 processes;
 	bool failed;
 	int err;
+	size_t header_size;       /* 0 until the header is written */
+	size_t write_stop_offset; /* file offset of the PT_TLV_WRITE_STOP value */
+	__u64 start_boottime;     /* the header's start anchor, for "+N s" */
 };
 
 static struct writer out = {.fd = -1};
@@ -467,6 +472,31 @@ static void out_append(const void *data, size_t len)
 	out.len += len;
 }
 
+static __u64 clock_ns(clockid_t id);
+
+/*
+ * Writing failed (a full disk): keep the file readable up to there. Cut it
+ * after the last whole record, note where and why in the header's
+ * PT_TLV_WRITE_STOP value (overwriting bytes already on disk needs no new
+ * space), and say so at once. The command is not disturbed: the drain goes
+ * on and its records are dropped.
+ */
+static void stop_writing(void)
+{
+	if (!out.header_size)
+		return; /* the header itself failed: main() refuses to run the command */
+	__u64 records = out.bytes > out.header_size ? (out.bytes - out.header_size) / sizeof(struct pt_event) : 0;
+	off_t whole = out.header_size + records * sizeof(struct pt_event);
+	if ((__u64)whole != out.bytes && ftruncate(out.fd, whole) == 0)
+		out.bytes = whole;
+	struct pt_write_stop stop = {.ts = clock_ns(CLOCK_BOOTTIME), .error = out.err, .records = records};
+	bool noted = pwrite(out.fd, &stop, sizeof(stop), out.write_stop_offset) == sizeof(stop);
+	double after = (stop.ts - out.start_boottime) / 1e9;
+	fprintf(stderr, "ptrace: %s: writing %s stopped at +%.3fs (%s) after %llu records%s; the command keeps running\n",
+		out.err == ENOSPC || out.err == EDQUOT ? "disk full" : "write error", out.path, after, strerror(out.err),
+		(unsigned long long)records, noted ? "" : " (the file does not say so: the header could not be updated)");
+}
+
 static void out_flush(void)
 {
 	size_t done = 0;
@@ -474,14 +504,15 @@ static void out_flush(void)
 		ssize_t n = write(out.fd, out.buf + done, out.len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			out.failed = true;
-			out.err = n < 0 ? errno : ENOSPC;
-			break;
+		if (n > 0) {
+			done += n;
+			out.bytes += n;
+			continue;
 		}
-		done += n;
+		out.failed = true;
+		out.err = n < 0 ? errno : ENOSPC;
+		stop_writing();
 	}
-	out.bytes += done;
 	out.len = 0;
 }
 
@@ -617,11 +648,18 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	put_tlv_str(PT_TLV_BOOT_ID, boot_id);
 	put_tlv_str(PT_TLV_OS_RELEASE, os);
 	put_tlv_str(PT_TLV_TRACEPARENT, getenv("TRACEPARENT"));
+	struct pt_write_stop not_stopped = {0};
+	out.write_stop_offset = out.bytes + out.len + sizeof(struct pt_tlv);
+	put_tlv(PT_TLV_WRITE_STOP, &not_stopped, sizeof(not_stopped));
 	put_tlv(PT_TLV_END, "", 0);
 
 	struct pt_file_header *written = (struct pt_file_header *)out.buf;
 	written->header_size = out.len;
+	size_t header_size = out.len;
+	out.start_boottime = start.boottime;
 	out_flush();
+	if (!out.failed)
+		out.header_size = header_size;
 }
 
 /* ---- draining ----------------------------------------------------------------- */
@@ -1038,6 +1076,7 @@ int main(int argc, char **argv)
 	check_btf();
 	struct run_as run_as = sudo_user(o.keep_root);
 	out.fd = open_output(&o, &run_as);
+	out.path = o.output;
 	/* Forked before the BPF work so the command does not inherit (and report as its
 	 * pre-exec max RSS) the memory libbpf uses to parse the kernel's BTF. It waits on
 	 * a pipe until it is registered; if we die first, it sees EOF and exits 126. */
@@ -1094,6 +1133,10 @@ int main(int argc, char **argv)
 	skel->bss->root_tgid = child;
 	out.processes = 1;
 	write_header(&o, child, start, ringbuf_size, &run_as);
+	if (out.failed) { /* the command never runs: closing the gate makes it exit 126 before its exec */
+		unlink(o.output);
+		die(EXIT_FAILURE_SETUP, "cannot write the header of %s: %s", o.output, strerror(out.err));
+	}
 	if (write(release_fd, "x", 1) != 1)
 		die(EXIT_FAILURE_SETUP, "cannot release the command: %s", strerror(errno));
 	close(release_fd);
@@ -1142,15 +1185,14 @@ int main(int argc, char **argv)
 	footer.footer.end_flags = (signalled ? PT_END_SIGNALLED : 0) | (o.wait_all ? PT_END_WAITED_ALL : 0);
 	out_record(&footer);
 	out_flush();
-	if (!out.failed && close(out.fd))
+	if (!out.failed && close(out.fd)) {
 		out.failed = true, out.err = errno;
+		fprintf(stderr, "ptrace: closing %s failed: %s; its last records may be missing\n", o.output, strerror(out.err));
+	}
 
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-	if (out.failed) {
-		fprintf(stderr, "ptrace: writing %s failed after %llu bytes: %s; the file holds what was written before\n",
-			o.output, (unsigned long long)out.bytes, strerror(out.err));
-		return code ? code : 1;
-	}
+	if (out.failed)
+		return code; /* said when it happened; the command's own result stands */
 	if (!o.quiet) {
 		char size[32];
 		human_size(out.bytes, size, sizeof(size));

@@ -15,8 +15,11 @@ import {
   TLV_HEAD,
   TLV_HEAD_SIZE,
   VERSION_MAJOR,
+  WRITE_STOP,
+  WRITE_STOP_SIZE,
 } from './layout.ts';
-import type { CaptureHeader, ReadWarning } from './types.ts';
+import { errnoName } from './names.ts';
+import type { CaptureHeader, ReadWarning, WriteStop } from './types.ts';
 
 /** No ptrace header is larger (the TLVs hold a few short strings). */
 export const MAX_HEADER_SIZE = 1 << 20;
@@ -110,6 +113,16 @@ export function checkFixedHeader(buf: Buffer, name: string, fileSize = buf.lengt
     );
   }
   return { littleEndian, versionMajor, versionMinor, headerSize, recordSize };
+}
+
+/** PT_TLV_WRITE_STOP's value: null while writing never stopped (all zeros). */
+function writeStop(v: Buffer, le: boolean): WriteStop | null | 'malformed' {
+  if (v.length < WRITE_STOP_SIZE) return 'malformed';
+  const ts = le ? v.readBigUInt64LE(WRITE_STOP.ts) : v.readBigUInt64BE(WRITE_STOP.ts);
+  if (ts === 0n) return null;
+  const errno = le ? v.readInt32LE(WRITE_STOP.error) : v.readInt32BE(WRITE_STOP.error);
+  const records = le ? v.readBigUInt64LE(WRITE_STOP.records) : v.readBigUInt64BE(WRITE_STOP.records);
+  return { ts, errno, errnoName: errnoName(errno), records };
 }
 
 /** A TLV text value: UTF-8, trailing NULs dropped. */
@@ -228,6 +241,15 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       case TLV.TRACEPARENT:
         h.traceparent = text(v);
         break;
+      case TLV.WRITE_STOP: {
+        const stop = writeStop(v, le);
+        if (stop === 'malformed') {
+          opts.warnings?.push({ code: 'bad-write-stop', message: `header TLV ${tag} (write stop) has ${len} bytes, expected ${WRITE_STOP_SIZE}; ignored` });
+        } else if (stop !== null) {
+          h.writeStop = stop;
+        }
+        break;
+      }
       default:
         h.unknownTlvs.push({ tag, value: Buffer.from(v) });
     }

@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 4;
+export const VERSION_MINOR = 5;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -201,6 +201,7 @@ export const TLV = {
   BOOT_ID: 8,
   OS_RELEASE: 9,
   TRACEPARENT: 10,
+  WRITE_STOP: 11,
 } as const;
 
 /** struct pt_head, at the start of every record. */
@@ -375,6 +376,15 @@ export const TLV_HEAD = {
   len: 4,
 } as const;
 export const TLV_HEAD_SIZE = 8;
+
+/** struct pt_write_stop: the value of PT_TLV_WRITE_STOP (format 1.5). */
+export const WRITE_STOP = {
+  ts: 0,
+  error: 8,
+  _pad: 12,
+  records: 16,
+} as const;
+export const WRITE_STOP_SIZE = 24;
 
 /**
  * The complete table: every struct of ptrace.h with its size, where it sits
@@ -603,6 +613,11 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
     base: 0,
     fields: { tag: f(TLV_HEAD.tag, 2), _pad: f(TLV_HEAD._pad, 2), len: f(TLV_HEAD.len, 4) },
   },
+  pt_write_stop: {
+    size: WRITE_STOP_SIZE,
+    base: 0,
+    fields: { ts: f(WRITE_STOP.ts, 8), error: f(WRITE_STOP.error, 4, true), _pad: f(WRITE_STOP._pad, 4), records: f(WRITE_STOP.records, 8) },
+  },
 };
 
 /** Every enum and #define of ptrace.h by its C name (the test checks each against the compiler). */
@@ -693,4 +708,5 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_TLV_BOOT_ID: TLV.BOOT_ID,
   PT_TLV_OS_RELEASE: TLV.OS_RELEASE,
   PT_TLV_TRACEPARENT: TLV.TRACEPARENT,
+  PT_TLV_WRITE_STOP: TLV.WRITE_STOP,
 };

@@ -9,7 +9,7 @@ import { FormatError, UserError } from './errors.ts';
 import { checkFixedHeader, parseHeader } from './header.ts';
 import { RECORD_SIZE } from './layout.ts';
 import { PrefetchingReader } from './prefetch.ts';
-import type { Capture, CaptureEvent, CaptureHeader, ReadWarning } from './types.ts';
+import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } from './types.ts';
 
 export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
 export type { ParseHeaderOptions, FixedHeader } from './header.ts';
@@ -47,7 +47,7 @@ function directChunks(fd: number, position: number): ChunkSource {
 }
 
 /** What the tail of the file says once the records have been walked. */
-function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number): void {
+function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number, stop?: WriteStop, startBoottime = 0n): void {
   if (a.footer !== null) {
     if (tailBytes > 0) {
       warnings.push({ code: 'garbage-after-footer', message: `${tailBytes} bytes of garbage after the footer (ignored)` });
@@ -59,6 +59,14 @@ function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number):
       code: 'partial-record',
       message: `the last record is cut short: ${tailBytes} bytes, expected ${RECORD_SIZE} (ignored)`,
     });
+  }
+  if (stop) {
+    const after = Number((stop.ts - startBoottime) / 1000n) / 1e6;
+    warnings.push({
+      code: 'write-stopped',
+      message: `no footer: the capture stopped writing at +${after}s (${stop.errnoName === 'ENOSPC' ? 'disk full' : stop.errnoName}); read ${a.records} complete records`,
+    });
+    return;
   }
   warnings.push({
     code: 'no-footer',
@@ -92,7 +100,7 @@ export function readCaptureBuffer(buf: Buffer, name = 'buffer'): Capture {
     if (used === 0) break;
   }
   a.finish();
-  tailWarnings(warnings, a, buf.length - off);
+  tailWarnings(warnings, a, buf.length - off, header.writeStop, header.start.boottime);
   return { ...result(name, header, a, warnings), events };
 }
 
@@ -200,7 +208,7 @@ export function readCaptureStream(
       chunks.close();
     }
     a.finish();
-    tailWarnings(warnings, a, tail);
+    tailWarnings(warnings, a, tail, header.writeStop, header.start.boottime);
     return result(path, header, a, warnings);
   } catch (err) {
     throw fsError(path, err);

@@ -5,7 +5,7 @@
 
 import { decodeWaitStatus } from './names.ts';
 import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
-import type { Capture, CaptureEvent, ReadWarning } from './types.ts';
+import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
 
 export interface InfoReport {
   file: string;
@@ -53,8 +53,11 @@ export interface InfoReport {
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
-    state: 'complete' | 'truncated';
+    /** write-stopped: the capture could not write (a full disk) and stopped there; format 1.5. */
+    state: 'complete' | 'truncated' | 'write-stopped';
     completeRecords: number;
+    /** Where writing stopped: seconds after the capture's start, and the error. */
+    writeStop: { afterNs: string; afterSeconds: number; errno: number; errnoName: string; records: number | string } | null;
     footer: { records: number | string; lost: number | string; processes: number; stillRunning: number; signalled: boolean; waitedAll: boolean } | null;
   };
   unknownTlvs: { tag: number; bytes: number }[];
@@ -263,8 +266,9 @@ export class InfoCollector {
       },
       end: {
         clean: f !== null,
-        state: f ? 'complete' : 'truncated',
+        state: f ? 'complete' : h.writeStop ? 'write-stopped' : 'truncated',
         completeRecords: c.completeRecords,
+        writeStop: h.writeStop && !f ? writeStopReport(h.writeStop, h.start.boottime) : null,
         footer: f
           ? {
               records: jsonCount(f.records),
@@ -280,6 +284,11 @@ export class InfoCollector {
       warnings: c.warnings,
     };
   }
+}
+
+function writeStopReport(w: WriteStop, startBoottime: bigint): NonNullable<InfoReport['end']['writeStop']> {
+  const afterNs = w.ts - startBoottime;
+  return { afterNs: afterNs.toString(), afterSeconds: Number(afterNs / 1000n) / 1e6, errno: w.errno, errnoName: w.errnoName, records: jsonCount(w.records) };
 }
 
 /** Streams the file once and builds its report. */

@@ -14,6 +14,17 @@ export interface ClockAnchor {
   monotonic: bigint;
 }
 
+/** PT_TLV_WRITE_STOP: the capture could not write (a full disk) and stopped writing there. */
+export interface WriteStop {
+  /** CLOCK_BOOTTIME ns when writing stopped. */
+  ts: bigint;
+  /** errno of the failed write (28 ENOSPC: disk full). */
+  errno: number;
+  errnoName: string;
+  /** Whole records the file holds after the header. */
+  records: bigint;
+}
+
 export interface CaptureHeader {
   versionMajor: number;
   versionMinor: number;
@@ -56,6 +67,8 @@ export interface CaptureHeader {
   osRelease: string;
   /** W3C traceparent found in the capture's environment, '' if none. */
   traceparent: string;
+  /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.5). */
+  writeStop?: WriteStop;
   /** TLVs this reader does not know: tag → raw value. */
   unknownTlvs: { tag: number; value: Buffer }[];
 }

@@ -43,6 +43,8 @@ import {
   TLV_HEAD_SIZE,
   VERSION_MAJOR,
   VERSION_MINOR,
+  WRITE_STOP,
+  WRITE_STOP_SIZE,
 } from './layout.ts';
 import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber } from './names.ts';
 import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from './types.ts';
@@ -73,6 +75,8 @@ export interface HeaderInit {
   bootId?: string;
   osRelease?: string;
   traceparent?: string;
+  /** PT_TLV_WRITE_STOP: where the capture stopped writing (ts 0: the placeholder of a capture that did not stop). */
+  writeStop?: { ts: bigint; errno: number; records: bigint };
   /** Extra TLVs written after the known ones (tags this reader may not know). */
   unknownTlvs?: { tag: number; value: Buffer }[];
 }
@@ -105,8 +109,22 @@ function argvBytes(argv: readonly (string | Buffer)[]): Buffer {
   return Buffer.concat(argv.flatMap((a) => [typeof a === 'string' ? Buffer.from(a) : a, Buffer.alloc(1)]));
 }
 
+function writeStopValue(w: { ts: bigint; errno: number; records: bigint }, le: boolean): Buffer {
+  const b = Buffer.alloc(WRITE_STOP_SIZE);
+  if (le) {
+    b.writeBigUInt64LE(w.ts, WRITE_STOP.ts);
+    b.writeInt32LE(w.errno, WRITE_STOP.error);
+    b.writeBigUInt64LE(w.records, WRITE_STOP.records);
+  } else {
+    b.writeBigUInt64BE(w.ts, WRITE_STOP.ts);
+    b.writeInt32BE(w.errno, WRITE_STOP.error);
+    b.writeBigUInt64BE(w.records, WRITE_STOP.records);
+  }
+  return b;
+}
+
 /** The header TLVs in the order the writer emits them (known tags ascending, then unknown ones). */
-function headerTlvs(h: HeaderInit): { tag: number; value: Buffer }[] {
+function headerTlvs(h: HeaderInit, le: boolean): { tag: number; value: Buffer }[] {
   const tlvs: { tag: number; value: Buffer }[] = [];
   const text = (tag: number, s: string | undefined): void => {
     if (s) tlvs.push({ tag, value: Buffer.from(s) });
@@ -124,6 +142,7 @@ function headerTlvs(h: HeaderInit): { tag: number; value: Buffer }[] {
   text(TLV.BOOT_ID, h.bootId);
   text(TLV.OS_RELEASE, h.osRelease);
   text(TLV.TRACEPARENT, h.traceparent);
+  if (h.writeStop) tlvs.push({ tag: TLV.WRITE_STOP, value: writeStopValue(h.writeStop, le) });
   for (const t of h.unknownTlvs ?? []) tlvs.push(t);
   return tlvs;
 }
@@ -131,7 +150,7 @@ function headerTlvs(h: HeaderInit): { tag: number; value: Buffer }[] {
 /** The file header: fixed part, TLVs, an END TLV, zero padding to headerSize. */
 export function encodeHeader(h: HeaderInit, opts: { littleEndian: boolean }): Buffer {
   const le = opts.littleEndian;
-  const tlvs = headerTlvs(h);
+  const tlvs = headerTlvs(h, le);
   let need = FILE_HEADER_SIZE;
   for (const t of tlvs) need += TLV_HEAD_SIZE + pad8(t.value.length);
   need += TLV_HEAD_SIZE; // END

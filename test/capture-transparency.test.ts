@@ -362,3 +362,54 @@ realCaptureTest('--wait-all waits for every link of a 2,000-process fork chain, 
   }
   t.deepEqual(recorded, Array(20).fill(2001));
 });
+
+// ---- 10. a full disk ----------------------------------------------------------------
+
+/** A fresh tmpfs of `size` mounted on a temp dir, unmounted when the test ends. */
+function smallDisk(t: ExecutionContext, size: string): string {
+  const dir = tempDir('ptrace-disk-');
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'ptrace-test', dir], { encoding: 'utf8' });
+  if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
+  t.teardown(() => {
+    spawnSync('umount', [dir]);
+  });
+  return dir;
+}
+
+realCaptureTest('a full disk: the command runs to its end, the failure is one line at once, info says where writing stopped, the file reads', (t) => {
+  const disk = smallDisk(t, '256k');
+  const work = tempDir();
+  const file = join(disk, 'run.raw');
+  // ~300 execs with their environments: far more than 256 KiB of records
+  const script = 'i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done; echo "$i" > "$1"';
+  const r = ptrace(['capture', '-o', file, '--', 'sh', '-c', script, 'sh', join(work, 'done')]);
+  t.is(r.status, 0, 'the command’s own exit code');
+  t.is(readFileSync(join(work, 'done'), 'utf8'), '300\n', 'the command ran to its end');
+  const lines = r.stderr.trim().split('\n');
+  t.is(lines.length, 1, r.stderr);
+  t.regex(lines[0]!, /^ptrace: disk full: writing .*run\.raw stopped at \+[0-9.]+s \(No space left on device\) after \d+ records; the command keeps running$/);
+
+  const info = ptrace(['info', file]);
+  t.is(info.status, 0, info.stderr);
+  t.regex(info.stdout, /^end: +stopped writing at \+[0-9.]+s: disk full \(ENOSPC\); \d+ complete records$/m);
+  const json = JSON.parse(ptrace(['info', file, '--json']).stdout);
+  t.is(json.end.state, 'write-stopped');
+  t.is(json.end.writeStop.errnoName, 'ENOSPC');
+  t.is(json.end.writeStop.records, json.end.completeRecords, 'the file was cut after its last whole record');
+  t.false(json.warnings.some((w: { code: string }) => w.code === 'partial-record'));
+  const tree = ptrace(['tree', file]);
+  t.is(tree.status, 0, tree.stderr);
+  t.regex(tree.stdout, /^sh -c /);
+});
+
+realCaptureTest('a disk too full for the header: refused before the command runs, no file left', (t) => {
+  const disk = smallDisk(t, '64k');
+  spawnSync('sh', ['-c', `cat /dev/zero > ${join(disk, 'filler')}`]);
+  const work = tempDir();
+  const file = join(disk, 'run.raw');
+  const r = ptrace(['capture', '-o', file, '--', 'sh', '-c', 'echo ran > "$1"', 'sh', join(work, 'ran')]);
+  t.is(r.status, 1);
+  t.is(r.stderr, `ptrace: cannot write the header of ${file}: No space left on device\n`);
+  t.false(existsSync(join(work, 'ran')), 'the command did not run');
+  t.false(existsSync(file));
+});

@@ -63,7 +63,7 @@ for (const [name, le] of orders) {
     t.is(c.header.capturePid, 99);
     t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 4);
+    t.is(c.header.versionMinor, 5);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);

@@ -175,10 +175,16 @@ export function renderInfo(r: InfoReport): string {
       .filter(Boolean)
       .join(', ');
     row('end', `complete: footer after ${e.completeRecords - 1} records${how ? `; ${how}` : ''}`);
+  } else if (e.writeStop) {
+    row('end', `stopped writing at +${e.writeStop.afterSeconds}s: ${writeErrorText(e.writeStop.errnoName)}; ${e.completeRecords} complete records`);
   } else {
     row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
   }
   row('warnings', r.warnings.length ? `${r.warnings.length} (on stderr)` : 'none');
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
+}
+
+function writeErrorText(errnoName: string): string {
+  return errnoName === 'ENOSPC' || errnoName === 'EDQUOT' ? `disk full (${errnoName})` : `write error ${errnoName}`;
 }

@@ -242,6 +242,13 @@ int main(void)
 	F(struct pt_tlv, , struct pt_tlv, len);
 	end_struct();
 
+	begin_struct("pt_write_stop", sizeof(struct pt_write_stop), 0);
+	F(struct pt_write_stop, , struct pt_write_stop, ts);
+	F(struct pt_write_stop, , struct pt_write_stop, error);
+	F(struct pt_write_stop, , struct pt_write_stop, _pad);
+	F(struct pt_write_stop, , struct pt_write_stop, records);
+	end_struct();
+
 	printf("\n  },\n  \"constants\": {");
 	first = 1;
 	C(PT_BYTE_ORDER_MAGIC);
@@ -330,6 +337,7 @@ int main(void)
 	C(PT_TLV_BOOT_ID);
 	C(PT_TLV_OS_RELEASE);
 	C(PT_TLV_TRACEPARENT);
+	C(PT_TLV_WRITE_STOP);
 	printf("\n  }\n}\n");
 	return 0;
 }
