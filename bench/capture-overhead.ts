@@ -3,13 +3,14 @@
 // with --io, with --sched), runs alternated, medians printed; then the same
 // for a syscall-bound workload (dd bs=1), where --io hooks every read and
 // write, and for 1000 loopback TCP connections (default, --no-dns: without
-// the packet hooks of DNS messages, --no-net). Needs root.
-//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--only fork|dd|net]
+// the packet hooks of DNS messages, --no-net), and for a `make -j2` build of
+// 200 small C files (default set, --no-dns). Needs root.
+//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--make-files N] [--only fork|dd|net|make]
 // Prints the loop's own wall time (measured inside the traced shell, so BPF
 // load/attach is excluded), the end-to-end wall time of the whole command,
 // and bytes per event and per exec of the raw files.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../formats/reader.ts';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, loops: { type: 'string', default: '2000' }, 'dd-count': { type: 'string', default: '200000' }, only: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    loops: { type: 'string', default: '2000' },
+    'dd-count': { type: 'string', default: '200000' },
+    'make-files': { type: 'string', default: '200' },
+    only: { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
 const loops = Number(values.loops);
@@ -98,6 +105,29 @@ if (only === undefined || only === 'net') compare(
   [process.execPath, fileURLToPath(new URL('./connect-loop.mjs', import.meta.url)), '1000'],
   ['untraced', 'traced', 'no-dns', 'no-net'],
 );
+/** A project of `n` small C files and a Makefile that compiles and links them. */
+function makeProject(n: number): string {
+  const project = join(dir, 'make-project');
+  mkdirSync(project, { recursive: true });
+  const names = Array.from({ length: n }, (_, i) => `f${i}`);
+  for (const [i, name] of names.entries()) {
+    writeFileSync(join(project, `${name}.c`), `int ${name}(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * ${i + 1}; return s; }\n`);
+  }
+  writeFileSync(join(project, 'main.c'), 'int main(void) { return 0; }\n');
+  const objects = [...names, 'main'].map((name) => `${name}.o`).join(' ');
+  writeFileSync(join(project, 'Makefile'), `app: ${objects}\n\tcc -o $@ $^\n%.o: %.c\n\tcc -O1 -c -o $@ $<\nclean:\n\trm -f app *.o\n`);
+  return project;
+}
+if (only === undefined || only === 'make') {
+  const makeFiles = Number(values['make-files']);
+  const project = makeProject(makeFiles);
+  // the clean runs first, outside the timed part (but inside the traced tree: it counts in end-to-end)
+  compare(
+    `make -j2: ${makeFiles} small C files compiled and linked`,
+    `make -s -C ${project} clean >/dev/null; ${timed(`make -s -j2 -C ${project} >/dev/null`)}`,
+    ['untraced', 'traced', 'no-dns'],
+  );
+}
 if (samples === null) {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
