@@ -153,6 +153,47 @@ realCaptureTest('the command sees the caller’s ignored signals, signal mask, o
   t.is(rest.traced, rest.direct);
 });
 
+realCaptureTest('the command is the child of the pid the caller started, in its process group', async (t) => {
+  const dir = tempDir();
+  // fields 4 and 5 of /proc/self/stat: ppid, pgid (the command name has no spaces here)
+  const child = spawn(LAUNCHER, ['capture', '-q', '-o', join(dir, 'run.raw'), '--', 'cut', '-d', ' ', '-f', '4,5', '/proc/self/stat'], {
+    env: ENV,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const status = await new Promise((resolve) => child.on('exit', resolve));
+  t.is(status, 0);
+  t.is(out, `${child.pid} ${child.pid}\n`, 'parent: the pid the caller started; process group: the caller’s');
+  t.is(readCapture(join(dir, 'run.raw')).header.capturePid, child.pid!);
+});
+
+realCaptureTest('PATH search as execvp: a non-executable entry is skipped, a script without #! runs with sh, a command only found without x fails with EACCES', (t) => {
+  const dir = tempDir();
+  for (const d of ['a', 'b']) spawnSync('mkdir', [join(dir, d)]);
+  writeFileSync(join(dir, 'a/tool'), '#!/bin/sh\necho from-a\n', { mode: 0o644 });
+  writeFileSync(join(dir, 'b/tool'), '#!/bin/sh\necho from-b\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'b/noshebang'), 'echo "no #! line: $1"\n', { mode: 0o755 });
+  const env = { ...ENV, PATH: `${join(dir, 'a')}:${join(dir, 'b')}:/usr/bin:/bin` };
+  const failedExecs = (file: string) =>
+    readCapture(join(dir, file)).events.filter((e): e is ExecFailedEvent => e.kind === 'exec_failed').map((e) => `${e.filename.bytes} ${e.errnoName}`);
+
+  const tool = ptrace(['capture', '-q', '-o', 'tool.raw', '--', 'tool'], { cwd: dir, env });
+  t.is(tool.stdout, 'from-b\n');
+  t.deepEqual(failedExecs('tool.raw'), []);
+
+  const script = ptrace(['capture', '-q', '-o', 'script.raw', '--', 'noshebang', 'x'], { cwd: dir, env });
+  t.is(script.stdout, 'no #! line: x\n');
+  // as with execvp: the kernel refuses the file once (ENOEXEC), then /bin/sh runs it
+  t.deepEqual(failedExecs('script.raw'), [`${join(dir, 'b/noshebang')} ENOEXEC`]);
+
+  const denied = ptrace(['capture', '-q', '-o', 'denied.raw', '--', 'tool'], { cwd: dir, env: { ...env, PATH: join(dir, 'a') } });
+  t.is(denied.status, 126);
+  t.is(denied.stderr, 'ptrace: tool: Permission denied\n');
+  t.deepEqual(failedExecs('denied.raw'), [`${join(dir, 'a/tool')} EACCES`]);
+});
+
 // ---- 3. signals -------------------------------------------------------------
 
 const COUNT_SIGNALS = String.raw`
@@ -247,6 +288,41 @@ realCaptureTest('Ctrl-C typed at a terminal reaches the command once; a foregrou
   const status = await Promise.race([reader.done, sleep(30_000).then(() => 'timeout')]);
   t.is(status, 0, reader.output());
   t.regex(reader.output(), /got hello/);
+}, { serial: true });
+
+realCaptureTest('job control in an interactive shell: Ctrl-Z stops the capture with its command, fg resumes both, the command reads the terminal', async (t) => {
+  const dir = tempDir();
+  const shell = spawn('script', ['-qfec', 'bash --norc --noprofile -i', '/dev/null'], {
+    cwd: dir,
+    env: { ...ENV, PS1: '$ ', TERM: 'dumb', PTRACE: LAUNCHER },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  shell.stdin.on('error', (err) => t.log(`script's input: ${err.message}`));
+  let out = '';
+  shell.stdout.on('data', (d) => (out += d));
+  const done = new Promise((resolve) => shell.on('exit', resolve));
+  const type = async (keys: string, waitMs: number) => {
+    shell.stdin.write(keys);
+    await sleep(waitMs);
+  };
+  const until = async (text: string) => {
+    for (let i = 0; i < 400 && !out.includes(text); i++) await sleep(25);
+  };
+  await sleep(300);
+  await type(`"$PTRACE" capture -q -o jc.raw -- sh -c 'echo reading; read x; echo "got $x"'\r`, 0);
+  await until('\nreading\r\n'); // the command's output, not the echo of the typed line
+  await type('\x1a', 0); // Ctrl-Z
+  await until('Stopped');
+  await type('fg\r', 500);
+  await type('hello\r', 0);
+  await until('got hello');
+  await type('echo "status $?"\r', 0);
+  await until('status ');
+  await type('exit\r', 0);
+  await Promise.race([done, sleep(10_000)]);
+  const at = (text: string) => out.indexOf(text);
+  t.true(at('\nreading\r\n') >= 0 && at('\nreading\r\n') < at('Stopped'), JSON.stringify(out));
+  t.true(at('Stopped') < at('got hello') && at('got hello') < at('status 0'), JSON.stringify(out));
 }, { serial: true });
 
 // ---- 4. the root's start and duration -------------------------------------------
