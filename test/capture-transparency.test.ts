@@ -61,7 +61,7 @@ realCaptureTest('cc -o app main.c through ptrace capture builds app', (t) => {
   t.is(spawnSync(join(dir, 'app')).status, 7);
 });
 
-realCaptureTest('a missing -- or an empty command is one ptrace: line, exit 2, nothing written', (t) => {
+realCaptureTest('a missing -- or an empty command is one ptrace: line, exit 2, nothing written; -h and --help before -- show the help', (t) => {
   const dir = tempDir();
   const file = join(dir, 'run.raw');
   for (const args of [['-o', file, 'true'], ['-o', file], ['-o', file, '--'], ['-o', '--', 'true']]) {
@@ -71,6 +71,11 @@ realCaptureTest('a missing -- or an empty command is one ptrace: line, exit 2, n
     t.false(existsSync(file));
   }
   t.false(existsSync(join(dir, '--')), '`-o --` is not taken as the separator');
+  for (const help of ['-h', '--help']) {
+    const r = ptrace(['capture', '-o', file, help], { cwd: dir });
+    t.is(r.status, 0, help);
+    t.regex(r.stdout, /^USAGE\n {2}\$ ptrace capture -o FILE \[FLAGS\] -- COMMAND \[ARGS\.\.\.\]$/m, help);
+  }
 });
 
 // ---- 2. descriptors and process state -----------------------------------------
