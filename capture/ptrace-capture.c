@@ -388,7 +388,8 @@ static int exec_command(char **argv)
 	if (!path)
 		path = "/bin:/usr/bin";
 	size_t name_len = strlen(name);
-	bool denied = false;
+	bool denied = false, attempted = false;
+	int last_err = ENOENT;
 	char first[PATH_MAX] = "", first_denied[PATH_MAX] = "";
 	for (const char *dir = path;; dir++) {
 		const char *colon = strchrnul(dir, ':');
@@ -407,9 +408,11 @@ static int exec_command(char **argv)
 				memcpy(first, candidate, sizeof(candidate));
 			struct stat st;
 			if (stat(candidate, &st)) {
-				if (errno == EACCES)
+				if (errno == EACCES) {
+					if (!denied)
+						memcpy(first_denied, candidate, sizeof(candidate));
 					denied = true;
-				else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
+				} else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
 					 errno != ETIMEDOUT)
 					return errno;
 			} else if (!S_ISREG(st.st_mode) || access(candidate, X_OK)) {
@@ -418,6 +421,7 @@ static int exec_command(char **argv)
 				denied = true;
 			} else {
 				int err = exec_file(candidate, argv);
+				attempted = true, last_err = err;
 				if (err == EACCES)
 					denied = true;
 				else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV && err != ETIMEDOUT)
@@ -428,6 +432,8 @@ static int exec_command(char **argv)
 			break;
 		dir = colon;
 	}
+	if (attempted) /* a file that looked runnable failed (a missing #! interpreter): that failure is recorded */
+		return denied ? EACCES : last_err;
 	const char *shown = first_denied[0] ? first_denied : first;
 	if (shown[0])
 		return exec_file(shown, argv);
