@@ -4,11 +4,13 @@
  * and writes every record of its process tree to a raw file
  * (formats/FORMAT.md). Usually started by `ptrace capture`.
  *
- * Order of work: check privileges and output, load and attach BPF, fork the
- * command (it waits on a pipe), register it in the traced map, write the
- * header, release it, then drain the ring buffer on a timer until the
- * command exits. Records are written as they are drained, so a crash loses
- * at most one drain interval.
+ * Order of work: note the caller's process state, check privileges and
+ * output, fork the command (it waits on a pipe), load and attach BPF,
+ * register it in the traced map, write the header (if that fails, the
+ * command never runs), release it, then drain the ring buffer on a timer
+ * until the command exits. Records are written as they are drained, so a
+ * crash loses at most one drain interval; a full disk stops the writing, not
+ * the command.
  */
 #define _GNU_SOURCE
 #include <errno.h>
