@@ -20,6 +20,7 @@ import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from 
 import { OpenPathResolver, openSyscallName } from './files.ts';
 import { peerNames } from './net.ts';
 import { pairDnsMessages, queriesAsLookups, type DnsQueryRow } from './dns.ts';
+import { splitCpuTime } from './cputime.ts';
 export type { DnsQueryRow } from './dns.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
@@ -445,7 +446,7 @@ export class ModelBuilder {
         p.signalName = e.signalName;
         p.coreDumped = e.coreDumped;
         p.comm = this.intern(e.comm);
-        if (rusageRecorded(e.rusage)) p.rusage = e.rusage;
+        if (rusageRecorded(e.rusage)) p.rusage = splitCpuTime(e.rusage);
         break;
       }
       case 'open': {
