@@ -27,7 +27,7 @@ realCaptureTest('file opens: existing, ENOENT, EACCES as a non-root user, O_CREA
   writeFileSync(join(files, 'existing'), 'hello', { mode: 0o644 });
   writeFileSync(join(files, 'secret'), 'root only', { mode: 0o600 });
   const env = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
-  const { status, capture } = captureSync([bin, 'opens', files], { env });
+  const { status, capture } = captureSync([bin, 'opens', files], { env, file: join(files, 'run.raw') }); // created as the sudo user
   t.is(status, 0);
   const exec = execWithArgv(t, capture, [bin, 'opens', files]);
   t.is(exec.uid, 65534);
