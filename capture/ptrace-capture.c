@@ -1023,10 +1023,12 @@ static void note_exit(pid_t pid)
 			libcs.due[i] = 0;
 }
 
+static bool start_scan_thread(void);
+
 /* Called after each drain: hands the processes that exec'd one drain ago to the scanning thread. */
 static void scan_exec_libcs(void)
 {
-	if (!libcs.enabled)
+	if (!libcs.enabled || (libcs.ndue && !start_scan_thread()))
 		return;
 	pthread_mutex_lock(&libcs.lock);
 	for (size_t i = 0; i < libcs.ndue; i++) {
@@ -1062,6 +1064,16 @@ static int attach_dns(struct ptrace_bpf *skel, bool quiet)
 				"through libc are not recorded\n");
 		return -1;
 	}
+	libcs.enabled = true;
+	return 0;
+}
+
+/* Started with the first process to scan, so the command is never forked from a threaded process. */
+static bool start_scan_thread(void)
+{
+	static bool started;
+	if (started)
+		return true;
 	/* the capture's signals (SIGCHLD ends the drain wait) go to the main thread */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -1070,13 +1082,15 @@ static int attach_dns(struct ptrace_bpf *skel, bool quiet)
 	int err = pthread_create(&thread, NULL, scan_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		fprintf(stderr, "ptrace: warning: cannot start the C library scan (%s): lookups are recorded only "
-				"through this tool's C library\n", strerror(err));
-		return 0;
+		if (!libcs.quiet)
+			fprintf(stderr, "ptrace: warning: cannot start the C library scan (%s): lookups are recorded only "
+					"through this tool's C library\n", strerror(err));
+		libcs.enabled = false;
+		return false;
 	}
 	pthread_detach(thread);
-	libcs.enabled = true;
-	return 0;
+	started = true;
+	return true;
 }
 
 /* Stop-time step: no more scans (one in progress is abandoned), and what the rate limit kept back. */
