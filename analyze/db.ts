@@ -115,12 +115,13 @@ export function insertModel(db: Db, m: Model): void {
       o[k] = h.id; o[k + 1] = h.processId; o[k + 2] = h.kind; o[k + 3] = h.count; o[k + 4] = h.totalNs; o[k + 5] = h.maxNs;
       o[k + 6] = JSON.stringify(h.buckets);
     });
-    bulkInsert(db, 'connections', 19, m.connections, (c, o, k) => {
+    bulkInsert(db, 'connections', 22, m.connections, (c, o, k) => {
       o[k] = c.id; o[k + 1] = c.processId; o[k + 2] = c.connId; o[k + 3] = c.role; o[k + 4] = c.family;
       o[k + 5] = c.localAddress; o[k + 6] = c.localPort; o[k + 7] = c.remoteAddress; o[k + 8] = c.remotePort;
       o[k + 9] = c.peerName; o[k + 10] = c.start; o[k + 11] = c.end; o[k + 12] = c.latencyNs; o[k + 13] = c.state;
       o[k + 14] = c.errno; o[k + 15] = c.errnoName; o[k + 16] = c.bytesSent; o[k + 17] = c.bytesReceived;
-      o[k + 18] = c.retransmits;
+      o[k + 18] = c.retransmits; o[k + 19] = b(c.abandoned); o[k + 20] = c.openAtStop === null ? null : b(c.openAtStop);
+      o[k + 21] = c.tcpStateAtStop;
     });
     bulkInsert(db, 'dns_lookups', 10, m.dnsLookups, (d, o, k) => {
       o[k] = d.id; o[k + 1] = d.processId; o[k + 2] = d.time; o[k + 3] = d.name; o[k + 4] = b(d.nameTruncated);

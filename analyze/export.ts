@@ -66,6 +66,10 @@ export interface ExportConnection {
   bytes_sent: bigint | null;
   bytes_received: bigint | null;
   retransmits: number | null;
+  abandoned: boolean;
+  /** 1/0, null when the file does not say (before format 1.5). */
+  open_at_stop: number | null;
+  tcp_state_at_stop: string | null;
 }
 
 export interface ExportLookup {
@@ -162,7 +166,8 @@ export function readExportRows(db: Db): ExportProcess[] {
   const connections = byProcess(
     db,
     `SELECT process_id, role, family, local_address, local_port, remote_address, remote_port, peer_name, start_ns, end_ns,
-            connect_latency_ns, state, errno, errno_name, bytes_sent, bytes_received, retransmits
+            connect_latency_ns, state, errno, errno_name, bytes_sent, bytes_received, retransmits, abandoned, open_at_stop,
+            tcp_state_at_stop
      FROM connections ORDER BY process_id, start_ns, id`,
     (r): ExportConnection => ({
       role: r[1] as string,
@@ -181,6 +186,9 @@ export function readExportRows(db: Db): ExportProcess[] {
       bytes_sent: bigOrNull(r[14]),
       bytes_received: bigOrNull(r[15]),
       retransmits: numOrNull(r[16]),
+      abandoned: num(r[17]) === 1,
+      open_at_stop: numOrNull(r[18]),
+      tcp_state_at_stop: r[19] as string | null,
     }),
   );
   const lookups = byProcess(
@@ -374,6 +382,9 @@ const connectionCols: Col<ExportConnection>[] = [
   { name: 'bytes_sent', kind: 'int64', get: (c) => c.bytes_sent },
   { name: 'bytes_received', kind: 'int64', get: (c) => c.bytes_received },
   { name: 'retransmits', kind: 'int32', get: (c) => c.retransmits },
+  { name: 'abandoned', kind: 'bool', get: (c) => c.abandoned },
+  { name: 'open_at_stop', kind: 'int32', get: (c) => c.open_at_stop },
+  { name: 'tcp_state_at_stop', kind: 'utf8', get: (c) => c.tcp_state_at_stop },
 ];
 
 const lookupCols: Col<ExportLookup>[] = [

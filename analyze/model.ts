@@ -20,6 +20,7 @@ import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from 
 import { OpenPathResolver, openSyscallName } from './files.ts';
 import { peerNames } from './net.ts';
 import { pairDnsMessages, queriesAsLookups, type DnsQueryRow } from './dns.ts';
+import { splitCpuTime } from './cputime.ts';
 export type { DnsQueryRow } from './dns.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
@@ -175,12 +176,19 @@ export interface ConnectionRow {
   /** connect() to established or to the failure; null for server connections and when the record was lost. */
   latencyNs: bigint | null;
   state: ConnectionState;
+  /** failed: the kernel's error; abandoned: the last error the kernel had noted for it (EHOSTUNREACH…), or null. */
   errno: number | null;
   errnoName: string | null;
-  /** At close (null when no close record). */
+  /** A failed connect that the application gave up on (closed the socket before any answer, no error from the kernel). */
+  abandoned: boolean;
+  /** At close, or when the capture stopped (null when neither was recorded). */
   bytesSent: bigint | null;
   bytesReceived: bigint | null;
   retransmits: number | null;
+  /** true: the application still had the connection open when the capture stopped; false: it had closed it (close or failure recorded, or closing at the stop); null: neither recorded (a file before format 1.5, a lost record, another network namespace). */
+  openAtStop: boolean | null;
+  /** The kernel's TCP state when the capture stopped (ESTABLISHED, FIN_WAIT2…), for connections not yet at CLOSE then. */
+  tcpStateAtStop: string | null;
   /** Client connections: the name of the lookup that gave the remote address (net.ts peerNames, pseudo reverse DNS); else null. */
   peerName: string | null;
 }
@@ -278,6 +286,12 @@ interface ProcState {
 function startRootAtItsExec(states: readonly ProcState[], rootPid: number): void {
   const root = states.find((p) => p.pid === rootPid && !p.forked);
   if (root?.firstExecRel != null && root.firstExecRel > root.startRel) root.startRel = root.firstExecRel;
+}
+
+/** TCP states in which the application has not closed the socket (the kernel finishes the others on its own). */
+const OPEN_BY_APPLICATION = new Set(['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'CLOSE_WAIT']);
+function openByApplication(tcpState: string | null): boolean {
+  return tcpState !== null && OPEN_BY_APPLICATION.has(tcpState);
 }
 
 function rusageRecorded(r: Rusage | null): r is Rusage {
@@ -462,7 +476,7 @@ export class ModelBuilder {
         p.signalName = e.signalName;
         p.coreDumped = e.coreDumped;
         p.comm = this.intern(e.comm);
-        if (rusageRecorded(e.rusage)) p.rusage = e.rusage;
+        if (rusageRecorded(e.rusage)) p.rusage = splitCpuTime(e.rusage);
         break;
       }
       case 'open': {
@@ -557,9 +571,12 @@ export class ModelBuilder {
           state: 'open-at-end',
           errno: null,
           errnoName: null,
+          abandoned: false,
           bytesSent: null,
           bytesReceived: null,
           retransmits: null,
+          openAtStop: null,
+          tcpStateAtStop: null,
           peerName: null,
         },
       };
@@ -570,13 +587,18 @@ export class ModelBuilder {
       case 'connected':
         r.latencyNs = e.latencyNs;
         break;
-      case 'failed':
+      case 'failed': {
         r.latencyNs = e.latencyNs;
         r.state = 'failed';
-        r.errno = e.errno;
-        r.errnoName = e.errnoName === null ? null : this.intern(e.errnoName);
+        // No error from the kernel: the application closed the socket first (its own timeout, or it gave up).
+        r.abandoned = e.errno === null;
+        r.openAtStop = false;
+        r.errno = e.errno ?? e.softErrno;
+        const name = e.errnoName ?? e.softErrnoName;
+        r.errnoName = name === null ? null : this.intern(name);
         c.endRel = rel;
         break;
+      }
       case 'closed':
         if (r.state !== 'failed') r.state = 'established';
         r.bytesSent = e.bytesSent;
@@ -584,7 +606,21 @@ export class ModelBuilder {
         r.retransmits = e.retransmits;
         // The local port of a closed socket is the one it had while connected; keep a known one.
         if (r.localPort === 0) r.localPort = e.localPort;
+        r.openAtStop = false;
         c.endRel = rel;
+        break;
+      case 'at-stop':
+        r.bytesSent = e.bytesSent;
+        r.bytesReceived = e.bytesReceived;
+        r.retransmits = e.retransmits;
+        r.tcpStateAtStop = e.tcpState === null ? null : this.intern(e.tcpState);
+        if (r.localPort === 0) r.localPort = e.localPort;
+        r.openAtStop = openByApplication(e.tcpState);
+        if (!r.openAtStop && r.state === 'open-at-end') {
+          // closed by the application, the kernel still finishing the close (FIN_WAIT2…): its end is the stop
+          r.state = 'established';
+          c.endRel = rel;
+        }
         break;
       default:
         break;

@@ -17,15 +17,35 @@ export function formatNetBytes(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/**
+ * What ended a failed connect: the kernel's error (`ECONNREFUSED`), or
+ * `abandoned` when the application closed the socket before any answer
+ * (with the last error the kernel had noted, if any).
+ */
+export function connectFailure(c: Pick<ConnectionRow, 'abandoned' | 'errno' | 'errnoName'>): string {
+  const error = c.errnoName ?? (c.errno === null ? null : `errno ${c.errno}`);
+  if (c.abandoned) return error === null ? 'abandoned' : `abandoned (last error ${error})`;
+  return error ?? 'failed';
+}
+
+/** `1000 B out / 4.9 KiB in`, or null when no byte counts were recorded. */
+function bytesText(c: Pick<ConnectionRow, 'bytesSent' | 'bytesReceived'>): string | null {
+  if (c.bytesSent === null || c.bytesReceived === null) return null;
+  return `${formatNetBytes(Number(c.bytesSent))} out / ${formatNetBytes(Number(c.bytesReceived))} in`;
+}
+
 /** The arrow line of one connection (failures: `✗ connect …: ERRNO`), without the mark's colour. */
 export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗'; text: string; detail: string } {
   if (c.state === 'failed') {
-    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort, c.peerName)}: ${c.errnoName ?? `errno ${c.errno}`}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
+    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort, c.peerName)}: ${connectFailure(c)}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
   }
   const parts: string[] = [c.role];
   if (c.role === 'client' && c.latencyNs !== null) parts.push(`${formatDuration(Number(c.latencyNs))} connect`);
-  if (c.state === 'open-at-end') parts.push('open at end');
-  else if (c.bytesSent !== null && c.bytesReceived !== null) parts.push(`${formatNetBytes(Number(c.bytesSent))} out / ${formatNetBytes(Number(c.bytesReceived))} in`);
+  const bytes = bytesText(c);
+  if (c.state === 'open-at-end') {
+    parts.push('open at end');
+    if (bytes !== null) parts.push(`${bytes} so far`);
+  } else if (bytes !== null) parts.push(bytes);
   if (c.retransmits !== null && c.retransmits > 0) parts.push(`${c.retransmits} retransmit${c.retransmits === 1 ? '' : 's'}`);
   if (c.role === 'server') {
     return { mark: '←', text: `${peerText(c.remoteAddress, c.remotePort)} on :${c.localPort}`, detail: parts.join(', ') };
@@ -38,7 +58,7 @@ export interface ConnectionGroup {
   role: string;
   /** Client groups: the peer's name (pseudo reverse DNS), part of the grouping key; else null. */
   peerName: string | null;
-  /** Set for failures (one group per peer and errno). */
+  /** Set for failures (one group per peer and failure: connectFailure's text). */
   errnoName: string | null;
   remoteAddress: string;
   /** null for server groups (the client's port varies). */
@@ -48,6 +68,10 @@ export interface ConnectionGroup {
   count: number;
   /** Still open at the end of the capture. */
   open: number;
+  /** Connections whose byte counts were recorded (at close, or at the stop). */
+  withBytes: number;
+  /** Of those, the ones still open at the stop: their bytes are so far. */
+  openWithBytes: number;
   /** Largest connect latency (clients), ns; null when none recorded. */
   maxLatencyNs: number | null;
   bytesSent: number;
@@ -62,8 +86,9 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
   for (const c of list) {
     const failed = c.state === 'failed';
     const server = c.role === 'server' && !failed;
+    const failure = failed ? connectFailure(c) : null;
     const key = failed
-      ? `f\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.errnoName}\u0000${c.peerName}`
+      ? `f\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${failure}\u0000${c.peerName}`
       : server
         ? `s\u0000${c.remoteAddress}\u0000${c.localPort}`
         : `c\u0000${c.role}\u0000${c.remoteAddress}\u0000${c.remotePort}\u0000${c.peerName}`;
@@ -72,12 +97,14 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
       g = {
         role: c.role,
         peerName: server ? null : c.peerName,
-        errnoName: failed ? (c.errnoName ?? `errno ${c.errno}`) : null,
+        errnoName: failure,
         remoteAddress: c.remoteAddress,
         remotePort: server ? null : c.remotePort,
         localPort: server ? c.localPort : null,
         count: 0,
         open: 0,
+        withBytes: 0,
+        openWithBytes: 0,
         maxLatencyNs: null,
         bytesSent: 0,
         bytesReceived: 0,
@@ -89,6 +116,8 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
     g.count++;
     if (c.state === 'open-at-end') g.open++;
     if (c.latencyNs !== null && (g.maxLatencyNs === null || Number(c.latencyNs) > g.maxLatencyNs)) g.maxLatencyNs = Number(c.latencyNs);
+    if (c.bytesSent !== null) g.withBytes++;
+    if (c.bytesSent !== null && c.state === 'open-at-end') g.openWithBytes++;
     g.bytesSent += Number(c.bytesSent ?? 0n);
     g.bytesReceived += Number(c.bytesReceived ?? 0n);
     g.retransmits += c.retransmits ?? 0;
@@ -102,7 +131,7 @@ export function groupText(g: ConnectionGroup): { mark: '→' | '←' | '✗'; te
   if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}: ${g.errnoName}${times}`, detail: '' };
   const parts: string[] = [g.role];
   if (g.role === 'client' && g.maxLatencyNs !== null) parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
-  if (g.count > g.open) parts.push(`${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in`);
+  if (g.withBytes > 0) parts.push(`${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in${g.openWithBytes > 0 ? ' so far' : ''}`);
   if (g.open > 0) parts.push(g.count > 1 ? `${g.open} open at end` : 'open at end');
   if (g.retransmits > 0) parts.push(`${g.retransmits} retransmit${g.retransmits === 1 ? '' : 's'}`);
   if (g.localPort !== null) return { mark: '←', text: `${g.remoteAddress} on :${g.localPort}${times}`, detail: parts.join(', ') };

@@ -1,7 +1,7 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
 // table and column; bump SCHEMA_VERSION on any incompatible change.
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = `
@@ -159,7 +159,10 @@ CREATE TABLE connections (
   errno_name TEXT,
   bytes_sent INTEGER,
   bytes_received INTEGER,
-  retransmits INTEGER
+  retransmits INTEGER,
+  abandoned INTEGER NOT NULL,
+  open_at_stop INTEGER,
+  tcp_state_at_stop TEXT
 );
 CREATE TABLE dns_lookups (
   id INTEGER PRIMARY KEY,

@@ -172,10 +172,13 @@ export interface NetworkReport {
   client: number;
   server: number;
   failed: number;
+  /** Not closed when the capture stopped (no close record). */
   openAtEnd: number;
+  /** Of those, the ones the capture found still open by the application at its stop, with their bytes so far (format 1.5; the others were not seen at the stop: older files, lost records, other network namespaces). */
+  openAtStop: number;
   /** Most connections first. */
   byPeer: PeerStat[];
-  /** Failed connects by errno, with up to 3 peers (most frequent first). */
+  /** Failed connects by errno (`abandoned` when the application gave up first), with up to 3 peers (most frequent first). */
   failedByErrno: ErrnoStat[];
   /** Connect latency of the client connections that got one (successful or failed): exact nearest-rank percentiles. */
   connectLatency: { count: number; p50Ns: number | null; p95Ns: number | null; maxNs: number | null };
@@ -562,16 +565,18 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   }
 
   // ---- TCP connections
+  const connectFailure = "CASE WHEN abandoned = 1 THEN 'abandoned' ELSE coalesce(errno_name, 'errno ' || errno, 'failed') END";
   const netRecorded = one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.net'") === 1;
   const netTotals = db
     .prepare(
       `SELECT count(*) AS n, coalesce(sum(role = 'client'), 0) AS client, coalesce(sum(role = 'server'), 0) AS server,
               coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'open-at-end'), 0) AS open,
+              coalesce(sum(open_at_stop = 1), 0) AS openAtStop,
               coalesce(sum(bytes_sent), 0) AS sent, coalesce(sum(bytes_received), 0) AS received,
               coalesce(sum(retransmits), 0) AS retrans, coalesce(sum(retransmits > 0), 0) AS withRetrans
        FROM connections`,
     )
-    .get() as { n: number; client: number; server: number; failed: number; open: number; sent: number; received: number; retrans: number; withRetrans: number };
+    .get() as { n: number; client: number; server: number; failed: number; open: number; openAtStop: number; sent: number; received: number; retrans: number; withRetrans: number };
   const latencies = db
     .prepare("SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1")
     .pluck()
@@ -584,6 +589,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     server: netTotals.server,
     failed: netTotals.failed,
     openAtEnd: netTotals.open,
+    openAtStop: netTotals.openAtStop,
     byPeer: q<Omit<PeerStat, 'peer'> & { k: string }>(
       `SELECT role, CASE WHEN role = 'server' THEN NULL ELSE peer_name END AS peerName,
               CASE WHEN role = 'server' OR peer_name IS NULL THEN remote_address ELSE peer_name END AS k,
@@ -605,12 +611,12 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
       ...r,
     })),
     failedByErrno: q<{ errno: string; count: number }>(
-      `SELECT coalesce(errno_name, 'errno ' || errno) AS errno, count(*) AS count FROM connections WHERE state = 'failed' GROUP BY 1 ORDER BY count DESC, errno`,
+      `SELECT ${connectFailure} AS errno, count(*) AS count FROM connections WHERE state = 'failed' GROUP BY 1 ORDER BY count DESC, errno`,
     ).map((r) => ({
       ...r,
       examples: q<{ p: string }>(
         `SELECT remote_address || ':' || remote_port AS p, count(*) AS n FROM connections
-         WHERE state = 'failed' AND coalesce(errno_name, 'errno ' || errno) = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
+         WHERE state = 'failed' AND ${connectFailure} = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
         { e: r.errno },
       ).map((x) => x.p),
     })),

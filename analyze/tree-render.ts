@@ -380,6 +380,8 @@ export interface JsonConnection {
   peerName: string | null;
   state: ConnectionState;
   errno: string | null;
+  /** A failed connect the application gave up on (closed before any answer). */
+  abandoned: boolean;
   startNs: number;
   /** Until the close or the failure; null when still open at the end. */
   durationNs: number | null;
@@ -387,6 +389,9 @@ export interface JsonConnection {
   bytesSent: number | null;
   bytesReceived: number | null;
   retransmits: number | null;
+  /** The application still had it open when the capture stopped; null: the file does not say (before format 1.5). */
+  openAtStop: boolean | null;
+  tcpStateAtStop: string | null;
 }
 
 /** Connections of one peer (--net --dedup). */
@@ -399,7 +404,7 @@ export interface JsonConnectionGroup {
   /** Client groups: the peer's name (part of the grouping); else null. */
   peerName: string | null;
   localPort: number | null;
-  /** Failures: one group per peer and errno. */
+  /** Failures: one group per peer and failure (`ECONNREFUSED`, `abandoned`…). */
   errno: string | null;
   count: number;
   openAtEnd: number;
@@ -624,12 +629,15 @@ export function treeJson(
           peerName: c.peerName,
           state: c.state,
           errno: c.errnoName,
+          abandoned: c.abandoned,
           startNs: rel(c.start),
           durationNs: c.end === null ? null : Number(c.end - c.start),
           connectLatencyNs: c.latencyNs === null ? null : Number(c.latencyNs),
           bytesSent: c.bytesSent === null ? null : Number(c.bytesSent),
           bytesReceived: c.bytesReceived === null ? null : Number(c.bytesReceived),
           retransmits: c.retransmits,
+          openAtStop: c.openAtStop,
+          tcpStateAtStop: c.tcpStateAtStop,
         }));
   const counts = opts.files === true && opts.dedup ? openCounts(items) : null;
   const opens = (list: readonly OpenRow[]): { shown: JsonOpen[]; repeated: number } => {

@@ -946,11 +946,8 @@ static __always_inline void fill_owner_head(struct pt_head *h, __u16 type, const
 	h->cpu = bpf_get_smp_processor_id();
 }
 
-static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o, __u8 event, __u64 now)
+static __always_inline void fill_tcp(struct pt_event *e, const struct sock *sk, const struct sock_owner *o, __u8 event, __u64 now)
 {
-	struct pt_event *e = reserve(PT_CAT_NET);
-	if (!e)
-		return;
 	fill_owner_head(&e->head, PT_TCP, o, now);
 	__builtin_memset(&e->tcp, 0, sizeof(e->tcp));
 	e->tcp.event = event;
@@ -974,9 +971,15 @@ static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o
 	e->tcp.start_ts = o->t_start;
 	if (event == PT_TCP_CONNECTED || event == PT_TCP_FAILED)
 		e->tcp.latency_ns = now - o->t_start;
-	if (event == PT_TCP_FAILED)
+	if (event == PT_TCP_FAILED) {
 		e->tcp.error = BPF_CORE_READ(sk, sk_err);
-	if (event == PT_TCP_CLOSED) {
+		/* 0: the application closed the socket before an answer; what the kernel had seen meanwhile */
+		if (!e->tcp.error)
+			e->tcp.soft_error = BPF_CORE_READ(sk, sk_err_soft);
+	}
+	if (event == PT_TCP_AT_STOP)
+		e->tcp.tcp_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (event == PT_TCP_CLOSED || event == PT_TCP_AT_STOP) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 		e->tcp.bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 		/* rcv_nxt also advanced over the peer's FIN (which set RCV_SHUTDOWN): not payload */
@@ -986,18 +989,32 @@ static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o
 		e->tcp.bytes_received = received;
 		e->tcp.retransmits = BPF_CORE_READ(tp, total_retrans);
 	}
+}
+
+static __always_inline void emit_tcp(const struct sock *sk, struct sock_owner *o, __u8 event, __u64 now)
+{
+	struct pt_event *e = reserve(PT_CAT_NET);
+	if (!e)
+		return;
+	fill_tcp(e, sk, o, event, now);
 	submit(e);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	if (stopped || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	__u64 key = (__u64)sk;
+	if (stopped) {
+		/* the stop-time scan reads the sockets still in the table: never one that is gone */
+		if (newstate == TCP_CLOSE)
+			bpf_map_delete_elem(&sockets, &key);
+		return 0;
+	}
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	__u64 key = (__u64)sk;
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	if (newstate == TCP_SYN_SENT) { /* connect(), in the caller's context */
@@ -1058,6 +1075,38 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate, con
 		bpf_map_delete_elem(&sockets, &key);
 		emit_tcp(sk, &owner, owner.established ? PT_TCP_CLOSED : PT_TCP_FAILED, now);
 	}
+	return 0;
+}
+
+/*
+ * Stop-time scan: run by the capture (a TCP socket iterator, over the
+ * capture's network namespace) after the programs stopped, one
+ * PT_TCP_AT_STOP record per traced connection that had not reached CLOSE,
+ * written to the iterator's output rather than to the ring buffer.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_event);
+} at_stop_scratch SEC(".maps");
+
+SEC("iter/tcp")
+int sockets_at_stop(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	if (!skc)
+		return 0;
+	__u64 key = (__u64)skc; /* a full socket's struct sock starts with its sock_common */
+	struct sock_owner *o = bpf_map_lookup_elem(&sockets, &key);
+	__u32 zero = 0;
+	struct pt_event *e = bpf_map_lookup_elem(&at_stop_scratch, &zero);
+	if (!o || !e)
+		return 0;
+	const struct sock *sk = (const struct sock *)skc;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_tcp(e, sk, o, PT_TCP_AT_STOP, bpf_ktime_get_boot_ns());
+	bpf_seq_write(ctx->meta->seq, e, sizeof(*e));
 	return 0;
 }
 
@@ -1311,7 +1360,9 @@ int BPF_KRETPROBE(getaddrinfo_exit, int ret)
  * the root command directly: the capture must not forward it a second time.
  * For the forwarded signals, the last one generated for the root and for the
  * capture: who sent it, when. The capture forwards a signal only if the
- * root did not get the same one from the same sender at the same moment.
+ * root did not get the same one at the same moment from someone else than
+ * the capture (the same kill() of a process group, or a relay such as sudo's
+ * of the signal that reached it too).
  */
 volatile __u32 root_tgid = 0;    /* set by the capture once the command is forked */
 volatile __u32 capture_tgid = 0;
@@ -1324,14 +1375,15 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	if (sig <= 0 || sig >= PT_SIGNALS_SEEN || !root_tgid)
 		return 0;
 	__u32 target = BPF_CORE_READ(task, tgid);
+	__u32 sender = bpf_get_current_pid_tgid() >> 32;
 	struct pt_signal_seen *seen;
-	if (target == root_tgid)
+	if (target == root_tgid && sender != capture_tgid) /* not what the capture itself forwarded */
 		seen = &root_signals[sig & (PT_SIGNALS_SEEN - 1)];
 	else if (target == capture_tgid)
 		seen = &capture_signals[sig & (PT_SIGNALS_SEEN - 1)];
 	else
 		return 0;
-	seen->sender = bpf_get_current_pid_tgid() >> 32;
+	seen->sender = sender;
 	seen->ts = bpf_ktime_get_boot_ns();
 	return 0;
 }

@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 5
+#define PT_VERSION_MINOR 6
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -169,6 +169,7 @@ enum pt_tcp_event {
 	PT_TCP_FAILED = 2,    /* client: SYN_SENT → CLOSE (refused, timed out, unreachable) */
 	PT_TCP_ACCEPTED = 3,  /* server: a connection to a port a traced process listens on is ESTABLISHED */
 	PT_TCP_CLOSED = 4,    /* an established connection reached CLOSE */
+	PT_TCP_AT_STOP = 5,   /* a connection not yet at CLOSE when the capture stopped: its counters and state then (1.5) */
 };
 
 enum pt_tcp_role {
@@ -187,16 +188,18 @@ struct pt_tcp {
 	__u16 family; /* AF_INET (2) or AF_INET6 (10) */
 	__u16 local_port;
 	__u16 remote_port;
-	__s32 error;  /* PT_TCP_FAILED: positive errno from sk_err (ECONNREFUSED, ETIMEDOUT…), else 0 */
+	__s32 error;  /* PT_TCP_FAILED: positive errno from sk_err (ECONNREFUSED, ETIMEDOUT…); 0: the application closed it first */
 	__u32 conn_id; /* numbers one connection's records; unique within the capture */
 	__u8 local_addr[16];  /* AF_INET: the first 4 bytes, network order */
 	__u8 remote_addr[16];
 	__u64 start_ts;    /* CLOCK_BOOTTIME ns: connect() for clients, establishment for servers */
 	__u64 latency_ns;  /* clients: connect() to ESTABLISHED or to failure */
-	__u64 bytes_sent;  /* CLOSED: payload bytes sent, retransmissions not counted again */
+	__u64 bytes_sent;  /* CLOSED, AT_STOP: payload bytes sent, retransmissions not counted again */
 	__u64 bytes_received;
-	__u32 retransmits; /* CLOSED: segments retransmitted */
-	__u32 _pad;
+	__u32 retransmits; /* CLOSED, AT_STOP: segments retransmitted */
+	__u8 tcp_state;    /* AT_STOP: the kernel's TCP state (TCP_ESTABLISHED 1 … TCP_CLOSING 11) (1.5) */
+	__u8 _pad;
+	__u16 soft_error;  /* FAILED with error 0: the last soft error the kernel noted (EHOSTUNREACH…), else 0 (1.5) */
 };
 
 #define PT_DNS_ANSWERS 8

@@ -3,7 +3,7 @@
  * Shared by the BPF program and the capture tool only, never in a file: the
  * last signal generated for the root command, and for the capture, by
  * signal number (1..31; the forwarded ones are among them). The capture
- * forwards a signal only if the root did not get it from the same kill().
+ * forwards a signal only if the root did not get it too at the same moment.
  */
 #ifndef PTRACE_SIGNALS_H
 #define PTRACE_SIGNALS_H

@@ -18,8 +18,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <grp.h>
+#include <libgen.h>
 #include <linux/capability.h>
 #include <linux/types.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,8 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/fsuid.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -109,7 +114,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ptrace-capture -o FILE [options] -- command [args...]\n"
-		"  -o, --output FILE     raw file to write (created 0600)\n"
+		"  -o, --output FILE     raw file to write (created 0600; under sudo, as the invoking user)\n"
 		"  -f, --force           overwrite FILE if it exists\n"
 		"      --keep-root       under sudo, run the command as root instead of SUDO_UID\n"
 		"      --wait-all        after the command exits, wait for all its descendants\n"
@@ -302,45 +307,82 @@ static void ensure_tracefs(void)
 }
 
 struct run_as {
-	bool drop;
+	bool sudo; /* run by root under sudo (SUDO_UID and SUDO_GID set): the output is created as that user */
+	bool drop; /* the command runs as that user (not --keep-root, and the user is not root) */
 	uid_t uid;
 	gid_t gid;
-	int ngroups;
-	gid_t groups[256];
+	const char *user;
+	int ngroups;    /* the command's supplementary groups (drop): looked up before the command is */
+	gid_t *groups;  /* forked, so that its process opens no user databases; -1 if they could not be */
 };
 
-/* Looked up here, before the command is forked, so that its process opens no user databases. */
+/* A decimal user or group id, nothing else (no sign, no spaces, not the (uid_t)-1 that means "no change"). */
+static bool parse_id(const char *s, unsigned int *id)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 10)
+		return false;
+	unsigned long long v = strtoull(s, NULL, 10);
+	if (v >= UINT32_MAX)
+		return false;
+	*id = v;
+	return true;
+}
+
+static int user_groups(const struct run_as *r, gid_t **groups);
+
 static struct run_as sudo_user(bool keep_root)
 {
 	struct run_as r = {0};
 	const char *suid = getenv("SUDO_UID"), *sgid = getenv("SUDO_GID");
-	if (keep_root || geteuid() != 0 || !suid || !sgid)
+	if (geteuid() != 0 || !suid || !sgid)
 		return r;
-	char *end;
-	unsigned long uid = strtoul(suid, &end, 10);
-	if (*end || end == suid)
-		return r;
-	unsigned long gid = strtoul(sgid, &end, 10);
-	if (*end || end == sgid)
-		return r;
-	r.drop = uid != 0;
+	unsigned int uid, gid;
+	if (!parse_id(suid, &uid) || !parse_id(sgid, &gid))
+		die(EXIT_FAILURE_SETUP, "SUDO_UID and SUDO_GID must be user and group ids (numbers): refusing to guess "
+					"whom to run the command as");
+	r.sudo = true;
+	r.drop = !keep_root && uid != 0;
 	r.uid = uid;
 	r.gid = gid;
-	const char *user = getenv("SUDO_USER");
-	struct passwd *pw = user ? getpwnam(user) : getpwuid(r.uid);
-	r.ngroups = 256;
-	if (!pw || getgrouplist(pw->pw_name, r.gid, r.groups, &r.ngroups) < 0) {
-		r.ngroups = 1;
-		r.groups[0] = r.gid;
-	}
+	r.user = getenv("SUDO_USER");
+	if (r.drop)
+		r.ngroups = user_groups(&r, &r.groups);
 	return r;
+}
+
+/* The user's supplementary groups (malloc'd; at least the primary group). */
+static int user_groups(const struct run_as *r, gid_t **groups)
+{
+	/* SUDO_USER names the account only if it agrees with SUDO_UID */
+	struct passwd *pw = r->user ? getpwnam(r->user) : NULL;
+	if (!pw || pw->pw_uid != r->uid)
+		pw = getpwuid(r->uid);
+	int n = 64;
+	for (int tries = 0; tries < 3; tries++) {
+		*groups = malloc(n * sizeof(gid_t));
+		if (!*groups)
+			break;
+		int want = n;
+		if (pw && getgrouplist(pw->pw_name, r->gid, *groups, &want) >= 0)
+			return want;
+		free(*groups);
+		*groups = NULL;
+		if (!pw || want <= n)
+			break;
+		n = want;
+	}
+	*groups = malloc(sizeof(gid_t));
+	if (!*groups)
+		return -1;
+	(*groups)[0] = r->gid;
+	return 1;
 }
 
 static int drop_privileges(const struct run_as *r)
 {
 	if (!r->drop)
 		return 0;
-	if (setgroups(r->ngroups, r->groups) || setgid(r->gid) || setuid(r->uid))
+	if (r->ngroups < 0 || setgroups(r->ngroups, r->groups) || setgid(r->gid) || setuid(r->uid))
 		return -1;
 	return 0;
 }
@@ -444,24 +486,99 @@ static int exec_command(char **argv)
 
 /* ---- output ----------------------------------------------------------------- */
 
+/*
+ * Under sudo the output is created, replaced (--force) and removed with the
+ * file-system identity of the user who ran sudo (setfsuid, setfsgid, their
+ * groups): a path through a directory that user controls then resolves
+ * exactly as it would for them, never with root's rights, so a symlink or a
+ * directory swapped in cannot make root create, truncate or delete a file
+ * elsewhere. The directory is held open for the removal if set-up fails.
+ */
+static int out_dir_fd = -1;
+static char *out_name;
+static gid_t *root_groups;
+static int root_ngroups = -1;
+
+static void as_invoking_user(const struct run_as *r)
+{
+	if (!r->sudo || r->uid == 0)
+		return;
+	root_ngroups = getgroups(0, NULL);
+	root_groups = malloc((root_ngroups > 0 ? root_ngroups : 1) * sizeof(gid_t));
+	if (!root_groups || getgroups(root_ngroups, root_groups) < 0)
+		die(EXIT_FAILURE_SETUP, "cannot read this process's groups: %s", strerror(errno));
+	gid_t *groups;
+	int n = user_groups(r, &groups);
+	if (n < 0 || setgroups(n, groups))
+		die(EXIT_FAILURE_SETUP, "cannot take the groups of uid %u to create the output: %s", r->uid, strerror(errno));
+	free(groups);
+	setfsgid(r->gid);
+	setfsuid(r->uid);
+	if ((uid_t)setfsuid(-1) != r->uid || (gid_t)setfsgid(-1) != r->gid)
+		die(EXIT_FAILURE_SETUP, "cannot take uid %u gid %u to create the output", r->uid, r->gid);
+}
+
+static void as_root_again(const struct run_as *r)
+{
+	if (!r->sudo || r->uid == 0)
+		return;
+	setfsuid(0);
+	setfsgid(0);
+	if ((uid_t)setfsuid(-1) != 0 || setgroups(root_ngroups, root_groups))
+		die(EXIT_FAILURE_SETUP, "cannot return to root after creating the output: %s", strerror(errno));
+	free(root_groups);
+	root_groups = NULL;
+}
+
+static const struct run_as *out_owner;
+
 static int open_output(const struct options *o, const struct run_as *r)
 {
+	char *dir_copy = strdup(o->output), *name_copy = strdup(o->output);
+	if (!dir_copy || !name_copy)
+		die(EXIT_FAILURE_SETUP, "out of memory");
+	const char *dir = dirname(dir_copy), *name = basename(name_copy);
+	if (!strcmp(name, "/") || !strcmp(name, ".") || !strcmp(name, "..") || o->output[strlen(o->output) - 1] == '/')
+		die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
+	as_invoking_user(r);
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		die(EXIT_FAILURE_SETUP, "cannot write %s: %s", o->output, strerror(errno));
 	struct stat st;
-	if (!lstat(o->output, &st)) {
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		if (!o->force)
 			die(EXIT_FAILURE_SETUP, "output exists: %s (use --force to overwrite)", o->output);
 		if (S_ISDIR(st.st_mode))
 			die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
-		if (unlink(o->output))
+		if (unlinkat(dirfd, name, 0))
 			die(EXIT_FAILURE_SETUP, "cannot replace %s: %s", o->output, strerror(errno));
 	}
-	int fd = open(o->output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		die(EXIT_FAILURE_SETUP, "cannot write %s: %s", o->output, strerror(errno));
-	if (r->drop && fchown(fd, r->uid, r->gid))
-		fprintf(stderr, "ptrace: warning: cannot give %s to uid %u: %s\n", o->output, r->uid,
-			strerror(errno));
+		die(EXIT_FAILURE_SETUP, "cannot write %s: %s%s", o->output, strerror(errno),
+		    r->sudo && r->uid && errno == EACCES ? " (under sudo the output is created as the user who ran sudo)" : "");
+	as_root_again(r);
+	out_dir_fd = dirfd;
+	out_name = strdup(name);
+	out_owner = r;
+	free(dir_copy);
+	free(name_copy);
+	/* --keep-root keeps the file root's, as the command's own files are */
+	uid_t uid = r->drop ? r->uid : 0;
+	gid_t gid = r->drop ? r->gid : 0;
+	if (r->sudo && r->uid && fchown(fd, uid, gid))
+		fprintf(stderr, "ptrace: warning: cannot give %s to uid %u: %s\n", o->output, uid, strerror(errno));
 	return fd;
+}
+
+/* Set-up failed: the half-made output goes, through the directory it was made in, as the user who made it. */
+static void remove_output(void)
+{
+	if (out_dir_fd < 0 || !out_name)
+		return;
+	as_invoking_user(out_owner);
+	unlinkat(out_dir_fd, out_name, 0);
+	as_root_again(out_owner);
 }
 
 static void out_append(const void *data, size_t len)
@@ -740,6 +857,13 @@ static __u32 write_still_running(int traced_fd)
 	return count;
 }
 
+/* Whether a hash map has no entry (a snapshot: entries may come and go meanwhile). */
+static bool map_empty(int fd)
+{
+	__u64 next[8]; /* room for any key of these maps (the sockets map's is 8 bytes) */
+	return bpf_map_get_next_key(fd, NULL, next) != 0;
+}
+
 /* ---- signals ------------------------------------------------------------------- */
 
 static void on_signal(int sig, siginfo_t *info, void *uctx)
@@ -777,19 +901,23 @@ static void install_signal_handlers(void)
 	sigaction(SIGCHLD, &chld, NULL);
 }
 
-/* One kill() reaches every member of a process group within microseconds: same sender, this close. */
-#define SAME_KILL_NS 10000000ULL
+/*
+ * One kill() reaches every member of a process group within microseconds; a
+ * relay of the same signal (sudo passes on what reached it) follows within
+ * milliseconds. Signals this close to the root's are the one it already got.
+ */
+#define SAME_SIGNAL_NS 50000000ULL
 /* A signal is decided this long after it arrived, when the kill() that sent it has surely reached everyone. */
 #define SETTLE_NS 2000000ULL
 
-/* Whether the root got this signal from the kill() that sent it to the capture (recorded by BPF). */
+/* Whether the root got this signal itself, from anyone but the capture, when the capture got it (recorded by BPF). */
 static bool root_got_it_too(const struct ptrace_bpf *skel, int sig)
 {
 	struct pt_signal_seen root = skel->bss->root_signals[sig], capture = skel->bss->capture_signals[sig];
-	if (!root.ts || !capture.ts || root.sender != capture.sender)
+	if (!root.ts || !capture.ts)
 		return false;
 	__u64 gap = root.ts > capture.ts ? root.ts - capture.ts : capture.ts - root.ts;
-	return gap < SAME_KILL_NS;
+	return gap < SAME_SIGNAL_NS;
 }
 
 /* Forwards what was sent to the capture alone; a signal to the process group already reached the command. */
@@ -867,6 +995,9 @@ static void select_programs(struct ptrace_bpf *skel, const struct options *o)
 			load = o->sched;
 		} else if (!strcmp(sec, "tp_btf/inet_sock_set_state")) {
 			load = o->net;
+		} else if (!strcmp(sec, "iter/tcp")) {
+			load = o->net; /* the stop-time connection scan, run by write_connections_at_stop() */
+			bpf_program__set_autoattach(prog, false);
 		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
 			load = o->dns;
 		} else if (!strcmp(sec, "tp_btf/net_dev_queue") || !strcmp(sec, "tp_btf/netif_receive_skb")) {
@@ -879,23 +1010,54 @@ static void select_programs(struct ptrace_bpf *skel, const struct options *o)
 /*
  * getaddrinfo() uprobes: one pair per distinct C library file (device, inode)
  * found in the memory maps of the tool itself and of every traced process
- * after its exec, opened through /proc/PID/root so that libraries in other
- * mount namespaces (containers) are found at the path the process sees.
+ * after its exec.
+ *
+ * The maps of a traced process are written by the program being traced, and
+ * a file's path can be replaced by it (a deleted mapping's " (deleted)" name
+ * can be created as a FIFO, or as a symlink to any file). So a library is
+ * never opened by name: the mapping itself is reached through the
+ * /proc/PID/map_files magic link as an O_PATH descriptor (which opens
+ * nothing and cannot block), checked (a regular file, the device and inode
+ * that the maps line names, on no FUSE file system, owned by root and
+ * writable by no one else), and the uprobe is attached through
+ * /proc/self/fd/N of that descriptor. Deleted mappings are skipped. The
+ * scans run in a thread of their own, so a read of /proc/PID/maps that the
+ * traced process makes slow can never hold up the drain loop; libbpf's
+ * messages from these attaches are rate-limited (README: "What a traced
+ * program can and cannot make the capture do").
  */
 #define MAX_LIBCS 32
+#define MAX_REJECTED 256
+#define SCAN_QUEUE_MAX 65536
+#define DIAG_LIMIT 5 /* libbpf messages shown per capture from attaching to traced processes' libraries */
+#define FUSE_MAGIC 0x65735546
 
 static struct {
 	struct ptrace_bpf *skel;
 	bool enabled;
+	bool quiet;
 	bool warned;
 	int count;
 	unsigned long long ids[MAX_LIBCS][2]; /* device, inode as /proc/PID/maps gives them */
 	struct bpf_link *links[2 * MAX_LIBCS];
+	unsigned long long rejected[MAX_REJECTED][2]; /* files that failed a check or the attach: not tried again */
+	unsigned nrejected;
 	pid_t *pending; /* processes that exec'd since the last drain */
 	size_t npending, cap;
 	pid_t *due;      /* processes that exec'd one drain earlier: their loader has mapped libc by now */
 	size_t ndue, due_cap;
-} libcs;
+	/* handed to the scanning thread */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pid_t *queue;
+	size_t nqueue, queue_cap;
+	unsigned long dropped; /* scans not done: the queue was full */
+	bool stopping;
+} libcs = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* libbpf messages raised while attaching to a traced process's library: counted, few shown */
+static __thread bool in_scan;
+static unsigned diag_shown, diag_suppressed;
 
 /* glibc (libc.so.6, or libc-2.X.so before 2.34) and musl (ld-musl-ARCH.so.1 is its libc) */
 static bool is_libc(const char *path)
@@ -905,32 +1067,115 @@ static bool is_libc(const char *path)
 	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) || !strncmp(base, "ld-musl-", 8);
 }
 
-static void attach_libc(const char *proc, unsigned long long dev, unsigned long long ino, const char *path)
+struct mapping {
+	unsigned long long start, end, ino;
+	unsigned int major, minor;
+	const char *path;
+};
+
+/* "start-end perms offset major:minor inode   path"; false for anything else */
+static bool parse_maps_line(char *line, struct mapping *m)
 {
-	for (int i = 0; i < libcs.count; i++)
-		if (libcs.ids[i][0] == dev && libcs.ids[i][1] == ino)
-			return;
+	int path_at = -1;
+	if (sscanf(line, "%llx-%llx %*s %*x %x:%x %llu %n", &m->start, &m->end, &m->major, &m->minor, &m->ino,
+		   &path_at) != 5 || path_at < 0)
+		return false;
+	line[strcspn(line, "\n")] = 0;
+	m->path = line + path_at;
+	return m->path[0] == '/';
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static bool id_in(unsigned long long (*ids)[2], unsigned n, unsigned long long dev, unsigned long long ino)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ids[i][0] == dev && ids[i][1] == ino)
+			return true;
+	return false;
+}
+
+static void reject(unsigned long long dev, unsigned long long ino)
+{
+	unsigned i = libcs.nrejected++ % MAX_REJECTED;
+	libcs.rejected[i][0] = dev;
+	libcs.rejected[i][1] = ino;
+}
+
+/*
+ * The mapped file itself as an O_PATH descriptor, or -1 when it is not one
+ * the capture may hand to libbpf (which reads it as root as an ELF file).
+ * O_NOFOLLOW cannot be used on map_files entries (they are magic links, and
+ * O_NOFOLLOW refuses them with ELOOP), but a magic link does no name lookup:
+ * it leads to the mapped file whatever its path has become since. Only this
+ * tool's own libraries, if map_files is refused (no CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE), are opened by their path, which is ours.
+ */
+static int open_mapping(const char *proc, const struct mapping *m)
+{
+	char link[96];
+	snprintf(link, sizeof(link), "/proc/%s/map_files/%llx-%llx", proc, m->start, m->end);
+	int fd = open(link, O_PATH | O_CLOEXEC);
+	if (fd < 0 && !strcmp(proc, "self"))
+		fd = open(m->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		static bool warned;
+		if (errno == EPERM && !warned && !libcs.quiet)
+			fprintf(stderr, "ptrace: warning: /proc/PID/map_files needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE: "
+					"lookups through C libraries other than this tool's are not recorded\n");
+		warned |= errno == EPERM;
+		return -1;
+	}
+	struct stat st;
+	struct statfs fs;
+	bool ok = !fstat(fd, &st) && !fstatfs(fd, &fs) && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
+		  major(st.st_dev) == m->major && minor(st.st_dev) == m->minor && st.st_ino == m->ino &&
+		  fs.f_type != FUSE_MAGIC && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH));
+	if (!ok) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void attach_libc(const char *proc, const struct mapping *m)
+{
+	unsigned long long dev = ((unsigned long long)m->major << 32) | m->minor;
+	unsigned nrejected = libcs.nrejected < MAX_REJECTED ? libcs.nrejected : MAX_REJECTED;
+	if (id_in(libcs.ids, libcs.count, dev, m->ino) || id_in(libcs.rejected, nrejected, dev, m->ino))
+		return;
 	if (libcs.count == MAX_LIBCS) {
-		if (!libcs.warned)
+		if (!libcs.warned && !libcs.quiet)
 			fprintf(stderr, "ptrace: warning: more than %d C libraries: lookups through others are not recorded\n",
 				MAX_LIBCS);
 		libcs.warned = true;
 		return;
 	}
-	char target[PATH_MAX + 64];
-	snprintf(target, sizeof(target), "/proc/%s/root%s", proc, path);
+	int fd = open_mapping(proc, m);
+	if (fd < 0) {
+		reject(dev, m->ino);
+		return;
+	}
+	char target[32];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	LIBBPF_OPTS(bpf_uprobe_opts, enter, .func_name = "getaddrinfo", .retprobe = false);
 	LIBBPF_OPTS(bpf_uprobe_opts, leave, .func_name = "getaddrinfo", .retprobe = true);
 	struct bpf_link *in = bpf_program__attach_uprobe_opts(libcs.skel->progs.getaddrinfo_enter, -1, target, 0, &enter);
 	struct bpf_link *out_link = in ? bpf_program__attach_uprobe_opts(libcs.skel->progs.getaddrinfo_exit, -1, target, 0, &leave) : NULL;
+	close(fd); /* the uprobes hold the inode */
 	if (!in || !out_link) {
-		/* the process may be gone already; a static or stripped library has no symbol: quietly next time */
+		/* a static or stripped library has no symbol: not tried again */
 		bpf_link__destroy(in);
+		reject(dev, m->ino);
 		return;
 	}
 	int i = libcs.count++;
 	libcs.ids[i][0] = dev;
-	libcs.ids[i][1] = ino;
+	libcs.ids[i][1] = m->ino;
 	libcs.links[2 * i] = in;
 	libcs.links[2 * i + 1] = out_link;
 }
@@ -943,21 +1188,48 @@ static void scan_libcs(const char *proc)
 	FILE *maps = fopen(path, "re");
 	if (!maps)
 		return; /* exited already: it looked nothing up after its exec */
-	char line[4096];
-	while (fgets(line, sizeof(line), maps)) {
-		char *file = strchr(line, '/');
-		if (!file || !strstr(file, "lib"))
+	char *line = NULL;
+	size_t size = 0;
+	while (getline(&line, &size, maps) > 0) {
+		struct mapping m;
+		if (!parse_maps_line(line, &m) || ends_with(m.path, " (deleted)") || !is_libc(m.path))
 			continue;
-		file[strcspn(file, "\n")] = 0;
-		if (!is_libc(file))
-			continue;
-		unsigned int major, minor;
-		unsigned long long ino;
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &major, &minor, &ino) != 3)
-			continue;
-		attach_libc(proc, ((unsigned long long)major << 32) | minor, ino, file);
+		attach_libc(proc, &m);
 	}
+	free(line);
 	fclose(maps);
+}
+
+static void *scan_thread(void *arg)
+{
+	(void)arg;
+	in_scan = true;
+	pid_t *batch = NULL;
+	size_t batch_cap = 0;
+	for (;;) {
+		pthread_mutex_lock(&libcs.lock);
+		while (!libcs.nqueue && !libcs.stopping)
+			pthread_cond_wait(&libcs.wake, &libcs.lock);
+		if (libcs.stopping) {
+			pthread_mutex_unlock(&libcs.lock);
+			return NULL;
+		}
+		pid_t *t = batch;
+		size_t t_cap = batch_cap, n = libcs.nqueue;
+		batch = libcs.queue, batch_cap = libcs.queue_cap;
+		libcs.queue = t, libcs.queue_cap = t_cap, libcs.nqueue = 0;
+		pthread_mutex_unlock(&libcs.lock);
+		char proc[16];
+		for (size_t i = 0; i < n; i++) {
+			pthread_mutex_lock(&libcs.lock);
+			bool stopping = libcs.stopping;
+			pthread_mutex_unlock(&libcs.lock);
+			if (stopping)
+				return NULL;
+			snprintf(proc, sizeof(proc), "%d", batch[i]);
+			scan_libcs(proc);
+		}
+	}
 }
 
 static void note_exec(pid_t pid)
@@ -987,27 +1259,41 @@ static void note_exit(pid_t pid)
 			libcs.due[i] = 0;
 }
 
-/* Called after each drain: scans the processes that exec'd one drain ago. */
+static bool start_scan_thread(void);
+
+/* Called after each drain: hands the processes that exec'd one drain ago to the scanning thread. */
 static void scan_exec_libcs(void)
 {
-	if (!libcs.enabled)
+	if (!libcs.enabled || (libcs.ndue && !start_scan_thread()))
 		return;
-	char proc[16];
+	pthread_mutex_lock(&libcs.lock);
 	for (size_t i = 0; i < libcs.ndue; i++) {
 		if (!libcs.due[i])
 			continue;
-		snprintf(proc, sizeof(proc), "%d", libcs.due[i]);
-		scan_libcs(proc);
+		if (libcs.nqueue == libcs.queue_cap) {
+			size_t cap = libcs.queue_cap ? 2 * libcs.queue_cap : 256;
+			pid_t *q = cap <= SCAN_QUEUE_MAX ? realloc(libcs.queue, cap * sizeof(*q)) : NULL;
+			if (!q) {
+				libcs.dropped++;
+				continue;
+			}
+			libcs.queue = q, libcs.queue_cap = cap;
+		}
+		libcs.queue[libcs.nqueue++] = libcs.due[i];
 	}
+	if (libcs.nqueue)
+		pthread_cond_signal(&libcs.wake);
+	pthread_mutex_unlock(&libcs.lock);
 	pid_t *t = libcs.due;
 	size_t t_cap = libcs.due_cap;
 	libcs.due = libcs.pending, libcs.due_cap = libcs.cap, libcs.ndue = libcs.npending;
 	libcs.pending = t, libcs.cap = t_cap, libcs.npending = 0;
 }
 
-static int attach_dns(struct ptrace_bpf *skel)
+static int attach_dns(struct ptrace_bpf *skel, bool quiet)
 {
 	libcs.skel = skel;
+	libcs.quiet = quiet;
 	scan_libcs("self");
 	if (!libcs.count) {
 		fprintf(stderr, "ptrace: warning: cannot attach to getaddrinfo in this tool's C library: name lookups "
@@ -1018,10 +1304,58 @@ static int attach_dns(struct ptrace_bpf *skel)
 	return 0;
 }
 
+/* Started with the first process to scan, so the command is never forked from a threaded process. */
+static bool start_scan_thread(void)
+{
+	static bool started;
+	if (started)
+		return true;
+	/* the capture's signals (SIGCHLD ends the drain wait) go to the main thread */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_t thread;
+	int err = pthread_create(&thread, NULL, scan_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		if (!libcs.quiet)
+			fprintf(stderr, "ptrace: warning: cannot start the C library scan (%s): lookups are recorded only "
+					"through this tool's C library\n", strerror(err));
+		libcs.enabled = false;
+		return false;
+	}
+	pthread_detach(thread);
+	started = true;
+	return true;
+}
+
+/* Stop-time step: no more scans (one in progress is abandoned), and what the rate limit kept back. */
+static void stop_libc_scans(void)
+{
+	pthread_mutex_lock(&libcs.lock);
+	libcs.stopping = true;
+	pthread_cond_signal(&libcs.wake);
+	unsigned long dropped = libcs.dropped;
+	pthread_mutex_unlock(&libcs.lock);
+	unsigned suppressed = __atomic_load_n(&diag_suppressed, __ATOMIC_RELAXED);
+	if (libcs.quiet)
+		return;
+	if (suppressed)
+		fprintf(stderr, "ptrace: %u more libbpf messages about traced processes' C libraries not shown\n", suppressed);
+	if (dropped)
+		fprintf(stderr, "ptrace: warning: %lu processes not scanned for C libraries (too many waiting): "
+				"their lookups may be missing\n", dropped);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !getenv("PTRACE_BPF_VERBOSE")))
 		return 0;
+	/* a traced process can map any number of files that fail the attach: a few lines, then a count; none with -q */
+	if (in_scan && (libcs.quiet || __atomic_fetch_add(&diag_shown, 1, __ATOMIC_RELAXED) >= DIAG_LIMIT)) {
+		__atomic_fetch_add(&diag_suppressed, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	char *msg = NULL;
 	int n = vasprintf(&msg, fmt, args);
 	if (n < 0)
@@ -1033,6 +1367,69 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	fprintf(stderr, "ptrace: %s", shown);
 	free(msg);
 	return n;
+}
+
+/* ---- connections at stop ------------------------------------------------------- */
+
+/*
+ * Connections are often closed just after the command exits (a child's, or
+ * the kernel finishing the close of the command's own sockets). After the
+ * command, draining goes on while traced connections have not reached CLOSE,
+ * for at most LINGER_MS; then each one still not closed gets a
+ * PT_TCP_AT_STOP record with its counters and TCP state, read by a BPF TCP
+ * socket iterator (which sees the capture's network namespace: connections
+ * of traced processes in other namespaces get no such record).
+ */
+#define LINGER_MS 100
+
+static bool connections_scanned(struct ptrace_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.sockets_at_stop);
+}
+
+static void linger_for_connections(struct ptrace_bpf *skel, struct ring_buffer *rb, int losses_fd)
+{
+	if (!connections_scanned(skel))
+		return;
+	int sockets_fd = bpf_map__fd(skel->maps.sockets);
+	__u64 until = clock_ns(CLOCK_MONOTONIC) + LINGER_MS * 1000000ULL;
+	while (!map_empty(sockets_fd) && clock_ns(CLOCK_MONOTONIC) < until) {
+		ring_buffer__poll(rb, 5);
+		ring_buffer__consume(rb);
+		flush_losses(losses_fd);
+		out_flush();
+	}
+}
+
+/* After the programs stopped: one PT_TCP_AT_STOP record per traced connection not at CLOSE. */
+static void write_connections_at_stop(struct ptrace_bpf *skel)
+{
+	if (!connections_scanned(skel))
+		return;
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.sockets_at_stop, NULL);
+	int fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	if (fd < 0) {
+		fprintf(stderr, "ptrace: warning: cannot read the connections still open at the end: %s\n", strerror(errno));
+		bpf_link__destroy(link);
+		return;
+	}
+	static char buf[16 * sizeof(struct pt_event)];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += n;
+		size_t whole = have - have % sizeof(struct pt_event);
+		for (size_t off = 0; off < whole; off += sizeof(struct pt_event))
+			out_record((const struct pt_event *)(buf + off));
+		memmove(buf, buf + whole, have - whole);
+		have -= whole;
+	}
+	close(fd);
+	bpf_link__destroy(link);
 }
 
 static void human_size(__u64 bytes, char *buf, size_t size)
@@ -1098,7 +1495,7 @@ int main(int argc, char **argv)
 	__u64 t_open = clock_ns(CLOCK_MONOTONIC);
 	struct ptrace_bpf *skel = ptrace_bpf__open();
 	if (!skel) {
-		unlink(o.output);
+		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot open the BPF object: %s", strerror(errno));
 	}
 	skel->rodata->args_limit = o.args_limit;
@@ -1112,16 +1509,16 @@ int main(int argc, char **argv)
 	if (!err)
 		err = ptrace_bpf__attach(skel);
 	if (err) {
-		unlink(o.output);
+		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot load or attach the BPF programs: %s", strerror(-err));
 	}
-	if (o.dns && attach_dns(skel))
+	if (o.dns && attach_dns(skel, o.quiet))
 		o.dns = false; /* the header then says lookups were not recorded */
 	if (getenv("PTRACE_TIMING"))
 		fprintf(stderr, "ptrace: BPF open+load+attach %.1f ms\n", (clock_ns(CLOCK_MONOTONIC) - t_open) / 1e6);
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
 	if (!rb) {
-		unlink(o.output);
+		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot open the ring buffer: %s", strerror(errno));
 	}
 	int traced_fd = bpf_map__fd(skel->maps.traced);
@@ -1133,7 +1530,7 @@ int main(int argc, char **argv)
 	__u64 unknown_start = 0;
 	if (bpf_map_update_elem(traced_fd, &key, &unknown_start, BPF_ANY)) {
 		kill(child, SIGKILL);
-		unlink(o.output);
+		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot register the command in the traced map: %s", strerror(errno));
 	}
 	skel->bss->live = 1;
@@ -1142,7 +1539,7 @@ int main(int argc, char **argv)
 	out.processes = 1;
 	write_header(&o, child, start, ringbuf_size, &run_as);
 	if (out.failed) { /* the command never runs: closing the gate makes it exit 126 before its exec */
-		unlink(o.output);
+		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot write the header of %s: %s", o.output, strerror(out.err));
 	}
 	if (write(release_fd, "x", 1) != 1)
@@ -1173,12 +1570,15 @@ int main(int argc, char **argv)
 			break;
 	}
 
+	stop_libc_scans();
+	linger_for_connections(skel, rb, losses_fd);
 	/* Stop the programs first so the traced map is a consistent snapshot of what still runs. */
 	skel->bss->stopped = 1;
 	__sync_synchronize();
 	usleep(2000); /* let programs that passed the check before it finish their records */
 	ring_buffer__consume(rb);
 	lost = flush_losses(losses_fd);
+	write_connections_at_stop(skel);
 	__u32 still_running = write_still_running(traced_fd);
 
 	struct pt_event footer = {0};

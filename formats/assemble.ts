@@ -28,7 +28,7 @@ import {
   RT,
   THREAD,
 } from './layout.ts';
-import { decodeWaitStatus, eaiName, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName } from './names.ts';
+import { decodeWaitStatus, eaiName, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName, tcpStateName } from './names.ts';
 import type {
   CaptureEvent,
   DnsEvent,
@@ -567,6 +567,9 @@ export class Assembler {
           bytesSent: r.bytesSent,
           bytesReceived: r.bytesReceived,
           retransmits: r.retransmits,
+          tcpState: r.tcpState === 0 ? null : tcpStateName(r.tcpState),
+          softErrno: r.softError > 0 ? r.softError : null,
+          softErrnoName: r.softError > 0 ? errnoName(r.softError) : null,
         });
         break;
       }

@@ -143,6 +143,10 @@ export interface RawTcp {
   bytesSent: bigint;
   bytesReceived: bigint;
   retransmits: number;
+  /** AT_STOP: the kernel's TCP state number (1.5); 0 otherwise. */
+  tcpState: number;
+  /** FAILED with error 0: the last soft error (1.5); 0 otherwise. */
+  softError: number;
 }
 
 export interface RawDns {
@@ -398,6 +402,8 @@ export function decodeTcp(b: Bytes, off: number, le: boolean, head = decodeHead(
     bytesSent: dv.getBigUint64(off + TCP.bytes_sent, le),
     bytesReceived: dv.getBigUint64(off + TCP.bytes_received, le),
     retransmits: dv.getUint32(off + TCP.retransmits, le),
+    tcpState: b.buf[off + TCP.tcp_state]!,
+    softError: dv.getUint16(off + TCP.soft_error, le),
   };
 }
 

@@ -25,7 +25,7 @@ const f = (off: number, size: number, signed?: boolean): Field => (signed ? { of
 export const FILE_MAGIC = 'PTRACE\r\n';
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 export const VERSION_MAJOR = 1;
-export const VERSION_MINOR = 5;
+export const VERSION_MINOR = 6;
 
 export const RECORD_SIZE = 256;
 export const HEAD_SIZE = 32;
@@ -170,6 +170,7 @@ export const TCPE = {
   FAILED: 2,
   ACCEPTED: 3,
   CLOSED: 4,
+  AT_STOP: 5,
 } as const;
 
 /** enum pt_tcp_role (pt_tcp.role) */
@@ -314,7 +315,9 @@ export const TCP = {
   bytes_sent: 96,
   bytes_received: 104,
   retransmits: 112,
-  _pad: 116,
+  tcp_state: 116,
+  _pad: 117,
+  soft_error: 118,
 } as const;
 
 /** struct pt_data */
@@ -516,7 +519,9 @@ export const STRUCTS: Readonly<Record<string, Struct>> = {
       bytes_sent: f(TCP.bytes_sent, 8),
       bytes_received: f(TCP.bytes_received, 8),
       retransmits: f(TCP.retransmits, 4),
-      _pad: f(TCP._pad, 4),
+      tcp_state: f(TCP.tcp_state, 1),
+      _pad: f(TCP._pad, 1),
+      soft_error: f(TCP.soft_error, 2),
     },
   },
   pt_dns: {
@@ -690,6 +695,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   PT_TCP_FAILED: TCPE.FAILED,
   PT_TCP_ACCEPTED: TCPE.ACCEPTED,
   PT_TCP_CLOSED: TCPE.CLOSED,
+  PT_TCP_AT_STOP: TCPE.AT_STOP,
   PT_TCP_CLIENT: TCPR.CLIENT,
   PT_TCP_SERVER: TCPR.SERVER,
   PT_HIST_BUCKETS: HIST_BUCKETS,

@@ -88,11 +88,26 @@ const TCP_EVENT_NAMES: Readonly<Record<number, string>> = {
   [TCPE.FAILED]: 'failed',
   [TCPE.ACCEPTED]: 'accepted',
   [TCPE.CLOSED]: 'closed',
+  [TCPE.AT_STOP]: 'at-stop',
 };
 const TCP_ROLE_NAMES: Readonly<Record<number, string>> = { [TCPR.CLIENT]: 'client', [TCPR.SERVER]: 'server' };
 
 /** connected, failed, accepted, closed, or `event<N>`. */
 export const tcpEventName = (event: number): string => TCP_EVENT_NAMES[event] ?? `event${event}`;
+/** The kernel's TCP states (include/net/tcp_states.h). */
+const TCP_STATE_NAMES: readonly string[] = [
+  '', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
+  'NEW_SYN_RECV', 'BOUND_INACTIVE',
+];
+/** ESTABLISHED, FIN_WAIT2…, or `state<N>`. */
+export const tcpStateName = (state: number): string => (state > 0 && state < TCP_STATE_NAMES.length ? TCP_STATE_NAMES[state]! : `state${state}`);
+/** The number of a state name (writer). */
+export const tcpStateNumber = (name: string): number | undefined => {
+  const i = TCP_STATE_NAMES.indexOf(name);
+  if (i > 0) return i;
+  const m = /^state(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+};
 /** client, server, or `role<N>`. */
 export const tcpRoleName = (role: number): string => TCP_ROLE_NAMES[role] ?? `role${role}`;
 

@@ -53,7 +53,7 @@ export interface InfoReport {
   root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
   end: {
     clean: boolean;
-    /** write-stopped: the capture could not write (a full disk) and stopped there; format 1.5. */
+    /** write-stopped: the capture could not write (a full disk) and stopped there; format 1.6. */
     state: 'complete' | 'truncated' | 'write-stopped';
     completeRecords: number;
     /** Where writing stopped: seconds after the capture's start, and the error. */

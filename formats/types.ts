@@ -67,7 +67,7 @@ export interface CaptureHeader {
   osRelease: string;
   /** W3C traceparent found in the capture's environment, '' if none. */
   traceparent: string;
-  /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.5). */
+  /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.6). */
   writeStop?: WriteStop;
   /** TLVs this reader does not know: tag → raw value. */
   unknownTlvs: { tag: number; value: Buffer }[];
@@ -256,7 +256,7 @@ export interface RunningEvent extends EventBase {
 /** A TCP connection event (format 1.2), attributed to the socket's owner process. */
 export interface TcpEvent extends EventBase {
   kind: 'tcp';
-  /** connected | failed | accepted | closed, or `event<N>` for an unknown one. */
+  /** connected | failed | accepted | closed | at-stop (1.5: not closed when the capture stopped), or `event<N>` for an unknown one. */
   event: string;
   /** client | server, or `role<N>`. */
   role: string;
@@ -266,7 +266,7 @@ export interface TcpEvent extends EventBase {
   localPort: number;
   remoteAddress: string;
   remotePort: number;
-  /** failed: the errno (ECONNREFUSED…), else null. */
+  /** failed: the errno (ECONNREFUSED…), else null (a failed connect without one: the application closed it first). */
   errno: number | null;
   errnoName: string | null;
   /** The same on every event of one connection. */
@@ -275,10 +275,15 @@ export interface TcpEvent extends EventBase {
   startTs: bigint;
   /** connected/failed: connect() to ESTABLISHED or failure. */
   latencyNs: bigint;
-  /** closed: payload bytes each way. */
+  /** closed, at-stop: payload bytes each way. */
   bytesSent: bigint;
   bytesReceived: bigint;
   retransmits: number;
+  /** at-stop: the kernel's TCP state then (ESTABLISHED, FIN_WAIT2…); else null. */
+  tcpState: string | null;
+  /** failed without errno: the last soft error the kernel noted (EHOSTUNREACH…), else null. */
+  softErrno: number | null;
+  softErrnoName: string | null;
 }
 
 /** A getaddrinfo() call of a traced process (format 1.3). */

@@ -46,7 +46,7 @@ import {
   WRITE_STOP,
   WRITE_STOP_SIZE,
 } from './layout.ts';
-import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber } from './names.ts';
+import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from './names.ts';
 import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from './types.ts';
 
 // ---------------------------------------------------------------- header
@@ -309,6 +309,8 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setBigUint64(off + TCP.bytes_sent, rec.bytesSent, le);
       dv.setBigUint64(off + TCP.bytes_received, rec.bytesReceived, le);
       dv.setUint32(off + TCP.retransmits, rec.retransmits, le);
+      buf[off + TCP.tcp_state] = rec.tcpState;
+      dv.setUint16(off + TCP.soft_error, rec.softError, le);
       break;
     case 'dns':
       dv.setInt32(off + DNS.result, rec.result, le);
@@ -501,6 +503,8 @@ export interface WriterTcp extends WriterBase {
   bytesSent?: bigint;
   bytesReceived?: bigint;
   retransmits?: number;
+  tcpState?: string | null;
+  softErrno?: number | null;
 }
 export interface WriterDns extends WriterBase {
   kind: 'dns';
@@ -740,6 +744,8 @@ export class CaptureWriter {
           bytesSent: e.bytesSent ?? 0n,
           bytesReceived: e.bytesReceived ?? 0n,
           retransmits: e.retransmits ?? 0,
+          tcpState: e.tcpState == null ? 0 : (tcpStateNumber(e.tcpState) ?? 0),
+          softError: e.softErrno ?? 0,
         });
       }
       case 'dns': {

@@ -42,7 +42,7 @@ test('dns_lookups rows: one per lookup, in time order, attributed to the caller'
   t.deepEqual(db.prepare("SELECT name, result, result_name, latency_ns, answer_count, answers, name_truncated FROM dns_lookups WHERE id = 2").raw().get(),
     ['api.example.com', 0, null, 3_500_000, 2, '[{"family":4,"address":"10.1.2.3"},{"family":6,"address":"2001:db8::1"}]', 0]);
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.dns'").pluck().get(), 1);
-  t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 5);
+  t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 6);
   t.deepEqual(db.prepare('SELECT remote_address, peer_name FROM connections ORDER BY id').raw().all(), [
     ['10.1.2.3', 'api.example.com'],
     ['::ffff:127.0.0.1', 'localhost'],

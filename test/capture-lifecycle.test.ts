@@ -1,7 +1,7 @@
 // Threads, exec storms, a killed capture, exit codes, signal forwarding,
 // running as the sudo user, and the capture tool's own errors, all for real.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecFailedEvent, ExitEvent, LossEvent, RunningEvent, ThreadEvent } from '../formats/types.ts';
 import {
@@ -120,8 +120,9 @@ realCaptureTest('daemons still running when the root exits are recorded as runni
 
 realCaptureTest('under sudo the command runs as SUDO_UID/SUDO_GID and the file belongs to that user, 0600', (t) => {
   const dir = tempDir();
+  chownSync(dir, 65534, 65534); // the output is created as the sudo user: in a directory of theirs
   const env = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
-  const { status, file, capture } = captureSync(['/bin/sh', '-c', 'exec /bin/true as-sudo-user'], { env, cwd: dir });
+  const { status, file, capture } = captureSync(['/bin/sh', '-c', 'exec /bin/true as-sudo-user'], { env, cwd: dir, file: join(dir, 'run.raw') });
   t.is(status, 0);
   const exec = execWithArgv(t, capture, ['/bin/true', 'as-sudo-user']);
   t.is(exec.uid, 65534);
@@ -129,8 +130,9 @@ realCaptureTest('under sudo the command runs as SUDO_UID/SUDO_GID and the file b
   const st = statSync(file);
   t.is(st.uid, 65534);
   t.is(st.mode & 0o777, 0o600);
-  const kept = captureSync(['/bin/true', 'kept-root'], { env, flags: ['--keep-root'], cwd: dir });
+  const kept = captureSync(['/bin/true', 'kept-root'], { env, flags: ['--keep-root'], cwd: dir, file: join(dir, 'kept.raw') });
   t.is(execWithArgv(t, kept.capture, ['/bin/true', 'kept-root']).uid, 0);
+  t.is(statSync(kept.file).uid, 0, '--keep-root: the file stays root\'s, like the command\'s own files');
 });
 
 realCaptureTest('capture errors are one line with a non-zero exit', (t) => {

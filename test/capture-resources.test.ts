@@ -1,9 +1,11 @@
 // File opens, CPU, memory, I/O latency and off-CPU time, captured for real.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import Database from 'better-sqlite3';
 import type { Capture, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../formats/types.ts';
-import { ROOT, TEST_ENV, captureSync, cc, execWithArgv, realCaptureTest, sameProcess, tempDir } from './helpers/real-capture.ts';
+import { CLI, ROOT, TEST_ENV, captureSync, cc, execWithArgv, realCaptureTest, sameProcess, tempDir } from './helpers/real-capture.ts';
 
 function build(t: ExecutionContext): { dir: string; bin: string } {
   const dir = tempDir();
@@ -25,7 +27,7 @@ realCaptureTest('file opens: existing, ENOENT, EACCES as a non-root user, O_CREA
   writeFileSync(join(files, 'existing'), 'hello', { mode: 0o644 });
   writeFileSync(join(files, 'secret'), 'root only', { mode: 0o600 });
   const env = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
-  const { status, capture } = captureSync([bin, 'opens', files], { env });
+  const { status, capture } = captureSync([bin, 'opens', files], { env, file: join(files, 'run.raw') }); // created as the sudo user
   t.is(status, 0);
   const exec = execWithArgv(t, capture, [bin, 'opens', files]);
   t.is(exec.uid, 65534);
@@ -111,4 +113,39 @@ realCaptureTest('open paths: one of PATH_MAX-1 bytes is kept whole, a longer one
   t.true(cut!.path.truncated);
   t.is(cut!.path.bytes.length, 4096);
   t.is(cut!.errnoName, 'ENAMETOOLONG');
+});
+
+realCaptureTest('user + system CPU = the precise runtime in db, tree --json and stats --json (kernel cputime_adjust split)', (t) => {
+  const { bin } = build(t);
+  const { status, capture, file } = captureSync(['sh', '-c', `${bin} burn 0.03; ${bin} burn 0.02`]);
+  t.is(status, 0);
+  const dbFile = join(tempDir(), 'run.db');
+  const db = spawnSync(process.execPath, [CLI, 'db', file, '-o', dbFile], { encoding: 'utf8' });
+  t.is(db.status, 0, db.stderr);
+  const conn = new Database(dbFile, { readonly: true });
+  const rows = conn.prepare('SELECT utime_ns AS u, stime_ns AS s, cpu_ns AS c, runtime_ns AS r FROM resources').all() as { u: number; s: number; c: number; r: number }[];
+  conn.close();
+  t.true(rows.length >= 3, `${rows.length} resource rows`);
+  for (const r of rows) {
+    t.is(r.u + r.s, r.r, JSON.stringify(r));
+    t.is(r.c, r.r);
+  }
+  const raw = capture.events.filter((e): e is ExitEvent => e.kind === 'exit' && e.rusage !== null).map((e) => e.rusage!);
+  t.true(raw.some((r) => r.utimeNs + r.stimeNs !== r.runtimeNs), 'the raw tick-sampled values do not add up (else this test proves nothing)');
+
+  const tree = spawnSync(process.execPath, [CLI, 'tree', '--resources', '--json', file], { encoding: 'utf8' });
+  t.is(tree.status, 0, tree.stderr);
+  const usages: { cpuUserNs: number; cpuSystemNs: number; cpuRuntimeNs: number }[] = [];
+  JSON.stringify(JSON.parse(tree.stdout), (k, v) => {
+    if (v && typeof v === 'object' && 'cpuUserNs' in v) usages.push(v);
+    return v;
+  });
+  t.is(usages.length, rows.length);
+  for (const u of usages) t.is(u.cpuUserNs + u.cpuSystemNs, u.cpuRuntimeNs, JSON.stringify(u));
+
+  const stats = spawnSync(process.execPath, [CLI, 'stats', '--json', file], { encoding: 'utf8' });
+  t.is(stats.status, 0, stats.stderr);
+  const cpu = JSON.parse(stats.stdout).cpu as { totalNs: number; userNs: number; systemNs: number; topProcesses: { cpuNs: number; userNs: number; systemNs: number }[] };
+  t.is(cpu.userNs + cpu.systemNs, cpu.totalNs);
+  for (const p of cpu.topProcesses) t.is(p.userNs + p.systemNs, p.cpuNs, JSON.stringify(p));
 });

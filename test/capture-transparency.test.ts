@@ -242,7 +242,7 @@ async function waitForFile(path: string, text: string): Promise<void> {
   }
 }
 
-for (const target of ['the process group', 'the capture alone'] as const) {
+for (const target of ['the process group', 'the capture alone', 'the process group and relayed to the capture (as sudo does)'] as const) {
   realCaptureTest(`each SIGINT sent to ${target} reaches the command once`, async (t) => {
     const dir = tempDir();
     const counter = helper(t, dir, 'count-signals', COUNT_SIGNALS);
@@ -254,7 +254,9 @@ for (const target of ['the process group', 'the capture alone'] as const) {
     // each round: a second delivery shows unless both arrive before the command runs (then they merge)
     const rounds = 5;
     for (let i = 0; i < rounds; i++) {
-      process.kill(target === 'the process group' ? -child.pid! : child.pid!, 'SIGINT');
+      if (target === 'the capture alone') process.kill(child.pid!, 'SIGINT');
+      else process.kill(-child.pid!, 'SIGINT');
+      if (target.includes('relayed')) spawnSync('kill', ['-INT', String(child.pid)]); // another sender, a moment later
       await sleep(400);
     }
     process.kill(child.pid!, 'SIGTERM');

@@ -63,7 +63,7 @@ for (const [name, le] of orders) {
     t.is(c.header.capturePid, 99);
     t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 5);
+    t.is(c.header.versionMinor, 6);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);
@@ -886,24 +886,27 @@ test('a 1.1 file as a 1.0 reader sees it: new records skipped, their chunks igno
 // ---------------------------------------------------------------- format 1.2: TCP connections
 
 for (const le of [true, false]) {
-  test(`tcp events round trip with IPv4, IPv6 and IPv4-mapped addresses, ${le ? 'little' : 'big'} endian`, (t) => {
-    const base = { tid: 7, process: { pid: 7, start: 1_000n } };
+  test(`tcp events round trip with IPv4, IPv6 and IPv4-mapped addresses, abandoned and at-stop (1.5), ${le ? 'little' : 'big'} endian`, (t) => {
+    const base = { tid: 7, process: { pid: 7, start: 1_000n }, tcpState: null, softErrno: null };
     const events = [
       { ...base, kind: 'tcp', ts: 2_000n, event: 'connected', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
       { ...base, kind: 'tcp', ts: 3_000n, event: 'closed', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 0n, bytesSent: 1000n, bytesReceived: 5000n, retransmits: 2 },
       { ...base, kind: 'tcp', ts: 4_000n, event: 'failed', role: 'client', family: 6, localAddress: '::', localPort: 0, remoteAddress: '2001:db8::1', remotePort: 80, errno: 111, connId: 2, startTs: 3_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
       { ...base, kind: 'tcp', ts: 5_000n, event: 'accepted', role: 'server', family: 6, localAddress: '::ffff:127.0.0.1', localPort: 8080, remoteAddress: 'fe80::1:2:0:0:3', remotePort: 50000, errno: null, connId: 3, startTs: 5_000n, latencyNs: 0n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
+      { ...base, kind: 'tcp', ts: 6_000n, event: 'failed', role: 'client', family: 4, localAddress: '0.0.0.0', localPort: 0, remoteAddress: '10.9.9.9', remotePort: 22, errno: null, softErrno: 113, connId: 4, startTs: 5_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
+      { ...base, kind: 'tcp', ts: 7_000n, event: 'at-stop', role: 'server', family: 6, localAddress: '::ffff:127.0.0.1', localPort: 8080, remoteAddress: 'fe80::1:2:0:0:3', remotePort: 50000, errno: null, tcpState: 'CLOSE_WAIT', connId: 3, startTs: 5_000n, latencyNs: 0n, bytesSent: 12n, bytesReceived: 34n, retransmits: 1 },
     ] as const;
     const c = readCaptureBuffer(writeCapture({ options: { net: true } }, events, { littleEndian: le }));
     t.true(c.header.options.net);
     t.deepEqual(c.warnings, []);
     const tcp = c.events.filter((e) => e.kind === 'tcp');
     t.deepEqual(
-      tcp.map((e) => ({ ...e, errnoName: undefined })),
-      events.map((e) => ({ ...e, errnoName: undefined })),
+      tcp.map((e) => ({ ...e, errnoName: undefined, softErrnoName: undefined })),
+      events.map((e) => ({ ...e, errnoName: undefined, softErrnoName: undefined })),
     );
     t.is(tcp[2]!.kind === 'tcp' ? tcp[2]!.errnoName : '', 'ECONNREFUSED');
-    t.is(c.recordCounts.tcp, 4);
+    t.is(tcp[4]!.kind === 'tcp' ? tcp[4]!.softErrnoName : '', 'EHOSTUNREACH');
+    t.is(c.recordCounts.tcp, 6);
   });
 }
 

@@ -1,4 +1,4 @@
-// PT_TLV_WRITE_STOP (format 1.5): a capture that stopped writing on a full
+// PT_TLV_WRITE_STOP (format 1.6): a capture that stopped writing on a full
 // disk says where, and every reader reports it; the zero placeholder of a
 // capture that did not stop changes nothing.
 import test from 'ava';

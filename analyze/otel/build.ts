@@ -340,10 +340,13 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     if (c.bytesSent !== null) attrs['ptrace.connection.bytes_sent'] = Number(c.bytesSent);
     if (c.bytesReceived !== null) attrs['ptrace.connection.bytes_received'] = Number(c.bytesReceived);
     if (c.retransmits !== null) attrs['ptrace.connection.retransmits'] = c.retransmits;
+    if (c.openAtStop !== null) attrs['ptrace.connection.open_at_stop'] = c.openAtStop;
+    if (c.tcpStateAtStop !== null) attrs['ptrace.connection.tcp_state_at_stop'] = c.tcpStateAtStop;
     let status: SpanData['status'] = { code: STATUS_UNSET };
     if (c.state === 'failed') {
-      const name = c.errnoName ?? `errno ${c.errno}`;
+      const name = c.abandoned ? 'abandoned' : (c.errnoName ?? `errno ${c.errno}`);
       attrs['error.type'] = name;
+      if (c.abandoned && c.errnoName !== null) attrs['ptrace.connection.last_error'] = c.errnoName;
       status = { code: STATUS_ERROR, message: `connect ${c.remoteAddress}:${c.remotePort}: ${name}` };
     }
     return {

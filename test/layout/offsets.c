@@ -152,7 +152,9 @@ int main(void)
 	F(EV, tcp., struct pt_tcp, bytes_sent);
 	F(EV, tcp., struct pt_tcp, bytes_received);
 	F(EV, tcp., struct pt_tcp, retransmits);
+	F(EV, tcp., struct pt_tcp, tcp_state);
 	F(EV, tcp., struct pt_tcp, _pad);
+	F(EV, tcp., struct pt_tcp, soft_error);
 	end_struct();
 
 	begin_struct("pt_dns", sizeof(struct pt_dns), offsetof(EV, dns));
@@ -319,6 +321,7 @@ int main(void)
 	C(PT_TCP_FAILED);
 	C(PT_TCP_ACCEPTED);
 	C(PT_TCP_CLOSED);
+	C(PT_TCP_AT_STOP);
 	C(PT_TCP_CLIENT);
 	C(PT_TCP_SERVER);
 	C(PT_HIST_BUCKETS);
