@@ -415,6 +415,18 @@ realCaptureTest('capture -- true records no failed exec: the PATH search makes n
   t.deepEqual(failedExecve, [], 'no failed execve anywhere: launcher, capture tool or command');
 });
 
+realCaptureTest('stats tells PATH-search misses (a later exec of the same name succeeded) from real failed execs', (t) => {
+  const dir = tempDir();
+  // env(1) searches PATH with execvp: two misses before /usr/bin/true; four failures for a name found nowhere
+  const path = `${join(dir, 'nope1')}:${join(dir, 'nope2')}:/usr/bin:/bin`;
+  const r = ptrace(['capture', '-q', '-o', 'run.raw', '--', 'sh', '-c', 'env true; env ptrace-no-such-command-xyz 2>/dev/null; exit 0'], { cwd: dir, env: { ...ENV, PATH: path } });
+  t.is(r.status, 0, r.stderr);
+  const stats = ptrace(['stats', 'run.raw'], { cwd: dir });
+  t.regex(stats.stdout, /│ failed execs +│ 6 \(2 PATH-search misses, 4 real\) +│/);
+  const json = JSON.parse(ptrace(['stats', 'run.raw', '--json'], { cwd: dir }).stdout);
+  t.like(json.overview, { failedExecs: 6, failedExecSearchMisses: 2 });
+});
+
 // ---- 7. --wait-all on a fork chain -------------------------------------------------
 
 const FORK_CHAIN = String.raw`
