@@ -8,9 +8,9 @@ import type { SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { readCapture } from '../formats/reader.ts';
 import type { ExecFailedEvent } from '../formats/types.ts';
 import { ROOT, cc, execs, realCaptureTest, tempDir } from './helpers/real-capture.ts';
-import { readCapture } from '../formats/reader.ts';
 
 const LAUNCHER = join(ROOT, 'bin/ptrace');
 /** The launcher runs `node` from PATH for the replay commands: this one. */
@@ -24,11 +24,7 @@ function ptrace(args: string[], opts: SpawnSyncOptions = {}) {
 
 /** Runs a bash script (for redirections and process substitution) with $PTRACE set to the launcher. */
 function bash(script: string, cwd: string) {
-  return ptraceShell('bash', script, cwd);
-}
-
-function ptraceShell(shell: string, script: string, cwd: string) {
-  const r = spawnSync(shell, ['-c', script], { cwd, encoding: 'utf8', env: { ...ENV, PTRACE: LAUNCHER }, timeout: 120_000 });
+  const r = spawnSync('bash', ['-c', script], { cwd, encoding: 'utf8', env: { ...ENV, PTRACE: LAUNCHER }, timeout: 120_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
