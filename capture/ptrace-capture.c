@@ -309,6 +309,7 @@ static void ensure_tracefs(void)
 struct run_as {
 	bool sudo; /* run by root under sudo (SUDO_UID and SUDO_GID set): the output is created as that user */
 	bool drop; /* the command runs as that user (not --keep-root, and the user is not root) */
+	bool kept_root; /* under sudo by a non-root user, --keep-root left the command running as root */
 	uid_t uid;
 	gid_t gid;
 	const char *user;
@@ -342,6 +343,7 @@ static struct run_as sudo_user(bool keep_root)
 					"whom to run the command as");
 	r.sudo = true;
 	r.drop = !keep_root && uid != 0;
+	r.kept_root = keep_root && uid != 0;
 	r.uid = uid;
 	r.gid = gid;
 	r.user = getenv("SUDO_USER");
@@ -745,7 +747,7 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.root_pid = root;
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
-		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
+		    (r->kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
 		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
 	h.start = start;
