@@ -1,7 +1,7 @@
 // `ptrace info` through the real CLI, on files written by formats/writer.ts.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -317,8 +317,12 @@ test('processes are distinct identities: a repeated fork record counts once', as
 });
 
 realCaptureTest('options say "keep root" only when --keep-root kept a sudo run as root, not for a plain root run', async (t) => {
+  // under sudo the output is created as the invoking user (nobody here): a directory it may write to
+  const out = mkdtempSync(join(tmpdir(), 'ptrace-info-sudo-'));
+  chmodSync(out, 0o1777);
+  let n = 0;
   const options = async (env: NodeJS.ProcessEnv, flags: string[] = []): Promise<string | undefined> => {
-    const { status, file: raw } = captureSync(['/bin/true'], { env, flags, cwd: dir });
+    const { status, file: raw } = captureSync(['/bin/true'], { env, flags, cwd: dir, file: join(out, `run${n++}.raw`) });
     t.is(status, 0);
     return fields((await ptrace('info', raw)).stdout).get('options');
   };
