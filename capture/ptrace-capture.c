@@ -229,6 +229,8 @@ static void ensure_tracefs(void)
 
 struct run_as {
 	bool drop;
+	/* under sudo by a non-root user, --keep-root left the command running as root */
+	bool kept_root;
 	uid_t uid;
 	gid_t gid;
 	const char *user;
@@ -238,7 +240,7 @@ static struct run_as sudo_user(bool keep_root)
 {
 	struct run_as r = {0};
 	const char *suid = getenv("SUDO_UID"), *sgid = getenv("SUDO_GID");
-	if (keep_root || geteuid() != 0 || !suid || !sgid)
+	if (geteuid() != 0 || !suid || !sgid)
 		return r;
 	char *end;
 	unsigned long uid = strtoul(suid, &end, 10);
@@ -247,6 +249,10 @@ static struct run_as sudo_user(bool keep_root)
 	unsigned long gid = strtoul(sgid, &end, 10);
 	if (*end || end == sgid)
 		return r;
+	if (keep_root) {
+		r.kept_root = uid != 0;
+		return r;
+	}
 	r.drop = uid != 0;
 	r.uid = uid;
 	r.gid = gid;
@@ -432,7 +438,7 @@ static void write_header(const struct options *o, pid_t root, struct pt_clock_an
 	h.root_pid = root;
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
-		    (geteuid() == 0 && !r->drop ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
+		    (r->kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
 		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
 	h.start = start;
