@@ -5,7 +5,7 @@
 
 import Table from 'cli-table3';
 import type { Db } from './db.ts';
-import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText } from './format.ts';
+import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText, terminalText } from './format.ts';
 import type { CaptureInfo, ProcInfo } from './replay.ts';
 import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
 import { formatKib } from './tree-render.ts';
@@ -1159,8 +1159,26 @@ const SECTIONS: Section[] = [
   issuesSection,
 ];
 
-/** The report as text lines (tables from cli-table3; no ANSI unless `color`). */
-export function renderStats(r: StatsReport, paint: Paint, color: boolean): string[] {
+/** Keys whose string arrays are command lines: commandLine quotes them (with $'…' escapes). */
+const COMMAND_LINE_KEYS = new Set(['argv', 'command']);
+
+/**
+ * A copy of the report with every string passed through terminalText, so no
+ * cell, heading or issue can carry a control, format or bidi character to the
+ * terminal (the report's shape is fixed by code: the recursion depth is bounded).
+ */
+export function terminalReport<T>(value: T): T {
+  if (typeof value === 'string') return terminalText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => terminalReport(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = COMMAND_LINE_KEYS.has(k) ? v : terminalReport(v);
+  return out as T;
+}
+
+/** The report as text lines (tables from cli-table3; no ANSI unless `color`). Every string of the report is shown through terminalText. */
+export function renderStats(report: StatsReport, paint: Paint, color: boolean): string[] {
+  const r = terminalReport(report);
   const out: string[] = [];
   for (const s of SECTIONS) {
     const lines = s(r, paint, color);

@@ -13,6 +13,7 @@ import {
   maskEnvValue,
   type Paint,
   statusText,
+  terminalText,
 } from './format.ts';
 import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './tree.ts';
 
@@ -140,7 +141,7 @@ function nodeLabel(n: TreeNode, maxLen: number, opts: TreeRenderOptions): string
     const cmd = commandLine(argv.length > 0 ? argv : [n.exe], { full: opts.full, max: maxLen });
     return (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '');
   }
-  if (n.kind === 'fork') return `(fork of ${n.forkOf ?? '?'})`;
+  if (n.kind === 'fork') return `(fork of ${terminalText(n.forkOf ?? '?')})`;
   return `(pid ${n.pid}, no exec seen)`;
 }
 
@@ -166,7 +167,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         if (opts.dedup) failed.set(key, { o, n: 1 });
-        else out.push(`${prefix}${paint('red', '✗')} open ${path}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        else out.push(`${prefix}${paint('red', '✗')} open ${terminalText(path)}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
         continue;
       }
       if (counts !== null) {
@@ -175,13 +176,13 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         const later = counts.get(path)! - 1;
-        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${later} later`) : ''}`);
+        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${later} later`) : ''}`);
       } else {
-        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
       }
     }
     for (const { o, n } of failed.values()) {
-      out.push(`${prefix}${paint('red', '✗')} open ${openDisplayPath(o)}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${n}` : ''}`);
+      out.push(`${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${n}` : ''}`);
     }
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
@@ -204,8 +205,8 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     timed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     for (const { line: l } of timed) {
       const mark = l.mark === '✗' ? paint('red', '✗') : paint('cyan', l.mark);
-      const detail = l.detail === '' ? '' : ` ${paint('dim', `(${l.detail})`)}`;
-      out.push(`${prefix}${mark} ${l.text}${detail}`);
+      const detail = l.detail === '' ? '' : ` ${paint('dim', `(${terminalText(l.detail)})`)}`;
+      out.push(`${prefix}${mark} ${terminalText(l.text)}${detail}`);
     }
   };
 
@@ -223,11 +224,11 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         else repeated++;
       }
       for (const { f, n: k } of counts.values()) {
-        out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}${k > 1 ? ` ×${k}` : ''}`);
+        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(f.path)}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${k}` : ''}`);
       }
       if (repeated > 0) out.push(`${prefix}${paint('dim', `✗ ${repeated} failed exec attempt${repeated > 1 ? 's' : ''} as above`)}`);
     } else {
-      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
+      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(f.path)}: ${terminalText(f.errnoName)}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
     netLines(prefix, n.connections ?? [], n.lookups ?? [], n.queries ?? []);
@@ -239,7 +240,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           repeated++;
           continue;
         }
-        out.push(`${prefix}${paint('dim', `${name}=${maskEnvValue(name, value)}`)}`);
+        out.push(`${prefix}${paint('dim', terminalText(`${name}=${maskEnvValue(name, value)}`))}`);
       }
       if (repeated > 0) out.push(`${prefix}${paint('dim', `(${repeated} env var${repeated > 1 ? 's' : ''} as above)`)}`);
     }
@@ -294,7 +295,7 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   let label: string;
   if (first.kind === 'exec') {
     label = (first.execSeq !== null && first.execSeq > 0 ? '↳ ' : '') + commandLine(g.pattern, { full: opts.full, max: maxLen });
-  } else if (first.kind === 'fork') label = `(fork of ${first.forkOf ?? '?'})`;
+  } else if (first.kind === 'fork') label = `(fork of ${terminalText(first.forkOf ?? '?')})`;
   else label = '(no exec seen)';
   const durations = g.members.map(nodeDuration);
   const total = durations.reduce((s, d) => s + d, 0);
