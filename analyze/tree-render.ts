@@ -74,19 +74,35 @@ function resourceText(rows: readonly (ResourceRow | null)[]): string {
   return any ? `cpu ${formatDuration(cpu)}, rss ${formatKib(rss)}` : NOT_RECORDED;
 }
 
+/** Every item of the display tree, in no particular order (without recursion: trees can be 100,000s of levels deep). */
+export function allItems(items: readonly DisplayItem[]): DisplayItem[] {
+  const out: DisplayItem[] = [];
+  const stack: (readonly DisplayItem[])[] = [items];
+  while (stack.length > 0) {
+    for (const i of stack.pop()!) {
+      out.push(i);
+      if (i.children.length > 0) stack.push(i.children);
+    }
+  }
+  return out;
+}
+
 /** Successful opens per display path over the whole tree (for "+N later" under --dedup). */
 function openCounts(items: readonly DisplayItem[]): Map<string, number> {
   const counts = new Map<string, number>();
-  const walk = (list: readonly DisplayItem[]): void => {
-    for (const i of list) {
-      const members = i.type === 'node' ? [i.node] : i.members;
-      for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
-      walk(i.children);
-    }
-  };
-  walk(items);
+  for (const i of allItems(items)) {
+    const members = i.type === 'node' ? [i.node] : i.members;
+    for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  }
   return counts;
 }
+
+/**
+ * Levels drawn with their own indentation; deeper ones stay at this
+ * indentation and show `[depth N]`, so a chain of 100,000 processes prints
+ * lines of bounded width (output linear in the tree).
+ */
+export const MAX_INDENT_DEPTH = 64;
 
 /** Values already shown, for --dedup. */
 class Seen {
@@ -247,11 +263,24 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     if (n.hidden > 0) out.push(`${prefix}${paint('dim', `${ELLIPSIS} ${n.hidden} more below`)}`);
   };
 
-  const walk = (list: readonly DisplayItem[], prefix: string, root: boolean): void => {
-    list.forEach((item, i) => {
+  // Pre-order without recursion: a frame per level being listed.
+  interface Frame { list: readonly DisplayItem[]; next: number; prefix: string; depth: number }
+  const stack: Frame[] = [{ list: items, next: 0, prefix: '', depth: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.list.length) {
+      stack.pop();
+      continue;
+    }
+    const i = frame.next++;
+    const { list, prefix, depth } = frame;
+    const item = list[i]!;
+    {
+      const root = depth === 0;
       const last = i === list.length - 1;
-      const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ');
-      const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ');
+      const capped = depth > MAX_INDENT_DEPTH;
+      const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ') + (capped ? `[depth ${depth}] ` : '');
+      const childPrefix = root ? '' : depth >= MAX_INDENT_DEPTH ? prefix : prefix + (last ? '   ' : '│  ');
       const notePrefix = childPrefix + (item.children.length > 0 ? '│ ' : '  ');
       if (item.type === 'node') {
         const n = item.node;
@@ -282,10 +311,9 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
         );
       }
-      walk(item.children, childPrefix, false);
-    });
-  };
-  walk(items, '', true);
+      if (item.children.length > 0) stack.push({ list: item.children, next: 0, prefix: childPrefix, depth: depth + 1 });
+    }
+  }
   return out;
 }
 
@@ -722,7 +750,6 @@ export function treeJson(
         node.lookups = lookups(n.lookups);
         if (n.queries.length > 0) node.dnsQueries = queries(n.queries);
       }
-      node.children = item.children.map(conv);
       return node;
     }
     const first = item.members[0]!;
@@ -773,23 +800,29 @@ export function treeJson(
       const q = item.members.flatMap((m) => m.queries);
       if (q.length > 0) g.dnsQueries = queryGroups(q);
     }
-    g.children = item.children.map(conv);
     return g;
   };
-  return items.map(conv);
+  // Pre-order without recursion (the order the repeated values are first seen in): a converted item's
+  // children are converted after it, into its `children`, before its next sibling.
+  const roots: (JsonNode | JsonGroup)[] = [];
+  const stack: { item: DisplayItem; into: (JsonNode | JsonGroup)[] }[] = [];
+  for (let i = items.length - 1; i >= 0; i--) stack.push({ item: items[i]!, into: roots });
+  while (stack.length > 0) {
+    const { item, into } = stack.pop()!;
+    const j = conv(item);
+    into.push(j);
+    for (let i = item.children.length - 1; i >= 0; i--) stack.push({ item: item.children[i]!, into: j.children });
+  }
+  return roots;
 }
 
 /** Env ids the renderers will need (each node's, each group's first member's). */
 export function envIds(items: readonly DisplayItem[]): Set<number> {
   const out = new Set<number>();
-  const walk = (list: readonly DisplayItem[]): void => {
-    for (const i of list) {
-      const n = i.type === 'node' ? i.node : i.members[0]!;
-      if (n.envId !== null) out.add(n.envId);
-      walk(i.children);
-    }
-  };
-  walk(items);
+  for (const i of allItems(items)) {
+    const n = i.type === 'node' ? i.node : i.members[0]!;
+    if (n.envId !== null) out.add(n.envId);
+  }
   return out;
 }
 

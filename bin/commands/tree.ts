@@ -3,6 +3,7 @@ import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
+import { jsonChunks } from '../../analyze/json-text.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { captureInfoOfModel, envsOfModel } from '../../analyze/replay.ts';
 import { readModel } from '../../analyze/source.ts';
@@ -11,7 +12,7 @@ import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.
 
 export default class Tree extends PtraceCommand {
   static override summary = 'Show the process tree of a capture: one line per exec\'d image.';
-  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
+  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. Indentation stops growing after 64 levels: deeper lines start with "[depth N]". --json: docs/tree-json.md.`;
   static override examples = [
     '<%= config.bin %> tree build.raw --dedup',
     "<%= config.bin %> tree build.raw --failed",
@@ -67,7 +68,9 @@ export default class Tree extends PtraceCommand {
 
     if (flags.json) {
       const doc = treeDocument(capture, items, { envs, dedup: flags.dedup, full: flags.full, filters, files: flags.files, resources: flags.resources, net: flags.net });
-      writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
+      // Iterative and indentation-bounded: deep trees neither overflow the stack nor grow quadratically.
+      for (const chunk of jsonChunks(doc)) writeStdout(chunk);
+      writeStdout('\n');
       return;
     }
     const lines = renderTreeText(items, {
