@@ -44,6 +44,8 @@ export interface OpenOptions {
   fd?: number;
   latencyUs?: number;
   syscallNr?: number;
+  /** The path's bytes were lost (as the reader shows a path whose chunk never arrived: empty, truncated). */
+  pathLost?: boolean;
 }
 
 export interface TcpOptions {
@@ -173,7 +175,7 @@ export class Synth {
       mode: o.mode ?? 0,
       syscallNr: o.syscallNr,
       latencyNs: BigInt(Math.round((o.latencyUs ?? 5) * 1000)),
-      path,
+      path: o.pathLost === true ? { bytes: Buffer.alloc(0), truncated: true } : path,
     });
   }
 

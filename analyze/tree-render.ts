@@ -4,7 +4,7 @@
 import { openFlagsShort, openFlagsText } from './files.ts';
 import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
 import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from './net.ts';
-import type { CaptureInfo } from './replay.ts';
+import { type CaptureInfo, lossWarning } from './replay.ts';
 import {
   commandLine,
   ELLIPSIS,
@@ -33,11 +33,20 @@ export interface TreeRenderOptions {
   resources?: boolean;
   /** Show TCP connections (--net). */
   net?: boolean;
+  /** Records were lost: which counts may be too low (shown as ×≥N, +≥N). */
+  incomplete?: { processes: boolean; files: boolean; execFailed: boolean };
 }
+
+/** `N`, or `≥N` when records of its kind were lost. */
+const atLeast = (n: number, lost: boolean | undefined): string => (lost === true ? `≥${n}` : String(n));
+
+/** Shown for a path whose bytes were lost (the record arrived, its string did not). */
+export const PATH_LOST = '(path lost)';
 
 /** The path shown for an open: resolved, else as given (prefixed by its dirfd when not AT_FDCWD). */
 export function openDisplayPath(o: OpenRow): string {
   if (o.resolved !== null) return o.resolved;
+  if (o.path === '' && o.pathTruncated) return PATH_LOST;
   return o.dirfd === -100 ? o.path : `<fd ${o.dirfd}>/${o.path}`;
 }
 
@@ -151,9 +160,15 @@ function nodeDurationText(n: TreeNode): string {
   return formatDuration(nodeDuration(n)) + (n.end === null ? '+' : '');
 }
 
+/** A failed exec's path, or PATH_LOST. */
+function failedExecPath(f: ExecFailureRow): string {
+  return f.path === '' && f.pathTruncated ? PATH_LOST : f.path;
+}
+
 function nodeLabel(n: TreeNode, maxLen: number, opts: TreeRenderOptions): string {
   if (n.kind === 'exec') {
     const argv = argvOf(n);
+    if (argv.length === 0 && n.exe === '') return `${n.execSeq !== null && n.execSeq > 0 ? '↳ ' : ''}(exec, command line lost)`;
     const cmd = commandLine(argv.length > 0 ? argv : [n.exe], { full: opts.full, max: maxLen });
     return (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '');
   }
@@ -192,13 +207,13 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         const later = counts.get(path)! - 1;
-        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${later} later`) : ''}`);
+        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${atLeast(later, opts.incomplete?.files)} later`) : ''}`);
       } else {
         out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
       }
     }
     for (const { o, n } of failed.values()) {
-      out.push(`${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${n}` : ''}`);
+      out.push(`${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${atLeast(n, opts.incomplete?.files)}` : ''}`);
     }
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
@@ -240,11 +255,11 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         else repeated++;
       }
       for (const { f, n: k } of counts.values()) {
-        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(f.path)}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${k}` : ''}`);
+        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${atLeast(k, opts.incomplete?.execFailed)}` : ''}`);
       }
       if (repeated > 0) out.push(`${prefix}${paint('dim', `✗ ${repeated} failed exec attempt${repeated > 1 ? 's' : ''} as above`)}`);
     } else {
-      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(f.path)}: ${terminalText(f.errnoName)}`);
+      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
     netLines(prefix, n.connections ?? [], n.lookups ?? [], n.queries ?? []);
@@ -331,7 +346,7 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   const running = g.members.some((m) => m.end === null);
   const usage = opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
   const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}${usage}`;
-  return `${label} ${paint(['cyan', 'bold'], `×${g.members.length}`)}  ${paint('dim', `(${stats})`)}`;
+  return `${label} ${paint(['cyan', 'bold'], `×${atLeast(g.members.length, opts.incomplete?.processes)}`)}  ${paint('dim', `(${stats})`)}`;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -347,6 +362,8 @@ export interface JsonFailedExec {
   path: string;
   errno: string;
   startNs: number;
+  /** The path's bytes were lost (`path` is empty). */
+  pathLost?: true;
 }
 
 export interface JsonOpen {
@@ -360,6 +377,8 @@ export interface JsonOpen {
   errno: string | null;
   startNs: number;
   latencyNs: number;
+  /** The path's bytes were lost (`path` is "(path lost)", `pathAsGiven` empty). */
+  pathLost?: true;
   /** With --dedup, at a path's first occurrence: successful opens of it later in the tree. */
   laterRepeats?: number;
 }
@@ -676,6 +695,7 @@ export function treeJson(
         startNs: Number(o.time - opts.startNs),
         latencyNs: Number(o.latencyNs),
       };
+      if (o.path === '' && o.pathTruncated) j.pathLost = true;
       if (counts !== null && o.fd !== null) {
         if (!seen.first(`open\u0000${path}`)) {
           repeated++;
@@ -692,7 +712,7 @@ export function treeJson(
     let repeated = 0;
     for (const f of list) {
       if (opts.dedup && !seen.first(`exec-failed\u0000${f.path}\u0000${f.errnoName}`)) repeated++;
-      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs) });
+      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs), ...(f.path === '' && f.pathTruncated ? { pathLost: true as const } : {}) });
     }
     return { shown, repeated };
   };
@@ -839,6 +859,9 @@ export interface TreeDocument {
     complete: boolean;
     rootPid: number;
     command: string[];
+    /** Records lost (all categories), and per category: the counts and lists below may be incomplete. */
+    lostRecords: number;
+    losses: Record<string, number>;
     warnings: { code: string; message: string }[];
   };
   options: {
@@ -863,6 +886,7 @@ export function treeDocument(
   opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean; net?: boolean },
 ): TreeDocument {
   const f = opts.filters;
+  const loss = lossWarning(capture);
   return {
     format: 'ptrace-tree',
     version: TREE_JSON_VERSION,
@@ -874,7 +898,9 @@ export function treeDocument(
       complete: capture.complete,
       rootPid: capture.rootPid,
       command: capture.command,
-      warnings: capture.warnings,
+      lostRecords: capture.lost,
+      losses: Object.fromEntries(capture.losses.map((l) => [l.category, l.count])),
+      warnings: [...capture.warnings, ...(loss === null ? [] : [loss])],
     },
     options: {
       dedup: opts.dedup,

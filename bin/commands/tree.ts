@@ -5,7 +5,7 @@ import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { jsonChunks } from '../../analyze/json-text.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { captureInfoOfModel, envsOfModel } from '../../analyze/replay.ts';
+import { captureInfoOfModel, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
 import { readModel } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
@@ -82,10 +82,17 @@ export default class Tree extends PtraceCommand {
       files: flags.files,
       resources: flags.resources,
       net: flags.net,
+      incomplete: {
+        processes: processesIncomplete(capture),
+        files: categoryIncomplete(capture, 'files'),
+        execFailed: categoryIncomplete(capture, 'exec_failed'),
+      },
     });
     if (lines.length === 0) {
       lines.push(model.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
     }
+    const loss = lossWarning(capture);
+    if (loss !== null) lines.unshift(painter(stdoutColor())('yellow', `⚠ ${loss.message}`));
     writeStdout(`${lines.join('\n')}\n`);
   }
 }
