@@ -108,6 +108,13 @@ const cases: [string, string[], string?][] = [
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],
   ['analyze-tree-sample-git-workflow-dedup-env.txt', ['tree', 'samples/git-workflow.raw', '--dedup', '--env'], root],
   ['analyze-stats-sample-failing-pipeline.txt', ['stats', 'samples/failing-pipeline.raw'], root],
+  // samples/hostile.raw (samples/hostile.c): escapes, fake lines, bidi, C1, invalid UTF-8, a 300 KiB argv, a 300-level chain.
+  ['sample-hostile-info.txt', ['info', 'samples/hostile.raw'], root],
+  ['sample-hostile-tree.txt', ['tree', 'samples/hostile.raw'], root],
+  ['sample-hostile-tree-env-files-net.txt', ['tree', 'samples/hostile.raw', '--env', '--files', '--net'], root],
+  ['sample-hostile-tree.json', ['tree', 'samples/hostile.raw', '--json'], root],
+  ['sample-hostile-stats.txt', ['stats', 'samples/hostile.raw'], root],
+  ['sample-hostile-stats.json', ['stats', 'samples/hostile.raw', '--json'], root],
 ];
 
 for (const [name, args, cwd] of cases) {

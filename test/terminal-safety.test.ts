@@ -71,9 +71,13 @@ const TEXT_RUNS: string[][] = [
   ['stats', 'hostile.raw'],
 ];
 
+// The same over the committed real capture (samples/hostile.raw, from samples/hostile.c).
+const SAMPLE = join(root, 'samples/hostile.raw');
+for (const args of [...TEXT_RUNS]) TEXT_RUNS.push([args[0]!, SAMPLE, ...args.slice(2)]);
+
 for (const color of [false, true]) {
   for (const args of TEXT_RUNS) {
-    test(`${args.join(' ')}${color ? ' (FORCE_COLOR)' : ''}: no control, format or bidi character reaches the terminal`, (t) => {
+    test(`${args.join(' ').replace(root + '/', '')}${color ? ' (FORCE_COLOR)' : ''}: no control, format or bidi character reaches the terminal`, (t) => {
       const r = ptrace(args, color);
       t.is(r.code, 0, r.stderr);
       const out = color ? r.stdout.replace(OWN_COLOURS, '') : r.stdout;
@@ -149,4 +153,21 @@ test('otel: an OTLP server\'s error body is printed through terminalText', async
   } finally {
     server.close();
   }
+});
+
+test('samples/hostile.raw: tree --json keeps the exact argv and environment (invalid UTF-8 as U+FFFD)', (t) => {
+  const doc = JSON.parse(ptrace(['tree', SAMPLE, '--json', '--env', '--files'], false).stdout) as {
+    capture: { command: string[] };
+    roots: { children: { kind: string; type: string; argv: string[]; argvTruncated: boolean; env: { name: string; value: string }[]; opens: { pathAsGiven: string }[] }[] }[];
+  };
+  t.deepEqual(doc.capture.command, ['./hostile', '300', '\x1b]0;pwned title\x07', 'line1\nFAKE: root exit 0']);
+  const child = doc.roots[0]!.children.find((c) => c.type === 'exec')!;
+  t.deepEqual(child.argv.slice(0, 10), [
+    '/proc/self/exe', 'child', '\x1b[2J\x1b[H', '\x1b]0;pwned title\x07', '\x1b]8;;http://evil.invalid/\x1b\\click me\x1b]8;;\x1b\\',
+    'line1\nFAKE: root exit 0', 'cr\rFAKE: overwritten', 'rtl \u202eexe.txt\u202c done', 'csi \u009b31mred', 'raw \ufffd31m \ufffd\ufffd invalid',
+  ]);
+  t.true(child.argvTruncated, 'the 300 KiB argv was cut at the args limit');
+  t.true(child.env.some((e) => e.name === 'NL' && e.value === 'line1\nFAKE: root exit 0'));
+  t.true(child.env.some((e) => e.name === 'N\u202e'.replace('\u202e', 'rtl \u202eexe.txt\u202c done') && e.value === 'name'));
+  t.true(child.opens.some((o) => o.pathAsGiven === 'missing/\x1b]0;pwned title\x07'));
 });
