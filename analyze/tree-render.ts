@@ -34,7 +34,7 @@ export interface TreeRenderOptions {
   /** Show TCP connections (--net). */
   net?: boolean;
   /** Records were lost: which counts may be too low (shown as ×≥N, +≥N). */
-  incomplete?: { processes: boolean; files: boolean; execFailed: boolean };
+  incomplete?: { processes: boolean; files: boolean; execFailed: boolean; net?: boolean; dns?: boolean };
 }
 
 /** `N`, or `≥N` when records of its kind were lost. */
@@ -224,9 +224,9 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     // (failures per peer and errno: never hidden). In time order; at equal times lookups, then queries, then connections.
     const timed: { t: bigint; line: { mark: string; text: string; detail: string } }[] = opts.dedup
       ? [
-          ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g) })),
-          ...groupQueries(queries).map((g) => ({ t: g.start, line: queryGroupText(g) })),
-          ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g) })),
+          ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g, opts.incomplete?.dns) })),
+          ...groupQueries(queries).map((g) => ({ t: g.start, line: queryGroupText(g, opts.incomplete?.dns) })),
+          ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g, opts.incomplete?.net) })),
         ]
       : [
           ...lookups.map((l) => ({ t: l.time, line: lookupText(l) })),

@@ -93,3 +93,20 @@ test('a file cut short: tree --json and the export header say it is not complete
   t.false(header.complete);
   t.true(header.warnings.some((w) => w.code === 'no-footer'));
 });
+
+test('tree --net --dedup: with net and dns records lost, connection and lookup counts are lower bounds', (t) => {
+  const s = new Synth({ rootPid: 700, header: { commandArgv: ['curl'], options: { net: true, dns: true } } });
+  const curl = s.root(['curl', 'http://x.invalid/'], { at: 1 });
+  s.dns(curl, 2, 'x.invalid', -2);
+  s.dns(curl, 3, 'x.invalid', -2);
+  s.tcp(curl, 4, { remote: '10.0.0.1', remotePort: 80, errno: 111 });
+  s.tcp(curl, 5, { remote: '10.0.0.1', remotePort: 80, errno: 111 });
+  s.loss(6, 5n, 6);
+  s.loss(7, 9n, 6);
+  s.exit(curl, 7, { code: 6 });
+  writeFileSync(join(work, 'net-lossy.raw'), s.buffer());
+  const out = ptrace(['tree', 'net-lossy.raw', '--net', '--dedup']).stdout;
+  t.is(out.split('\n')[0], '⚠ 14 records lost (net 5, dns 9): TCP connections, name lookups and DNS queries may be incomplete; counts are lower bounds');
+  t.regex(out, /✗ lookup x\.invalid: EAI_NONAME ×≥2$/m);
+  t.regex(out, /✗ connect 10\.0\.0\.1:80: ECONNREFUSED ×≥2$/m);
+});

@@ -86,6 +86,8 @@ export default class Tree extends PtraceCommand {
         processes: processesIncomplete(capture),
         files: categoryIncomplete(capture, 'files'),
         execFailed: categoryIncomplete(capture, 'exec_failed'),
+        net: categoryIncomplete(capture, 'net'),
+        dns: categoryIncomplete(capture, 'dns'),
       },
     });
     if (lines.length === 0) {
