@@ -290,44 +290,42 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     const i = frame.next++;
     const { list, prefix, depth } = frame;
     const item = list[i]!;
-    {
-      const root = depth === 0;
-      const last = i === list.length - 1;
-      const capped = depth > MAX_INDENT_DEPTH;
-      const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ') + (capped ? `[depth ${depth}] ` : '');
-      const childPrefix = root ? '' : depth >= MAX_INDENT_DEPTH ? prefix : prefix + (last ? '   ' : '│  ');
-      const notePrefix = childPrefix + (item.children.length > 0 ? '│ ' : '  ');
-      if (item.type === 'node') {
-        const n = item.node;
-        const status = n.replaced ? null : statusText(n.exit);
-        const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
-        const t = trailer(
-          { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
-          paint,
-        );
-        const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
-        out.push(`${lead}${n.failed ? paint('bold', label) : label}  ${t.text}`);
-        annotate(notePrefix, n);
-      } else {
-        out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);
-        const first = item.members[0]!;
-        annotate(
-          notePrefix,
-          {
-            failedExecs: first.failedExecs,
-            envId: first.envId,
-            hidden: item.members.reduce((s, m) => s + m.hidden, 0),
-            opens: first.opens,
-            connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
-            lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
-            queries: opts.net === true ? item.members.flatMap((m) => m.queries) : [],
-          },
-          item.members.slice(1).flatMap((m) => m.failedExecs),
-          opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
-        );
-      }
-      if (item.children.length > 0) stack.push({ list: item.children, next: 0, prefix: childPrefix, depth: depth + 1 });
+    const root = depth === 0;
+    const last = i === list.length - 1;
+    const capped = depth > MAX_INDENT_DEPTH;
+    const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ') + (capped ? `[depth ${depth}] ` : '');
+    const childPrefix = root ? '' : depth >= MAX_INDENT_DEPTH ? prefix : prefix + (last ? '   ' : '│  ');
+    const notePrefix = childPrefix + (item.children.length > 0 ? '│ ' : '  ');
+    if (item.type === 'node') {
+      const n = item.node;
+      const status = n.replaced ? null : statusText(n.exit);
+      const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
+      const t = trailer(
+        { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
+        paint,
+      );
+      const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
+      out.push(`${lead}${n.failed ? paint('bold', label) : label}  ${t.text}`);
+      annotate(notePrefix, n);
+    } else {
+      out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);
+      const first = item.members[0]!;
+      annotate(
+        notePrefix,
+        {
+          failedExecs: first.failedExecs,
+          envId: first.envId,
+          hidden: item.members.reduce((s, m) => s + m.hidden, 0),
+          opens: first.opens,
+          connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
+          lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
+          queries: opts.net === true ? item.members.flatMap((m) => m.queries) : [],
+        },
+        item.members.slice(1).flatMap((m) => m.failedExecs),
+        opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
+      );
     }
+    if (item.children.length > 0) stack.push({ list: item.children, next: 0, prefix: childPrefix, depth: depth + 1 });
   }
   return out;
 }
