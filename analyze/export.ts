@@ -24,6 +24,7 @@ import {
 import type { Db } from './db.ts';
 import { isoTime } from './format.ts';
 import { splitArgvBlob } from './model.ts';
+import { type CaptureInfo, lossWarning } from './replay.ts';
 
 export interface ExportExec {
   seq: number;
@@ -261,8 +262,36 @@ export function readExportRows(db: Db): ExportProcess[] {
 
 // ---------------------------------------------------------------- JSON lines
 
-/** One JSON object per process. ns timestamps as decimal strings (exact), plus ISO 8601 times. */
-export function* jsonLines(rows: readonly ExportProcess[]): Generator<string> {
+/** Export format version (Arrow schema metadata `ptrace.export.version`, JSON lines header `ptrace_export`). */
+export const EXPORT_VERSION = 3;
+
+/** Whether the capture is whole: the same figures info, stats, db, tree and otel report. */
+export interface ExportCompleteness {
+  /** The file had a footer. */
+  complete: boolean;
+  lost_records: number;
+  /** Records lost per category (only categories with losses). */
+  losses: Record<string, number>;
+  /** The reader's warnings and the loss warning: where the data is incomplete. */
+  warnings: { code: string; message: string }[];
+}
+
+export function exportCompleteness(c: CaptureInfo): ExportCompleteness {
+  const loss = lossWarning(c);
+  return {
+    complete: c.complete,
+    lost_records: c.lost,
+    losses: Object.fromEntries(c.losses.map((l) => [l.category, l.count])),
+    warnings: [...c.warnings, ...(loss === null ? [] : [loss])],
+  };
+}
+
+/**
+ * JSON lines: a header line (`{"ptrace_export": 3, "complete": …, "lost_records": …, "losses": {…}, "warnings": […]}`),
+ * then one JSON object per process. ns timestamps as decimal strings (exact), plus ISO 8601 times.
+ */
+export function* jsonLines(rows: readonly ExportProcess[], completeness: ExportCompleteness): Generator<string> {
+  yield JSON.stringify({ ptrace_export: EXPORT_VERSION, ...completeness });
   const ns = (v: bigint | null): string | null => (v === null ? null : v.toString());
   const iso = (v: bigint | null): string | null => (v === null ? null : isoTime(v));
   for (const p of rows) {
@@ -563,13 +592,22 @@ function structData(cols: readonly Col<never>[], rows: readonly unknown[]): Data
 }
 
 /** The Arrow schema of the export (one row per process). */
-export function exportSchema(): Schema {
-  return new Schema((processCols as Col<never>[]).map(field), new Map([['ptrace.export.version', '2']]));
+export function exportSchema(completeness: ExportCompleteness): Schema {
+  return new Schema(
+    (processCols as Col<never>[]).map(field),
+    new Map([
+      ['ptrace.export.version', String(EXPORT_VERSION)],
+      ['ptrace.capture.complete', String(completeness.complete)],
+      ['ptrace.capture.lost_records', String(completeness.lost_records)],
+      ['ptrace.capture.losses', JSON.stringify(completeness.losses)],
+      ['ptrace.capture.warnings', JSON.stringify(completeness.warnings)],
+    ]),
+  );
 }
 
 /** Arrow IPC file bytes. */
-export function toArrowIpc(rows: readonly ExportProcess[]): Uint8Array {
-  const schema = exportSchema();
+export function toArrowIpc(rows: readonly ExportProcess[], completeness: ExportCompleteness): Uint8Array {
+  const schema = exportSchema(completeness);
   const batch = new RecordBatch(schema, structData(processCols as Col<never>[], rows));
   return tableToIPC(new Table(schema, [batch]), 'file');
 }

@@ -62,19 +62,50 @@ export function formatOffset(ns: number): string {
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
-/** POSIX-shell quoting for display; control characters become $'…' escapes so a line stays one line. */
+/**
+ * Characters that must never reach a terminal as they are: C0 controls (ESC,
+ * CR, LF, TAB, BS…), DEL and C1 controls (U+0080–U+009F, U+009B is a CSI),
+ * format characters (bidi embeddings/overrides/isolates and marks, zero-width
+ * characters, BOM, tags…), line/paragraph separators, and lone surrogates.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** One character as a visible escape: \n \t \r, \x1b, \u202e, \U000e0041 (also valid inside a shell $'…'). */
+function escapeChar(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.codePointAt(0)!;
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Untrusted text (from a raw file, a traced process, a server) made safe for
+ * a terminal: every control, format or bidi character is shown as an escape
+ * (`\x1b`, `\n`, `\u202e`), so nothing can move the cursor, clear the screen,
+ * set a title, plant a link, start a new line or reorder what follows.
+ * Invalid UTF-8 was decoded to U+FFFD (�) and stays visible. Every text
+ * renderer passes such text through this function (JSON output does not: its
+ * escaping is exact).
+ */
+export function terminalText(s: string): string {
+  return UNSAFE.test(s) ? s.replace(UNSAFE_ALL, escapeChar) : s;
+}
+
+/** POSIX-shell quoting for display; unsafe characters (see terminalText) become $'…' escapes so a line stays one line and shows what it holds. */
 export function shellQuote(arg: string): string {
   if (arg === '') return "''";
   if (SAFE.test(arg)) return arg;
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(arg)) {
-    const esc = arg.replace(/[\\'\x00-\x1f\x7f]/g, (c) => {
+  if (UNSAFE.test(arg)) {
+    const esc = arg.replace(/[\\']|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, (c) => {
       if (c === '\\') return '\\\\';
       if (c === "'") return "\\'";
-      if (c === '\n') return '\\n';
-      if (c === '\t') return '\\t';
-      if (c === '\r') return '\\r';
-      return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      return escapeChar(c);
     });
     return `$'${esc}'`;
   }

@@ -126,8 +126,8 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
 }
 
 /** The line of a group: `→ 10.1.2.3:443 ×2 (client, max 12ms connect, …)`, `← 127.0.0.1 on :8080 ×3 (server, …)`, `✗ connect ::1:8766: ECONNREFUSED ×2`. */
-export function groupText(g: ConnectionGroup): { mark: '→' | '←' | '✗'; text: string; detail: string } {
-  const times = g.count > 1 ? ` ×${g.count}` : '';
+export function groupText(g: ConnectionGroup, countIsLowerBound = false): { mark: '→' | '←' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
   if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}: ${g.errnoName}${times}`, detail: '' };
   const parts: string[] = [g.role];
   if (g.role === 'client' && g.maxLatencyNs !== null) parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
@@ -239,8 +239,8 @@ export function groupLookups(list: readonly DnsLookupRow[]): LookupGroup[] {
 }
 
 /** The line of a lookup group: `? localhost → 127.0.0.1, ::1 ×4 (max 0.9ms)`, `✗ lookup foo.invalid: EAI_NONAME ×2`. */
-export function lookupGroupText(g: LookupGroup): { mark: '?' | '✗'; text: string; detail: string } {
-  const times = g.count > 1 ? ` ×${g.count}` : '';
+export function lookupGroupText(g: LookupGroup, countIsLowerBound = false): { mark: '?' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
   const latency = `${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)}`;
   if (g.resultName !== null) return { mark: '✗', text: `lookup ${g.name}: ${g.resultName}${times}`, detail: g.count > 1 ? '' : `after ${latency}` };
   return { mark: '?', text: `${g.name} → ${addressList(g.addresses, g.more)}${times}`, detail: latency };
@@ -308,8 +308,8 @@ export function groupQueries(list: readonly DnsQueryRow[]): QueryGroup[] {
 }
 
 /** The line of a query group: `? dns A example.com → 93.184.216.34 ×3 (max 0.9ms, 127.0.0.53)`. */
-export function queryGroupText(g: QueryGroup): { mark: '?' | '✗'; text: string; detail: string } {
-  const times = g.count > 1 ? ` ×${g.count}` : '';
+export function queryGroupText(g: QueryGroup, countIsLowerBound = false): { mark: '?' | '✗'; text: string; detail: string } {
+  const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
   const server = serverText(g.server, g.serverPort);
   const latency = (failed: boolean): string =>
     g.maxLatencyNs === null ? '' : `${g.count > 1 ? 'max ' : failed ? 'after ' : ''}${formatDuration(g.maxLatencyNs)}, `;

@@ -21,6 +21,8 @@ export interface CaptureInfo {
   envCaptured: boolean;
   /** Sum over the loss categories (footer, else the last loss records). */
   lost: number;
+  /** Records lost per category name (the last, cumulative count of each), in category order; only categories with losses. */
+  losses: { category: string; count: number }[];
   warnings: { code: string; message: string }[];
   /** footer.still_running, or null without a footer. */
   stillRunning: number | null;
@@ -62,9 +64,9 @@ export function captureInfo(db: Db): CaptureInfo {
   const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
   const complete = big('footer.present') === 1n;
   const lossRows = db
-    .prepare('SELECT category, max(count) AS n FROM losses GROUP BY category')
+    .prepare('SELECT category, min(category_name) AS name, max(count) AS n FROM losses GROUP BY category ORDER BY category')
     .safeIntegers(true)
-    .all() as { n: bigint }[];
+    .all() as { name: string; n: bigint }[];
   const lostFromRecords = lossRows.reduce((s, r) => s + r.n, 0n);
   const footerLost = big('footer.lost');
   const lost = footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords;
@@ -80,6 +82,7 @@ export function captureInfo(db: Db): CaptureInfo {
     kernelRelease: str('host.kernel_release'),
     envCaptured: big('capture.options.env') === 1n,
     lost: Number(lost),
+    losses: lossRows.filter((r) => r.n > 0n).map((r) => ({ category: r.name, count: Number(r.n) })),
     warnings: db.prepare('SELECT code, message FROM warnings ORDER BY id').all() as { code: string; message: string }[],
     stillRunning: stillRunning === null ? null : Number(stillRunning),
   };
@@ -155,7 +158,11 @@ export function captureInfoOfModel(m: Model): CaptureInfo {
   const startNs = big('capture.start_ns') ?? 0n;
   const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
   const maxByCategory = new Map<number, bigint>();
-  for (const l of m.losses) if (l.count > (maxByCategory.get(l.category) ?? -1n)) maxByCategory.set(l.category, l.count);
+  const names = new Map<number, string>();
+  for (const l of m.losses) {
+    if (l.count > (maxByCategory.get(l.category) ?? -1n)) maxByCategory.set(l.category, l.count);
+    names.set(l.category, l.categoryName);
+  }
   let lostFromRecords = 0n;
   for (const v of maxByCategory.values()) lostFromRecords += v;
   const footerLost = big('footer.lost');
@@ -171,6 +178,10 @@ export function captureInfoOfModel(m: Model): CaptureInfo {
     kernelRelease: str('host.kernel_release'),
     envCaptured: big('capture.options.env') === 1n,
     lost: Number(footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords),
+    losses: [...maxByCategory]
+      .filter(([, n]) => n > 0n)
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => ({ category: names.get(c)!, count: Number(n) })),
     warnings: m.warnings.map((w) => ({ code: w.code, message: w.message })),
     stillRunning: stillRunning === null ? null : Number(stillRunning),
   };
@@ -188,4 +199,47 @@ export function envsOfModel(m: Model, ids: Iterable<number>): Map<number, [strin
   const out = new Map<number, [string, string][]>();
   for (const id of new Set(ids)) out.set(id, resolveEnv(id, (e) => base.get(e) ?? null, (e) => vars.get(e) ?? []));
   return out;
+}
+
+// ---------------------------------------------------------------- incomplete data
+
+/** What each loss category leaves incomplete, in the words of the outputs. */
+const LOST_WHAT: Readonly<Record<string, string>> = {
+  process: 'processes (forks, exits)',
+  exec: 'execs',
+  exec_failed: 'failed execs',
+  tracking: 'processes (not followed)',
+  files: 'file opens',
+  hist: 'latency histograms',
+  net: 'TCP connections',
+  dns: 'name lookups and DNS queries',
+};
+
+/**
+ * The one statement of lost records every output makes (tree text and JSON,
+ * export), from the same figures as info, stats, db and the otel root span:
+ * how many, in which categories, and what is incomplete. null without losses.
+ */
+export function lossWarning(c: Pick<CaptureInfo, 'lost' | 'losses'>): { code: 'records-lost'; message: string } | null {
+  if (c.lost <= 0) return null;
+  const byCat = c.losses.map((l) => `${l.category} ${l.count}`).join(', ');
+  const what = [...new Set(c.losses.map((l) => LOST_WHAT[l.category] ?? l.category))];
+  return {
+    code: 'records-lost',
+    message:
+      `${c.lost} records lost${byCat === '' ? '' : ` (${byCat})`}: ` +
+      `${what.length > 0 ? what.join(', ') : 'events'} may be incomplete; counts are lower bounds`,
+  };
+}
+
+/** Loss categories that can hide processes or execs (tree nodes, group sizes). */
+export function processesIncomplete(c: Pick<CaptureInfo, 'lost' | 'losses'>): boolean {
+  if (c.lost > 0 && c.losses.length === 0) return true; // the footer's sum only: assume anything
+  return c.losses.some((l) => l.category === 'process' || l.category === 'exec' || l.category === 'tracking' || l.category.startsWith('category'));
+}
+
+/** Whether losses of `category` (files, exec_failed, net, dns…) may have hidden events. */
+export function categoryIncomplete(c: Pick<CaptureInfo, 'lost' | 'losses'>, category: string): boolean {
+  if (c.lost > 0 && c.losses.length === 0) return true;
+  return c.losses.some((l) => l.category === category || l.category.startsWith('category'));
 }

@@ -4,6 +4,7 @@
 
 import { readCaptureStream } from '../formats/reader.ts';
 import type { Capture, ReadWarning } from '../formats/types.ts';
+import { terminalText } from './format.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 
@@ -32,7 +33,7 @@ export function readModel(path: string, opts: { env?: boolean } = {}): Model {
 }
 
 export function printWarnings(warnings: readonly ReadWarning[]): void {
-  for (const w of warnings) process.stderr.write(`ptrace: warning: ${w.message.split('\n')[0]}\n`);
+  for (const w of warnings) process.stderr.write(`ptrace: warning: ${terminalText(w.message.split('\n')[0]!)}\n`);
 }
 
 /** The model of a capture already in memory (tests, tools that read buffers). */

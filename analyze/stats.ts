@@ -5,7 +5,7 @@
 
 import Table from 'cli-table3';
 import type { Db } from './db.ts';
-import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText } from './format.ts';
+import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText, terminalText } from './format.ts';
 import type { CaptureInfo, ProcInfo } from './replay.ts';
 import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
 import { formatKib } from './tree-render.ts';
@@ -35,11 +35,14 @@ export interface ProcessStat {
   forkOf: string | null;
 }
 
+/** Ancestor names kept per failure (the root, `…` and the nearest ones beyond). */
+export const MAX_ANCESTORS = 16;
+
 export interface FailureStat extends ProcessStat {
   exitCode: number | null;
   signal: string | null;
   coreDumped: boolean;
-  /** Image names from the root down to the failing process's parent. */
+  /** Image names from the root down to the failing process's parent; in chains deeper than MAX_ANCESTORS: the root, `…`, then the nearest ones. */
   ancestors: string[];
   /** No process below this one failed: a likely cause rather than a consequence. */
   leaf: boolean;
@@ -377,14 +380,42 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
   const byId = new Map(processes.map((p) => [p.id, p]));
   const names = imageNames(db);
+  // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
+  const roots = new Map<number, number>();
+  const rootOf = (id: number): number => {
+    const path: number[] = [];
+    let a = id;
+    let top: number | undefined;
+    for (;;) {
+      top = roots.get(a);
+      if (top !== undefined) break;
+      path.push(a);
+      const up = byId.get(a)?.parentId ?? null;
+      if (up === null || path.length > byId.size) {
+        top = a;
+        break;
+      }
+      a = up;
+    }
+    for (const p of path) roots.set(p, top);
+    return top;
+  };
+  const forkNames = new Map<number, string>();
   const nameOf = (id: number): string => {
     const own = names.get(id);
     if (own !== undefined) return own;
+    const known = forkNames.get(id);
+    if (known !== undefined) return known;
+    let name = `pid ${byId.get(id)?.pid ?? '?'}`;
     for (let a = byId.get(id)?.parentId ?? null, i = 0; a !== null && i < 1000; a = byId.get(a)?.parentId ?? null, i++) {
       const n = names.get(a);
-      if (n !== undefined) return `(fork of ${n})`;
+      if (n !== undefined) {
+        name = `(fork of ${n})`;
+        break;
+      }
     }
-    return `pid ${byId.get(id)?.pid ?? '?'}`;
+    forkNames.set(id, name);
+    return name;
   };
   const toStat = (r: Row): ProcessStat => ({
     processId: r.processId,
@@ -403,10 +434,14 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
      ORDER BY p.start_ns, p.pid, p.id`,
     { t0, end },
   ).map((r): FailureStat => {
-    const ancestors: string[] = [];
-    for (let a = byId.get(r.processId)?.parentId ?? null; a !== null; a = byId.get(a)?.parentId ?? null) {
-      ancestors.unshift(nameOf(a));
-      if (ancestors.length > 1000) break;
+    // The nearest ancestors, then the root: bounded per failure, so the report stays linear in deep chains.
+    const near: string[] = [];
+    let a = byId.get(r.processId)?.parentId ?? null;
+    for (; a !== null && near.length < MAX_ANCESTORS - 2; a = byId.get(a)?.parentId ?? null) near.push(nameOf(a));
+    const ancestors = near.reverse();
+    if (a !== null) {
+      const top = rootOf(a);
+      ancestors.unshift(...(top === a ? [nameOf(top)] : [nameOf(top), '…']));
     }
     return {
       ...toStat(r),
@@ -418,8 +453,11 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     };
   });
   const failedIds = new Map(failures.map((f) => [f.processId, f]));
+  // Each ancestor is visited once over all failures (a visited one had its own ancestors marked already).
+  const visited = new Set<number>();
   for (const f of failures) {
-    for (let a = byId.get(f.processId)?.parentId ?? null, i = 0; a !== null && i < 1000; a = byId.get(a)?.parentId ?? null, i++) {
+    for (let a = byId.get(f.processId)?.parentId ?? null; a !== null && !visited.has(a); a = byId.get(a)?.parentId ?? null) {
+      visited.add(a);
       const up = failedIds.get(a);
       if (up !== undefined) up.leaf = false;
     }
@@ -943,7 +981,10 @@ const slowestSection: Section = (r, paint, color) => {
 const failuresSection: Section = (r, paint, color) => {
   if (r.failures.length === 0) return [];
   const t = table(['Failures', 'pid', 'status', 'duration', 'ancestors'], paint, color, ['left', 'right', 'left', 'right', 'left']);
+  // A bounded table (cli-table3's layout is quadratic in rows): leaf failures (likely causes) first, in start order.
+  const shown = new Set([...r.failures.filter((f) => f.leaf), ...r.failures.filter((f) => !f.leaf)].slice(0, FAILURES_SHOWN));
   for (const f of r.failures) {
+    if (!shown.has(f)) continue;
     t.push([
       cmd(f),
       String(f.pid),
@@ -952,7 +993,9 @@ const failuresSection: Section = (r, paint, color) => {
       f.ancestors.length > 0 ? f.ancestors.join(' › ') : '(root)',
     ]);
   }
-  return [t.toString()];
+  const lines = [t.toString()];
+  if (r.failures.length > shown.size) lines.push(paint('dim', `  … ${r.failures.length - shown.size} more failures (all in --json; ptrace tree --failed shows where)`));
+  return lines;
 };
 
 /** SQLite has no basename(): what follows the last slash. */
@@ -976,6 +1019,9 @@ const failedExecsSection: Section = (r, paint, color) => {
   if (r.failedExecs.length > TOP) lines.push(paint('dim', `  … ${r.failedExecs.length - TOP} more paths`));
   return lines;
 };
+
+/** Rows of the failures table (the JSON report lists every failure). */
+const FAILURES_SHOWN = 50;
 
 const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
@@ -1181,8 +1227,26 @@ const SECTIONS: Section[] = [
   issuesSection,
 ];
 
-/** The report as text lines (tables from cli-table3; no ANSI unless `color`). */
-export function renderStats(r: StatsReport, paint: Paint, color: boolean): string[] {
+/** Keys whose string arrays are command lines: commandLine quotes them (with $'…' escapes). */
+const COMMAND_LINE_KEYS = new Set(['argv', 'command']);
+
+/**
+ * A copy of the report with every string passed through terminalText, so no
+ * cell, heading or issue can carry a control, format or bidi character to the
+ * terminal (the report's shape is fixed by code: the recursion depth is bounded).
+ */
+export function terminalReport<T>(value: T): T {
+  if (typeof value === 'string') return terminalText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => terminalReport(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = COMMAND_LINE_KEYS.has(k) ? v : terminalReport(v);
+  return out as T;
+}
+
+/** The report as text lines (tables from cli-table3; no ANSI unless `color`). Every string of the report is shown through terminalText. */
+export function renderStats(report: StatsReport, paint: Paint, color: boolean): string[] {
+  const r = terminalReport(report);
   const out: string[] = [];
   for (const s of SECTIONS) {
     const lines = s(r, paint, color);

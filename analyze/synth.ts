@@ -44,6 +44,8 @@ export interface OpenOptions {
   fd?: number;
   latencyUs?: number;
   syscallNr?: number;
+  /** The path's bytes were lost (as the reader shows a path whose chunk never arrived: empty, truncated). */
+  pathLost?: boolean;
 }
 
 export interface TcpOptions {
@@ -173,7 +175,7 @@ export class Synth {
       mode: o.mode ?? 0,
       syscallNr: o.syscallNr,
       latencyNs: BigInt(Math.round((o.latencyUs ?? 5) * 1000)),
-      path,
+      path: o.pathLost === true ? { bytes: Buffer.alloc(0), truncated: true } : path,
     });
   }
 
@@ -836,5 +838,69 @@ export function dnsWireScenario(): Synth {
     s.exit(w, 6005 + i * 10);
   }
   s.exit(sh, 6100, { code: 1 });
+  return s;
+}
+
+/**
+ * Strings a hostile traced program or a doctored raw file can carry to a
+ * terminal: cursor moves and screen clears, a window title (OSC 0), a hidden
+ * link (OSC 8), fake lines (LF, CR), backspace and DEL, C1 controls (U+009B
+ * is a CSI, U+0085 a newline on some terminals), bidi overrides, isolates and
+ * marks, zero-width and line-separator characters.
+ */
+export const HOSTILE_STRINGS: readonly string[] = [
+  '\x1b[2J\x1b[Hcleared',
+  '\x1b]0;pwned title\x07',
+  '\x1b]8;;http://evil.invalid/\x1b\\click me\x1b]8;;\x1b\\',
+  'line1\nFAKE: root exit 0',
+  'cr\rFAKE: overwritten',
+  'tab\there bs\bX del\x7f bel\x07 vt\x0b ff\x0c',
+  'rtl \u202eexe.txt\u202c done',
+  'iso \u2066x\u2069 lrm\u200e rlm\u200f alm\u061c lre\u202a rle\u202b pdf\u202c lro\u202d',
+  'csi \u009b31mred nel\u0085next',
+  'ls\u2028ps\u2029zw\u200bzwnj\u200cbom\ufeff',
+];
+
+/**
+ * Every text a renderer prints from the file, made of HOSTILE_STRINGS: the
+ * header (hostname, commands, traceparent, OS), argv, env names and values,
+ * cwd, exe, failed exec paths, opened paths, name lookups and the peer names
+ * they give, DNS names on the wire, and the comm of exits.
+ */
+export function hostileScenario(): Synth {
+  const h = HOSTILE_STRINGS;
+  const s = new Synth({
+    rootPid: 9900,
+    header: {
+      hostname: `host${h[0]}`,
+      kernelRelease: `6.1${h[6]}`,
+      osRelease: `os${h[3]}`,
+      captureArgv: ['ptrace-capture', '-o', 'x.raw', '--', 'sh', h[1]!],
+      commandArgv: ['sh', h[1]!, h[3]!],
+      traceparent: `00-${h[2]}`,
+      options: { files: true, net: true, dns: true, dnsMessages: true },
+    },
+  });
+  const env = ['PATH=/usr/bin', ...h.map((x, i) => `V${i}=${x}`), `N${h[8]}${h[4]}=name`];
+  const sh = s.root(['sh', h[1]!, h[3]!], { at: 1, cwd: `/w/${h[0]}`, env });
+  h.forEach((x, i) => {
+    const at = 2 + i * 10;
+    const child = s.fork(sh, at);
+    s.execFailed(child, `/usr/local/bin/${x}`, 2, at + 0.01);
+    s.exec(child, [`./${x}`, x, `--opt=${x}`], { at: at + 0.02, exe: `/w/bin/${x}`, cwd: `/w/${x}` });
+    s.open(child, `/etc/${x}`, at + 1);
+    s.open(child, `missing/${x}`, at + 1.5, { errno: 2 });
+    s.open(child, `rel${x}`, at + 1.6, { dirfd: 5, flags: 0o1101 });
+    s.dns(child, at + 2, `${x}.example`, ['10.0.0.1'], 0.5);
+    s.tcp(child, at + 3, { remote: '10.0.0.1', remotePort: 443, latencyMs: 0.5, close: at + 4, sent: 1n, received: 2n });
+    s.dns(child, at + 4.5, `bad${x}`, -2, 0.5);
+    s.dnsMessage(child, at + 5, 'sent', '127.0.0.53', 41000 + i, dnsQueryBytes(0x100 + i, `q${x}.example`, 'A'));
+    s.dnsMessage(child, at + 5.2, 'received', '127.0.0.53', 41000 + i, dnsReplyBytes(0x100 + i, `q${x}.example`, 'A', 3));
+    s.exit(child, at + 6, { code: i % 2 });
+  });
+  // A fork without exec: its label is the forking image's argv[0].
+  const forked = s.fork(sh, 200);
+  s.exit(forked, 201, { code: 1 });
+  s.exit(sh, 210, { code: 1 });
   return s;
 }

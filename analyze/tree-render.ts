@@ -4,7 +4,7 @@
 import { openFlagsShort, openFlagsText } from './files.ts';
 import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
 import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from './net.ts';
-import type { CaptureInfo } from './replay.ts';
+import { type CaptureInfo, lossWarning } from './replay.ts';
 import {
   commandLine,
   ELLIPSIS,
@@ -13,6 +13,7 @@ import {
   maskEnvValue,
   type Paint,
   statusText,
+  terminalText,
 } from './format.ts';
 import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './tree.ts';
 
@@ -32,11 +33,20 @@ export interface TreeRenderOptions {
   resources?: boolean;
   /** Show TCP connections (--net). */
   net?: boolean;
+  /** Records were lost: which counts may be too low (shown as ×≥N, +≥N). */
+  incomplete?: { processes: boolean; files: boolean; execFailed: boolean; net?: boolean; dns?: boolean };
 }
+
+/** `N`, or `≥N` when records of its kind were lost. */
+const atLeast = (n: number, lost: boolean | undefined): string => (lost === true ? `≥${n}` : String(n));
+
+/** Shown for a path whose bytes were lost (the record arrived, its string did not). */
+export const PATH_LOST = '(path lost)';
 
 /** The path shown for an open: resolved, else as given (prefixed by its dirfd when not AT_FDCWD). */
 export function openDisplayPath(o: OpenRow): string {
   if (o.resolved !== null) return o.resolved;
+  if (o.path === '' && o.pathTruncated) return PATH_LOST;
   return o.dirfd === -100 ? o.path : `<fd ${o.dirfd}>/${o.path}`;
 }
 
@@ -73,19 +83,35 @@ function resourceText(rows: readonly (ResourceRow | null)[]): string {
   return any ? `cpu ${formatDuration(cpu)}, rss ${formatKib(rss)}` : NOT_RECORDED;
 }
 
+/** Every item of the display tree, in no particular order (without recursion: trees can be 100,000s of levels deep). */
+export function allItems(items: readonly DisplayItem[]): DisplayItem[] {
+  const out: DisplayItem[] = [];
+  const stack: (readonly DisplayItem[])[] = [items];
+  while (stack.length > 0) {
+    for (const i of stack.pop()!) {
+      out.push(i);
+      if (i.children.length > 0) stack.push(i.children);
+    }
+  }
+  return out;
+}
+
 /** Successful opens per display path over the whole tree (for "+N later" under --dedup). */
 function openCounts(items: readonly DisplayItem[]): Map<string, number> {
   const counts = new Map<string, number>();
-  const walk = (list: readonly DisplayItem[]): void => {
-    for (const i of list) {
-      const members = i.type === 'node' ? [i.node] : i.members;
-      for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
-      walk(i.children);
-    }
-  };
-  walk(items);
+  for (const i of allItems(items)) {
+    const members = i.type === 'node' ? [i.node] : i.members;
+    for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  }
   return counts;
 }
+
+/**
+ * Levels drawn with their own indentation; deeper ones stay at this
+ * indentation and show `[depth N]`, so a chain of 100,000 processes prints
+ * lines of bounded width (output linear in the tree).
+ */
+export const MAX_INDENT_DEPTH = 64;
 
 /** Values already shown, for --dedup. */
 class Seen {
@@ -134,13 +160,19 @@ function nodeDurationText(n: TreeNode): string {
   return formatDuration(nodeDuration(n)) + (n.end === null ? '+' : '');
 }
 
+/** A failed exec's path, or PATH_LOST. */
+function failedExecPath(f: ExecFailureRow): string {
+  return f.path === '' && f.pathTruncated ? PATH_LOST : f.path;
+}
+
 function nodeLabel(n: TreeNode, maxLen: number, opts: TreeRenderOptions): string {
   if (n.kind === 'exec') {
     const argv = argvOf(n);
+    if (argv.length === 0 && n.exe === '') return `${n.execSeq !== null && n.execSeq > 0 ? '↳ ' : ''}(exec, command line lost)`;
     const cmd = commandLine(argv.length > 0 ? argv : [n.exe], { full: opts.full, max: maxLen });
     return (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '');
   }
-  if (n.kind === 'fork') return `(fork of ${n.forkOf ?? '?'})`;
+  if (n.kind === 'fork') return `(fork of ${terminalText(n.forkOf ?? '?')})`;
   return `(pid ${n.pid}, no exec seen)`;
 }
 
@@ -166,7 +198,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         if (opts.dedup) failed.set(key, { o, n: 1 });
-        else out.push(`${prefix}${paint('red', '✗')} open ${path}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        else out.push(`${prefix}${paint('red', '✗')} open ${terminalText(path)}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
         continue;
       }
       if (counts !== null) {
@@ -175,13 +207,13 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         const later = counts.get(path)! - 1;
-        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${later} later`) : ''}`);
+        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${atLeast(later, opts.incomplete?.files)} later`) : ''}`);
       } else {
-        out.push(`${prefix}${paint('dim', '·')} open ${path} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
       }
     }
     for (const { o, n } of failed.values()) {
-      out.push(`${prefix}${paint('red', '✗')} open ${openDisplayPath(o)}: ${o.errnoName} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${n}` : ''}`);
+      out.push(`${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${atLeast(n, opts.incomplete?.files)}` : ''}`);
     }
     if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
@@ -192,9 +224,9 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     // (failures per peer and errno: never hidden). In time order; at equal times lookups, then queries, then connections.
     const timed: { t: bigint; line: { mark: string; text: string; detail: string } }[] = opts.dedup
       ? [
-          ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g) })),
-          ...groupQueries(queries).map((g) => ({ t: g.start, line: queryGroupText(g) })),
-          ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g) })),
+          ...groupLookups(lookups).map((g) => ({ t: g.start, line: lookupGroupText(g, opts.incomplete?.dns) })),
+          ...groupQueries(queries).map((g) => ({ t: g.start, line: queryGroupText(g, opts.incomplete?.dns) })),
+          ...groupConnections(conns).map((g) => ({ t: g.start, line: groupText(g, opts.incomplete?.net) })),
         ]
       : [
           ...lookups.map((l) => ({ t: l.time, line: lookupText(l) })),
@@ -204,8 +236,8 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     timed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     for (const { line: l } of timed) {
       const mark = l.mark === '✗' ? paint('red', '✗') : paint('cyan', l.mark);
-      const detail = l.detail === '' ? '' : ` ${paint('dim', `(${l.detail})`)}`;
-      out.push(`${prefix}${mark} ${l.text}${detail}`);
+      const detail = l.detail === '' ? '' : ` ${paint('dim', `(${terminalText(l.detail)})`)}`;
+      out.push(`${prefix}${mark} ${terminalText(l.text)}${detail}`);
     }
   };
 
@@ -223,11 +255,11 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         else repeated++;
       }
       for (const { f, n: k } of counts.values()) {
-        out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}${k > 1 ? ` ×${k}` : ''}`);
+        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${atLeast(k, opts.incomplete?.execFailed)}` : ''}`);
       }
       if (repeated > 0) out.push(`${prefix}${paint('dim', `✗ ${repeated} failed exec attempt${repeated > 1 ? 's' : ''} as above`)}`);
     } else {
-      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${f.path}: ${f.errnoName}`);
+      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
     netLines(prefix, n.connections ?? [], n.lookups ?? [], n.queries ?? []);
@@ -239,52 +271,62 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           repeated++;
           continue;
         }
-        out.push(`${prefix}${paint('dim', `${name}=${maskEnvValue(name, value)}`)}`);
+        out.push(`${prefix}${paint('dim', terminalText(`${name}=${maskEnvValue(name, value)}`))}`);
       }
       if (repeated > 0) out.push(`${prefix}${paint('dim', `(${repeated} env var${repeated > 1 ? 's' : ''} as above)`)}`);
     }
     if (n.hidden > 0) out.push(`${prefix}${paint('dim', `${ELLIPSIS} ${n.hidden} more below`)}`);
   };
 
-  const walk = (list: readonly DisplayItem[], prefix: string, root: boolean): void => {
-    list.forEach((item, i) => {
-      const last = i === list.length - 1;
-      const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ');
-      const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ');
-      const notePrefix = childPrefix + (item.children.length > 0 ? '│ ' : '  ');
-      if (item.type === 'node') {
-        const n = item.node;
-        const status = n.replaced ? null : statusText(n.exit);
-        const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
-        const t = trailer(
-          { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
-          paint,
-        );
-        const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
-        out.push(`${lead}${n.failed ? paint('bold', label) : label}  ${t.text}`);
-        annotate(notePrefix, n);
-      } else {
-        out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);
-        const first = item.members[0]!;
-        annotate(
-          notePrefix,
-          {
-            failedExecs: first.failedExecs,
-            envId: first.envId,
-            hidden: item.members.reduce((s, m) => s + m.hidden, 0),
-            opens: first.opens,
-            connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
-            lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
-            queries: opts.net === true ? item.members.flatMap((m) => m.queries) : [],
-          },
-          item.members.slice(1).flatMap((m) => m.failedExecs),
-          opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
-        );
-      }
-      walk(item.children, childPrefix, false);
-    });
-  };
-  walk(items, '', true);
+  // Pre-order without recursion: a frame per level being listed.
+  interface Frame { list: readonly DisplayItem[]; next: number; prefix: string; depth: number }
+  const stack: Frame[] = [{ list: items, next: 0, prefix: '', depth: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.list.length) {
+      stack.pop();
+      continue;
+    }
+    const i = frame.next++;
+    const { list, prefix, depth } = frame;
+    const item = list[i]!;
+    const root = depth === 0;
+    const last = i === list.length - 1;
+    const capped = depth > MAX_INDENT_DEPTH;
+    const lead = root ? '' : prefix + (last ? '└─ ' : '├─ ') + (capped ? `[depth ${depth}] ` : '');
+    const childPrefix = root ? '' : depth >= MAX_INDENT_DEPTH ? prefix : prefix + (last ? '   ' : '│  ');
+    const notePrefix = childPrefix + (item.children.length > 0 ? '│ ' : '  ');
+    if (item.type === 'node') {
+      const n = item.node;
+      const status = n.replaced ? null : statusText(n.exit);
+      const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
+      const t = trailer(
+        { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
+        paint,
+      );
+      const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
+      out.push(`${lead}${n.failed ? paint('bold', label) : label}  ${t.text}`);
+      annotate(notePrefix, n);
+    } else {
+      out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);
+      const first = item.members[0]!;
+      annotate(
+        notePrefix,
+        {
+          failedExecs: first.failedExecs,
+          envId: first.envId,
+          hidden: item.members.reduce((s, m) => s + m.hidden, 0),
+          opens: first.opens,
+          connections: opts.net === true ? item.members.flatMap((m) => m.connections) : [],
+          lookups: opts.net === true ? item.members.flatMap((m) => m.lookups) : [],
+          queries: opts.net === true ? item.members.flatMap((m) => m.queries) : [],
+        },
+        item.members.slice(1).flatMap((m) => m.failedExecs),
+        opts.files === true ? item.members.slice(1).flatMap((m) => m.opens) : [],
+      );
+    }
+    if (item.children.length > 0) stack.push({ list: item.children, next: 0, prefix: childPrefix, depth: depth + 1 });
+  }
   return out;
 }
 
@@ -294,7 +336,7 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   let label: string;
   if (first.kind === 'exec') {
     label = (first.execSeq !== null && first.execSeq > 0 ? '↳ ' : '') + commandLine(g.pattern, { full: opts.full, max: maxLen });
-  } else if (first.kind === 'fork') label = `(fork of ${first.forkOf ?? '?'})`;
+  } else if (first.kind === 'fork') label = `(fork of ${terminalText(first.forkOf ?? '?')})`;
   else label = '(no exec seen)';
   const durations = g.members.map(nodeDuration);
   const total = durations.reduce((s, d) => s + d, 0);
@@ -302,7 +344,7 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   const running = g.members.some((m) => m.end === null);
   const usage = opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
   const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}${usage}`;
-  return `${label} ${paint(['cyan', 'bold'], `×${g.members.length}`)}  ${paint('dim', `(${stats})`)}`;
+  return `${label} ${paint(['cyan', 'bold'], `×${atLeast(g.members.length, opts.incomplete?.processes)}`)}  ${paint('dim', `(${stats})`)}`;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -318,6 +360,8 @@ export interface JsonFailedExec {
   path: string;
   errno: string;
   startNs: number;
+  /** The path's bytes were lost (`path` is empty). */
+  pathLost?: true;
 }
 
 export interface JsonOpen {
@@ -331,6 +375,8 @@ export interface JsonOpen {
   errno: string | null;
   startNs: number;
   latencyNs: number;
+  /** The path's bytes were lost (`path` is "(path lost)", `pathAsGiven` empty). */
+  pathLost?: true;
   /** With --dedup, at a path's first occurrence: successful opens of it later in the tree. */
   laterRepeats?: number;
 }
@@ -655,6 +701,7 @@ export function treeJson(
         startNs: Number(o.time - opts.startNs),
         latencyNs: Number(o.latencyNs),
       };
+      if (o.path === '' && o.pathTruncated) j.pathLost = true;
       if (counts !== null && o.fd !== null) {
         if (!seen.first(`open\u0000${path}`)) {
           repeated++;
@@ -671,7 +718,7 @@ export function treeJson(
     let repeated = 0;
     for (const f of list) {
       if (opts.dedup && !seen.first(`exec-failed\u0000${f.path}\u0000${f.errnoName}`)) repeated++;
-      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs) });
+      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs), ...(f.path === '' && f.pathTruncated ? { pathLost: true as const } : {}) });
     }
     return { shown, repeated };
   };
@@ -729,7 +776,6 @@ export function treeJson(
         node.lookups = lookups(n.lookups);
         if (n.queries.length > 0) node.dnsQueries = queries(n.queries);
       }
-      node.children = item.children.map(conv);
       return node;
     }
     const first = item.members[0]!;
@@ -780,23 +826,29 @@ export function treeJson(
       const q = item.members.flatMap((m) => m.queries);
       if (q.length > 0) g.dnsQueries = queryGroups(q);
     }
-    g.children = item.children.map(conv);
     return g;
   };
-  return items.map(conv);
+  // Pre-order without recursion (the order the repeated values are first seen in): a converted item's
+  // children are converted after it, into its `children`, before its next sibling.
+  const roots: (JsonNode | JsonGroup)[] = [];
+  const stack: { item: DisplayItem; into: (JsonNode | JsonGroup)[] }[] = [];
+  for (let i = items.length - 1; i >= 0; i--) stack.push({ item: items[i]!, into: roots });
+  while (stack.length > 0) {
+    const { item, into } = stack.pop()!;
+    const j = conv(item);
+    into.push(j);
+    for (let i = item.children.length - 1; i >= 0; i--) stack.push({ item: item.children[i]!, into: j.children });
+  }
+  return roots;
 }
 
 /** Env ids the renderers will need (each node's, each group's first member's). */
 export function envIds(items: readonly DisplayItem[]): Set<number> {
   const out = new Set<number>();
-  const walk = (list: readonly DisplayItem[]): void => {
-    for (const i of list) {
-      const n = i.type === 'node' ? i.node : i.members[0]!;
-      if (n.envId !== null) out.add(n.envId);
-      walk(i.children);
-    }
-  };
-  walk(items);
+  for (const i of allItems(items)) {
+    const n = i.type === 'node' ? i.node : i.members[0]!;
+    if (n.envId !== null) out.add(n.envId);
+  }
   return out;
 }
 
@@ -813,6 +865,9 @@ export interface TreeDocument {
     complete: boolean;
     rootPid: number;
     command: string[];
+    /** Records lost (all categories), and per category: the counts and lists below may be incomplete. */
+    lostRecords: number;
+    losses: Record<string, number>;
     warnings: { code: string; message: string }[];
   };
   options: {
@@ -837,6 +892,7 @@ export function treeDocument(
   opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean; net?: boolean },
 ): TreeDocument {
   const f = opts.filters;
+  const loss = lossWarning(capture);
   return {
     format: 'ptrace-tree',
     version: TREE_JSON_VERSION,
@@ -848,7 +904,9 @@ export function treeDocument(
       complete: capture.complete,
       rootPid: capture.rootPid,
       command: capture.command,
-      warnings: capture.warnings,
+      lostRecords: capture.lost,
+      losses: Object.fromEntries(capture.losses.map((l) => [l.category, l.count])),
+      warnings: [...capture.warnings, ...(loss === null ? [] : [loss])],
     },
     options: {
       dedup: opts.dedup,

@@ -304,13 +304,7 @@ export function hasSelection(f: TreeFilters): boolean {
 export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
   const select = hasSelection(f);
   if (!select && f.minDuration === undefined && f.depth === undefined) return roots;
-  const walk = (n: TreeNode, inPid: boolean): TreeNode | null => {
-    const underPid = inPid || (f.pid !== undefined && n.pid === f.pid);
-    const kids: TreeNode[] = [];
-    for (const c of n.children) {
-      const k = walk(c, underPid);
-      if (k !== null) kids.push(k);
-    }
+  const keep = (n: TreeNode, underPid: boolean, kids: TreeNode[]): TreeNode | null => {
     let hit = true;
     if (select) {
       if (f.pid !== undefined && !underPid) hit = false;
@@ -321,12 +315,25 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
     if (!hit && kids.length === 0) return null;
     return { ...n, children: kids, shapeId: 0, failedBelow: -1 };
   };
+  // Post-order without recursion (trees can be 100,000s of levels deep): a frame collects its kept children.
+  interface Frame { node: TreeNode; underPid: boolean; next: number; kids: TreeNode[]; out: TreeNode[] }
   let out: TreeNode[] = [];
+  const stack: Frame[] = [];
   for (const r of roots) {
-    const k = walk(r, false);
-    if (k !== null) out.push(k);
+    stack.push({ node: r, underPid: f.pid !== undefined && r.pid === f.pid, next: 0, kids: [], out });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.node.children.length) {
+        const c = top.node.children[top.next++]!;
+        stack.push({ node: c, underPid: top.underPid || (f.pid !== undefined && c.pid === f.pid), next: 0, kids: [], out: top.kids });
+        continue;
+      }
+      stack.pop();
+      const k = keep(top.node, top.underPid, top.kids);
+      if (k !== null) top.out.push(k);
+    }
   }
-  if (f.depth !== undefined) out = cutDepth(out, f.depth, 0);
+  if (f.depth !== undefined) out = cutDepth(out, f.depth);
   return out;
 }
 
@@ -339,18 +346,48 @@ function netFailed(n: TreeNode): boolean {
   );
 }
 
-function countNodes(nodes: TreeNode[]): number {
+function countNodes(nodes: readonly TreeNode[]): number {
   let n = 0;
-  for (const c of nodes) n += 1 + countNodes(c.children);
+  const stack: (readonly TreeNode[])[] = [nodes];
+  while (stack.length > 0) {
+    const list = stack.pop()!;
+    n += list.length;
+    for (const c of list) if (c.children.length > 0) stack.push(c.children);
+  }
   return n;
 }
 
-function cutDepth(nodes: TreeNode[], max: number, level: number): TreeNode[] {
-  return nodes.map((n) =>
+/** Copies of the nodes down to level `max`; the nodes there keep no children, counting them as hidden. */
+function cutDepth(roots: readonly TreeNode[], max: number): TreeNode[] {
+  const copy = (n: TreeNode, level: number): TreeNode =>
     level >= max
       ? { ...n, children: [], hidden: n.hidden + countNodes(n.children), shapeId: 0, failedBelow: -1 }
-      : { ...n, children: cutDepth(n.children, max, level + 1), shapeId: 0, failedBelow: -1 },
-  );
+      : { ...n, children: [], shapeId: 0, failedBelow: -1 };
+  const out = roots.map((n) => copy(n, 0));
+  const stack: { source: TreeNode; copy: TreeNode; level: number }[] = roots.map((n, i) => ({ source: n, copy: out[i]!, level: 0 }));
+  while (stack.length > 0) {
+    const { source, copy: c, level } = stack.pop()!;
+    if (level >= max) continue;
+    for (const child of source.children) {
+      const k = copy(child, level + 1);
+      c.children.push(k);
+      stack.push({ source: child, copy: k, level: level + 1 });
+    }
+  }
+  return out;
+}
+
+/** The nodes of the subtree of `root` that are not `done` (nor below a done one), children before their parent. */
+function postOrder(root: TreeNode, done: (n: TreeNode) => boolean): TreeNode[] {
+  const pre: TreeNode[] = [];
+  const stack: TreeNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (done(n)) continue;
+    pre.push(n);
+    for (const c of n.children) stack.push(c);
+  }
+  return pre.reverse();
 }
 
 // ---------------------------------------------------------------- --dedup
@@ -370,9 +407,11 @@ export interface GroupItem {
 /** Whether a node or anything below it failed. */
 export function subtreeFailed(n: TreeNode): boolean {
   if (n.failedBelow === -1) {
-    let v = n.failed;
-    for (const c of n.children) if (subtreeFailed(c)) v = true;
-    n.failedBelow = v ? 1 : 0;
+    for (const m of postOrder(n, (x) => x.failedBelow !== -1)) {
+      let v = m.failed;
+      for (const c of m.children) if (c.failedBelow === 1) v = true;
+      m.failedBelow = v ? 1 : 0;
+    }
   }
   return n.failedBelow === 1;
 }
@@ -403,6 +442,12 @@ export class ShapeTable {
 
   shape(n: TreeNode): number {
     if (n.shapeId !== 0) return n.shapeId;
+    // Children first, without recursion; each node's own id then only reads its children's.
+    for (const m of postOrder(n, (x) => x.shapeId !== 0)) this.own(m);
+    return n.shapeId;
+  }
+
+  private own(n: TreeNode): void {
     let id: number | undefined;
     const label =
       n.kind === 'exec'
@@ -410,7 +455,7 @@ export class ShapeTable {
         : n.kind === 'fork'
           ? `f\u0002${n.forkOf ?? ''}`
           : 'p';
-    const kids = n.children.map((c) => this.shape(c)).sort((a, b) => a - b);
+    const kids = n.children.map((c) => c.shapeId).sort((a, b) => a - b);
     const key = `${label}\u0003${kids.join(',')}\u0003${n.hidden > 0 ? 'h' : ''}`;
     id = this.ids.get(key);
     if (id === undefined) {
@@ -418,7 +463,6 @@ export class ShapeTable {
       this.ids.set(key, id);
     }
     n.shapeId = id;
-    return id;
   }
 }
 
@@ -444,6 +488,13 @@ export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
  */
 export function dedupTree(roots: TreeNode[]): DisplayItem[] {
   const shapes = new ShapeTable();
+  // Levels are grouped without recursion: each item's children are filled from this work list.
+  const work: { nodes: readonly TreeNode[]; into: DisplayItem[] }[] = [];
+  const pending = (nodes: readonly TreeNode[]): DisplayItem[] => {
+    const into: DisplayItem[] = [];
+    if (nodes.length > 0) work.push({ nodes, into });
+    return into;
+  };
   const siblings = (nodes: readonly TreeNode[]): DisplayItem[] => {
     const buckets = new Map<number, TreeNode[]>();
     const order: (TreeNode | number)[] = [];
@@ -463,27 +514,44 @@ export function dedupTree(roots: TreeNode[]): DisplayItem[] {
     const out: DisplayItem[] = [];
     for (const o of order) {
       if (typeof o !== 'number') {
-        out.push({ type: 'node', node: o, children: siblings(o.children) });
+        out.push({ type: 'node', node: o, children: pending(o.children) });
         continue;
       }
       const members = buckets.get(o)!;
       if (members.length === 1) {
-        out.push({ type: 'node', node: members[0]!, children: siblings(members[0]!.children) });
+        out.push({ type: 'node', node: members[0]!, children: pending(members[0]!.children) });
       } else {
         out.push({
           type: 'group',
           members,
           pattern: groupPattern(members),
-          children: siblings(members.flatMap((m) => m.children)),
+          children: pending(members.flatMap((m) => m.children)),
         });
       }
     }
     return out;
   };
-  return siblings(roots);
+  const top = siblings(roots);
+  while (work.length > 0) {
+    const { nodes, into } = work.pop()!;
+    for (const item of siblings(nodes)) into.push(item);
+  }
+  return top;
 }
 
 /** Plain items (no grouping), for the tree without --dedup. */
 export function plainItems(roots: readonly TreeNode[]): DisplayItem[] {
-  return roots.map((n) => ({ type: 'node', node: n, children: plainItems(n.children) }));
+  const item = (n: TreeNode): DisplayItem => ({ type: 'node', node: n, children: [] });
+  const top = roots.map(item);
+  const stack = top.slice();
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (i.type !== 'node') continue;
+    for (const c of i.node.children) {
+      const k = item(c);
+      i.children.push(k);
+      stack.push(k);
+    }
+  }
+  return top;
 }

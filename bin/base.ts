@@ -1,4 +1,5 @@
 import { Command, Errors } from '@oclif/core';
+import { terminalText } from '../analyze/format.ts';
 import { UserError } from '../formats/errors.ts';
 
 /**
@@ -9,11 +10,11 @@ import { UserError } from '../formats/errors.ts';
 export abstract class PtraceCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (err instanceof UserError) {
-      process.stderr.write(`ptrace: ${err.message}\n`);
+      process.stderr.write(`ptrace: ${terminalText(err.message)}\n`);
       this.exit(err.exitCode);
     }
     if (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) {
-      process.stderr.write(`ptrace: ${oneLine(err.message)}\n`);
+      process.stderr.write(`ptrace: ${terminalText(oneLine(err.message))}\n`);
       this.exit(2);
     }
     return super.catch(err);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Regenerates the sample raw files from real runs (needs root and the built
-// capture tool): `sudo node samples/regenerate.ts`. Run it whenever the raw
-// format changes, then update the golden files (UPDATE_GOLDEN=1 npm test).
+// capture tool): `sudo node samples/regenerate.ts [NAME…]` (all of them, or
+// only the named ones, e.g. `hostile`). Run it whenever the raw format
+// changes, then update the golden files (UPDATE_GOLDEN=1 npm test).
 // Each run uses a small, fixed environment so no secrets of the machine that
 // made it end up in a committed file.
 import { $, cd, fs, path, tmpdir } from 'zx';
@@ -35,10 +36,13 @@ const env = {
   GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
 
-async function record(name: string, cwd: string, command: string[], expectedExit: number) {
+const only = process.argv.slice(2);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+
+async function record(name: string, cwd: string, command: string[], expectedExit: number, extra: { env?: Record<string, string>; flags?: string[] } = {}) {
   const out = path.join(here, `${name}.raw`);
   cd(cwd);
-  const result = await $({ env, nothrow: true })`${capture} -q -f -o ${out} -- ${command}`;
+  const result = await $({ env: { ...env, ...extra.env }, nothrow: true })`${capture} -q -f -o ${out} ${extra.flags ?? []} -- ${command}`;
   if (result.exitCode !== expectedExit) {
     throw new Error(`${name}: expected exit ${expectedExit}, got ${result.exitCode}: ${result.stderr}`);
   }
@@ -49,10 +53,11 @@ async function record(name: string, cwd: string, command: string[], expectedExit
 }
 
 // 1. A small C build with make -j2: 4 objects, one link.
-const build = path.join(work, 'make-build');
-await fs.mkdirp(build);
-for (const n of ['one', 'two', 'three', 'four']) {
-  await fs.writeFile(path.join(build, `${n}.c`), `int ${n}(int x) { return x * ${n.length}; }\n`);
+if (wanted('make-build')) {
+  const build = path.join(work, 'make-build');
+  await fs.mkdirp(build);
+  for (const n of ['one', 'two', 'three', 'four']) {
+    await fs.writeFile(path.join(build, `${n}.c`), `int ${n}(int x) { return x * ${n.length}; }\n`);
 }
 await fs.writeFile(
   path.join(build, 'main.c'),
@@ -63,43 +68,62 @@ await fs.writeFile(
   'OBJS = main.o one.o two.o three.o four.o\nprog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\ncheck: prog\n\t./prog\n',
 );
 await record('make-build', build, ['make', '-j2', 'check'], 0);
+}
 
 // 2. A shell pipeline that fails part-way: a missing command, a file that is not executable,
 //    a grep that finds nothing under set -o pipefail.
-const pipeline = path.join(work, 'pipeline');
-await fs.mkdirp(pipeline);
-await fs.writeFile(path.join(pipeline, 'data.txt'), Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n') + '\n');
-await fs.writeFile(
-  path.join(pipeline, 'pipeline.sh'),
-  [
-    'set -o pipefail',
-    'sort data.txt | uniq -c | grep -c ok',
-    'cat data.txt | grep error | wc -l',
-    'no-such-tool --version | head -1 || echo "tool missing, continuing"',
-    './data.txt || echo "not executable (EACCES), continuing"',
-    'cat data.txt | grep FATAL | tr a-z A-Z',
-    'echo unreachable',
-  ].join('\n') + '\n',
-);
-await record('failing-pipeline', pipeline, ['bash', '-e', 'pipeline.sh'], 1);
+if (wanted('failing-pipeline')) {
+  const pipeline = path.join(work, 'pipeline');
+  await fs.mkdirp(pipeline);
+  await fs.writeFile(path.join(pipeline, 'data.txt'), Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n') + '\n');
+  await fs.writeFile(
+    path.join(pipeline, 'pipeline.sh'),
+    [
+      'set -o pipefail',
+      'sort data.txt | uniq -c | grep -c ok',
+      'cat data.txt | grep error | wc -l',
+      'no-such-tool --version | head -1 || echo "tool missing, continuing"',
+      './data.txt || echo "not executable (EACCES), continuing"',
+      'cat data.txt | grep FATAL | tr a-z A-Z',
+      'echo unreachable',
+    ].join('\n') + '\n',
+  );
+  await record('failing-pipeline', pipeline, ['bash', '-e', 'pipeline.sh'], 1);
+}
 
 // 3. A git workflow on a local repository: init, commit, branch, merge, log.
-const repo = path.join(work, 'repo');
-await fs.mkdirp(repo);
-await fs.writeFile(
-  path.join(repo, 'workflow.sh'),
-  [
-    'set -e',
-    'git init -q -b main .',
-    'echo one > a.txt && git add a.txt && git commit -q -m one',
-    'git checkout -q -b feature',
-    'echo two >> a.txt && git commit -q -am two',
-    'git checkout -q main',
-    'git merge -q --no-edit feature',
-    'git log --oneline | wc -l',
-    'git status --short',
-  ].join('\n') + '\n',
-);
-await record('git-workflow', repo, ['sh', 'workflow.sh'], 0);
+if (wanted('git-workflow')) {
+  const repo = path.join(work, 'repo');
+  await fs.mkdirp(repo);
+  await fs.writeFile(
+    path.join(repo, 'workflow.sh'),
+    [
+      'set -e',
+      'git init -q -b main .',
+      'echo one > a.txt && git add a.txt && git commit -q -m one',
+      'git checkout -q -b feature',
+      'echo two >> a.txt && git commit -q -am two',
+      'git checkout -q main',
+      'git merge -q --no-edit feature',
+      'git log --oneline | wc -l',
+      'git status --short',
+    ].join('\n') + '\n',
+  );
+  await record('git-workflow', repo, ['sh', 'workflow.sh'], 0);
+}
+
+// 4. A program hostile to whoever replays the capture (samples/hostile.c): terminal escapes, fake
+//    lines, bidi and C1 controls, invalid UTF-8 everywhere it can put them (also in the capture's
+//    TRACEPARENT), a 300 KiB argv (cut at the smallest args limit, 128 KiB), a chain of 300
+//    processes each forking the next. Exits 3.
+if (wanted('hostile')) {
+  const dir = path.join(work, 'hostile');
+  await fs.mkdirp(dir);
+  await $`cc -O1 -o ${path.join(dir, 'hostile')} ${path.join(here, 'hostile.c')}`;
+  await record('hostile', dir, ['./hostile', '300', '\x1b]0;pwned title\x07', 'line1\nFAKE: root exit 0'], 3, {
+    env: { TRACEPARENT: '00-\x1b[2J\u202e-\u009b31m' },
+    flags: ['--args-limit', '131072'],
+  });
+}
 
 await fs.remove(work);

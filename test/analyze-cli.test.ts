@@ -108,6 +108,13 @@ const cases: [string, string[], string?][] = [
   ['analyze-tree-sample-failing-pipeline.txt', ['tree', 'samples/failing-pipeline.raw'], root],
   ['analyze-tree-sample-git-workflow-dedup-env.txt', ['tree', 'samples/git-workflow.raw', '--dedup', '--env'], root],
   ['analyze-stats-sample-failing-pipeline.txt', ['stats', 'samples/failing-pipeline.raw'], root],
+  // samples/hostile.raw (samples/hostile.c): escapes, fake lines, bidi, C1, invalid UTF-8, a 300 KiB argv, a 300-level chain.
+  ['sample-hostile-info.txt', ['info', 'samples/hostile.raw'], root],
+  ['sample-hostile-tree.txt', ['tree', 'samples/hostile.raw'], root],
+  ['sample-hostile-tree-env-files-net.txt', ['tree', 'samples/hostile.raw', '--env', '--files', '--net'], root],
+  ['sample-hostile-tree.json', ['tree', 'samples/hostile.raw', '--json'], root],
+  ['sample-hostile-stats.txt', ['stats', 'samples/hostile.raw'], root],
+  ['sample-hostile-stats.json', ['stats', 'samples/hostile.raw', '--json'], root],
 ];
 
 for (const [name, args, cwd] of cases) {
@@ -276,10 +283,17 @@ test('export: Arrow IPC file with typed columns and nested execs', (t) => {
   t.true(statSync(out).size > 1000);
 });
 
-test('export: JSON lines on stdout, one process per line', (t) => {
+test('export: JSON lines on stdout, a header line, then one process per line', (t) => {
   const r = ptrace(['export', 'build.raw', '--format', 'jsonl']);
   t.is(r.code, 0, r.stderr);
-  const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const [header, ...lines] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(header, {
+    ptrace_export: 3,
+    complete: true,
+    lost_records: 2,
+    losses: { exec: 2 },
+    warnings: [{ code: 'records-lost', message: '2 records lost (exec 2): execs may be incomplete; counts are lower bounds' }],
+  });
   t.is(lines.length, 44);
   t.like(lines[0], { pid: 4000, exit_code: 2, is_root: true, start_ns: '1750000000001000000', start_time: '2025-06-15T15:06:40.001000000Z' });
   const crash = lines.find((l) => l.signal_name === 'SIGSEGV');
@@ -294,7 +308,11 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   const out = join(work, 'wire.arrow');
   t.is(ptrace(['export', 'wire.raw', '--format', 'arrow', '-o', out]).code, 0);
   const table = tableFromIPC(readFileSync(out));
-  t.is(table.schema.metadata.get('ptrace.export.version'), '2');
+  t.is(table.schema.metadata.get('ptrace.export.version'), '3');
+  t.is(table.schema.metadata.get('ptrace.capture.complete'), 'true');
+  t.is(table.schema.metadata.get('ptrace.capture.lost_records'), '0');
+  t.is(table.schema.metadata.get('ptrace.capture.losses'), '{}');
+  t.is(table.schema.metadata.get('ptrace.capture.warnings'), '[]');
   const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
   t.regex(types['connections']!, /^List<Struct<\{role:Utf8, family:Int32, .*peer_name:Utf8, start:Timestamp<NANOSECOND, UTC>, .*bytes_sent:Int64/);
   t.regex(types['dns_queries']!, /^List<Struct<\{time:Timestamp<NANOSECOND, UTC>, server_address:Utf8, .*rcode:Int32, .*answers:List<Utf8>/);
@@ -307,7 +325,7 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   t.deepEqual([...queries.get(0)!['answers']], ['10.1.2.3']);
   t.is(queries.get(3)!['rcode'], null, 'the unanswered query');
 
-  const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl']).stdout.trimEnd().split('\n').slice(1).map((l) => JSON.parse(l));
   const curl = lines.find((l) => l.execs[0]?.argv[0] === 'curl');
   const failed = curl.dns_lookups.find((l: { name: string }) => l.name === 'foo.invalid');
   t.like(failed, { result: -2, result_name: 'EAI_NONAME', latency_ns: 4_000_000, answers: [] });

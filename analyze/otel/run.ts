@@ -3,6 +3,7 @@
 
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
+import { terminalText } from '../format.ts';
 import { checkOutput, writeFileAtomic } from '../output.ts';
 import { printWarnings } from '../source.ts';
 import { buildTrace, type BuiltTrace } from './build.ts';
@@ -109,7 +110,8 @@ async function writeStdoutChunks(chunks: Iterable<Buffer>): Promise<void> {
 
 export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   await loadSerializers();
-  const log = o.log ?? ((line: string) => process.stderr.write(`ptrace: ${line}\n`));
+  // Lines can hold a server's error text: through terminalText like every other untrusted string.
+  const log = o.log ?? ((line: string) => process.stderr.write(`ptrace: ${terminalText(line)}\n`));
   const warn = (m: string): void => log(`warning: ${m}`);
 
   // Everything that can be wrong with the flags is reported before the file is read.

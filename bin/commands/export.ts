@@ -6,7 +6,7 @@ import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
-  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Files are written to a temporary file and renamed into place.`;
+  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). Files are written to a temporary file and renamed into place.`;
   static override examples = [
     '<%= config.bin %> export build.raw --format arrow -o build.arrow',
     "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",
@@ -30,27 +30,29 @@ export default class Export extends PtraceCommand {
     if (out !== '-') checkOutput(out, flags.force);
 
     // Loaded here, not at start-up: every ptrace command would pay for SQLite and Arrow otherwise.
-    const [{ loadDatabase }, { jsonLines, readExportRows, toArrowIpc }] = await Promise.all([
+    const [{ loadDatabase }, { exportCompleteness, jsonLines, readExportRows, toArrowIpc }, { captureInfo }] = await Promise.all([
       import('../../analyze/db.ts'),
       import('../../analyze/export.ts'),
+      import('../../analyze/replay.ts'),
     ]);
     const { db } = loadDatabase(args.file, { env: false }); // environments are not exported
     collectBetweenPhases(); // the rows are in SQLite now
     const rows = readExportRows(db);
+    const completeness = exportCompleteness(captureInfo(db));
     db.close();
 
     if (flags.format === 'arrow') {
-      const bytes = toArrowIpc(rows);
+      const bytes = toArrowIpc(rows, completeness);
       if (out === '-') process.stdout.write(bytes);
       else writeFileAtomic(out, flags.force, (put) => put(bytes));
       return;
     }
     if (out === '-') {
-      for (const line of jsonLines(rows)) writeStdout(`${line}\n`);
+      for (const line of jsonLines(rows, completeness)) writeStdout(`${line}\n`);
       return;
     }
     writeFileAtomic(out, flags.force, (put) => {
-      for (const line of jsonLines(rows)) put(`${line}\n`);
+      for (const line of jsonLines(rows, completeness)) put(`${line}\n`);
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
+import { shellQuote, terminalText } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { infoReport } from '../../formats/summary.ts';
 import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
@@ -23,14 +24,14 @@ export default class Info extends PtraceCommand {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);
       return;
     }
-    for (const w of report.warnings) process.stderr.write(`ptrace: warning: ${w.message.split('\n')[0]}\n`);
+    for (const w of report.warnings) process.stderr.write(`ptrace: warning: ${terminalText(w.message.split('\n')[0]!)}\n`);
     writeStdout(renderInfo(report));
   }
 }
 
-/** An argv as a shell would need it typed. */
+/** An argv as a shell would need it typed (control, format and bidi characters as $'…' escapes). */
 export function shellJoin(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map(shellQuote).join(' ');
 }
 
 function bytes(n: number): string {
@@ -97,8 +98,9 @@ function histogramLine(h: HistogramSummary): string {
 /** The plain-text report: aligned `key: value` lines. */
 export function renderInfo(r: InfoReport): string {
   const rows: [string, string][] = [];
+  // Values hold strings from the file (hostname, commands, traceparent…): each goes out through terminalText.
   const row = (k: string, v: string | number): void => {
-    rows.push([k, String(v)]);
+    rows.push([k, terminalText(String(v))]);
   };
   const c = r.capture;
   row('file', r.file);

@@ -3,15 +3,16 @@ import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
+import { jsonChunks } from '../../analyze/json-text.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { captureInfoOfModel, envsOfModel } from '../../analyze/replay.ts';
+import { captureInfoOfModel, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
 import { readModel } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
 
 export default class Tree extends PtraceCommand {
   static override summary = 'Show the process tree of a capture: one line per exec\'d image.';
-  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. --json: docs/tree-json.md.`;
+  static override description = `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. Indentation stops growing after 64 levels: deeper lines start with "[depth N]". When the capture lost records, the first line says how many and of what ("⚠ … records lost …"), counts that may be too low read "×≥N" or "+≥N later", and a path whose bytes were lost reads "(path lost)". --json: docs/tree-json.md.`;
   static override examples = [
     '<%= config.bin %> tree build.raw --dedup',
     "<%= config.bin %> tree build.raw --failed",
@@ -67,7 +68,9 @@ export default class Tree extends PtraceCommand {
 
     if (flags.json) {
       const doc = treeDocument(capture, items, { envs, dedup: flags.dedup, full: flags.full, filters, files: flags.files, resources: flags.resources, net: flags.net });
-      writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
+      // Iterative and indentation-bounded: deep trees neither overflow the stack nor grow quadratically.
+      for (const chunk of jsonChunks(doc)) writeStdout(chunk);
+      writeStdout('\n');
       return;
     }
     const lines = renderTreeText(items, {
@@ -79,10 +82,19 @@ export default class Tree extends PtraceCommand {
       files: flags.files,
       resources: flags.resources,
       net: flags.net,
+      incomplete: {
+        processes: processesIncomplete(capture),
+        files: categoryIncomplete(capture, 'files'),
+        execFailed: categoryIncomplete(capture, 'exec_failed'),
+        net: categoryIncomplete(capture, 'net'),
+        dns: categoryIncomplete(capture, 'dns'),
+      },
     });
     if (lines.length === 0) {
       lines.push(model.processes.length === 0 ? '(no processes in this capture)' : '(no process matches)');
     }
+    const loss = lossWarning(capture);
+    if (loss !== null) lines.unshift(painter(stdoutColor())('yellow', `⚠ ${loss.message}`));
     writeStdout(`${lines.join('\n')}\n`);
   }
 }
