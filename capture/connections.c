@@ -28,7 +28,7 @@ static bool connections_scanned(struct ptrace_bpf *skel)
 	return bpf_program__autoload(skel->progs.sockets_at_stop);
 }
 
-void linger_for_connections(struct ptrace_bpf *skel, struct ring_buffer *rb, int losses_fd)
+void linger_for_connections(struct writer *w, struct ptrace_bpf *skel, struct ring_buffer *rb, int losses_fd)
 {
 	if (!connections_scanned(skel))
 		return;
@@ -37,13 +37,13 @@ void linger_for_connections(struct ptrace_bpf *skel, struct ring_buffer *rb, int
 	while (!map_empty(sockets_fd) && clock_ns(CLOCK_MONOTONIC) < until) {
 		ring_buffer__poll(rb, 5);
 		ring_buffer__consume(rb);
-		flush_losses(losses_fd);
-		out_flush();
+		flush_losses(w, losses_fd);
+		out_flush(w);
 	}
 }
 
 /* After the programs stopped: one PT_TCP_AT_STOP record per traced connection not at CLOSE. */
-void write_connections_at_stop(struct ptrace_bpf *skel)
+void write_connections_at_stop(struct writer *w, struct ptrace_bpf *skel)
 {
 	if (!connections_scanned(skel))
 		return;
@@ -65,7 +65,7 @@ void write_connections_at_stop(struct ptrace_bpf *skel)
 		have += n;
 		size_t whole = have - have % sizeof(struct pt_event);
 		for (size_t off = 0; off < whole; off += sizeof(struct pt_event))
-			out_record((const struct pt_event *)(buf + off));
+			out_record(w, (const struct pt_event *)(buf + off));
 		memmove(buf, buf + whole, have - whole);
 		have -= whole;
 	}

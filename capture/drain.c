@@ -12,24 +12,24 @@
 
 int on_record(void *ctx, void *data, size_t size)
 {
-	(void)ctx;
+	struct writer *w = ctx;
 	if (size != sizeof(struct pt_event))
 		return 0;
 	const struct pt_event *e = data;
 	if (e->head.type == PT_FORK)
-		out.processes++;
+		w->processes++;
 	else if (e->head.type == PT_EXEC)
 		note_exec(e->head.pid);
 	else if (e->head.type == PT_EXIT)
 		note_exit(e->head.pid);
-	out_record(e);
+	out_record(w, e);
 	return 0;
 }
 
 static __u64 lost_seen[PT_CAT_MAX];
 
 /* Losses are counted per CPU in BPF; each change becomes a PT_LOSS record in-band. */
-__u64 flush_losses(int losses_fd)
+__u64 flush_losses(struct writer *w, int losses_fd)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *values = calloc(ncpu, sizeof(__u64)), total = 0;
@@ -48,13 +48,13 @@ __u64 flush_losses(int losses_fd)
 		e.head.ts = clock_ns(CLOCK_BOOTTIME);
 		e.loss.category = cat;
 		e.loss.count = sum;
-		out_record(&e);
+		out_record(w, &e);
 	}
 	free(values);
 	return total;
 }
 
-__u32 write_still_running(int traced_fd)
+__u32 write_still_running(struct writer *w, int traced_fd)
 {
 	__u32 key, next, count = 0;
 	__u32 *prev = NULL;
@@ -67,7 +67,7 @@ __u32 write_still_running(int traced_fd)
 		e.head.ts = now;
 		e.head.pid = next;
 		e.head.start = start;
-		out_record(&e);
+		out_record(w, &e);
 		count++;
 		key = next;
 		prev = &key;

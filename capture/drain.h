@@ -7,12 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* ring_buffer__new() callback */
+#include "rawfile.h"
+
+/* ring_buffer__new() callback; ctx is the struct writer */
 int on_record(void *ctx, void *data, size_t size);
 /* Writes a PT_LOSS record for each category whose count changed; returns the total lost. */
-__u64 flush_losses(int losses_fd);
+__u64 flush_losses(struct writer *w, int losses_fd);
 /* One PT_RUNNING record per process still in the traced map; returns how many. */
-__u32 write_still_running(int traced_fd);
+__u32 write_still_running(struct writer *w, int traced_fd);
 bool map_empty(int fd);
 
 #endif /* PTRACE_CAPTURE_DRAIN_H */

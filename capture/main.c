@@ -179,6 +179,7 @@ static void release_in_background(struct ptrace_bpf *skel, struct ring_buffer *r
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct writer out = {.fd = -1};
 	read_caller_state();
 	parse_options(argc, argv, &o);
 	check_privileges();
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
 		o.dns = false; /* the header then says lookups were not recorded */
 	if (getenv("PTRACE_TIMING"))
 		fprintf(stderr, "ptrace: BPF open+load+attach %.1f ms\n", (clock_ns(CLOCK_MONOTONIC) - t_open) / 1e6);
-	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &out, NULL);
 	if (!rb) {
 		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot open the ring buffer: %s", strerror(errno));
@@ -241,7 +242,7 @@ int main(int argc, char **argv)
 	skel->bss->capture_tgid = getpid();
 	skel->bss->root_tgid = child;
 	out.processes = 1;
-	write_header(&o, child, start, ringbuf_size, &run_as);
+	write_header(&out, &o, child, start, ringbuf_size, &run_as);
 	if (out.failed) { /* the command never runs: closing the gate makes it exit 126 before its exec */
 		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot write the header of %s: %s", o.output, strerror(out.err));
@@ -263,8 +264,8 @@ int main(int argc, char **argv)
 		scan_exec_libcs();
 		if (!root_done) /* once reaped, its pid may belong to someone else */
 			forward_signals(skel, child);
-		lost = flush_losses(losses_fd);
-		out_flush();
+		lost = flush_losses(&out, losses_fd);
+		out_flush(&out);
 		if (!root_done) {
 			pid_t w = waitpid(child, &status, WNOHANG);
 			if (w == child)
@@ -275,15 +276,15 @@ int main(int argc, char **argv)
 	}
 
 	stop_libc_scans();
-	linger_for_connections(skel, rb, losses_fd);
+	linger_for_connections(&out, skel, rb, losses_fd);
 	/* Stop the programs first so the traced map is a consistent snapshot of what still runs. */
 	skel->bss->stopped = 1;
 	__sync_synchronize();
 	usleep(2000); /* let programs that passed the check before it finish their records */
 	ring_buffer__consume(rb);
-	lost = flush_losses(losses_fd);
-	write_connections_at_stop(skel);
-	__u32 still_running = write_still_running(traced_fd);
+	lost = flush_losses(&out, losses_fd);
+	write_connections_at_stop(&out, skel);
+	__u32 still_running = write_still_running(&out, traced_fd);
 
 	struct pt_event footer = {0};
 	footer.head.type = PT_FOOTER;
@@ -295,8 +296,8 @@ int main(int argc, char **argv)
 	footer.footer.processes = out.processes;
 	footer.footer.still_running = still_running;
 	footer.footer.end_flags = (command_signalled() ? PT_END_SIGNALLED : 0) | (o.wait_all ? PT_END_WAITED_ALL : 0);
-	out_record(&footer);
-	out_flush();
+	out_record(&out, &footer);
+	out_flush(&out);
 	if (!out.failed && close(out.fd)) {
 		out.failed = true, out.err = errno;
 		fprintf(stderr, "ptrace: closing %s failed: %s; its last records may be missing\n", o.output, strerror(out.err));

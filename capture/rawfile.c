@@ -16,22 +16,20 @@
 #define PTRACE_VERSION "0.0.0"
 #endif
 
-struct writer out = {.fd = -1};
-
-void out_append(const void *data, size_t len)
+void out_append(struct writer *w, const void *data, size_t len)
 {
-	if (out.len + len > out.cap) {
-		size_t cap = out.cap ? out.cap : 1 << 20;
-		while (cap < out.len + len)
+	if (w->len + len > w->cap) {
+		size_t cap = w->cap ? w->cap : 1 << 20;
+		while (cap < w->len + len)
 			cap *= 2;
-		char *buf = realloc(out.buf, cap);
+		char *buf = realloc(w->buf, cap);
 		if (!buf)
-			die(EXIT_FAILURE_SETUP, "out of memory buffering %zu bytes", out.len + len);
-		out.buf = buf;
-		out.cap = cap;
+			die(EXIT_FAILURE_SETUP, "out of memory buffering %zu bytes", w->len + len);
+		w->buf = buf;
+		w->cap = cap;
 	}
-	memcpy(out.buf + out.len, data, len);
-	out.len += len;
+	memcpy(w->buf + w->len, data, len);
+	w->len += len;
 }
 
 /*
@@ -41,45 +39,45 @@ void out_append(const void *data, size_t len)
  * space), and say so at once. The command is not disturbed: the drain goes
  * on and its records are dropped.
  */
-static void stop_writing(void)
+static void stop_writing(struct writer *w)
 {
-	if (!out.header_size)
+	if (!w->header_size)
 		return; /* the header itself failed: main() refuses to run the command */
-	__u64 records = out.bytes > out.header_size ? (out.bytes - out.header_size) / sizeof(struct pt_event) : 0;
-	off_t whole = out.header_size + records * sizeof(struct pt_event);
-	if ((__u64)whole != out.bytes && ftruncate(out.fd, whole) == 0)
-		out.bytes = whole;
-	struct pt_write_stop stop = {.ts = clock_ns(CLOCK_BOOTTIME), .error = out.err, .records = records};
-	bool noted = pwrite(out.fd, &stop, sizeof(stop), out.write_stop_offset) == sizeof(stop);
-	double after = (stop.ts - out.start_boottime) / 1e9;
+	__u64 records = w->bytes > w->header_size ? (w->bytes - w->header_size) / sizeof(struct pt_event) : 0;
+	off_t whole = w->header_size + records * sizeof(struct pt_event);
+	if ((__u64)whole != w->bytes && ftruncate(w->fd, whole) == 0)
+		w->bytes = whole;
+	struct pt_write_stop stop = {.ts = clock_ns(CLOCK_BOOTTIME), .error = w->err, .records = records};
+	bool noted = pwrite(w->fd, &stop, sizeof(stop), w->write_stop_offset) == sizeof(stop);
+	double after = (stop.ts - w->start_boottime) / 1e9;
 	fprintf(stderr, "ptrace: %s: writing %s stopped at +%.3fs (%s) after %llu records%s; the command keeps running\n",
-		out.err == ENOSPC || out.err == EDQUOT ? "disk full" : "write error", out.path, after, strerror(out.err),
+		w->err == ENOSPC || w->err == EDQUOT ? "disk full" : "write error", w->path, after, strerror(w->err),
 		(unsigned long long)records, noted ? "" : " (the file does not say so: the header could not be updated)");
 }
 
-void out_flush(void)
+void out_flush(struct writer *w)
 {
 	size_t done = 0;
-	while (done < out.len && !out.failed) {
-		ssize_t n = write(out.fd, out.buf + done, out.len - done);
+	while (done < w->len && !w->failed) {
+		ssize_t n = write(w->fd, w->buf + done, w->len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n > 0) {
 			done += n;
-			out.bytes += n;
+			w->bytes += n;
 			continue;
 		}
-		out.failed = true;
-		out.err = n < 0 ? errno : ENOSPC;
-		stop_writing();
+		w->failed = true;
+		w->err = n < 0 ? errno : ENOSPC;
+		stop_writing(w);
 	}
-	out.len = 0;
+	w->len = 0;
 }
 
-void out_record(const struct pt_event *e)
+void out_record(struct writer *w, const struct pt_event *e)
 {
-	out_append(e, sizeof(*e));
-	out.records++;
+	out_append(w, e, sizeof(*e));
+	w->records++;
 }
 
 /* ---- header ----------------------------------------------------------------- */
@@ -102,22 +100,22 @@ struct pt_clock_anchor read_anchor(void)
 	return best;
 }
 
-static void put_tlv(__u16 tag, const void *value, __u32 len)
+static void put_tlv(struct writer *w, __u16 tag, const void *value, __u32 len)
 {
 	struct pt_tlv t = {.tag = tag, .len = len};
 	static const char zeros[8];
-	out_append(&t, sizeof(t));
-	out_append(value, len);
-	out_append(zeros, (8 - len % 8) % 8);
+	out_append(w, &t, sizeof(t));
+	out_append(w, value, len);
+	out_append(w, zeros, (8 - len % 8) % 8);
 }
 
-static void put_tlv_str(__u16 tag, const char *s)
+static void put_tlv_str(struct writer *w, __u16 tag, const char *s)
 {
 	if (s && *s)
-		put_tlv(tag, s, strlen(s));
+		put_tlv(w, tag, s, strlen(s));
 }
 
-static void put_tlv_argv(__u16 tag, int argc, char **argv)
+static void put_tlv_argv(struct writer *w, __u16 tag, int argc, char **argv)
 {
 	size_t len = 0;
 	for (int i = 0; i < argc; i++)
@@ -125,7 +123,7 @@ static void put_tlv_argv(__u16 tag, int argc, char **argv)
 	char *buf = malloc(len ? len : 1), *p = buf;
 	for (int i = 0; i < argc; i++)
 		p = stpcpy(p, argv[i]) + 1;
-	put_tlv(tag, buf, len);
+	put_tlv(w, tag, buf, len);
 	free(buf);
 }
 
@@ -161,8 +159,8 @@ static void os_pretty_name(char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), line);
 }
 
-void write_header(const struct options *o, pid_t root, struct pt_clock_anchor start, __u32 ringbuf_size,
-			 const struct run_as *r)
+void write_header(struct writer *w, const struct options *o, pid_t root, struct pt_clock_anchor start,
+		  __u32 ringbuf_size, const struct run_as *r)
 {
 	struct pt_file_header h = {0};
 	memcpy(h.magic, PT_FILE_MAGIC, sizeof(h.magic));
@@ -179,7 +177,7 @@ void write_header(const struct options *o, pid_t root, struct pt_clock_anchor st
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
-	out_append(&h, sizeof(h));
+	out_append(w, &h, sizeof(h));
 
 	struct utsname u;
 	char host[256], boot_id[64], os[256];
@@ -188,29 +186,29 @@ void write_header(const struct options *o, pid_t root, struct pt_clock_anchor st
 	host[sizeof(host) - 1] = 0;
 	read_small_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
 	os_pretty_name(os, sizeof(os));
-	put_tlv_str(PT_TLV_KERNEL_RELEASE, u.release);
-	put_tlv_str(PT_TLV_KERNEL_VERSION, u.version);
-	put_tlv_str(PT_TLV_HOSTNAME, host);
-	put_tlv_str(PT_TLV_MACHINE, u.machine);
-	put_tlv_str(PT_TLV_PTRACE_VERSION, PTRACE_VERSION);
-	put_tlv_argv(PT_TLV_CAPTURE_ARGV, o->capture_argc, o->capture_argv);
+	put_tlv_str(w, PT_TLV_KERNEL_RELEASE, u.release);
+	put_tlv_str(w, PT_TLV_KERNEL_VERSION, u.version);
+	put_tlv_str(w, PT_TLV_HOSTNAME, host);
+	put_tlv_str(w, PT_TLV_MACHINE, u.machine);
+	put_tlv_str(w, PT_TLV_PTRACE_VERSION, PTRACE_VERSION);
+	put_tlv_argv(w, PT_TLV_CAPTURE_ARGV, o->capture_argc, o->capture_argv);
 	int command_argc = 0;
 	while (o->command[command_argc])
 		command_argc++;
-	put_tlv_argv(PT_TLV_COMMAND_ARGV, command_argc, o->command);
-	put_tlv_str(PT_TLV_BOOT_ID, boot_id);
-	put_tlv_str(PT_TLV_OS_RELEASE, os);
-	put_tlv_str(PT_TLV_TRACEPARENT, getenv("TRACEPARENT"));
+	put_tlv_argv(w, PT_TLV_COMMAND_ARGV, command_argc, o->command);
+	put_tlv_str(w, PT_TLV_BOOT_ID, boot_id);
+	put_tlv_str(w, PT_TLV_OS_RELEASE, os);
+	put_tlv_str(w, PT_TLV_TRACEPARENT, getenv("TRACEPARENT"));
 	struct pt_write_stop not_stopped = {0};
-	out.write_stop_offset = out.bytes + out.len + sizeof(struct pt_tlv);
-	put_tlv(PT_TLV_WRITE_STOP, &not_stopped, sizeof(not_stopped));
-	put_tlv(PT_TLV_END, "", 0);
+	w->write_stop_offset = w->bytes + w->len + sizeof(struct pt_tlv);
+	put_tlv(w, PT_TLV_WRITE_STOP, &not_stopped, sizeof(not_stopped));
+	put_tlv(w, PT_TLV_END, "", 0);
 
-	struct pt_file_header *written = (struct pt_file_header *)out.buf;
-	written->header_size = out.len;
-	size_t header_size = out.len;
-	out.start_boottime = start.boottime;
-	out_flush();
-	if (!out.failed)
-		out.header_size = header_size;
+	struct pt_file_header *written = (struct pt_file_header *)w->buf;
+	written->header_size = w->len;
+	size_t header_size = w->len;
+	w->start_boottime = start.boottime;
+	out_flush(w);
+	if (!w->failed)
+		w->header_size = header_size;
 }

@@ -30,15 +30,13 @@ struct writer {
 	__u64 start_boottime;     /* the header's start anchor, for "+N s" */
 };
 
-extern struct writer out;
-
-void out_append(const void *data, size_t len);
+void out_append(struct writer *w, const void *data, size_t len);
 /* Writes what is buffered; on failure, stops writing for good (see stop_writing). */
-void out_flush(void);
-void out_record(const struct pt_event *e);
+void out_flush(struct writer *w);
+void out_record(struct writer *w, const struct pt_event *e);
 /* The three clocks read as close together as possible. */
 struct pt_clock_anchor read_anchor(void);
-void write_header(const struct options *o, pid_t root, struct pt_clock_anchor start, __u32 ringbuf_size,
-		  const struct run_as *r);
+void write_header(struct writer *w, const struct options *o, pid_t root, struct pt_clock_anchor start,
+		  __u32 ringbuf_size, const struct run_as *r);
 
 #endif /* PTRACE_CAPTURE_RAWFILE_H */
