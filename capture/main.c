@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	skel->bss->capture_tgid = getpid();
 	skel->bss->root_tgid = child;
 	out.processes = 1;
-	write_header(&out, &o, child, start, ringbuf_size, &run_as);
+	write_header(&out, &o, child, start, ringbuf_size, run_as.kept_root);
 	if (out.failed) { /* the command never runs: closing the gate makes it exit 126 before its exec */
 		remove_output();
 		die(EXIT_FAILURE_SETUP, "cannot write the header of %s: %s", o.output, strerror(out.err));
@@ -286,18 +286,8 @@ int main(int argc, char **argv)
 	write_connections_at_stop(&out, skel);
 	__u32 still_running = write_still_running(&out, traced_fd);
 
-	struct pt_event footer = {0};
-	footer.head.type = PT_FOOTER;
-	footer.footer.stop = read_anchor();
-	footer.head.ts = footer.footer.stop.boottime;
-	footer.footer.records = out.records;
-	footer.footer.lost = lost;
-	footer.footer.root_status = status;
-	footer.footer.processes = out.processes;
-	footer.footer.still_running = still_running;
-	footer.footer.end_flags = (command_signalled() ? PT_END_SIGNALLED : 0) | (o.wait_all ? PT_END_WAITED_ALL : 0);
-	out_record(&out, &footer);
-	out_flush(&out);
+	write_footer(&out, lost, status, still_running,
+		     (command_signalled() ? PT_END_SIGNALLED : 0) | (o.wait_all ? PT_END_WAITED_ALL : 0));
 	if (!out.failed && close(out.fd)) {
 		out.failed = true, out.err = errno;
 		fprintf(stderr, "ptrace: closing %s failed: %s; its last records may be missing\n", o.output, strerror(out.err));

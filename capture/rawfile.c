@@ -160,7 +160,7 @@ static void os_pretty_name(char *buf, size_t size)
 }
 
 void write_header(struct writer *w, const struct options *o, pid_t root, struct pt_clock_anchor start,
-		  __u32 ringbuf_size, const struct run_as *r)
+		  __u32 ringbuf_size, bool kept_root)
 {
 	struct pt_file_header h = {0};
 	memcpy(h.magic, PT_FILE_MAGIC, sizeof(h.magic));
@@ -171,7 +171,7 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	h.root_pid = root;
 	h.capture_pid = getpid();
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
-		    (r->kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
+		    (kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
 		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
 	h.start = start;
@@ -211,4 +211,20 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	out_flush(w);
 	if (!w->failed)
 		w->header_size = header_size;
+}
+
+void write_footer(struct writer *w, __u64 lost, int root_status, __u32 still_running, __u32 end_flags)
+{
+	struct pt_event footer = {0};
+	footer.head.type = PT_FOOTER;
+	footer.footer.stop = read_anchor();
+	footer.head.ts = footer.footer.stop.boottime;
+	footer.footer.records = w->records;
+	footer.footer.lost = lost;
+	footer.footer.root_status = root_status;
+	footer.footer.processes = w->processes;
+	footer.footer.still_running = still_running;
+	footer.footer.end_flags = end_flags;
+	out_record(w, &footer);
+	out_flush(w);
 }

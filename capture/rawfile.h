@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "options.h"
-#include "privileges.h"
 #include "ptrace.h"
 
 struct writer {
@@ -37,6 +36,8 @@ void out_record(struct writer *w, const struct pt_event *e);
 /* The three clocks read as close together as possible. */
 struct pt_clock_anchor read_anchor(void);
 void write_header(struct writer *w, const struct options *o, pid_t root, struct pt_clock_anchor start,
-		  __u32 ringbuf_size, const struct run_as *r);
+		  __u32 ringbuf_size, bool kept_root);
+/* The last record (totals, the stop anchor, how the capture ended), then a flush. */
+void write_footer(struct writer *w, __u64 lost, int root_status, __u32 still_running, __u32 end_flags);
 
 #endif /* PTRACE_CAPTURE_RAWFILE_H */
