@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "drain.h"
+#include "libc.h"
+#include "rawfile.h"
+#include "util.h"
+
+int on_record(void *ctx, void *data, size_t size)
+{
+	struct writer *w = ctx;
+	if (size != sizeof(struct pt_event))
+		return 0;
+	const struct pt_event *e = data;
+	if (e->head.type == PT_FORK)
+		w->processes++;
+	else if (e->head.type == PT_EXEC)
+		note_exec(e->head.pid);
+	else if (e->head.type == PT_EXIT)
+		note_exit(e->head.pid);
+	out_record(w, e);
+	return 0;
+}
+
+static __u64 lost_seen[PT_CAT_MAX];
+
+/* Losses are counted per CPU in BPF; each change becomes a PT_LOSS record in-band. */
+__u64 flush_losses(struct writer *w, int losses_fd)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *values = calloc(ncpu, sizeof(__u64)), total = 0;
+	for (__u32 cat = 0; cat < PT_CAT_MAX; cat++) {
+		if (bpf_map_lookup_elem(losses_fd, &cat, values))
+			continue;
+		__u64 sum = 0;
+		for (int i = 0; i < ncpu; i++)
+			sum += values[i];
+		total += sum;
+		if (sum == lost_seen[cat])
+			continue;
+		lost_seen[cat] = sum;
+		struct pt_event e = {0};
+		e.head.type = PT_LOSS;
+		e.head.ts = clock_ns(CLOCK_BOOTTIME);
+		e.loss.category = cat;
+		e.loss.count = sum;
+		out_record(w, &e);
+	}
+	free(values);
+	return total;
+}
+
+__u32 write_still_running(struct writer *w, int traced_fd)
+{
+	__u32 key, next, count = 0;
+	__u32 *prev = NULL;
+	__u64 now = clock_ns(CLOCK_BOOTTIME);
+	while (!bpf_map_get_next_key(traced_fd, prev, &next)) {
+		__u64 start = 0;
+		bpf_map_lookup_elem(traced_fd, &next, &start);
+		struct pt_event e = {0};
+		e.head.type = PT_RUNNING;
+		e.head.ts = now;
+		e.head.pid = next;
+		e.head.start = start;
+		out_record(w, &e);
+		count++;
+		key = next;
+		prev = &key;
+	}
+	return count;
+}
+
+/* Whether a hash map has no entry (a snapshot: entries may come and go meanwhile). */
+bool map_empty(int fd)
+{
+	__u64 next[8]; /* room for any key of these maps (the sockets map's is 8 bytes) */
+	return bpf_map_get_next_key(fd, NULL, next) != 0;
+}

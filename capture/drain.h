@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Draining: records from the ring buffer, losses, and what still runs at the end, into the raw file. */
+#ifndef PTRACE_CAPTURE_DRAIN_H
+#define PTRACE_CAPTURE_DRAIN_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rawfile.h"
+
+/* ring_buffer__new() callback; ctx is the struct writer */
+int on_record(void *ctx, void *data, size_t size);
+/* Writes a PT_LOSS record for each category whose count changed; returns the total lost. */
+__u64 flush_losses(struct writer *w, int losses_fd);
+/* One PT_RUNNING record per process still in the traced map; returns how many. */
+__u32 write_still_running(struct writer *w, int traced_fd);
+bool map_empty(int fd);
+
+#endif /* PTRACE_CAPTURE_DRAIN_H */

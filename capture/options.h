@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line, as parsed by main.c. */
+#ifndef PTRACE_CAPTURE_OPTIONS_H
+#define PTRACE_CAPTURE_OPTIONS_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+
+struct options {
+	const char *output;
+	bool force;
+	bool keep_root;
+	bool wait_all;
+	bool env;
+	bool failed_execs;
+	bool files;
+	bool io;
+	bool sched;
+	bool net;
+	bool dns;     /* getaddrinfo() uprobes */
+	bool dns_msg; /* UDP port 53 packets */
+	bool quiet;
+	__u32 buffer_mb;
+	__u32 args_limit;
+	char **command;
+	int capture_argc;
+	char **capture_argv;
+};
+
+#endif /* PTRACE_CAPTURE_OPTIONS_H */
