@@ -217,10 +217,12 @@ void install_signal_handlers(void)
 
 /*
  * One kill() reaches every member of a process group within microseconds; a
- * relay of the same signal (sudo passes on what reached it) follows within
- * milliseconds. Signals this close to the root's are the one it already got.
+ * relay of the same signal (sudo passes on what reached it) follows the
+ * root's copy, within milliseconds on an idle machine but much later on a
+ * loaded one. A signal the root got up to this long before the capture's,
+ * or just after it, is the one it already has.
  */
-#define SAME_SIGNAL_NS 50000000ULL
+#define RELAY_DELAY_NS 1000000000ULL
 /* A signal is decided this long after it arrived, when the kill() that sent it has surely reached everyone. */
 #define SETTLE_NS 2000000ULL
 
@@ -230,8 +232,9 @@ static bool root_got_it_too(const struct ptrace_bpf *skel, int sig)
 	struct pt_signal_seen root = skel->bss->root_signals[sig], capture = skel->bss->capture_signals[sig];
 	if (!root.ts || !capture.ts)
 		return false;
-	__u64 gap = root.ts > capture.ts ? root.ts - capture.ts : capture.ts - root.ts;
-	return gap < SAME_SIGNAL_NS;
+	if (root.ts > capture.ts)
+		return root.ts - capture.ts < SETTLE_NS;
+	return capture.ts - root.ts < RELAY_DELAY_NS;
 }
 
 /* Forwards what was sent to the capture alone; a signal to the process group already reached the command. */
