@@ -720,14 +720,18 @@ export function concurrency(
   const weighted = new Float64Array(buckets);
   let t = first;
   const advance = (to: number): void => {
-    // Time-weighted live count from t to `to`.
-    while (t < to) {
-      const b = Math.min(buckets - 1, Math.floor((t - first) / bucketNs));
-      const bEnd = b === buckets - 1 ? to : Math.min(to, first + (b + 1) * bucketNs);
+    // Time-weighted live count from t to `to`, bucket by bucket. Above 2^53 ns a
+    // bucket edge may not be representable (it rounds back to t): then the rest
+    // goes to the current bucket. Never more steps than buckets, whatever the times.
+    for (let steps = 0; t < to && steps <= 2 * buckets; steps++) {
+      const b = Math.min(buckets - 1, Math.max(0, Math.floor((t - first) / bucketNs)));
+      const edge = first + (b + 1) * bucketNs;
+      const bEnd = b === buckets - 1 || !(edge > t) ? to : Math.min(to, edge);
       weighted[b]! += live * (bEnd - t);
       if (live > out[b]!.max) out[b]!.max = live;
       t = bEnd;
     }
+    if (t < to) t = to;
   };
   for (const [at, d] of points) {
     advance(at);
