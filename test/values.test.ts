@@ -117,3 +117,16 @@ test('stats ends on a timestamp 2^56 ns away (was: an endless timeline loop)', (
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /head\.ts 72057594037927936 is out of range \(more than 2\^52 ns from the capture start\)/);
 });
+
+test('header options with bit 63 set: db stores the 64 bits as a signed integer (was: RangeError)', (t) => {
+  const m = Buffer.from(base);
+  m.writeBigUInt64LE(2n ** 64n - 1n, FILE_HEADER.options);
+  const file = join(work, 'options.raw');
+  writeFileSync(file, m);
+  const out = join(work, 'options.sqlite');
+  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'db', file, '-o', out], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const db = new Database(out, { readonly: true });
+  t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.raw'").safeIntegers(true).pluck().get(), -1n);
+  db.close();
+});
