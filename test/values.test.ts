@@ -12,6 +12,7 @@ import { FILE_HEADER, HEAD, RT } from '../formats/layout.ts';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { MAX_AMOUNT, MAX_ANCHOR, MAX_TIME_OFFSET } from '../formats/values.ts';
 import type { CaptureEvent } from '../formats/types.ts';
+import { Synth } from '../analyze/synth.ts';
 import { everyRecordType } from './helpers/mutants.ts';
 import { u64Fields } from './helpers/u64-fields.ts';
 
@@ -129,4 +130,21 @@ test('header options with bit 63 set: db stores the 64 bits as a signed integer 
   const db = new Database(out, { readonly: true });
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.raw'").safeIntegers(true).pluck().get(), -1n);
   db.close();
+});
+
+test('stats adds up 1,100 CPU times and byte counts of 2^53-1 each (was: SQLite integer overflow)', (t) => {
+  const s = new Synth({ rootPid: 100, header: { options: { net: true } } });
+  const sh = s.root(['sh'], { at: 1 });
+  const max = 2n ** 53n - 1n;
+  for (let i = 0; i < 1100; i++) {
+    const p = s.run(sh, ['cc', `f${i}.c`], 2 + i, 1, { rusage: { utimeNs: max, stimeNs: max, runtimeNs: max } });
+    s.tcp(p, 2.5 + i, { remote: '10.0.0.1', remotePort: 80, latencyMs: 0.1, close: 2.6 + i, sent: max, received: max });
+  }
+  s.exit(sh, 2000);
+  const file = join(work, 'sums.raw');
+  writeFileSync(file, s.buffer());
+  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'stats', '--json', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  t.is(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { cpu: { totalNs: number } };
+  t.true(report.cpu.totalNs > 1100 * 2 ** 52, String(report.cpu.totalNs));
 });
