@@ -66,6 +66,10 @@ async function one(i: number): Promise<void> {
   const argvs = COMMANDS.map((c) => argvFor(c, file, join(dir, 'out')));
   const res = await pool.run(argvs);
   tally.mutants++;
+  if (tally.mutants % 500 === 0) {
+    const s = (performance.now() - started) / 1000;
+    console.log(`… ${tally.mutants} mutants, ${tally.runs} runs, ${tally.crashes} crashes, ${tally.hangs} hangs, ${s.toFixed(0)} s`);
+  }
   if (res.hang) {
     tally.hangs++;
     report('HANG', i, what, `over ${(timeoutMs * 4) / 1000} s for ${argvs.length} commands`, m.buf);
@@ -101,14 +105,11 @@ async function one(i: number): Promise<void> {
       if (bad !== null) {
         tally.crashes++;
         report(bad.verdict.toUpperCase(), i, `${what}; node bin/ptrace.js ${argv.join(' ')}`, bad.why, m.buf);
-      }
+      } else if (x.code === 0) tally.exit0++;
+      else tally.refused++;
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  if (tally.mutants % 500 === 0) {
-    const s = (performance.now() - started) / 1000;
-    console.log(`… ${tally.mutants} mutants, ${tally.runs} runs, ${tally.crashes} crashes, ${tally.hangs} hangs, ${s.toFixed(0)} s`);
-  }
 }
 
 let next = from;
