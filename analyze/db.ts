@@ -140,10 +140,10 @@ export function insertModel(db: Db, m: Model): void {
 
 /**
  * Writes the database of `model` to `path` atomically: built directly in a
- * temporary file next to it (no in-memory copy), fsynced, then renamed.
+ * temporary file next to it (no in-memory copy; created with `mode`), fsynced, then renamed.
  */
-export function writeDatabaseFile(model: Model, path: string, force: boolean): void {
-  writeAtomically(path, force, (tmp) => {
+export function writeDatabaseFile(model: Model, path: string, force: boolean, mode: number): void {
+  writeAtomically(path, force, mode, (tmp) => {
     buildDatabase(model, tmp).close(); // journal_mode=OFF is not stored in the file: readers get the default
   });
 }

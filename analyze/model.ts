@@ -884,7 +884,8 @@ function metaRows(
     ['capture.options.net', h.options.net ? 1 : 0],
     ['capture.options.dns', h.options.dns ? 1 : 0],
     ['capture.options.dns_messages', h.options.dnsMessages ? 1 : 0],
-    ['capture.options.raw', h.options.raw],
+    // A u64 bit mask; SQLite integers are int64: the same 64 bits, read as signed (negative when bit 63 is set).
+    ['capture.options.raw', BigInt.asIntN(64, h.options.raw)],
     ['capture.start_ns', h.start.realtime],
     ['capture.start_boottime_ns', h.start.boottime],
     ['capture.start_monotonic_ns', h.start.monotonic],

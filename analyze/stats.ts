@@ -334,7 +334,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   const commandRows = (order: string): CommandStat[] =>
     q<{ exe: string; count: number; totalNs: number; maxNs: number; failed: number }>(
       `${imagesCte}
-       SELECT exe, count(*) AS count, sum(dur) AS totalNs, max(dur) AS maxNs, sum(failed) AS failed
+       SELECT exe, count(*) AS count, total(dur) AS totalNs, max(dur) AS maxNs, sum(failed) AS failed
        FROM images GROUP BY exe ORDER BY ${order}, exe LIMIT ${TOP}`,
       { end },
     ).map((r) => ({ ...r, name: basename(r.exe) }));
@@ -527,8 +527,9 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
 
   // ---- CPU and memory (resources rows: processes whose exit recorded usage)
   const cpuExpr = 'CASE WHEN r.runtime_ns > 0 THEN r.runtime_ns ELSE r.cpu_ns END';
+  // Sums of u64 columns use total() (a double): sum() fails with "integer overflow" past int64 (values up to 2^53 each).
   const totals = db
-    .prepare(`SELECT count(*) AS n, coalesce(sum(${cpuExpr}), 0) AS cpu, coalesce(sum(r.utime_ns), 0) AS u, coalesce(sum(r.stime_ns), 0) AS s FROM resources r`)
+    .prepare(`SELECT count(*) AS n, total(${cpuExpr}) AS cpu, total(r.utime_ns) AS u, total(r.stime_ns) AS s FROM resources r`)
     .get() as { n: number; cpu: number; u: number; s: number };
   const share = (ns: number): number => (totals.cpu > 0 ? Math.round((ns / totals.cpu) * 10000) / 10000 : 0);
   type UsageRow = Row & { cpuNs: number; userNs: number; systemNs: number; maxRssKib: number; majorFaults: number };
@@ -553,7 +554,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
       share: share(r.cpuNs),
     })),
     topCommands: q<{ exe: string; processes: number; cpuNs: number }>(
-      `SELECT x.exe, count(*) AS processes, sum(${cpuExpr}) AS cpuNs
+      `SELECT x.exe, count(*) AS processes, total(${cpuExpr}) AS cpuNs
        FROM resources r JOIN processes p ON p.id = r.process_id
        JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1
        GROUP BY x.exe HAVING cpuNs > 0 ORDER BY cpuNs DESC, x.exe LIMIT ${TOP}`,
@@ -610,7 +611,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
       `SELECT count(*) AS n, coalesce(sum(role = 'client'), 0) AS client, coalesce(sum(role = 'server'), 0) AS server,
               coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'open-at-end'), 0) AS open,
               coalesce(sum(open_at_stop = 1), 0) AS openAtStop,
-              coalesce(sum(bytes_sent), 0) AS sent, coalesce(sum(bytes_received), 0) AS received,
+              total(bytes_sent) AS sent, total(bytes_received) AS received,
               coalesce(sum(retransmits), 0) AS retrans, coalesce(sum(retransmits > 0), 0) AS withRetrans
        FROM connections`,
     )
@@ -635,8 +636,8 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
               CASE WHEN role = 'server' THEN NULL ELSE remote_port END AS remotePort,
               CASE WHEN role = 'server' THEN local_port ELSE NULL END AS localPort,
               count(*) AS count, sum(state = 'failed') AS failed, sum(state = 'open-at-end') AS openAtEnd,
-              count(DISTINCT process_id) AS processes, coalesce(sum(bytes_sent), 0) AS bytesSent,
-              coalesce(sum(bytes_received), 0) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
+              count(DISTINCT process_id) AS processes, total(bytes_sent) AS bytesSent,
+              total(bytes_received) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
        FROM connections GROUP BY role, peerName, k, remotePort, localPort
        ORDER BY count DESC, failed DESC, k, remotePort, localPort LIMIT ${TOP}`,
     ).map(({ k: _k, ...r }) => ({
@@ -767,14 +768,18 @@ export function concurrency(
   const weighted = new Float64Array(buckets);
   let t = first;
   const advance = (to: number): void => {
-    // Time-weighted live count from t to `to`.
-    while (t < to) {
-      const b = Math.min(buckets - 1, Math.floor((t - first) / bucketNs));
-      const bEnd = b === buckets - 1 ? to : Math.min(to, first + (b + 1) * bucketNs);
+    // Time-weighted live count from t to `to`, bucket by bucket. Above 2^53 ns a
+    // bucket edge may not be representable (it rounds back to t): then the rest
+    // goes to the current bucket. Never more steps than buckets, whatever the times.
+    for (let steps = 0; t < to && steps <= 2 * buckets; steps++) {
+      const b = Math.min(buckets - 1, Math.max(0, Math.floor((t - first) / bucketNs)));
+      const edge = first + (b + 1) * bucketNs;
+      const bEnd = b === buckets - 1 || !(edge > t) ? to : Math.min(to, edge);
       weighted[b]! += live * (bEnd - t);
       if (live > out[b]!.max) out[b]!.max = live;
       t = bEnd;
     }
+    if (t < to) t = to;
   };
   for (const [at, d] of points) {
     advance(at);

@@ -1,6 +1,7 @@
 import { Command, Errors } from '@oclif/core';
 import { terminalText } from '../analyze/format.ts';
 import { UserError } from '../formats/errors.ts';
+import { writeError } from '../analyze/output.ts';
 
 /**
  * Every ptrace command extends this: errors the user caused are printed as a
@@ -9,6 +10,10 @@ import { UserError } from '../formats/errors.ts';
  */
 export abstract class PtraceCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    // A synchronous write to stdout redirected to a file (full disk): one line like any write error.
+    if ((err as NodeJS.ErrnoException).syscall === 'write' && typeof (err as NodeJS.ErrnoException).code === 'string') {
+      err = writeError('standard output', err);
+    }
     if (err instanceof UserError) {
       process.stderr.write(`ptrace: ${terminalText(err.message)}\n`);
       this.exit(err.exitCode);

@@ -41,6 +41,7 @@ import type {
   OpenEvent,
   ReadWarning,
 } from './types.ts';
+import { MAX_AMOUNT, ValueChecker, checkedAnchor } from './values.ts';
 
 /**
  * A pending owner (exec, failed exec, open) whose last chunk has not been
@@ -358,6 +359,8 @@ export class Assembler {
   #qHead = 0;
   /** PT_EXIT carries struct pt_rusage (format 1.1 and later); in 1.0 those bytes are unused. */
   readonly #hasRusage: boolean;
+  /** Clamps out-of-range u64 values (formats/values.ts). */
+  readonly #values: ValueChecker;
 
   constructor(header: CaptureHeader, onEvent: (e: CaptureEvent) => void, warnings: ReadWarning[] = []) {
     this.header = header;
@@ -365,6 +368,22 @@ export class Assembler {
     this.onEvent = onEvent;
     this.warnings = warnings;
     this.#hasRusage = header.versionMajor > 1 || (header.versionMajor === 1 && header.versionMinor >= 1);
+    this.#values = new ValueChecker(header.start.boottime, warnings);
+  }
+
+  #site(at: number, type: number, pid: number): { record: number; type: string; pid: number } {
+    return { record: at, type: RECORD_TYPE_NAMES[type] ?? `type${type}`, pid };
+  }
+
+  /** A duration, byte count or counter of record `at`, clamped to MAX_AMOUNT. */
+  #amount(v: bigint, at: number, type: number, pid: number, field: string): bigint {
+    return v <= MAX_AMOUNT ? v : this.#values.amount(v, this.#site(at, type, pid), field);
+  }
+
+  /** A timestamp of record `at` (0: not recorded, kept), clamped near the capture start. */
+  #optionalTime(v: bigint, at: number, type: number, pid: number, field: string): bigint {
+    const c = this.#values;
+    return v === 0n || (v >= c.earliest && v <= c.latest) ? v : c.time(v, this.#site(at, type, pid), field);
   }
 
   /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
@@ -449,9 +468,12 @@ export class Assembler {
       if (open instanceof Pending && !open.done) this.#complete(open);
       this.#owners.delete(tid);
     }
-    const ts = dv.getBigUint64(off + HEAD.ts, le);
+    let ts = dv.getBigUint64(off + HEAD.ts, le);
     const pid = dv.getUint32(off + HEAD.pid, le);
-    const start = dv.getBigUint64(off + HEAD.start, le);
+    let start = dv.getBigUint64(off + HEAD.start, le);
+    const values = this.#values;
+    if (ts < values.earliest || ts > values.latest) ts = values.time(ts, this.#site(at, type, pid), 'head.ts');
+    if (start < values.earliest || start > values.latest) start = values.time(start, this.#site(at, type, pid), 'head.start');
     switch (type) {
       case RT.FORK:
         this.#emit({
@@ -459,16 +481,22 @@ export class Assembler {
           ts,
           process: { pid, start },
           tid,
-          child: { pid: dv.getUint32(off + FORK.child_pid, le), start: dv.getBigUint64(off + FORK.child_start, le) },
+          child: {
+            pid: dv.getUint32(off + FORK.child_pid, le),
+            start: this.#optionalTime(dv.getBigUint64(off + FORK.child_start, le), at, type, pid, 'child_start'),
+          },
           childPpid: dv.getUint32(off + FORK.child_ppid, le),
         });
         break;
       case RT.THREAD:
         this.#emit({ kind: 'thread', ts, process: { pid, start }, tid, newTid: dv.getUint32(off + THREAD.new_tid, le) });
         break;
-      case RT.EXEC:
-        this.#pending(execEvent(b, off, le, ts, pid, start, tid), dv, off, at);
+      case RT.EXEC: {
+        const e = execEvent(b, off, le, ts, pid, start, tid);
+        e.parent.start = this.#optionalTime(e.parent.start, at, type, pid, 'parent_start');
+        this.#pending(e, dv, off, at);
         break;
+      }
       case RT.EXEC_FAILED: {
         const err = Math.abs(dv.getInt32(off + EXEC_FAILED.err, le));
         const event: ExecFailedEvent = {
@@ -499,7 +527,7 @@ export class Assembler {
           flags: dv.getUint32(off + OPEN.flags, le),
           mode: dv.getUint32(off + OPEN.mode, le),
           syscallNr: dv.getUint32(off + OPEN.syscall_nr, le),
-          latencyNs: dv.getBigUint64(off + OPEN.latency_ns, le),
+          latencyNs: this.#amount(dv.getBigUint64(off + OPEN.latency_ns, le), at, type, pid, 'latency_ns'),
           path: MISSING,
         };
         return this.#owner(event, b, off, at, end);
@@ -521,8 +549,8 @@ export class Assembler {
           resultName: eaiName(r.result),
           count: r.count,
           answers,
-          startTs: r.startTs,
-          latencyNs: r.latencyNs,
+          startTs: this.#optionalTime(r.startTs, at, type, pid, 'start_ts'),
+          latencyNs: this.#amount(r.latencyNs, at, type, pid, 'latency_ns'),
         };
         return this.#owner(event, b, off, at, end);
       }
@@ -562,10 +590,10 @@ export class Assembler {
           errno: r.error > 0 ? r.error : null,
           errnoName: r.error > 0 ? errnoName(r.error) : null,
           connId: r.connId,
-          startTs: r.startTs,
-          latencyNs: r.latencyNs,
-          bytesSent: r.bytesSent,
-          bytesReceived: r.bytesReceived,
+          startTs: this.#optionalTime(r.startTs, at, type, pid, 'start_ts'),
+          latencyNs: this.#amount(r.latencyNs, at, type, pid, 'latency_ns'),
+          bytesSent: this.#amount(r.bytesSent, at, type, pid, 'bytes_sent'),
+          bytesReceived: this.#amount(r.bytesReceived, at, type, pid, 'bytes_received'),
           retransmits: r.retransmits,
           tcpState: r.tcpState === 0 ? null : tcpStateName(r.tcpState),
           softErrno: r.softError > 0 ? r.softError : null,
@@ -580,9 +608,9 @@ export class Assembler {
           process: { pid, start },
           tid,
           histKind: histKindName(dv.getUint32(off + HIST.kind, le)),
-          count: dv.getBigUint64(off + HIST.count, le),
-          totalNs: dv.getBigUint64(off + HIST.total_ns, le),
-          maxNs: dv.getBigUint64(off + HIST.max_ns, le),
+          count: this.#amount(dv.getBigUint64(off + HIST.count, le), at, type, pid, 'count'),
+          totalNs: this.#amount(dv.getBigUint64(off + HIST.total_ns, le), at, type, pid, 'total_ns'),
+          maxNs: this.#amount(dv.getBigUint64(off + HIST.max_ns, le), at, type, pid, 'max_ns'),
           buckets: decodeBuckets(b, off, le),
         });
         break;
@@ -602,7 +630,7 @@ export class Assembler {
           coreDumped: ws.coreDumped,
           comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
           nrThreadsSeen: dv.getUint32(off + EXIT.nr_threads_seen, le),
-          rusage: this.#hasRusage ? decodeRusage(b, off + EXIT.rusage, le) : null,
+          rusage: this.#hasRusage ? values.rusage(decodeRusage(b, off + EXIT.rusage, le), this.#site(at, type, pid)) : null,
         });
         break;
       }
@@ -615,7 +643,7 @@ export class Assembler {
           tid,
           category,
           categoryName: lossCategoryName(category),
-          count: dv.getBigUint64(off + LOSS.count, le),
+          count: this.#amount(dv.getBigUint64(off + LOSS.count, le), at, type, pid, 'count'),
         });
         break;
       }
@@ -624,10 +652,17 @@ export class Assembler {
         break;
       case RT.FOOTER: {
         const endFlags = dv.getUint32(off + FOOTER.end_flags, le);
+        const stop = decodeAnchor(b, off + FOOTER.stop, le);
+        if (stop.boottime < values.earliest || stop.boottime > values.latest) {
+          stop.boottime = values.time(stop.boottime, this.#site(at, type, pid), 'stop.boottime');
+        }
+        const { realtime, monotonic } = checkedAnchor({ ...stop, boottime: 0n }, `record ${at} (footer, pid ${pid}): stop.`, this.warnings);
+        stop.realtime = realtime;
+        stop.monotonic = monotonic;
         this.footer = {
-          records: dv.getBigUint64(off + FOOTER.records, le),
-          lost: dv.getBigUint64(off + FOOTER.lost, le),
-          stop: decodeAnchor(b, off + FOOTER.stop, le),
+          records: this.#amount(dv.getBigUint64(off + FOOTER.records, le), at, type, pid, 'records'),
+          lost: this.#amount(dv.getBigUint64(off + FOOTER.lost, le), at, type, pid, 'lost'),
+          stop,
           rootStatus: dv.getUint32(off + FOOTER.root_status, le),
           processes: dv.getUint32(off + FOOTER.processes, le),
           stillRunning: dv.getUint32(off + FOOTER.still_running, le),
@@ -764,6 +799,7 @@ export class Assembler {
       else this.#flush();
     }
     this.#owners.clear();
+    this.#values.finish();
     if (this.#orphans > 0) {
       this.warnings.push({
         code: 'orphan-data',

@@ -4,6 +4,7 @@
 
 import { FormatError } from './errors.ts';
 import { decodeAnchor, bytesOf } from './decode.ts';
+import { checkedAnchor } from './values.ts';
 import {
   BYTE_ORDER_MAGIC,
   FILE_HEADER,
@@ -181,7 +182,7 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       dnsMessages: (options & BigInt(OPT.DNS_MSG)) !== 0n,
       raw: options,
     },
-    start: decodeAnchor(b, FILE_HEADER.start, le),
+    start: checkedAnchor(decodeAnchor(b, FILE_HEADER.start, le), 'header: start.', opts.warnings),
     argsLimit: dv.getUint32(FILE_HEADER.args_limit, le),
     ringbufSize: dv.getUint32(FILE_HEADER.ringbuf_size, le),
     kernelRelease: '',

@@ -35,3 +35,15 @@ test('bar: eighths of a block, empty for zero', (t) => {
   t.is(bar(5, 10, 4), '██');
   t.is(bar(1, 16, 2), '▏');
 });
+
+test('concurrency: times far apart (2^56 ns, where doubles step by 16) end, every bucket filled in', (t) => {
+  // A flipped byte in a timestamp: bucket edges above 2^53 cannot be represented exactly.
+  for (const far of [2 ** 56, 2 ** 60, 2 ** 63, Number.MAX_VALUE]) {
+    const c = concurrency([{ start: 0, end: 10 }, { start: 5, end: far }], far, 50);
+    t.is(c.peak, 2);
+    t.is(c.timeline.buckets.length, 50);
+    for (const b of c.timeline.buckets) t.true(Number.isFinite(b.avg), `avg of a bucket at ${far}`);
+  }
+  const negative = concurrency([{ start: -(2 ** 60), end: 3 }, { start: 1, end: 2 ** 58 }], 2 ** 58, 10);
+  t.is(negative.peak, 2);
+});

@@ -1,6 +1,10 @@
 // Mutated raw files must give a Capture (maybe with warnings) or a
 // FormatError — never another exception, never a hang. Deterministic: the
 // mutants come from a seeded PRNG, and a failure names the seed and mutant.
+// The reader is fuzzed in-process; every replay command is fuzzed through
+// test/helpers/fuzz-runner.ts: in workers (the command classes, via oclif's
+// run) for the bulk, as `node bin/ptrace.js` for a few mutants. Long runs:
+// bench/fuzz.ts.
 
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +18,9 @@ import { writeCapture } from '../formats/writer.ts';
 import type { CaptureEvent } from '../formats/types.ts';
 import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from './helpers/capture.ts';
 import { prng } from './helpers/prng.ts';
+import { COMMANDS, everyRecordType, fuzzBases, mutant } from './helpers/mutants.ts';
+import { argvFor, judge, spawnCli, WorkerPool } from './helpers/fuzz-runner.ts';
+import { u64Fields } from './helpers/u64-fields.ts';
 
 const SEED = 0x5eed_2024;
 const MUTANTS = 3000;
@@ -240,6 +247,127 @@ test('the streaming reader agrees with the whole-file reader on mutants', (t) =>
         streamed = err instanceof FormatError ? err.message : err;
       }
       if (!t.deepEqual(streamed, whole, `mutant ${i} (${name})`)) return;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ---------------------------------------------------------------- every command
+
+/** Per request of one mutant (all commands); generous for a loaded machine, tiny next to a hang. */
+const REQUEST_TIMEOUT_MS = 120_000;
+const HEAP_MB = 1024;
+const GIB_KB = 1024 * 1024;
+
+test('the verdicts: exit 0 with warnings, or 2/3 with one ptrace: line; anything else is caught', (t) => {
+  t.is(judge({ code: 0, stderr: 'ptrace: warning: x\nptrace: warning: y\n', crash: null }), null);
+  t.is(judge({ code: 3, stderr: 'ptrace: warning: x\nptrace: bad magic\n', crash: null }), null);
+  t.is(judge({ code: 1, stderr: '', crash: 'RangeError: x\n    at y' })?.verdict, 'crash');
+  t.is(judge({ code: 1, stderr: '    RangeError: The bound string\n', crash: null })?.verdict, 'bad-output');
+  t.is(judge({ code: 1, stderr: 'ptrace: x\n', crash: null })?.verdict, 'crash', 'exit 1 is not a refusal');
+  t.is(judge({ code: 2, stderr: 'ptrace: a\nptrace: b\n', crash: null })?.verdict, 'bad-output', 'two error lines');
+  t.is(judge({ code: 2, stderr: 'ptrace: cannot write x\n    Code: ENOSPC\n', crash: null })?.verdict, 'bad-output');
+});
+
+test.serial('mutants of every record type through every replay command: no crash, no hang, bounded RSS', async (t) => {
+  const bases = fuzzBases();
+  t.true(bases.length >= 6);
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-fuzz-cli-'));
+  const pool = new WorkerPool(2, { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: HEAP_MB, recycleAfter: 25 });
+  const seed = SEED + 2;
+  const count = { mutants: 0, runs: 0, exit0: 0, refused: 0 };
+  const failures: string[] = [];
+  try {
+    const lane = async (k: number): Promise<void> => {
+      for (let i = k; i < 30; i += 2) {
+        const m = mutant(bases, prng(seed * 1000 + i));
+        const file = join(dir, `m${i}.raw`);
+        writeFileSync(file, m.buf);
+        const argvs = COMMANDS.map((c) => argvFor(c, file, join(dir, `out${i}`)));
+        const res = await pool.run(argvs);
+        count.mutants++;
+        const what = `seed ${seed * 1000 + i} (${m.base}, ${m.mutations.join(' + ')})`;
+        if (res.hang) failures.push(`${what}: hang`);
+        if (res.died !== null) failures.push(`${what}: ${res.died}`);
+        for (const x of res.results) {
+          count.runs++;
+          const bad = judge(x);
+          if (bad !== null) failures.push(`${what}, ptrace ${x.argv.join(' ')}: ${bad.verdict}: ${bad.why}`);
+          else if (x.code === 0) count.exit0++;
+          else count.refused++;
+        }
+      }
+    };
+    await Promise.all([lane(0), lane(1)]);
+    t.deepEqual(failures, []);
+    t.log(`${count.mutants} mutants, ${count.runs} runs: exit 0 ${count.exit0}, refused ${count.refused}; workers' peak RSS ${(pool.maxRssKb / 1024).toFixed(0)} MiB`);
+    t.true(count.exit0 > 100 && count.refused >= COMMANDS.length, 'the mutants give both outcomes');
+    t.true(pool.maxRssKb < GIB_KB, `peak RSS ${pool.maxRssKb} KiB`);
+  } finally {
+    pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('2^53, 2^63 and 2^64-1 in each u64 field of each record type, through the SQLite and JSON commands', async (t) => {
+  const base = everyRecordType();
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-fuzz-u64-'));
+  const pool = new WorkerPool(2, { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: HEAP_MB, recycleAfter: 50 });
+  // The commands that bind values in SQLite or print them as JSON numbers (stats and export go through SQLite).
+  const commands = COMMANDS.filter((c) => (c[0] === 'stats' && c.includes('--json')) || c[0] === 'db' || c.includes('jsonl') || c[0] === 'otel');
+  t.is(commands.length, 4);
+  const failures: string[] = [];
+  let runs = 0;
+  try {
+    const jobs: Promise<void>[] = [];
+    let n = 0;
+    for (const f of u64Fields()) {
+      for (const v of [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]) {
+        const m = Buffer.from(base);
+        let rec = m.readUInt32LE(FILE_HEADER.header_size);
+        while (rec + RECORD_SIZE <= m.length && m.readUInt16LE(rec) !== f.type) rec += RECORD_SIZE;
+        if (rec + RECORD_SIZE > m.length) continue;
+        m.writeBigUInt64LE(v, rec + f.off);
+        const file = join(dir, `f${n++}.raw`);
+        writeFileSync(file, m);
+        jobs.push(
+          pool.run(commands.map((c) => argvFor(c, file, `${file}.out`))).then((res) => {
+            if (res.hang || res.died !== null) failures.push(`${f.typeName}.${f.field} = ${v}: ${res.hang ? 'hang' : res.died}`);
+            for (const x of res.results) {
+              runs++;
+              const bad = judge(x);
+              if (bad !== null || x.code !== 0) failures.push(`${f.typeName}.${f.field} = ${v}, ptrace ${x.argv[0]}: exit ${x.code} ${bad?.why ?? x.stderr}`);
+            }
+          }),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    t.deepEqual(failures, []);
+    t.true(runs > 300, `${runs} runs`);
+  } finally {
+    pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('the real entry point: node bin/ptrace.js on two mutants, every command, with a heap limit', async (t) => {
+  const bases = fuzzBases();
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-fuzz-spawn-'));
+  try {
+    for (const i of [0, 1]) {
+      const m = mutant(bases, prng(SEED * 7 + i));
+      const file = join(dir, `m${i}.raw`);
+      writeFileSync(file, m.buf);
+      const runs = await Promise.all(
+        COMMANDS.slice(i * 9, i * 9 + 9).map((c) => spawnCli(argvFor(c, file, join(dir, `out${i}`)), { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: 512 })),
+      );
+      for (const x of runs) {
+        t.false(x.hang, `${x.argv.join(' ')}: hang`);
+        t.is(judge(x), null, `${m.base}, ${m.mutations.join(' + ')}: ptrace ${x.argv.join(' ')}: ${x.stderr}`);
+        t.true(x.rssKb > 0 && x.rssKb < GIB_KB, `peak RSS ${x.rssKb} KiB`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

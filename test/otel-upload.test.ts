@@ -451,14 +451,141 @@ test.serial('a server that never answers: timeout, non-zero exit, bounded time',
   }
 });
 
-test('partial success is reported as a warning', async (t) => {
-  // ExportTraceServiceResponse{partial_success: {rejected_spans: 2, error_message: "too old"}}
-  const inner = Buffer.from([0x08, 0x02, 0x12, 0x07, ...Buffer.from('too old')]);
-  const rx = await receiver([{ status: 200, body: Buffer.from([0x0a, inner.length, ...inner]) }]);
+// ExportTraceServiceResponse{partial_success: {rejected_spans: 2, error_message: "too old"}}, by hand.
+const PARTIAL_INNER = Buffer.from([0x08, 0x02, 0x12, 0x07, ...Buffer.from('too old')]);
+const PARTIAL_PROTOBUF = Buffer.from([0x0a, PARTIAL_INNER.length, ...PARTIAL_INNER]);
+
+test('the hand-made partial success response decodes as intended (protoc --decode_raw)', (t) => {
+  const r = spawnSync('protoc', ['--decode_raw'], { input: PARTIAL_PROTOBUF, encoding: 'utf8' });
+  if (r.error !== undefined) {
+    t.pass('protoc not installed');
+    return;
+  }
+  t.is(r.stdout.replace(/\s+/g, ' ').trim(), '1 { 1: 2 2: "too old" }');
+});
+
+test('partial success (protobuf): rejected spans are counted, reported, and the exit is 1', async (t) => {
+  const rx = await receiver([{ status: 200, body: PARTIAL_PROTOBUF }]);
   try {
     const r = await ptrace([sample, '--endpoint', rx.url]);
-    t.is(r.code, 0, r.stderr);
+    t.is(r.code, 1, r.stderr);
     t.regex(r.stderr, /warning: .* rejected 2 of 10 spans of batch 1: too old/);
+    t.is(lastLine(r.stderr), `ptrace: upload to ${rx.url}/v1/traces: the receiver rejected 2 of 10 spans (too old)`);
+    t.notRegex(r.stderr, /sent 10 spans/);
+  } finally {
+    await rx.close();
+  }
+});
+
+test('partial success (JSON): rejectedSpans over several batches are added up', async (t) => {
+  const reply = (n: number) => ({
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ partialSuccess: { rejectedSpans: String(n), errorMessage: 'quota\nexceeded' } }),
+  });
+  const rx = await receiver([reply(3), { status: 200, body: '{}' }, reply(1)]);
+  try {
+    const r = await ptrace([sample, '--endpoint', rx.url, '--protocol', 'http/json', '--batch-size', '4']);
+    t.is(r.code, 1, r.stderr);
+    t.is(rx.requests.length, 3);
+    t.is(lastLine(r.stderr), `ptrace: upload to ${rx.url}/v1/traces: the receiver rejected 4 of 10 spans (quota exceeded)`);
+  } finally {
+    await rx.close();
+  }
+});
+
+test('an error message without rejected spans stays a warning (exit 0)', async (t) => {
+  const rx = await receiver([{ status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"partialSuccess":{"errorMessage":"slow down"}}' }]);
+  try {
+    const r = await ptrace([sample, '--endpoint', rx.url, '--protocol', 'http/json']);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /warning: .* rejected 0 of 10 spans of batch 1: slow down/);
+  } finally {
+    await rx.close();
+  }
+});
+
+/** ptrace otel as a child with bench/rss-hook.ts: its peak RSS (KiB). */
+function ptraceRss(args: string[]): Promise<Run & { rssKb: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', join(ROOT, 'bench/rss-hook.ts'), BIN, 'otel', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      const m = /bench: maxrss_kb=(\d+)/.exec(stderr);
+      resolve({ code, stdout, stderr: stderr.replace(/\nbench: .*\n$/, '\n'), ms: Date.now() - started, rssKb: m === null ? Infinity : Number(m[1]) });
+    });
+  });
+}
+
+/** A receiver answering 200 with a body of `total` bytes (Infinity: until the client goes away); counts what it got out. */
+async function floodingReceiver(total: number): Promise<{ url: string; written: () => number; close: () => Promise<void> }> {
+  let written = 0;
+  const chunk = Buffer.alloc(1 << 20, 0x41);
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' });
+      const pump = (): void => {
+        while (written < total && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    written: () => written,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+test.serial('a huge response body is cut after 1 MiB: bounded RSS, the connection dropped', async (t) => {
+  const normal = await receiver();
+  const flood = await floodingReceiver(512 << 20);
+  try {
+    const base = await ptraceRss([sample, '--endpoint', normal.url]);
+    t.is(base.code, 0, base.stderr);
+    const r = await ptraceRss([sample, '--endpoint', flood.url, '--timeout', '60s']);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, /warning: .* answered batch 1 with more than 1048576 bytes: the rest was not read/);
+    t.true(r.rssKb < base.rssKb + 64 * 1024, `peak RSS ${r.rssKb} KiB, ${base.rssKb} KiB with a normal answer`);
+    t.true(flood.written() < 512 << 20, `the server could not send it all (${flood.written()} bytes)`);
+  } finally {
+    await normal.close();
+    await flood.close();
+  }
+});
+
+test.serial('an endless response body: the upload ends, RSS bounded', async (t) => {
+  const flood = await floodingReceiver(Infinity);
+  try {
+    const r = await ptraceRss([sample, '--endpoint', flood.url, '--timeout', '60s']);
+    t.is(r.code, 0, r.stderr);
+    t.true(r.rssKb < 400 * 1024, `peak RSS ${r.rssKb} KiB`);
+  } finally {
+    await flood.close();
+  }
+});
+
+test('https:// to a plain HTTP port: a TLS handshake failure, not retried, one line', async (t) => {
+  const rx = await receiver();
+  try {
+    const r = await ptrace([sample, '--endpoint', `https://127.0.0.1:${rx.port}`, '--deadline', '30s']);
+    t.is(r.code, 1, r.stderr);
+    t.notRegex(r.stderr, /retrying/);
+    t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    t.regex(r.stderr, /^ptrace: upload to https:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: TLS handshake failed: the server does not speak TLS \(plain http:\/\/\?\) \(EPROTO\)\n$/);
   } finally {
     await rx.close();
   }

@@ -740,7 +740,7 @@ for (const [name, le] of orders) {
     const exact = Buffer.alloc(208, 'e');
     const events: CaptureEvent[] = [
       open({ ts: T0 + 1n, process: p, path: 'rel/x', result: 0, dirfd: 5, flags: 0o100 | 0o1, mode: 0o600, latencyNs: 1n }),
-      open({ ts: T0 + 2n, process: p, path: long, result: -36, truncated: true, latencyNs: 2n ** 64n - 1n }),
+      open({ ts: T0 + 2n, process: p, path: long, result: -36, truncated: true, latencyNs: 2n ** 53n - 1n }),
       open({ ts: T0 + 3n, process: p, path: exact, result: 1_000_000 }),
       open({ ts: T0 + 4n, process: p, path: '', result: -2 }),
       open({ ts: T0 + 5n, process: p, path: Buffer.alloc(209, 'f'), result: -4095, syscallNr: 85 }),
@@ -765,7 +765,7 @@ for (const [name, le] of orders) {
       hist(T0 + 11n, p, 'read', { 0: 3, 1: 1 }, { totalNs: 5n, maxNs: 3n }, 61),
       hist(T0 + 11n, p, 'write', { 12: 7 }, { totalNs: 40_000n, maxNs: 8_000n }, 61),
       hist(T0 + 11n, p, 'fsync', { 24: 1 }, { totalNs: 20_000_000n, maxNs: 20_000_000n }, 61),
-      hist(T0 + 11n, p, 'offcpu', { 31: 0xffffffff }, { count: 2n ** 64n - 1n, totalNs: 2n ** 64n - 1n, maxNs: 2n ** 63n }, 61),
+      hist(T0 + 11n, p, 'offcpu', { 31: 0xffffffff }, { count: 2n ** 53n - 1n, totalNs: 2n ** 53n - 1n, maxNs: 2n ** 53n - 1n }, 61),
       hist(T0 + 11n, p, 'kind9', {}, {}, 61), // a kind from a newer minor version
     ];
     const c = readCaptureBuffer(writeCapture({ options: { io: true, sched: true } }, events, { littleEndian: le }));

@@ -4,7 +4,7 @@
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { terminalText } from '../format.ts';
-import { checkOutput, writeFileAtomic } from '../output.ts';
+import { checkOutput, outputModeFor, writeError, writeFileAtomic } from '../output.ts';
 import { printWarnings } from '../source.ts';
 import { buildTrace, type BuiltTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
@@ -64,14 +64,18 @@ function isSpecialFile(path: string): boolean {
 }
 
 function writeToDevice(path: string, chunks: Iterable<Buffer>): void {
-  const fd = openSync(path, 'w');
   try {
-    for (const buf of chunks) {
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    const fd = openSync(path, 'w');
+    try {
+      for (const buf of chunks) {
+        let off = 0;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      }
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
+  } catch (err) {
+    throw writeError(path, err);
   }
 }
 
@@ -151,7 +155,7 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
     if (o.dump === '-') await writeStdoutChunks(chunks);
     else if (dumpToDevice) writeToDevice(o.dump, chunks);
     else {
-      writeFileAtomic(o.dump, o.force ?? false, (put) => {
+      writeFileAtomic(o.dump, o.force ?? false, outputModeFor(o.file), (put) => {
         for (const c of chunks) put(c);
       });
       if (!o.quiet) log(`wrote ${trace.spanCount} spans of trace ${trace.traceId} to ${o.dump}`);

@@ -1,7 +1,9 @@
 // OTLP/HTTP upload: batches of spans POSTed one after the other, protobuf or
 // JSON, optionally gzipped, with retries (exponential backoff with jitter,
 // Retry-After honoured) on network errors and 429/500/502/503/504, a timeout
-// per request and a deadline for the whole upload.
+// per request and a deadline for the whole upload. What the server sends
+// back is read up to MAX_RESPONSE_BYTES (the rest is dropped with the
+// connection); spans it rejects (partial success) make the upload fail.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -16,6 +18,8 @@ const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 /** Attempts per batch (the first one included). */
 const MAX_ATTEMPTS = 8;
+/** Response bytes read; a longer body is cut there and its connection closed (a receiver's answer is a few bytes). */
+export const MAX_RESPONSE_BYTES = 1 << 20;
 
 export interface UploadOptions {
   /** One line per retry, and warnings (partial success). */
@@ -41,7 +45,10 @@ interface Response {
   status: number;
   statusText: string;
   headers: http.IncomingHttpHeaders;
+  /** At most MAX_RESPONSE_BYTES. */
   body: Buffer;
+  /** The body went on past MAX_RESPONSE_BYTES (the rest was not read). */
+  cut: boolean;
 }
 
 class RequestTimeout extends Error {
@@ -69,10 +76,29 @@ function post(url: URL, body: Uint8Array, headers: Record<string, string>, timeo
     };
     const req = mod.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) }, agent }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        finish(null, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) }),
-      );
+      let size = 0;
+      const response = (cut: boolean): Response => ({
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: res.headers,
+        body: Buffer.concat(chunks),
+        cut,
+      });
+      res.on('data', (c: Buffer) => {
+        if (done) return;
+        const room = MAX_RESPONSE_BYTES - size;
+        if (c.length <= room) {
+          chunks.push(c);
+          size += c.length;
+          return;
+        }
+        chunks.push(c.subarray(0, room));
+        // Enough: keep what was read, drop the rest with the connection (it is not reused).
+        finish(null, response(true));
+        res.destroy();
+        req.destroy();
+      });
+      res.on('end', () => finish(null, response(false)));
       res.on('error', (e) => finish(e));
       res.on('aborted', () => finish(new Error('the response was cut short')));
     });
@@ -161,9 +187,20 @@ const NET_REASONS: Record<string, string> = {
   EAI_AGAIN: 'name resolution failed',
 };
 
+/** A TLS handshake that failed: no retry will fix it. */
+function tlsHandshakeFailed(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return code === 'EPROTO' || code.startsWith('ERR_SSL_') || code === 'ERR_TLS_HANDSHAKE_TIMEOUT' || /SSL routines/.test(err.message);
+}
+
 function networkReason(err: Error): string {
   if (err instanceof RequestTimeout) return `${err.message} (timeout)`;
   const code = (err as NodeJS.ErrnoException).code;
+  if (tlsHandshakeFailed(err)) {
+    // OpenSSL's text is long and cryptic; "wrong version number" means the other side did not answer in TLS.
+    const plain = /wrong version number|packet length too long|http request/i.test(err.message);
+    return `TLS handshake failed${plain ? ': the server does not speak TLS (plain http://?)' : ''} (${code ?? 'TLS'})`;
+  }
   if (code !== undefined && NET_REASONS[code] !== undefined) return `${NET_REASONS[code]} (${code})`;
   if (code === 'ECONNRESET' || /socket hang up/.test(err.message)) return 'connection closed by the server';
   return code !== undefined ? `${err.message.split('\n')[0]} (${code})` : err.message.split('\n')[0]!;
@@ -174,6 +211,7 @@ function retryableNetworkError(err: Error): boolean {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (err instanceof RequestTimeout) return true;
   if (code === 'ENOTFOUND' || code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'ERR_INVALID_URL') return false;
+  if (tlsHandshakeFailed(err)) return false;
   return true;
 }
 
@@ -187,13 +225,15 @@ function partialSuccess(body: Buffer, protocol: ExporterConfig['protocol']): { r
         ? serializers().ProtobufTraceSerializer.deserializeResponse(body)
         : (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } });
     const ps = r.partialSuccess;
-    return { rejected: Number(ps?.rejectedSpans ?? 0) || 0, message: ps?.errorMessage ?? '' };
+    const rejected = Number(String(ps?.rejectedSpans ?? 0)); // int64: a number, a Long or (JSON) a string
+    const message = typeof ps?.errorMessage === 'string' ? ps.errorMessage.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+    return { rejected: Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0, message };
   } catch {
     return { rejected: 0, message: '' };
   }
 }
 
-/** Sends every span; resolves with figures, or rejects with a one-line UserError (exit 1) naming the endpoint. */
+/** Sends every span; resolves with figures, or rejects with a one-line UserError (exit 1) naming the endpoint, also when the receiver rejected spans. */
 export async function upload(
   spans: Iterable<SpanData>,
   spanCount: number,
@@ -214,6 +254,7 @@ export async function upload(
   const where = cfg.url.href;
   const batches = Math.max(1, Math.ceil(spanCount / cfg.batchSize));
   const result: UploadResult = { spans: 0, batches: 0, requests: 0, retries: 0, bytes: 0, rejected: 0, elapsedMs: 0 };
+  let firstRejection: string | undefined;
   const fail = (why: string): never => {
     const sent = result.batches > 0 ? `; ${result.batches} of ${batches} batches (${result.spans} spans) were sent` : '';
     throw new UserError(`upload to ${where} failed: ${why}${sent}`, 1);
@@ -238,10 +279,13 @@ export async function upload(
         try {
           const res = await post(cfg.url, body, headers, timeout, agent);
           if (res.status >= 200 && res.status < 300) {
+            if (res.cut) o.log(`warning: ${where} answered batch ${b + 1} with more than ${MAX_RESPONSE_BYTES} bytes: the rest was not read`);
             const ps = partialSuccess(res.body, cfg.protocol);
             if (ps.rejected > 0 || ps.message !== '') {
-              result.rejected += ps.rejected;
-              o.log(`warning: ${where} rejected ${ps.rejected} of ${slice.length} spans of batch ${b + 1}${ps.message ? `: ${ps.message}` : ''}`);
+              const rejected = Math.min(ps.rejected, slice.length);
+              result.rejected += rejected;
+              if (ps.rejected > 0) firstRejection ??= ps.message;
+              o.log(`warning: ${where} rejected ${rejected} of ${slice.length} spans of batch ${b + 1}${ps.message ? `: ${ps.message}` : ''}`);
             }
             break;
           }
@@ -279,5 +323,11 @@ export async function upload(
     agent.destroy();
   }
   result.elapsedMs = Date.now() - started;
+  if (result.rejected > 0) {
+    throw new UserError(
+      `upload to ${where}: the receiver rejected ${result.rejected} of ${result.spans} spans${firstRejection ? ` (${firstRejection})` : ''}`,
+      1,
+    );
+  }
   return result;
 }

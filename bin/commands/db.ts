@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { checkOutput } from '../../analyze/output.ts';
+import { checkOutput, outputModeFor } from '../../analyze/output.ts';
 
 export default class Db extends PtraceCommand {
   static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';
-  static override description = `The database opens in the stock sqlite3 shell. It is written to a temporary file next to OUTPUT and renamed into place, so OUTPUT is never half-written.`;
+  static override description = `The database opens in the stock sqlite3 shell. It is written to a temporary file next to OUTPUT and renamed into place, so OUTPUT is never half-written; it gets the raw file's read/write permission bits (narrowed by the umask), since it holds the same environments.`;
   static override examples = [
     '<%= config.bin %> db build.raw -o build.sqlite',
     "sqlite3 build.sqlite \"SELECT exe, count(*) FROM execs GROUP BY exe ORDER BY 2 DESC LIMIT 10\"",
@@ -28,6 +28,6 @@ export default class Db extends PtraceCommand {
     ]);
     const model = readModel(args.file);
     collectBetweenPhases();
-    writeDatabaseFile(model, flags.output, flags.force);
+    writeDatabaseFile(model, flags.output, flags.force, outputModeFor(args.file));
   }
 }

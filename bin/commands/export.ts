@@ -2,11 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { UserError } from '../../formats/errors.ts';
-import { checkOutput, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
+import { checkOutput, outputModeFor, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
-  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). Files are written to a temporary file and renamed into place.`;
+  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). Files are written to a temporary file and renamed into place, with the raw file's read/write permission bits (narrowed by the umask).`;
   static override examples = [
     '<%= config.bin %> export build.raw --format arrow -o build.arrow',
     "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",
@@ -44,14 +44,14 @@ export default class Export extends PtraceCommand {
     if (flags.format === 'arrow') {
       const bytes = toArrowIpc(rows, completeness);
       if (out === '-') process.stdout.write(bytes);
-      else writeFileAtomic(out, flags.force, (put) => put(bytes));
+      else writeFileAtomic(out, flags.force, outputModeFor(args.file), (put) => put(bytes));
       return;
     }
     if (out === '-') {
       for (const line of jsonLines(rows, completeness)) writeStdout(`${line}\n`);
       return;
     }
-    writeFileAtomic(out, flags.force, (put) => {
+    writeFileAtomic(out, flags.force, outputModeFor(args.file), (put) => {
       for (const line of jsonLines(rows, completeness)) put(`${line}\n`);
     });
   }

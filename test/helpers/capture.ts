@@ -127,7 +127,7 @@ export const someRusage = (): Rusage => ({
   rchar: 65_536n,
   wchar: 4_096n,
   readBytes: 8_192n,
-  writeBytes: 2n ** 64n - 1n,
+  writeBytes: 2n ** 53n - 1n,
 });
 
 /** An exit as the reader returns it from a format 1.1 file (pass `rusage: null` for 1.0). */
@@ -263,7 +263,7 @@ export function sampleEvents(): CaptureEvent[] {
     open({ ts: T0 + 6_200n, process: cc, path: '/usr/include/nope.h', result: -2, dirfd: 7, flags: 0o101, mode: 0o644, syscallNr: 437, latencyNs: 900n }),
     exit(T0 + 7_000n, cc, 0x86, 'cc', cc.pid, someRusage()),
     hist(T0 + 7_001n, cc, 'read', { 0: 1, 10: 5, 31: 2 }, { totalNs: 9_000_000_000n, maxNs: 4_000_000_000n }),
-    hist(T0 + 7_001n, cc, 'offcpu', { 20: 4_294_967_295 }, { totalNs: 2n ** 64n - 1n, maxNs: 3_000_000n }),
+    hist(T0 + 7_001n, cc, 'offcpu', { 20: 4_294_967_295 }, { totalNs: 2n ** 53n - 1n, maxNs: 3_000_000n }),
     loss(T0 + 7_500n, 1, 2n),
     exit(T0 + 8_000n, sh, 1 << 8, 'build.sh'),
     running(T0 + 9_000n, make),
