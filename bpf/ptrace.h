@@ -3,8 +3,8 @@
  * The one definition of ptrace's wire layout: the records the BPF program
  * puts in the ring buffer, which the capture tool writes unchanged to the raw
  * file, and the file header and footer around them. formats/FORMAT.md
- * describes every byte; formats/layout.ts mirrors this file and a test checks
- * it against offsets emitted by the C compiler.
+ * describes every byte; formats/layout.generated.ts is generated from this
+ * file by the C compiler (npm run gen:layout) and a test fails when it is stale.
  *
  * Included by the BPF program (after vmlinux.h) and by the capture tool
  * (after <linux/types.h>).
