@@ -1,9 +1,9 @@
-// Synthetic captures for tests and benchmarks, written with formats/writer.ts
+// Synthetic captures for tests and benchmarks, written with testkit/writer.ts
 // (never by hand): a small builder for exact scenarios, and a streaming
 // generator of big make-like builds.
 
 import { closeSync, openSync } from 'node:fs';
-import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../formats/writer.ts';
+import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../testkit/writer.ts';
 import type { ProcessKey, Rusage } from '../formats/types.ts';
 
 export const MS = 1_000_000;

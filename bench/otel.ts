@@ -1,4 +1,4 @@
-// `ptrace otel` throughput on a synthetic make-like build (formats/writer.ts):
+// `ptrace otel` throughput on a synthetic make-like build (testkit/writer.ts):
 //   node bench/otel.ts [--spans N] [--runs N]
 // 1. --dump-otel: the real CLI (`node bin/ptrace.js otel big.raw --dump-otel
 //    FILE`), end to end (start-up, reading the raw file, model, spans,

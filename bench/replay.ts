@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Replay benchmarks (figures, not tests): `npm run bench:replay [-- --runs N --keep]`.
 //
-// Synthesizes make-like builds with formats/writer.ts in a temp dir
+// Synthesizes make-like builds with testkit/writer.ts in a temp dir
 // (analyze/synth.ts: cc → cc1 + as per unit, a ~40-variable CI environment
 // shared down the tree, cc1 adding COLLECT_GCC_OPTIONS, PATH-search failed
 // execs), two of 1M events:

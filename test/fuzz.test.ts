@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { FormatError } from '../formats/errors.ts';
 import { DATA, FILE_HEADER, FILE_HEADER_SIZE, RECORD_SIZE, RT } from '../formats/layout.ts';
 import { readCaptureBuffer, readCaptureStream } from '../formats/reader.ts';
-import { writeCapture } from '../formats/writer.ts';
+import { writeCapture } from '../testkit/writer.ts';
 import type { CaptureEvent } from '../formats/types.ts';
 import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from './helpers/capture.ts';
 import { prng } from './helpers/prng.ts';

@@ -1,11 +1,11 @@
-// `ptrace info` through the real CLI, on files written by formats/writer.ts.
+// `ptrace info` through the real CLI, on files written by testkit/writer.ts.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCapture } from '../formats/writer.ts';
+import { writeCapture } from '../testkit/writer.ts';
 import type { InfoReport } from '../formats/summary.ts';
 import { captureSync, realCaptureTest, TEST_ENV } from './helpers/real-capture.ts';
 import { SAMPLE_HEADER, T0, exit, hist, key, loss, open, sampleEvents } from './helpers/capture.ts';

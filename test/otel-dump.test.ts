@@ -1,5 +1,5 @@
 // `ptrace otel --dump-otel`: the real CLI as a child process on synthetic
-// captures (formats/writer.ts) and the samples/ captures.
+// captures (testkit/writer.ts) and the samples/ captures.
 
 import test from 'ava';
 import { execFile, execFileSync, spawn } from 'node:child_process';

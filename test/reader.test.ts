@@ -16,7 +16,7 @@ import {
 } from '../formats/reader.ts';
 import { decodeRecord } from '../formats/decode.ts';
 import type { RawHead, RawRecord } from '../formats/decode.ts';
-import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../formats/writer.ts';
+import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../testkit/writer.ts';
 import type { CaptureEvent, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../formats/types.ts';
 import { errnoName, lossCategoryName, signalName } from '../formats/names.ts';
 import { SAMPLE_HEADER, T0, cb, exec, exit, fork, hist, key, loss, open, running, sampleEvents, someRusage } from './helpers/capture.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture } from '../formats/reader.ts';
 import { infoReport } from '../formats/summary.ts';
-import { writeCapture } from '../formats/writer.ts';
+import { writeCapture } from '../testkit/writer.ts';
 import { SAMPLE_HEADER, sampleEvents, T0 } from './helpers/capture.ts';
 import { CLI } from './helpers/real-capture.ts';
 

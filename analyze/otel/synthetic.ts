@@ -1,8 +1,8 @@
 // Synthetic raw files for the otel tests and benchmark, written with
-// formats/writer.ts: one small capture that has every case the span model
+// testkit/writer.ts: one small capture that has every case the span model
 // handles, and a big make-like build of any size.
 
-import { CaptureWriter, DEFAULT_START, type HeaderInit, type WriterEvent } from '../../formats/writer.ts';
+import { CaptureWriter, DEFAULT_START, type HeaderInit, type WriterEvent } from '../../testkit/writer.ts';
 import type { ProcessKey } from '../../formats/types.ts';
 import { CAT } from '../../formats/layout.ts';
 

@@ -2,8 +2,8 @@
 // them, so a writer → reader round trip can be compared with deepEqual) and a
 // sample capture that uses every record type.
 
-import { DEFAULT_START, ZERO_RUSAGE } from '../../formats/writer.ts';
-import type { HeaderInit, WriterEvent } from '../../formats/writer.ts';
+import { DEFAULT_START, ZERO_RUSAGE } from '../../testkit/writer.ts';
+import type { HeaderInit, WriterEvent } from '../../testkit/writer.ts';
 import type {
   CapturedBytes,
   CaptureEvent,

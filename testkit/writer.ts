@@ -1,10 +1,10 @@
-// Encoder for the raw format: the exact inverse of decode.ts + reader.ts.
+// Encoder for the raw format, the inverse of the reader (formats/).
 // The capture tool (C) is the real writer; this one synthesizes files for
 // tests, fuzzing and benchmarks, splitting strings into PT_DATA chunks the way
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
-import type { RawHead, RawRecord } from './decode.ts';
+import type { RawHead, RawRecord } from '../formats/decode.ts';
 import {
   ANCHOR,
   BYTE_ORDER_MAGIC,
@@ -45,9 +45,9 @@ import {
   VERSION_MINOR,
   WRITE_STOP,
   WRITE_STOP_SIZE,
-} from './layout.ts';
-import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from './names.ts';
-import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from './types.ts';
+} from '../formats/layout.ts';
+import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from '../formats/names.ts';
+import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from '../formats/types.ts';
 
 // ---------------------------------------------------------------- header
 
