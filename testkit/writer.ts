@@ -4,7 +4,7 @@
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
-import type { RawHead, RawRecord } from '../formats/decode.ts';
+import type { RawHead, RawRecord } from './raw-records.ts';
 import {
   ANCHOR,
   BYTE_ORDER_MAGIC,
@@ -636,6 +636,14 @@ export class CaptureWriter {
       this.#pos += n;
       done += n;
     }
+    return this;
+  }
+
+  /** One already encoded record, as is (counted in `records`). */
+  writeRecordBytes(record: Buffer): this {
+    if (record.length !== RECORD_SIZE) throw new RangeError(`a record is ${RECORD_SIZE} bytes, not ${record.length}`);
+    this.writeBytes(record);
+    this.records++;
     return this;
   }
 
