@@ -23,7 +23,7 @@ import {
 } from 'apache-arrow';
 import type { Db } from './db.ts';
 import { isoTime } from './format.ts';
-import { splitArgvBlob } from './model.ts';
+import { splitStrings } from '../formats/nul-area.ts';
 import { type CaptureInfo, lossWarning } from './replay.ts';
 
 export interface ExportExec {
@@ -149,7 +149,7 @@ export function readExportRows(db: Db): ExportProcess[] {
       filename: r[4] as string,
       interp: r[5] as string | null,
       cwd: r[6] as string,
-      argv: splitArgvBlob(r[7] as Buffer).map((a) => a.toString('utf8')),
+      argv: splitStrings(r[7] as Buffer).map((a) => a.toString('utf8')),
       argv_truncated: r[8] === 1n,
       env_truncated: r[9] === 1n,
       uid: r[10] as bigint,

@@ -16,6 +16,7 @@ import type {
   TcpEvent,
 } from '../formats/types.ts';
 import { execAreas } from '../formats/assemble.ts';
+import { decodeStrings } from '../formats/nul-area.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';
 import { peerNames } from './net.ts';
@@ -307,28 +308,6 @@ export function argvBlob(argv: readonly Buffer[], arena = new ByteArena(4096)): 
   return arena.copy(stringArea(argv));
 }
 
-/** Splits an argv blob (every argument NUL-terminated) back into exact byte strings. */
-export function splitArgvBlob(blob: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const end = blob.indexOf(0, start);
-    if (end < 0) break;
-    out.push(blob.subarray(start, end));
-    start = end + 1;
-  }
-  if (start < blob.length) out.push(blob.subarray(start));
-  return out;
-}
-
-/** argv blob → strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
-export function argvStrings(blob: Buffer): string[] {
-  if (blob.length === 0) return [];
-  const parts = blob.toString('utf8').split('\0');
-  parts.pop();
-  return parts;
-}
-
 /** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
 export function argvJson(blob: Buffer): string {
   const n = blob.length;
@@ -346,7 +325,7 @@ export function argvJson(blob: Buffer): string {
     }
     if (plain) return `["${blob.toString('latin1', 0, n - 1).replaceAll('\0', '","')}"]`;
   }
-  return JSON.stringify(argvStrings(blob));
+  return JSON.stringify(decodeStrings(blob));
 }
 
 export class ModelBuilder {

@@ -2,7 +2,8 @@
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
 import { basename, ELLIPSIS } from './format.ts';
-import { argvStrings, type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
+import { decodeStrings } from '../formats/nul-area.ts';
+import { type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
 import { queryOutcome } from './net.ts';
 import type { CaptureInfo } from './replay.ts';
 
@@ -67,7 +68,7 @@ const NO_ARGV = Buffer.alloc(0);
 
 /** The node's argv as strings (decoded on each call). */
 export function argvOf(n: Pick<TreeNode, 'argvBlob'>): string[] {
-  return argvStrings(n.argvBlob);
+  return decodeStrings(n.argvBlob);
 }
 
 export function nodeDuration(n: TreeNode): number {

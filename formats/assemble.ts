@@ -42,6 +42,7 @@ import type {
   ReadWarning,
 } from './types.ts';
 import { MAX_AMOUNT, ValueChecker, checkedAnchor } from './values.ts';
+import { countStrings, joinStrings, splitStrings, terminated } from './nul-area.ts';
 
 /**
  * A pending owner (exec, failed exec, open) whose last chunk has not been
@@ -114,22 +115,6 @@ const EMPTY = Buffer.alloc(0);
 const missing = (): CapturedBytes => ({ bytes: EMPTY, truncated: true });
 /** Placeholder while an owner waits for its chunks (replaced when it completes, never emitted). */
 const MISSING: CapturedBytes = Object.freeze(missing()) as CapturedBytes;
-
-/** NUL-terminated strings → exact byte strings (empty ones kept; a final string without NUL kept as is). */
-export function splitStrings(area: Buffer): Buffer[] {
-  // A byte loop: most strings are short, and a native indexOf call per string costs more.
-  const out: Buffer[] = [];
-  const n = area.length;
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    if (area[i] === 0) {
-      out.push(area.subarray(start, i));
-      start = i + 1;
-    }
-  }
-  if (start < n) out.push(area.subarray(start, n));
-  return out;
-}
 
 /** The events whose records are followed by data chunks. */
 type Owned = ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent | DnsMessageEvent;
@@ -261,37 +246,6 @@ export function execAreas(e: ExecEvent): { argv: Buffer; argc: number; env: Buff
   if (s !== undefined && s.env === undefined) env = s.envArea === null ? null : terminated(s.envArea);
   else env = e.env === null ? null : joinStrings(e.env);
   return { argv, argc, env };
-}
-
-/** `area` with a final NUL (a string cut short has none). */
-function terminated(area: Buffer): Buffer {
-  const n = area.length;
-  if (n === 0 || area[n - 1] === 0) return area;
-  const out = Buffer.allocUnsafe(n + 1);
-  area.copy(out, 0);
-  out[n] = 0;
-  return out;
-}
-
-/** Strings in a NUL-terminated area. */
-function countStrings(area: Buffer): number {
-  let c = 0;
-  for (let i = 0; i < area.length; i++) if (area[i] === 0) c++;
-  return c;
-}
-
-/** Every string followed by one NUL (the inverse of splitStrings for complete areas). */
-export function joinStrings(list: readonly Buffer[]): Buffer {
-  let total = 0;
-  for (const s of list) total += s.length + 1;
-  const out = Buffer.allocUnsafe(total);
-  let o = 0;
-  for (const s of list) {
-    s.copy(out, o);
-    o += s.length;
-    out[o++] = 0;
-  }
-  return out;
 }
 
 /** The fixed fields of an exec record; its strings are filled in once its chunks are in. */

@@ -20,6 +20,7 @@ import {
   WRITE_STOP_SIZE,
 } from './layout.ts';
 import { errnoName } from './names.ts';
+import { decodeStrings } from './nul-area.ts';
 import type { CaptureHeader, ReadWarning, WriteStop } from './types.ts';
 
 /** No ptrace header is larger (the TLVs hold a few short strings). */
@@ -133,19 +134,6 @@ function text(v: Buffer): string {
   return v.toString('utf8', 0, end);
 }
 
-/** NUL-terminated strings (a missing final NUL keeps the last, partial string). */
-function strings(v: Buffer): string[] {
-  const out: string[] = [];
-  let pos = 0;
-  while (pos < v.length) {
-    let nul = v.indexOf(0, pos);
-    if (nul < 0) nul = v.length;
-    out.push(v.toString('utf8', pos, nul));
-    pos = nul + 1;
-  }
-  return out;
-}
-
 export interface ParseHeaderOptions {
   /** Size of the whole file when `buf` holds only its beginning (at least header_size bytes). */
   fileSize?: number;
@@ -228,10 +216,10 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
         h.ptraceVersion = text(v);
         break;
       case TLV.CAPTURE_ARGV:
-        h.captureArgv = strings(v);
+        h.captureArgv = decodeStrings(v);
         break;
       case TLV.COMMAND_ARGV:
-        h.commandArgv = strings(v);
+        h.commandArgv = decodeStrings(v);
         break;
       case TLV.BOOT_ID:
         h.bootId = text(v);

@@ -3,7 +3,8 @@ import test from 'ava';
 import type { CaptureEvent, CaptureHeader, ExecEvent, ProcessKey } from '../formats/types.ts';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { EnvInterner, resolveEnv, stringArea } from '../analyze/env.ts';
-import { argvBlob, argvJson, type Model, ModelBuilder, splitArgvBlob } from '../analyze/model.ts';
+import { argvBlob, argvJson, type Model, ModelBuilder } from '../analyze/model.ts';
+import { splitStrings } from '../formats/nul-area.ts';
 import { buildScenario, Synth } from '../analyze/synth.ts';
 
 const REALTIME = 1_750_000_000_000_000_000n;
@@ -138,7 +139,7 @@ test('execs: seq in time order, one row per image, exact argv bytes', (t) => {
   ]);
   t.deepEqual(m.execs.map((x) => [x.seq, x.exe]), [[0, '/bin/sh'], [1, '/bin/env']]);
   const blob = m.execs[1]!.argv;
-  t.deepEqual(splitArgvBlob(blob), [Buffer.from('env'), Buffer.alloc(0), weird, Buffer.from('a b')]);
+  t.deepEqual(splitStrings(blob), [Buffer.from('env'), Buffer.alloc(0), weird, Buffer.from('a b')]);
   t.deepEqual(JSON.parse(argvJson(blob)), ['env', '', 'f\uFFFD\uFFFDo', 'a b']);
   t.is(m.processes[0]!.execCount, 2);
 });
@@ -148,7 +149,7 @@ test('argvBlob: every argument NUL-terminated; empty argv is empty', (t) => {
   t.deepEqual(argvBlob([Buffer.from('a'), Buffer.from('')]), Buffer.from('a\0\0'));
   const area = Buffer.from('x\0yz\0');
   t.deepEqual(stringArea([area.subarray(0, 1), area.subarray(2, 4)]), area);
-  t.deepEqual(splitArgvBlob(Buffer.from('a\0\0b\0')), [Buffer.from('a'), Buffer.alloc(0), Buffer.from('b')]);
+  t.deepEqual(splitStrings(Buffer.from('a\0\0b\0')), [Buffer.from('a'), Buffer.alloc(0), Buffer.from('b')]);
 });
 
 test('failed execs and losses become rows', (t) => {

@@ -4,6 +4,7 @@
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
+import { countStrings, joinStrings } from '../formats/nul-area.ts';
 import type { RawHead, RawRecord } from './raw-records.ts';
 import {
   ANCHOR,
@@ -106,7 +107,7 @@ function optionsValue(o: HeaderInit['options']): bigint {
 const pad8 = (n: number): number => (n + 7) & ~7;
 
 function argvBytes(argv: readonly (string | Buffer)[]): Buffer {
-  return Buffer.concat(argv.flatMap((a) => [typeof a === 'string' ? Buffer.from(a) : a, Buffer.alloc(1)]));
+  return joinStrings(argv.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)));
 }
 
 function writeStopValue(w: { ts: bigint; errno: number; records: bigint }, le: boolean): Buffer {
@@ -585,7 +586,7 @@ export interface WriterOptions {
 const toBytes = (b: BytesInit): CapturedBytes =>
   typeof b === 'string' ? { bytes: Buffer.from(b), truncated: false } : Buffer.isBuffer(b) ? { bytes: b, truncated: false } : b;
 const toArea = (l: StringListInit): Buffer => (Buffer.isBuffer(l) ? l : argvBytes(l));
-const countStrings = (l: StringListInit): number => (Buffer.isBuffer(l) ? l.reduce((n, c) => n + (c === 0 ? 1 : 0), 0) : l.length);
+const stringCount = (l: StringListInit): number => (Buffer.isBuffer(l) ? countStrings(l) : l.length);
 
 /**
  * Writes a raw file record by record: header on construction, then logical
@@ -825,8 +826,8 @@ export class CaptureWriter {
       egid: e.egid ?? e.gid ?? 0,
       nsPid: e.nsPid ?? head.pid,
       nsLevel: e.nsLevel ?? 0,
-      argc: e.argc ?? countStrings(e.argv),
-      envc: e.envc ?? (e.env == null ? 0 : countStrings(e.env)),
+      argc: e.argc ?? stringCount(e.argv),
+      envc: e.envc ?? (e.env == null ? 0 : stringCount(e.env)),
       argvLen: e.argvLen ?? argv.length,
       envLen: e.envLen ?? (env?.length ?? 0),
       comm: e.comm ?? '',

@@ -10,6 +10,7 @@ import type { ConnectionRow, DnsLookupRow, DnsQueryRow, ExecRow, Model, ProcessR
 import { answerAddresses, queryOutcome } from '../net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
+import { decodeStrings } from '../../formats/nul-area.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
 import { type Attributes, SPAN_KIND_CLIENT, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from './span.ts';
 
@@ -127,13 +128,6 @@ interface ImageNode {
   events: SpanEvent[] | null;
 }
 
-/** argv blob (every argument NUL-terminated) → strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence). */
-export function argvStrings(blob: Buffer): string[] {
-  if (blob.length === 0) return [];
-  const parts = blob.toString('utf8').split('\0');
-  if (parts.at(-1) === '') parts.pop();
-  return parts;
-}
 
 function metaBig(model: Model, key: string): bigint | null {
   for (const [k, v] of model.meta) {
@@ -483,7 +477,7 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     const { p, exec: x } = n;
     const attrs: Attributes = { 'process.pid': p.pid };
     if (n.ppid) attrs['process.parent_pid'] = n.ppid;
-    const argv = x === null ? [] : argvStrings(x.argv);
+    const argv = x === null ? [] : decodeStrings(x.argv);
     if (x !== null) {
       attrs['process.executable.name'] = executableName(x.exe, argv);
       attrs['process.executable.path'] = x.exe;
