@@ -15,7 +15,7 @@ import type {
   Rusage,
   TcpEvent,
 } from '../formats/types.ts';
-import { execAreas } from '../formats/assemble.ts';
+import { execAreas } from '../formats/records/index.ts';
 import { decodeStrings } from '../formats/nul-area.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';

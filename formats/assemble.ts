@@ -1,51 +1,17 @@
 // Records → logical events. Fed one 256-byte record at a time (from a whole
-// buffer or from chunks of a stream), it joins PT_DATA chunks back into the
-// strings of their owner record (exec, failed exec, open), names numbers, and
-// emits events in the order of their records in the file. No I/O.
+// buffer or from chunks of a stream), it hands each record to the module of
+// its type (formats/records/), joins PT_DATA chunks back into the strings of
+// their owner record (exec, failed exec, open, dns, dns_msg), and emits events
+// in the order of their records in the file. No I/O.
 
-import { decodeAnchor, decodeBuckets, decodeCString, decodeDns, decodeDnsMsg, decodeRusage, decodeTcp } from './decode.ts';
 import type { Bytes } from './decode.ts';
-import {
-  COMM_LEN,
-  DATA,
-  DATA_MAX,
-  DF,
-  DK,
-  DNSD,
-  END,
-  EXEC,
-  EXEC_FAILED,
-  EXIT,
-  F,
-  FOOTER,
-  FORK,
-  HEAD,
-  HIST,
-  LOSS,
-  OPEN,
-  RECORD_SIZE,
-  RECORD_TYPE_NAMES,
-  RT,
-  THREAD,
-} from './layout.ts';
-import { decodeWaitStatus, eaiName, errnoName, histKindName, ipAddress, lossCategoryName, tcpEventName, tcpRoleName, tcpStateName } from './names.ts';
-import type {
-  CaptureEvent,
-  DnsEvent,
-  DnsMessageEvent,
-  CaptureFooter,
-  CaptureHeader,
-  CapturedBytes,
-  ExecEvent,
-  ExecFailedEvent,
-  OpenEvent,
-  ReadWarning,
-} from './types.ts';
-import { MAX_AMOUNT, ValueChecker, checkedAnchor } from './values.ts';
-import { countStrings, joinStrings, splitStrings, terminated } from './nul-area.ts';
+import { DATA, DATA_MAX, DF, DK, HEAD, RECORD_SIZE, RECORD_TYPE_NAMES, RT } from './layout.ts';
+import { EMPTY, RECORD_TYPES, readFooter, type Owns, type RecordContext } from './records/index.ts';
+import type { CaptureEvent, CaptureFooter, CaptureHeader, CapturedBytes, ReadWarning } from './types.ts';
+import { MAX_AMOUNT, ValueChecker, type ValueSite } from './values.ts';
 
 /**
- * A pending owner (exec, failed exec, open) whose last chunk has not been
+ * A pending owner (exec, failed exec, open, dns, dns_msg) whose last chunk has not been
  * seen is completed anyway once this many records have followed its latest
  * chunk (the BPF program writes an owner's chunks right after it, so in
  * practice they are a few records away).
@@ -110,18 +76,12 @@ class StringAcc {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-/** A string none of whose chunks arrived. */
-const missing = (): CapturedBytes => ({ bytes: EMPTY, truncated: true });
-/** Placeholder while an owner waits for its chunks (replaced when it completes, never emitted). */
-const MISSING: CapturedBytes = Object.freeze(missing()) as CapturedBytes;
 
-/** The events whose records are followed by data chunks. */
-type Owned = ExecEvent | ExecFailedEvent | OpenEvent | DnsEvent | DnsMessageEvent;
 
-/** A record with strings (exec, failed exec, open) waiting for its chunks: its event is built, its strings not yet. */
+/** A record with strings waiting for its chunks: its event is built, its strings not yet. */
 class Pending {
-  readonly event: Owned;
+  readonly event: CaptureEvent;
+  readonly owns: Owns<CaptureEvent>;
   readonly flags: number;
   /** The kind whose LAST chunk completes the record. */
   readonly finalKind: number;
@@ -133,35 +93,20 @@ class Pending {
   readonly tsHi: number;
   readonly pid: number;
 
-  constructor(event: Owned, flags: number, at: number, tsLo: number, tsHi: number) {
+  constructor(event: CaptureEvent, owns: Owns<CaptureEvent>, flags: number, at: number, tsLo: number, tsHi: number) {
     this.pid = event.process.pid;
     this.tsLo = tsLo;
     this.tsHi = tsHi;
     this.event = event;
+    this.owns = owns;
     this.flags = flags;
-    this.finalKind =
-      event.kind === 'open'
-        ? DK.PATH
-        : event.kind === 'dns'
-          ? DK.NAME
-          : event.kind === 'dns_msg'
-            ? DK.DNS_MSG
-            : event.kind === 'exec_failed'
-            ? DK.FILENAME
-            : flags & F.ENV_SKIPPED
-              ? DK.ARGV
-              : DK.ENV;
+    this.finalKind = owns.finalKind(flags);
     this.lastActivity = at;
   }
 
   /** Whether a chunk of this data kind can belong to this owner. */
   accepts(kind: number): boolean {
-    const k = this.event.kind;
-    if (k === 'exec') return kind >= DK.FILENAME && kind <= DK.ENV;
-    if (k === 'open') return kind === DK.PATH;
-    if (k === 'dns') return kind === DK.NAME;
-    if (k === 'dns_msg') return kind === DK.DNS_MSG;
-    return kind === DK.FILENAME;
+    return (this.owns.kindMask & (1 << kind)) !== 0;
   }
 }
 
@@ -177,112 +122,6 @@ interface Finished {
 /** The latest owner record of a thread. */
 type Owner = Pending | Finished;
 
-/**
- * The NUL-joined argv and environment areas of an exec event, kept beside its
- * `argv` / `env` lists: the lists are split from them only when read (most
- * consumers, the model among them, want the areas).
- */
-class ExecStrings {
-  /** The argv area as captured (the last string may lack its NUL when cut); null once `argv` was assigned. */
-  argvArea: Buffer | null = null;
-  /** The environment area; null when env was skipped or once `env` was assigned. */
-  envArea: Buffer | null = null;
-  argv: Buffer[] | null = null;
-  env: Buffer[] | null | undefined = undefined;
-}
-
-const STRINGS = Symbol('ptrace.execStrings');
-
-type WithStrings = ExecEvent & { [STRINGS]: ExecStrings };
-
-// Shared accessor functions: every exec event gets the same ones, so V8 keeps one hidden class for them.
-const ARGV: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: WithStrings): Buffer[] {
-    const s = this[STRINGS];
-    if (s.argv === null) s.argv = s.argvArea === null ? [] : splitStrings(s.argvArea);
-    return s.argv;
-  },
-  set(this: WithStrings, v: Buffer[]): void {
-    const s = this[STRINGS];
-    s.argv = v;
-    s.argvArea = null;
-  },
-};
-const ENV: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: WithStrings): Buffer[] | null {
-    const s = this[STRINGS];
-    if (s.env === undefined) s.env = s.envArea === null ? null : splitStrings(s.envArea);
-    return s.env;
-  },
-  set(this: WithStrings, v: Buffer[] | null): void {
-    const s = this[STRINGS];
-    s.env = v;
-    s.envArea = null;
-  },
-};
-
-/**
- * The argv and environment of an exec event as NUL-terminated areas (every
- * string followed by one NUL, the kernel's layout), without splitting them;
- * env null when the capture skipped it. Works on any ExecEvent (one built by
- * hand is joined from its lists).
- */
-export function execAreas(e: ExecEvent): { argv: Buffer; argc: number; env: Buffer | null } {
-  const s = (e as Partial<WithStrings>)[STRINGS];
-  let argv: Buffer;
-  let argc: number;
-  if (s !== undefined && s.argv === null) {
-    argv = s.argvArea === null ? EMPTY : terminated(s.argvArea);
-    argc = countStrings(argv);
-  } else {
-    argv = joinStrings(e.argv);
-    argc = e.argv.length;
-  }
-  let env: Buffer | null;
-  if (s !== undefined && s.env === undefined) env = s.envArea === null ? null : terminated(s.envArea);
-  else env = e.env === null ? null : joinStrings(e.env);
-  return { argv, argc, env };
-}
-
-/** The fixed fields of an exec record; its strings are filled in once its chunks are in. */
-function execEvent(b: Bytes, off: number, le: boolean, ts: bigint, pid: number, start: bigint, tid: number): ExecEvent {
-  const dv = b.dv;
-  const e = {
-    kind: 'exec',
-    ts,
-    process: { pid, start },
-    tid,
-    parent: { pid: dv.getUint32(off + EXEC.ppid, le), start: dv.getBigUint64(off + EXEC.parent_start, le) },
-    ppid: dv.getUint32(off + EXEC.ppid, le),
-    oldTid: dv.getUint32(off + EXEC.old_tid, le),
-    uid: dv.getUint32(off + EXEC.uid, le),
-    gid: dv.getUint32(off + EXEC.gid, le),
-    euid: dv.getUint32(off + EXEC.euid, le),
-    egid: dv.getUint32(off + EXEC.egid, le),
-    nsPid: dv.getUint32(off + EXEC.ns_pid, le),
-    nsLevel: dv.getUint32(off + EXEC.ns_level, le),
-    comm: decodeCString(b.buf, off + EXEC.comm, COMM_LEN),
-    argc: dv.getUint32(off + EXEC.argc, le),
-    envc: dv.getUint32(off + EXEC.envc, le),
-    filename: missing(),
-    interp: null,
-    exe: missing(),
-    cwd: missing(),
-  } as Partial<WithStrings>;
-  Object.defineProperty(e, STRINGS, { value: new ExecStrings() });
-  Object.defineProperty(e, 'argv', ARGV);
-  e.argvTruncated = true;
-  Object.defineProperty(e, 'env', ENV);
-  e.envTruncated = false;
-  e.argvLen = dv.getUint32(off + EXEC.argv_len, le);
-  e.envLen = dv.getUint32(off + EXEC.env_len, le);
-  return e as ExecEvent;
-}
-
 /** `7 (3), 9 (1)` and the total, from a number → count map. */
 function tally(m: Map<number, number>): { n: number; list: string } {
   let n = 0;
@@ -295,7 +134,7 @@ function tally(m: Map<number, number>): { n: number; list: string } {
 }
 
 /** Turns records into events; see the module comment. */
-export class Assembler {
+export class Assembler implements RecordContext {
   readonly header: CaptureHeader;
   readonly le: boolean;
   readonly warnings: ReadWarning[];
@@ -312,39 +151,40 @@ export class Assembler {
   #queue: Queued[] = [];
   #qHead = 0;
   /** PT_EXIT carries struct pt_rusage (format 1.1 and later); in 1.0 those bytes are unused. */
-  readonly #hasRusage: boolean;
+  readonly hasRusage: boolean;
   /** Clamps out-of-range u64 values (formats/values.ts). */
-  readonly #values: ValueChecker;
+  readonly values: ValueChecker;
 
   constructor(header: CaptureHeader, onEvent: (e: CaptureEvent) => void, warnings: ReadWarning[] = []) {
     this.header = header;
     this.le = header.littleEndian;
     this.onEvent = onEvent;
     this.warnings = warnings;
-    this.#hasRusage = header.versionMajor > 1 || (header.versionMajor === 1 && header.versionMinor >= 1);
-    this.#values = new ValueChecker(header.start.boottime, warnings);
+    this.hasRusage = header.versionMajor > 1 || (header.versionMajor === 1 && header.versionMinor >= 1);
+    this.values = new ValueChecker(header.start.boottime, warnings);
   }
 
-  #site(at: number, type: number, pid: number): { record: number; type: string; pid: number } {
+  site(at: number, type: number, pid: number): ValueSite {
     return { record: at, type: RECORD_TYPE_NAMES[type] ?? `type${type}`, pid };
   }
 
   /** A duration, byte count or counter of record `at`, clamped to MAX_AMOUNT. */
-  #amount(v: bigint, at: number, type: number, pid: number, field: string): bigint {
-    return v <= MAX_AMOUNT ? v : this.#values.amount(v, this.#site(at, type, pid), field);
+  amount(v: bigint, at: number, type: number, pid: number, field: string): bigint {
+    return v <= MAX_AMOUNT ? v : this.values.amount(v, this.site(at, type, pid), field);
   }
 
   /** A timestamp of record `at` (0: not recorded, kept), clamped near the capture start. */
-  #optionalTime(v: bigint, at: number, type: number, pid: number, field: string): bigint {
-    const c = this.#values;
-    return v === 0n || (v >= c.earliest && v <= c.latest) ? v : c.time(v, this.#site(at, type, pid), field);
+  optionalTime(v: bigint, at: number, type: number, pid: number, field: string): bigint {
+    const c = this.values;
+    return v === 0n || (v >= c.earliest && v <= c.latest) ? v : c.time(v, this.site(at, type, pid), field);
   }
 
   /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
-  #pending(event: Owned, dv: DataView, off: number, at: number): void {
+  #pending(event: CaptureEvent, owns: Owns<CaptureEvent>, dv: DataView, off: number, at: number): void {
     const le = this.le;
     const p = new Pending(
       event,
+      owns,
       dv.getUint16(off + HEAD.flags, le),
       at,
       dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le),
@@ -360,11 +200,16 @@ export class Assembler {
    * strings, the event is completed at once (no queueing, no lookups by
    * thread); else it waits for its chunks. Returns the records used.
    */
-  #owner(event: ExecFailedEvent | OpenEvent | DnsEvent, b: Bytes, off: number, at: number, end: number): number {
+  #owner(event: CaptureEvent, owns: Owns<CaptureEvent>, b: Bytes, off: number, at: number, end: number): number {
     const dv = b.dv;
     const le = this.le;
     const next = off + RECORD_SIZE;
-    const kind = event.kind === 'open' ? DK.PATH : event.kind === 'dns' ? DK.NAME : DK.FILENAME;
+    const single = owns.single;
+    if (single === null) {
+      this.#pending(event, owns, dv, off, at);
+      return 1;
+    }
+    const kind = single.kind;
     if (
       next + RECORD_SIZE > end ||
       dv.getUint16(next + HEAD.type, le) !== RT.DATA ||
@@ -376,7 +221,7 @@ export class Assembler {
       dv.getUint32(next + DATA.owner_ts, le) !== dv.getUint32(off + HEAD.ts, le) ||
       dv.getUint32(next + DATA.owner_ts + 4, le) !== dv.getUint32(off + HEAD.ts + 4, le)
     ) {
-      this.#pending(event, dv, off, at);
+      this.#pending(event, owns, dv, off, at);
       return 1;
     }
     // The chunk's record, counted and windowed as if fed on its own.
@@ -385,9 +230,7 @@ export class Assembler {
     if (this.#qHead < this.#queue.length) this.#checkWindow(chunkAt);
     const acc = new StringAcc();
     acc.add(b.buf, next + DATA.data, 0, dv.getUint16(next + DATA.len, le), dv.getUint8(next + DATA.flags));
-    if (event.kind === 'open') event.path = acc.captured();
-    else if (event.kind === 'dns') event.name = acc.captured();
-    else event.filename = acc.captured();
+    single.set(event, acc.captured());
     // Kept until the thread's next record, as for any completed owner: a late chunk of it is an orphan.
     this.#owners.set(event.tid, { pid: event.process.pid, tsLo: dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le), tsHi: dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le) });
     this.#emit(event);
@@ -425,215 +268,21 @@ export class Assembler {
     let ts = dv.getBigUint64(off + HEAD.ts, le);
     const pid = dv.getUint32(off + HEAD.pid, le);
     let start = dv.getBigUint64(off + HEAD.start, le);
-    const values = this.#values;
-    if (ts < values.earliest || ts > values.latest) ts = values.time(ts, this.#site(at, type, pid), 'head.ts');
-    if (start < values.earliest || start > values.latest) start = values.time(start, this.#site(at, type, pid), 'head.start');
-    switch (type) {
-      case RT.FORK:
-        this.#emit({
-          kind: 'fork',
-          ts,
-          process: { pid, start },
-          tid,
-          child: {
-            pid: dv.getUint32(off + FORK.child_pid, le),
-            start: this.#optionalTime(dv.getBigUint64(off + FORK.child_start, le), at, type, pid, 'child_start'),
-          },
-          childPpid: dv.getUint32(off + FORK.child_ppid, le),
-        });
-        break;
-      case RT.THREAD:
-        this.#emit({ kind: 'thread', ts, process: { pid, start }, tid, newTid: dv.getUint32(off + THREAD.new_tid, le) });
-        break;
-      case RT.EXEC: {
-        const e = execEvent(b, off, le, ts, pid, start, tid);
-        e.parent.start = this.#optionalTime(e.parent.start, at, type, pid, 'parent_start');
-        this.#pending(e, dv, off, at);
-        break;
-      }
-      case RT.EXEC_FAILED: {
-        const err = Math.abs(dv.getInt32(off + EXEC_FAILED.err, le));
-        const event: ExecFailedEvent = {
-          kind: 'exec_failed',
-          ts,
-          process: { pid, start },
-          tid,
-          errno: err,
-          errnoName: errnoName(err),
-          filename: missing(),
-          syscallNr: dv.getUint32(off + EXEC_FAILED.syscall_nr, le),
-        };
-        return this.#owner(event, b, off, at, end);
-      }
-      case RT.OPEN: {
-        const result = dv.getInt32(off + OPEN.result, le);
-        const failed = result < 0;
-        const event: OpenEvent = {
-          kind: 'open',
-          ts,
-          process: { pid, start },
-          tid,
-          dirfd: dv.getInt32(off + OPEN.dirfd, le),
-          result,
-          fd: failed ? null : result,
-          errno: failed ? -result : null,
-          errnoName: failed ? errnoName(-result) : null,
-          flags: dv.getUint32(off + OPEN.flags, le),
-          mode: dv.getUint32(off + OPEN.mode, le),
-          syscallNr: dv.getUint32(off + OPEN.syscall_nr, le),
-          latencyNs: this.#amount(dv.getBigUint64(off + OPEN.latency_ns, le), at, type, pid, 'latency_ns'),
-          path: MISSING,
-        };
-        return this.#owner(event, b, off, at, end);
-      }
-      case RT.DNS: {
-        const r = decodeDns(b, off, le);
-        const answers: { family: number; address: string }[] = [];
-        for (let i = 0; i < r.families.length; i++) {
-          const af = r.families[i]!;
-          if (af === 2 || af === 10) answers.push({ family: af === 2 ? 4 : 6, address: ipAddress(af, r.addrs[i]!) });
-        }
-        const event: DnsEvent = {
-          kind: 'dns',
-          ts,
-          process: { pid, start },
-          tid,
-          name: MISSING,
-          result: r.result,
-          resultName: eaiName(r.result),
-          count: r.count,
-          answers,
-          startTs: this.#optionalTime(r.startTs, at, type, pid, 'start_ts'),
-          latencyNs: this.#amount(r.latencyNs, at, type, pid, 'latency_ns'),
-        };
-        return this.#owner(event, b, off, at, end);
-      }
-      case RT.DNS_MSG: {
-        const r = decodeDnsMsg(b, off, le);
-        const event: DnsMessageEvent = {
-          kind: 'dns_msg',
-          ts,
-          process: { pid, start },
-          tid,
-          direction: r.direction === DNSD.SENT ? 'sent' : 'received',
-          family: r.family === 2 ? 4 : r.family === 10 ? 6 : r.family,
-          localAddress: ipAddress(r.family, r.localAddr),
-          localPort: r.localPort,
-          remoteAddress: ipAddress(r.family, r.remoteAddr),
-          remotePort: r.remotePort,
-          length: r.length,
-          message: MISSING,
-        };
-        this.#pending(event, dv, off, at);
-        break;
-      }
-      case RT.TCP: {
-        const r = decodeTcp(b, off, le);
-        this.#emit({
-          kind: 'tcp',
-          ts,
-          process: { pid, start },
-          tid,
-          event: tcpEventName(r.event),
-          role: tcpRoleName(r.role),
-          family: r.family === 2 ? 4 : r.family === 10 ? 6 : r.family,
-          localAddress: ipAddress(r.family, r.localAddr),
-          localPort: r.localPort,
-          remoteAddress: ipAddress(r.family, r.remoteAddr),
-          remotePort: r.remotePort,
-          errno: r.error > 0 ? r.error : null,
-          errnoName: r.error > 0 ? errnoName(r.error) : null,
-          connId: r.connId,
-          startTs: this.#optionalTime(r.startTs, at, type, pid, 'start_ts'),
-          latencyNs: this.#amount(r.latencyNs, at, type, pid, 'latency_ns'),
-          bytesSent: this.#amount(r.bytesSent, at, type, pid, 'bytes_sent'),
-          bytesReceived: this.#amount(r.bytesReceived, at, type, pid, 'bytes_received'),
-          retransmits: r.retransmits,
-          tcpState: r.tcpState === 0 ? null : tcpStateName(r.tcpState),
-          softErrno: r.softError > 0 ? r.softError : null,
-          softErrnoName: r.softError > 0 ? errnoName(r.softError) : null,
-        });
-        break;
-      }
-      case RT.HIST:
-        this.#emit({
-          kind: 'hist',
-          ts,
-          process: { pid, start },
-          tid,
-          histKind: histKindName(dv.getUint32(off + HIST.kind, le)),
-          count: this.#amount(dv.getBigUint64(off + HIST.count, le), at, type, pid, 'count'),
-          totalNs: this.#amount(dv.getBigUint64(off + HIST.total_ns, le), at, type, pid, 'total_ns'),
-          maxNs: this.#amount(dv.getBigUint64(off + HIST.max_ns, le), at, type, pid, 'max_ns'),
-          buckets: decodeBuckets(b, off, le),
-        });
-        break;
-      case RT.EXIT: {
-        const status = dv.getUint32(off + EXIT.status, le);
-        const flags = dv.getUint16(off + HEAD.flags, le);
-        const ws = decodeWaitStatus(status, (flags & F.CORE_DUMPED) !== 0);
-        this.#emit({
-          kind: 'exit',
-          ts,
-          process: { pid, start },
-          tid,
-          status,
-          exitCode: ws.exitCode,
-          signal: ws.signal,
-          signalName: ws.signalName,
-          coreDumped: ws.coreDumped,
-          comm: decodeCString(b.buf, off + EXIT.comm, COMM_LEN),
-          nrThreadsSeen: dv.getUint32(off + EXIT.nr_threads_seen, le),
-          rusage: this.#hasRusage ? values.rusage(decodeRusage(b, off + EXIT.rusage, le), this.#site(at, type, pid)) : null,
-        });
-        break;
-      }
-      case RT.LOSS: {
-        const category = dv.getUint32(off + LOSS.category, le);
-        this.#emit({
-          kind: 'loss',
-          ts,
-          process: { pid, start },
-          tid,
-          category,
-          categoryName: lossCategoryName(category),
-          count: this.#amount(dv.getBigUint64(off + LOSS.count, le), at, type, pid, 'count'),
-        });
-        break;
-      }
-      case RT.RUNNING:
-        this.#emit({ kind: 'running', ts, process: { pid, start }, tid });
-        break;
-      case RT.FOOTER: {
-        const endFlags = dv.getUint32(off + FOOTER.end_flags, le);
-        const stop = decodeAnchor(b, off + FOOTER.stop, le);
-        if (stop.boottime < values.earliest || stop.boottime > values.latest) {
-          stop.boottime = values.time(stop.boottime, this.#site(at, type, pid), 'stop.boottime');
-        }
-        const { realtime, monotonic } = checkedAnchor({ ...stop, boottime: 0n }, `record ${at} (footer, pid ${pid}): stop.`, this.warnings);
-        stop.realtime = realtime;
-        stop.monotonic = monotonic;
-        this.footer = {
-          records: this.#amount(dv.getBigUint64(off + FOOTER.records, le), at, type, pid, 'records'),
-          lost: this.#amount(dv.getBigUint64(off + FOOTER.lost, le), at, type, pid, 'lost'),
-          stop,
-          rootStatus: dv.getUint32(off + FOOTER.root_status, le),
-          processes: dv.getUint32(off + FOOTER.processes, le),
-          stillRunning: dv.getUint32(off + FOOTER.still_running, le),
-          signalled: (endFlags & END.SIGNALLED) !== 0,
-          waitedAll: (endFlags & END.WAITED_ALL) !== 0,
-        };
-        const before = BigInt(at - 1);
-        if (this.footer.records !== before) {
-          this.warnings.push({
-            code: 'footer-count',
-            message: `the footer counts ${this.footer.records} records but ${before} precede it`,
-          });
-        }
-        return 0;
-      }
+    const values = this.values;
+    if (ts < values.earliest || ts > values.latest) ts = values.time(ts, this.site(at, type, pid), 'head.ts');
+    if (start < values.earliest || start > values.latest) start = values.time(start, this.site(at, type, pid), 'head.start');
+    if (type === RT.FOOTER) {
+      this.footer = readFooter(this, b, off, at, pid);
+      return 0;
     }
-    return 1;
+    const module = RECORD_TYPES[type];
+    if (module === undefined) return 1;
+    const event = module.read(this, b, off, at, ts, pid, start, tid);
+    if (module.owns === null) {
+      this.#emit(event);
+      return 1;
+    }
+    return this.#owner(event, module.owns, b, off, at, end);
   }
 
   #data(b: Bytes, off: number, at: number): void {
@@ -660,7 +309,7 @@ export class Assembler {
       return;
     }
     let acc = p.strings[kind];
-    if (acc === undefined) acc = p.strings[kind] = new StringAcc(this.#expected(p.event, kind));
+    if (acc === undefined) acc = p.strings[kind] = new StringAcc(this.#expected(p, kind));
     if (acc.last) {
       // A chunk after the string's final one belongs to nothing.
       this.#orphans++;
@@ -673,10 +322,10 @@ export class Assembler {
     if (kind === p.finalKind && flags & DF.LAST) this.#complete(p);
   }
 
-  /** The announced size of an exec's argv or env area, capped at the capture's args limit; else 0. */
-  #expected(e: Owned, kind: number): number {
-    if (e.kind !== 'exec' || (kind !== DK.ARGV && kind !== DK.ENV)) return 0;
-    const n = (kind === DK.ARGV ? e.argvLen : e.envLen) ?? 0;
+  /** The size the owner announces for a string (an exec's argv or env area), capped at the capture's args limit; else 0. */
+  #expected(p: Pending, kind: number): number {
+    const n = p.owns.announcedSize?.(p.event, kind) ?? 0;
+    if (n === 0) return 0;
     const limit = this.header.argsLimit > 0 ? this.header.argsLimit : 1 << 20;
     return Math.min(n, limit, 1 << 20);
   }
@@ -697,11 +346,7 @@ export class Assembler {
     // Keep only what identifies the owner: its strings are done with.
     if (this.#owners.get(e.tid) === p) this.#owners.set(e.tid, { pid: p.pid, tsLo: p.tsLo, tsHi: p.tsHi });
     p.done = true;
-    if (e.kind === 'exec') this.#execStrings(e, p);
-    else if (e.kind === 'open') e.path = p.strings[DK.PATH]?.captured() ?? missing();
-    else if (e.kind === 'dns') e.name = p.strings[DK.NAME]?.captured() ?? missing();
-    else if (e.kind === 'dns_msg') e.message = p.strings[DK.DNS_MSG]?.captured() ?? missing();
-    else e.filename = p.strings[DK.FILENAME]?.captured() ?? missing();
+    p.owns.complete(e, p.strings, p.flags, this.header);
     this.#flush();
   }
 
@@ -728,21 +373,6 @@ export class Assembler {
     this.#qHead = i;
   }
 
-  #execStrings(e: ExecEvent, p: Pending): void {
-    const s = p.strings;
-    const argv = s[DK.ARGV];
-    const env = s[DK.ENV];
-    const skipped = (p.flags & F.ENV_SKIPPED) !== 0 || (env === undefined && !this.header.options.env);
-    e.filename = s[DK.FILENAME]?.captured() ?? missing();
-    e.interp = s[DK.INTERP]?.captured() ?? null;
-    e.exe = s[DK.EXE]?.captured() ?? missing();
-    e.cwd = s[DK.CWD]?.captured() ?? missing();
-    const strings = (e as WithStrings)[STRINGS];
-    strings.argvArea = argv ? argv.bytes() : null;
-    e.argvTruncated = (p.flags & F.ARGV_TRUNCATED) !== 0 || argv === undefined || argv.truncated;
-    strings.envArea = skipped ? null : env ? env.bytes() : EMPTY;
-    e.envTruncated = (p.flags & F.ENV_TRUNCATED) !== 0 || (!skipped && (env === undefined || env.truncated));
-  }
 
   /** End of input: completes what is pending, emits everything, adds the summary warnings. */
   finish(): void {
@@ -753,7 +383,7 @@ export class Assembler {
       else this.#flush();
     }
     this.#owners.clear();
-    this.#values.finish();
+    this.values.finish();
     if (this.#orphans > 0) {
       this.warnings.push({
         code: 'orphan-data',

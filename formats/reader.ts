@@ -13,7 +13,8 @@ import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } fro
 
 export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
 export type { ParseHeaderOptions, FixedHeader } from './header.ts';
-export { execAreas, CHUNK_WINDOW } from './assemble.ts';
+export { CHUNK_WINDOW } from './assemble.ts';
+export { execAreas } from './records/index.ts';
 export { splitStrings, joinStrings } from './nul-area.ts';
 
 /** Records per read in the streaming reader (4 MiB). */

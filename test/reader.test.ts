@@ -14,6 +14,7 @@ import {
   splitStrings,
   wallClockNs,
 } from '../formats/reader.ts';
+import { RECORD_TYPES } from '../formats/records/index.ts';
 import type { RawHead, RawRecord } from '../testkit/raw-records.ts';
 import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../testkit/writer.ts';
 import type { CaptureEvent, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../formats/types.ts';
@@ -960,3 +961,10 @@ for (const le of [true, false]) {
     t.is(c.recordCounts.data, 1 + 4);
   });
 }
+
+test('every record type of ptrace.h but PT_DATA and PT_FOOTER has its module in formats/records/', (t) => {
+  for (const [name, type] of Object.entries(RT)) {
+    if (type === RT.DATA || type === RT.FOOTER) continue;
+    t.is(RECORD_TYPES[type]?.type, type, `PT_${name}`);
+  }
+});

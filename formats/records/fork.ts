@@ -1,0 +1,24 @@
+// PT_FORK: a traced process created a new process.
+import { FORK, RT } from '../layout.ts';
+import type { ForkEvent } from '../types.ts';
+import type { RecordType } from './record.ts';
+
+export const fork: RecordType<ForkEvent> = {
+  type: RT.FORK,
+  owns: null,
+  read(c, b, off, at, ts, pid, start, tid) {
+    const dv = b.dv;
+    const le = c.le;
+    return {
+      kind: 'fork',
+      ts,
+      process: { pid, start },
+      tid,
+      child: {
+        pid: dv.getUint32(off + FORK.child_pid, le),
+        start: c.optionalTime(dv.getBigUint64(off + FORK.child_start, le), at, RT.FORK, pid, 'child_start'),
+      },
+      childPpid: dv.getUint32(off + FORK.child_ppid, le),
+    };
+  },
+};

@@ -1,0 +1,12 @@
+// PT_THREAD: a traced process created a new thread.
+import { RT, THREAD } from '../layout.ts';
+import type { ThreadEvent } from '../types.ts';
+import type { RecordType } from './record.ts';
+
+export const thread: RecordType<ThreadEvent> = {
+  type: RT.THREAD,
+  owns: null,
+  read(c, b, off, _at, ts, pid, start, tid) {
+    return { kind: 'thread', ts, process: { pid, start }, tid, newTid: b.dv.getUint32(off + THREAD.new_tid, c.le) };
+  },
+};
