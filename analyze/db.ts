@@ -10,9 +10,18 @@ import { Progress } from './progress.ts';
 import { loadModel, printWarnings } from './source.ts';
 
 export type Db = Database.Database;
+type Statement = Database.Statement;
 
 /** A new database holding `model`: in memory, or in the new file `file`. */
 export function buildDatabase(model: Model, file = ':memory:'): Db {
+  const db = openForBulkLoad(file);
+  insertModel(db, model);
+  db.exec(INDEXES_SQL);
+  return db;
+}
+
+/** A new database `file` with the tables and no rows, set up for a bulk load. */
+export function openForBulkLoad(file: string): Db {
   const db = new Database(file);
   // Bulk load: no rollback journal, no fsync (an interrupted build is thrown away), a bigger page cache.
   db.pragma('cache_size = -65536');
@@ -21,12 +30,10 @@ export function buildDatabase(model: Model, file = ':memory:'): Db {
   // Rows are consistent by construction; checking every reference costs a lookup per insert.
   db.pragma('foreign_keys = OFF');
   db.exec(TABLES_SQL);
-  insertModel(db, model);
-  db.exec(INDEXES_SQL);
   return db;
 }
 
-const BATCH = 32;
+export const BATCH = 32;
 
 /** The inserted columns of `t` (those with a getter) and its INSERT statement for `rows` rows. */
 function insertSql(t: AnyTable, rows: number): string {
@@ -36,7 +43,7 @@ function insertSql(t: AnyTable, rows: number): string {
 }
 
 type Getter = (row: unknown) => SqlValue;
-type RowBinder = (row: unknown, out: SqlValue[], k: number) => void;
+export type RowBinder = (row: unknown, out: SqlValue[], k: number) => void;
 
 /**
  * A function that writes the values of `getters` for one row into `out` from
@@ -50,31 +57,43 @@ function rowBinder(getters: readonly Getter[]): RowBinder {
   return new Function('get', `return (row, out, k) => {\n${body}\n};`)(getters) as RowBinder;
 }
 
+/** The statements that insert rows into one table, and the binder that lays out a row's values for them. */
+export interface TableInsert {
+  /** Values per row. */
+  width: number;
+  bind: RowBinder;
+  /** Inserts BATCH rows: BATCH × width values. */
+  many: Statement;
+  /** Inserts one row. */
+  one: Statement;
+}
+
+export function tableInsert(db: Db, t: AnyTable): TableInsert {
+  const getters = t.columns.flatMap((c) => (c.get === undefined ? [] : [c.get as Getter]));
+  return { width: getters.length, bind: rowBinder(getters), many: db.prepare(insertSql(t, BATCH)), one: db.prepare(insertSql(t, 1)) };
+}
+
 /**
- * Inserts the model rows of `t` with multi-row INSERT statements (BATCH rows
- * per call: the per-call cost of a prepared statement dominates single-row
- * inserts). The values are passed as arguments, not as one array:
+ * Inserts `rows` into the table of `ins` with multi-row INSERT statements
+ * (BATCH rows per call: the per-call cost of a prepared statement dominates
+ * single-row inserts). The values are passed as arguments, not as one array:
  * better-sqlite3 fetches array elements one native call each, which about
  * doubles the cost of binding.
  */
-export function insertRows(db: Db, t: AnyTable, rows: readonly unknown[]): void {
-  const getters = t.columns.flatMap((c) => (c.get === undefined ? [] : [c.get as Getter]));
-  const width = getters.length;
-  const put = rowBinder(getters);
+export function insertRows(ins: TableInsert, rows: readonly unknown[]): void {
+  const { width, bind, many, one } = ins;
   let i = 0;
   if (rows.length >= BATCH) {
-    const many = db.prepare(insertSql(t, BATCH));
     const params: SqlValue[] = new Array(BATCH * width);
     for (; i + BATCH <= rows.length; i += BATCH) {
-      for (let j = 0; j < BATCH; j++) put(rows[i + j], params, j * width);
+      for (let j = 0; j < BATCH; j++) bind(rows[i + j], params, j * width);
       many.run(...params);
     }
   }
   if (i < rows.length) {
-    const one = db.prepare(insertSql(t, 1));
     const params: SqlValue[] = new Array(width);
     for (; i < rows.length; i++) {
-      put(rows[i], params, 0);
+      bind(rows[i], params, 0);
       one.run(...params);
     }
   }
@@ -83,7 +102,10 @@ export function insertRows(db: Db, t: AnyTable, rows: readonly unknown[]): void 
 /** Inserts every row of `model` in one transaction. */
 export function insertModel(db: Db, m: Model): void {
   db.transaction(() => {
-    for (const t of TABLES) insertRows(db, t, t.rows(m));
+    for (const t of TABLES) {
+      const rows = t.rows(m);
+      if (rows.length > 0) insertRows(tableInsert(db, t), rows);
+    }
   })();
 }
 
