@@ -7,7 +7,7 @@
 // binding (analyze/db.ts) are all generated from TABLES.
 
 import type { ReadWarning } from '../formats/types.ts';
-import { type EnvRow, type EnvVarRow } from './env.ts';
+import type { EnvRow, EnvVarRow } from './env.ts';
 import { openFlagsText } from './files.ts';
 import {
   argvJson,
