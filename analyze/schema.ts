@@ -1,201 +1,352 @@
 // The SQLite schema of a replayed capture. analyze/SCHEMA.md documents every
-// table and column; bump SCHEMA_VERSION on any incompatible change.
+// table and column (test/analyze-db-schema.test.ts checks it against TABLES);
+// bump SCHEMA_VERSION on any incompatible change.
+//
+// Each table's columns are declared once, with the model field each one
+// stores: the CREATE TABLE statements, the INSERT statements and the value
+// binding (analyze/db.ts) are all generated from TABLES.
+
+import type { ReadWarning } from '../formats/types.ts';
+import type { EnvRow, EnvVarRow } from './env.ts';
+import { openFlagsText } from './files.ts';
+import {
+  argvJson,
+  type ConnectionRow,
+  type DnsLookupRow,
+  type DnsQueryRow,
+  type ExecFailureRow,
+  type ExecRow,
+  type HistRow,
+  type LossRow,
+  type MetaValue,
+  type Model,
+  type OpenRow,
+  type ProcessRow,
+  type ResourceRow,
+} from './model.ts';
 
 export const SCHEMA_VERSION = 6;
 
+/** What better-sqlite3 binds: INTEGER (number, bigint), TEXT, BLOB, NULL. */
+export type SqlValue = number | bigint | string | Buffer | null;
+
+/** A declared column type; '' declares none (any value, as `meta.value`). */
+export type SqlType = 'INTEGER' | 'TEXT' | 'BLOB' | '';
+
+export interface Column<R> {
+  name: string;
+  type: SqlType;
+  /** What follows the type in CREATE TABLE: `NOT NULL`, `PRIMARY KEY`, `REFERENCES processes(id)`. */
+  constraints?: string;
+  /** The stored value of a model row; absent for a row id SQLite assigns (the column is not inserted). */
+  get?: (row: R) => SqlValue;
+}
+
+export interface Table<R> {
+  name: string;
+  columns: readonly Column<R>[];
+  /** Table constraints after the columns (a composite primary key). */
+  tableConstraints?: readonly string[];
+  withoutRowid?: boolean;
+  /** The model rows the table holds, in insertion order. */
+  rows: (m: Model) => readonly R[];
+}
+
+/** A table with its row type erased, for code that handles every table alike. */
+export type AnyTable = Table<never> & { rows: (m: Model) => readonly unknown[] };
+
+const table = <R>(t: Table<R>): AnyTable => t as unknown as AnyTable;
+
+const bool = (v: boolean): number => (v ? 1 : 0);
+
+const FLAGS_TEXT_CACHE_LIMIT = 4096;
+const flagsTexts = new Map<number, string>();
+/** openFlagsText, remembered: a build repeats a handful of flag sets over and over. */
+function cachedFlagsText(flags: number): string {
+  let text = flagsTexts.get(flags);
+  if (text === undefined) {
+    if (flagsTexts.size >= FLAGS_TEXT_CACHE_LIMIT) flagsTexts.clear(); // flags come from the file: bound the cache
+    flagsTexts.set(flags, (text = openFlagsText(flags)));
+  }
+  return text;
+}
+
+/** Integers as BigInt: a JS number would be stored as REAL in the untyped `meta.value`. */
+const metaValue = (v: MetaValue): SqlValue => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v);
+
+const id = <R extends { id: number }>(): Column<R> => ({ name: 'id', type: 'INTEGER', constraints: 'PRIMARY KEY', get: (r) => r.id });
+const processId = <R extends { processId: number }>(): Column<R> => ({
+  name: 'process_id',
+  type: 'INTEGER',
+  constraints: 'NOT NULL REFERENCES processes(id)',
+  get: (r) => r.processId,
+});
+
+/** Every table, in creation and insertion order. */
+export const TABLES: readonly AnyTable[] = [
+  table<number>({
+    name: 'schema_version',
+    columns: [{ name: 'version', type: 'INTEGER', constraints: 'NOT NULL', get: (v) => v }],
+    rows: () => [SCHEMA_VERSION],
+  }),
+  table<[string, MetaValue]>({
+    name: 'meta',
+    columns: [
+      { name: 'key', type: 'TEXT', constraints: 'PRIMARY KEY', get: ([k]) => k },
+      { name: 'value', type: '', get: ([, v]) => metaValue(v) },
+    ],
+    withoutRowid: true,
+    rows: (m) => m.meta,
+  }),
+  table<ReadWarning>({
+    name: 'warnings',
+    columns: [
+      { name: 'id', type: 'INTEGER', constraints: 'PRIMARY KEY' },
+      { name: 'code', type: 'TEXT', constraints: 'NOT NULL', get: (w) => w.code },
+      { name: 'message', type: 'TEXT', constraints: 'NOT NULL', get: (w) => w.message },
+    ],
+    rows: (m) => m.warnings,
+  }),
+  table<ProcessRow>({
+    name: 'processes',
+    columns: [
+      id(),
+      { name: 'pid', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.pid },
+      { name: 'start_boot_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.startBoot },
+      { name: 'parent_id', type: 'INTEGER', constraints: 'REFERENCES processes(id)', get: (p) => p.parentId },
+      { name: 'parent_pid', type: 'INTEGER', get: (p) => p.parentPid },
+      { name: 'parent_start_boot_ns', type: 'INTEGER', get: (p) => p.parentStartBoot },
+      { name: 'ppid', type: 'INTEGER', get: (p) => p.ppid },
+      { name: 'start_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.start },
+      { name: 'end_ns', type: 'INTEGER', get: (p) => p.end },
+      { name: 'exit_status', type: 'INTEGER', get: (p) => p.exitStatus },
+      { name: 'exit_code', type: 'INTEGER', get: (p) => p.exitCode },
+      { name: 'signal', type: 'INTEGER', get: (p) => p.signal },
+      { name: 'signal_name', type: 'TEXT', get: (p) => p.signalName },
+      { name: 'core_dumped', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => bool(p.coreDumped) },
+      { name: 'still_running', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => bool(p.state === 'running') },
+      { name: 'state', type: 'TEXT', constraints: 'NOT NULL', get: (p) => p.state },
+      { name: 'is_root', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => bool(p.isRoot) },
+      { name: 'forked', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => bool(p.forked) },
+      { name: 'threads', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.threads },
+      { name: 'exec_count', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.execCount },
+      { name: 'comm', type: 'TEXT', get: (p) => p.comm },
+    ],
+    rows: (m) => m.processes,
+  }),
+  table<EnvRow>({
+    name: 'envs',
+    columns: [
+      id(),
+      { name: 'base_id', type: 'INTEGER', constraints: 'REFERENCES envs(id)', get: (e) => e.baseId },
+      { name: 'size', type: 'INTEGER', constraints: 'NOT NULL', get: (e) => e.size },
+    ],
+    rows: (m) => m.envs,
+  }),
+  table<EnvVarRow>({
+    name: 'env_vars',
+    columns: [
+      { name: 'env_id', type: 'INTEGER', constraints: 'NOT NULL REFERENCES envs(id)', get: (v) => v.envId },
+      { name: 'name', type: 'TEXT', constraints: 'NOT NULL', get: (v) => v.name },
+      { name: 'value', type: 'TEXT', get: (v) => v.value },
+      { name: 'raw', type: 'BLOB', get: (v) => v.raw },
+    ],
+    tableConstraints: ['PRIMARY KEY (env_id, name)'],
+    withoutRowid: true,
+    rows: (m) => m.envVars,
+  }),
+  table<ExecRow>({
+    name: 'execs',
+    columns: [
+      id(),
+      processId(),
+      { name: 'seq', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.seq },
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.time },
+      { name: 'exe', type: 'TEXT', constraints: 'NOT NULL', get: (x) => x.exe },
+      { name: 'filename', type: 'TEXT', constraints: 'NOT NULL', get: (x) => x.filename },
+      { name: 'interp', type: 'TEXT', get: (x) => x.interp },
+      { name: 'cwd', type: 'TEXT', constraints: 'NOT NULL', get: (x) => x.cwd },
+      { name: 'argv', type: 'BLOB', constraints: 'NOT NULL', get: (x) => x.argv },
+      { name: 'argv_json', type: 'TEXT', constraints: 'NOT NULL', get: (x) => argvJson(x.argv) },
+      { name: 'argc', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.argc },
+      { name: 'argc_kernel', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.argcKernel },
+      { name: 'envc', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.envc },
+      { name: 'env_id', type: 'INTEGER', constraints: 'REFERENCES envs(id)', get: (x) => x.envId },
+      { name: 'uid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.uid },
+      { name: 'gid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.gid },
+      { name: 'euid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.euid },
+      { name: 'egid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.egid },
+      { name: 'ns_pid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.nsPid },
+      { name: 'ns_level', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.nsLevel },
+      { name: 'comm', type: 'TEXT', constraints: 'NOT NULL', get: (x) => x.comm },
+      { name: 'ppid', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.ppid },
+      { name: 'argv_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.argvTruncated) },
+      { name: 'env_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.envTruncated) },
+      { name: 'exe_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.exeTruncated) },
+      { name: 'filename_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.filenameTruncated) },
+      { name: 'cwd_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.cwdTruncated) },
+    ],
+    rows: (m) => m.execs,
+  }),
+  table<ExecFailureRow>({
+    name: 'exec_failures',
+    columns: [
+      id(),
+      processId(),
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.time },
+      { name: 'path', type: 'TEXT', constraints: 'NOT NULL', get: (f) => f.path },
+      { name: 'path_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => bool(f.pathTruncated) },
+      { name: 'errno', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.errno },
+      { name: 'errno_name', type: 'TEXT', constraints: 'NOT NULL', get: (f) => f.errnoName },
+    ],
+    rows: (m) => m.execFailures,
+  }),
+  table<LossRow>({
+    name: 'losses',
+    columns: [
+      id(),
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (l) => l.time },
+      { name: 'category', type: 'INTEGER', constraints: 'NOT NULL', get: (l) => l.category },
+      { name: 'category_name', type: 'TEXT', constraints: 'NOT NULL', get: (l) => l.categoryName },
+      { name: 'count', type: 'INTEGER', constraints: 'NOT NULL', get: (l) => l.count },
+    ],
+    rows: (m) => m.losses,
+  }),
+  table<OpenRow>({
+    name: 'opens',
+    columns: [
+      id(),
+      processId(),
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.time },
+      { name: 'syscall', type: 'TEXT', constraints: 'NOT NULL', get: (f) => f.syscall },
+      { name: 'syscall_nr', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.syscallNr },
+      { name: 'dirfd', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.dirfd },
+      { name: 'path', type: 'TEXT', constraints: 'NOT NULL', get: (f) => f.path },
+      { name: 'path_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => bool(f.pathTruncated) },
+      { name: 'resolved_path', type: 'TEXT', get: (f) => f.resolved },
+      { name: 'flags', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.flags },
+      { name: 'flags_text', type: 'TEXT', constraints: 'NOT NULL', get: (f) => cachedFlagsText(f.flags) },
+      { name: 'mode', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.mode },
+      { name: 'fd', type: 'INTEGER', get: (f) => f.fd },
+      { name: 'errno', type: 'INTEGER', get: (f) => f.errno },
+      { name: 'errno_name', type: 'TEXT', get: (f) => f.errnoName },
+      { name: 'latency_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (f) => f.latencyNs },
+    ],
+    rows: (m) => m.opens,
+  }),
+  table<ResourceRow>({
+    name: 'resources',
+    columns: [
+      { name: 'process_id', type: 'INTEGER', constraints: 'PRIMARY KEY REFERENCES processes(id)', get: (r) => r.processId },
+      { name: 'utime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs },
+      { name: 'stime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.stimeNs },
+      { name: 'cpu_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs + r.stimeNs },
+      { name: 'runtime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.runtimeNs },
+      { name: 'maxrss_kb', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.maxrssKb },
+      { name: 'min_flt', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.minFlt },
+      { name: 'maj_flt', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.majFlt },
+      { name: 'nvcsw', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.nvcsw },
+      { name: 'nivcsw', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.nivcsw },
+      { name: 'rchar', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.rchar },
+      { name: 'wchar', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.wchar },
+      { name: 'read_bytes', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.readBytes },
+      { name: 'write_bytes', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.writeBytes },
+    ],
+    rows: (m) => m.resources,
+  }),
+  table<HistRow>({
+    name: 'histograms',
+    columns: [
+      id(),
+      processId(),
+      { name: 'kind', type: 'TEXT', constraints: 'NOT NULL', get: (h) => h.kind },
+      { name: 'count', type: 'INTEGER', constraints: 'NOT NULL', get: (h) => h.count },
+      { name: 'total_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (h) => h.totalNs },
+      { name: 'max_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (h) => h.maxNs },
+      { name: 'buckets', type: 'TEXT', constraints: 'NOT NULL', get: (h) => JSON.stringify(h.buckets) },
+    ],
+    rows: (m) => m.histograms,
+  }),
+  table<ConnectionRow>({
+    name: 'connections',
+    columns: [
+      id(),
+      processId(),
+      { name: 'conn_id', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => c.connId },
+      { name: 'role', type: 'TEXT', constraints: 'NOT NULL', get: (c) => c.role },
+      { name: 'family', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => c.family },
+      { name: 'local_address', type: 'TEXT', constraints: 'NOT NULL', get: (c) => c.localAddress },
+      { name: 'local_port', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => c.localPort },
+      { name: 'remote_address', type: 'TEXT', constraints: 'NOT NULL', get: (c) => c.remoteAddress },
+      { name: 'remote_port', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => c.remotePort },
+      { name: 'peer_name', type: 'TEXT', get: (c) => c.peerName },
+      { name: 'start_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => c.start },
+      { name: 'end_ns', type: 'INTEGER', get: (c) => c.end },
+      { name: 'connect_latency_ns', type: 'INTEGER', get: (c) => c.latencyNs },
+      { name: 'state', type: 'TEXT', constraints: 'NOT NULL', get: (c) => c.state },
+      { name: 'errno', type: 'INTEGER', get: (c) => c.errno },
+      { name: 'errno_name', type: 'TEXT', get: (c) => c.errnoName },
+      { name: 'bytes_sent', type: 'INTEGER', get: (c) => c.bytesSent },
+      { name: 'bytes_received', type: 'INTEGER', get: (c) => c.bytesReceived },
+      { name: 'retransmits', type: 'INTEGER', get: (c) => c.retransmits },
+      { name: 'abandoned', type: 'INTEGER', constraints: 'NOT NULL', get: (c) => bool(c.abandoned) },
+      { name: 'open_at_stop', type: 'INTEGER', get: (c) => (c.openAtStop === null ? null : bool(c.openAtStop)) },
+      { name: 'tcp_state_at_stop', type: 'TEXT', get: (c) => c.tcpStateAtStop },
+    ],
+    rows: (m) => m.connections,
+  }),
+  table<DnsLookupRow>({
+    name: 'dns_lookups',
+    columns: [
+      id(),
+      processId(),
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (d) => d.time },
+      { name: 'name', type: 'TEXT', constraints: 'NOT NULL', get: (d) => d.name },
+      { name: 'name_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (d) => bool(d.nameTruncated) },
+      { name: 'result', type: 'INTEGER', constraints: 'NOT NULL', get: (d) => d.result },
+      { name: 'result_name', type: 'TEXT', get: (d) => d.resultName },
+      { name: 'latency_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (d) => d.latencyNs },
+      { name: 'answer_count', type: 'INTEGER', constraints: 'NOT NULL', get: (d) => d.count },
+      { name: 'answers', type: 'TEXT', constraints: 'NOT NULL', get: (d) => JSON.stringify(d.answers) },
+    ],
+    rows: (m) => m.dnsLookups,
+  }),
+  table<DnsQueryRow>({
+    name: 'dns_queries',
+    columns: [
+      id(),
+      processId(),
+      { name: 'time_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (q) => q.time },
+      { name: 'server_address', type: 'TEXT', constraints: 'NOT NULL', get: (q) => q.server },
+      { name: 'server_port', type: 'INTEGER', constraints: 'NOT NULL', get: (q) => q.serverPort },
+      { name: 'local_port', type: 'INTEGER', constraints: 'NOT NULL', get: (q) => q.localPort },
+      { name: 'dns_id', type: 'INTEGER', constraints: 'NOT NULL', get: (q) => q.dnsId },
+      { name: 'name', type: 'TEXT', constraints: 'NOT NULL', get: (q) => q.name },
+      { name: 'type', type: 'TEXT', constraints: 'NOT NULL', get: (q) => q.type },
+      { name: 'rcode', type: 'INTEGER', get: (q) => q.rcode },
+      { name: 'rcode_name', type: 'TEXT', get: (q) => q.rcodeName },
+      { name: 'latency_ns', type: 'INTEGER', get: (q) => q.latencyNs },
+      { name: 'answers', type: 'TEXT', constraints: 'NOT NULL', get: (q) => JSON.stringify(q.answers) },
+      { name: 'truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (q) => bool(q.truncated) },
+      { name: 'parse_error', type: 'TEXT', get: (q) => q.error },
+      { name: 'query', type: 'BLOB', get: (q) => q.query },
+      { name: 'reply', type: 'BLOB', get: (q) => q.reply },
+    ],
+    rows: (m) => m.dnsQueries,
+  }),
+];
+
+/** The CREATE TABLE statement of `t`, laid out one column a line. */
+export function createTableSql(t: AnyTable): string {
+  const lines = [
+    ...t.columns.map((c) => `  ${[c.name, c.type, c.constraints ?? ''].filter((s) => s !== '').join(' ')}`),
+    ...(t.tableConstraints ?? []).map((s) => `  ${s}`),
+  ];
+  return `CREATE TABLE ${t.name} (\n${lines.join(',\n')}\n)${t.withoutRowid === true ? ' WITHOUT ROWID' : ''};`;
+}
+
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
-export const TABLES_SQL = `
-CREATE TABLE schema_version (
-  version INTEGER NOT NULL
-);
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY,
-  value
-) WITHOUT ROWID;
-CREATE TABLE warnings (
-  id INTEGER PRIMARY KEY,
-  code TEXT NOT NULL,
-  message TEXT NOT NULL
-);
-CREATE TABLE processes (
-  id INTEGER PRIMARY KEY,
-  pid INTEGER NOT NULL,
-  start_boot_ns INTEGER NOT NULL,
-  parent_id INTEGER REFERENCES processes(id),
-  parent_pid INTEGER,
-  parent_start_boot_ns INTEGER,
-  ppid INTEGER,
-  start_ns INTEGER NOT NULL,
-  end_ns INTEGER,
-  exit_status INTEGER,
-  exit_code INTEGER,
-  signal INTEGER,
-  signal_name TEXT,
-  core_dumped INTEGER NOT NULL,
-  still_running INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  is_root INTEGER NOT NULL,
-  forked INTEGER NOT NULL,
-  threads INTEGER NOT NULL,
-  exec_count INTEGER NOT NULL,
-  comm TEXT
-);
-CREATE TABLE envs (
-  id INTEGER PRIMARY KEY,
-  base_id INTEGER REFERENCES envs(id),
-  size INTEGER NOT NULL
-);
-CREATE TABLE env_vars (
-  env_id INTEGER NOT NULL REFERENCES envs(id),
-  name TEXT NOT NULL,
-  value TEXT,
-  raw BLOB,
-  PRIMARY KEY (env_id, name)
-) WITHOUT ROWID;
-CREATE TABLE execs (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  seq INTEGER NOT NULL,
-  time_ns INTEGER NOT NULL,
-  exe TEXT NOT NULL,
-  filename TEXT NOT NULL,
-  interp TEXT,
-  cwd TEXT NOT NULL,
-  argv BLOB NOT NULL,
-  argv_json TEXT NOT NULL,
-  argc INTEGER NOT NULL,
-  argc_kernel INTEGER NOT NULL,
-  envc INTEGER NOT NULL,
-  env_id INTEGER REFERENCES envs(id),
-  uid INTEGER NOT NULL,
-  gid INTEGER NOT NULL,
-  euid INTEGER NOT NULL,
-  egid INTEGER NOT NULL,
-  ns_pid INTEGER NOT NULL,
-  ns_level INTEGER NOT NULL,
-  comm TEXT NOT NULL,
-  ppid INTEGER NOT NULL,
-  argv_truncated INTEGER NOT NULL,
-  env_truncated INTEGER NOT NULL,
-  exe_truncated INTEGER NOT NULL,
-  filename_truncated INTEGER NOT NULL,
-  cwd_truncated INTEGER NOT NULL
-);
-CREATE TABLE exec_failures (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  time_ns INTEGER NOT NULL,
-  path TEXT NOT NULL,
-  path_truncated INTEGER NOT NULL,
-  errno INTEGER NOT NULL,
-  errno_name TEXT NOT NULL
-);
-CREATE TABLE losses (
-  id INTEGER PRIMARY KEY,
-  time_ns INTEGER NOT NULL,
-  category INTEGER NOT NULL,
-  category_name TEXT NOT NULL,
-  count INTEGER NOT NULL
-);
-CREATE TABLE opens (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  time_ns INTEGER NOT NULL,
-  syscall TEXT NOT NULL,
-  syscall_nr INTEGER NOT NULL,
-  dirfd INTEGER NOT NULL,
-  path TEXT NOT NULL,
-  path_truncated INTEGER NOT NULL,
-  resolved_path TEXT,
-  flags INTEGER NOT NULL,
-  flags_text TEXT NOT NULL,
-  mode INTEGER NOT NULL,
-  fd INTEGER,
-  errno INTEGER,
-  errno_name TEXT,
-  latency_ns INTEGER NOT NULL
-);
-CREATE TABLE resources (
-  process_id INTEGER PRIMARY KEY REFERENCES processes(id),
-  utime_ns INTEGER NOT NULL,
-  stime_ns INTEGER NOT NULL,
-  cpu_ns INTEGER NOT NULL,
-  runtime_ns INTEGER NOT NULL,
-  maxrss_kb INTEGER NOT NULL,
-  min_flt INTEGER NOT NULL,
-  maj_flt INTEGER NOT NULL,
-  nvcsw INTEGER NOT NULL,
-  nivcsw INTEGER NOT NULL,
-  rchar INTEGER NOT NULL,
-  wchar INTEGER NOT NULL,
-  read_bytes INTEGER NOT NULL,
-  write_bytes INTEGER NOT NULL
-);
-CREATE TABLE histograms (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  kind TEXT NOT NULL,
-  count INTEGER NOT NULL,
-  total_ns INTEGER NOT NULL,
-  max_ns INTEGER NOT NULL,
-  buckets TEXT NOT NULL
-);
-CREATE TABLE connections (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  conn_id INTEGER NOT NULL,
-  role TEXT NOT NULL,
-  family INTEGER NOT NULL,
-  local_address TEXT NOT NULL,
-  local_port INTEGER NOT NULL,
-  remote_address TEXT NOT NULL,
-  remote_port INTEGER NOT NULL,
-  peer_name TEXT,
-  start_ns INTEGER NOT NULL,
-  end_ns INTEGER,
-  connect_latency_ns INTEGER,
-  state TEXT NOT NULL,
-  errno INTEGER,
-  errno_name TEXT,
-  bytes_sent INTEGER,
-  bytes_received INTEGER,
-  retransmits INTEGER,
-  abandoned INTEGER NOT NULL,
-  open_at_stop INTEGER,
-  tcp_state_at_stop TEXT
-);
-CREATE TABLE dns_lookups (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  time_ns INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  name_truncated INTEGER NOT NULL,
-  result INTEGER NOT NULL,
-  result_name TEXT,
-  latency_ns INTEGER NOT NULL,
-  answer_count INTEGER NOT NULL,
-  answers TEXT NOT NULL
-);
-CREATE TABLE dns_queries (
-  id INTEGER PRIMARY KEY,
-  process_id INTEGER NOT NULL REFERENCES processes(id),
-  time_ns INTEGER NOT NULL,
-  server_address TEXT NOT NULL,
-  server_port INTEGER NOT NULL,
-  local_port INTEGER NOT NULL,
-  dns_id INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  type TEXT NOT NULL,
-  rcode INTEGER,
-  rcode_name TEXT,
-  latency_ns INTEGER,
-  answers TEXT NOT NULL,
-  truncated INTEGER NOT NULL,
-  parse_error TEXT,
-  query BLOB,
-  reply BLOB
-);
-`;
+export const TABLES_SQL = TABLES.map(createTableSql).join('\n');
 
 /** Indexes and views, created after loading. */
 export const INDEXES_SQL = `

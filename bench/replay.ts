@@ -14,7 +14,10 @@
 //   1. raw → SQLite on each 1M-event file, in process: the reader alone,
 //      reader + rows, rows → SQLite; events/s for the whole and for the part
 //      after the reader (what analyze/ adds);
-//   2. `ptrace db` on the same files, as a child process (wall time);
+//   2. `ptrace db` on the same files, as a child process (wall time), side by
+//      side with SQLite's own time for the same rows (the floor: the values
+//      bound by `db`, built beforehand, inserted by the same statements into
+//      a file, indexes created, fsynced), and the ratio db / floor;
 //   3. `ptrace tree --dedup` on a 100,000-process file, as a child process:
 //      wall time and peak RSS (reported by bench/rss-hook.ts at exit);
 //   4. hashing the raw file (what a content-hash cache would cost per run).
@@ -26,13 +29,14 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureStream } from '../formats/reader.ts';
-import { buildDatabase } from '../analyze/db.ts';
-import { ModelBuilder } from '../analyze/model.ts';
+import { BATCH, buildDatabase, openForBulkLoad, tableInsert, type TableInsert } from '../analyze/db.ts';
+import { type Model, ModelBuilder } from '../analyze/model.ts';
+import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/schema.ts';
 import { writeSyntheticBuild } from '../analyze/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,25 +86,87 @@ interface Load {
   records: number;
 }
 
-function load(path: string): Load {
-  let n = 0;
-  let t0 = performance.now();
-  readCaptureStream(path, () => n++);
-  const read = performance.now() - t0;
-  t0 = performance.now();
+function readModel(path: string): Model {
   const b = new ModelBuilder();
   const rest = readCaptureStream(path, (e) => b.add(e));
-  const m = b.finish(rest.header, rest.footer, {
+  return b.finish(rest.header, rest.footer, {
     path,
     warnings: rest.warnings,
     recordCounts: rest.recordCounts,
     completeRecords: rest.completeRecords,
   });
+}
+
+/** One table's rows as the parameter lists of its statements: full batches for `many`, the rest for `one`. */
+interface BoundRows {
+  ins: TableInsert;
+  batches: SqlValue[][];
+  singles: SqlValue[][];
+}
+
+function bindAll(ins: TableInsert, rows: readonly unknown[]): BoundRows {
+  const out: BoundRows = { ins, batches: [], singles: [] };
+  let i = 0;
+  for (; i + BATCH <= rows.length; i += BATCH) {
+    const params: SqlValue[] = new Array(BATCH * ins.width);
+    for (let j = 0; j < BATCH; j++) ins.bind(rows[i + j], params, j * ins.width);
+    out.batches.push(params);
+  }
+  for (; i < rows.length; i++) {
+    const params: SqlValue[] = new Array(ins.width);
+    ins.bind(rows[i], params, 0);
+    out.singles.push(params);
+  }
+  return out;
+}
+
+/**
+ * SQLite's own time for the rows of `path` (the floor of `ptrace db`): the
+ * model and every bound value are built first, untimed; then the same
+ * statements insert them into a new file in one transaction, the indexes are
+ * created, and the file is closed and fsynced, as `ptrace db` does.
+ */
+function floor(path: string, out: string): number {
+  const model = readModel(path);
+  const db = openForBulkLoad(out);
+  const bound = TABLES.flatMap((t) => {
+    const rows = t.rows(model);
+    return rows.length === 0 ? [] : [bindAll(tableInsert(db, t), rows)];
+  });
+  const t0 = performance.now();
+  db.transaction(() => {
+    for (const { ins, batches, singles } of bound) {
+      for (const params of batches) ins.many.run(...params);
+      for (const params of singles) ins.one.run(...params);
+    }
+  })();
+  db.exec(INDEXES_SQL);
+  db.close();
+  const fd = openSync(out, 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
+  const ms = performance.now() - t0;
+  unlinkSync(out);
+  return ms;
+}
+
+if (args[0] === '--floor') {
+  process.stdout.write(JSON.stringify(floor(args[1]!, args[2]!)));
+  process.exit(0);
+}
+
+function load(path: string): Load {
+  let n = 0;
+  let t0 = performance.now();
+  const { completeRecords } = readCaptureStream(path, () => n++);
+  const read = performance.now() - t0;
+  t0 = performance.now();
+  const m = readModel(path);
   const rows = performance.now() - t0;
   t0 = performance.now();
   buildDatabase(m).close();
   const sqlite = performance.now() - t0;
-  return { read, rows, sqlite, events: n, records: rest.completeRecords };
+  return { read, rows, sqlite, events: n, records: completeRecords };
 }
 
 if (args[0] === '--load') {
@@ -166,15 +232,23 @@ function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code
 }
 
 const dbOut = join(dir, 'out.sqlite');
-console.log('\n2. ptrace db (child process, medians)');
+const floorOut = join(dir, 'floor.sqlite');
+console.log('\n2. ptrace db (child process, medians), against SQLite alone inserting the same rows (the floor)');
 for (const mix of MIXES) {
-  const dbRuns = Array.from({ length: runs }, () => cli(['db', join(dir, mix.file), '-o', dbOut, '--force']));
+  const dbRuns: ReturnType<typeof cli>[] = [];
+  const floors: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    floors.push(JSON.parse(child(['--floor', join(dir, mix.file), floorOut])) as number);
+    dbRuns.push(cli(['db', join(dir, mix.file), '-o', dbOut, '--force']));
+  }
   const wall = median(dbRuns.map((r) => r.wall));
+  const sqliteFloor = median(floors);
   console.log(
     `   ${mix.name.padEnd(10)} wall ${fmt(wall)} ms, cpu ${fmt(median(dbRuns.map((r) => r.cpuMs)))} ms, ` +
       `peak RSS ${mb(median(dbRuns.map((r) => r.rssKb)) * 1024)}, ${mb(statSync(dbOut).size)} database, ` +
       `${fmt(loaded.get(mix.name)!.events / (wall / 1000))} events/s end to end`,
   );
+  console.log(`   ${''.padEnd(10)} SQLite floor ${fmt(sqliteFloor)} ms (same rows pre-built, same statements, indexes, fsync); db / SQLite floor: ${(wall / sqliteFloor).toFixed(2)}×`);
 }
 
 const treeRuns = Array.from({ length: runs }, () => cli(['tree', tree, '--dedup']));
