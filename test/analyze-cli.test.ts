@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, dnsScenario, dnsWireScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, dnsScenario, dnsWireScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { ModelBuilder } from '../analyze/model.ts';
-import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../analyze/synth.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../testkit/synth.ts';
 import { CLI } from './helpers/real-capture.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { pairDnsMessages, type PlacedDnsMessage } from '../analyze/dns.ts';

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { ModelBuilder } from '../analyze/model.ts';
-import { dnsScenario } from '../analyze/synth.ts';
+import { dnsScenario } from '../testkit/synth.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { peerNames, unmapAddress } from '../analyze/net.ts';
 import { captureInfoOfModel, readProcesses } from '../analyze/replay.ts';

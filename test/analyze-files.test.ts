@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { modelOfCapture } from '../analyze/source.ts';
-import { filesScenario, Synth } from '../analyze/synth.ts';
+import { filesScenario, Synth } from '../testkit/synth.ts';
 import { openFlagsShort, openFlagsText, quantileBucket, resolveOpenPath } from '../analyze/files.ts';
 import { buildTree, dedupTree, plainItems } from '../analyze/tree.ts';
 import { renderTreeText } from '../analyze/tree-render.ts';

@@ -4,7 +4,7 @@ import type { CaptureEvent, CaptureHeader, ExecEvent, ProcessKey } from '../form
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { EnvInterner, resolveEnv, stringArea } from '../analyze/env.ts';
 import { argvBlob, argvJson, type Model, ModelBuilder, splitArgvBlob } from '../analyze/model.ts';
-import { buildScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, Synth } from '../testkit/synth.ts';
 
 const REALTIME = 1_750_000_000_000_000_000n;
 const BOOT = 5_000_000_000_000n;

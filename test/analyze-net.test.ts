@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { ModelBuilder } from '../analyze/model.ts';
-import { netScenario } from '../analyze/synth.ts';
+import { netScenario } from '../testkit/synth.ts';
 import { buildDatabase } from '../analyze/db.ts';
 import { captureInfoOfModel } from '../analyze/replay.ts';
 import { buildTree, dedupTree, plainItems } from '../analyze/tree.ts';

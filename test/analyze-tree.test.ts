@@ -6,7 +6,7 @@ import { painter } from '../analyze/format.ts';
 import { captureInfoOfModel, envsOfModel, readEnvs } from '../analyze/replay.ts';
 import { argvBlob } from '../analyze/model.ts';
 import { modelOfCapture } from '../analyze/source.ts';
-import { buildScenario, manyCompilesScenario, Synth } from '../analyze/synth.ts';
+import { buildScenario, manyCompilesScenario, Synth } from '../testkit/synth.ts';
 import {
   argvOf,
   argvShape,

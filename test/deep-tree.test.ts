@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Synth, type SynthProc } from '../analyze/synth.ts';
+import { Synth, type SynthProc } from '../testkit/synth.ts';
 import { MAX_INDENT_DEPTH } from '../analyze/tree-render.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

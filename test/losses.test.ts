@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
-import { Synth } from '../analyze/synth.ts';
+import { Synth } from '../testkit/synth.ts';
 import { captureSync, cc, realCaptureTest } from './helpers/real-capture.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,7 +7,7 @@ import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../analyze/otel/synthetic.ts';
+import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../testkit/otel/synthetic.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');

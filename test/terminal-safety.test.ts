@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote, terminalText } from '../analyze/format.ts';
-import { HOSTILE_STRINGS, hostileScenario } from '../analyze/synth.ts';
+import { HOSTILE_STRINGS, hostileScenario } from '../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin/ptrace.js');

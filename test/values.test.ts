@@ -12,7 +12,7 @@ import { FILE_HEADER, HEAD, RT } from '../formats/layout.ts';
 import { readCaptureBuffer } from '../formats/reader.ts';
 import { MAX_AMOUNT, MAX_ANCHOR, MAX_TIME_OFFSET } from '../formats/values.ts';
 import type { CaptureEvent } from '../formats/types.ts';
-import { Synth } from '../analyze/synth.ts';
+import { Synth } from '../testkit/synth.ts';
 import { everyRecordType } from './helpers/mutants.ts';
 import { u64Fields } from './helpers/u64-fields.ts';
 
