@@ -1,4 +1,4 @@
-// Mutated raw files for the fuzz test (test/fuzz.test.ts) and the long fuzz
+// Mutated raw files for the fuzz test (test/cli/fuzz.test.ts) and the long fuzz
 // run (bench/fuzz.ts): the committed real samples plus one synthetic capture
 // holding every record type, and the ways a file gets damaged or forged.
 // Deterministic: everything random comes from the PRNG passed in.

@@ -1,5 +1,5 @@
 // Every u64 field of every record type, with its offset in the record, taken
-// from formats/layout.ts (which test/layout.test.ts checks against ptrace.h).
+// from formats/layout.ts (which test/formats/layout.test.ts checks against ptrace.h).
 
 import { ANCHOR, EXIT, FOOTER, HEAD, RT, RUSAGE, STRUCTS } from '../../formats/layout.ts';
 
