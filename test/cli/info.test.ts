@@ -1,13 +1,12 @@
 // `ptrace info` through the real CLI, on files written by formats/writer.ts.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCapture } from '../../formats/writer.ts';
 import type { InfoReport } from '../../formats/summary.ts';
-import { captureSync, realCaptureTest, TEST_ENV } from '../helpers/real-capture.ts';
 import { SAMPLE_HEADER, T0, exit, hist, key, loss, open, sampleEvents } from '../helpers/capture.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -314,21 +313,4 @@ test('processes are distinct identities: a repeated fork record counts once', as
   const p = file('dup.raw', writeCapture({}, [f, f, { ...f, child: key(101, T0 + 30n) }]));
   const r = await ptrace('info', p, '--json');
   t.is((JSON.parse(r.stdout) as InfoReport).processes, 3);
-});
-
-realCaptureTest('options say "keep root" only when --keep-root kept a sudo run as root, not for a plain root run', async (t) => {
-  // under sudo the output is created as the invoking user (nobody here): a directory it may write to
-  const out = mkdtempSync(join(tmpdir(), 'ptrace-info-sudo-'));
-  chmodSync(out, 0o1777);
-  let n = 0;
-  const options = async (env: NodeJS.ProcessEnv, flags: string[] = []): Promise<string | undefined> => {
-    const { status, file: raw } = captureSync(['/bin/true'], { env, flags, cwd: dir, file: join(out, `run${n++}.raw`) });
-    t.is(status, 0);
-    return fields((await ptrace('info', raw)).stdout).get('options');
-  };
-  const sudo = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
-  t.false((await options(TEST_ENV))!.includes('keep root'), 'plain root run');
-  t.false((await options(TEST_ENV, ['--keep-root']))!.includes('keep root'), 'plain root run with --keep-root: nothing was kept');
-  t.false((await options(sudo))!.includes('keep root'), 'sudo run dropped to SUDO_UID');
-  t.true((await options(sudo, ['--keep-root']))!.includes('keep root'), 'sudo run kept as root');
 });

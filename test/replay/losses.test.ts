@@ -9,7 +9,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { Synth } from '../../testkit/synth.ts';
-import { captureSync, cc, realCaptureTest } from '../helpers/real-capture.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin/ptrace.js');
@@ -110,24 +109,4 @@ test('tree --net --dedup: with net and dns records lost, connection and lookup c
   t.is(out.split('\n')[0], '⚠ 14 records lost (net 5, dns 9): TCP connections, name lookups and DNS queries may be incomplete; counts are lower bounds');
   t.regex(out, /✗ lookup x\.invalid: EAI_NONAME ×≥2$/m);
   t.regex(out, /✗ connect 10\.0\.0\.1:80: ECONNREFUSED ×≥2$/m);
-});
-
-realCaptureTest('a real capture that lost records (1 MiB ring buffer, an open and exec storm): tree and export say so, with the figures of info', async (t) => {
-  const exe = join(work, 'open-storm');
-  cc(t, join(root, 'test/fixtures/open-storm.c'), exe);
-  const file = join(work, 'storm.raw');
-  const { status } = captureSync([exe], { flags: ['--buffer-mb', '1'], file });
-  t.is(status, 0);
-  const info = JSON.parse(ptrace(['info', file, '--json']).stdout) as { losses: { total: string | number; byCategory: Record<string, number> } };
-  const lost = Number(info.losses.total);
-  t.true(lost > 0, 'the storm overflowed the ring buffer');
-  const tree = ptrace(['tree', file, '--files', '--dedup']).stdout.split('\n');
-  t.true(tree[0]!.startsWith(`⚠ ${lost} records lost (`), tree[0]);
-  t.true(tree[0]!.endsWith('may be incomplete; counts are lower bounds'));
-  t.false(tree.some((l) => / open +\([a-z,]*\)$/.test(l)), 'no empty path');
-  const doc = JSON.parse(ptrace(['tree', file, '--json']).stdout) as { capture: { lostRecords: number; losses: Record<string, number> } };
-  t.is(doc.capture.lostRecords, lost);
-  t.deepEqual(doc.capture.losses, Object.fromEntries(Object.entries(info.losses.byCategory).filter(([, n]) => n > 0)));
-  const header = JSON.parse(ptrace(['export', file, '--format', 'jsonl']).stdout.split('\n')[0]!) as { lost_records: number };
-  t.is(header.lost_records, lost);
 });
