@@ -3,18 +3,17 @@
 // outputs; UPDATE_GOLDEN=1 rewrites them.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
 import { buildScenario, dnsScenario, dnsWireScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../../testkit/synth.ts';
+import { matchesGolden } from '../helpers/golden.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin/ptrace.js');
-const goldenDir = join(root, 'test/golden');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const work = mkdtempSync(join(tmpdir(), 'ptrace-analyze-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
@@ -46,18 +45,6 @@ function ptrace(args: string[], cwd = work): Run {
     maxBuffer: 64 << 20,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function golden(t: { is: (a: string, b: string, m?: string) => void; pass: () => void }, name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (UPDATE || !existsSync(path)) {
-    mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(path, actual);
-    if (!UPDATE) throw new Error(`${name}: golden file was missing and has been written; run again`);
-    t.pass();
-    return;
-  }
-  t.is(actual, readFileSync(path, 'utf8'), `${name} differs (UPDATE_GOLDEN=1 rewrites it)`);
 }
 
 const cases: [string, string[], string?][] = [
@@ -123,7 +110,7 @@ for (const [name, args, cwd] of cases) {
     t.is(r.stderr, '');
     t.is(r.code, 0);
     t.false(r.stdout.includes('\x1b'), 'no ANSI when stdout is not a TTY');
-    golden(t, name, r.stdout);
+    matchesGolden(t, name, r.stdout);
   });
 }
 

@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../../testkit/otel/synthetic.ts';
+import { matchesGolden } from '../helpers/golden.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
-const GOLDEN = join(ROOT, 'test/golden');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 interface Run {
   code: number;
@@ -65,15 +64,9 @@ function plain(v: AnyValue): unknown {
 const attrs = (list: { key: string; value: AnyValue }[]): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
 const spansOf = (d: Doc): JSpan[] => d.resourceSpans[0]!.scopeSpans[0]!.spans;
 
+/** Compares the dump, pretty-printed so a difference shows as lines, with the golden `name`. */
 function checkGolden(t: import('ava').ExecutionContext, name: string, json: string): void {
-  const pretty = `${JSON.stringify(JSON.parse(json), null, 2)}\n`;
-  const path = join(GOLDEN, name);
-  if (UPDATE || !existsSync(path)) {
-    writeFileSync(path, pretty);
-    t.log(`wrote ${path}`);
-    return;
-  }
-  t.is(pretty, readFileSync(path, 'utf8'), `${name} differs (UPDATE_GOLDEN=1 rewrites it)`);
+  matchesGolden(t, name, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
 }
 
 const sample = rawFile(sampleCapture());

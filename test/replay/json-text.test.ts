@@ -1,12 +1,12 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
 import { jsonChunks, jsonText } from '../../analyze/json-text.ts';
+import { readGolden } from '../helpers/golden.ts';
 
 test('identical to JSON.stringify(v, null, 2) for shallow values', (t) => {
   const values: unknown[] = [
     1, -0, NaN, Infinity, 'é\n"\u2028', null, true, [], {}, [undefined, () => 1, Symbol('s')],
     { a: undefined, b: [1, [2, [3, {}]]], c: { d: { e: 'x' } }, f: new Date(0) },
-    JSON.parse(readFileSync(new URL('../golden/analyze-tree-build.json', import.meta.url), 'utf8')),
+    JSON.parse(readGolden('analyze-tree-build.json')),
   ];
   for (const v of values) t.is(jsonText(v), JSON.stringify(v, null, 2));
 });
