@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../../testkit/otel/synthetic.ts';
-import { matchesGolden } from '../helpers/golden.ts';
+import { matchesGolden, readGolden } from '../helpers/golden.ts';
+import { otlpProjection, type OtlpDoc } from '../helpers/otel-projection.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
@@ -384,12 +385,14 @@ test('resource: --service-name > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > 
 // ---- samples/ (real captures)
 const SAMPLES = join(ROOT, 'samples');
 const sampleFiles = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((f) => f.endsWith('.raw')).sort() : [];
+// Their goldens are the compact projection (test/helpers/otel-projection.ts says
+// what it keeps); otel-sample.json above is the one full golden.
 for (const f of sampleFiles) {
-  test(`samples/${f}: golden, deterministic, well-formed tree`, async (t) => {
+  test(`samples/${f}: golden projection, deterministic, well-formed tree`, async (t) => {
     const [a, b] = await Promise.all([ptrace([join(SAMPLES, f), '--dump-otel']), ptrace([join(SAMPLES, f), '--dump-otel'])]);
     t.is(a.code, 0, a.stderr);
     t.is(a.stdout, b.stdout);
-    checkGolden(t, `otel-${f.replace(/\.raw$/, '')}.json`, a.stdout);
+    matchesGolden(t, `otel-${f.replace(/\.raw$/, '')}.txt`, otlpProjection(JSON.parse(a.stdout) as OtlpDoc));
     const spans = spansOf(JSON.parse(a.stdout) as Doc);
     const ids = new Set(spans.map((s) => s.spanId));
     t.is(ids.size, spans.length);
@@ -398,3 +401,25 @@ for (const f of sampleFiles) {
     t.false(a.stdout.includes('PATH='));
   });
 }
+
+test('the projection of the samples notices a changed key attribute, a changed parent, a lost or renamed attribute, a lost span', (t) => {
+  const full = readGolden('otel-sample.json');
+  const base = otlpProjection(JSON.parse(full) as OtlpDoc);
+  const changed = (edit: (spans: JSpan[]) => void): string => {
+    const doc = JSON.parse(full) as Doc;
+    edit(spansOf(doc));
+    return otlpProjection(doc as OtlpDoc);
+  };
+  const byName = (spans: JSpan[], name: string, nth = 0): JSpan => spans.filter((s) => s.name === name)[nth]!;
+  const attr = (s: JSpan, key: string) => s.attributes.find((a) => a.key === key)!;
+  t.is(changed(() => {}), base, 'an unchanged dump projects the same');
+  t.not(changed((spans) => (attr(byName(spans, 'ld'), 'process.exit.code').value = { intValue: '0' })), base, 'exit code');
+  t.not(changed((spans) => (attr(byName(spans, 'cc'), 'process.command_args').value.arrayValue!.values[2] = { stringValue: 'b.c' })), base, 'argv');
+  // `true` is the child of the second `make` (a fork at depth 2); moved under the first `sh`, also at depth 2.
+  t.not(changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'sh').spanId)), base, 'parent at the same depth');
+  // Moved up under the root process: the same place in pre-order, one level up.
+  t.not(changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'make', 1).spanId)), base, 'parent one level up');
+  t.not(changed((spans) => spans.splice(spans.indexOf(byName(spans, 'sleep')), 1)), base, 'a lost leaf span');
+  t.not(changed((spans) => (attr(byName(spans, 'cc'), 'process.owner').key = 'process.user')), base, 'a renamed attribute outside the key ones');
+  t.not(changed((spans) => (byName(spans, 'sleep').status = { code: 0 })), base, 'status');
+});
