@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../../testkit/otel/synthetic.ts';
 import { matchesGolden, readGolden } from '../helpers/golden.ts';
-import { otlpProjection, type OtlpDoc } from '../helpers/otel-projection.ts';
+import { otlpProjection, plainValue, type KeyValue, type OtlpDoc, type OtlpSpan } from '../helpers/otel-projection.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
@@ -40,29 +40,9 @@ function rawFile(buf: Buffer): string {
   return p;
 }
 
-type AnyValue = { stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
-interface JSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: { key: string; value: AnyValue }[];
-  events: { name: string; timeUnixNano: string; attributes: { key: string; value: AnyValue }[] }[];
-  status: { code: number; message?: string };
-  flags: number;
-}
-interface Doc {
-  resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { scope: { name: string; version: string }; spans: JSpan[] }[] }[];
-}
-
-function plain(v: AnyValue): unknown {
-  if (v.arrayValue) return v.arrayValue.values.map(plain);
-  return v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
-}
-const attrs = (list: { key: string; value: AnyValue }[]): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
+type Doc = OtlpDoc;
+type JSpan = OtlpSpan;
+const attrs = (list: KeyValue[]): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, plainValue(a.value)]));
 const spansOf = (d: Doc): JSpan[] => d.resourceSpans[0]!.scopeSpans[0]!.spans;
 
 /** Compares the dump, pretty-printed so a difference shows as lines, with the golden `name`. */
@@ -392,7 +372,7 @@ for (const f of sampleFiles) {
     const [a, b] = await Promise.all([ptrace([join(SAMPLES, f), '--dump-otel']), ptrace([join(SAMPLES, f), '--dump-otel'])]);
     t.is(a.code, 0, a.stderr);
     t.is(a.stdout, b.stdout);
-    matchesGolden(t, `otel-${f.replace(/\.raw$/, '')}.txt`, otlpProjection(JSON.parse(a.stdout) as OtlpDoc));
+    matchesGolden(t, `otel-${f.replace(/\.raw$/, '')}.txt`, otlpProjection(JSON.parse(a.stdout) as Doc));
     const spans = spansOf(JSON.parse(a.stdout) as Doc);
     const ids = new Set(spans.map((s) => s.spanId));
     t.is(ids.size, spans.length);
@@ -404,11 +384,11 @@ for (const f of sampleFiles) {
 
 test('the projection of the samples notices a changed key attribute, a changed parent, a lost or renamed attribute, a lost span', (t) => {
   const full = readGolden('otel-sample.json');
-  const base = otlpProjection(JSON.parse(full) as OtlpDoc);
+  const base = otlpProjection(JSON.parse(full) as Doc);
   const changed = (edit: (spans: JSpan[]) => void): string => {
     const doc = JSON.parse(full) as Doc;
     edit(spansOf(doc));
-    return otlpProjection(doc as OtlpDoc);
+    return otlpProjection(doc);
   };
   const byName = (spans: JSpan[], name: string, nth = 0): JSpan => spans.filter((s) => s.name === name)[nth]!;
   const attr = (s: JSpan, key: string) => s.attributes.find((a) => a.key === key)!;

@@ -48,12 +48,14 @@ export const KEY_ATTRIBUTES: readonly string[] = [
 ];
 const isKey = (key: string): boolean => KEY_ATTRIBUTES.includes(key) || key.startsWith('ptrace.capture.');
 
-type AnyValue = { stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
-interface KeyValue {
+export type AnyValue = { stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
+export interface KeyValue {
   key: string;
   value: AnyValue;
 }
+/** A span as --dump-otel writes it (OTLP/JSON). */
 export interface OtlpSpan {
+  traceId: string;
   spanId: string;
   parentSpanId?: string;
   name: string;
@@ -61,8 +63,9 @@ export interface OtlpSpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes: KeyValue[];
-  events?: { name: string }[];
+  events: { name: string; timeUnixNano: string; attributes: KeyValue[] }[];
   status: { code: number; message?: string };
+  flags: number;
 }
 export interface OtlpDoc {
   resourceSpans: { resource: { attributes: KeyValue[] }; scopeSpans: { scope: { name: string; version: string }; spans: OtlpSpan[] }[] }[];
@@ -70,14 +73,21 @@ export interface OtlpDoc {
 
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 
+/** An attribute value as plain JSON: int64 values stay decimal strings. */
+export function plainValue(v: AnyValue): unknown {
+  if (v.arrayValue) return v.arrayValue.values.map(plainValue);
+  return v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+}
+
 const LONG = 200;
 
-function plain(v: AnyValue): unknown {
-  if (v.arrayValue) return v.arrayValue.values.map(plain);
+/** plainValue, with strings longer than LONG as their length and hash. */
+function projectedValue(v: AnyValue): unknown {
+  if (v.arrayValue) return v.arrayValue.values.map(projectedValue);
   if (v.stringValue !== undefined && v.stringValue.length > LONG) {
     return `<${v.stringValue.length} characters, sha256 ${createHash('sha256').update(v.stringValue).digest('hex')}>`;
   }
-  return v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+  return plainValue(v);
 }
 
 function countBy(names: string[]): Record<string, number> {
@@ -96,8 +106,8 @@ function spanLine(s: OtlpSpan, depth: number, t0: bigint, mark: Mark): string {
     status: s.status.message === undefined ? s.status.code : [s.status.code, s.status.message],
     at: String(start - t0),
     dur: String(BigInt(s.endTimeUnixNano) - start),
-    attributes: Object.fromEntries(s.attributes.filter((a) => isKey(a.key)).map((a) => [a.key, plain(a.value)])),
-    ...(s.events?.length ? { events: countBy(s.events.map((e) => e.name)) } : {}),
+    attributes: Object.fromEntries(s.attributes.filter((a) => isKey(a.key)).map((a) => [a.key, projectedValue(a.value)])),
+    ...(s.events.length ? { events: countBy(s.events.map((e) => e.name)) } : {}),
   });
 }
 
@@ -130,7 +140,7 @@ function preOrder(spans: OtlpSpan[]): { span: OtlpSpan; depth: number; mark: Mar
 export function otlpProjection(doc: OtlpDoc): string {
   const lines: string[] = [];
   for (const rs of doc.resourceSpans) {
-    lines.push(JSON.stringify({ resource: Object.fromEntries(rs.resource.attributes.map((a) => [a.key, plain(a.value)])) }));
+    lines.push(JSON.stringify({ resource: Object.fromEntries(rs.resource.attributes.map((a) => [a.key, projectedValue(a.value)])) }));
     for (const ss of rs.scopeSpans) {
       const spans = ss.spans;
       lines.push(JSON.stringify({ scope: ss.scope, spans: spans.length }));
