@@ -2,16 +2,13 @@
 // tree (text, --dedup counts, --json), export (Arrow metadata, JSON lines
 // header), from the same figures info and stats report.
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { Synth } from '../../testkit/synth.ts';
+import { ptraceSync } from '../helpers/cli.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'bin/ptrace.js');
 const work = mkdtempSync(join(tmpdir(), 'ptrace-losses-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
@@ -38,10 +35,7 @@ writeFileSync(join(work, 'lossy.raw'), buf);
 // Cut short: no footer.
 writeFileSync(join(work, 'cut.raw'), buf.subarray(0, Math.floor(buf.length / 2)));
 
-function ptrace(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const ptrace = (args: string[]) => ptraceSync(args, { cwd: work });
 
 const WARNING = '160852 records lost (exec 852, files 160000): execs, file opens may be incomplete; counts are lower bounds';
 
