@@ -2,7 +2,7 @@
 // captures (formats/writer.ts) and the samples/ captures.
 
 import test from 'ava';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,27 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../../testkit/otel/synthetic.ts';
 import { matchesGolden, readGolden } from '../helpers/golden.ts';
 import { otlpProjection, plainValue, type KeyValue, type OtlpDoc, type OtlpSpan } from '../helpers/otel-projection.ts';
+import { ptraceOtel as ptrace } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `ptrace otel ARGS` with a clean OTEL_* environment plus `env`. */
-function ptrace(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && k !== 'TRACEPARENT') base[k] = v;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'otel', ...args], { env: { ...base, ...env }, maxBuffer: 256 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-otel-'));
 let n = 0;

@@ -15,28 +15,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { sampleCapture } from '../../testkit/otel/synthetic.ts';
+import { ptraceOtel as ptrace, type CliRun } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function ptrace(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && k !== 'TRACEPARENT') base[k] = v;
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'otel', ...args], { env: { ...base, ...env }, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-otel-up-'));
 const sample = join(dir, 'sample.raw');
@@ -506,7 +488,7 @@ test('an error message without rejected spans stays a warning (exit 0)', async (
 });
 
 /** ptrace otel as a child with bench/rss-hook.ts: its peak RSS (KiB). */
-function ptraceRss(args: string[]): Promise<Run & { rssKb: number }> {
+function ptraceRss(args: string[]): Promise<CliRun & { ms: number; rssKb: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', join(ROOT, 'bench/rss-hook.ts'), BIN, 'otel', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
