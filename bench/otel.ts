@@ -21,7 +21,7 @@ import { buildTrace } from '../analyze/otel/build.ts';
 import { encodeProtobuf, jsonDocumentChunks, loadSerializers, slices, views } from '../analyze/otel/encode.ts';
 import { loadCapture } from '../analyze/otel/load.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
-import { writeBigBuild } from '../analyze/otel/synthetic.ts';
+import { writeBigBuild } from '../testkit/otel/synthetic.ts';
 
 const { values } = parseArgs({ options: { spans: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });
 const wantSpans = Number(values.spans);

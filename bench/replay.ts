@@ -2,7 +2,7 @@
 // Replay benchmarks (figures, not tests): `npm run bench:replay [-- --runs N --keep]`.
 //
 // Synthesizes make-like builds with testkit/writer.ts in a temp dir
-// (analyze/synth.ts: cc → cc1 + as per unit, a ~40-variable CI environment
+// (testkit/synth.ts: cc → cc1 + as per unit, a ~40-variable CI environment
 // shared down the tree, cc1 adding COLLECT_GCC_OPTIONS, PATH-search failed
 // execs), two of 1M events:
 //   - build: with the file opens of real compiles (loader, locale, sources,
@@ -37,7 +37,7 @@ import { readCaptureStream } from '../formats/reader.ts';
 import { BATCH, buildDatabase, openForBulkLoad, tableInsert, type TableInsert } from '../analyze/db.ts';
 import { type Model, ModelBuilder } from '../analyze/model.ts';
 import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/schema.ts';
-import { writeSyntheticBuild } from '../analyze/synth.ts';
+import { writeSyntheticBuild } from '../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

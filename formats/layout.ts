@@ -1,7 +1,7 @@
 // Byte layout of the raw file. Every number comes from bpf/ptrace.h (the
 // single definition) through formats/layout.generated.ts, which
 // scripts/gen-layout.ts writes with the C compiler (npm run gen:layout;
-// test/layout.test.ts fails when it is stale). This file only gives the
+// test/formats/layout.test.ts fails when it is stale). This file only gives the
 // generated structs and enums the short names the reader uses.
 //
 // Payload field offsets are relative to the START OF THE RECORD (the 32-byte

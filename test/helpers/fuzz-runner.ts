@@ -1,5 +1,5 @@
 // Runs ptrace commands on mutated files and judges the outcome, for
-// test/fuzz.test.ts and bench/fuzz.ts. Two ways, same verdicts:
+// test/cli/fuzz.test.ts and bench/fuzz.ts. Two ways, same verdicts:
 //  - in workers (fuzz-worker.ts): many runs per Node process, a time limit per
 //    request (a worker that overruns is killed: a hang) and the workers' peak RSS;
 //  - as `node bin/ptrace.js …` child processes with a time limit and a V8 heap

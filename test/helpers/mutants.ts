@@ -1,4 +1,4 @@
-// Mutated raw files for the fuzz test (test/fuzz.test.ts) and the long fuzz
+// Mutated raw files for the fuzz test (test/cli/fuzz.test.ts) and the long fuzz
 // run (bench/fuzz.ts): the committed real samples plus one synthetic capture
 // holding every record type, and the ways a file gets damaged or forged.
 // Deterministic: everything random comes from the PRNG passed in.
@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario, netScenario, Synth } from '../../analyze/synth.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario, netScenario, Synth } from '../../testkit/synth.ts';
 import { DATA, DNS_MSG, EXEC, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RECORD_SIZE, RT } from '../../formats/layout.ts';
 import { u64Fields } from './u64-fields.ts';
 
