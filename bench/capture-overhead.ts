@@ -6,6 +6,9 @@
 // the packet hooks of DNS messages, --no-net), and for a `make -j2` build of
 // 200 small C files (default set, --no-dns). Needs root.
 //   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--make-files N] [--only fork|dd|net|make]
+//                                  [--baseline-bin PATH]
+// --baseline-bin adds a mode "baseline": the default set with another build of
+// the capture tool (e.g. the previous release), alternated with the others.
 // Prints the loop's own wall time (measured inside the traced shell, so BPF
 // load/attach is excluded), the end-to-end wall time of the whole command,
 // and bytes per event and per exec of the raw files.
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     'dd-count': { type: 'string', default: '200000' },
     'make-files': { type: 'string', default: '200' },
     only: { type: 'string' },
+    'baseline-bin': { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -38,9 +42,11 @@ const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-'));
 const env = { PATH: '/usr/bin:/bin' };
 
 interface Sample { inner: number; outer: number; file?: string }
+const baselineBin = values['baseline-bin'];
 const MODE_FLAGS: Record<string, string[] | null> = {
   untraced: null,
   traced: [],
+  baseline: [],
   'no-failed-execs': ['--no-failed-execs'],
   '--io': ['--io'],
   '--sched': ['--sched'],
@@ -59,7 +65,8 @@ function run(mode: string, i: number, script: string | string[]): Sample {
   const file = join(dir, `w${workload}-${mode}-${i}.raw`);
   const flags = MODE_FLAGS[mode];
   const command = typeof script === 'string' ? ['sh', '-c', script] : script;
-  const argv = flags === null ? command : [captureBin, '-q', '-f', '-o', file, ...flags, '--', ...command];
+  const bin = mode === 'baseline' ? baselineBin! : captureBin;
+  const argv = flags === null ? command : [bin, '-q', '-f', '-o', file, ...flags, '--', ...command];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
   const outer = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -69,8 +76,9 @@ function run(mode: string, i: number, script: string | string[]): Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function compare(title: string, script: string | string[], modes: string[]): Record<string, Sample[]> {
+function compare(title: string, script: string | string[], wanted: string[]): Record<string, Sample[]> {
   workload++;
+  const modes = baselineBin ? [...wanted.slice(0, 2), 'baseline', ...wanted.slice(2)] : wanted;
   const samples: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m, []]));
   run('untraced', -1, script); // warm the page cache
   for (let i = 0; i < runs; i++) for (const m of modes) samples[m].push(run(m, i, script));
