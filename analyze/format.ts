@@ -236,3 +236,11 @@ export function isoTime(ns: bigint): string {
   if (ns < 0n || Number.isNaN(d.getTime())) return `${ns}ns`;
   return `${d.toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
 }
+
+/** KiB → `12.3 MiB`, `850 KiB`, `1.20 GiB`. */
+export function formatKib(kib: number): string {
+  if (kib < 1024) return `${kib} KiB`;
+  const mib = kib / 1024;
+  if (mib < 1024) return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`;
+  return `${(mib / 1024).toFixed(2)} GiB`;
+}

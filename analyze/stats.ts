@@ -5,10 +5,9 @@
 
 import Table from 'cli-table3';
 import type { Db } from './db.ts';
-import { basename, commandLine, formatDuration, formatOffset, isoTime, type Paint, statusText, terminalText } from './format.ts';
+import { basename, commandLine, formatDuration, formatKib, formatOffset, isoTime, type Paint, statusText, terminalText } from './format.ts';
 import type { CaptureInfo, ProcInfo } from './replay.ts';
 import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
-import { formatKib } from './tree-render.ts';
 import { formatNetBytes } from './net.ts';
 
 export const STATS_JSON_VERSION = 1;

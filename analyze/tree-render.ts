@@ -9,6 +9,7 @@ import {
   commandLine,
   ELLIPSIS,
   formatDuration,
+  formatKib,
   isoTime,
   maskEnvValue,
   type Paint,
@@ -53,14 +54,6 @@ export function openDisplayPath(o: OpenRow): string {
 /** CPU time of a usage row: the scheduler's runtime (precise), else user + system. */
 export function cpuNs(r: ResourceRow): number {
   return Number(r.runtimeNs > 0n ? r.runtimeNs : r.utimeNs + r.stimeNs);
-}
-
-/** KiB → `12.3 MiB`, `850 KiB`, `1.20 GiB`. */
-export function formatKib(kib: number): string {
-  if (kib < 1024) return `${kib} KiB`;
-  const mib = kib / 1024;
-  if (mib < 1024) return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`;
-  return `${(mib / 1024).toFixed(2)} GiB`;
 }
 
 /** Bytes → `409.6 kB`-style binary units: `400 KiB`. */
