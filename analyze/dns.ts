@@ -1,6 +1,7 @@
 // DNS messages captured on UDP port 53 → queries: each query paired with the
 // reply to it (same process, local port, server and message id), parsed with
-// formats/dns-wire.ts. Pure.
+// formats/dns-wire.ts; and the pseudo reverse DNS that names a connection
+// after the lookup that gave its address (peerNames). Pure.
 
 import { answerAddresses, parseDnsMessage } from '../formats/dns-wire.ts';
 import type { DnsMessage } from '../formats/dns-wire.ts';
@@ -122,7 +123,7 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
   return rows;
 }
 
-/** Answered queries as name lookups, for pseudo reverse DNS (net.ts peerNames). */
+/** Answered queries as name lookups, for pseudo reverse DNS (peerNames below). */
 export function queriesAsLookups(queries: readonly DnsQueryRow[]): { id: number; processId: number; time: bigint; latencyNs: bigint; result: number; name: string; answers: { address: string }[] }[] {
   return queries
     .filter((q) => q.rcode === 0 && q.answers.length > 0)
@@ -136,4 +137,49 @@ export function queriesAsLookups(queries: readonly DnsQueryRow[]): { id: number;
       name: q.name,
       answers: q.answers.map((address) => ({ address })),
     }));
+}
+
+/** An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as its IPv4 address; any other unchanged. */
+export function unmapAddress(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m === null ? address : m[1]!;
+}
+
+/**
+ * Pseudo reverse DNS: for each connection, the name of the most recent
+ * successful lookup, finished before the connection started, made by the
+ * connection's process or one of its ancestors, whose answers include the
+ * remote address (an IPv4-mapped IPv6 remote address matches its IPv4
+ * answer). null for server connections and when no lookup matches.
+ * `parentOf` gives a process id's parent id (null: none in the capture).
+ */
+export function peerNames(
+  connections: readonly { processId: number; role: string; remoteAddress: string; start: bigint }[],
+  lookups: readonly { id: number; processId: number; time: bigint; latencyNs: bigint; result: number; name: string; answers: readonly { address: string }[] }[],
+  parentOf: (processId: number) => number | null,
+): (string | null)[] {
+  // Successful lookups by answer address.
+  const byAddress = new Map<string, { processId: number; end: bigint; id: number; name: string }[]>();
+  for (const l of lookups) {
+    if (l.result !== 0) continue;
+    const entry = { processId: l.processId, end: l.time + l.latencyNs, id: l.id, name: l.name };
+    for (const a of new Set(l.answers.map((x) => unmapAddress(x.address)))) {
+      let list = byAddress.get(a);
+      if (list === undefined) byAddress.set(a, (list = []));
+      list.push(entry);
+    }
+  }
+  return connections.map((c) => {
+    if (c.role !== 'client') return null;
+    const candidates = byAddress.get(unmapAddress(c.remoteAddress));
+    if (candidates === undefined) return null;
+    const lineage = new Set<number>();
+    for (let id: number | null = c.processId; id !== null && !lineage.has(id); id = parentOf(id)) lineage.add(id);
+    let best: { end: bigint; id: number; name: string } | null = null;
+    for (const l of candidates) {
+      if (l.end > c.start || !lineage.has(l.processId)) continue;
+      if (best === null || l.end > best.end || (l.end === best.end && l.id > best.id)) best = l;
+    }
+    return best?.name ?? null;
+  });
 }

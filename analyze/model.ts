@@ -19,8 +19,7 @@ import { execAreas } from '../formats/records/index.ts';
 import { decodeStrings } from '../formats/nul-area.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';
-import { peerNames } from './net.ts';
-import { pairDnsMessages, queriesAsLookups, type DnsQueryRow } from './dns.ts';
+import { pairDnsMessages, peerNames, queriesAsLookups, type DnsQueryRow } from './dns.ts';
 import { splitCpuTime } from './cputime.ts';
 export type { DnsQueryRow } from './dns.ts';
 
@@ -190,7 +189,7 @@ export interface ConnectionRow {
   openAtStop: boolean | null;
   /** The kernel's TCP state when the capture stopped (ESTABLISHED, FIN_WAIT2…), for connections not yet at CLOSE then. */
   tcpStateAtStop: string | null;
-  /** Client connections: the name of the lookup that gave the remote address (net.ts peerNames, pseudo reverse DNS); else null. */
+  /** Client connections: the name of the lookup that gave the remote address (dns.ts peerNames, pseudo reverse DNS); else null. */
   peerName: string | null;
 }
 

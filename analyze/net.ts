@@ -138,51 +138,6 @@ export function groupText(g: ConnectionGroup, countIsLowerBound = false): { mark
   return { mark: '→', text: `${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}${times}`, detail: parts.join(', ') };
 }
 
-/** An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as its IPv4 address; any other unchanged. */
-export function unmapAddress(address: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return m === null ? address : m[1]!;
-}
-
-/**
- * Pseudo reverse DNS: for each connection, the name of the most recent
- * successful lookup, finished before the connection started, made by the
- * connection's process or one of its ancestors, whose answers include the
- * remote address (an IPv4-mapped IPv6 remote address matches its IPv4
- * answer). null for server connections and when no lookup matches.
- * `parentOf` gives a process id's parent id (null: none in the capture).
- */
-export function peerNames(
-  connections: readonly Pick<ConnectionRow, 'processId' | 'role' | 'remoteAddress' | 'start'>[],
-  lookups: readonly (Pick<DnsLookupRow, 'id' | 'processId' | 'time' | 'latencyNs' | 'result' | 'name'> & { answers: readonly { address: string }[] })[],
-  parentOf: (processId: number) => number | null,
-): (string | null)[] {
-  // Successful lookups by answer address.
-  const byAddress = new Map<string, { processId: number; end: bigint; id: number; name: string }[]>();
-  for (const l of lookups) {
-    if (l.result !== 0) continue;
-    const entry = { processId: l.processId, end: l.time + l.latencyNs, id: l.id, name: l.name };
-    for (const a of new Set(l.answers.map((x) => unmapAddress(x.address)))) {
-      let list = byAddress.get(a);
-      if (list === undefined) byAddress.set(a, (list = []));
-      list.push(entry);
-    }
-  }
-  return connections.map((c) => {
-    if (c.role !== 'client') return null;
-    const candidates = byAddress.get(unmapAddress(c.remoteAddress));
-    if (candidates === undefined) return null;
-    const lineage = new Set<number>();
-    for (let id: number | null = c.processId; id !== null && !lineage.has(id); id = parentOf(id)) lineage.add(id);
-    let best: { end: bigint; id: number; name: string } | null = null;
-    for (const l of candidates) {
-      if (l.end > c.start || !lineage.has(l.processId)) continue;
-      if (best === null || l.end > best.end || (l.end === best.end && l.id > best.id)) best = l;
-    }
-    return best?.name ?? null;
-  });
-}
-
 /** Distinct addresses of a lookup's answers, in answer order (getaddrinfo lists each once per socket type). */
 export function answerAddresses(answers: readonly { address: string }[]): string[] {
   return [...new Set(answers.map((a) => a.address))];

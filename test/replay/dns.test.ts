@@ -4,7 +4,7 @@ import { readCaptureBuffer } from '../../formats/reader.ts';
 import { ModelBuilder } from '../../analyze/model.ts';
 import { dnsScenario } from '../../testkit/synth.ts';
 import { buildDatabase } from '../../analyze/db.ts';
-import { peerNames, unmapAddress } from '../../analyze/net.ts';
+import { peerNames, unmapAddress } from '../../analyze/dns.ts';
 import { captureInfoOfModel, readProcesses } from '../../analyze/replay.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree.ts';
 import { renderTreeText } from '../../analyze/tree-render.ts';
