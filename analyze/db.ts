@@ -7,7 +7,7 @@ import type { Model } from './model.ts';
 import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 import { writeAtomically } from './output.ts';
 import { Progress } from './progress.ts';
-import { loadModel, printWarnings } from './source.ts';
+import { load, printWarnings } from './source.ts';
 
 export type Db = Database.Database;
 type Statement = Database.Statement;
@@ -126,7 +126,7 @@ export function writeDatabaseFile(model: Model, path: string, force: boolean, mo
  */
 export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; model: Model } {
   const progress = new Progress('reading');
-  const model = loadModel(path, progress, opts);
+  const { model } = load(path, { env: opts.env, progress });
   progress.step('building database');
   const db = buildDatabase(model);
   progress.done();

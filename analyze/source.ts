@@ -1,35 +1,69 @@
-// Raw file → Model: the common start of every replay command. Streams the
-// reader's events straight into the ModelBuilder, so the events of a big file
-// are never all held at once. (db.ts adds the in-memory SQLite step.)
+// Raw file → the model, with the typed header and footer it came with: the
+// one loader every replay command starts from. Streams the reader's events
+// straight into the ModelBuilder, so the events of a big file are never all
+// held at once. (db.ts adds the in-memory SQLite step.)
 
 import { readCaptureStream } from '../formats/reader.ts';
-import type { Capture, ReadWarning } from '../formats/types.ts';
+import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../formats/types.ts';
 import { terminalText } from './format.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 
-export function loadModel(path: string, progress = new Progress('reading'), opts: { env?: boolean } = {}): Model {
-  const builder = new ModelBuilder(opts);
+export interface LoadedCapture {
+  header: CaptureHeader;
+  footer: FooterInfo | null;
+  warnings: ReadWarning[];
+  model: Model;
+  /** TRACEPARENT in the environment of the root process's first exec ('' when absent, null when unknown). */
+  rootTraceparent: string | null;
+}
+
+export interface LoadOptions {
+  /** false skips the model's environments (faster; for commands that never look at them). Default true. */
+  env?: boolean;
+  /** The caller's progress line, left running for its next step; without it, load shows and ends its own. */
+  progress?: Progress;
+}
+
+const TP = Buffer.from('TRACEPARENT=');
+
+/** The value of TRACEPARENT in an exec's environment strings (the first one wins, as getenv does). */
+function traceparentOf(env: readonly Buffer[]): string {
+  for (const b of env) {
+    if (b.length >= TP.length && b.compare(TP, 0, TP.length, 0, TP.length) === 0) return b.toString('utf8', TP.length);
+  }
+  return '';
+}
+
+/**
+ * Reads `path` into the model. The reader's warnings are returned, not
+ * printed (printWarnings). The root's TRACEPARENT is picked up whether or not
+ * environments are kept: from the first exec of each process that no fork
+ * record announced (the root, in practice the first exec of the file).
+ */
+export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
+  const progress = opts.progress ?? new Progress('reading');
+  const builder = new ModelBuilder({ env: opts.env ?? true });
+  const forked = new Set<number>();
+  const firstExecTp = new Map<number, string | null>();
   let n = 0;
   const rest = readCaptureStream(path, (e) => {
     builder.add(e);
+    if (e.kind === 'fork') forked.add(e.child.pid);
+    else if (e.kind === 'exec' && !forked.has(e.process.pid) && !firstExecTp.has(e.process.pid)) {
+      firstExecTp.set(e.process.pid, e.env === null ? null : traceparentOf(e.env));
+    }
     progress.tick(++n);
   });
-  return builder.finish(rest.header, rest.footer, {
+  const model = builder.finish(rest.header, rest.footer, {
     path,
     warnings: rest.warnings,
     recordCounts: rest.recordCounts,
     completeRecords: rest.completeRecords,
   });
-}
-
-/** Reads `path` into rows, printing the reader's warnings on stderr. `env: false` skips environments. */
-export function readModel(path: string, opts: { env?: boolean } = {}): Model {
-  const progress = new Progress('reading');
-  const model = loadModel(path, progress, opts);
-  progress.done();
-  printWarnings(model.warnings);
-  return model;
+  if (opts.progress === undefined) progress.done();
+  const rootTraceparent = firstExecTp.get(rest.header.rootPid) ?? null;
+  return { header: rest.header, footer: rest.footer, warnings: rest.warnings, model, rootTraceparent };
 }
 
 export function printWarnings(warnings: readonly ReadWarning[]): void {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildTrace } from '../analyze/otel/build.ts';
 import { encodeProtobuf, jsonDocumentChunks, loadSerializers, slices, views } from '../analyze/otel/encode.ts';
-import { loadCapture } from '../analyze/otel/load.ts';
+import { load } from '../analyze/source.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
 import { writeBigBuild } from '../testkit/otel/synthetic.ts';
 
@@ -76,7 +76,7 @@ const lap = (): string => {
   t = now;
   return s;
 };
-const loaded = loadCapture(raw);
+const loaded = load(raw);
 const tLoad = lap();
 const trace = buildTrace(loaded);
 const tBuild = lap(); // skeletons only: attributes are made while encoding

@@ -5,13 +5,12 @@ import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { terminalText } from '../format.ts';
 import { checkOutput, outputModeFor, writeError, writeFileAtomic } from '../output.ts';
-import { printWarnings } from '../source.ts';
+import { load, printWarnings } from '../source.ts';
 import { buildTrace, type BuiltTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
 import { jsonDocumentChunks, loadSerializers } from './encode.ts';
 import { type CompiledAttribute, compileAttribute } from './expr.ts';
 import { parseTraceIdFlag } from './ids.ts';
-import { loadCapture } from './load.ts';
 import { buildResource } from './resource.ts';
 import type { InstrumentationScope, Resource } from './span.ts';
 import { formatMs, upload, type UploadResult } from './upload.ts';
@@ -134,7 +133,7 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   const dumpToDevice = o.dump !== undefined && o.dump !== '-' && isSpecialFile(o.dump);
   if (o.dump !== undefined && o.dump !== '-' && !dumpToDevice) checkOutput(o.dump, o.force ?? false);
 
-  const loaded = loadCapture(o.file, { env: envNames.length > 0 || attributes.some((a) => a.usesEnv) });
+  const loaded = load(o.file, { env: envNames.length > 0 || attributes.some((a) => a.usesEnv) });
   printWarnings(loaded.warnings);
   const trace = buildTrace(loaded, { traceId, attributes, envNames, warn });
   const attributeWarnings = (): void => {

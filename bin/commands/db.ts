@@ -22,11 +22,12 @@ export default class Db extends PtraceCommand {
     const { args, flags } = await this.parse(Db);
     checkOutput(flags.output, flags.force);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
-    const [{ writeDatabaseFile }, { readModel }] = await Promise.all([
+    const [{ writeDatabaseFile }, { load, printWarnings }] = await Promise.all([
       import('../../analyze/db.ts'),
       import('../../analyze/source.ts'),
     ]);
-    const model = readModel(args.file);
+    const { model, warnings } = load(args.file);
+    printWarnings(warnings);
     collectBetweenPhases();
     writeDatabaseFile(model, flags.output, flags.force, outputModeFor(args.file));
   }

@@ -6,7 +6,7 @@ import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { jsonChunks } from '../../analyze/json-text.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { captureInfoOfModel, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
-import { readModel } from '../../analyze/source.ts';
+import { load, printWarnings } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
 
@@ -46,7 +46,8 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    const model = readModel(args.file, { env: flags.env === true }); // environments only with --env
+    const { model, warnings } = load(args.file, { env: flags.env === true });
+    printWarnings(warnings); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfoOfModel(model);
     const roots = filterTree(
