@@ -7,6 +7,7 @@ import type { Model } from './model.ts';
 import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 import { writeAtomically } from './output.ts';
 import { Progress } from './progress.ts';
+import { type CaptureInfo, captureInfo } from './replay.ts';
 import { load, printWarnings } from './source.ts';
 
 export type Db = Database.Database;
@@ -121,15 +122,16 @@ export function writeDatabaseFile(model: Model, path: string, force: boolean, mo
 
 /**
  * Reads `path` into an in-memory database, printing the reader's warnings on
- * stderr. `env: false` leaves the environment tables empty (for commands that
- * never look at them).
+ * stderr; returns it with the capture's figures (the model itself is left to
+ * the garbage collector). `env: false` leaves the environment tables empty
+ * (for commands that never look at them).
  */
-export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; model: Model } {
+export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; capture: CaptureInfo } {
   const progress = new Progress('reading');
   const { model } = load(path, { env: opts.env, progress });
   progress.step('building database');
   const db = buildDatabase(model);
   progress.done();
   printWarnings(model.warnings);
-  return { db, model };
+  return { db, capture: captureInfo(model) };
 }

@@ -219,7 +219,17 @@ export interface DnsLookupRow {
 
 export type MetaValue = string | number | bigint | null;
 
+export interface ModelSource {
+  path: string;
+  header: CaptureHeader;
+  footer: FooterInfo | null;
+  /** Wall clock ns of the last event (null: no events). */
+  lastEventNs: bigint | null;
+}
+
 export interface Model {
+  /** Where the rows came from, typed: CaptureInfo is built from these; `meta` holds them flattened for SQLite. */
+  source: ModelSource;
   meta: [string, MetaValue][];
   warnings: ReadWarning[];
   processes: ProcessRow[];
@@ -776,8 +786,10 @@ export class ModelBuilder {
       count: l.count,
     }));
 
+    const lastEventNs = this.lastRel === -Infinity ? null : wall(this.lastRel);
     return {
-      meta: metaRows(header, footer, info, this.events, this.firstRel === Infinity ? null : wall(this.firstRel), this.lastRel === -Infinity ? null : wall(this.lastRel)),
+      source: { path: info.path, header, footer, lastEventNs },
+      meta: metaRows(header, footer, info, this.events, this.firstRel === Infinity ? null : wall(this.firstRel), lastEventNs),
       warnings: info.warnings,
       processes,
       execs,

@@ -2,7 +2,7 @@
 // relative to the capture start (exact below 104 days), so renderers never
 // handle bigints.
 
-import type { Db } from './db.ts';
+import type Database from 'better-sqlite3';
 import { resolveEnv } from './env.ts';
 import type { Model, ProcessState } from './model.ts';
 
@@ -45,54 +45,10 @@ export interface ProcInfo {
   execCount: number;
 }
 
-export function readMeta(db: Db): Map<string, unknown> {
-  const rows = db.prepare('SELECT key, value FROM meta').safeIntegers(true).all() as { key: string; value: unknown }[];
-  return new Map(rows.map((r) => [r.key, r.value]));
-}
-
-export function captureInfo(db: Db): CaptureInfo {
-  const meta = readMeta(db);
-  const big = (k: string): bigint | null => {
-    const v = meta.get(k);
-    return typeof v === 'bigint' ? v : null;
-  };
-  const str = (k: string): string => {
-    const v = meta.get(k);
-    return typeof v === 'string' ? v : '';
-  };
-  const startNs = big('capture.start_ns') ?? 0n;
-  const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
-  const complete = big('footer.present') === 1n;
-  const lossRows = db
-    .prepare('SELECT category, min(category_name) AS name, max(count) AS n FROM losses GROUP BY category ORDER BY category')
-    .safeIntegers(true)
-    .all() as { name: string; n: bigint }[];
-  const lostFromRecords = lossRows.reduce((s, r) => s + r.n, 0n);
-  const footerLost = big('footer.lost');
-  const lost = footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords;
-  const stillRunning = big('footer.still_running');
-  return {
-    path: str('source.path'),
-    startNs,
-    end: Number(stop - startNs),
-    complete,
-    rootPid: Number(big('capture.root_pid') ?? 0n),
-    command: JSON.parse(str('capture.command') || '[]') as string[],
-    hostname: str('host.hostname'),
-    kernelRelease: str('host.kernel_release'),
-    envCaptured: big('capture.options.env') === 1n,
-    lost: Number(lost),
-    losses: lossRows.filter((r) => r.n > 0n).map((r) => ({ category: r.name, count: Number(r.n) })),
-    warnings: db.prepare('SELECT code, message FROM warnings ORDER BY id').all() as { code: string; message: string }[],
-    stillRunning: stillRunning === null ? null : Number(stillRunning),
-  };
-}
-
-/** The capture's figures and its processes (times relative to the capture start), in (start, pid) order. */
-export function readProcesses(db: Db): { capture: CaptureInfo; processes: ProcInfo[] } {
-  const capture = captureInfo(db);
+/** The processes (times relative to the capture start), in (start, pid) order. */
+export function readProcesses(db: Database.Database, capture: CaptureInfo): ProcInfo[] {
   const t0 = capture.startNs;
-  const processes = (
+  return (
     db
       .prepare(
         `SELECT id, pid, parent_id, ppid, start_ns - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
@@ -118,11 +74,10 @@ export function readProcesses(db: Db): { capture: CaptureInfo; processes: ProcIn
       execCount: r[12] as number,
     }),
   );
-  return { capture, processes };
 }
 
 /** Full environments (name → value, sorted by name) of the given env ids, via the env_full view. */
-export function readEnvs(db: Db, ids: Iterable<number>): Map<number, [string, string][]> {
+export function readEnvs(db: Database.Database, ids: Iterable<number>): Map<number, [string, string][]> {
   const out = new Map<number, [string, string][]>();
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return out;
@@ -144,19 +99,14 @@ export function readEnvs(db: Db, ids: Iterable<number>): Map<number, [string, st
 
 // ---------------------------------------------------------------- straight from the rows
 
-/** CaptureInfo from the model's meta/warnings/loss rows (the same figures captureInfo reads back from SQLite). */
-export function captureInfoOfModel(m: Model): CaptureInfo {
-  const meta = new Map(m.meta);
-  const big = (k: string): bigint | null => {
-    const v = meta.get(k);
-    return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
-  };
-  const str = (k: string): string => {
-    const v = meta.get(k);
-    return typeof v === 'string' ? v : '';
-  };
-  const startNs = big('capture.start_ns') ?? 0n;
-  const stop = big('capture.stop_ns') ?? big('capture.last_event_ns') ?? startNs;
+/**
+ * The capture's figures, from the model's typed header and footer (the one
+ * place they are read) and its loss and warning rows.
+ */
+export function captureInfo(m: Model): CaptureInfo {
+  const { path, header: h, footer: f, lastEventNs } = m.source;
+  const startNs = h.start.realtime;
+  const stop = f !== null ? h.start.realtime + (f.stop.boottime - h.start.boottime) : (lastEventNs ?? startNs);
   const maxByCategory = new Map<number, bigint>();
   const names = new Map<number, string>();
   for (const l of m.losses) {
@@ -165,25 +115,24 @@ export function captureInfoOfModel(m: Model): CaptureInfo {
   }
   let lostFromRecords = 0n;
   for (const v of maxByCategory.values()) lostFromRecords += v;
-  const footerLost = big('footer.lost');
-  const stillRunning = big('footer.still_running');
+  const footerLost = f?.lost ?? null;
   return {
-    path: str('source.path'),
+    path,
     startNs,
     end: Number(stop - startNs),
-    complete: big('footer.present') === 1n,
-    rootPid: Number(big('capture.root_pid') ?? 0n),
-    command: JSON.parse(str('capture.command') || '[]') as string[],
-    hostname: str('host.hostname'),
-    kernelRelease: str('host.kernel_release'),
-    envCaptured: big('capture.options.env') === 1n,
+    complete: f !== null,
+    rootPid: h.rootPid,
+    command: [...h.commandArgv],
+    hostname: h.hostname,
+    kernelRelease: h.kernelRelease,
+    envCaptured: h.options.env,
     lost: Number(footerLost !== null && footerLost > lostFromRecords ? footerLost : lostFromRecords),
     losses: [...maxByCategory]
       .filter(([, n]) => n > 0n)
       .sort((a, b) => a[0] - b[0])
       .map(([c, n]) => ({ category: names.get(c)!, count: Number(n) })),
     warnings: m.warnings.map((w) => ({ code: w.code, message: w.message })),
-    stillRunning: stillRunning === null ? null : Number(stillRunning),
+    stillRunning: f === null ? null : f.stillRunning,
   };
 }
 

@@ -30,15 +30,14 @@ export default class Export extends PtraceCommand {
     if (out !== '-') checkOutput(out, flags.force);
 
     // Loaded here, not at start-up: every ptrace command would pay for SQLite and Arrow otherwise.
-    const [{ loadDatabase }, { exportCompleteness, jsonLines, readExportRows, toArrowIpc }, { captureInfo }] = await Promise.all([
+    const [{ loadDatabase }, { exportCompleteness, jsonLines, readExportRows, toArrowIpc }] = await Promise.all([
       import('../../analyze/db.ts'),
       import('../../analyze/export.ts'),
-      import('../../analyze/replay.ts'),
     ]);
-    const { db } = loadDatabase(args.file, { env: false }); // environments are not exported
+    const { db, capture } = loadDatabase(args.file, { env: false }); // environments are not exported
     collectBetweenPhases(); // the rows are in SQLite now
     const rows = readExportRows(db);
-    const completeness = exportCompleteness(captureInfo(db));
+    const completeness = exportCompleteness(capture);
     db.close();
 
     if (flags.format === 'arrow') {

@@ -22,10 +22,9 @@ export default class Stats extends PtraceCommand {
       import('../../analyze/replay.ts'),
       import('../../analyze/stats.ts'),
     ]);
-    const { db } = loadDatabase(args.file, { env: false }); // no section shows environments
+    const { db, capture } = loadDatabase(args.file, { env: false }); // no section shows environments
     collectBetweenPhases(); // the rows are in SQLite now
-    const { capture, processes } = readProcesses(db);
-    const report = computeStats(db, capture, processes);
+    const report = computeStats(db, capture, readProcesses(db, capture));
     db.close();
     if (flags.json) {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);

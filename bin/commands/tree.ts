@@ -5,7 +5,7 @@ import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { jsonChunks } from '../../analyze/json-text.ts';
 import { writeStdout } from '../../analyze/output.ts';
-import { captureInfoOfModel, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
+import { captureInfo, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
 import { load, printWarnings } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
@@ -49,7 +49,7 @@ export default class Tree extends PtraceCommand {
     const { model, warnings } = load(args.file, { env: flags.env === true });
     printWarnings(warnings); // environments only with --env
     collectBetweenPhases();
-    const capture = captureInfoOfModel(model);
+    const capture = captureInfo(model);
     const roots = filterTree(
       buildTree({
         capture,

@@ -20,6 +20,9 @@ import type {
 } from '../../analyze/model.ts';
 import type { EnvRow, EnvVarRow } from '../../analyze/env.ts';
 import { SCHEMA_VERSION, TABLES } from '../../analyze/schema.ts';
+import { modelOfCapture } from '../../analyze/source.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { buildScenario } from '../../testkit/synth.ts';
 
 // ---------------------------------------------------------------- a model where no two fields hold the same value
 
@@ -78,6 +81,7 @@ function distinctModel(): Model {
     error: str(), query: Buffer.from(str()), reply: Buffer.from(str()),
   }));
   return {
+    source: modelOfCapture(readCaptureBuffer(buildScenario().buffer())).source, // typed header and footer: no table holds them
     meta: [[str(), int()], [str(), str()], [str(), big()]],
     warnings: ROWS.map(() => ({ code: str(), message: str() })),
     processes, execs, execFailures, envs, envVars, losses, opens, resources, histograms, connections, dnsLookups, dnsQueries,

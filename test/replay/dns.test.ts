@@ -5,7 +5,7 @@ import { ModelBuilder } from '../../analyze/model.ts';
 import { dnsScenario } from '../../testkit/synth.ts';
 import { buildDatabase } from '../../analyze/db.ts';
 import { peerNames, unmapAddress } from '../../analyze/dns.ts';
-import { captureInfoOfModel, readProcesses } from '../../analyze/replay.ts';
+import { captureInfo, readProcesses } from '../../analyze/replay.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree.ts';
 import { renderTreeText } from '../../analyze/tree-render.ts';
 import { painter } from '../../analyze/format.ts';
@@ -106,7 +106,7 @@ test('peerNames: a parent cycle does not loop', (t) => {
 
 test('tree --net: lookups under their process among the connections; peer names; --dedup counts names, keeps failures', (t) => {
   const { model } = load();
-  const roots = buildTree({ capture: captureInfoOfModel(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections, lookups: model.dnsLookups });
+  const roots = buildTree({ capture: captureInfo(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections, lookups: model.dnsLookups });
   const opts = { full: false, width: 120, paint: painter(false), envs: null, net: true };
   const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false });
   const text = plain.join('\n');
@@ -137,8 +137,8 @@ test('tree --net: lookups under their process among the connections; peer names;
 test('stats: DNS section (lookups, failures by result, latency, names never resolved); peers by name', (t) => {
   const { model } = load();
   const db = buildDatabase(model);
-  const { capture, processes } = readProcesses(db);
-  const r = computeStats(db, capture, processes);
+  const capture = captureInfo(model);
+  const r = computeStats(db, capture, readProcesses(db, capture));
   db.close();
   t.like(r.dns, { recorded: true, lookups: 10, failed: 3, names: 6 });
   t.deepEqual(r.dns.latency, { count: 10, p50Ns: 1_000_000, p95Ns: 5_000_000_000, maxNs: 5_000_000_000 });

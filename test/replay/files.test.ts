@@ -6,7 +6,7 @@ import { filesScenario, Synth } from '../../testkit/synth.ts';
 import { openFlagsShort, openFlagsText, quantileBucket, resolveOpenPath } from '../../analyze/files.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree.ts';
 import { renderTreeText } from '../../analyze/tree-render.ts';
-import { captureInfoOfModel } from '../../analyze/replay.ts';
+import { captureInfo } from '../../analyze/replay.ts';
 import { painter } from '../../analyze/format.ts';
 
 const model = (buf: Buffer) => modelOfCapture(readCaptureBuffer(buf));
@@ -53,7 +53,7 @@ test('a 1.0 file: no resources rows, tree --resources says not recorded', (t) =>
   s.exit(root, 5, { rusage: { utimeNs: 1n } }); // not written in 1.0
   const m = model(s.buffer());
   t.is(m.resources.length, 0);
-  const lines = renderTreeText(plainItems(buildTree({ capture: captureInfoOfModel(m), ...m })), {
+  const lines = renderTreeText(plainItems(buildTree({ capture: captureInfo(m), ...m })), {
     full: false, width: 120, paint: painter(false), envs: null, dedup: false, resources: true,
   });
   t.regex(lines[0]!, /usage not recorded/);
@@ -62,7 +62,7 @@ test('a 1.0 file: no resources rows, tree --resources says not recorded', (t) =>
 
 test('tree --files --dedup: a path once with its later repeats; failed opens never hidden', (t) => {
   const m = model(filesScenario().buffer());
-  const roots = buildTree({ capture: captureInfoOfModel(m), ...m });
+  const roots = buildTree({ capture: captureInfo(m), ...m });
   const opts = { full: false, width: 120, paint: painter(false), envs: null, files: true, resources: true };
   const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false }).join('\n');
   t.is(plain.split('open /etc/ld.so.cache').length - 1, 4);

@@ -4,7 +4,7 @@ import { readCaptureBuffer } from '../../formats/reader.ts';
 import { ModelBuilder } from '../../analyze/model.ts';
 import { netScenario } from '../../testkit/synth.ts';
 import { buildDatabase } from '../../analyze/db.ts';
-import { captureInfoOfModel } from '../../analyze/replay.ts';
+import { captureInfo } from '../../analyze/replay.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree.ts';
 import { renderTreeText } from '../../analyze/tree-render.ts';
 import { painter } from '../../analyze/format.ts';
@@ -55,7 +55,7 @@ test('connections rows: one per connection, states, latency, bytes, errno', (t) 
 
 test('tree --net: every connection; --dedup groups by peer and never hides a failure', (t) => {
   const { model } = load();
-  const roots = buildTree({ capture: captureInfoOfModel(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections });
+  const roots = buildTree({ capture: captureInfo(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections });
   const opts = { full: false, width: 120, paint: painter(false), envs: null, net: true };
   const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false }).join('\n');
   t.true(plain.includes('→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)'));

@@ -3,7 +3,7 @@ import test from 'ava';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildDatabase } from '../../analyze/db.ts';
 import { painter } from '../../analyze/format.ts';
-import { captureInfoOfModel, envsOfModel, readEnvs } from '../../analyze/replay.ts';
+import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay.ts';
 import { argvBlob } from '../../analyze/model.ts';
 import { modelOfCapture } from '../../analyze/source.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
@@ -24,7 +24,7 @@ import { envIds, renderTreeText, treeJson } from '../../analyze/tree-render.ts';
 
 function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]> } {
   const model = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));
-  const r = { capture: captureInfoOfModel(model), ...model };
+  const r = { capture: captureInfo(model), ...model };
   // Environments through SQLite (readEnvs) here; the tree command uses envsOfModel: both must agree.
   const db = buildDatabase(model);
   const ids = model.execs.map((x) => x.envId).filter((e): e is number => e !== null);
