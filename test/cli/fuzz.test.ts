@@ -18,7 +18,7 @@ import { writeCapture } from '../../testkit/writer.ts';
 import type { CaptureEvent } from '../../formats/types.ts';
 import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from '../helpers/capture.ts';
 import { prng } from '../helpers/prng.ts';
-import { COMMANDS, everyRecordType, fuzzBases, mutant } from '../helpers/mutants.ts';
+import { COMMANDS, everyRecordType, fuzzBases, mutant, MUTATIONS as SHARED_MUTATIONS, type Mutation } from '../helpers/mutants.ts';
 import { argvFor, judge, spawnCli, WorkerPool } from '../helpers/fuzz-runner.ts';
 import { u64Fields } from '../helpers/u64-fields.ts';
 
@@ -48,38 +48,15 @@ function bases(): Buffer[] {
   ];
 }
 
-type Mutation = (b: Buffer, r: () => number, all: Buffer[]) => Buffer;
-
 const int = (r: () => number, n: number): number => Math.floor(r() * n);
 
 /** header_size of an unmutated base file, in its byte order. */
 const headerSize = (b: Buffer): number =>
   b.readUInt32LE(FILE_HEADER.byte_order) === 0x1a2b3c4d ? b.readUInt32LE(FILE_HEADER.header_size) : b.readUInt32BE(FILE_HEADER.header_size);
 
-const MUTATIONS: [string, Mutation][] = [
-  [
-    'bit flips',
-    (b, r) => {
-      const m = Buffer.from(b);
-      for (let i = 1 + int(r, 16); i > 0; i--) {
-        const at = int(r, m.length);
-        m[at] = m[at]! ^ (1 << int(r, 8));
-      }
-      return m;
-    },
-  ],
-  ['truncation', (b, r) => Buffer.from(b.subarray(0, int(r, b.length + 1)))],
-  [
-    'splice',
-    (b, r, all) => {
-      const other = all[int(r, all.length)]!;
-      const from = int(r, other.length);
-      const len = int(r, Math.min(2048, other.length - from));
-      const at = int(r, b.length);
-      const cut = r() < 0.5 ? len : int(r, 600);
-      return Buffer.concat([b.subarray(0, at), other.subarray(from, from + len), b.subarray(Math.min(b.length, at + cut))]);
-    },
-  ],
+/** The shared mutations (test/helpers/mutants.ts), plus two that only the reader's own harness needs. */
+const MUTATIONS: readonly [string, Mutation][] = [
+  ...SHARED_MUTATIONS,
   [
     'random bytes',
     (b, r) => {
@@ -87,37 +64,6 @@ const MUTATIONS: [string, Mutation][] = [
       for (let i = 0; i < m.length; i++) m[i] = int(r, 256);
       // Half of them keep a valid start so they get past the magic.
       if (r() < 0.5) b.copy(m, 0, 0, Math.min(m.length, FILE_HEADER.header_size));
-      return m;
-    },
-  ],
-  [
-    'overwritten range',
-    (b, r) => {
-      const m = Buffer.from(b);
-      const at = int(r, m.length);
-      const fill = r() < 0.3 ? 0 : r() < 0.5 ? 0xff : -1;
-      for (let i = at; i < Math.min(m.length, at + 1 + int(r, 512)); i++) m[i] = fill < 0 ? int(r, 256) : fill;
-      return m;
-    },
-  ],
-  [
-    'header field',
-    (b, r) => {
-      const m = Buffer.from(b);
-      const fields = [
-        FILE_HEADER.byte_order,
-        FILE_HEADER.version_major,
-        FILE_HEADER.version_minor,
-        FILE_HEADER.header_size,
-        FILE_HEADER.record_size,
-        FILE_HEADER.options,
-        FILE_HEADER_SIZE, // first TLV tag
-        FILE_HEADER_SIZE + 4, // first TLV length
-        FILE_HEADER_SIZE + 24 + int(r, 40),
-      ];
-      const at = fields[int(r, fields.length)]!;
-      const v = [0, 1, 2, 8, 72, 80, 255, 256, 0xffff, 0x10000, 0xffffffff, int(r, 2 ** 32)][int(r, 12)]!;
-      if (at + 4 <= m.length) m.writeUInt32LE(v >>> 0, at);
       return m;
     },
   ],
@@ -134,24 +80,6 @@ const MUTATIONS: [string, Mutation][] = [
       const values = [0, 1, RT.DATA, RT.EXEC, RT.OPEN, RT.HIST, RT.FOOTER, 19, 255, 209, 0xffff, 0xffffffff, int(r, 2 ** 32)];
       m.writeUInt32LE(values[int(r, values.length)]! >>> 0, at);
       return m;
-    },
-  ],
-  [
-    'records shuffled',
-    (b, r) => {
-      const hs = headerSize(b);
-      if (hs >= b.length) return Buffer.from(b);
-      const recs: Buffer[] = [];
-      for (let off = hs; off < b.length; off += RECORD_SIZE) recs.push(b.subarray(off, off + RECORD_SIZE));
-      for (let i = recs.length - 1; i > 0; i--) {
-        if (r() < 0.3) {
-          const j = int(r, i + 1);
-          [recs[i], recs[j]] = [recs[j]!, recs[i]!];
-        }
-      }
-      if (r() < 0.3 && recs.length > 0) recs.splice(int(r, recs.length), 1);
-      if (r() < 0.3 && recs.length > 0) recs.push(recs[int(r, recs.length)]!);
-      return Buffer.concat([b.subarray(0, hs), ...recs]);
     },
   ],
 ];
