@@ -7,7 +7,7 @@
 
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../formats/errors.ts';
+import { FS_REASONS, UserError } from '../formats/errors.ts';
 
 /** Fails early (before any work) when `path` exists and `force` is not set. */
 export function checkOutput(path: string, force: boolean): void {
@@ -29,18 +29,8 @@ export function outputModeFor(input: string): number {
 }
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EIO: 'input/output error',
-  EFBIG: 'file too large',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'a parent is not a directory',
-  EISDIR: 'is a directory',
-  ENAMETOOLONG: 'name too long',
-  EXDEV: 'not on the same file system',
+  ...FS_REASONS,
+  ENOENT: 'no such file or directory', // a write's ENOENT is a missing directory
   SQLITE_FULL: 'no space left on device',
   SQLITE_READONLY: 'read-only file system',
   SQLITE_CANTOPEN: 'cannot open the file',

@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Assembler } from './assemble.ts';
 import { bytesOf } from './decode.ts';
-import { FormatError, UserError } from './errors.ts';
+import { FormatError, FS_REASONS, UserError } from './errors.ts';
 import { checkFixedHeader, parseHeader } from './header.ts';
 import { RECORD_SIZE } from './layout.ts';
 import { PrefetchingReader } from './prefetch.ts';
@@ -105,17 +105,6 @@ export function readCaptureBuffer(buf: Buffer, name = 'buffer'): Capture {
   tailWarnings(warnings, a, buf.length - off, header.writeStop, header.start.boottime);
   return { ...result(name, header, a, warnings), events };
 }
-
-const FS_REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  ELOOP: 'too many symbolic links',
-  ENAMETOOLONG: 'name too long',
-  EIO: 'input/output error',
-};
 
 /** fs errors → one-line UserError; our own errors pass through. */
 function fsError(path: string, err: unknown): Error {
