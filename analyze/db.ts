@@ -5,10 +5,10 @@
 import Database from 'better-sqlite3';
 import type { Model } from './model.ts';
 import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
-import { writeAtomically } from './output.ts';
+import { printWarnings, writeAtomically } from './output.ts';
 import { Progress } from './progress.ts';
 import { type CaptureInfo, captureInfo } from './replay.ts';
-import { load, printWarnings } from './source.ts';
+import { load } from './source.ts';
 
 export type Db = Database.Database;
 type Statement = Database.Statement;

@@ -1,4 +1,4 @@
-// Atomic output files: write a temp file next to the target, fsync, then
+// Atomic output files, and what goes to stdout and stderr: write a temp file next to the target, fsync, then
 // rename (with --force) or link (refuses to replace an existing file), so a
 // reader never sees a half-written file and a failure leaves nothing behind.
 // A failed write (full disk, read-only file system) is one `ptrace:` line.
@@ -8,6 +8,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FS_REASONS, UserError } from '../formats/errors.ts';
+import { terminalText } from './format.ts';
 
 /** Fails early (before any work) when `path` exists and `force` is not set. */
 export function checkOutput(path: string, force: boolean): void {
@@ -138,4 +139,9 @@ export function writeStdout(text: string): void {
     // stdout redirected to a file writes synchronously: a full disk throws here.
     throw writeError('standard output', err);
   }
+}
+
+/** Reader warnings on stderr, one sanitized line each. */
+export function printWarnings(warnings: readonly { message: string }[]): void {
+  for (const w of warnings) process.stderr.write(`ptrace: warning: ${terminalText(w.message.split('\n')[0]!)}\n`);
 }

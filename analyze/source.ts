@@ -5,7 +5,6 @@
 
 import { readCaptureStream } from '../formats/reader.ts';
 import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../formats/types.ts';
-import { terminalText } from './format.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 
@@ -37,7 +36,7 @@ function traceparentOf(env: readonly Buffer[]): string {
 
 /**
  * Reads `path` into the model. The reader's warnings are returned, not
- * printed (printWarnings). The root's TRACEPARENT is picked up whether or not
+ * printed (output.ts's printWarnings). The root's TRACEPARENT is picked up whether or not
  * environments are kept: from the first exec of each process that no fork
  * record announced (the root, in practice the first exec of the file).
  */
@@ -64,10 +63,6 @@ export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
   if (opts.progress === undefined) progress.done();
   const rootTraceparent = firstExecTp.get(rest.header.rootPid) ?? null;
   return { header: rest.header, footer: rest.footer, warnings: rest.warnings, model, rootTraceparent };
-}
-
-export function printWarnings(warnings: readonly ReadWarning[]): void {
-  for (const w of warnings) process.stderr.write(`ptrace: warning: ${terminalText(w.message.split('\n')[0]!)}\n`);
 }
 
 /** The model of a capture already in memory (tests, tools that read buffers). */

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { checkOutput, outputModeFor } from '../../analyze/output.ts';
+import { checkOutput, outputModeFor, printWarnings } from '../../analyze/output.ts';
 
 export default class Db extends PtraceCommand {
   static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';
@@ -22,7 +22,7 @@ export default class Db extends PtraceCommand {
     const { args, flags } = await this.parse(Db);
     checkOutput(flags.output, flags.force);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
-    const [{ writeDatabaseFile }, { load, printWarnings }] = await Promise.all([
+    const [{ writeDatabaseFile }, { load }] = await Promise.all([
       import('../../analyze/db.ts'),
       import('../../analyze/source.ts'),
     ]);

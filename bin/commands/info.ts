@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { PtraceCommand } from '../base.ts';
 import { shellQuote, terminalText } from '../../analyze/format.ts';
-import { writeStdout } from '../../analyze/output.ts';
+import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import { infoReport } from '../../formats/summary.ts';
 import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
 
@@ -24,7 +24,7 @@ export default class Info extends PtraceCommand {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);
       return;
     }
-    for (const w of report.warnings) process.stderr.write(`ptrace: warning: ${terminalText(w.message.split('\n')[0]!)}\n`);
+    printWarnings(report.warnings);
     writeStdout(renderInfo(report));
   }
 }

@@ -4,9 +4,9 @@ import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { jsonChunks } from '../../analyze/json-text.ts';
-import { writeStdout } from '../../analyze/output.ts';
+import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import { captureInfo, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
-import { load, printWarnings } from '../../analyze/source.ts';
+import { load } from '../../analyze/source.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
 
