@@ -34,12 +34,8 @@ void linger_for_connections(struct writer *w, struct ptrace_bpf *skel, struct ri
 		return;
 	int sockets_fd = bpf_map__fd(skel->maps.sockets);
 	__u64 until = clock_ns(CLOCK_MONOTONIC) + LINGER_MS * 1000000ULL;
-	while (!map_empty(sockets_fd) && clock_ns(CLOCK_MONOTONIC) < until) {
-		ring_buffer__poll(rb, 5);
-		ring_buffer__consume(rb);
-		flush_losses(w, losses_fd);
-		out_flush(w);
-	}
+	while (!map_empty(sockets_fd) && clock_ns(CLOCK_MONOTONIC) < until)
+		drain_once(w, rb, losses_fd, 5);
 }
 
 /* After the programs stopped: one PT_TCP_AT_STOP record per traced connection not at CLOSE. */

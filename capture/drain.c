@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -80,4 +83,17 @@ bool map_empty(int fd)
 {
 	__u64 next[8]; /* room for any key of these maps (the sockets map's is 8 bytes) */
 	return bpf_map_get_next_key(fd, NULL, next) != 0;
+}
+
+__u64 drain_once(struct writer *w, struct ring_buffer *rb, int losses_fd, int timeout_ms)
+{
+	/* Records are submitted without wakeups: the poll returns on the timer (or when BPF
+	 * forces a wakeup because the buffer is half full), and consume drains it either way. */
+	int n = ring_buffer__poll(rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		fprintf(stderr, "ptrace: warning: ring buffer poll: %s\n", strerror(-n));
+	ring_buffer__consume(rb);
+	__u64 lost = flush_losses(w, losses_fd);
+	out_flush(w);
+	return lost;
 }

@@ -255,17 +255,10 @@ int main(int argc, char **argv)
 	bool root_done = false;
 	__u64 lost = 0;
 	for (;;) {
-		/* Records are submitted without wakeups: the poll returns on the timer (or when BPF
-		 * forces a wakeup because the buffer is half full), and consume drains it either way. */
-		int n = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
-		if (n < 0 && n != -EINTR)
-			fprintf(stderr, "ptrace: warning: ring buffer poll: %s\n", strerror(-n));
-		ring_buffer__consume(rb);
+		lost = drain_once(&out, rb, losses_fd, DRAIN_INTERVAL_MS);
 		scan_exec_libcs();
 		if (!root_done) /* once reaped, its pid may belong to someone else */
 			forward_signals(skel, child);
-		lost = flush_losses(&out, losses_fd);
-		out_flush(&out);
 		if (!root_done) {
 			pid_t w = waitpid(child, &status, WNOHANG);
 			if (w == child)
