@@ -34,9 +34,9 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureStream } from '../formats/reader.ts';
-import { BATCH, buildDatabase, openForBulkLoad, tableInsert, type TableInsert } from '../analyze/db.ts';
-import { type Model, ModelBuilder } from '../analyze/model.ts';
-import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/schema.ts';
+import { BATCH, buildDatabase, openForBulkLoad, tableInsert, type TableInsert } from '../analyze/db/database.ts';
+import { type Model, ModelBuilder } from '../analyze/replay/model.ts';
+import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/db/schema.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

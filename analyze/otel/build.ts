@@ -5,9 +5,9 @@
 // Pure: no I/O.
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import { openFlagsText } from '../files.ts';
-import type { ConnectionRow, DnsLookupRow, DnsQueryRow, ExecRow, Model, ProcessRow, ResourceRow } from '../model.ts';
-import { answerAddresses, queryOutcome } from '../net.ts';
+import { openFlagsText } from '../replay/files.ts';
+import type { ConnectionRow, DnsLookupRow, DnsQueryRow, ExecRow, Model, ProcessRow, ResourceRow } from '../replay/model.ts';
+import { answerAddresses, queryOutcome } from '../replay/net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';

@@ -1,9 +1,9 @@
 // Full environments of execs from the model's compact rows (every env stored
-// once, in full or as a difference from a base env; see analyze/env.ts).
+// once, in full or as a difference from a base env; see analyze/replay/env.ts).
 // Resolved lazily with a bounded cache: only spans that need an environment
 // (--env, -a expressions using `env`, the root's TRACEPARENT) pay for it.
 
-import type { EnvRow, EnvVarRow } from '../env.ts';
+import type { EnvRow, EnvVarRow } from '../replay/env.ts';
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
 

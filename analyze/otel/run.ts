@@ -5,7 +5,7 @@ import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { terminalText } from '../format.ts';
 import { checkOutput, outputModeFor, printWarnings, writeError, writeFileAtomic } from '../output.ts';
-import { load } from '../source.ts';
+import { load } from '../replay/load.ts';
 import { buildTrace, type BuiltTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
 import { jsonDocumentChunks, loadSerializers } from './encode.ts';

@@ -23,8 +23,8 @@ export default class Db extends PtraceCommand {
     checkOutput(flags.output, flags.force);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
     const [{ writeDatabaseFile }, { load }] = await Promise.all([
-      import('../../analyze/db.ts'),
-      import('../../analyze/source.ts'),
+      import('../../analyze/db/database.ts'),
+      import('../../analyze/replay/load.ts'),
     ]);
     const { model, warnings } = load(args.file);
     printWarnings(warnings);

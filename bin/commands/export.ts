@@ -31,8 +31,8 @@ export default class Export extends PtraceCommand {
 
     // Loaded here, not at start-up: every ptrace command would pay for SQLite and Arrow otherwise.
     const [{ loadDatabase }, { exportCompleteness, jsonLines, readExportRows, toArrowIpc }] = await Promise.all([
-      import('../../analyze/db.ts'),
-      import('../../analyze/export.ts'),
+      import('../../analyze/db/database.ts'),
+      import('../../analyze/export/export.ts'),
     ]);
     const { db, capture } = loadDatabase(args.file, { env: false }); // environments are not exported
     collectBetweenPhases(); // the rows are in SQLite now

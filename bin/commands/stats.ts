@@ -18,9 +18,9 @@ export default class Stats extends PtraceCommand {
     const { args, flags } = await this.parse(Stats);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite and the tables otherwise.
     const [{ loadDatabase }, { readProcesses }, { computeStats, renderStats }] = await Promise.all([
-      import('../../analyze/db.ts'),
-      import('../../analyze/replay.ts'),
-      import('../../analyze/stats.ts'),
+      import('../../analyze/db/database.ts'),
+      import('../../analyze/replay/capture-info.ts'),
+      import('../../analyze/stats/stats.ts'),
     ]);
     const { db, capture } = loadDatabase(args.file, { env: false }); // no section shows environments
     collectBetweenPhases(); // the rows are in SQLite now

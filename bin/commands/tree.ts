@@ -3,12 +3,12 @@ import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { jsonChunks } from '../../analyze/json-text.ts';
+import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { printWarnings, writeStdout } from '../../analyze/output.ts';
-import { captureInfo, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay.ts';
-import { load } from '../../analyze/source.ts';
-import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree.ts';
-import { envIds, renderTreeText, treeDocument } from '../../analyze/tree-render.ts';
+import { captureInfo, categoryIncomplete, envsOfModel, lossWarning, processesIncomplete } from '../../analyze/replay/capture-info.ts';
+import { load } from '../../analyze/replay/load.ts';
+import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import { envIds, renderTreeText, treeDocument } from '../../analyze/tree/render.ts';
 
 export default class Tree extends PtraceCommand {
   static override summary = 'Show the process tree of a capture: one line per exec\'d image.';

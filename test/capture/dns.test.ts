@@ -9,7 +9,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { ModelBuilder, type Model } from '../../analyze/model.ts';
+import { ModelBuilder, type Model } from '../../analyze/replay/model.ts';
 import type { Capture, DnsEvent, DnsMessageEvent } from '../../formats/types.ts';
 import { readCapture } from '../../formats/reader.ts';
 import { CAPTURE_BIN, CLI, ROOT, TEST_ENV, captureSync, execs, realCaptureTest, tempDir } from '../helpers/real-capture.ts';

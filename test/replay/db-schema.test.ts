@@ -1,10 +1,10 @@
-// The SQLite tables against their declarations (analyze/schema.ts TABLES):
+// The SQLite tables against their declarations (analyze/db/schema.ts TABLES):
 // every value lands in the column named for it, and analyze/SCHEMA.md lists
 // exactly the declared columns with their types.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { buildDatabase } from '../../analyze/db.ts';
-import { openFlagsText } from '../../analyze/files.ts';
+import { buildDatabase } from '../../analyze/db/database.ts';
+import { openFlagsText } from '../../analyze/replay/files.ts';
 import type {
   ConnectionRow,
   DnsLookupRow,
@@ -17,10 +17,10 @@ import type {
   OpenRow,
   ProcessRow,
   ResourceRow,
-} from '../../analyze/model.ts';
-import type { EnvRow, EnvVarRow } from '../../analyze/env.ts';
-import { SCHEMA_VERSION, TABLES } from '../../analyze/schema.ts';
-import { modelOfCapture } from '../../analyze/source.ts';
+} from '../../analyze/replay/model.ts';
+import type { EnvRow, EnvVarRow } from '../../analyze/replay/env.ts';
+import { SCHEMA_VERSION, TABLES } from '../../analyze/db/schema.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildScenario } from '../../testkit/synth.ts';
 

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { readCaptureBuffer } from '../../formats/reader.ts';
-import { ModelBuilder } from '../../analyze/model.ts';
+import { ModelBuilder } from '../../analyze/replay/model.ts';
 import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../../testkit/synth.ts';
 import { CLI } from '../helpers/real-capture.ts';
-import { buildDatabase } from '../../analyze/db.ts';
-import { pairDnsMessages, type PlacedDnsMessage } from '../../analyze/dns.ts';
+import { buildDatabase } from '../../analyze/db/database.ts';
+import { pairDnsMessages, type PlacedDnsMessage } from '../../analyze/replay/dns.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
 import type { DnsMessageEvent } from '../../formats/types.ts';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { jsonChunks, jsonText } from '../../analyze/json-text.ts';
+import { jsonChunks, jsonText } from '../../analyze/tree/json-text.ts';
 import { readGolden } from '../helpers/golden.ts';
 
 test('identical to JSON.stringify(v, null, 2) for shallow values', (t) => {

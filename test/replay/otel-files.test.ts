@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
-import { modelOfCapture } from '../../analyze/source.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { filesScenario, Synth } from '../../testkit/synth.ts';
 import type { SpanData } from '../../analyze/otel/span.ts';
 

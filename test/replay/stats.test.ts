@@ -1,6 +1,6 @@
 // The stats report's pure parts: concurrency sweep and histogram bars.
 import test from 'ava';
-import { bar, concurrency } from '../../analyze/stats.ts';
+import { bar, concurrency } from '../../analyze/stats/stats.ts';
 
 test('concurrency: peak, its time, per-bucket max and time-weighted average', (t) => {
   const procs = [

@@ -1,11 +1,11 @@
-// The image tree, its filters and --dedup (analyze/tree.ts, tree-render.ts), on synthetic captures.
+// The image tree, its filters and --dedup (analyze/tree/build.ts, render.ts), on synthetic captures.
 import test from 'ava';
 import { readCaptureBuffer } from '../../formats/reader.ts';
-import { buildDatabase } from '../../analyze/db.ts';
+import { buildDatabase } from '../../analyze/db/database.ts';
 import { painter } from '../../analyze/format.ts';
-import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay.ts';
-import { argvBlob } from '../../analyze/model.ts';
-import { modelOfCapture } from '../../analyze/source.ts';
+import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay/capture-info.ts';
+import { argvBlob } from '../../analyze/replay/model.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
 import {
   argvOf,
@@ -19,8 +19,8 @@ import {
   type TreeFilters,
   type TreeInput,
   type TreeNode,
-} from '../../analyze/tree.ts';
-import { envIds, renderTreeText, treeJson } from '../../analyze/tree-render.ts';
+} from '../../analyze/tree/build.ts';
+import { envIds, renderTreeText, treeJson } from '../../analyze/tree/render.ts';
 
 function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]> } {
   const model = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));

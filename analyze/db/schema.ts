@@ -4,11 +4,11 @@
 //
 // Each table's columns are declared once, with the model field each one
 // stores: the CREATE TABLE statements, the INSERT statements and the value
-// binding (analyze/db.ts) are all generated from TABLES.
+// binding (database.ts) are all generated from TABLES.
 
-import type { ReadWarning } from '../formats/types.ts';
-import type { EnvRow, EnvVarRow } from './env.ts';
-import { openFlagsText } from './files.ts';
+import type { ReadWarning } from '../../formats/types.ts';
+import type { EnvRow, EnvVarRow } from '../replay/env.ts';
+import { openFlagsText } from '../replay/files.ts';
 import {
   argvJson,
   type ConnectionRow,
@@ -23,7 +23,7 @@ import {
   type OpenRow,
   type ProcessRow,
   type ResourceRow,
-} from './model.ts';
+} from '../replay/model.ts';
 
 export const SCHEMA_VERSION = 6;
 

@@ -1,10 +1,10 @@
 // Tree renderers: display items → text lines, or → the JSON structure
 // documented in docs/tree-json.md. Pure.
 
-import { openFlagsShort, openFlagsText } from './files.ts';
-import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from './model.ts';
-import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from './net.ts';
-import { type CaptureInfo, lossWarning } from './replay.ts';
+import { openFlagsShort, openFlagsText } from '../replay/files.ts';
+import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from '../replay/model.ts';
+import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from '../replay/net.ts';
+import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 import {
   commandLine,
   ELLIPSIS,
@@ -15,8 +15,8 @@ import {
   type Paint,
   statusText,
   terminalText,
-} from './format.ts';
-import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './tree.ts';
+} from '../format.ts';
+import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './build.ts';
 
 export interface TreeRenderOptions {
   /** Whole command lines instead of shortened ones. */

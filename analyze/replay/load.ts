@@ -1,10 +1,10 @@
 // Raw file → the model, with the typed header and footer it came with: the
 // one loader every replay command starts from. Streams the reader's events
 // straight into the ModelBuilder, so the events of a big file are never all
-// held at once. (db.ts adds the in-memory SQLite step.)
+// held at once. (db/database.ts adds the in-memory SQLite step.)
 
-import { readCaptureStream } from '../formats/reader.ts';
-import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../formats/types.ts';
+import { readCaptureStream } from '../../formats/reader.ts';
+import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { ModelBuilder, type Model } from './model.ts';
 import { Progress } from './progress.ts';
 

@@ -1,7 +1,7 @@
 // TCP connections for display: peer text, byte sizes, and the --dedup
 // grouping of a process's connections by peer. Pure.
 
-import { formatDuration } from './format.ts';
+import { formatDuration } from '../format.ts';
 import type { ConnectionRow, DnsLookupRow, DnsQueryRow } from './model.ts';
 
 /** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`); with a peer name `name (addr):port`. */

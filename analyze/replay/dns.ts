@@ -3,9 +3,9 @@
 // formats/dns-wire.ts; and the pseudo reverse DNS that names a connection
 // after the lookup that gave its address (peerNames). Pure.
 
-import { answerAddresses, parseDnsMessage } from '../formats/dns-wire.ts';
-import type { DnsMessage } from '../formats/dns-wire.ts';
-import type { DnsMessageEvent } from '../formats/types.ts';
+import { answerAddresses, parseDnsMessage } from '../../formats/dns-wire.ts';
+import type { DnsMessage } from '../../formats/dns-wire.ts';
+import type { DnsMessageEvent } from '../../formats/types.ts';
 
 /** One DNS query on the wire and its reply, if one came (dns_queries table; format 1.4). */
 export interface DnsQueryRow {

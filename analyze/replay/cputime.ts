@@ -1,4 +1,4 @@
-import type { Rusage } from '../formats/types.ts';
+import type { Rusage } from '../../formats/types.ts';
 
 /**
  * User and system CPU time that add up to the precise runtime, split the way

@@ -4,11 +4,11 @@
 // query in computeStats and a renderer in SECTIONS.
 
 import Table from 'cli-table3';
-import type { Db } from './db.ts';
-import { basename, commandLine, formatDuration, formatKib, formatOffset, isoTime, type Paint, statusText, terminalText } from './format.ts';
-import type { CaptureInfo, ProcInfo } from './replay.ts';
-import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from './files.ts';
-import { formatNetBytes } from './net.ts';
+import type { Db } from '../db/database.ts';
+import { basename, commandLine, formatDuration, formatKib, formatOffset, isoTime, type Paint, statusText, terminalText } from '../format.ts';
+import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
+import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from '../replay/files.ts';
+import { formatNetBytes } from '../replay/net.ts';
 
 export const STATS_JSON_VERSION = 1;
 

@@ -9,7 +9,7 @@
 // new ones are compared string by string with the base, so only the strings
 // that changed are decoded.
 
-import { joinStrings } from '../formats/reader.ts';
+import { joinStrings } from '../../formats/reader.ts';
 
 export interface EnvRow {
   id: number;

@@ -1,11 +1,11 @@
 // The process tree of a replay: one node per exec'd image, nested under the
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
-import { basename, ELLIPSIS } from './format.ts';
-import { decodeStrings } from '../formats/nul-area.ts';
-import { type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from './model.ts';
-import { queryOutcome } from './net.ts';
-import type { CaptureInfo } from './replay.ts';
+import { basename, ELLIPSIS } from '../format.ts';
+import { decodeStrings } from '../../formats/nul-area.ts';
+import { type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from '../replay/model.ts';
+import { queryOutcome } from '../replay/net.ts';
+import type { CaptureInfo } from '../replay/capture-info.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
 

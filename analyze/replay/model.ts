@@ -14,9 +14,9 @@ import type {
   ReadWarning,
   Rusage,
   TcpEvent,
-} from '../formats/types.ts';
-import { execAreas } from '../formats/records/index.ts';
-import { decodeStrings } from '../formats/nul-area.ts';
+} from '../../formats/types.ts';
+import { execAreas } from '../../formats/records/index.ts';
+import { decodeStrings } from '../../formats/nul-area.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';
 import { pairDnsMessages, peerNames, queriesAsLookups, type DnsQueryRow } from './dns.ts';

@@ -21,10 +21,10 @@ import {
   TimestampNanosecond,
   Utf8,
 } from 'apache-arrow';
-import type { Db } from './db.ts';
-import { isoTime } from './format.ts';
-import { splitStrings } from '../formats/nul-area.ts';
-import { type CaptureInfo, lossWarning } from './replay.ts';
+import type { Db } from '../db/database.ts';
+import { isoTime } from '../format.ts';
+import { splitStrings } from '../../formats/nul-area.ts';
+import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 
 export interface ExportExec {
   seq: number;
