@@ -5,7 +5,17 @@
 // Files made from a raw file get its permission bits: an environment captured
 // into a 0600 raw file never lands in a 0644 database.
 
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FS_REASONS, UserError } from '../formats/errors.ts';
 import { terminalText } from './format.ts';
@@ -44,8 +54,15 @@ export function writeError(path: string, err: unknown): Error {
   if (err instanceof UserError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    const reason = WRITE_REASONS[code] ?? WRITE_REASONS[code.replace(/_.*$/, '')] ?? WRITE_REASONS[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
-    const text = reason ?? String((err as Error).message ?? code).split('\n')[0]!.replace(/^\w+: /, '');
+    const reason =
+      WRITE_REASONS[code] ??
+      WRITE_REASONS[code.replace(/_.*$/, '')] ??
+      WRITE_REASONS[code.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')];
+    const text =
+      reason ??
+      String((err as Error).message ?? code)
+        .split('\n')[0]!
+        .replace(/^\w+: /, '');
     return new UserError(`cannot write ${path}: ${text} (${code})`);
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -32,7 +32,8 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const loops = Number(values.loops);
-const captureBin = process.env.PTRACE_CAPTURE_BIN || fileURLToPath(new URL('../capture/build/ptrace-capture', import.meta.url));
+const captureBin =
+  process.env.PTRACE_CAPTURE_BIN || fileURLToPath(new URL('../capture/build/ptrace-capture', import.meta.url));
 if (process.getuid?.() !== 0) {
   console.error('bench/capture-overhead: needs root to load BPF');
   process.exit(1);
@@ -41,7 +42,11 @@ if (process.getuid?.() !== 0) {
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-'));
 const env = { PATH: '/usr/bin:/bin' };
 
-interface Sample { inner: number; outer: number; file?: string }
+interface Sample {
+  inner: number;
+  outer: number;
+  file?: string;
+}
 const baselineBin = values['baseline-bin'];
 const MODE_FLAGS: Record<string, string[] | null> = {
   untraced: null,
@@ -56,7 +61,8 @@ const MODE_FLAGS: Record<string, string[] | null> = {
 
 /** A finished capture unloads its programs in the background (~0.3 s of RCU waits); the next load would queue behind it. */
 function waitForUnload(): void {
-  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++) spawnSync('sleep', ['0.05']);
+  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++)
+    spawnSync('sleep', ['0.05']);
 }
 
 let workload = 0;
@@ -89,7 +95,9 @@ function compare(title: string, script: string | string[], wanted: string[]): Re
   for (const m of modes) {
     const inner = median(samples[m].map((s) => s.inner));
     const outer = median(samples[m].map((s) => s.outer));
-    console.log(`${m.padEnd(18)} ${inner.toFixed(1).padStart(8)} ms  ${(inner / base).toFixed(3)}×  ${outer.toFixed(1).padStart(8)} ms  ${(outer / baseOuter).toFixed(3)}×`);
+    console.log(
+      `${m.padEnd(18)} ${inner.toFixed(1).padStart(8)} ms  ${(inner / base).toFixed(3)}×  ${outer.toFixed(1).padStart(8)} ms  ${(outer / baseOuter).toFixed(3)}×`,
+    );
   }
   console.log('');
   return samples;
@@ -100,30 +108,45 @@ const loop = timed(`i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); do
 const only = values.only; // fork | dd | net: one workload
 const samples =
   only === undefined || only === 'fork'
-    ? compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, ['untraced', 'traced', 'no-dns', 'no-failed-execs', '--io', '--sched'])
+    ? compare(`fork/exec: ${loops} × /bin/true from a sh loop`, loop, [
+        'untraced',
+        'traced',
+        'no-dns',
+        'no-failed-execs',
+        '--io',
+        '--sched',
+      ])
     : null;
 const ddCount = Number(values['dd-count']);
-if (only === undefined || only === 'dd') compare(
-  `syscall-bound: dd bs=1 count=${ddCount} (${2 * ddCount} read/write syscalls) inside the traced tree`,
-  timed(`dd if=/dev/zero of=/dev/null bs=1 count=${ddCount} 2>/dev/null`),
-  ['untraced', 'traced', '--io', '--sched'],
-);
-if (only === undefined || only === 'net') compare(
-  '1000 TCP connections to a server on 127.0.0.1 (one node process, connect + 100 bytes + close each)',
-  [process.execPath, fileURLToPath(new URL('./connect-loop.mjs', import.meta.url)), '1000'],
-  ['untraced', 'traced', 'no-dns', 'no-net'],
-);
+if (only === undefined || only === 'dd')
+  compare(
+    `syscall-bound: dd bs=1 count=${ddCount} (${2 * ddCount} read/write syscalls) inside the traced tree`,
+    timed(`dd if=/dev/zero of=/dev/null bs=1 count=${ddCount} 2>/dev/null`),
+    ['untraced', 'traced', '--io', '--sched'],
+  );
+if (only === undefined || only === 'net')
+  compare(
+    '1000 TCP connections to a server on 127.0.0.1 (one node process, connect + 100 bytes + close each)',
+    [process.execPath, fileURLToPath(new URL('./connect-loop.mjs', import.meta.url)), '1000'],
+    ['untraced', 'traced', 'no-dns', 'no-net'],
+  );
 /** A project of `n` small C files and a Makefile that compiles and links them. */
 function makeProject(n: number): string {
   const project = join(dir, 'make-project');
   mkdirSync(project, { recursive: true });
   const names = Array.from({ length: n }, (_, i) => `f${i}`);
   for (const [i, name] of names.entries()) {
-    writeFileSync(join(project, `${name}.c`), `int ${name}(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * ${i + 1}; return s; }\n`);
+    writeFileSync(
+      join(project, `${name}.c`),
+      `int ${name}(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * ${i + 1}; return s; }\n`,
+    );
   }
   writeFileSync(join(project, 'main.c'), 'int main(void) { return 0; }\n');
   const objects = [...names, 'main'].map((name) => `${name}.o`).join(' ');
-  writeFileSync(join(project, 'Makefile'), `app: ${objects}\n\tcc -o $@ $^\n%.o: %.c\n\tcc -O1 -c -o $@ $<\nclean:\n\trm -f app *.o\n`);
+  writeFileSync(
+    join(project, 'Makefile'),
+    `app: ${objects}\n\tcc -o $@ $^\n%.o: %.c\n\tcc -O1 -c -o $@ $<\nclean:\n\trm -f app *.o\n`,
+  );
   return project;
 }
 if (only === undefined || only === 'make') {
@@ -147,8 +170,15 @@ const size = statSync(last).size;
 const records = capture.completeRecords;
 const execCount = capture.events.filter((e) => e.kind === 'exec').length;
 const logical = capture.events.length;
-console.log(`raw file: ${size} bytes, ${records} records of 256 bytes, ${logical} events, ${execCount} execs, lost ${capture.footer?.lost ?? '?'}`);
-console.log(`bytes per event (records incl. string chunks / logical events): ${(size / logical).toFixed(0)}; bytes per exec (whole file / execs): ${(size / execCount).toFixed(0)}`);
+console.log(
+  `raw file: ${size} bytes, ${records} records of 256 bytes, ${logical} events, ${execCount} execs, lost ${capture.footer?.lost ?? '?'}`,
+);
+console.log(
+  `bytes per event (records incl. string chunks / logical events): ${(size / logical).toFixed(0)}; bytes per exec (whole file / execs): ${(size / execCount).toFixed(0)}`,
+);
 const env0 = capture.events.find((e) => e.kind === 'exec');
-if (env0 && env0.kind === 'exec') console.log(`(this loop's environment is tiny: ${env0.env?.length ?? 0} variables; a CI environment of ~3 KB adds ~15 records per exec)`);
+if (env0 && env0.kind === 'exec')
+  console.log(
+    `(this loop's environment is tiny: ${env0.env?.length ?? 0} variables; a CI environment of ~3 KB adds ~15 records per exec)`,
+  );
 rmSync(dir, { recursive: true, force: true });

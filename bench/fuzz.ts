@@ -68,7 +68,9 @@ async function one(i: number): Promise<void> {
   tally.mutants++;
   if (tally.mutants % 500 === 0) {
     const s = (performance.now() - started) / 1000;
-    console.log(`… ${tally.mutants} mutants, ${tally.runs} runs, ${tally.crashes} crashes, ${tally.hangs} hangs, ${s.toFixed(0)} s`);
+    console.log(
+      `… ${tally.mutants} mutants, ${tally.runs} runs, ${tally.crashes} crashes, ${tally.hangs} hangs, ${s.toFixed(0)} s`,
+    );
   }
   if (res.hang) {
     tally.hangs++;
@@ -87,7 +89,7 @@ async function one(i: number): Promise<void> {
     } else {
       if (bad.verdict === 'hang') tally.hangs++;
       else tally.crashes++;
-      report(bad.verdict.toUpperCase(), i, `${what}; ptrace ${x.argv.join(" ")}`, bad.why, m.buf);
+      report(bad.verdict.toUpperCase(), i, `${what}; ptrace ${x.argv.join(' ')}`, bad.why, m.buf);
     }
   }
   if (spawnEvery > 0 && i % spawnEvery === 0) {

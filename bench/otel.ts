@@ -23,7 +23,9 @@ import { load } from '../analyze/replay/load.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
 import { writeBigBuild } from '../testkit/otel/synthetic.ts';
 
-const { values } = parseArgs({ options: { spans: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { spans: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } },
+});
 const wantSpans = Number(values.spans);
 const runs = Number(values.runs);
 const BIN = fileURLToPath(new URL('../bin/ptrace.js', import.meta.url));
@@ -51,7 +53,9 @@ let t = performance.now();
 const fd = openSync(raw, 'w');
 const { spans } = writeBigBuild(fd, Math.max(1, Math.round((wantSpans - 2) / 2)));
 closeSync(fd);
-console.log(`synthetic capture: ${spans.toLocaleString('en-US')} spans, raw file ${MB(statSync(raw).size)}, written in ${fmtS(performance.now() - t)}`);
+console.log(
+  `synthetic capture: ${spans.toLocaleString('en-US')} spans, raw file ${MB(statSync(raw).size)}, written in ${fmtS(performance.now() - t)}`,
+);
 
 // ---- --dump-otel, end to end
 const out = join(dir, 'trace.json');

@@ -68,9 +68,19 @@ if (args[0] === '--synth') {
   const dir = args[1]!;
   const info = {
     // 11,400 units: 34,200 processes, 73 opens and 6 failed execs per unit → 1.0M events.
-    build: writeSyntheticBuild(join(dir, 'build-1m.raw'), { units: 11_400, failEvery: 5000, pathSearch: true, opens: true }),
+    build: writeSyntheticBuild(join(dir, 'build-1m.raw'), {
+      units: 11_400,
+      failEvery: 5000,
+      pathSearch: true,
+      opens: true,
+    }),
     // 60,000 units: 180,000 processes, 2 threads per cc1, 6 failed execs per unit → 1.02M events.
-    lifecycle: writeSyntheticBuild(join(dir, 'lifecycle-1m.raw'), { units: 60_000, failEvery: 5000, threadsPerCc1: 2, pathSearch: true }),
+    lifecycle: writeSyntheticBuild(join(dir, 'lifecycle-1m.raw'), {
+      units: 60_000,
+      failEvery: 5000,
+      threadsPerCc1: 2,
+      pathSearch: true,
+    }),
     // 33,333 units: 99,994 processes (make + 3 per unit, minus the failed units' as).
     tree: writeSyntheticBuild(join(dir, 'processes-100k.raw'), { units: 33_333, failEvery: 5000, pathSearch: true }),
   };
@@ -175,7 +185,11 @@ if (args[0] === '--load') {
 }
 
 function child(argv: string[]): string {
-  const r = spawnSync(process.execPath, [self, ...argv], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [self, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`bench/replay ${argv.join(' ')} failed`);
   return r.stdout;
 }
@@ -187,9 +201,14 @@ console.log(`bench/replay: ${cpus().length} CPUs, node ${process.version}, ${run
 const t = performance.now();
 const info = JSON.parse(child(['--synth', dir])) as Record<string, { events: number; processes: number }>;
 console.log(`synthesized in ${((performance.now() - t) / 1000).toFixed(1)}s:`);
-for (const [name, file] of [...MIXES.map((m) => [m.name, m.file]), ['tree', 'processes-100k.raw']] as [string, string][]) {
+for (const [name, file] of [...MIXES.map((m) => [m.name, m.file]), ['tree', 'processes-100k.raw']] as [
+  string,
+  string,
+][]) {
   const i = info[name]!;
-  console.log(`   ${name.padEnd(10)} ${fmt(i.events)} events / ${fmt(i.processes)} processes (${mb(statSync(join(dir, file)).size)})`);
+  console.log(
+    `   ${name.padEnd(10)} ${fmt(i.events)} events / ${fmt(i.processes)} processes (${mb(statSync(join(dir, file)).size)})`,
+  );
 }
 
 // ---------------------------------------------------------------- 1. raw → SQLite, in a child process
@@ -213,18 +232,26 @@ for (const mix of MIXES) {
   console.log(`     reader alone            ${fmt(L.read)} ms   (${fmt(L.events / (L.read / 1000))} events/s)`);
   console.log(`     reader + rows           ${fmt(L.rows)} ms`);
   console.log(`     rows → SQLite (memory)  ${fmt(L.sqlite)} ms`);
-  console.log(`     raw → SQLite            ${fmt(total)} ms   ${fmt(L.events / (total / 1000))} events/s, ${fmt(L.records / (total / 1000))} records/s`);
-  console.log(`     analyze/ part (events → rows → SQLite, reader excluded)  ${fmt(ours)} ms   ${fmt(L.events / (ours / 1000))} events/s`);
+  console.log(
+    `     raw → SQLite            ${fmt(total)} ms   ${fmt(L.events / (total / 1000))} events/s, ${fmt(L.records / (total / 1000))} records/s`,
+  );
+  console.log(
+    `     analyze/ part (events → rows → SQLite, reader excluded)  ${fmt(ours)} ms   ${fmt(L.events / (ours / 1000))} events/s`,
+  );
 }
 
 // ---------------------------------------------------------------- child processes
 
 function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    },
+  );
   const wall = performance.now() - t0;
   const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
   if (r.status !== 0 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);
@@ -248,7 +275,9 @@ for (const mix of MIXES) {
       `peak RSS ${mb(median(dbRuns.map((r) => r.rssKb)) * 1024)}, ${mb(statSync(dbOut).size)} database, ` +
       `${fmt(loaded.get(mix.name)!.events / (wall / 1000))} events/s end to end`,
   );
-  console.log(`   ${''.padEnd(10)} SQLite floor ${fmt(sqliteFloor)} ms (same rows pre-built, same statements, indexes, fsync); db / SQLite floor: ${(wall / sqliteFloor).toFixed(2)}×`);
+  console.log(
+    `   ${''.padEnd(10)} SQLite floor ${fmt(sqliteFloor)} ms (same rows pre-built, same statements, indexes, fsync); db / SQLite floor: ${(wall / sqliteFloor).toFixed(2)}×`,
+  );
 }
 
 const treeRuns = Array.from({ length: runs }, () => cli(['tree', tree, '--dedup']));

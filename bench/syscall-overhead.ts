@@ -12,10 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, count: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, count: { type: 'string', default: '1000000' } },
+});
 const runs = Number(values.runs);
 const count = Number(values.count);
-const captureBin = process.env.PTRACE_CAPTURE_BIN || fileURLToPath(new URL('../capture/build/ptrace-capture', import.meta.url));
+const captureBin =
+  process.env.PTRACE_CAPTURE_BIN || fileURLToPath(new URL('../capture/build/ptrace-capture', import.meta.url));
 if (process.getuid?.() !== 0) {
   console.error('bench/syscall-overhead: needs root to load BPF');
   process.exit(1);
@@ -25,7 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A finished capture unloads its programs in a background child for ~0.3 s; its hooks stay live until then. */
 function waitForUnload(): void {
-  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++) spawnSync('sleep', ['0.05']);
+  for (let i = 0; i < 100 && spawnSync('pgrep', ['-x', 'ptrace-capture']).status === 0; i++)
+    spawnSync('sleep', ['0.05']);
 }
 
 function ddMs(): number {
@@ -60,9 +64,13 @@ for (let i = 0; i < runs; i++) {
   modes['capture, no syscall hooks'].push(await withCapture(NO_SYSCALL_HOOKS, ddMs));
 }
 const base = median(modes['no capture']);
-console.log(`host syscall overhead: dd bs=1 count=${count} (${2 * count} read/write syscalls) in an untraced process, ${runs} alternating runs, medians`);
+console.log(
+  `host syscall overhead: dd bs=1 count=${count} (${2 * count} read/write syscalls) in an untraced process, ${runs} alternating runs, medians`,
+);
 for (const [mode, xs] of Object.entries(modes)) {
   const m = median(xs);
-  console.log(`${mode.padEnd(26)} ${m.toFixed(1).padStart(8)} ms  ${(m / base).toFixed(3)}×  ${(((m - base) * 1e6) / (2 * count)).toFixed(1)} ns/syscall`);
+  console.log(
+    `${mode.padEnd(26)} ${m.toFixed(1).padStart(8)} ms  ${(m / base).toFixed(3)}×  ${(((m - base) * 1e6) / (2 * count)).toFixed(1)} ns/syscall`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });

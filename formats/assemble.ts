@@ -76,8 +76,6 @@ class StringAcc {
   }
 }
 
-
-
 /** A record with strings waiting for its chunks: its event is built, its strings not yet. */
 class Pending {
   readonly event: CaptureEvent;
@@ -232,7 +230,11 @@ export class Assembler implements RecordContext {
     acc.add(b.buf, next + DATA.data, 0, dv.getUint16(next + DATA.len, le), dv.getUint8(next + DATA.flags));
     single.set(event, acc.captured());
     // Kept until the thread's next record, as for any completed owner: a late chunk of it is an orphan.
-    this.#owners.set(event.tid, { pid: event.process.pid, tsLo: dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le), tsHi: dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le) });
+    this.#owners.set(event.tid, {
+      pid: event.process.pid,
+      tsLo: dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le),
+      tsHi: dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le),
+    });
     this.#emit(event);
     return 2;
   }
@@ -270,7 +272,8 @@ export class Assembler implements RecordContext {
     let start = dv.getBigUint64(off + HEAD.start, le);
     const values = this.values;
     if (ts < values.earliest || ts > values.latest) ts = values.time(ts, this.site(at, type, pid), 'head.ts');
-    if (start < values.earliest || start > values.latest) start = values.time(start, this.site(at, type, pid), 'head.start');
+    if (start < values.earliest || start > values.latest)
+      start = values.time(start, this.site(at, type, pid), 'head.start');
     if (type === RT.FOOTER) {
       this.footer = readFooter(this, b, off, at, pid);
       return 0;
@@ -372,7 +375,6 @@ export class Assembler implements RecordContext {
     }
     this.#qHead = i;
   }
-
 
   /** End of input: completes what is pending, emits everything, adds the summary warnings. */
   finish(): void {

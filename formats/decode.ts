@@ -162,4 +162,3 @@ export function decodeDnsMsg(b: Bytes, off: number, le: boolean): RawDnsMsg {
     remoteAddr: Buffer.from(b.buf.subarray(off + DNS_MSG.remote_addr, off + DNS_MSG.remote_addr + 16)),
   };
 }
-

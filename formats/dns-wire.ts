@@ -5,7 +5,12 @@
 
 import { ipAddress } from './names.ts';
 
-export interface DnsQuestion { name: string; type: number; typeName: string; class: number }
+export interface DnsQuestion {
+  name: string;
+  type: number;
+  typeName: string;
+  class: number;
+}
 
 export interface DnsRecord {
   section: 'answer' | 'authority' | 'additional';
@@ -50,15 +55,57 @@ const MAX_CNAME_CHAIN = 16;
 const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28 } as const;
 
 const TYPE_NAMES: Readonly<Record<number, string>> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 10: 'NULL', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 17: 'RP',
-  18: 'AFSDB', 24: 'SIG', 25: 'KEY', 28: 'AAAA', 29: 'LOC', 33: 'SRV', 35: 'NAPTR', 39: 'DNAME', 41: 'OPT',
-  43: 'DS', 44: 'SSHFP', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 51: 'NSEC3PARAM', 52: 'TLSA',
-  64: 'SVCB', 65: 'HTTPS', 99: 'SPF', 249: 'TKEY', 250: 'TSIG', 251: 'IXFR', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  10: 'NULL',
+  12: 'PTR',
+  13: 'HINFO',
+  15: 'MX',
+  16: 'TXT',
+  17: 'RP',
+  18: 'AFSDB',
+  24: 'SIG',
+  25: 'KEY',
+  28: 'AAAA',
+  29: 'LOC',
+  33: 'SRV',
+  35: 'NAPTR',
+  39: 'DNAME',
+  41: 'OPT',
+  43: 'DS',
+  44: 'SSHFP',
+  46: 'RRSIG',
+  47: 'NSEC',
+  48: 'DNSKEY',
+  50: 'NSEC3',
+  51: 'NSEC3PARAM',
+  52: 'TLSA',
+  64: 'SVCB',
+  65: 'HTTPS',
+  99: 'SPF',
+  249: 'TKEY',
+  250: 'TSIG',
+  251: 'IXFR',
+  252: 'AXFR',
+  255: 'ANY',
+  257: 'CAA',
 };
 
 const RCODE_NAMES: readonly string[] = [
-  'NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH',
-  'NOTZONE', 'DSOTYPENI',
+  'NOERROR',
+  'FORMERR',
+  'SERVFAIL',
+  'NXDOMAIN',
+  'NOTIMP',
+  'REFUSED',
+  'YXDOMAIN',
+  'YXRRSET',
+  'NXRRSET',
+  'NOTAUTH',
+  'NOTZONE',
+  'DSOTYPENI',
 ];
 
 /** A NS CNAME SOA PTR MX TXT AAAA SRV OPT HTTPS SVCB ANY …, else `TYPE<n>`. */
@@ -107,9 +154,19 @@ class Reader {
 
 export function parseDnsMessage(bytes: Uint8Array): DnsMessage {
   const m: DnsMessage = {
-    id: 0, response: false, opcode: 0, authoritative: false, truncated: false, recursionDesired: false,
-    recursionAvailable: false, rcode: 0, rcodeName: rcodeName(0), questions: [], records: [],
-    counts: { questions: 0, answers: 0, authorities: 0, additionals: 0 }, error: null,
+    id: 0,
+    response: false,
+    opcode: 0,
+    authoritative: false,
+    truncated: false,
+    recursionDesired: false,
+    recursionAvailable: false,
+    rcode: 0,
+    rcodeName: rcodeName(0),
+    questions: [],
+    records: [],
+    counts: { questions: 0, answers: 0, authorities: 0, additionals: 0 },
+    error: null,
   };
   const r = new Reader(bytes);
   try {
@@ -131,7 +188,9 @@ export function parseDnsMessage(bytes: Uint8Array): DnsMessage {
     // loops whatever the counts say.
     for (let i = 1; i <= m.counts.questions; i++) m.questions.push(readQuestion(r, i));
     const sections: Array<[Section, number]> = [
-      ['answer', m.counts.answers], ['authority', m.counts.authorities], ['additional', m.counts.additionals],
+      ['answer', m.counts.answers],
+      ['authority', m.counts.authorities],
+      ['additional', m.counts.additionals],
     ];
     for (const [section, count] of sections) {
       for (let i = 1; i <= count; i++) m.records.push(readRecord(r, section, i));
@@ -168,7 +227,9 @@ function readRdata(r: Reader, type: number, length: number): string {
   const start = r.pos;
   const outer = { end: r.end, where: r.where };
   const wrongLength = (expected: number) =>
-    new Malformed(`${dnsTypeName(type)} rdata of ${length} bytes at byte ${start} in ${outer.where} (expected ${expected})`);
+    new Malformed(
+      `${dnsTypeName(type)} rdata of ${length} bytes at byte ${start} in ${outer.where} (expected ${expected})`,
+    );
   r.end = start + length;
   r.where = `${outer.where} rdata`;
   let data: string;
@@ -252,7 +313,9 @@ function readName(r: Reader): string {
       if (target >= bytes.length) throw new Malformed(`pointer to byte ${target} past the end at byte ${pos}`);
       if (target >= stretchStart) {
         const seen = stretches.some(([from, to]) => target >= from && target < to);
-        throw new Malformed(seen ? `compression loop at byte ${pos}` : `forward pointer to byte ${target} at byte ${pos}`);
+        throw new Malformed(
+          seen ? `compression loop at byte ${pos}` : `forward pointer to byte ${target} at byte ${pos}`,
+        );
       }
       if (stretches.length > MAX_POINTERS_PER_NAME) {
         throw new Malformed(`more than ${MAX_POINTERS_PER_NAME} compression pointers in the name at byte ${start}`);
@@ -265,7 +328,8 @@ function readName(r: Reader): string {
     // RFC 2671) or as an over-long label: the wire cannot tell, and neither
     // can be read, so the error names the more likely one.
     if ((length & 0xc0) === 0x80) throw new Malformed(`label type 0x80 at byte ${pos}`);
-    if (length > MAX_LABEL_BYTES) throw new Malformed(`label of ${length} bytes at byte ${pos} (max ${MAX_LABEL_BYTES})`);
+    if (length > MAX_LABEL_BYTES)
+      throw new Malformed(`label of ${length} bytes at byte ${pos} (max ${MAX_LABEL_BYTES})`);
     wireLength += 1 + length;
     if (wireLength > MAX_NAME_BYTES) throw new Malformed(`name longer than ${MAX_NAME_BYTES} bytes at byte ${start}`);
     r.need(1 + length, pos, end);

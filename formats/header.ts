@@ -53,7 +53,10 @@ export interface FixedHeader {
 }
 
 function truncated(name: string, got: number, expected: number, what = ''): FormatError {
-  return new FormatError('truncated-header', `${name}: truncated header: ${got} bytes, expected at least ${expected}${what}`);
+  return new FormatError(
+    'truncated-header',
+    `${name}: truncated header: ${got} bytes, expected at least ${expected}${what}`,
+  );
 }
 
 /**
@@ -105,7 +108,10 @@ export function checkFixedHeader(buf: Buffer, name: string, fileSize = buf.lengt
     );
   }
   if (headerSize > MAX_HEADER_SIZE) {
-    throw new FormatError('bad-header-size', `${name}: header_size is ${headerSize}, expected at most ${MAX_HEADER_SIZE}`);
+    throw new FormatError(
+      'bad-header-size',
+      `${name}: header_size is ${headerSize}, expected at most ${MAX_HEADER_SIZE}`,
+    );
   }
   if (headerSize > fileSize) throw truncated(name, fileSize, headerSize, ' (header_size)');
   if (recordSize !== RECORD_SIZE) {
@@ -233,7 +239,10 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       case TLV.WRITE_STOP: {
         const stop = writeStop(v, le);
         if (stop === 'malformed') {
-          opts.warnings?.push({ code: 'bad-write-stop', message: `header TLV ${tag} (write stop) has ${len} bytes, expected ${WRITE_STOP_SIZE}; ignored` });
+          opts.warnings?.push({
+            code: 'bad-write-stop',
+            message: `header TLV ${tag} (write stop) has ${len} bytes, expected ${WRITE_STOP_SIZE}; ignored`,
+          });
         } else if (stop !== null) {
           h.writeStop = stop;
         }

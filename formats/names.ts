@@ -6,21 +6,140 @@ import { CAT, HK, TCPE, TCPR } from './layout.ts';
 
 /** errno → name, index = errno (asm-generic/errno-base.h + errno.h); '' for unused numbers. */
 const ERRNO_NAMES: readonly string[] = [
-  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN',
-  'ENOMEM', 'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV', 'ENOTDIR', 'EISDIR',
-  'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE', 'EROFS', 'EMLINK', 'EPIPE',
-  'EDOM', 'ERANGE', 'EDEADLK', 'ENAMETOOLONG', 'ENOLCK', 'ENOSYS', 'ENOTEMPTY', 'ELOOP', '', 'ENOMSG',
-  'EIDRM', 'ECHRNG', 'EL2NSYNC', 'EL3HLT', 'EL3RST', 'ELNRNG', 'EUNATCH', 'ENOCSI', 'EL2HLT', 'EBADE',
-  'EBADR', 'EXFULL', 'ENOANO', 'EBADRQC', 'EBADSLT', '', 'EBFONT', 'ENOSTR', 'ENODATA', 'ETIME', 'ENOSR',
-  'ENONET', 'ENOPKG', 'EREMOTE', 'ENOLINK', 'EADV', 'ESRMNT', 'ECOMM', 'EPROTO', 'EMULTIHOP', 'EDOTDOT',
-  'EBADMSG', 'EOVERFLOW', 'ENOTUNIQ', 'EBADFD', 'EREMCHG', 'ELIBACC', 'ELIBBAD', 'ELIBSCN', 'ELIBMAX',
-  'ELIBEXEC', 'EILSEQ', 'ERESTART', 'ESTRPIPE', 'EUSERS', 'ENOTSOCK', 'EDESTADDRREQ', 'EMSGSIZE',
-  'EPROTOTYPE', 'ENOPROTOOPT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EOPNOTSUPP', 'EPFNOSUPPORT',
-  'EAFNOSUPPORT', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ENETDOWN', 'ENETUNREACH', 'ENETRESET', 'ECONNABORTED',
-  'ECONNRESET', 'ENOBUFS', 'EISCONN', 'ENOTCONN', 'ESHUTDOWN', 'ETOOMANYREFS', 'ETIMEDOUT', 'ECONNREFUSED',
-  'EHOSTDOWN', 'EHOSTUNREACH', 'EALREADY', 'EINPROGRESS', 'ESTALE', 'EUCLEAN', 'ENOTNAM', 'ENAVAIL',
-  'EISNAM', 'EREMOTEIO', 'EDQUOT', 'ENOMEDIUM', 'EMEDIUMTYPE', 'ECANCELED', 'ENOKEY', 'EKEYEXPIRED',
-  'EKEYREVOKED', 'EKEYREJECTED', 'EOWNERDEAD', 'ENOTRECOVERABLE', 'ERFKILL', 'EHWPOISON',
+  '',
+  'EPERM',
+  'ENOENT',
+  'ESRCH',
+  'EINTR',
+  'EIO',
+  'ENXIO',
+  'E2BIG',
+  'ENOEXEC',
+  'EBADF',
+  'ECHILD',
+  'EAGAIN',
+  'ENOMEM',
+  'EACCES',
+  'EFAULT',
+  'ENOTBLK',
+  'EBUSY',
+  'EEXIST',
+  'EXDEV',
+  'ENODEV',
+  'ENOTDIR',
+  'EISDIR',
+  'EINVAL',
+  'ENFILE',
+  'EMFILE',
+  'ENOTTY',
+  'ETXTBSY',
+  'EFBIG',
+  'ENOSPC',
+  'ESPIPE',
+  'EROFS',
+  'EMLINK',
+  'EPIPE',
+  'EDOM',
+  'ERANGE',
+  'EDEADLK',
+  'ENAMETOOLONG',
+  'ENOLCK',
+  'ENOSYS',
+  'ENOTEMPTY',
+  'ELOOP',
+  '',
+  'ENOMSG',
+  'EIDRM',
+  'ECHRNG',
+  'EL2NSYNC',
+  'EL3HLT',
+  'EL3RST',
+  'ELNRNG',
+  'EUNATCH',
+  'ENOCSI',
+  'EL2HLT',
+  'EBADE',
+  'EBADR',
+  'EXFULL',
+  'ENOANO',
+  'EBADRQC',
+  'EBADSLT',
+  '',
+  'EBFONT',
+  'ENOSTR',
+  'ENODATA',
+  'ETIME',
+  'ENOSR',
+  'ENONET',
+  'ENOPKG',
+  'EREMOTE',
+  'ENOLINK',
+  'EADV',
+  'ESRMNT',
+  'ECOMM',
+  'EPROTO',
+  'EMULTIHOP',
+  'EDOTDOT',
+  'EBADMSG',
+  'EOVERFLOW',
+  'ENOTUNIQ',
+  'EBADFD',
+  'EREMCHG',
+  'ELIBACC',
+  'ELIBBAD',
+  'ELIBSCN',
+  'ELIBMAX',
+  'ELIBEXEC',
+  'EILSEQ',
+  'ERESTART',
+  'ESTRPIPE',
+  'EUSERS',
+  'ENOTSOCK',
+  'EDESTADDRREQ',
+  'EMSGSIZE',
+  'EPROTOTYPE',
+  'ENOPROTOOPT',
+  'EPROTONOSUPPORT',
+  'ESOCKTNOSUPPORT',
+  'EOPNOTSUPP',
+  'EPFNOSUPPORT',
+  'EAFNOSUPPORT',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'ENETRESET',
+  'ECONNABORTED',
+  'ECONNRESET',
+  'ENOBUFS',
+  'EISCONN',
+  'ENOTCONN',
+  'ESHUTDOWN',
+  'ETOOMANYREFS',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'EALREADY',
+  'EINPROGRESS',
+  'ESTALE',
+  'EUCLEAN',
+  'ENOTNAM',
+  'ENAVAIL',
+  'EISNAM',
+  'EREMOTEIO',
+  'EDQUOT',
+  'ENOMEDIUM',
+  'EMEDIUMTYPE',
+  'ECANCELED',
+  'ENOKEY',
+  'EKEYEXPIRED',
+  'EKEYREVOKED',
+  'EKEYREJECTED',
+  'EOWNERDEAD',
+  'ENOTRECOVERABLE',
+  'ERFKILL',
+  'EHWPOISON',
 ];
 
 /** Symbolic name of a positive errno (ENOENT…), or `E<n>` when unknown. */
@@ -30,9 +149,37 @@ export function errnoName(errno: number): string {
 
 /** Signal number → name, index = signal number; 32..64 are the real-time signals. */
 const SIGNAL_NAMES: readonly string[] = [
-  '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
-  'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP',
-  'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR',
+  '',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGSTKFLT',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGSTOP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGWINCH',
+  'SIGIO',
+  'SIGPWR',
   'SIGSYS',
 ];
 const SIGRTMIN = 32;
@@ -96,11 +243,24 @@ const TCP_ROLE_NAMES: Readonly<Record<number, string>> = { [TCPR.CLIENT]: 'clien
 export const tcpEventName = (event: number): string => TCP_EVENT_NAMES[event] ?? `event${event}`;
 /** The kernel's TCP states (include/net/tcp_states.h). */
 const TCP_STATE_NAMES: readonly string[] = [
-  '', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
-  'NEW_SYN_RECV', 'BOUND_INACTIVE',
+  '',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+  'BOUND_INACTIVE',
 ];
 /** ESTABLISHED, FIN_WAIT2…, or `state<N>`. */
-export const tcpStateName = (state: number): string => (state > 0 && state < TCP_STATE_NAMES.length ? TCP_STATE_NAMES[state]! : `state${state}`);
+export const tcpStateName = (state: number): string =>
+  state > 0 && state < TCP_STATE_NAMES.length ? TCP_STATE_NAMES[state]! : `state${state}`;
 /** The number of a state name (writer). */
 export const tcpStateNumber = (name: string): number | undefined => {
   const i = TCP_STATE_NAMES.indexOf(name);
@@ -132,10 +292,16 @@ export function ipAddress(family: number, bytes: Uint8Array): string {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
@@ -158,11 +324,18 @@ export function ipBytes(family: number, text: string): Buffer {
     t = t.slice(0, v4.index);
     if (t.endsWith(':') && !t.endsWith('::')) t = t.slice(0, -1);
   }
-  const [head, rest] = t.includes('::') ? t.split('::') as [string, string] : [t, undefined];
-  const parse = (s: string) => (s ? s.split(':').filter((x) => x !== '').map((x) => parseInt(x, 16)) : []);
+  const [head, rest] = t.includes('::') ? (t.split('::') as [string, string]) : [t, undefined];
+  const parse = (s: string) =>
+    s
+      ? s
+          .split(':')
+          .filter((x) => x !== '')
+          .map((x) => parseInt(x, 16))
+      : [];
   const left = parse(head);
   const right = [...parse(rest ?? ''), ...tail];
-  const words = rest === undefined ? [...left, ...tail] : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  const words =
+    rest === undefined ? [...left, ...tail] : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
   words.forEach((w, i) => out.writeUInt16BE(w, 2 * i));
   return out;
 }
@@ -203,7 +376,12 @@ export interface WaitStatus {
 export function decodeWaitStatus(status: number, coreFlag = false): WaitStatus {
   const sig = status & 0x7f;
   if (sig === 0) {
-    return { exitCode: (status >>> 8) & 0xff, signal: null, signalName: null, coreDumped: coreFlag || (status & 0x80) !== 0 };
+    return {
+      exitCode: (status >>> 8) & 0xff,
+      signal: null,
+      signalName: null,
+      coreDumped: coreFlag || (status & 0x80) !== 0,
+    };
   }
   return { exitCode: null, signal: sig, signalName: signalName(sig), coreDumped: coreFlag || (status & 0x80) !== 0 };
 }

@@ -81,7 +81,9 @@ export class PrefetchingReader {
     let s: number;
     while ((s = Atomics.load(this.state, 2 * i)) === EMPTY) Atomics.wait(this.state, 2 * i, EMPTY);
     if (s === FAILED) {
-      const e = receiveMessageOnPort(this.errors)?.message as { message: string; code?: string; syscall?: string } | undefined;
+      const e = receiveMessageOnPort(this.errors)?.message as
+        | { message: string; code?: string; syscall?: string }
+        | undefined;
       this.close();
       throw Object.assign(new Error(e?.message ?? 'read failed'), { code: e?.code, syscall: e?.syscall });
     }

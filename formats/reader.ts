@@ -49,10 +49,19 @@ function directChunks(fd: number, position: number): ChunkSource {
 }
 
 /** What the tail of the file says once the records have been walked. */
-function tailWarnings(warnings: ReadWarning[], a: Assembler, tailBytes: number, stop?: WriteStop, startBoottime = 0n): void {
+function tailWarnings(
+  warnings: ReadWarning[],
+  a: Assembler,
+  tailBytes: number,
+  stop?: WriteStop,
+  startBoottime = 0n,
+): void {
   if (a.footer !== null) {
     if (tailBytes > 0) {
-      warnings.push({ code: 'garbage-after-footer', message: `${tailBytes} bytes of garbage after the footer (ignored)` });
+      warnings.push({
+        code: 'garbage-after-footer',
+        message: `${tailBytes} bytes of garbage after the footer (ignored)`,
+      });
     }
     return;
   }
@@ -163,14 +172,19 @@ export function readCaptureStream(
       head = Buffer.alloc(fixed.headerSize);
       const n = readFull(fd, head, head.length, 0);
       if (n < head.length) {
-        throw new FormatError('truncated-header', `${path}: truncated header: ${n} bytes, expected at least ${fixed.headerSize} (header_size)`);
+        throw new FormatError(
+          'truncated-header',
+          `${path}: truncated header: ${n} bytes, expected at least ${fixed.headerSize} (header_size)`,
+        );
       }
     }
     const warnings: ReadWarning[] = [];
     const header = parseHeader(head, path, { fileSize: size, warnings });
     const a = new Assembler(header, onEvent, warnings);
     const prefetch = size - header.headerSize > (opts.prefetchAbove ?? PREFETCH_ABOVE);
-    const chunks = prefetch ? new PrefetchingReader(fd, header.headerSize, STREAM_CHUNK) : directChunks(fd, header.headerSize);
+    const chunks = prefetch
+      ? new PrefetchingReader(fd, header.headerSize, STREAM_CHUNK)
+      : directChunks(fd, header.headerSize);
     let pos = header.headerSize;
     let tail = 0;
     try {

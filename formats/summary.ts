@@ -9,14 +9,32 @@ import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
 
 export interface InfoReport {
   file: string;
-  format: { version: string; major: number; minor: number; byteOrder: 'little' | 'big'; headerSize: number; recordSize: number };
+  format: {
+    version: string;
+    major: number;
+    minor: number;
+    byteOrder: 'little' | 'big';
+    headerSize: number;
+    recordSize: number;
+  };
   capture: {
     ptraceVersion: string;
     captureArgv: string[];
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: { env: boolean; failedExecs: boolean; keepRoot: boolean; files: boolean; io: boolean; sched: boolean; net: boolean; dns: boolean; dnsMessages: boolean; raw: string };
+    options: {
+      env: boolean;
+      failedExecs: boolean;
+      keepRoot: boolean;
+      files: boolean;
+      io: boolean;
+      sched: boolean;
+      net: boolean;
+      dns: boolean;
+      dnsMessages: boolean;
+      raw: string;
+    };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -50,15 +68,34 @@ export interface InfoReport {
   tcp: Record<string, number>;
   /** getaddrinfo() calls, and how many returned an error; format 1.3. */
   dns: { lookups: number; failed: number; messagesSent: number; messagesReceived: number };
-  root: { pid: number; status: number | null; exitCode: number | null; signal: string | null; coreDumped: boolean | null };
+  root: {
+    pid: number;
+    status: number | null;
+    exitCode: number | null;
+    signal: string | null;
+    coreDumped: boolean | null;
+  };
   end: {
     clean: boolean;
     /** write-stopped: the capture could not write (a full disk) and stopped there; format 1.6. */
     state: 'complete' | 'truncated' | 'write-stopped';
     completeRecords: number;
     /** Where writing stopped: seconds after the capture's start, and the error. */
-    writeStop: { afterNs: string; afterSeconds: number; errno: number; errnoName: string; records: number | string } | null;
-    footer: { records: number | string; lost: number | string; processes: number; stillRunning: number; signalled: boolean; waitedAll: boolean } | null;
+    writeStop: {
+      afterNs: string;
+      afterSeconds: number;
+      errno: number;
+      errnoName: string;
+      records: number | string;
+    } | null;
+    footer: {
+      records: number | string;
+      lost: number | string;
+      processes: number;
+      stillRunning: number;
+      signalled: boolean;
+      waitedAll: boolean;
+    } | null;
   };
   unknownTlvs: { tag: number; bytes: number }[];
   warnings: ReadWarning[];
@@ -77,7 +114,8 @@ export interface HistogramSummary {
 }
 
 /** A u64 count as a JSON number when exact, else as a decimal string (only a damaged file gets there). */
-export const jsonCount = (n: bigint): number | string => (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= 0n ? Number(n) : n.toString());
+export const jsonCount = (n: bigint): number | string =>
+  n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= 0n ? Number(n) : n.toString();
 
 const HIST_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 
@@ -167,7 +205,13 @@ export class InfoCollector {
     };
     const out: Record<string, HistogramSummary> = {};
     for (const [kind, h] of [...this.#hists].sort((a, b) => order(a[0]) - order(b[0]))) {
-      out[kind] = { processes: h.processes, count: jsonCount(h.count), totalNs: h.totalNs.toString(), maxNs: h.maxNs.toString(), buckets: h.buckets };
+      out[kind] = {
+        processes: h.processes,
+        count: jsonCount(h.count),
+        totalNs: h.totalNs.toString(),
+        maxNs: h.maxNs.toString(),
+        buckets: h.buckets,
+      };
     }
     return out;
   }
@@ -256,7 +300,12 @@ export class InfoCollector {
       openErrors: Object.fromEntries([...this.#openErrors].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       histograms: this.#histograms(),
       tcp: Object.fromEntries([...this.#tcp].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-      dns: { lookups: this.dnsLookups, failed: this.dnsFailed, messagesSent: this.dnsSent, messagesReceived: this.dnsReceived },
+      dns: {
+        lookups: this.dnsLookups,
+        failed: this.dnsFailed,
+        messagesSent: this.dnsSent,
+        messagesReceived: this.dnsReceived,
+      },
       root: {
         pid: h.rootPid,
         status: f ? f.rootStatus : null,
@@ -288,7 +337,13 @@ export class InfoCollector {
 
 function writeStopReport(w: WriteStop, startBoottime: bigint): NonNullable<InfoReport['end']['writeStop']> {
   const afterNs = w.ts - startBoottime;
-  return { afterNs: afterNs.toString(), afterSeconds: Number(afterNs / 1000n) / 1e6, errno: w.errno, errnoName: w.errnoName, records: jsonCount(w.records) };
+  return {
+    afterNs: afterNs.toString(),
+    afterSeconds: Number(afterNs / 1000n) / 1e6,
+    errno: w.errno,
+    errnoName: w.errnoName,
+    records: jsonCount(w.records),
+  };
 }
 
 /** Streams the file once and builds its report. */

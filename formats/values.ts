@@ -16,12 +16,32 @@ export const MAX_TIME_OFFSET = 2n ** 52n;
 const DETAILED = 10;
 
 const RUSAGE_FIELDS: readonly (keyof Rusage)[] = [
-  'utimeNs', 'stimeNs', 'runtimeNs', 'maxrssKb', 'minFlt', 'majFlt', 'nvcsw', 'nivcsw', 'rchar', 'wchar', 'readBytes', 'writeBytes',
+  'utimeNs',
+  'stimeNs',
+  'runtimeNs',
+  'maxrssKb',
+  'minFlt',
+  'majFlt',
+  'nvcsw',
+  'nivcsw',
+  'rchar',
+  'wchar',
+  'readBytes',
+  'writeBytes',
 ];
 const RUSAGE_NAMES: Readonly<Record<keyof Rusage, string>> = {
-  utimeNs: 'rusage.utime_ns', stimeNs: 'rusage.stime_ns', runtimeNs: 'rusage.runtime_ns', maxrssKb: 'rusage.maxrss_kb',
-  minFlt: 'rusage.min_flt', majFlt: 'rusage.maj_flt', nvcsw: 'rusage.nvcsw', nivcsw: 'rusage.nivcsw', rchar: 'rusage.rchar',
-  wchar: 'rusage.wchar', readBytes: 'rusage.read_bytes', writeBytes: 'rusage.write_bytes',
+  utimeNs: 'rusage.utime_ns',
+  stimeNs: 'rusage.stime_ns',
+  runtimeNs: 'rusage.runtime_ns',
+  maxrssKb: 'rusage.maxrss_kb',
+  minFlt: 'rusage.min_flt',
+  majFlt: 'rusage.maj_flt',
+  nvcsw: 'rusage.nvcsw',
+  nivcsw: 'rusage.nivcsw',
+  rchar: 'rusage.rchar',
+  wchar: 'rusage.wchar',
+  readBytes: 'rusage.read_bytes',
+  writeBytes: 'rusage.write_bytes',
 };
 
 /** Where a value came from, for the warning: `record 12 (exit, pid 40)`. */
@@ -96,7 +116,10 @@ export class ValueChecker {
   finish(): void {
     if (this.#bad > DETAILED) {
       const n = this.#bad - DETAILED;
-      this.#warnings.push({ code: 'value-out-of-range', message: `${n} more value${n === 1 ? '' : 's'} out of range (clamped)` });
+      this.#warnings.push({
+        code: 'value-out-of-range',
+        message: `${n} more value${n === 1 ? '' : 's'} out of range (clamped)`,
+      });
     }
   }
 

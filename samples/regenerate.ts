@@ -39,10 +39,19 @@ const env = {
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 
-async function record(name: string, cwd: string, command: string[], expectedExit: number, extra: { env?: Record<string, string>; flags?: string[] } = {}) {
+async function record(
+  name: string,
+  cwd: string,
+  command: string[],
+  expectedExit: number,
+  extra: { env?: Record<string, string>; flags?: string[] } = {},
+) {
   const out = path.join(here, `${name}.raw`);
   cd(cwd);
-  const result = await $({ env: { ...env, ...extra.env }, nothrow: true })`${capture} -q -f -o ${out} ${extra.flags ?? []} -- ${command}`;
+  const result = await $({
+    env: { ...env, ...extra.env },
+    nothrow: true,
+  })`${capture} -q -f -o ${out} ${extra.flags ?? []} -- ${command}`;
   if (result.exitCode !== expectedExit) {
     throw new Error(`${name}: expected exit ${expectedExit}, got ${result.exitCode}: ${result.stderr}`);
   }
@@ -58,16 +67,16 @@ if (wanted('make-build')) {
   await fs.mkdirp(build);
   for (const n of ['one', 'two', 'three', 'four']) {
     await fs.writeFile(path.join(build, `${n}.c`), `int ${n}(int x) { return x * ${n.length}; }\n`);
-}
-await fs.writeFile(
-  path.join(build, 'main.c'),
-  'int one(int), two(int), three(int), four(int);\nint main(void) { return one(1) + two(2) + three(3) + four(4) - 40; }\n',
-);
-await fs.writeFile(
-  path.join(build, 'Makefile'),
-  'OBJS = main.o one.o two.o three.o four.o\nprog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\ncheck: prog\n\t./prog\n',
-);
-await record('make-build', build, ['make', '-j2', 'check'], 0);
+  }
+  await fs.writeFile(
+    path.join(build, 'main.c'),
+    'int one(int), two(int), three(int), four(int);\nint main(void) { return one(1) + two(2) + three(3) + four(4) - 40; }\n',
+  );
+  await fs.writeFile(
+    path.join(build, 'Makefile'),
+    'OBJS = main.o one.o two.o three.o four.o\nprog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\ncheck: prog\n\t./prog\n',
+  );
+  await record('make-build', build, ['make', '-j2', 'check'], 0);
 }
 
 // 2. A shell pipeline that fails part-way: a missing command, a file that is not executable,
@@ -75,7 +84,10 @@ await record('make-build', build, ['make', '-j2', 'check'], 0);
 if (wanted('failing-pipeline')) {
   const pipeline = path.join(work, 'pipeline');
   await fs.mkdirp(pipeline);
-  await fs.writeFile(path.join(pipeline, 'data.txt'), Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n') + '\n');
+  await fs.writeFile(
+    path.join(pipeline, 'data.txt'),
+    Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n') + '\n',
+  );
   await fs.writeFile(
     path.join(pipeline, 'pipeline.sh'),
     [

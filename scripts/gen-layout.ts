@@ -70,13 +70,19 @@ export function headerNames(source: string): HeaderNames {
   const enums: HeaderNames['enums'] = [];
   for (const m of text.matchAll(/\benum\s+(\w+)\s*\{/g)) {
     const body = braceBody(text, m.index + m[0].length - 1);
-    const members = body.split(',').map((s) => s.split('=')[0]!.trim()).filter((s) => s.length > 0);
+    const members = body
+      .split(',')
+      .map((s) => s.split('=')[0]!.trim())
+      .filter((s) => s.length > 0);
     enums.push({ name: m[1]!, members });
   }
   const structs: HeaderNames['structs'] = [];
   for (const m of text.matchAll(/\bstruct\s+(\w+)\s*\{/g)) {
     const body = braceBody(text, m.index + m[0].length - 1).replace(/\bunion\s*\{|\}/g, ' ');
-    const members = body.split(';').filter((d) => d.trim().length > 0).map(parseMember);
+    const members = body
+      .split(';')
+      .filter((d) => d.trim().length > 0)
+      .map(parseMember);
     structs.push({ name: m[1]!, members });
   }
   return { defines, stringDefines, enums, structs };
@@ -89,7 +95,9 @@ function cProgram(names: HeaderNames): string {
   const inRecord = new Map(record.members.filter((m) => m.struct !== null).map((m) => [m.struct!, m.name]));
   const lines: string[] = [];
   for (const d of names.stringDefines) {
-    lines.push(`{ const char s[] = ${d}; printf("M ${d} "); for (size_t i = 0; i + 1 < sizeof(s); i++) printf("%02x", (unsigned char)s[i]); printf("\\n"); }`);
+    lines.push(
+      `{ const char s[] = ${d}; printf("M ${d} "); for (size_t i = 0; i + 1 < sizeof(s); i++) printf("%02x", (unsigned char)s[i]); printf("\\n"); }`,
+    );
   }
   for (const d of names.defines) lines.push(`printf("D ${d} %lld\\n", (long long)(${d}));`);
   for (const e of names.enums) {
@@ -130,7 +138,9 @@ function compileAndRun(program: string): string {
     const source = join(dir, 'layout.c');
     const exe = join(dir, 'layout');
     writeFileSync(source, program);
-    execFileSync('cc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', exe, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('cc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', exe, source], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     return execFileSync(exe, { encoding: 'utf8' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -147,7 +157,10 @@ interface CStruct {
 function checkTiling(name: string, s: CStruct): void {
   if (name === RECORD_STRUCT) return; // a union: its members overlap
   const own = s.fields.map(([, f]) => f.size).reduce((a, b) => a + b, 0);
-  if (own !== s.size) throw new Error(`struct ${name}: members found add up to ${own} bytes, sizeof is ${s.size} (a member not read from ${HEADER}, or implicit padding)`);
+  if (own !== s.size)
+    throw new Error(
+      `struct ${name}: members found add up to ${own} bytes, sizeof is ${s.size} (a member not read from ${HEADER}, or implicit padding)`,
+    );
 }
 
 function render(output: string): string {
@@ -157,11 +170,13 @@ function render(output: string): string {
   const structs = new Map<string, CStruct>();
   for (const line of output.trim().split('\n')) {
     const [tag, ...w] = line.split(' ');
-    if (tag === 'M') strings.push(`export const ${w[0]} = ${JSON.stringify(Buffer.from(w[1]!, 'hex').toString('latin1'))};`);
+    if (tag === 'M')
+      strings.push(`export const ${w[0]} = ${JSON.stringify(Buffer.from(w[1]!, 'hex').toString('latin1'))};`);
     else if (tag === 'D') defines.push(`export const ${w[0]} = ${w[1]};`);
     else if (tag === 'E') enums.set(w[0]!, [...(enums.get(w[0]!) ?? []), [w[1]!, Number(w[2])]]);
     else if (tag === 'S') structs.set(w[0]!, { size: Number(w[1]), base: Number(w[2]), fields: [] });
-    else if (tag === 'F') structs.get(w[0]!)!.fields.push([w[1]!, { off: Number(w[2]), size: Number(w[3]), signed: w[4] === '1' }]);
+    else if (tag === 'F')
+      structs.get(w[0]!)!.fields.push([w[1]!, { off: Number(w[2]), size: Number(w[3]), signed: w[4] === '1' }]);
     else throw new Error(`unexpected line from the layout program: ${line}`);
   }
   const out: string[] = [
@@ -185,7 +200,10 @@ function render(output: string): string {
     for (const [f, d] of s.fields) out.push(`  ${f}: ${d.off},`);
     out.push('} as const;');
   }
-  out.push('', '/** Every struct: size, offset in its record (0 for the others), and each field\'s offset, size and signedness. */');
+  out.push(
+    '',
+    "/** Every struct: size, offset in its record (0 for the others), and each field's offset, size and signedness. */",
+  );
   out.push('export const STRUCTS = {');
   for (const [name, s] of structs) {
     out.push(`  ${name}: {`, `    size: ${s.size},`, `    base: ${s.base},`, '    fields: {');

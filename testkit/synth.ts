@@ -72,8 +72,18 @@ export interface TcpOptions {
 /** Resource usage with the given fields, the others 0. */
 export function rusage(r: Partial<Rusage>): Rusage {
   return {
-    utimeNs: 0n, stimeNs: 0n, runtimeNs: 0n, maxrssKb: 0n, minFlt: 0n, majFlt: 0n,
-    nvcsw: 0n, nivcsw: 0n, rchar: 0n, wchar: 0n, readBytes: 0n, writeBytes: 0n,
+    utimeNs: 0n,
+    stimeNs: 0n,
+    runtimeNs: 0n,
+    maxrssKb: 0n,
+    minFlt: 0n,
+    majFlt: 0n,
+    nvcsw: 0n,
+    nivcsw: 0n,
+    rchar: 0n,
+    wchar: 0n,
+    readBytes: 0n,
+    writeBytes: 0n,
     ...r,
   };
 }
@@ -114,7 +124,11 @@ export class Synth {
   /** The root process (its fork is outside the capture), exec'ing `argv` at `at`. */
   root(argv: string[], opts: ExecOptions & { env?: string[] }): SynthProc {
     const pid = this.header.rootPid ?? 1000;
-    const p: SynthProc = { key: { pid, start: this.ts(opts.at - 0.05) }, env: opts.env ?? NO_ENV, cwd: opts.cwd ?? '/work' };
+    const p: SynthProc = {
+      key: { pid, start: this.ts(opts.at - 0.05) },
+      env: opts.env ?? NO_ENV,
+      cwd: opts.cwd ?? '/work',
+    };
     this.exec(p, argv, opts);
     return p;
   }
@@ -157,7 +171,12 @@ export class Synth {
   exit(p: SynthProc, at: number, o: ExitOptions = {}): void {
     const status = o.signal !== undefined ? (o.signal & 0x7f) | (o.core ? 0x80 : 0) : ((o.code ?? 0) & 0xff) << 8;
     this.push({
-      kind: 'exit', ts: this.ts(at), process: p.key, tid: p.key.pid, status, coreDumped: o.core,
+      kind: 'exit',
+      ts: this.ts(at),
+      process: p.key,
+      tid: p.key.pid,
+      status,
+      coreDumped: o.core,
       rusage: o.rusage === undefined ? null : rusage(o.rusage),
     });
   }
@@ -186,10 +205,19 @@ export class Synth {
     let max = 0n;
     for (const [i, n] of Object.entries(buckets)) {
       b[Number(i)] = n;
-      total += BigInt(n) * 3n * 2n ** BigInt(i) / 2n; // bucket middle
+      total += (BigInt(n) * 3n * 2n ** BigInt(i)) / 2n; // bucket middle
       if (n > 0 && 2n ** BigInt(Number(i) + 1) - 1n > max) max = 2n ** BigInt(Number(i) + 1) - 1n;
     }
-    this.push({ kind: 'hist', ts: this.ts(at), process: p.key, tid: p.key.pid, histKind: kind, buckets: b, totalNs: total, maxNs: maxNs ?? max });
+    this.push({
+      kind: 'hist',
+      ts: this.ts(at),
+      process: p.key,
+      tid: p.key.pid,
+      histKind: kind,
+      buckets: b,
+      totalNs: total,
+      maxNs: maxNs ?? max,
+    });
   }
 
   /**
@@ -203,33 +231,80 @@ export class Synth {
     const latency = BigInt(Math.round((o.latencyMs ?? 1) * MS));
     const startTs = this.ts(at);
     const base = {
-      kind: 'tcp' as const, process: p.key, tid: p.key.pid, role, family: o.family ?? (o.remote.includes(':') ? 6 : 4),
-      localAddress: o.local ?? (o.remote.includes(':') ? '::1' : '127.0.0.1'), localPort: o.localPort ?? 40000 + connId,
-      remoteAddress: o.remote, remotePort: o.remotePort, connId, startTs,
+      kind: 'tcp' as const,
+      process: p.key,
+      tid: p.key.pid,
+      role,
+      family: o.family ?? (o.remote.includes(':') ? 6 : 4),
+      localAddress: o.local ?? (o.remote.includes(':') ? '::1' : '127.0.0.1'),
+      localPort: o.localPort ?? 40000 + connId,
+      remoteAddress: o.remote,
+      remotePort: o.remotePort,
+      connId,
+      startTs,
     };
     if (o.errno !== undefined) {
       this.push({ ...base, ts: startTs + latency, event: 'failed', localPort: 0, errno: o.errno, latencyNs: latency });
       return;
     }
-    this.push({ ...base, ts: role === 'client' ? startTs + latency : startTs, event: role === 'client' ? 'connected' : 'accepted', latencyNs: role === 'client' ? latency : 0n });
+    this.push({
+      ...base,
+      ts: role === 'client' ? startTs + latency : startTs,
+      event: role === 'client' ? 'connected' : 'accepted',
+      latencyNs: role === 'client' ? latency : 0n,
+    });
     if (o.close === null || o.close === undefined) return;
-    this.push({ ...base, ts: this.ts(o.close), event: 'closed', bytesSent: o.sent ?? 0n, bytesReceived: o.received ?? 0n, retransmits: o.retransmits ?? 0 });
+    this.push({
+      ...base,
+      ts: this.ts(o.close),
+      event: 'closed',
+      bytesSent: o.sent ?? 0n,
+      bytesReceived: o.received ?? 0n,
+      retransmits: o.retransmits ?? 0,
+    });
   }
 
   /** A getaddrinfo() call at `at` returning `answers` (strings: `:` makes IPv6), or failing with the EAI code `result` (negative). */
   dns(p: SynthProc, at: number, name: string, answers: string[] | number, latencyMs = 1): void {
     const latency = BigInt(Math.round(latencyMs * MS));
     const startTs = this.ts(at);
-    const list = typeof answers === 'number' ? [] : answers.map((a) => ({ family: a.includes(':') ? 6 : 4, address: a }));
-    this.push({ kind: 'dns', ts: startTs + latency, process: p.key, tid: p.key.pid, name, result: typeof answers === 'number' ? answers : 0, answers: list, startTs, latencyNs: latency });
+    const list =
+      typeof answers === 'number' ? [] : answers.map((a) => ({ family: a.includes(':') ? 6 : 4, address: a }));
+    this.push({
+      kind: 'dns',
+      ts: startTs + latency,
+      process: p.key,
+      tid: p.key.pid,
+      name,
+      result: typeof answers === 'number' ? answers : 0,
+      answers: list,
+      startTs,
+      latencyNs: latency,
+    });
   }
 
   /** A DNS message on UDP port 53 at `at` ms: sent to, or received from, `server` (the traced side on 127.0.0.1 / ::1, `localPort`). */
-  dnsMessage(p: SynthProc, at: number, direction: 'sent' | 'received', server: string, localPort: number, message: Buffer): void {
+  dnsMessage(
+    p: SynthProc,
+    at: number,
+    direction: 'sent' | 'received',
+    server: string,
+    localPort: number,
+    message: Buffer,
+  ): void {
     const v6 = server.includes(':');
     this.push({
-      kind: 'dns_msg', ts: this.ts(at), process: p.key, tid: p.key.pid, direction, family: v6 ? 6 : 4,
-      localAddress: v6 ? '::1' : '127.0.0.1', localPort, remoteAddress: server, remotePort: 53, message,
+      kind: 'dns_msg',
+      ts: this.ts(at),
+      process: p.key,
+      tid: p.key.pid,
+      direction,
+      family: v6 ? 6 : 4,
+      localAddress: v6 ? '::1' : '127.0.0.1',
+      localPort,
+      remoteAddress: server,
+      remotePort: 53,
+      message,
     });
   }
 
@@ -242,7 +317,13 @@ export class Synth {
   }
 
   /** fork + exec + exit in one go: a child running `argv` from `at` for `dur` ms. */
-  run(parent: SynthProc, argv: string[], at: number, dur: number, o: ExitOptions & Partial<ExecOptions> = {}): SynthProc {
+  run(
+    parent: SynthProc,
+    argv: string[],
+    at: number,
+    dur: number,
+    o: ExitOptions & Partial<ExecOptions> = {},
+  ): SynthProc {
     const p = this.fork(parent, at, undefined);
     this.exec(p, argv, { ...o, at: at + 0.01 });
     this.exit(p, at + dur, o);
@@ -252,7 +333,9 @@ export class Synth {
   /** The raw file: events in time order (stable), then a footer unless `footer` is null. */
   buffer(footer: FooterInit | null = {}): Buffer {
     const w = new CaptureWriter(this.header);
-    const sorted = this.events.map((e, i) => ({ e, i })).sort((a, b) => (a.e.ts < b.e.ts ? -1 : a.e.ts > b.e.ts ? 1 : a.i - b.i));
+    const sorted = this.events
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => (a.e.ts < b.e.ts ? -1 : a.e.ts > b.e.ts ? 1 : a.i - b.i));
     for (const { e } of sorted) w.write(e);
     if (footer !== null) w.writeFooter(footer);
     return w.finish();
@@ -335,22 +418,40 @@ function localeOpens(first: 'LC_CTYPE' | 'LC_MESSAGES', domain: string): Compile
   const cat = (c: string): CompileOpen[] => [
     { path: `/usr/lib/locale/C.UTF-8/${c}`, flags: O_RDONLY_CLOEXEC, missing: true },
     { path: `/usr/lib/locale/C.utf8/${c}`, flags: O_RDONLY_CLOEXEC },
-    ...(c === 'LC_MESSAGES' ? [{ path: '/usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES', flags: O_RDONLY_CLOEXEC }] : []),
+    ...(c === 'LC_MESSAGES'
+      ? [{ path: '/usr/lib/locale/C.utf8/LC_MESSAGES/SYS_LC_MESSAGES', flags: O_RDONLY_CLOEXEC }]
+      : []),
   ];
   const gconv = { path: '/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache', flags: 0 };
   return [
     { path: '/usr/lib/locale/locale-archive', flags: O_RDONLY_CLOEXEC, missing: true },
     { path: '/usr/share/locale/locale.alias', flags: O_RDONLY_CLOEXEC },
-    ...(first === 'LC_CTYPE' ? [...cat('LC_CTYPE'), gconv, ...cat('LC_MESSAGES')] : [...cat('LC_MESSAGES'), gconv, ...cat('LC_CTYPE')]),
-    ...['C.UTF-8', 'C.utf8', 'C'].map((l) => ({ path: `/usr/share/locale/${l}/LC_MESSAGES/${domain}.mo`, flags: 0, missing: true })),
+    ...(first === 'LC_CTYPE'
+      ? [...cat('LC_CTYPE'), gconv, ...cat('LC_MESSAGES')]
+      : [...cat('LC_MESSAGES'), gconv, ...cat('LC_CTYPE')]),
+    ...['C.UTF-8', 'C.utf8', 'C'].map((l) => ({
+      path: `/usr/share/locale/${l}/LC_MESSAGES/${domain}.mo`,
+      flags: 0,
+      missing: true,
+    })),
   ];
 }
 
-const SYSTEM_INCLUDE = ['include', '/usr/lib/gcc/x86_64-linux-gnu/12/include', '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include'];
+const SYSTEM_INCLUDE = [
+  'include',
+  '/usr/lib/gcc/x86_64-linux-gnu/12/include',
+  '/usr/local/include',
+  '/usr/include/x86_64-linux-gnu',
+  '/usr/include',
+];
 
 /** `#include <name>` found in SYSTEM_INCLUDE[found]: a miss in every directory before it (cc1 tries them in order). */
 function systemHeader(name: string, found: number): CompileOpen[] {
-  return SYSTEM_INCLUDE.slice(0, found + 1).map((d, i) => ({ path: `${d}/${name}`, flags: O_RDONLY_NOCTTY, missing: i < found }));
+  return SYSTEM_INCLUDE.slice(0, found + 1).map((d, i) => ({
+    path: `${d}/${name}`,
+    flags: O_RDONLY_NOCTTY,
+    missing: i < found,
+  }));
 }
 
 /** cc (the driver): loader, locale, its temporary assembly file. */
@@ -372,7 +473,16 @@ function ccOpens(tmp: string): CompileOpen[] {
 function cc1Opens(dir: string, file: string, tmp: string): CompileOpen[] {
   return [
     { path: '/etc/ld.so.cache', flags: O_RDONLY_CLOEXEC },
-    ...['libisl.so.23', 'libmpc.so.3', 'libmpfr.so.6', 'libgmp.so.10', 'libz.so.1', 'libzstd.so.1', 'libm.so.6', 'libc.so.6'].map(lib),
+    ...[
+      'libisl.so.23',
+      'libmpc.so.3',
+      'libmpfr.so.6',
+      'libgmp.so.10',
+      'libz.so.1',
+      'libzstd.so.1',
+      'libm.so.6',
+      'libc.so.6',
+    ].map(lib),
     ...localeOpens('LC_CTYPE', 'gcc-12'),
     { path: `src/${dir}/${file}.c`, flags: O_RDONLY_NOCTTY },
     { path: tmp, flags: O_WRONLY_CREAT_TRUNC, mode: 0o666 },
@@ -451,8 +561,17 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
     const root: ProcessKey = { pid: rootPid, start: start + 500_000n };
     const cwd = '/work/project';
     put({
-      kind: 'exec', ts: t, process: root, tid: rootPid, parent: { pid: rootPid - 1, start: 1n },
-      comm: 'make', filename: '/usr/bin/make', exe: '/usr/bin/make', cwd, argv: ['make', '-j8', 'all'], env,
+      kind: 'exec',
+      ts: t,
+      process: root,
+      tid: rootPid,
+      parent: { pid: rootPid - 1, start: 1n },
+      comm: 'make',
+      filename: '/usr/bin/make',
+      exe: '/usr/bin/make',
+      cwd,
+      argv: ['make', '-j8', 'all'],
+      env,
     });
     let pid = rootPid + 1;
     const ccEnv = env;
@@ -468,7 +587,17 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
       for (const f of list) {
         t += 4_000n;
         const latencyNs = BigInt(2_000 + ((events * 7919) % 8_000));
-        put({ kind: 'open', ts: t, process: p, tid: p.pid, path: f.path, result: f.missing ? -ENOENT : 3, flags: f.flags, mode: f.mode ?? 0, latencyNs });
+        put({
+          kind: 'open',
+          ts: t,
+          process: p,
+          tid: p.pid,
+          path: f.path,
+          result: f.missing ? -ENOENT : 3,
+          flags: f.flags,
+          mode: f.mode ?? 0,
+          latencyNs,
+        });
       }
     };
     for (let u = 0; u < o.units; u++) {
@@ -483,8 +612,17 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
       t += 20_000n;
       const ccArgv = ['cc', '-O2', '-g', '-Wall', '-Iinclude', '-c', `src/${dir}/${file}.c`, '-o', `obj/${file}.o`];
       put({
-        kind: 'exec', ts: t, process: cc, tid: cc.pid, parent: root, comm: 'cc',
-        filename: '/usr/bin/cc', exe: '/usr/bin/x86_64-linux-gnu-gcc-12', cwd, argv: ccArgv, env: ccEnv,
+        kind: 'exec',
+        ts: t,
+        process: cc,
+        tid: cc.pid,
+        parent: root,
+        comm: 'cc',
+        filename: '/usr/bin/cc',
+        exe: '/usr/bin/x86_64-linux-gnu-gcc-12',
+        cwd,
+        argv: ccArgv,
+        env: ccEnv,
       });
       const tmp = `/tmp/cc${u.toString(36)}.s`;
       opened(cc, ccOpens(tmp));
@@ -496,11 +634,37 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
       put({ kind: 'fork', ts: t, process: cc, tid: cc.pid, child: cc1 });
       t += 20_000n;
       put({
-        kind: 'exec', ts: t, process: cc1, tid: cc1.pid, parent: cc, comm: 'cc1',
-        filename: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', exe: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', cwd,
-        argv: ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', '-Iinclude', '-imultiarch', 'x86_64-linux-gnu',
-          `src/${dir}/${file}.c`, '-quiet', '-dumpdir', 'obj/', '-dumpbase', `${file}.c`, '-dumpbase-ext', '.c',
-          '-mtune=generic', '-march=x86-64', '-g', '-O2', '-Wall', '-o', tmp],
+        kind: 'exec',
+        ts: t,
+        process: cc1,
+        tid: cc1.pid,
+        parent: cc,
+        comm: 'cc1',
+        filename: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1',
+        exe: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1',
+        cwd,
+        argv: [
+          '/usr/lib/gcc/x86_64-linux-gnu/12/cc1',
+          '-quiet',
+          '-Iinclude',
+          '-imultiarch',
+          'x86_64-linux-gnu',
+          `src/${dir}/${file}.c`,
+          '-quiet',
+          '-dumpdir',
+          'obj/',
+          '-dumpbase',
+          `${file}.c`,
+          '-dumpbase-ext',
+          '.c',
+          '-mtune=generic',
+          '-march=x86-64',
+          '-g',
+          '-O2',
+          '-Wall',
+          '-o',
+          tmp,
+        ],
         env: subEnv,
       });
       opened(cc1, cc1Opens(dir, file, tmp));
@@ -519,9 +683,17 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         searched(as, 'as');
         t += 20_000n;
         put({
-          kind: 'exec', ts: t, process: as, tid: as.pid, parent: cc, comm: 'as',
-          filename: '/usr/bin/as', exe: '/usr/bin/x86_64-linux-gnu-as', cwd,
-          argv: ['as', '--64', '-o', `obj/${file}.o`, tmp], env: subEnv,
+          kind: 'exec',
+          ts: t,
+          process: as,
+          tid: as.pid,
+          parent: cc,
+          comm: 'as',
+          filename: '/usr/bin/as',
+          exe: '/usr/bin/x86_64-linux-gnu-as',
+          cwd,
+          argv: ['as', '--64', '-o', `obj/${file}.o`, tmp],
+          env: subEnv,
         });
         opened(as, asOpens(file, tmp));
         t += 800_000n;
@@ -568,10 +740,16 @@ export function buildScenario(): Synth {
   files.forEach((f, i) => {
     const cc = s.fork(make, t);
     s.execFailed(cc, '/usr/local/bin/cc', 2, t + 0.01);
-    s.exec(cc, ['cc', '-O2', '-c', `${f}.c`, '-o', `${f}.o`], { at: t + 0.02, exe: '/usr/bin/x86_64-linux-gnu-gcc-12' });
+    s.exec(cc, ['cc', '-O2', '-c', `${f}.c`, '-o', `${f}.o`], {
+      at: t + 0.02,
+      exe: '/usr/bin/x86_64-linux-gnu-gcc-12',
+    });
     const ccEnv = [...cc.env, `COLLECT_GCC_OPTIONS='-O2' '-c' '-o' '${f}.o'`];
     const cc1 = s.fork(cc, t + 0.1);
-    s.exec(cc1, ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', `${f}.c`, '-O2', '-o', `/tmp/cc${i}.s`], { at: t + 0.11, env: ccEnv });
+    s.exec(cc1, ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', `${f}.c`, '-O2', '-o', `/tmp/cc${i}.s`], {
+      at: t + 0.11,
+      env: ccEnv,
+    });
     const failing = f === 'net';
     const dur = 20 + ((i * 7) % 11);
     s.exit(cc1, t + dur, { code: failing ? 1 : 0 });
@@ -609,7 +787,11 @@ export function buildScenario(): Synth {
   s.exec(long, ['ar', 'rcs', 'libapp.a', ...files.map((f) => `${f}.o`)], { at: 90.01, argvTruncated: true });
   s.exit(long, 93);
   const server = s.fork(make, 95);
-  s.exec(server, ['./dev-server', '--port', '8080'], { at: 95.01, exe: '/src/app/dev-server', env: [...SCENARIO_ENV, 'SESSION_SECRET=abc', 'PORT=8080'] });
+  s.exec(server, ['./dev-server', '--port', '8080'], {
+    at: 95.01,
+    exe: '/src/app/dev-server',
+    env: [...SCENARIO_ENV, 'SESSION_SECRET=abc', 'PORT=8080'],
+  });
   s.running(server, 150);
   s.loss(1, 2n, 100);
   s.exit(make, 149, { code: 2 });
@@ -655,7 +837,19 @@ export function filesScenario(): Synth {
     s.open(cc, './include/../include/app.h', 2.3 + i * 10);
     s.open(cc, '/usr/include/missing.h', 2.4 + i * 10, { errno: 2 });
     s.open(cc, `m${i}.o`, 2.5 + i * 10, { flags: O_WRONLY_CREAT_TRUNC | O_CLOEXEC, mode: 0o666, fd: 4 });
-    s.exit(cc, 9 + i * 10, { rusage: { utimeNs: BigInt(4 + i) * 1_000_000n, stimeNs: 1_000_000n, runtimeNs: BigInt(5 + i) * 1_000_000n + 1234n, maxrssKb: BigInt(10 + i) * MB, minFlt: 900n, nvcsw: 3n, nivcsw: 1n, rchar: 40_000n, wchar: 8_000n } });
+    s.exit(cc, 9 + i * 10, {
+      rusage: {
+        utimeNs: BigInt(4 + i) * 1_000_000n,
+        stimeNs: 1_000_000n,
+        runtimeNs: BigInt(5 + i) * 1_000_000n + 1234n,
+        maxrssKb: BigInt(10 + i) * MB,
+        minFlt: 900n,
+        nvcsw: 3n,
+        nivcsw: 1n,
+        rchar: 40_000n,
+        wchar: 8_000n,
+      },
+    });
   }
   // A subshell in another directory: relative paths against its exec's cwd, a dirfd-relative open, permission errors.
   const sub = s.fork(sh, 40);
@@ -664,18 +858,44 @@ export function filesScenario(): Synth {
   s.open(sub, 'syslog', 40.2, { dirfd: 5, syscallNr: 257 });
   s.open(sub, 'private', 40.3, { errno: 13, flags: 0o200000 });
   s.open(sub, 'secret.log', 40.4, { errno: 13 });
-  s.exit(sub, 45, { code: 1, rusage: { utimeNs: 500_000n, stimeNs: 2_000_000n, runtimeNs: 2_600_000n, maxrssKb: 3n * MB, minFlt: 200n } });
+  s.exit(sub, 45, {
+    code: 1,
+    rusage: { utimeNs: 500_000n, stimeNs: 2_000_000n, runtimeNs: 2_600_000n, maxrssKb: 3n * MB, minFlt: 200n },
+  });
   // dd writing with fsync: I/O histograms.
   const dd = s.fork(sh, 50);
   s.exec(dd, ['dd', 'if=/dev/zero', 'of=out.bin', 'bs=4k', 'count=100', 'conv=fsync'], { at: 50.01 });
   s.open(dd, '/dev/zero', 50.1);
   s.open(dd, 'out.bin', 50.2, { flags: 0o1101, mode: 0o666, fd: 1 });
-  s.exit(dd, 180, { rusage: { utimeNs: 1_000_000n, stimeNs: 30_000_000n, runtimeNs: 31_500_000n, maxrssKb: 2n * MB, minFlt: 150n, majFlt: 2n, nvcsw: 104n, nivcsw: 2n, rchar: 409_600n, wchar: 409_600n, writeBytes: 409_600n } });
+  s.exit(dd, 180, {
+    rusage: {
+      utimeNs: 1_000_000n,
+      stimeNs: 30_000_000n,
+      runtimeNs: 31_500_000n,
+      maxrssKb: 2n * MB,
+      minFlt: 150n,
+      majFlt: 2n,
+      nvcsw: 104n,
+      nivcsw: 2n,
+      rchar: 409_600n,
+      wchar: 409_600n,
+      writeBytes: 409_600n,
+    },
+  });
   s.hist(dd, 'read', 180, { 10: 90, 11: 10 });
   s.hist(dd, 'write', 180, { 12: 60, 13: 39, 14: 1 });
   s.hist(dd, 'fsync', 180, { 26: 1 }, 120_000_000n);
   s.hist(dd, 'offcpu', 180, { 14: 50, 20: 50, 26: 4 });
-  s.exit(sh, 190, { rusage: { utimeNs: 2_000_000n, stimeNs: 1_000_000n, runtimeNs: 3_100_000n, maxrssKb: 4n * MB, minFlt: 300n, nvcsw: 12n } });
+  s.exit(sh, 190, {
+    rusage: {
+      utimeNs: 2_000_000n,
+      stimeNs: 1_000_000n,
+      runtimeNs: 3_100_000n,
+      maxrssKb: 4n * MB,
+      minFlt: 300n,
+      nvcsw: 12n,
+    },
+  });
   s.hist(sh, 'offcpu', 190, { 20: 10, 24: 8, 25: 2 });
   return s;
 }
@@ -692,9 +912,34 @@ export function netScenario(): Synth {
   s.exec(server, ['node', 'server.js', '--port', '8080'], { at: 2.01 });
   const curl = s.fork(sh, 10);
   s.exec(curl, ['curl', '-s', 'https://10.1.2.3/data'], { at: 10.01 });
-  s.tcp(curl, 10.5, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 12, close: 60, sent: 1024n, received: 5120n });
-  s.tcp(curl, 61, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 8, close: 90, sent: 512n, received: 2048n, retransmits: 3 });
-  s.tcp(curl, 91, { remote: '10.9.9.9', remotePort: 80, local: '192.168.1.5', latencyMs: 30, close: 95, sent: 100n, received: 200n });
+  s.tcp(curl, 10.5, {
+    remote: '10.1.2.3',
+    remotePort: 443,
+    local: '192.168.1.5',
+    latencyMs: 12,
+    close: 60,
+    sent: 1024n,
+    received: 5120n,
+  });
+  s.tcp(curl, 61, {
+    remote: '10.1.2.3',
+    remotePort: 443,
+    local: '192.168.1.5',
+    latencyMs: 8,
+    close: 90,
+    sent: 512n,
+    received: 2048n,
+    retransmits: 3,
+  });
+  s.tcp(curl, 91, {
+    remote: '10.9.9.9',
+    remotePort: 80,
+    local: '192.168.1.5',
+    latencyMs: 30,
+    close: 95,
+    sent: 100n,
+    received: 200n,
+  });
   s.exit(curl, 96);
   const client = s.fork(sh, 100);
   s.exec(client, ['node', 'client.js'], { at: 100.01 });
@@ -703,8 +948,24 @@ export function netScenario(): Synth {
   s.tcp(client, 103, { remote: '192.0.2.1', remotePort: 5432, errno: 110, latencyMs: 1000 });
   for (let i = 0; i < 3; i++) {
     const at = 1110 + i * 10;
-    s.tcp(client, at, { remote: '127.0.0.1', remotePort: 8080, localPort: 50000 + i, latencyMs: 0.2, close: i === 2 ? null : at + 5, sent: 300n, received: 1500n });
-    s.tcp(server, at + 0.1, { role: 'server', remote: '127.0.0.1', remotePort: 50000 + i, localPort: 8080, close: i === 2 ? null : at + 5, sent: 1500n, received: 300n });
+    s.tcp(client, at, {
+      remote: '127.0.0.1',
+      remotePort: 8080,
+      localPort: 50000 + i,
+      latencyMs: 0.2,
+      close: i === 2 ? null : at + 5,
+      sent: 300n,
+      received: 1500n,
+    });
+    s.tcp(server, at + 0.1, {
+      role: 'server',
+      remote: '127.0.0.1',
+      remotePort: 50000 + i,
+      localPort: 8080,
+      close: i === 2 ? null : at + 5,
+      sent: 1500n,
+      received: 300n,
+    });
   }
   s.exit(client, 1150, { code: 1 });
   s.running(server, 1200);
@@ -727,9 +988,25 @@ export function dnsScenario(): Synth {
   s.dns(sh, 5, 'api.example.com', ['10.1.2.3', '2001:db8::1'], 3.5);
   const curl = s.fork(sh, 10);
   s.exec(curl, ['curl', '-s', 'https://api.example.com/data'], { at: 10.01 });
-  s.tcp(curl, 11, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 12, close: 19, sent: 1024n, received: 5120n });
+  s.tcp(curl, 11, {
+    remote: '10.1.2.3',
+    remotePort: 443,
+    local: '192.168.1.5',
+    latencyMs: 12,
+    close: 19,
+    sent: 1024n,
+    received: 5120n,
+  });
   for (let i = 0; i < 4; i++) s.dns(curl, 20 + i * 10, 'localhost', ['127.0.0.1', '::1'], 0.6 + i * 0.1);
-  s.tcp(curl, 21, { remote: '::ffff:127.0.0.1', remotePort: 8080, local: '::ffff:127.0.0.1', latencyMs: 0.2, close: 25, sent: 100n, received: 200n });
+  s.tcp(curl, 21, {
+    remote: '::ffff:127.0.0.1',
+    remotePort: 8080,
+    local: '::ffff:127.0.0.1',
+    latencyMs: 0.2,
+    close: 25,
+    sent: 100n,
+    received: 200n,
+  });
   s.tcp(curl, 22, { remote: '::1', remotePort: 8080, latencyMs: 0.2, close: 26, sent: 100n, received: 200n });
   s.dns(curl, 60, 'foo.invalid', -2, 4);
   s.dns(curl, 61, 'foo.invalid', -2, 5);
@@ -750,7 +1027,10 @@ const DNS_TYPES: Readonly<Record<string, number>> = { A: 1, CNAME: 5, AAAA: 28 }
 
 function dnsName(name: string): Buffer {
   const parts = name.split('.').filter((l) => l !== '');
-  return Buffer.concat([...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function dnsHeader(id: number, flags: number, qd: number, an: number): Buffer {
@@ -774,7 +1054,13 @@ export function dnsQueryBytes(id: number, name: string, type: string): Buffer {
 }
 
 /** A reply: `answers` are [owner, type, data] with data an address (A/AAAA) or a name (CNAME). */
-export function dnsReplyBytes(id: number, name: string, type: string, rcode: number, answers: [string, string, string][] = []): Buffer {
+export function dnsReplyBytes(
+  id: number,
+  name: string,
+  type: string,
+  rcode: number,
+  answers: [string, string, string][] = [],
+): Buffer {
   const records = answers.map(([owner, t, data]) => {
     const rdata = t === 'A' ? Buffer.from(data.split('.').map(Number)) : t === 'AAAA' ? ipv6Bytes(data) : dnsName(data);
     const fixed = Buffer.alloc(10);
@@ -807,34 +1093,80 @@ function ipv6Bytes(text: string): Buffer {
  * each resolve cache.example through ::1.
  */
 export function dnsWireScenario(): Synth {
-  const s = new Synth({ rootPid: 9700, header: { commandArgv: ['./fetch.sh'], options: { net: true, dnsMessages: true } } });
+  const s = new Synth({
+    rootPid: 9700,
+    header: { commandArgv: ['./fetch.sh'], options: { net: true, dnsMessages: true } },
+  });
   const sh = s.root(['sh', './fetch.sh'], { at: 1, cwd: '/app' });
   const fetcher = s.fork(sh, 2);
   s.exec(fetcher, ['./fetcher', 'api.example.com'], { at: 2.01, exe: '/app/fetcher' });
   const server = '127.0.0.53';
   s.dnsMessage(fetcher, 3, 'sent', server, 41000, dnsQueryBytes(0x1001, 'api.example.com', 'A'));
   s.dnsMessage(fetcher, 3.01, 'sent', server, 41000, dnsQueryBytes(0x1002, 'api.example.com', 'AAAA'));
-  s.dnsMessage(fetcher, 4.5, 'received', server, 41000, dnsReplyBytes(0x1001, 'api.example.com', 'A', 0, [
-    ['api.example.com', 'CNAME', 'edge.example.net'],
-    ['edge.example.net', 'A', '10.1.2.3'],
-  ]));
-  s.dnsMessage(fetcher, 4.8, 'received', server, 41000, dnsReplyBytes(0x1002, 'api.example.com', 'AAAA', 0, [['api.example.com', 'CNAME', 'edge.example.net']]));
-  s.tcp(fetcher, 5, { remote: '10.1.2.3', remotePort: 443, local: '192.168.1.5', latencyMs: 10, close: 20, sent: 500n, received: 4000n });
+  s.dnsMessage(
+    fetcher,
+    4.5,
+    'received',
+    server,
+    41000,
+    dnsReplyBytes(0x1001, 'api.example.com', 'A', 0, [
+      ['api.example.com', 'CNAME', 'edge.example.net'],
+      ['edge.example.net', 'A', '10.1.2.3'],
+    ]),
+  );
+  s.dnsMessage(
+    fetcher,
+    4.8,
+    'received',
+    server,
+    41000,
+    dnsReplyBytes(0x1002, 'api.example.com', 'AAAA', 0, [['api.example.com', 'CNAME', 'edge.example.net']]),
+  );
+  s.tcp(fetcher, 5, {
+    remote: '10.1.2.3',
+    remotePort: 443,
+    local: '192.168.1.5',
+    latencyMs: 10,
+    close: 20,
+    sent: 500n,
+    received: 4000n,
+  });
   s.dnsMessage(fetcher, 30, 'sent', server, 41001, dnsQueryBytes(0x2001, 'nope.example', 'A'));
   s.dnsMessage(fetcher, 30.4, 'received', server, 41001, dnsReplyBytes(0x2001, 'nope.example', 'A', 3));
   s.dnsMessage(fetcher, 40, 'sent', server, 41002, dnsQueryBytes(0x3001, 'flaky.example', 'A'));
   s.dnsMessage(fetcher, 5040, 'sent', server, 41002, dnsQueryBytes(0x3001, 'flaky.example', 'A'));
   s.dnsMessage(fetcher, 5041, 'received', server, 41002, dnsReplyBytes(0x3001, 'flaky.example', 'A', 2));
-  s.dnsMessage(fetcher, 5050, 'received', server, 41003, dnsReplyBytes(0x4001, 'stray.example', 'A', 0, [['stray.example', 'A', '10.0.0.9']]));
+  s.dnsMessage(
+    fetcher,
+    5050,
+    'received',
+    server,
+    41003,
+    dnsReplyBytes(0x4001, 'stray.example', 'A', 0, [['stray.example', 'A', '10.0.0.9']]),
+  );
   const loop = dnsQueryBytes(0x5001, 'bad.example', 'A');
   s.dnsMessage(fetcher, 5060, 'sent', server, 41004, loop);
-  s.dnsMessage(fetcher, 5061, 'received', server, 41004, Buffer.concat([dnsHeader(0x5001, 0x8180, 1, 0), Buffer.from([0xc0, 12, 0, 1, 0, 1])]));
+  s.dnsMessage(
+    fetcher,
+    5061,
+    'received',
+    server,
+    41004,
+    Buffer.concat([dnsHeader(0x5001, 0x8180, 1, 0), Buffer.from([0xc0, 12, 0, 1, 0, 1])]),
+  );
   s.exit(fetcher, 5070, { code: 1 });
   for (let i = 0; i < 3; i++) {
     const w = s.fork(sh, 6000 + i * 10);
     s.exec(w, ['./worker', String(i)], { at: 6000.01 + i * 10, exe: '/app/worker' });
     s.dnsMessage(w, 6001 + i * 10, 'sent', '::1', 42000 + i, dnsQueryBytes(0x6000 + i, 'cache.example', 'A'));
-    s.dnsMessage(w, 6001.2 + i * 10 + i * 0.1, 'received', '::1', 42000 + i, dnsReplyBytes(0x6000 + i, 'cache.example', 'A', 0, [['cache.example', 'A', '10.7.7.7']]));
+    s.dnsMessage(
+      w,
+      6001.2 + i * 10 + i * 0.1,
+      'received',
+      '::1',
+      42000 + i,
+      dnsReplyBytes(0x6000 + i, 'cache.example', 'A', 0, [['cache.example', 'A', '10.7.7.7']]),
+    );
     s.exit(w, 6005 + i * 10);
   }
   s.exit(sh, 6100, { code: 1 });
@@ -892,10 +1224,24 @@ export function hostileScenario(): Synth {
     s.open(child, `missing/${x}`, at + 1.5, { errno: 2 });
     s.open(child, `rel${x}`, at + 1.6, { dirfd: 5, flags: 0o1101 });
     s.dns(child, at + 2, `${x}.example`, ['10.0.0.1'], 0.5);
-    s.tcp(child, at + 3, { remote: '10.0.0.1', remotePort: 443, latencyMs: 0.5, close: at + 4, sent: 1n, received: 2n });
+    s.tcp(child, at + 3, {
+      remote: '10.0.0.1',
+      remotePort: 443,
+      latencyMs: 0.5,
+      close: at + 4,
+      sent: 1n,
+      received: 2n,
+    });
     s.dns(child, at + 4.5, `bad${x}`, -2, 0.5);
     s.dnsMessage(child, at + 5, 'sent', '127.0.0.53', 41000 + i, dnsQueryBytes(0x100 + i, `q${x}.example`, 'A'));
-    s.dnsMessage(child, at + 5.2, 'received', '127.0.0.53', 41000 + i, dnsReplyBytes(0x100 + i, `q${x}.example`, 'A', 3));
+    s.dnsMessage(
+      child,
+      at + 5.2,
+      'received',
+      '127.0.0.53',
+      41000 + i,
+      dnsReplyBytes(0x100 + i, `q${x}.example`, 'A', 3),
+    );
     s.exit(child, at + 6, { code: i % 2 });
   });
   // A fork without exec: its label is the forking image's argv[0].

@@ -62,7 +62,20 @@ export interface HeaderInit {
   rootPid?: number;
   capturePid?: number;
   /** Flags, or `raw` for the exact 64-bit value. Default: env and failed execs captured, nothing else. */
-  options?: { env?: boolean; failedExecs?: boolean; keepRoot?: boolean; files?: boolean; io?: boolean; sched?: boolean; net?: boolean; dns?: boolean; dnsMessages?: boolean; raw?: bigint } | bigint;
+  options?:
+    | {
+        env?: boolean;
+        failedExecs?: boolean;
+        keepRoot?: boolean;
+        files?: boolean;
+        io?: boolean;
+        sched?: boolean;
+        net?: boolean;
+        dns?: boolean;
+        dnsMessages?: boolean;
+        raw?: bigint;
+      }
+    | bigint;
   start?: ClockAnchor;
   argsLimit?: number;
   ringbufSize?: number;
@@ -293,7 +306,8 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setBigUint64(off + HIST.count, rec.count, le);
       dv.setBigUint64(off + HIST.total_ns, rec.totalNs, le);
       dv.setBigUint64(off + HIST.max_ns, rec.maxNs, le);
-      for (let i = 0; i < HIST_BUCKETS && i < rec.buckets.length; i++) dv.setUint32(off + HIST.buckets + 4 * i, rec.buckets[i]!, le);
+      for (let i = 0; i < HIST_BUCKETS && i < rec.buckets.length; i++)
+        dv.setUint32(off + HIST.buckets + 4 * i, rec.buckets[i]!, le);
       break;
     case 'tcp':
       buf[off + TCP.event] = rec.event;
@@ -584,7 +598,11 @@ export interface WriterOptions {
 }
 
 const toBytes = (b: BytesInit): CapturedBytes =>
-  typeof b === 'string' ? { bytes: Buffer.from(b), truncated: false } : Buffer.isBuffer(b) ? { bytes: b, truncated: false } : b;
+  typeof b === 'string'
+    ? { bytes: Buffer.from(b), truncated: false }
+    : Buffer.isBuffer(b)
+      ? { bytes: b, truncated: false }
+      : b;
 const toArea = (l: StringListInit): Buffer => (Buffer.isBuffer(l) ? l : argvBytes(l));
 const stringCount = (l: StringListInit): number => (Buffer.isBuffer(l) ? countStrings(l) : l.length);
 
@@ -734,7 +752,8 @@ export class CaptureWriter {
       case 'tcp': {
         const event = tcpEventNumber(e.event);
         const role = tcpRoleNumber(e.role);
-        if (event === undefined || role === undefined) throw new RangeError(`unknown tcp event or role ${e.event}/${e.role}`);
+        if (event === undefined || role === undefined)
+          throw new RangeError(`unknown tcp event or role ${e.event}/${e.role}`);
         const af = e.family === 4 ? 2 : e.family === 6 ? 10 : e.family;
         return this.writeRecord({
           kind: 'tcp',
@@ -795,7 +814,12 @@ export class CaptureWriter {
       }
       case 'loss':
         this.#losses.set(e.category, e.count);
-        return this.writeRecord({ kind: 'loss', head: { ...head, type: RT.LOSS }, category: e.category, count: e.count });
+        return this.writeRecord({
+          kind: 'loss',
+          head: { ...head, type: RT.LOSS },
+          category: e.category,
+          count: e.count,
+        });
       case 'running':
         this.#running++;
         return this.writeRecord({ kind: 'running', head: { ...head, type: RT.RUNNING } });
@@ -829,7 +853,7 @@ export class CaptureWriter {
       argc: e.argc ?? stringCount(e.argv),
       envc: e.envc ?? (e.env == null ? 0 : stringCount(e.env)),
       argvLen: e.argvLen ?? argv.length,
-      envLen: e.envLen ?? (env?.length ?? 0),
+      envLen: e.envLen ?? env?.length ?? 0,
       comm: e.comm ?? '',
     });
     const filename = toBytes(e.filename);
@@ -863,7 +887,7 @@ export class CaptureWriter {
       rootStatus: f.rootStatus ?? 0,
       processes: f.processes ?? this.#forks + 1,
       stillRunning: f.stillRunning ?? this.#running,
-      endFlags: f.endFlags ?? ((f.signalled ? END.SIGNALLED : 0) | (f.waitedAll ?? true ? END.WAITED_ALL : 0)),
+      endFlags: f.endFlags ?? (f.signalled ? END.SIGNALLED : 0) | ((f.waitedAll ?? true) ? END.WAITED_ALL : 0),
     });
   }
 

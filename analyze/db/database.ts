@@ -71,7 +71,12 @@ export interface TableInsert {
 
 export function tableInsert(db: Db, t: AnyTable): TableInsert {
   const getters = t.columns.flatMap((c) => (c.get === undefined ? [] : [c.get as Getter]));
-  return { width: getters.length, bind: rowBinder(getters), many: db.prepare(insertSql(t, BATCH)), one: db.prepare(insertSql(t, 1)) };
+  return {
+    width: getters.length,
+    bind: rowBinder(getters),
+    many: db.prepare(insertSql(t, BATCH)),
+    one: db.prepare(insertSql(t, 1)),
+  };
 }
 
 /**

@@ -74,7 +74,12 @@ function cachedFlagsText(flags: number): string {
 /** Integers as BigInt: a JS number would be stored as REAL in the untyped `meta.value`. */
 const metaValue = (v: MetaValue): SqlValue => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v);
 
-const id = <R extends { id: number }>(): Column<R> => ({ name: 'id', type: 'INTEGER', constraints: 'PRIMARY KEY', get: (r) => r.id });
+const id = <R extends { id: number }>(): Column<R> => ({
+  name: 'id',
+  type: 'INTEGER',
+  constraints: 'PRIMARY KEY',
+  get: (r) => r.id,
+});
 const processId = <R extends { processId: number }>(): Column<R> => ({
   name: 'process_id',
   type: 'INTEGER',
@@ -237,7 +242,12 @@ export const TABLES: readonly AnyTable[] = [
   table<ResourceRow>({
     name: 'resources',
     columns: [
-      { name: 'process_id', type: 'INTEGER', constraints: 'PRIMARY KEY REFERENCES processes(id)', get: (r) => r.processId },
+      {
+        name: 'process_id',
+        type: 'INTEGER',
+        constraints: 'PRIMARY KEY REFERENCES processes(id)',
+        get: (r) => r.processId,
+      },
       { name: 'utime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs },
       { name: 'stime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.stimeNs },
       { name: 'cpu_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs + r.stimeNs },

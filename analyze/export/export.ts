@@ -162,7 +162,12 @@ export function readExportRows(db: Db): ExportProcess[] {
   const failures = byProcess(
     db,
     'SELECT process_id, time_ns, path, errno, errno_name FROM exec_failures ORDER BY process_id, time_ns, id',
-    (r): ExportExecFailure => ({ time_ns: r[1] as bigint, path: r[2] as string, errno: num(r[3]), errno_name: r[4] as string }),
+    (r): ExportExecFailure => ({
+      time_ns: r[1] as bigint,
+      path: r[2] as string,
+      errno: num(r[3]),
+      errno_name: r[4] as string,
+    }),
   );
   const connections = byProcess(
     db,
@@ -348,7 +353,12 @@ export function* jsonLines(rows: readonly ExportProcess[], completeness: ExportC
         bytes_sent: c.bytes_sent === null ? null : Number(c.bytes_sent),
         bytes_received: c.bytes_received === null ? null : Number(c.bytes_received),
       })),
-      dns_lookups: p.dns_lookups.map((l) => ({ ...l, time_ns: ns(l.time_ns), time: iso(l.time_ns), latency_ns: Number(l.latency_ns) })),
+      dns_lookups: p.dns_lookups.map((l) => ({
+        ...l,
+        time_ns: ns(l.time_ns),
+        time: iso(l.time_ns),
+        latency_ns: Number(l.latency_ns),
+      })),
       dns_queries: p.dns_queries.map((q) => ({
         ...q,
         time_ns: ns(q.time_ns),
@@ -536,7 +546,13 @@ function columnData(c: Col<never>, rows: readonly unknown[]): Data {
         v.set(i, x !== null);
         if (x !== null) data[i] = x;
       });
-      return makeData({ type: new Int32(), length: n, nullCount: v.nulls, nullBitmap: v.nulls > 0 ? v.bits : undefined, data });
+      return makeData({
+        type: new Int32(),
+        length: n,
+        nullCount: v.nulls,
+        nullBitmap: v.nulls > 0 ? v.bits : undefined,
+        data,
+      });
     }
     case 'int64':
     case 'timestamp': {
@@ -568,7 +584,13 @@ function columnData(c: Col<never>, rows: readonly unknown[]): Data {
         for (const s of get(r) as string[]) flat.push(s);
         offsets[i + 1] = flat.length;
       });
-      return makeData({ type: arrowType(c) as List, length: n, nullCount: 0, valueOffsets: offsets, child: utf8Data(flat) });
+      return makeData({
+        type: arrowType(c) as List,
+        length: n,
+        nullCount: 0,
+        valueOffsets: offsets,
+        child: utf8Data(flat),
+      });
     }
     case 'structlist': {
       const offsets = new Int32Array(n + 1);
@@ -577,7 +599,13 @@ function columnData(c: Col<never>, rows: readonly unknown[]): Data {
         for (const s of get(r) as unknown[]) flat.push(s);
         offsets[i + 1] = flat.length;
       });
-      return makeData({ type: arrowType(c) as List, length: n, nullCount: 0, valueOffsets: offsets, child: structData(c.cols, flat) });
+      return makeData({
+        type: arrowType(c) as List,
+        length: n,
+        nullCount: 0,
+        valueOffsets: offsets,
+        child: structData(c.cols, flat),
+      });
     }
   }
 }

@@ -6,13 +6,30 @@
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { openFlagsText } from '../replay/files.ts';
-import type { ConnectionRow, DnsLookupRow, DnsQueryRow, ExecRow, Model, ProcessRow, ResourceRow } from '../replay/model.ts';
+import type {
+  ConnectionRow,
+  DnsLookupRow,
+  DnsQueryRow,
+  ExecRow,
+  Model,
+  ProcessRow,
+  ResourceRow,
+} from '../replay/model.ts';
 import { answerAddresses, queryOutcome } from '../replay/net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
-import { type Attributes, SPAN_KIND_CLIENT, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from './span.ts';
+import {
+  type Attributes,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_INTERNAL,
+  SPAN_KIND_SERVER,
+  type SpanData,
+  type SpanEvent,
+  STATUS_ERROR,
+  STATUS_UNSET,
+} from './span.ts';
 
 export interface BuildOptions {
   /** --trace-id, validated, lower case. */
@@ -84,7 +101,10 @@ function exitOutcome(p: ProcessRow): { attrs: Attributes; status: SpanData['stat
     attrs['ptrace.process.signal'] = name;
     if (p.coreDumped) attrs['ptrace.process.core_dumped'] = true;
     attrs['error.type'] = name;
-    return { attrs, status: { code: STATUS_ERROR, message: `killed by ${name}${p.coreDumped ? ' (core dumped)' : ''}` } };
+    return {
+      attrs,
+      status: { code: STATUS_ERROR, message: `killed by ${name}${p.coreDumped ? ' (core dumped)' : ''}` },
+    };
   }
   const code = p.exitCode ?? 0;
   attrs['process.exit.code'] = code;
@@ -128,7 +148,6 @@ interface ImageNode {
   events: SpanEvent[] | null;
 }
 
-
 function metaBig(model: Model, key: string): bigint | null {
   for (const [k, v] of model.meta) {
     if (k === key) return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
@@ -149,7 +168,8 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
   });
   const wall = (ts: bigint): bigint => header.start.realtime + (ts - header.start.boottime);
   const captureStart = header.start.realtime;
-  let captureEnd = footer !== null ? wall(footer.stop.boottime) : (metaBig(model, 'capture.last_event_ns') ?? captureStart);
+  let captureEnd =
+    footer !== null ? wall(footer.stop.boottime) : (metaBig(model, 'capture.last_event_ns') ?? captureStart);
   if (captureEnd < captureStart) captureEnd = captureStart;
 
   const envs = new EnvResolver(model.envs, model.envVars);
@@ -195,7 +215,12 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
 
   // ---- root span
   const rootId = rootSpanId(traceId, identity);
-  const rootName = header.commandArgv.length > 0 ? basename(header.commandArgv[0]!) || 'ptrace' : rootProc === null ? 'ptrace' : `pid ${rootProc.pid}`;
+  const rootName =
+    header.commandArgv.length > 0
+      ? basename(header.commandArgv[0]!) || 'ptrace'
+      : rootProc === null
+        ? 'ptrace'
+        : `pid ${rootProc.pid}`;
   const root: SpanData = {
     traceId,
     spanId: rootId,
@@ -446,7 +471,9 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
 
   const usageOf: (ResourceRow | undefined)[] = [];
   for (const r of model.resources) usageOf[r.processId] = r;
-  for (const n of nodes) if (n.events !== null && n.events.length > 1) n.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  for (const n of nodes)
+    if (n.events !== null && n.events.length > 1)
+      n.events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 
   const addCustom = (attrs: Attributes, exec: ExecRow, argv: string[], p: ProcessRow, ppid: number): void => {
     if (envNames.length > 0) {

@@ -71,9 +71,17 @@ export function resolveEndpoint(flag: string | undefined, env: NodeJS.ProcessEnv
     return { url: u.pathname === '/' || u.pathname === '' ? appendTracesPath(u) : u, source: '--endpoint' };
   }
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  if (traces) return { url: parseUrl(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), source: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' };
+  if (traces)
+    return {
+      url: parseUrl(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+      source: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    };
   const generic = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (generic) return { url: appendTracesPath(parseUrl(generic, 'OTEL_EXPORTER_OTLP_ENDPOINT')), source: 'OTEL_EXPORTER_OTLP_ENDPOINT' };
+  if (generic)
+    return {
+      url: appendTracesPath(parseUrl(generic, 'OTEL_EXPORTER_OTLP_ENDPOINT')),
+      source: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    };
   return null;
 }
 
@@ -105,7 +113,10 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min:
 export function parseMillis(text: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
   const ms = m === null ? NaN : Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!;
-  if (!Number.isFinite(ms) || ms <= 0) throw new UserError(`bad ${what} "${text}": expected a positive duration (e.g. 500ms, 10s, 2m; a bare number is ms)`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new UserError(
+      `bad ${what} "${text}": expected a positive duration (e.g. 500ms, 10s, 2m; a bare number is ms)`,
+    );
   return Math.round(ms);
 }
 
@@ -113,7 +124,8 @@ export function parseMillis(text: string, what: string): number {
 function parseHeaderFlag(text: string): [string, string] {
   const eq = text.indexOf('=');
   const name = eq < 0 ? '' : text.slice(0, eq).trim();
-  if (eq < 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UserError(`bad --header "${text}": expected name=value`);
+  if (eq < 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+    throw new UserError(`bad --header "${text}": expected name=value`);
   const value = text.slice(eq + 1).trim();
   if (/[\r\n\0]/.test(value)) throw new UserError(`bad --header ${name}: the value has a line break or NUL`);
   return [name, value];
@@ -135,7 +147,11 @@ function envHeaders(env: NodeJS.ProcessEnv, name: string, warn: (m: string) => v
  * Headers: OTEL_EXPORTER_OTLP_HEADERS, overridden per name (case-insensitive)
  * by OTEL_EXPORTER_OTLP_TRACES_HEADERS, then by --header.
  */
-export function resolveHeaders(flags: string[] | undefined, env: NodeJS.ProcessEnv, warn: (m: string) => void): [string, string][] {
+export function resolveHeaders(
+  flags: string[] | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (m: string) => void,
+): [string, string][] {
   const out = new Map<string, [string, string]>();
   const add = (list: [string, string][]): void => {
     for (const [k, v] of list) out.set(k.toLowerCase(), [k, v]);
@@ -159,21 +175,40 @@ function lenient<T>(source: string, parse: () => T, fallback: T, warn: (m: strin
 }
 
 /** The exporter settings, or null when no endpoint is configured. */
-export function resolveExporter(f: ExporterFlags, env: NodeJS.ProcessEnv, warn: (m: string) => void): ExporterConfig | null {
+export function resolveExporter(
+  f: ExporterFlags,
+  env: NodeJS.ProcessEnv,
+  warn: (m: string) => void,
+): ExporterConfig | null {
   const endpoint = resolveEndpoint(f.endpoint, env);
-  const protocol = pick(f.protocol, env, ['protocol', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']);
-  const compression = pick(f.compression, env, ['compression', 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION']);
+  const protocol = pick(f.protocol, env, [
+    'protocol',
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+  ]);
+  const compression = pick(f.compression, env, [
+    'compression',
+    'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+    'OTEL_EXPORTER_OTLP_COMPRESSION',
+  ]);
   const timeout = pick(f.timeout, env, ['timeout', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT']);
   // Validate everything even without an endpoint: a bad flag is an error whatever else is given.
   const config = {
     protocol: protocol === null ? 'http/protobuf' : parseProtocol(protocol[0], protocol[1]),
-    compression: compression === null ? 'none' : lenient(compression[1], () => parseCompression(compression[0], compression[1]), 'none', warn),
-    timeoutMs: timeout === null ? DEFAULT_TIMEOUT_MS : lenient(timeout[1], () => parseMillis(timeout[0], timeout[1]), DEFAULT_TIMEOUT_MS, warn),
+    compression:
+      compression === null
+        ? 'none'
+        : lenient(compression[1], () => parseCompression(compression[0], compression[1]), 'none', warn),
+    timeoutMs:
+      timeout === null
+        ? DEFAULT_TIMEOUT_MS
+        : lenient(timeout[1], () => parseMillis(timeout[0], timeout[1]), DEFAULT_TIMEOUT_MS, warn),
     deadlineMs: f.deadline === undefined ? DEFAULT_DEADLINE_MS : parseMillis(f.deadline, '--deadline'),
     headers: resolveHeaders(f.headers, env, warn),
     batchSize: f.batchSize ?? DEFAULT_BATCH_SIZE,
   } as const;
-  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new UserError(`bad --batch-size ${f.batchSize}: expected a positive integer`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 1)
+    throw new UserError(`bad --batch-size ${f.batchSize}: expected a positive integer`);
   if (endpoint === null) return null;
   return { url: endpoint.url, urlSource: endpoint.source, ...config };
 }

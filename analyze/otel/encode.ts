@@ -106,14 +106,16 @@ export function* jsonDocumentChunks(
   for (const slice of slices(spans, sliceSize)) {
     const bytes = encodeJson(views(slice, resource, scope));
     const open = bytes.indexOf(SPANS_OPEN);
-    if (open < 0 || !bytes.subarray(bytes.length - TAIL.length).equals(TAIL)) throw new Error('unexpected OTLP/JSON layout from the serializer');
+    if (open < 0 || !bytes.subarray(bytes.length - TAIL.length).equals(TAIL))
+      throw new Error('unexpected OTLP/JSON layout from the serializer');
     const headEnd = open + SPANS_OPEN.length;
     const body = bytes.subarray(headEnd, bytes.length - TAIL.length);
     if (prefix === null) {
       prefix = bytes.subarray(0, headEnd);
       yield prefix;
     } else {
-      if (!bytes.subarray(0, headEnd).equals(prefix)) throw new Error('OTLP/JSON slices do not share one resource and scope');
+      if (!bytes.subarray(0, headEnd).equals(prefix))
+        throw new Error('OTLP/JSON slices do not share one resource and scope');
       yield COMMA;
     }
     yield body;

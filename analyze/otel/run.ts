@@ -128,7 +128,9 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   const envNames = parseEnvNames(o.env);
   const exporter: ExporterConfig | null = resolveExporter(o, o.environ, warn);
   if (o.dump === undefined && exporter === null) {
-    throw new UserError('nothing to do: give --dump-otel FILE (or -) and/or --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT)');
+    throw new UserError(
+      'nothing to do: give --dump-otel FILE (or -) and/or --endpoint URL (or set OTEL_EXPORTER_OTLP_ENDPOINT)',
+    );
   }
   const dumpToDevice = o.dump !== undefined && o.dump !== '-' && isSpecialFile(o.dump);
   if (o.dump !== undefined && o.dump !== '-' && !dumpToDevice) checkOutput(o.dump, o.force ?? false);
@@ -143,7 +145,12 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
     }
   };
   const resource: Resource = {
-    attributes: buildResource(loaded.header, { serviceName: o.serviceName, env: o.environ, warn, ptraceVersion: o.version }),
+    attributes: buildResource(loaded.header, {
+      serviceName: o.serviceName,
+      env: o.environ,
+      warn,
+      ptraceVersion: o.version,
+    }),
   };
   const scope: InstrumentationScope = { name: 'ptrace', version: o.version };
 
@@ -165,7 +172,10 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   let sent: UploadResult | null = null;
   if (exporter !== null) {
     try {
-      sent = await upload(spans ?? trace.spans(), trace.spanCount, resource, scope, exporter, { log, userAgent: `ptrace/${o.version}` });
+      sent = await upload(spans ?? trace.spans(), trace.spanCount, resource, scope, exporter, {
+        log,
+        userAgent: `ptrace/${o.version}`,
+      });
     } finally {
       attributeWarnings();
     }

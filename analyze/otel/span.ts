@@ -89,8 +89,14 @@ export class ReadableSpanView {
     this.endTime = hrTime(s.end < s.start ? s.start : s.end);
     this.duration = hrTime(s.end < s.start ? 0n : s.end - s.start);
     this.attributes = s.attributes;
-    this.events = s.events.map((e) => ({ name: e.name, time: hrTime(e.time), attributes: e.attributes, droppedAttributesCount: 0 }));
-    this.status = s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
+    this.events = s.events.map((e) => ({
+      name: e.name,
+      time: hrTime(e.time),
+      attributes: e.attributes,
+      droppedAttributesCount: 0,
+    }));
+    this.status =
+      s.status.message === undefined ? { code: s.status.code } : { code: s.status.code, message: s.status.message };
     this.resource = resource;
     this.instrumentationScope = scope;
     this.#context = { traceId: s.traceId, spanId: s.spanId, traceFlags: s.traceFlags, isRemote: false };

@@ -63,7 +63,13 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s`;
 }
 
-function post(url: URL, body: Uint8Array, headers: Record<string, string>, timeoutMs: number, agent: http.Agent): Promise<Response> {
+function post(
+  url: URL,
+  body: Uint8Array,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  agent: http.Agent,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     let done = false;
@@ -74,34 +80,38 @@ function post(url: URL, body: Uint8Array, headers: Record<string, string>, timeo
       if (err !== null) reject(err);
       else resolve(res!);
     };
-    const req = mod.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const response = (cut: boolean): Response => ({
-        status: res.statusCode ?? 0,
-        statusText: res.statusMessage ?? '',
-        headers: res.headers,
-        body: Buffer.concat(chunks),
-        cut,
-      });
-      res.on('data', (c: Buffer) => {
-        if (done) return;
-        const room = MAX_RESPONSE_BYTES - size;
-        if (c.length <= room) {
-          chunks.push(c);
-          size += c.length;
-          return;
-        }
-        chunks.push(c.subarray(0, room));
-        // Enough: keep what was read, drop the rest with the connection (it is not reused).
-        finish(null, response(true));
-        res.destroy();
-        req.destroy();
-      });
-      res.on('end', () => finish(null, response(false)));
-      res.on('error', (e) => finish(e));
-      res.on('aborted', () => finish(new Error('the response was cut short')));
-    });
+    const req = mod.request(
+      url,
+      { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const response = (cut: boolean): Response => ({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          cut,
+        });
+        res.on('data', (c: Buffer) => {
+          if (done) return;
+          const room = MAX_RESPONSE_BYTES - size;
+          if (c.length <= room) {
+            chunks.push(c);
+            size += c.length;
+            return;
+          }
+          chunks.push(c.subarray(0, room));
+          // Enough: keep what was read, drop the rest with the connection (it is not reused).
+          finish(null, response(true));
+          res.destroy();
+          req.destroy();
+        });
+        res.on('end', () => finish(null, response(false)));
+        res.on('error', (e) => finish(e));
+        res.on('aborted', () => finish(new Error('the response was cut short')));
+      },
+    );
     const timer = setTimeout(() => {
       const err = new RequestTimeout(timeoutMs);
       finish(err);
@@ -190,7 +200,12 @@ const NET_REASONS: Record<string, string> = {
 /** A TLS handshake that failed: no retry will fix it. */
 function tlsHandshakeFailed(err: Error): boolean {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  return code === 'EPROTO' || code.startsWith('ERR_SSL_') || code === 'ERR_TLS_HANDSHAKE_TIMEOUT' || /SSL routines/.test(err.message);
+  return (
+    code === 'EPROTO' ||
+    code.startsWith('ERR_SSL_') ||
+    code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ||
+    /SSL routines/.test(err.message)
+  );
 }
 
 function networkReason(err: Error): string {
@@ -210,7 +225,8 @@ function networkReason(err: Error): string {
 function retryableNetworkError(err: Error): boolean {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (err instanceof RequestTimeout) return true;
-  if (code === 'ENOTFOUND' || code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'ERR_INVALID_URL') return false;
+  if (code === 'ENOTFOUND' || code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'ERR_INVALID_URL')
+    return false;
   if (tlsHandshakeFailed(err)) return false;
   return true;
 }
@@ -223,10 +239,13 @@ function partialSuccess(body: Buffer, protocol: ExporterConfig['protocol']): { r
     const r =
       protocol === 'http/protobuf'
         ? serializers().ProtobufTraceSerializer.deserializeResponse(body)
-        : (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } });
+        : (JSON.parse(body.toString('utf8')) as {
+            partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string };
+          });
     const ps = r.partialSuccess;
     const rejected = Number(String(ps?.rejectedSpans ?? 0)); // int64: a number, a Long or (JSON) a string
-    const message = typeof ps?.errorMessage === 'string' ? ps.errorMessage.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+    const message =
+      typeof ps?.errorMessage === 'string' ? ps.errorMessage.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
     return { rejected: Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0, message };
   } catch {
     return { rejected: 0, message: '' };
@@ -245,7 +264,8 @@ export async function upload(
   const started = Date.now();
   const deadline = started + cfg.deadlineMs;
   const random = o.random ?? Math.random;
-  const agent = cfg.url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const agent =
+    cfg.url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   const headers: Record<string, string> = {};
   for (const [k, v] of cfg.headers) headers[k] = v;
   headers['Content-Type'] = cfg.protocol === 'http/protobuf' ? 'application/x-protobuf' : 'application/json';
@@ -256,7 +276,8 @@ export async function upload(
   const result: UploadResult = { spans: 0, batches: 0, requests: 0, retries: 0, bytes: 0, rejected: 0, elapsedMs: 0 };
   let firstRejection: string | undefined;
   const fail = (why: string): never => {
-    const sent = result.batches > 0 ? `; ${result.batches} of ${batches} batches (${result.spans} spans) were sent` : '';
+    const sent =
+      result.batches > 0 ? `; ${result.batches} of ${batches} batches (${result.spans} spans) were sent` : '';
     throw new UserError(`upload to ${where} failed: ${why}${sent}`, 1);
   };
 
@@ -279,13 +300,18 @@ export async function upload(
         try {
           const res = await post(cfg.url, body, headers, timeout, agent);
           if (res.status >= 200 && res.status < 300) {
-            if (res.cut) o.log(`warning: ${where} answered batch ${b + 1} with more than ${MAX_RESPONSE_BYTES} bytes: the rest was not read`);
+            if (res.cut)
+              o.log(
+                `warning: ${where} answered batch ${b + 1} with more than ${MAX_RESPONSE_BYTES} bytes: the rest was not read`,
+              );
             const ps = partialSuccess(res.body, cfg.protocol);
             if (ps.rejected > 0 || ps.message !== '') {
               const rejected = Math.min(ps.rejected, slice.length);
               result.rejected += rejected;
               if (ps.rejected > 0) firstRejection ??= ps.message;
-              o.log(`warning: ${where} rejected ${rejected} of ${slice.length} spans of batch ${b + 1}${ps.message ? `: ${ps.message}` : ''}`);
+              o.log(
+                `warning: ${where} rejected ${rejected} of ${slice.length} spans of batch ${b + 1}${ps.message ? `: ${ps.message}` : ''}`,
+              );
             }
             break;
           }
@@ -296,7 +322,9 @@ export async function upload(
         } catch (err) {
           const e = err as Error;
           if (e instanceof RequestTimeout && e.ms < cfg.timeoutMs) {
-            fail(`no response (timeout); deadline of ${formatMs(cfg.deadlineMs)} reached after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`);
+            fail(
+              `no response (timeout); deadline of ${formatMs(cfg.deadlineMs)} reached after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`,
+            );
           }
           why = networkReason(e);
           retryable = retryableNetworkError(e);

@@ -93,7 +93,15 @@ export function readEnvs(db: Database.Database, ids: Iterable<number>): Map<numb
   const vars = new Map<number, { name: string; value: string | null }[]>();
   const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
   for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
-  for (const id of wanted) out.set(id, resolveEnv(id, (e) => envs.get(e) ?? null, (e) => vars.get(e) ?? []));
+  for (const id of wanted)
+    out.set(
+      id,
+      resolveEnv(
+        id,
+        (e) => envs.get(e) ?? null,
+        (e) => vars.get(e) ?? [],
+      ),
+    );
   return out;
 }
 
@@ -146,7 +154,15 @@ export function envsOfModel(m: Model, ids: Iterable<number>): Map<number, [strin
     l.push(v);
   }
   const out = new Map<number, [string, string][]>();
-  for (const id of new Set(ids)) out.set(id, resolveEnv(id, (e) => base.get(e) ?? null, (e) => vars.get(e) ?? []));
+  for (const id of new Set(ids))
+    out.set(
+      id,
+      resolveEnv(
+        id,
+        (e) => base.get(e) ?? null,
+        (e) => vars.get(e) ?? [],
+      ),
+    );
   return out;
 }
 
@@ -184,7 +200,13 @@ export function lossWarning(c: Pick<CaptureInfo, 'lost' | 'losses'>): { code: 'r
 /** Loss categories that can hide processes or execs (tree nodes, group sizes). */
 export function processesIncomplete(c: Pick<CaptureInfo, 'lost' | 'losses'>): boolean {
   if (c.lost > 0 && c.losses.length === 0) return true; // the footer's sum only: assume anything
-  return c.losses.some((l) => l.category === 'process' || l.category === 'exec' || l.category === 'tracking' || l.category.startsWith('category'));
+  return c.losses.some(
+    (l) =>
+      l.category === 'process' ||
+      l.category === 'exec' ||
+      l.category === 'tracking' ||
+      l.category.startsWith('category'),
+  );
 }
 
 /** Whether losses of `category` (files, exec_failed, net, dns…) may have hidden events. */

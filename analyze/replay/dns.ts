@@ -124,7 +124,17 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
 }
 
 /** Answered queries as name lookups, for pseudo reverse DNS (peerNames below). */
-export function queriesAsLookups(queries: readonly DnsQueryRow[]): { id: number; processId: number; time: bigint; latencyNs: bigint; result: number; name: string; answers: { address: string }[] }[] {
+export function queriesAsLookups(
+  queries: readonly DnsQueryRow[],
+): {
+  id: number;
+  processId: number;
+  time: bigint;
+  latencyNs: bigint;
+  result: number;
+  name: string;
+  answers: { address: string }[];
+}[] {
   return queries
     .filter((q) => q.rcode === 0 && q.answers.length > 0)
     .map((q) => ({
@@ -155,7 +165,15 @@ export function unmapAddress(address: string): string {
  */
 export function peerNames(
   connections: readonly { processId: number; role: string; remoteAddress: string; start: bigint }[],
-  lookups: readonly { id: number; processId: number; time: bigint; latencyNs: bigint; result: number; name: string; answers: readonly { address: string }[] }[],
+  lookups: readonly {
+    id: number;
+    processId: number;
+    time: bigint;
+    latencyNs: bigint;
+    result: number;
+    name: string;
+    answers: readonly { address: string }[];
+  }[],
   parentOf: (processId: number) => number | null,
 ): (string | null)[] {
   // Successful lookups by answer address.

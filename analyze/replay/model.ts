@@ -307,8 +307,18 @@ function openByApplication(tcpState: string | null): boolean {
 function rusageRecorded(r: Rusage | null): r is Rusage {
   if (r === null) return false;
   return (
-    r.utimeNs !== 0n || r.stimeNs !== 0n || r.runtimeNs !== 0n || r.maxrssKb !== 0n || r.minFlt !== 0n || r.majFlt !== 0n ||
-    r.nvcsw !== 0n || r.nivcsw !== 0n || r.rchar !== 0n || r.wchar !== 0n || r.readBytes !== 0n || r.writeBytes !== 0n
+    r.utimeNs !== 0n ||
+    r.stimeNs !== 0n ||
+    r.runtimeNs !== 0n ||
+    r.maxrssKb !== 0n ||
+    r.minFlt !== 0n ||
+    r.majFlt !== 0n ||
+    r.nvcsw !== 0n ||
+    r.nivcsw !== 0n ||
+    r.rchar !== 0n ||
+    r.wchar !== 0n ||
+    r.readBytes !== 0n ||
+    r.writeBytes !== 0n
   );
 }
 
@@ -354,7 +364,10 @@ export class ModelBuilder {
   private readonly openRel: number[] = [];
   private readonly openProc: ProcState[] = [];
   /** Connections by capture connection id (unique within a file), in first-seen order. */
-  private readonly conns = new Map<number, { p: ProcState; row: ConnectionRow; startRel: number; endRel: number | null }>();
+  private readonly conns = new Map<
+    number,
+    { p: ProcState; row: ConnectionRow; startRel: number; endRel: number | null }
+  >();
   private readonly dnsRows: DnsLookupRow[] = [];
   private readonly dnsRel: number[] = [];
   private readonly dnsProc: ProcState[] = [];
@@ -494,7 +507,13 @@ export class ModelBuilder {
       }
       case 'hist': {
         const p = this.proc(e.process);
-        (p.hists ??= []).push({ kind: e.histKind, count: e.count, totalNs: e.totalNs, maxNs: e.maxNs, buckets: e.buckets });
+        (p.hists ??= []).push({
+          kind: e.histKind,
+          count: e.count,
+          totalNs: e.totalNs,
+          maxNs: e.maxNs,
+          buckets: e.buckets,
+        });
         break;
       }
       case 'loss':
@@ -649,32 +668,32 @@ export class ModelBuilder {
     this.execRel.push(rel);
     this.execProc.push(p);
     this.execRows.push({
-        id: 0,
-        processId: 0,
-        seq: 0,
-        time: 0n,
-        exe: this.str(e.exe.bytes),
-        exeTruncated: e.exe.truncated,
-        filename: this.str(e.filename.bytes),
-        filenameTruncated: e.filename.truncated,
-        interp: e.interp === null ? null : this.str(e.interp.bytes),
-        cwd: this.str(e.cwd.bytes),
-        cwdTruncated: e.cwd.truncated,
-        argv,
-        argc: areas.argc,
-        argcKernel: e.argc,
-        envc: e.envc,
-        argvTruncated: e.argvTruncated,
-        envTruncated: e.envTruncated,
-        envId,
-        uid: e.uid,
-        gid: e.gid,
-        euid: e.euid,
-        egid: e.egid,
-        nsPid: e.nsPid,
-        nsLevel: e.nsLevel,
-        comm: this.intern(e.comm),
-        ppid: e.ppid,
+      id: 0,
+      processId: 0,
+      seq: 0,
+      time: 0n,
+      exe: this.str(e.exe.bytes),
+      exeTruncated: e.exe.truncated,
+      filename: this.str(e.filename.bytes),
+      filenameTruncated: e.filename.truncated,
+      interp: e.interp === null ? null : this.str(e.interp.bytes),
+      cwd: this.str(e.cwd.bytes),
+      cwdTruncated: e.cwd.truncated,
+      argv,
+      argc: areas.argc,
+      argcKernel: e.argc,
+      envc: e.envc,
+      argvTruncated: e.argvTruncated,
+      envTruncated: e.envTruncated,
+      envId,
+      uid: e.uid,
+      gid: e.gid,
+      euid: e.euid,
+      egid: e.egid,
+      nsPid: e.nsPid,
+      nsLevel: e.nsLevel,
+      comm: this.intern(e.comm),
+      ppid: e.ppid,
     });
   }
 
@@ -689,7 +708,8 @@ export class ModelBuilder {
     const idOf = new Int32Array(this.states.length);
     sorted.forEach((p, i) => (idOf[p.order] = i + 1));
     const idOfKey = (k: ProcessKey): number | null => {
-      for (let p = this.procs.get(k.pid) ?? null; p !== null; p = p.samePid) if (p.startBoot === k.start) return idOf[p.order]!;
+      for (let p = this.procs.get(k.pid) ?? null; p !== null; p = p.samePid)
+        if (p.startBoot === k.start) return idOf[p.order]!;
       return null;
     };
 
@@ -789,7 +809,14 @@ export class ModelBuilder {
     const lastEventNs = this.lastRel === -Infinity ? null : wall(this.lastRel);
     return {
       source: { path: info.path, header, footer, lastEventNs },
-      meta: metaRows(header, footer, info, this.events, this.firstRel === Infinity ? null : wall(this.firstRel), lastEventNs),
+      meta: metaRows(
+        header,
+        footer,
+        info,
+        this.events,
+        this.firstRel === Infinity ? null : wall(this.firstRel),
+        lastEventNs,
+      ),
       warnings: info.warnings,
       processes,
       execs,

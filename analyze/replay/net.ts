@@ -37,7 +37,11 @@ function bytesText(c: Pick<ConnectionRow, 'bytesSent' | 'bytesReceived'>): strin
 /** The arrow line of one connection (failures: `✗ connect …: ERRNO`), without the mark's colour. */
 export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗'; text: string; detail: string } {
   if (c.state === 'failed') {
-    return { mark: '✗', text: `connect ${peerText(c.remoteAddress, c.remotePort, c.peerName)}: ${connectFailure(c)}`, detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}` };
+    return {
+      mark: '✗',
+      text: `connect ${peerText(c.remoteAddress, c.remotePort, c.peerName)}: ${connectFailure(c)}`,
+      detail: c.latencyNs === null ? '' : `after ${formatDuration(Number(c.latencyNs))}`,
+    };
   }
   const parts: string[] = [c.role];
   if (c.role === 'client' && c.latencyNs !== null) parts.push(`${formatDuration(Number(c.latencyNs))} connect`);
@@ -46,9 +50,14 @@ export function connectionText(c: ConnectionRow): { mark: '→' | '←' | '✗';
     parts.push('open at end');
     if (bytes !== null) parts.push(`${bytes} so far`);
   } else if (bytes !== null) parts.push(bytes);
-  if (c.retransmits !== null && c.retransmits > 0) parts.push(`${c.retransmits} retransmit${c.retransmits === 1 ? '' : 's'}`);
+  if (c.retransmits !== null && c.retransmits > 0)
+    parts.push(`${c.retransmits} retransmit${c.retransmits === 1 ? '' : 's'}`);
   if (c.role === 'server') {
-    return { mark: '←', text: `${peerText(c.remoteAddress, c.remotePort)} on :${c.localPort}`, detail: parts.join(', ') };
+    return {
+      mark: '←',
+      text: `${peerText(c.remoteAddress, c.remotePort)} on :${c.localPort}`,
+      detail: parts.join(', '),
+    };
   }
   return { mark: '→', text: peerText(c.remoteAddress, c.remotePort, c.peerName), detail: parts.join(', ') };
 }
@@ -115,7 +124,8 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
     }
     g.count++;
     if (c.state === 'open-at-end') g.open++;
-    if (c.latencyNs !== null && (g.maxLatencyNs === null || Number(c.latencyNs) > g.maxLatencyNs)) g.maxLatencyNs = Number(c.latencyNs);
+    if (c.latencyNs !== null && (g.maxLatencyNs === null || Number(c.latencyNs) > g.maxLatencyNs))
+      g.maxLatencyNs = Number(c.latencyNs);
     if (c.bytesSent !== null) g.withBytes++;
     if (c.bytesSent !== null && c.state === 'open-at-end') g.openWithBytes++;
     g.bytesSent += Number(c.bytesSent ?? 0n);
@@ -126,16 +136,33 @@ export function groupConnections(list: readonly ConnectionRow[]): ConnectionGrou
 }
 
 /** The line of a group: `→ 10.1.2.3:443 ×2 (client, max 12ms connect, …)`, `← 127.0.0.1 on :8080 ×3 (server, …)`, `✗ connect ::1:8766: ECONNREFUSED ×2`. */
-export function groupText(g: ConnectionGroup, countIsLowerBound = false): { mark: '→' | '←' | '✗'; text: string; detail: string } {
+export function groupText(
+  g: ConnectionGroup,
+  countIsLowerBound = false,
+): { mark: '→' | '←' | '✗'; text: string; detail: string } {
   const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
-  if (g.errnoName !== null) return { mark: '✗', text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}: ${g.errnoName}${times}`, detail: '' };
+  if (g.errnoName !== null)
+    return {
+      mark: '✗',
+      text: `connect ${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}: ${g.errnoName}${times}`,
+      detail: '',
+    };
   const parts: string[] = [g.role];
-  if (g.role === 'client' && g.maxLatencyNs !== null) parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
-  if (g.withBytes > 0) parts.push(`${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in${g.openWithBytes > 0 ? ' so far' : ''}`);
+  if (g.role === 'client' && g.maxLatencyNs !== null)
+    parts.push(`${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)} connect`);
+  if (g.withBytes > 0)
+    parts.push(
+      `${formatNetBytes(g.bytesSent)} out / ${formatNetBytes(g.bytesReceived)} in${g.openWithBytes > 0 ? ' so far' : ''}`,
+    );
   if (g.open > 0) parts.push(g.count > 1 ? `${g.open} open at end` : 'open at end');
   if (g.retransmits > 0) parts.push(`${g.retransmits} retransmit${g.retransmits === 1 ? '' : 's'}`);
-  if (g.localPort !== null) return { mark: '←', text: `${g.remoteAddress} on :${g.localPort}${times}`, detail: parts.join(', ') };
-  return { mark: '→', text: `${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}${times}`, detail: parts.join(', ') };
+  if (g.localPort !== null)
+    return { mark: '←', text: `${g.remoteAddress} on :${g.localPort}${times}`, detail: parts.join(', ') };
+  return {
+    mark: '→',
+    text: `${peerText(g.remoteAddress, g.remotePort ?? 0, g.peerName)}${times}`,
+    detail: parts.join(', '),
+  };
 }
 
 /** Distinct addresses of a lookup's answers, in answer order (getaddrinfo lists each once per socket type). */
@@ -151,8 +178,13 @@ function addressList(addresses: readonly string[], more: boolean): string {
 /** The line of one lookup: `? localhost → 127.0.0.1, ::1 (0.6ms)`, `✗ lookup foo.invalid: EAI_NONAME (after 4ms)`. */
 export function lookupText(l: DnsLookupRow): { mark: '?' | '✗'; text: string; detail: string } {
   const latency = formatDuration(Number(l.latencyNs));
-  if (l.result !== 0) return { mark: '✗', text: `lookup ${l.name}: ${l.resultName ?? `EAI ${l.result}`}`, detail: `after ${latency}` };
-  return { mark: '?', text: `${l.name} → ${addressList(answerAddresses(l.answers), l.count > l.answers.length)}`, detail: latency };
+  if (l.result !== 0)
+    return { mark: '✗', text: `lookup ${l.name}: ${l.resultName ?? `EAI ${l.result}`}`, detail: `after ${latency}` };
+  return {
+    mark: '?',
+    text: `${l.name} → ${addressList(answerAddresses(l.answers), l.count > l.answers.length)}`,
+    detail: latency,
+  };
 }
 
 /** Lookups of one name with one outcome (--dedup): successes by name, failures by name and EAI code. */
@@ -177,7 +209,10 @@ export function groupLookups(list: readonly DnsLookupRow[]): LookupGroup[] {
     const key = `${l.name}\u0000${resultName}`;
     let e = groups.get(key);
     if (e === undefined) {
-      e = { g: { name: l.name, resultName, count: 0, addresses: [], more: false, maxLatencyNs: 0, start: l.time }, seen: new Set() };
+      e = {
+        g: { name: l.name, resultName, count: 0, addresses: [], more: false, maxLatencyNs: 0, start: l.time },
+        seen: new Set(),
+      };
       groups.set(key, e);
     }
     const g = e.g;
@@ -194,10 +229,18 @@ export function groupLookups(list: readonly DnsLookupRow[]): LookupGroup[] {
 }
 
 /** The line of a lookup group: `? localhost → 127.0.0.1, ::1 ×4 (max 0.9ms)`, `✗ lookup foo.invalid: EAI_NONAME ×2`. */
-export function lookupGroupText(g: LookupGroup, countIsLowerBound = false): { mark: '?' | '✗'; text: string; detail: string } {
+export function lookupGroupText(
+  g: LookupGroup,
+  countIsLowerBound = false,
+): { mark: '?' | '✗'; text: string; detail: string } {
   const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
   const latency = `${g.count > 1 ? 'max ' : ''}${formatDuration(g.maxLatencyNs)}`;
-  if (g.resultName !== null) return { mark: '✗', text: `lookup ${g.name}: ${g.resultName}${times}`, detail: g.count > 1 ? '' : `after ${latency}` };
+  if (g.resultName !== null)
+    return {
+      mark: '✗',
+      text: `lookup ${g.name}: ${g.resultName}${times}`,
+      detail: g.count > 1 ? '' : `after ${latency}`,
+    };
   return { mark: '?', text: `${g.name} → ${addressList(g.addresses, g.more)}${times}`, detail: latency };
 }
 
@@ -222,7 +265,11 @@ export function queryText(q: DnsQueryRow): { mark: '?' | '✗'; text: string; de
   const outcome = queryOutcome(q);
   const what = `dns ${q.type || '?'} ${q.name || '(unparsed)'}`;
   if (outcome !== null) {
-    return { mark: '✗', text: `${what}: ${outcome}`, detail: q.latencyNs === null ? server : `after ${formatDuration(Number(q.latencyNs))}, ${server}` };
+    return {
+      mark: '✗',
+      text: `${what}: ${outcome}`,
+      detail: q.latencyNs === null ? server : `after ${formatDuration(Number(q.latencyNs))}, ${server}`,
+    };
   }
   const latency = q.latencyNs === null ? '' : `${formatDuration(Number(q.latencyNs))}, `;
   const notes = `${q.query === null ? ', no query seen' : ''}${q.error === null ? '' : `, not parsed whole: ${q.error}`}`;
@@ -252,7 +299,17 @@ export function groupQueries(list: readonly DnsQueryRow[]): QueryGroup[] {
     const key = `${q.name}\u0000${q.type}\u0000${q.server}\u0000${q.serverPort}\u0000${outcome}`;
     let g = groups.get(key);
     if (g === undefined) {
-      g = { name: q.name, type: q.type, server: q.server, serverPort: q.serverPort, outcome, count: 0, addresses: [], maxLatencyNs: null, start: q.time };
+      g = {
+        name: q.name,
+        type: q.type,
+        server: q.server,
+        serverPort: q.serverPort,
+        outcome,
+        count: 0,
+        addresses: [],
+        maxLatencyNs: null,
+        start: q.time,
+      };
       groups.set(key, g);
     }
     g.count++;
@@ -263,12 +320,22 @@ export function groupQueries(list: readonly DnsQueryRow[]): QueryGroup[] {
 }
 
 /** The line of a query group: `? dns A example.com → 93.184.216.34 ×3 (max 0.9ms, 127.0.0.53)`. */
-export function queryGroupText(g: QueryGroup, countIsLowerBound = false): { mark: '?' | '✗'; text: string; detail: string } {
+export function queryGroupText(
+  g: QueryGroup,
+  countIsLowerBound = false,
+): { mark: '?' | '✗'; text: string; detail: string } {
   const times = g.count > 1 ? ` ×${countIsLowerBound ? '≥' : ''}${g.count}` : '';
   const server = serverText(g.server, g.serverPort);
   const latency = (failed: boolean): string =>
-    g.maxLatencyNs === null ? '' : `${g.count > 1 ? 'max ' : failed ? 'after ' : ''}${formatDuration(g.maxLatencyNs)}, `;
+    g.maxLatencyNs === null
+      ? ''
+      : `${g.count > 1 ? 'max ' : failed ? 'after ' : ''}${formatDuration(g.maxLatencyNs)}, `;
   const what = `dns ${g.type || '?'} ${g.name || '(unparsed)'}`;
-  if (g.outcome !== null) return { mark: '✗', text: `${what}: ${g.outcome}${times}`, detail: `${latency(true)}${server}` };
-  return { mark: '?', text: `${what} → ${addressList(g.addresses, false)}${times}`, detail: `${latency(false)}${server}` };
+  if (g.outcome !== null)
+    return { mark: '✗', text: `${what}: ${g.outcome}${times}`, detail: `${latency(true)}${server}` };
+  return {
+    mark: '?',
+    text: `${what} → ${addressList(g.addresses, false)}${times}`,
+    detail: `${latency(false)}${server}`,
+  };
 }

@@ -19,7 +19,9 @@ export class Progress {
     if (now - this.last < 100 || now - this.started < 300) return;
     this.last = now;
     this.shown = true;
-    process.stderr.write(`\r\x1b[K${this.label}: ${count.toLocaleString('en-US')} events, ${((now - this.started) / 1000).toFixed(1)}s`);
+    process.stderr.write(
+      `\r\x1b[K${this.label}: ${count.toLocaleString('en-US')} events, ${((now - this.started) / 1000).toFixed(1)}s`,
+    );
   }
 
   step(message: string): void {

@@ -5,7 +5,17 @@
 
 import Table from 'cli-table3';
 import type { Db } from '../db/database.ts';
-import { basename, commandLine, formatDuration, formatKib, formatOffset, isoTime, type Paint, statusText, terminalText } from '../format.ts';
+import {
+  basename,
+  commandLine,
+  formatDuration,
+  formatKib,
+  formatOffset,
+  isoTime,
+  type Paint,
+  statusText,
+  terminalText,
+} from '../format.ts';
 import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
 import { addBuckets, bucketUpper, HIST_BUCKETS, quantileBucket } from '../replay/files.ts';
 import { formatNetBytes } from '../replay/net.ts';
@@ -142,7 +152,15 @@ export interface HistogramStat {
   p50UpperNs: number | null;
   p99UpperNs: number | null;
   /** Processes with the most time in this histogram. */
-  top: { processId: number; pid: number; name: string; count: number; totalNs: number; maxNs: number; p99UpperNs: number | null }[];
+  top: {
+    processId: number;
+    pid: number;
+    name: string;
+    count: number;
+    totalNs: number;
+    maxNs: number;
+    p99UpperNs: number | null;
+  }[];
 }
 
 export interface PeerStat {
@@ -244,8 +262,12 @@ function dnsWireReport(
   one: <T>(sql: string) => T,
   q: <T>(sql: string, params?: Record<string, unknown>) => T[],
 ): DnsWireReport {
-  const latencies = db.prepare('SELECT latency_ns FROM dns_queries WHERE latency_ns IS NOT NULL ORDER BY 1').pluck().all() as number[];
-  const rank = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!);
+  const latencies = db
+    .prepare('SELECT latency_ns FROM dns_queries WHERE latency_ns IS NOT NULL ORDER BY 1')
+    .pluck()
+    .all() as number[];
+  const rank = (p: number): number | null =>
+    latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!;
   const outcome = "CASE WHEN rcode IS NULL THEN 'no reply' ELSE coalesce(rcode_name, 'RCODE' || rcode) END";
   const failed = '(rcode IS NULL OR rcode != 0)';
   return {
@@ -262,7 +284,12 @@ function dnsWireReport(
         { o: r.outcome },
       ).map((x) => x.name),
     })),
-    latency: { count: latencies.length, p50Ns: rank(0.5), p95Ns: rank(0.95), maxNs: latencies.length === 0 ? null : latencies.at(-1)! },
+    latency: {
+      count: latencies.length,
+      p50Ns: rank(0.5),
+      p95Ns: rank(0.95),
+      maxNs: latencies.length === 0 ? null : latencies.at(-1)!,
+    },
     servers: q<{ server: string; port: number; queries: number; failed: number; maxLatencyNs: number | null }>(
       `SELECT server_address AS server, server_port AS port, count(*) AS queries, sum(${failed}) AS failed, max(latency_ns) AS maxLatencyNs
        FROM dns_queries GROUP BY 1, 2 ORDER BY queries DESC, server, port LIMIT ${TOP}`,
@@ -406,7 +433,11 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     const known = forkNames.get(id);
     if (known !== undefined) return known;
     let name = `pid ${byId.get(id)?.pid ?? '?'}`;
-    for (let a = byId.get(id)?.parentId ?? null, i = 0; a !== null && i < 1000; a = byId.get(a)?.parentId ?? null, i++) {
+    for (
+      let a = byId.get(id)?.parentId ?? null, i = 0;
+      a !== null && i < 1000;
+      a = byId.get(a)?.parentId ?? null, i++
+    ) {
       const n = names.get(a);
       if (n !== undefined) {
         name = `(fork of ${n})`;
@@ -425,7 +456,9 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     argv: r.argv === null ? [] : (JSON.parse(r.argv) as string[]),
     forkOf: r.argv === null ? nameOf(r.processId).replace(/^\(fork of (.*)\)$/, '$1') : null,
   });
-  const slowest = q<Row>(`${processSelect} ORDER BY durationNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map(toStat);
+  const slowest = q<Row>(`${processSelect} ORDER BY durationNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map(
+    toStat,
+  );
 
   const failures = q<Row>(
     `${processSelect}
@@ -455,7 +488,11 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   // Each ancestor is visited once over all failures (a visited one had its own ancestors marked already).
   const visited = new Set<number>();
   for (const f of failures) {
-    for (let a = byId.get(f.processId)?.parentId ?? null; a !== null && !visited.has(a); a = byId.get(a)?.parentId ?? null) {
+    for (
+      let a = byId.get(f.processId)?.parentId ?? null;
+      a !== null && !visited.has(a);
+      a = byId.get(a)?.parentId ?? null
+    ) {
       visited.add(a);
       const up = failedIds.get(a);
       if (up !== undefined) up.leaf = false;
@@ -528,7 +565,9 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   const cpuExpr = 'CASE WHEN r.runtime_ns > 0 THEN r.runtime_ns ELSE r.cpu_ns END';
   // Sums of u64 columns use total() (a double): sum() fails with "integer overflow" past int64 (values up to 2^53 each).
   const totals = db
-    .prepare(`SELECT count(*) AS n, total(${cpuExpr}) AS cpu, total(r.utime_ns) AS u, total(r.stime_ns) AS s FROM resources r`)
+    .prepare(
+      `SELECT count(*) AS n, total(${cpuExpr}) AS cpu, total(r.utime_ns) AS u, total(r.stime_ns) AS s FROM resources r`,
+    )
     .get() as { n: number; cpu: number; u: number; s: number };
   const share = (ns: number): number => (totals.cpu > 0 ? Math.round((ns / totals.cpu) * 10000) / 10000 : 0);
   type UsageRow = Row & { cpuNs: number; userNs: number; systemNs: number; maxRssKib: number; majorFaults: number };
@@ -545,7 +584,10 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     userNs: totals.u,
     systemNs: totals.s,
     averageCpus: capture.end > 0 ? Math.round((totals.cpu / capture.end) * 100) / 100 : 0,
-    topProcesses: q<UsageRow>(`${usageSelect} WHERE ${cpuExpr} > 0 ORDER BY cpuNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map((r) => ({
+    topProcesses: q<UsageRow>(
+      `${usageSelect} WHERE ${cpuExpr} > 0 ORDER BY cpuNs DESC, p.start_ns, p.pid LIMIT ${TOP}`,
+      { t0, end },
+    ).map((r) => ({
       ...toStat(r),
       cpuNs: r.cpuNs,
       userNs: r.userNs,
@@ -557,11 +599,20 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
        FROM resources r JOIN processes p ON p.id = r.process_id
        JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1
        GROUP BY x.exe HAVING cpuNs > 0 ORDER BY cpuNs DESC, x.exe LIMIT ${TOP}`,
-    ).map((r) => ({ name: commandName(r.exe, argv0), exe: r.exe, processes: r.processes, cpuNs: r.cpuNs, share: share(r.cpuNs) })),
+    ).map((r) => ({
+      name: commandName(r.exe, argv0),
+      exe: r.exe,
+      processes: r.processes,
+      cpuNs: r.cpuNs,
+      share: share(r.cpuNs),
+    })),
   };
   const memory: MemoryReport = {
     processesWithUsage: totals.n,
-    top: q<UsageRow>(`${usageSelect} WHERE r.maxrss_kb > 0 ORDER BY maxRssKib DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }).map((r) => ({
+    top: q<UsageRow>(`${usageSelect} WHERE r.maxrss_kb > 0 ORDER BY maxRssKib DESC, p.start_ns, p.pid LIMIT ${TOP}`, {
+      t0,
+      end,
+    }).map((r) => ({
       ...toStat(r),
       maxRssKib: r.maxRssKib,
       majorFaults: r.majorFaults,
@@ -569,7 +620,14 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   };
 
   // ---- latency histograms, summed per kind
-  const histRows = q<{ processId: number; kind: string; count: number; totalNs: number; maxNs: number; buckets: string }>(
+  const histRows = q<{
+    processId: number;
+    kind: string;
+    count: number;
+    totalNs: number;
+    maxNs: number;
+    buckets: string;
+  }>(
     'SELECT process_id AS processId, kind, count, total_ns AS totalNs, max_ns AS maxNs, buckets FROM histograms ORDER BY kind, process_id',
   );
   const pidOf = new Map(processes.map((p) => [p.id, p.pid]));
@@ -578,7 +636,22 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   for (const h of histRows) {
     let k = kinds.get(h.kind);
     if (k === undefined) {
-      kinds.set(h.kind, (k = { kind: h.kind, processes: 0, count: 0, totalNs: 0, maxNs: 0, buckets: new Array<number>(HIST_BUCKETS).fill(0), p50Bucket: -1, p99Bucket: -1, p50UpperNs: null, p99UpperNs: null, top: [] }));
+      kinds.set(
+        h.kind,
+        (k = {
+          kind: h.kind,
+          processes: 0,
+          count: 0,
+          totalNs: 0,
+          maxNs: 0,
+          buckets: new Array<number>(HIST_BUCKETS).fill(0),
+          p50Bucket: -1,
+          p99Bucket: -1,
+          p50UpperNs: null,
+          p99UpperNs: null,
+          top: [],
+        }),
+      );
     }
     const b = JSON.parse(h.buckets) as number[];
     k.processes++;
@@ -587,7 +660,15 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     if (h.maxNs > k.maxNs) k.maxNs = h.maxNs;
     addBuckets(k.buckets, b);
     const p99 = quantileBucket(b, 0.99);
-    k.top.push({ processId: h.processId, pid: pidOf.get(h.processId) ?? 0, name: nameOf(h.processId), count: h.count, totalNs: h.totalNs, maxNs: h.maxNs, p99UpperNs: p99 < 0 ? null : bucketUpper(p99) });
+    k.top.push({
+      processId: h.processId,
+      pid: pidOf.get(h.processId) ?? 0,
+      name: nameOf(h.processId),
+      count: h.count,
+      totalNs: h.totalNs,
+      maxNs: h.maxNs,
+      p99UpperNs: p99 < 0 ? null : bucketUpper(p99),
+    });
   }
   const histograms = [...kinds.values()].sort((a, b) => {
     const ia = KIND_ORDER.indexOf(a.kind);
@@ -603,7 +684,8 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
   }
 
   // ---- TCP connections
-  const connectFailure = "CASE WHEN abandoned = 1 THEN 'abandoned' ELSE coalesce(errno_name, 'errno ' || errno, 'failed') END";
+  const connectFailure =
+    "CASE WHEN abandoned = 1 THEN 'abandoned' ELSE coalesce(errno_name, 'errno ' || errno, 'failed') END";
   const netRecorded = one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.net'") === 1;
   const netTotals = db
     .prepare(
@@ -614,12 +696,26 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
               coalesce(sum(retransmits), 0) AS retrans, coalesce(sum(retransmits > 0), 0) AS withRetrans
        FROM connections`,
     )
-    .get() as { n: number; client: number; server: number; failed: number; open: number; openAtStop: number; sent: number; received: number; retrans: number; withRetrans: number };
+    .get() as {
+    n: number;
+    client: number;
+    server: number;
+    failed: number;
+    open: number;
+    openAtStop: number;
+    sent: number;
+    received: number;
+    retrans: number;
+    withRetrans: number;
+  };
   const latencies = db
-    .prepare("SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1")
+    .prepare(
+      "SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1",
+    )
     .pluck()
     .all() as number[];
-  const rank = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!);
+  const rank = (p: number): number | null =>
+    latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)]!;
   const network: NetworkReport = {
     recorded: netRecorded,
     connections: netTotals.n,
@@ -658,7 +754,12 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
         { e: r.errno },
       ).map((x) => x.p),
     })),
-    connectLatency: { count: latencies.length, p50Ns: rank(0.5), p95Ns: rank(0.95), maxNs: latencies.length === 0 ? null : latencies.at(-1)! },
+    connectLatency: {
+      count: latencies.length,
+      p50Ns: rank(0.5),
+      p95Ns: rank(0.95),
+      maxNs: latencies.length === 0 ? null : latencies.at(-1)!,
+    },
     bytesSent: netTotals.sent,
     bytesReceived: netTotals.received,
     retransmits: netTotals.retrans,
@@ -667,7 +768,8 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
 
   // ---- Name lookups
   const dnsLatencies = db.prepare('SELECT latency_ns FROM dns_lookups ORDER BY 1').pluck().all() as number[];
-  const dnsRank = (p: number): number | null => (dnsLatencies.length === 0 ? null : dnsLatencies[Math.max(0, Math.ceil(p * dnsLatencies.length) - 1)]!);
+  const dnsRank = (p: number): number | null =>
+    dnsLatencies.length === 0 ? null : dnsLatencies[Math.max(0, Math.ceil(p * dnsLatencies.length) - 1)]!;
   const dnsError = "coalesce(result_name, 'EAI ' || result)";
   const dns: DnsReport = {
     recorded: one<number | null>("SELECT value FROM meta WHERE key = 'capture.options.dns'") === 1,
@@ -687,7 +789,12 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
         { e: r.error },
       ).map((x) => x.name),
     })),
-    latency: { count: dnsLatencies.length, p50Ns: dnsRank(0.5), p95Ns: dnsRank(0.95), maxNs: dnsLatencies.length === 0 ? null : dnsLatencies.at(-1)! },
+    latency: {
+      count: dnsLatencies.length,
+      p50Ns: dnsRank(0.5),
+      p95Ns: dnsRank(0.95),
+      maxNs: dnsLatencies.length === 0 ? null : dnsLatencies.at(-1)!,
+    },
     unresolved: q<{ name: string; failed: number; error: string }>(
       `SELECT name, count(*) AS failed, group_concat(DISTINCT ${dnsError}) AS error FROM dns_lookups
        GROUP BY name HAVING sum(result = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
@@ -711,7 +818,19 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     histograms,
     network,
     dns,
-    issues: issues({ capture, failures, failedExecs, truncation, lossByCategory, running, unknown, files, histograms, network, dns }),
+    issues: issues({
+      capture,
+      failures,
+      failedExecs,
+      truncation,
+      lossByCategory,
+      running,
+      unknown,
+      files,
+      histograms,
+      network,
+      dns,
+    }),
   };
 }
 
@@ -763,7 +882,11 @@ export function concurrency(
   }
   const span = Math.max(1, last - first);
   const bucketNs = Math.ceil(span / buckets);
-  const out: TimelineBucket[] = Array.from({ length: buckets }, (_, i) => ({ startNs: first + i * bucketNs, max: 0, avg: 0 }));
+  const out: TimelineBucket[] = Array.from({ length: buckets }, (_, i) => ({
+    startNs: first + i * bucketNs,
+    max: 0,
+    avg: 0,
+  }));
   const weighted = new Float64Array(buckets);
   let t = first;
   const advance = (to: number): void => {
@@ -815,12 +938,20 @@ function issues(x: {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
   const queries = (n: number): string => `${n} DNS quer${n === 1 ? 'y' : 'ies'}`;
   if (!x.capture.complete) {
-    out.push({ severity: 'warning', code: 'no-footer', message: 'the file has no footer: the capture did not finish (crash, SIGKILL or full disk); figures cover what was written' });
+    out.push({
+      severity: 'warning',
+      code: 'no-footer',
+      message:
+        'the file has no footer: the capture did not finish (crash, SIGKILL or full disk); figures cover what was written',
+    });
   }
   const signalled = x.failures.filter((f) => f.signal !== null);
   if (x.failures.length > 0) {
     const leaves = x.failures.filter((f) => f.leaf);
-    const shown = leaves.slice(0, 3).map((f) => `${shortCmd(f)} (${f.status})`).join(', ');
+    const shown = leaves
+      .slice(0, 3)
+      .map((f) => `${shortCmd(f)} (${f.status})`)
+      .join(', ');
     out.push({
       severity: 'error',
       code: 'failures',
@@ -841,20 +972,54 @@ function issues(x: {
     });
   }
   if (searchMisses > 0) {
-    out.push({ severity: 'info', code: 'exec-search', message: `${plural(searchMisses, 'failed exec attempt')} followed by a successful exec (PATH search)` });
+    out.push({
+      severity: 'info',
+      code: 'exec-search',
+      message: `${plural(searchMisses, 'failed exec attempt')} followed by a successful exec (PATH search)`,
+    });
   }
   for (const l of x.lossByCategory) {
-    if (l.n > 0) out.push({ severity: 'warning', code: 'loss', message: `${l.n} ${l.name} records lost: the tree may miss processes or details` });
+    if (l.n > 0)
+      out.push({
+        severity: 'warning',
+        code: 'loss',
+        message: `${l.n} ${l.name} records lost: the tree may miss processes or details`,
+      });
   }
   if (x.capture.lost > 0 && x.lossByCategory.length === 0) {
     out.push({ severity: 'warning', code: 'loss', message: `${x.capture.lost} records lost` });
   }
   const t = x.truncation;
-  if ((t.argv ?? 0) > 0) out.push({ severity: 'warning', code: 'argv-truncated', message: `${plural(t.argv!, 'exec')} with argv cut at the capture's args limit` });
-  if ((t.env ?? 0) > 0) out.push({ severity: 'warning', code: 'env-truncated', message: `${plural(t.env!, 'exec')} with the environment cut at the capture's args limit` });
-  if ((t.paths ?? 0) > 0) out.push({ severity: 'warning', code: 'path-truncated', message: `${plural(t.paths!, 'exec')} with a truncated path` });
-  if (x.running > 0) out.push({ severity: 'warning', code: 'still-running', message: `${plural(x.running, 'process')} still running when the capture stopped` });
-  if (x.unknown > 0) out.push({ severity: 'warning', code: 'no-exit', message: `${plural(x.unknown, 'process')} without an exit record (lost, or the file ends early)` });
+  if ((t.argv ?? 0) > 0)
+    out.push({
+      severity: 'warning',
+      code: 'argv-truncated',
+      message: `${plural(t.argv!, 'exec')} with argv cut at the capture's args limit`,
+    });
+  if ((t.env ?? 0) > 0)
+    out.push({
+      severity: 'warning',
+      code: 'env-truncated',
+      message: `${plural(t.env!, 'exec')} with the environment cut at the capture's args limit`,
+    });
+  if ((t.paths ?? 0) > 0)
+    out.push({
+      severity: 'warning',
+      code: 'path-truncated',
+      message: `${plural(t.paths!, 'exec')} with a truncated path`,
+    });
+  if (x.running > 0)
+    out.push({
+      severity: 'warning',
+      code: 'still-running',
+      message: `${plural(x.running, 'process')} still running when the capture stopped`,
+    });
+  if (x.unknown > 0)
+    out.push({
+      severity: 'warning',
+      code: 'no-exit',
+      message: `${plural(x.unknown, 'process')} without an exit record (lost, or the file ends early)`,
+    });
   // Failed opens: ENOENT is routine (search paths, optional config files); other errors (EACCES…) rarely are.
   const serious = x.files.failedByErrno.filter((e) => e.errno !== 'ENOENT');
   const seriousCount = serious.reduce((s, e) => s + e.count, 0);
@@ -907,7 +1072,11 @@ function issues(x: {
     });
   }
   if (x.dns.wire.malformed > 0) {
-    out.push({ severity: 'info', code: 'malformed-dns', message: `${queries(x.dns.wire.malformed)} with a message that did not parse whole (dns_queries.parse_error)` });
+    out.push({
+      severity: 'info',
+      code: 'malformed-dns',
+      message: `${queries(x.dns.wire.malformed)} with a message that did not parse whole (dns_queries.parse_error)`,
+    });
   }
   if (net.retransmits > 0) {
     out.push({
@@ -934,7 +1103,11 @@ function table(head: string[], paint: Paint, color: boolean, aligns?: ('left' | 
 }
 
 const cmd = (p: ProcessStat): string =>
-  p.argv.length > 0 ? commandLine(p.argv, { full: false, max: 70 }) : p.forkOf !== null ? `(fork of ${p.forkOf})` : `(pid ${p.pid})`;
+  p.argv.length > 0
+    ? commandLine(p.argv, { full: false, max: 70 })
+    : p.forkOf !== null
+      ? `(fork of ${p.forkOf})`
+      : `(pid ${p.pid})`;
 
 const shortCmd = (p: ProcessStat): string =>
   p.argv.length > 0 ? commandLine(p.argv, { full: false, max: 40, maxArg: 24 }) : cmd(p);
@@ -956,26 +1129,61 @@ const overviewSection: Section = (r, paint, color) => {
     ['failed execs', failedExecsText(o.failedExecs, o.failedExecSearchMisses)],
     ['lost records', o.lostRecords > 0 ? paint('yellow', String(o.lostRecords)) : '0'],
     ['peak concurrency', `${o.peakConcurrency} at ${formatOffset(o.peakAtNs)}`],
-    ['CPU time', r.cpu.processesWithUsage > 0 ? `${formatDuration(r.cpu.totalNs)} (${r.cpu.averageCpus} CPUs on average)` : paint('dim', 'not recorded')],
-    ['max RSS', r.memory.top.length > 0 ? `${formatKib(r.memory.top[0]!.maxRssKib)} (pid ${r.memory.top[0]!.pid})` : paint('dim', 'not recorded')],
-    ['file opens', r.files.recorded ? `${r.files.opens} (${r.files.failed} failed, ${r.files.distinctPaths} paths)` : paint('dim', 'not recorded')],
+    [
+      'CPU time',
+      r.cpu.processesWithUsage > 0
+        ? `${formatDuration(r.cpu.totalNs)} (${r.cpu.averageCpus} CPUs on average)`
+        : paint('dim', 'not recorded'),
+    ],
+    [
+      'max RSS',
+      r.memory.top.length > 0
+        ? `${formatKib(r.memory.top[0]!.maxRssKib)} (pid ${r.memory.top[0]!.pid})`
+        : paint('dim', 'not recorded'),
+    ],
+    [
+      'file opens',
+      r.files.recorded
+        ? `${r.files.opens} (${r.files.failed} failed, ${r.files.distinctPaths} paths)`
+        : paint('dim', 'not recorded'),
+    ],
   );
   return [t.toString()];
 };
 
-const commandsSection = (title: string, pick: (r: StatsReport) => CommandStat[]): Section => (r, paint, color) => {
-  const list = pick(r);
-  if (list.length === 0) return [];
-  const t = table([title, 'count', 'total', 'max', 'failed'], paint, color, ['left', 'right', 'right', 'right', 'right']);
-  for (const c of list) {
-    t.push([c.name, String(c.count), formatDuration(c.totalNs), formatDuration(c.maxNs), c.failed > 0 ? paint('red', String(c.failed)) : '']);
-  }
-  return [t.toString()];
-};
+const commandsSection =
+  (title: string, pick: (r: StatsReport) => CommandStat[]): Section =>
+  (r, paint, color) => {
+    const list = pick(r);
+    if (list.length === 0) return [];
+    const t = table([title, 'count', 'total', 'max', 'failed'], paint, color, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]);
+    for (const c of list) {
+      t.push([
+        c.name,
+        String(c.count),
+        formatDuration(c.totalNs),
+        formatDuration(c.maxNs),
+        c.failed > 0 ? paint('red', String(c.failed)) : '',
+      ]);
+    }
+    return [t.toString()];
+  };
 
 const slowestSection: Section = (r, paint, color) => {
   if (r.slowest.length === 0) return [];
-  const t = table(['Slowest processes', 'pid', 'start', 'duration', 'status'], paint, color, ['left', 'right', 'right', 'right', 'left']);
+  const t = table(['Slowest processes', 'pid', 'start', 'duration', 'status'], paint, color, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'left',
+  ]);
   for (const p of r.slowest) {
     t.push([cmd(p), String(p.pid), formatOffset(p.startNs), formatDuration(p.durationNs), p.status ?? '']);
   }
@@ -984,9 +1192,17 @@ const slowestSection: Section = (r, paint, color) => {
 
 const failuresSection: Section = (r, paint, color) => {
   if (r.failures.length === 0) return [];
-  const t = table(['Failures', 'pid', 'status', 'duration', 'ancestors'], paint, color, ['left', 'right', 'left', 'right', 'left']);
+  const t = table(['Failures', 'pid', 'status', 'duration', 'ancestors'], paint, color, [
+    'left',
+    'right',
+    'left',
+    'right',
+    'left',
+  ]);
   // A bounded table (cli-table3's layout is quadratic in rows): leaf failures (likely causes) first, in start order.
-  const shown = new Set([...r.failures.filter((f) => f.leaf), ...r.failures.filter((f) => !f.leaf)].slice(0, FAILURES_SHOWN));
+  const shown = new Set(
+    [...r.failures.filter((f) => f.leaf), ...r.failures.filter((f) => !f.leaf)].slice(0, FAILURES_SHOWN),
+  );
   for (const f of r.failures) {
     if (!shown.has(f)) continue;
     t.push([
@@ -998,7 +1214,13 @@ const failuresSection: Section = (r, paint, color) => {
     ]);
   }
   const lines = [t.toString()];
-  if (r.failures.length > shown.size) lines.push(paint('dim', `  … ${r.failures.length - shown.size} more failures (all in --json; ptrace tree --failed shows where)`));
+  if (r.failures.length > shown.size)
+    lines.push(
+      paint(
+        'dim',
+        `  … ${r.failures.length - shown.size} more failures (all in --json; ptrace tree --failed shows where)`,
+      ),
+    );
   return lines;
 };
 
@@ -1017,8 +1239,14 @@ function failedExecsText(total: number, searchMisses: number): string {
 
 const failedExecsSection: Section = (r, paint, color) => {
   if (r.failedExecs.length === 0) return [];
-  const t = table(['Failed exec attempts', 'errno', 'count', 'not retried'], paint, color, ['left', 'left', 'right', 'right']);
-  for (const f of r.failedExecs.slice(0, TOP)) t.push([f.path, f.errno, String(f.count), f.final > 0 ? paint('red', String(f.final)) : '0']);
+  const t = table(['Failed exec attempts', 'errno', 'count', 'not retried'], paint, color, [
+    'left',
+    'left',
+    'right',
+    'right',
+  ]);
+  for (const f of r.failedExecs.slice(0, TOP))
+    t.push([f.path, f.errno, String(f.count), f.final > 0 ? paint('red', String(f.final)) : '0']);
   const lines = [t.toString()];
   if (r.failedExecs.length > TOP) lines.push(paint('dim', `  … ${r.failedExecs.length - TOP} more paths`));
   return lines;
@@ -1039,7 +1267,11 @@ const filesSection: Section = (r, paint, color) => {
     out.push(t.toString());
   }
   if (f.written.length > 0) {
-    const t = table(['Files written (O_WRONLY/O_RDWR/O_CREAT)', 'opens', 'processes'], paint, color, ['left', 'right', 'right']);
+    const t = table(['Files written (O_WRONLY/O_RDWR/O_CREAT)', 'opens', 'processes'], paint, color, [
+      'left',
+      'right',
+      'right',
+    ]);
     for (const p of f.written) t.push([p.path, String(p.count), String(p.processes)]);
     out.push(t.toString());
   }
@@ -1058,13 +1290,33 @@ const cpuSection: Section = (r, paint, color) => {
   const head = `CPU: ${formatDuration(c.totalNs)} over ${c.processesWithUsage} processes (user ${formatDuration(c.userNs)}, system ${formatDuration(c.systemNs)}), ${c.averageCpus} CPUs busy on average; share = of that total`;
   out.push(paint('bold', head));
   if (c.topCommands.length > 0) {
-    const t = table(['Top commands by CPU', 'processes', 'cpu', 'share'], paint, color, ['left', 'right', 'right', 'right']);
+    const t = table(['Top commands by CPU', 'processes', 'cpu', 'share'], paint, color, [
+      'left',
+      'right',
+      'right',
+      'right',
+    ]);
     for (const x of c.topCommands) t.push([x.name, String(x.processes), formatDuration(x.cpuNs), pct(x.share)]);
     out.push(t.toString());
   }
   if (c.topProcesses.length > 0) {
-    const t = table(['Top processes by CPU', 'pid', 'cpu', 'user', 'system', 'share'], paint, color, ['left', 'right', 'right', 'right', 'right', 'right']);
-    for (const p of c.topProcesses) t.push([cmd(p), String(p.pid), formatDuration(p.cpuNs), formatDuration(p.userNs), formatDuration(p.systemNs), pct(p.share)]);
+    const t = table(['Top processes by CPU', 'pid', 'cpu', 'user', 'system', 'share'], paint, color, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]);
+    for (const p of c.topProcesses)
+      t.push([
+        cmd(p),
+        String(p.pid),
+        formatDuration(p.cpuNs),
+        formatDuration(p.userNs),
+        formatDuration(p.systemNs),
+        pct(p.share),
+      ]);
     out.push(t.toString());
   }
   return [out.join('\n')];
@@ -1072,12 +1324,22 @@ const cpuSection: Section = (r, paint, color) => {
 
 const memorySection: Section = (r, paint, color) => {
   if (r.memory.top.length === 0) return [];
-  const t = table(['Top processes by max RSS', 'pid', 'max RSS', 'major faults'], paint, color, ['left', 'right', 'right', 'right']);
+  const t = table(['Top processes by max RSS', 'pid', 'max RSS', 'major faults'], paint, color, [
+    'left',
+    'right',
+    'right',
+    'right',
+  ]);
   for (const p of r.memory.top) t.push([cmd(p), String(p.pid), formatKib(p.maxRssKib), String(p.majorFaults)]);
   return [t.toString()];
 };
 
-const HIST_TITLES: Record<string, string> = { read: 'read latency', write: 'write latency', fsync: 'fsync latency', offcpu: 'off-CPU time' };
+const HIST_TITLES: Record<string, string> = {
+  read: 'read latency',
+  write: 'write latency',
+  fsync: 'fsync latency',
+  offcpu: 'off-CPU time',
+};
 
 const histogramSection: Section = (r, paint) => {
   const out: string[] = [];
@@ -1085,7 +1347,12 @@ const histogramSection: Section = (r, paint) => {
     if (out.length > 0) out.push('');
     const title = HIST_TITLES[h.kind] ?? h.kind;
     const q = (upper: number | null): string => (upper === null ? '?' : `< ${formatDuration(upper)}`);
-    out.push(paint('bold', `${title[0]!.toUpperCase()}${title.slice(1)}: ${h.count} over ${h.processes} process${h.processes === 1 ? '' : 'es'}, total ${formatDuration(h.totalNs)}, p50 ${q(h.p50UpperNs)}, p99 ${q(h.p99UpperNs)}, max ${formatDuration(h.maxNs)}`));
+    out.push(
+      paint(
+        'bold',
+        `${title[0]!.toUpperCase()}${title.slice(1)}: ${h.count} over ${h.processes} process${h.processes === 1 ? '' : 'es'}, total ${formatDuration(h.totalNs)}, p50 ${q(h.p50UpperNs)}, p99 ${q(h.p99UpperNs)}, max ${formatDuration(h.maxNs)}`,
+      ),
+    );
     let lo = -1;
     let hi = -1;
     let max = 0;
@@ -1102,7 +1369,9 @@ const histogramSection: Section = (r, paint) => {
       out.push(`  ${range.padStart(15)} │${paint('cyan', bar(n, max).padEnd(BAR))}│ ${String(n).padStart(7)}`);
     }
     for (const p of h.top) {
-      out.push(`  ${paint('dim', `${p.name} (pid ${p.pid}): ${p.count}, total ${formatDuration(p.totalNs)}, p99 ${q(p.p99UpperNs)}, max ${formatDuration(p.maxNs)}`)}`);
+      out.push(
+        `  ${paint('dim', `${p.name} (pid ${p.pid}): ${p.count}, total ${formatDuration(p.totalNs)}, p99 ${q(p.p99UpperNs)}, max ${formatDuration(p.maxNs)}`)}`,
+      );
     }
   }
   return out;
@@ -1130,11 +1399,30 @@ const networkSection: Section = (r, paint, color) => {
         `${formatNetBytes(n.bytesSent)} out / ${formatNetBytes(n.bytesReceived)} in, ${n.retransmits} retransmit${n.retransmits === 1 ? '' : 's'}`,
     ),
   );
-  if (l.count > 0) out.push(`  connect latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)} (${l.count} connect${l.count === 1 ? '' : 's'})`);
+  if (l.count > 0)
+    out.push(
+      `  connect latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)} (${l.count} connect${l.count === 1 ? '' : 's'})`,
+    );
   if (n.byPeer.length > 0) {
-    const t = table(['Connections by peer', 'role', 'count', 'failed', 'out', 'in', 'retrans'], paint, color, ['left', 'left', 'right', 'right', 'right', 'right', 'right']);
+    const t = table(['Connections by peer', 'role', 'count', 'failed', 'out', 'in', 'retrans'], paint, color, [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]);
     for (const p of n.byPeer) {
-      t.push([p.peer, p.role, String(p.count), p.failed > 0 ? paint('red', String(p.failed)) : '', formatNetBytes(p.bytesSent), formatNetBytes(p.bytesReceived), p.retransmits > 0 ? paint('yellow', String(p.retransmits)) : '']);
+      t.push([
+        p.peer,
+        p.role,
+        String(p.count),
+        p.failed > 0 ? paint('red', String(p.failed)) : '',
+        formatNetBytes(p.bytesSent),
+        formatNetBytes(p.bytesReceived),
+        p.retransmits > 0 ? paint('yellow', String(p.retransmits)) : '',
+      ]);
     }
     out.push(t.toString());
   }
@@ -1153,12 +1441,23 @@ const dnsSection: Section = (r, paint, color) => {
   const l = d.latency;
   const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
   if (d.recorded || d.lookups > 0) {
-    out.push(paint('bold', `DNS: ${d.lookups} name lookup${d.lookups === 1 ? '' : 's'} of ${d.names} name${d.names === 1 ? '' : 's'} (${d.failed} failed)`));
+    out.push(
+      paint(
+        'bold',
+        `DNS: ${d.lookups} name lookup${d.lookups === 1 ? '' : 's'} of ${d.names} name${d.names === 1 ? '' : 's'} (${d.failed} failed)`,
+      ),
+    );
   }
   if (l.count > 0) out.push(`  lookup latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)}`);
   if (d.byName.length > 0) {
     const t = table(['Lookups by name', 'count', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
-    for (const n of d.byName) t.push([n.name, String(n.count), n.failed > 0 ? paint('red', String(n.failed)) : '', formatDuration(n.maxLatencyNs)]);
+    for (const n of d.byName)
+      t.push([
+        n.name,
+        String(n.count),
+        n.failed > 0 ? paint('red', String(n.failed)) : '',
+        formatDuration(n.maxLatencyNs),
+      ]);
     out.push(t.toString());
   }
   if (d.failedByResult.length > 0) {
@@ -1167,16 +1466,29 @@ const dnsSection: Section = (r, paint, color) => {
     out.push(t.toString());
   }
   if (d.unresolved.length > 0) {
-    out.push(`  never resolved: ${d.unresolved.map((u) => `${u.name} (${u.error}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`);
+    out.push(
+      `  never resolved: ${d.unresolved.map((u) => `${u.name} (${u.error}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`,
+    );
   }
   const w = d.wire;
   if (w.recorded || w.queries > 0) {
     const wl = w.latency;
-    out.push(paint('bold', `DNS on the wire: ${w.queries} quer${w.queries === 1 ? 'y' : 'ies'} (UDP port 53), ${w.answered} answered, ${w.failed} failed`));
+    out.push(
+      paint(
+        'bold',
+        `DNS on the wire: ${w.queries} quer${w.queries === 1 ? 'y' : 'ies'} (UDP port 53), ${w.answered} answered, ${w.failed} failed`,
+      ),
+    );
     if (wl.count > 0) out.push(`  reply latency: p50 ${q(wl.p50Ns)}, p95 ${q(wl.p95Ns)}, max ${q(wl.maxNs)}`);
     if (w.servers.length > 0) {
       const t = table(['Resolver', 'queries', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
-      for (const s of w.servers) t.push([`${s.server}${s.port === 53 ? '' : `:${s.port}`}`, String(s.queries), s.failed > 0 ? paint('red', String(s.failed)) : '', q(s.maxLatencyNs)]);
+      for (const s of w.servers)
+        t.push([
+          `${s.server}${s.port === 53 ? '' : `:${s.port}`}`,
+          String(s.queries),
+          s.failed > 0 ? paint('red', String(s.failed)) : '',
+          q(s.maxLatencyNs),
+        ]);
       out.push(t.toString());
     }
     if (w.failedByOutcome.length > 0) {
@@ -1185,7 +1497,9 @@ const dnsSection: Section = (r, paint, color) => {
       out.push(t.toString());
     }
     if (w.unresolved.length > 0) {
-      out.push(`  never resolved on the wire: ${w.unresolved.map((u) => `${u.name || '(unparsed)'} (${u.outcome}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`);
+      out.push(
+        `  never resolved on the wire: ${w.unresolved.map((u) => `${u.name || '(unparsed)'} (${u.outcome}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`,
+      );
     }
     if (w.truncated + w.malformed > 0) out.push(`  ${w.truncated} truncated, ${w.malformed} not parsed whole`);
   }
@@ -1196,9 +1510,16 @@ const timelineSection: Section = (r, paint) => {
   const { bucketNs, buckets } = r.timeline;
   const max = Math.max(0, ...buckets.map((b) => b.max));
   if (max === 0) return [];
-  const lines = [paint('bold', `Concurrency over time (live processes per ${formatDuration(bucketNs)}: bar = average, number = max)`)];
+  const lines = [
+    paint(
+      'bold',
+      `Concurrency over time (live processes per ${formatDuration(bucketNs)}: bar = average, number = max)`,
+    ),
+  ];
   for (const b of buckets) {
-    lines.push(`  ${formatOffset(b.startNs).padStart(10)} │${paint('cyan', bar(b.avg, max).padEnd(BAR))}│ ${String(b.max).padStart(3)}`);
+    lines.push(
+      `  ${formatOffset(b.startNs).padStart(10)} │${paint('cyan', bar(b.avg, max).padEnd(BAR))}│ ${String(b.max).padStart(3)}`,
+    );
   }
   return lines;
 };
@@ -1207,7 +1528,12 @@ const issuesSection: Section = (r, paint) => {
   const lines = [paint('bold', 'Potential issues')];
   if (r.issues.length === 0) lines.push('  none found');
   for (const i of r.issues) {
-    const mark = i.severity === 'error' ? paint(['red', 'bold'], '✗') : i.severity === 'warning' ? paint('yellow', '!') : paint('dim', 'i');
+    const mark =
+      i.severity === 'error'
+        ? paint(['red', 'bold'], '✗')
+        : i.severity === 'warning'
+          ? paint('yellow', '!')
+          : paint('dim', 'i');
     lines.push(`  ${mark} ${i.message}`);
   }
   return lines;

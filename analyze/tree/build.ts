@@ -3,7 +3,16 @@
 
 import { basename, ELLIPSIS } from '../format.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';
-import { type ConnectionRow, type DnsLookupRow, type DnsQueryRow, type ExecFailureRow, type ExecRow, type OpenRow, type ProcessRow, type ResourceRow } from '../replay/model.ts';
+import {
+  type ConnectionRow,
+  type DnsLookupRow,
+  type DnsQueryRow,
+  type ExecFailureRow,
+  type ExecRow,
+  type OpenRow,
+  type ProcessRow,
+  type ResourceRow,
+} from '../replay/model.ts';
 import { queryOutcome } from '../replay/net.ts';
 import type { CaptureInfo } from '../replay/capture-info.ts';
 
@@ -106,8 +115,20 @@ const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
 const NO_LOOKUPS: readonly DnsLookupRow[] = Object.freeze([]);
 const NO_QUERIES: readonly DnsQueryRow[] = Object.freeze([]);
-const EXIT_OK: ExitInfo = Object.freeze({ state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false });
-const REPLACED: ExitInfo = Object.freeze({ state: 'exited', exitCode: null, signal: null, signalName: null, coreDumped: false });
+const EXIT_OK: ExitInfo = Object.freeze({
+  state: 'exited',
+  exitCode: 0,
+  signal: null,
+  signalName: null,
+  coreDumped: false,
+});
+const REPLACED: ExitInfo = Object.freeze({
+  state: 'exited',
+  exitCode: null,
+  signal: null,
+  signalName: null,
+  coreDumped: false,
+});
 
 /** Builds the image tree. Roots: processes whose parent is outside the capture. */
 export function buildTree(r: TreeInput): TreeNode[] {
@@ -129,7 +150,13 @@ export function buildTree(r: TreeInput): TreeNode[] {
     const exit: ExitInfo =
       p.state === 'exited' && p.exitCode === 0 && p.signal === null
         ? EXIT_OK
-        : { state: p.state, exitCode: p.exitCode, signal: p.signal, signalName: p.signalName, coreDumped: p.coreDumped };
+        : {
+            state: p.state,
+            exitCode: p.exitCode,
+            signal: p.signal,
+            signalName: p.signalName,
+            coreDumped: p.coreDumped,
+          };
     const failed = processFailed(p);
     const end = p.end === null ? null : rel(p.end);
     if (execs === undefined) {
@@ -317,7 +344,13 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
     return { ...n, children: kids, shapeId: 0, failedBelow: -1 };
   };
   // Post-order without recursion (trees can be 100,000s of levels deep): a frame collects its kept children.
-  interface Frame { node: TreeNode; underPid: boolean; next: number; kids: TreeNode[]; out: TreeNode[] }
+  interface Frame {
+    node: TreeNode;
+    underPid: boolean;
+    next: number;
+    kids: TreeNode[];
+    out: TreeNode[];
+  }
   let out: TreeNode[] = [];
   const stack: Frame[] = [];
   for (const r of roots) {
@@ -326,7 +359,13 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
       const top = stack[stack.length - 1]!;
       if (top.next < top.node.children.length) {
         const c = top.node.children[top.next++]!;
-        stack.push({ node: c, underPid: top.underPid || (f.pid !== undefined && c.pid === f.pid), next: 0, kids: [], out: top.kids });
+        stack.push({
+          node: c,
+          underPid: top.underPid || (f.pid !== undefined && c.pid === f.pid),
+          next: 0,
+          kids: [],
+          out: top.kids,
+        });
         continue;
       }
       stack.pop();
@@ -365,7 +404,11 @@ function cutDepth(roots: readonly TreeNode[], max: number): TreeNode[] {
       ? { ...n, children: [], hidden: n.hidden + countNodes(n.children), shapeId: 0, failedBelow: -1 }
       : { ...n, children: [], shapeId: 0, failedBelow: -1 };
   const out = roots.map((n) => copy(n, 0));
-  const stack: { source: TreeNode; copy: TreeNode; level: number }[] = roots.map((n, i) => ({ source: n, copy: out[i]!, level: 0 }));
+  const stack: { source: TreeNode; copy: TreeNode; level: number }[] = roots.map((n, i) => ({
+    source: n,
+    copy: out[i]!,
+    level: 0,
+  }));
   while (stack.length > 0) {
     const { source, copy: c, level } = stack.pop()!;
     if (level >= max) continue;

@@ -2,8 +2,28 @@
 // documented in docs/tree-json.md. Pure.
 
 import { openFlagsShort, openFlagsText } from '../replay/files.ts';
-import type { ConnectionRow, ConnectionState, DnsAnswer, DnsLookupRow, DnsQueryRow, ExecFailureRow, OpenRow, ResourceRow } from '../replay/model.ts';
-import { connectionText, groupConnections, groupLookups, groupQueries, groupText, lookupGroupText, lookupText, queryGroupText, queryOutcome, queryText } from '../replay/net.ts';
+import type {
+  ConnectionRow,
+  ConnectionState,
+  DnsAnswer,
+  DnsLookupRow,
+  DnsQueryRow,
+  ExecFailureRow,
+  OpenRow,
+  ResourceRow,
+} from '../replay/model.ts';
+import {
+  connectionText,
+  groupConnections,
+  groupLookups,
+  groupQueries,
+  groupText,
+  lookupGroupText,
+  lookupText,
+  queryGroupText,
+  queryOutcome,
+  queryText,
+} from '../replay/net.ts';
 import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 import {
   commandLine,
@@ -94,7 +114,12 @@ function openCounts(items: readonly DisplayItem[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const i of allItems(items)) {
     const members = i.type === 'node' ? [i.node] : i.members;
-    for (const m of members) for (const o of m.opens) if (o.fd !== null) { const k = openDisplayPath(o); counts.set(k, (counts.get(k) ?? 0) + 1); }
+    for (const m of members)
+      for (const o of m.opens)
+        if (o.fd !== null) {
+          const k = openDisplayPath(o);
+          counts.set(k, (counts.get(k) ?? 0) + 1);
+        }
   }
   return counts;
 }
@@ -117,7 +142,17 @@ class Seen {
   }
 }
 
-function trailer(items: { pid: number | null; durationText: string; status: string | null; failed: boolean; signal: boolean; usage?: string | null }, paint: Paint): { text: string; plainLength: number } {
+function trailer(
+  items: {
+    pid: number | null;
+    durationText: string;
+    status: string | null;
+    failed: boolean;
+    signal: boolean;
+    usage?: string | null;
+  },
+  paint: Paint,
+): { text: string; plainLength: number } {
   const parts: string[] = [];
   const plain: string[] = [];
   if (items.pid !== null) {
@@ -127,7 +162,11 @@ function trailer(items: { pid: number | null; durationText: string; status: stri
   parts.push(paint('dim', items.durationText));
   plain.push(items.durationText);
   if (items.status !== null) {
-    const style = items.signal ? (['magenta', 'bold'] as const) : items.failed ? (['red', 'bold'] as const) : (['yellow'] as const);
+    const style = items.signal
+      ? (['magenta', 'bold'] as const)
+      : items.failed
+        ? (['red', 'bold'] as const)
+        : (['yellow'] as const);
     parts.push(paint([...style], items.status));
     plain.push(items.status);
   }
@@ -161,9 +200,12 @@ function failedExecPath(f: ExecFailureRow): string {
 function nodeLabel(n: TreeNode, maxLen: number, opts: TreeRenderOptions): string {
   if (n.kind === 'exec') {
     const argv = argvOf(n);
-    if (argv.length === 0 && n.exe === '') return `${n.execSeq !== null && n.execSeq > 0 ? '↳ ' : ''}(exec, command line lost)`;
+    if (argv.length === 0 && n.exe === '')
+      return `${n.execSeq !== null && n.execSeq > 0 ? '↳ ' : ''}(exec, command line lost)`;
     const cmd = commandLine(argv.length > 0 ? argv : [n.exe], { full: opts.full, max: maxLen });
-    return (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '');
+    return (
+      (n.execSeq !== null && n.execSeq > 0 ? '↳ ' : '') + cmd + (n.argvTruncated ? ` ${ELLIPSIS}[argv truncated]` : '')
+    );
   }
   if (n.kind === 'fork') return `(fork of ${terminalText(n.forkOf ?? '?')})`;
   return `(pid ${n.pid}, no exec seen)`;
@@ -191,7 +233,10 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         if (opts.dedup) failed.set(key, { o, n: 1 });
-        else out.push(`${prefix}${paint('red', '✗')} open ${terminalText(path)}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        else
+          out.push(
+            `${prefix}${paint('red', '✗')} open ${terminalText(path)}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`,
+          );
         continue;
       }
       if (counts !== null) {
@@ -200,18 +245,30 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           continue;
         }
         const later = counts.get(path)! - 1;
-        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${atLeast(later, opts.incomplete?.files)} later`) : ''}`);
+        out.push(
+          `${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${later > 0 ? paint('dim', ` +${atLeast(later, opts.incomplete?.files)} later`) : ''}`,
+        );
       } else {
-        out.push(`${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`);
+        out.push(
+          `${prefix}${paint('dim', '·')} open ${terminalText(path)} ${paint('dim', `(${openFlagsShort(o.flags)})`)}`,
+        );
       }
     }
     for (const { o, n } of failed.values()) {
-      out.push(`${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${atLeast(n, opts.incomplete?.files)}` : ''}`);
+      out.push(
+        `${prefix}${paint('red', '✗')} open ${terminalText(openDisplayPath(o))}: ${terminalText(o.errnoName ?? '')} ${paint('dim', `(${openFlagsShort(o.flags)})`)}${n > 1 ? ` ×${atLeast(n, opts.incomplete?.files)}` : ''}`,
+      );
     }
-    if (repeated > 0) out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
+    if (repeated > 0)
+      out.push(`${prefix}${paint('dim', `· ${repeated} open${repeated > 1 ? 's' : ''} of paths shown above`)}`);
   };
 
-  const netLines = (prefix: string, conns: readonly ConnectionRow[], lookups: readonly DnsLookupRow[], queries: readonly DnsQueryRow[]): void => {
+  const netLines = (
+    prefix: string,
+    conns: readonly ConnectionRow[],
+    lookups: readonly DnsLookupRow[],
+    queries: readonly DnsQueryRow[],
+  ): void => {
     if (opts.net !== true || (conns.length === 0 && lookups.length === 0 && queries.length === 0)) return;
     // Without --dedup every lookup, query and connection; with it one line per name and outcome, one per peer
     // (failures per peer and errno: never hidden). In time order; at equal times lookups, then queries, then connections.
@@ -234,7 +291,20 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
     }
   };
 
-  const annotate = (prefix: string, n: { failedExecs: readonly ExecFailureRow[]; envId: number | null; hidden: number; opens: readonly OpenRow[]; connections?: readonly ConnectionRow[]; lookups?: readonly DnsLookupRow[]; queries?: readonly DnsQueryRow[] }, extraFailed: readonly ExecFailureRow[] = [], extraOpens: readonly OpenRow[] = []): void => {
+  const annotate = (
+    prefix: string,
+    n: {
+      failedExecs: readonly ExecFailureRow[];
+      envId: number | null;
+      hidden: number;
+      opens: readonly OpenRow[];
+      connections?: readonly ConnectionRow[];
+      lookups?: readonly DnsLookupRow[];
+      queries?: readonly DnsQueryRow[];
+    },
+    extraFailed: readonly ExecFailureRow[] = [],
+    extraOpens: readonly OpenRow[] = [],
+  ): void => {
     // Failed exec attempts, in time order; with dedup each path+errno once.
     const attempts = [...n.failedExecs, ...extraFailed];
     if (opts.dedup) {
@@ -248,11 +318,15 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         else repeated++;
       }
       for (const { f, n: k } of counts.values()) {
-        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${atLeast(k, opts.incomplete?.execFailed)}` : ''}`);
+        out.push(
+          `${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}${k > 1 ? ` ×${atLeast(k, opts.incomplete?.execFailed)}` : ''}`,
+        );
       }
-      if (repeated > 0) out.push(`${prefix}${paint('dim', `✗ ${repeated} failed exec attempt${repeated > 1 ? 's' : ''} as above`)}`);
+      if (repeated > 0)
+        out.push(`${prefix}${paint('dim', `✗ ${repeated} failed exec attempt${repeated > 1 ? 's' : ''} as above`)}`);
     } else {
-      for (const f of attempts) out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}`);
+      for (const f of attempts)
+        out.push(`${prefix}${paint('red', '✗')} exec ${terminalText(failedExecPath(f))}: ${terminalText(f.errnoName)}`);
     }
     fileLines(prefix, extraOpens.length === 0 ? n.opens : [...n.opens, ...extraOpens]);
     netLines(prefix, n.connections ?? [], n.lookups ?? [], n.queries ?? []);
@@ -266,13 +340,19 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         }
         out.push(`${prefix}${paint('dim', terminalText(`${name}=${maskEnvValue(name, value)}`))}`);
       }
-      if (repeated > 0) out.push(`${prefix}${paint('dim', `(${repeated} env var${repeated > 1 ? 's' : ''} as above)`)}`);
+      if (repeated > 0)
+        out.push(`${prefix}${paint('dim', `(${repeated} env var${repeated > 1 ? 's' : ''} as above)`)}`);
     }
     if (n.hidden > 0) out.push(`${prefix}${paint('dim', `${ELLIPSIS} ${n.hidden} more below`)}`);
   };
 
   // Pre-order without recursion: a frame per level being listed.
-  interface Frame { list: readonly DisplayItem[]; next: number; prefix: string; depth: number }
+  interface Frame {
+    list: readonly DisplayItem[];
+    next: number;
+    prefix: string;
+    depth: number;
+  }
   const stack: Frame[] = [{ list: items, next: 0, prefix: '', depth: 0 }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
@@ -294,7 +374,14 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       const status = n.replaced ? null : statusText(n.exit);
       const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
       const t = trailer(
-        { pid: n.pid, durationText: nodeDurationText(n), status, failed: n.failed, signal: n.exit.signal !== null, usage },
+        {
+          pid: n.pid,
+          durationText: nodeDurationText(n),
+          status,
+          failed: n.failed,
+          signal: n.exit.signal !== null,
+          usage,
+        },
         paint,
       );
       const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
@@ -328,14 +415,17 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   const first = g.members[0]!;
   let label: string;
   if (first.kind === 'exec') {
-    label = (first.execSeq !== null && first.execSeq > 0 ? '↳ ' : '') + commandLine(g.pattern, { full: opts.full, max: maxLen });
+    label =
+      (first.execSeq !== null && first.execSeq > 0 ? '↳ ' : '') +
+      commandLine(g.pattern, { full: opts.full, max: maxLen });
   } else if (first.kind === 'fork') label = `(fork of ${terminalText(first.forkOf ?? '?')})`;
   else label = '(no exec seen)';
   const durations = g.members.map(nodeDuration);
   const total = durations.reduce((s, d) => s + d, 0);
   const max = maxOf(durations);
   const running = g.members.some((m) => m.end === null);
-  const usage = opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
+  const usage =
+    opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
   const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}${usage}`;
   return `${label} ${paint(['cyan', 'bold'], `×${atLeast(g.members.length, opts.incomplete?.processes)}`)}  ${paint('dim', `(${stats})`)}`;
 }
@@ -711,7 +801,13 @@ export function treeJson(
     let repeated = 0;
     for (const f of list) {
       if (opts.dedup && !seen.first(`exec-failed\u0000${f.path}\u0000${f.errnoName}`)) repeated++;
-      else shown.push({ path: f.path, errno: f.errnoName, startNs: Number(f.time - opts.startNs), ...(f.path === '' && f.pathTruncated ? { pathLost: true as const } : {}) });
+      else
+        shown.push({
+          path: f.path,
+          errno: f.errnoName,
+          startNs: Number(f.time - opts.startNs),
+          ...(f.path === '' && f.pathTruncated ? { pathLost: true as const } : {}),
+        });
     }
     return { shown, repeated };
   };
@@ -763,7 +859,8 @@ export function treeJson(
         node.opens = o.shown;
         if (opts.dedup) node.opensRepeated = o.repeated;
       }
-      if (opts.resources === true && !n.replaced) node.resources = n.resources === null ? null : jsonResources(n.resources);
+      if (opts.resources === true && !n.replaced)
+        node.resources = n.resources === null ? null : jsonResources(n.resources);
       if (opts.net === true) {
         node.connections = connections(n.connections);
         node.lookups = lookups(n.lookups);
@@ -882,7 +979,15 @@ export interface TreeDocument {
 export function treeDocument(
   capture: CaptureInfo,
   items: readonly DisplayItem[],
-  opts: { envs: ReadonlyMap<number, [string, string][]> | null; dedup: boolean; full: boolean; filters: TreeFilters; files?: boolean; resources?: boolean; net?: boolean },
+  opts: {
+    envs: ReadonlyMap<number, [string, string][]> | null;
+    dedup: boolean;
+    full: boolean;
+    filters: TreeFilters;
+    files?: boolean;
+    resources?: boolean;
+    net?: boolean;
+  },
 ): TreeDocument {
   const f = opts.filters;
   const loss = lossWarning(capture);
@@ -913,6 +1018,13 @@ export function treeDocument(
       resources: opts.resources === true,
       net: opts.net === true,
     },
-    roots: treeJson(items, { envs: opts.envs, dedup: opts.dedup, files: opts.files, resources: opts.resources, net: opts.net, startNs: capture.startNs }),
+    roots: treeJson(items, {
+      envs: opts.envs,
+      dedup: opts.dedup,
+      files: opts.files,
+      resources: opts.resources,
+      net: opts.net,
+      startNs: capture.startNs,
+    }),
   };
 }

@@ -21,7 +21,8 @@ export function captureBinary(): string {
 
 export default class Capture extends PtraceCommand {
   static override summary = 'Run a command and record its whole process tree into a raw file (needs root).';
-  static override description = `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts, exit (code, signal, core dump, resource usage), file opens, TCP connections, getaddrinfo() name lookups and DNS messages on UDP port 53. The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
+  static override description =
+    `Traces the command and every descendant with eBPF tracepoints: fork, exec (path, argv, env, cwd, ids), failed exec attempts, exit (code, signal, core dump, resource usage), file opens, TCP connections, getaddrinfo() name lookups and DNS messages on UDP port 53. The raw file replays anywhere with \`ptrace info|tree|stats|otel\`, no root needed.
 
 Everything after the first \`--\` is the command, passed on byte for byte. Run through the \`ptrace\` launcher, the capture tool replaces it (no Node process in between), so the command keeps the caller's file descriptors (fd 3 and up, /dev/fd/N, a make jobserver), process group, controlling terminal, umask, environment, signal mask, ignored signals and open-files limit (\`node bin/ptrace.js capture\` cannot keep the descriptors or the signal state: Node changes them at start-up). The command's program is looked up along PATH as execvp does, without failed exec attempts. A full disk does not stop the command: the failure is said at once and the file, readable up to there, records where writing stopped.
 
@@ -43,10 +44,18 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
     'no-failed-execs': Flags.boolean({ description: 'do not record failed exec attempts (no execve exit hooks)' }),
     'no-files': Flags.boolean({ description: 'do not record file opens' }),
     'no-net': Flags.boolean({ description: 'do not record TCP connections' }),
-    'no-dns': Flags.boolean({ description: 'do not record name lookups: getaddrinfo() calls (uprobes on each libc) and DNS messages on UDP port 53 (packet tracepoints)' }),
+    'no-dns': Flags.boolean({
+      description:
+        'do not record name lookups: getaddrinfo() calls (uprobes on each libc) and DNS messages on UDP port 53 (packet tracepoints)',
+    }),
     io: Flags.boolean({ description: 'read/write/fsync latency histograms per process (hooks every read and write)' }),
     sched: Flags.boolean({ description: 'off-CPU (blocked) time histograms per process (hooks every context switch)' }),
-    'buffer-mb': Flags.integer({ description: 'ring buffer size in MiB, a power of two', default: 32, min: 1, max: 1024 }),
+    'buffer-mb': Flags.integer({
+      description: 'ring buffer size in MiB, a power of two',
+      default: 32,
+      min: 1,
+      max: 1024,
+    }),
     'args-limit': Flags.integer({
       description: 'bytes of argv and of env kept per exec; beyond, flagged truncated',
       default: 262144,
@@ -60,7 +69,8 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
     const { options, command } = splitAtCommand(this.argv);
     const { flags } = await this.parse(Capture, options);
     const nativeArgs = [
-      '-o', flags.output,
+      '-o',
+      flags.output,
       ...(flags.force ? ['--force'] : []),
       ...(flags['keep-root'] ? ['--keep-root'] : []),
       ...(flags['wait-all'] ? ['--wait-all'] : []),
@@ -72,9 +82,12 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
       ...(flags.io ? ['--io'] : []),
       ...(flags.sched ? ['--sched'] : []),
       ...(flags.quiet ? ['--quiet'] : []),
-      '--buffer-mb', String(flags['buffer-mb']),
-      '--args-limit', String(flags['args-limit']),
-      '--', ...command,
+      '--buffer-mb',
+      String(flags['buffer-mb']),
+      '--args-limit',
+      String(flags['args-limit']),
+      '--',
+      ...command,
     ];
     becomeCaptureTool(captureBinary(), nativeArgs);
   }
@@ -83,7 +96,8 @@ Overhead (bench/README.md, 2 cores): the default set (lifecycle, failed execs, o
 /** ptrace's options come before the first `--`; everything after it is the command, untouched. */
 export function splitAtCommand(argv: readonly string[]): { options: string[]; command: string[] } {
   const separator = argv.indexOf('--');
-  if (separator < 0) throw new UserError('missing `--` before the command: ptrace capture -o FILE [FLAGS] -- COMMAND [ARGS...]');
+  if (separator < 0)
+    throw new UserError('missing `--` before the command: ptrace capture -o FILE [FLAGS] -- COMMAND [ARGS...]');
   const command = argv.slice(separator + 1);
   if (command.length === 0) throw new UserError('missing command after `--`');
   return { options: argv.slice(0, separator), command };

@@ -5,10 +5,11 @@ import { checkOutput, outputModeFor, printWarnings } from '../../analyze/output.
 
 export default class Db extends PtraceCommand {
   static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';
-  static override description = `The database opens in the stock sqlite3 shell. It is written to a temporary file next to OUTPUT and renamed into place, so OUTPUT is never half-written; it gets the raw file's read/write permission bits (narrowed by the umask), since it holds the same environments.`;
+  static override description =
+    `The database opens in the stock sqlite3 shell. It is written to a temporary file next to OUTPUT and renamed into place, so OUTPUT is never half-written; it gets the raw file's read/write permission bits (narrowed by the umask), since it holds the same environments.`;
   static override examples = [
     '<%= config.bin %> db build.raw -o build.sqlite',
-    "sqlite3 build.sqlite \"SELECT exe, count(*) FROM execs GROUP BY exe ORDER BY 2 DESC LIMIT 10\"",
+    'sqlite3 build.sqlite "SELECT exe, count(*) FROM execs GROUP BY exe ORDER BY 2 DESC LIMIT 10"',
   ];
   static override args = {
     file: Args.string({ description: 'raw capture file', required: true }),

@@ -6,7 +6,8 @@ import { checkOutput, outputModeFor, writeFileAtomic, writeStdout } from '../../
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';
-  static override description = `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). Files are written to a temporary file and renamed into place, with the raw file's read/write permission bits (narrowed by the umask).`;
+  static override description =
+    `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). Files are written to a temporary file and renamed into place, with the raw file's read/write permission bits (narrowed by the umask).`;
   static override examples = [
     '<%= config.bin %> export build.raw --format arrow -o build.arrow',
     "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",

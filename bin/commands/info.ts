@@ -8,7 +8,8 @@ import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
 export default class Info extends PtraceCommand {
   static override summary =
     'Describe a raw capture file: header, time span, record counts, losses, file opens, latency histograms, and whether it ended cleanly.';
-  static override description = `Reads the whole file once (streaming). Warnings about damage (no footer, a cut-short record, garbage after the footer…) go to stderr as "ptrace: warning: …" lines; with --json they are in the "warnings" array instead. The JSON shape is documented in docs/info-json.md.`;
+  static override description =
+    `Reads the whole file once (streaming). Warnings about damage (no footer, a cut-short record, garbage after the footer…) go to stderr as "ptrace: warning: …" lines; with --json they are in the "warnings" array instead. The JSON shape is documented in docs/info-json.md.`;
   static override examples = ['<%= config.bin %> info run.raw', '<%= config.bin %> info run.raw --json | jq .time'];
   static override args = {
     file: Args.string({ description: 'raw capture file', required: true }),
@@ -47,7 +48,11 @@ function duration(ns: string): string {
   const secs = `${abs / 1_000_000_000n}.${((abs % 1_000_000_000n) / 1000n).toString().padStart(6, '0')} s`;
   if (abs < 60_000_000_000n) return `${neg ? '-' : ''}${secs}`;
   const s = Number(abs / 1_000_000_000n);
-  const parts = [Math.floor(s / 3600) && `${Math.floor(s / 3600)}h`, `${Math.floor((s % 3600) / 60)}m`, `${s % 60}s`].filter(Boolean);
+  const parts = [
+    Math.floor(s / 3600) && `${Math.floor(s / 3600)}h`,
+    `${Math.floor((s % 3600) / 60)}m`,
+    `${s % 60}s`,
+  ].filter(Boolean);
   return `${neg ? '-' : ''}${secs} (${parts.join(' ')})`;
 }
 
@@ -104,7 +109,10 @@ export function renderInfo(r: InfoReport): string {
   };
   const c = r.capture;
   row('file', r.file);
-  row('format', `${r.format.version} (${r.format.byteOrder} endian, ${r.format.recordSize}-byte records, ${r.format.headerSize}-byte header)`);
+  row(
+    'format',
+    `${r.format.version} (${r.format.byteOrder} endian, ${r.format.recordSize}-byte records, ${r.format.headerSize}-byte header)`,
+  );
   row('ptrace version', orNone(c.ptraceVersion));
   row('capture command', c.captureArgv.length ? shellJoin(c.captureArgv) : '(not recorded)');
   row('traced command', c.commandArgv.length ? shellJoin(c.commandArgv) : '(not recorded)');
@@ -157,15 +165,34 @@ export function renderInfo(r: InfoReport): string {
   }
   const tcp = Object.entries(r.tcp).map(([k, n]) => `${k} ${n}`);
   if (tcp.length > 0) row('tcp', tcp.join(', '));
-  else row('tcp', c.options.net ? 'none' : r.format.minor >= 2 ? 'not recorded (--no-net)' : `not recorded (format ${r.format.version})`);
-  if (r.dns.lookups > 0 || c.options.dns) row('name lookups', `${r.dns.lookups}${r.dns.failed ? ` (failed ${r.dns.failed})` : ''}`);
-  else row('name lookups', r.format.minor >= 3 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
-  if (r.dns.messagesSent + r.dns.messagesReceived > 0 || c.options.dnsMessages) row('dns messages', `${r.dns.messagesSent} sent, ${r.dns.messagesReceived} received`);
-  else row('dns messages', r.format.minor >= 4 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
+  else
+    row(
+      'tcp',
+      c.options.net
+        ? 'none'
+        : r.format.minor >= 2
+          ? 'not recorded (--no-net)'
+          : `not recorded (format ${r.format.version})`,
+    );
+  if (r.dns.lookups > 0 || c.options.dns)
+    row('name lookups', `${r.dns.lookups}${r.dns.failed ? ` (failed ${r.dns.failed})` : ''}`);
+  else
+    row('name lookups', r.format.minor >= 3 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
+  if (r.dns.messagesSent + r.dns.messagesReceived > 0 || c.options.dnsMessages)
+    row('dns messages', `${r.dns.messagesSent} sent, ${r.dns.messagesReceived} received`);
+  else
+    row('dns messages', r.format.minor >= 4 ? 'not recorded (--no-dns)' : `not recorded (format ${r.format.version})`);
   const hists = Object.entries(r.histograms);
   for (const [kind, h] of hists) row(HIST_LABELS[kind] ?? `${kind} histogram`, histogramLine(h));
   if (hists.length === 0) {
-    row('histograms', c.options.io || c.options.sched ? 'none' : v11 ? 'not recorded (no --io or --sched)' : `not recorded (format ${r.format.version})`);
+    row(
+      'histograms',
+      c.options.io || c.options.sched
+        ? 'none'
+        : v11
+          ? 'not recorded (no --io or --sched)'
+          : `not recorded (format ${r.format.version})`,
+    );
   }
   const root = r.root;
   if (root.status === null) row('root status', 'unknown (no footer)');
@@ -173,12 +200,18 @@ export function renderInfo(r: InfoReport): string {
   else row('root status', `killed by ${root.signal}${root.coreDumped ? ' (core dumped)' : ''}`);
   const e = r.end;
   if (e.footer) {
-    const how = [e.footer.signalled ? 'a signal was forwarded to the command' : '', e.footer.waitedAll ? 'waited for all processes' : '']
+    const how = [
+      e.footer.signalled ? 'a signal was forwarded to the command' : '',
+      e.footer.waitedAll ? 'waited for all processes' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     row('end', `complete: footer after ${e.completeRecords - 1} records${how ? `; ${how}` : ''}`);
   } else if (e.writeStop) {
-    row('end', `stopped writing at +${e.writeStop.afterSeconds}s: ${writeErrorText(e.writeStop.errnoName)}; ${e.completeRecords} complete records`);
+    row(
+      'end',
+      `stopped writing at +${e.writeStop.afterSeconds}s: ${writeErrorText(e.writeStop.errnoName)}; ${e.completeRecords} complete records`,
+    );
   } else {
     row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
   }

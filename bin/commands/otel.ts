@@ -5,7 +5,8 @@ import { runOtel, stdoutWasBroken } from '../../analyze/otel/run.ts';
 
 export default class Otel extends PtraceCommand {
   static override summary = 'Export a capture as an OpenTelemetry trace: OTLP/JSON file, or upload over OTLP/HTTP.';
-  static override description = `One trace per capture: a root span for the capture, one span per exec'd image nested under the image that forked it, failed execs as span events (docs/otel.md). Ids are derived from the capture, so the same raw file always gives the same trace; a TRACEPARENT in the traced command's or the capture's environment makes the root span its child.
+  static override description =
+    `One trace per capture: a root span for the capture, one span per exec'd image nested under the image that forked it, failed execs as span events (docs/otel.md). Ids are derived from the capture, so the same raw file always gives the same trace; a TRACEPARENT in the traced command's or the capture's environment makes the root span its child.
 
 Environment values are never exported unless --env names them. Honours OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_COMPRESSION, OTEL_EXPORTER_OTLP_TIMEOUT (and their _TRACES_ forms), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; flags win.`;
   static override examples = [
@@ -20,20 +21,32 @@ Environment values are never exported unless --env names them. Honours OTEL_EXPO
     'dump-otel': Flags.string({ description: 'write the trace as OTLP/JSON to FILE, or - (or nothing) for stdout' }),
     force: Flags.boolean({ char: 'f', description: 'replace the --dump-otel file if it exists' }),
     endpoint: Flags.string({ description: 'OTLP/HTTP endpoint; /v1/traces is appended when the URL has no path' }),
-    protocol: Flags.string({ description: 'OTLP/HTTP encoding (default http/protobuf)', options: ['http/protobuf', 'http/json'] }),
+    protocol: Flags.string({
+      description: 'OTLP/HTTP encoding (default http/protobuf)',
+      options: ['http/protobuf', 'http/json'],
+    }),
     header: Flags.string({ description: 'extra request header name=value (repeatable)', multiple: true }),
     compression: Flags.string({ description: 'request body compression (default none)', options: ['gzip', 'none'] }),
     timeout: Flags.string({ description: 'per-request timeout, e.g. 10s, 500ms (bare number: ms; default 10s)' }),
     deadline: Flags.string({ description: 'give up the whole upload after this long, retries included (default 2m)' }),
     'batch-size': Flags.integer({ description: `spans per request (default ${DEFAULT_BATCH_SIZE})`, min: 1 }),
-    'service-name': Flags.string({ description: 'service.name of the resource (default ptrace, or OTEL_SERVICE_NAME)' }),
-    'trace-id': Flags.string({ description: 'trace id to use (32 hex digits) instead of the derived or inherited one' }),
+    'service-name': Flags.string({
+      description: 'service.name of the resource (default ptrace, or OTEL_SERVICE_NAME)',
+    }),
+    'trace-id': Flags.string({
+      description: 'trace id to use (32 hex digits) instead of the derived or inherited one',
+    }),
     attribute: Flags.string({
       char: 'a',
-      description: 'add an attribute to every process span: name=CEL expression over env, cmdline, args, exe, name, cwd, pid, ppid (repeatable)',
+      description:
+        'add an attribute to every process span: name=CEL expression over env, cmdline, args, exe, name, cwd, pid, ppid (repeatable)',
       multiple: true,
     }),
-    env: Flags.string({ description: 'export these environment variables as process.environment_variable.NAME (comma-separated, repeatable)', multiple: true }),
+    env: Flags.string({
+      description:
+        'export these environment variables as process.environment_variable.NAME (comma-separated, repeatable)',
+      multiple: true,
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'no summary line' }),
   };
 

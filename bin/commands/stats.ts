@@ -5,8 +5,12 @@ import { painter, stdoutColor } from '../../analyze/format.ts';
 import { writeStdout } from '../../analyze/output.ts';
 
 export default class Stats extends PtraceCommand {
-  static override summary = 'Diagnose a capture: overview, top commands, slowest processes, failures, concurrency, potential issues.';
-  static override examples = ['<%= config.bin %> stats build.raw', '<%= config.bin %> stats build.raw --json | jq .failures'];
+  static override summary =
+    'Diagnose a capture: overview, top commands, slowest processes, failures, concurrency, potential issues.';
+  static override examples = [
+    '<%= config.bin %> stats build.raw',
+    '<%= config.bin %> stats build.raw --json | jq .failures',
+  ];
   static override args = {
     file: Args.string({ description: 'raw capture file', required: true }),
   };

@@ -17,7 +17,11 @@ export function readFooter(c: RecordContext, b: Bytes, off: number, at: number, 
   if (stop.boottime < values.earliest || stop.boottime > values.latest) {
     stop.boottime = values.time(stop.boottime, c.site(at, type, pid), 'stop.boottime');
   }
-  const { realtime, monotonic } = checkedAnchor({ ...stop, boottime: 0n }, `record ${at} (footer, pid ${pid}): stop.`, c.warnings);
+  const { realtime, monotonic } = checkedAnchor(
+    { ...stop, boottime: 0n },
+    `record ${at} (footer, pid ${pid}): stop.`,
+    c.warnings,
+  );
   stop.realtime = realtime;
   stop.monotonic = monotonic;
   const footer: CaptureFooter = {
@@ -32,7 +36,10 @@ export function readFooter(c: RecordContext, b: Bytes, off: number, at: number, 
   };
   const before = BigInt(at - 1);
   if (footer.records !== before) {
-    c.warnings.push({ code: 'footer-count', message: `the footer counts ${footer.records} records but ${before} precede it` });
+    c.warnings.push({
+      code: 'footer-count',
+      message: `the footer counts ${footer.records} records but ${before} precede it`,
+    });
   }
   return footer;
 }

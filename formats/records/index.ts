@@ -22,7 +22,20 @@ export type { ChunkedString, OwnedStrings, Owns, RecordContext, RecordType } fro
 export { EMPTY, missing } from './record.ts';
 
 // Each module is typed by its own event; the registry hands them the events they made.
-const MODULES = [fork, thread, exec, execFailed, exit, open, hist, tcp, dns, dnsMsg, loss, running] as unknown as readonly RecordType<CaptureEvent>[];
+const MODULES = [
+  fork,
+  thread,
+  exec,
+  execFailed,
+  exit,
+  open,
+  hist,
+  tcp,
+  dns,
+  dnsMsg,
+  loss,
+  running,
+] as unknown as readonly RecordType<CaptureEvent>[];
 
 /** Indexed by record type: the module, or undefined (PT_DATA and PT_FOOTER are the assembler's own). */
 export const RECORD_TYPES: readonly (RecordType<CaptureEvent> | undefined)[] = (() => {

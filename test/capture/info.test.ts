@@ -9,19 +9,30 @@ import { captureSync, realCaptureTest, TEST_ENV } from '../helpers/real-capture.
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-info-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-realCaptureTest('options say "keep root" only when --keep-root kept a sudo run as root, not for a plain root run', (t) => {
-  // under sudo the output is created as the invoking user (nobody here): a directory it may write to
-  const out = mkdtempSync(join(tmpdir(), 'ptrace-info-sudo-'));
-  chmodSync(out, 0o1777);
-  let n = 0;
-  const options = (env: NodeJS.ProcessEnv, flags: string[] = []): string | undefined => {
-    const { status, file: raw } = captureSync(['/bin/true'], { env, flags, cwd: dir, file: join(out, `run${n++}.raw`) });
-    t.is(status, 0);
-    return /^options:\s*(.*)$/m.exec(ptraceSync(['info', raw], { cwd: dir }).stdout)?.[1];
-  };
-  const sudo = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
-  t.false(options(TEST_ENV)!.includes('keep root'), 'plain root run');
-  t.false(options(TEST_ENV, ['--keep-root'])!.includes('keep root'), 'plain root run with --keep-root: nothing was kept');
-  t.false(options(sudo)!.includes('keep root'), 'sudo run dropped to SUDO_UID');
-  t.true(options(sudo, ['--keep-root'])!.includes('keep root'), 'sudo run kept as root');
-});
+realCaptureTest(
+  'options say "keep root" only when --keep-root kept a sudo run as root, not for a plain root run',
+  (t) => {
+    // under sudo the output is created as the invoking user (nobody here): a directory it may write to
+    const out = mkdtempSync(join(tmpdir(), 'ptrace-info-sudo-'));
+    chmodSync(out, 0o1777);
+    let n = 0;
+    const options = (env: NodeJS.ProcessEnv, flags: string[] = []): string | undefined => {
+      const { status, file: raw } = captureSync(['/bin/true'], {
+        env,
+        flags,
+        cwd: dir,
+        file: join(out, `run${n++}.raw`),
+      });
+      t.is(status, 0);
+      return /^options:\s*(.*)$/m.exec(ptraceSync(['info', raw], { cwd: dir }).stdout)?.[1];
+    };
+    const sudo = { ...TEST_ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
+    t.false(options(TEST_ENV)!.includes('keep root'), 'plain root run');
+    t.false(
+      options(TEST_ENV, ['--keep-root'])!.includes('keep root'),
+      'plain root run with --keep-root: nothing was kept',
+    );
+    t.false(options(sudo)!.includes('keep root'), 'sudo run dropped to SUDO_UID');
+    t.true(options(sudo, ['--keep-root'])!.includes('keep root'), 'sudo run kept as root');
+  },
+);

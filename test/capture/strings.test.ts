@@ -43,17 +43,25 @@ realCaptureTest('argv round-trips exactly: 100 KiB argument, empty, UTF-8, inval
 
 realCaptureTest('argv round-trips exactly: 2000 arguments', (t) => {
   const dir = tempDir();
-  const argv = [Buffer.from('ptrace-2000-args'), ...Array.from({ length: 1999 }, (_, i) => Buffer.from(`arg-${i}-${'y'.repeat(i % 17)}`))];
+  const argv = [
+    Buffer.from('ptrace-2000-args'),
+    ...Array.from({ length: 1999 }, (_, i) => Buffer.from(`arg-${i}-${'y'.repeat(i % 17)}`)),
+  ];
   const { capture } = captureSync(['bash', execScript(dir, argv)]);
   const exec = exactArgv(capture, argv[0]);
   t.truthy(exec);
   t.is(exec!.argv.length, 2000);
-  t.true(exec!.argv.every((arg, i) => arg.equals(argv[i])), 'all 2000 arguments exact');
+  t.true(
+    exec!.argv.every((arg, i) => arg.equals(argv[i])),
+    'all 2000 arguments exact',
+  );
 });
 
 realCaptureTest('env of 1000 variables round-trips exactly', (t) => {
   const dir = tempDir();
-  const env = Array.from({ length: 1000 }, (_, i) => Buffer.from(`PTRACE_VAR_${i}=value ${i} ${'z'.repeat(i % 50)} = ünïcode`));
+  const env = Array.from({ length: 1000 }, (_, i) =>
+    Buffer.from(`PTRACE_VAR_${i}=value ${i} ${'z'.repeat(i % 50)} = ünïcode`),
+  );
   const envArgs = env.map(bashQuote).join(' ');
   // env -i VARS /bin/true MARKER: the exec of /bin/true carries exactly these 1000 variables, in this order.
   const script = join(dir, 'env.sh');
@@ -62,7 +70,10 @@ realCaptureTest('env of 1000 variables round-trips exactly', (t) => {
   const exec = execs(capture).find((e) => e.argv[1]?.toString() === 'ptrace-env-test');
   t.truthy(exec);
   t.is(exec!.env!.length, 1000);
-  t.true(exec!.env!.every((v, i) => v.equals(env[i])), 'every variable exact, in order');
+  t.true(
+    exec!.env!.every((v, i) => v.equals(env[i])),
+    'every variable exact, in order',
+  );
   t.false(exec!.envTruncated);
 });
 

@@ -3,8 +3,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import type { Capture, CaptureEvent, ExecEvent, ExecFailedEvent, ExitEvent, ForkEvent, ProcessKey } from '../../formats/types.ts';
-import { argvText, captureSync, execWithArgv, execs, keyOf, realCaptureTest, sameProcess, tempDir } from '../helpers/real-capture.ts';
+import type {
+  Capture,
+  CaptureEvent,
+  ExecEvent,
+  ExecFailedEvent,
+  ExitEvent,
+  ForkEvent,
+  ProcessKey,
+} from '../../formats/types.ts';
+import {
+  argvText,
+  captureSync,
+  execWithArgv,
+  execs,
+  keyOf,
+  realCaptureTest,
+  sameProcess,
+  tempDir,
+} from '../helpers/real-capture.ts';
 
 const SCRIPT = `
 sh -c 'exit 3' child-exit3 &
@@ -73,7 +90,10 @@ realCaptureTest('known tree: processes, parents, argv, exit codes, signal, faile
   t.is(failed[0].filename.bytes.toString(), '/nonexistent/ptrace-missing-binary');
   t.true(sameProcess(parentOf(t, capture, failed[0].process), root.process));
   t.is(exitOf(capture, failed[0].process)?.exitCode, 127);
-  t.false(execs(capture).some((e) => sameProcess(e.process, failed[0].process)), 'no successful exec in that child');
+  t.false(
+    execs(capture).some((e) => sameProcess(e.process, failed[0].process)),
+    'no successful exec in that child',
+  );
 
   // Every process in the file belongs to the tree: the root or forked by a traced process.
   const traced = new Set([keyOf(root.process)]);

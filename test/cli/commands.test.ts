@@ -9,7 +9,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
-import { buildScenario, dnsScenario, dnsWireScenario, filesScenario, manyCompilesScenario, netScenario, Synth } from '../../testkit/synth.ts';
+import {
+  buildScenario,
+  dnsScenario,
+  dnsWireScenario,
+  filesScenario,
+  manyCompilesScenario,
+  netScenario,
+  Synth,
+} from '../../testkit/synth.ts';
 import { matchesGolden } from '../helpers/golden.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,7 +76,11 @@ const cases: [string, string[], string?][] = [
   // A format 1.0 capture: usage and opens "not recorded", never zeros.
   ['analyze-tree-format-1.0-resources.txt', ['tree', 'test/fixtures/format-1.0.raw', '--resources', '--files'], root],
   // The same run captured with format 1.1: opens and usage recorded.
-  ['analyze-tree-sample-failing-pipeline-resources.txt', ['tree', 'samples/failing-pipeline.raw', '--resources', '--files', '--dedup'], root],
+  [
+    'analyze-tree-sample-failing-pipeline-resources.txt',
+    ['tree', 'samples/failing-pipeline.raw', '--resources', '--files', '--dedup'],
+    root,
+  ],
   ['analyze-stats-empty.txt', ['stats', 'empty.raw']],
   // Format 1.2: TCP connections.
   ['analyze-tree-net.txt', ['tree', 'net.raw', '--net']],
@@ -121,7 +133,11 @@ test('determinism: two runs give identical bytes', (t) => {
 });
 
 test('a truncated file replays as far as it goes, with one-line warnings', (t) => {
-  for (const cmd of [['tree', 'cut.raw'], ['stats', 'cut.raw'], ['tree', 'cut.raw', '--dedup', '--json']]) {
+  for (const cmd of [
+    ['tree', 'cut.raw'],
+    ['stats', 'cut.raw'],
+    ['tree', 'cut.raw', '--dedup', '--json'],
+  ]) {
     const r = ptrace(cmd);
     t.is(r.code, 0, cmd.join(' '));
     const warnings = r.stderr.trimEnd().split('\n');
@@ -135,7 +151,7 @@ test('a truncated file replays as far as it goes, with one-line warnings', (t) =
   t.true(stats.includes('without an exit record'));
 });
 
-test('unreadable input: the reader\'s error as one line, non-zero exit', (t) => {
+test("unreadable input: the reader's error as one line, non-zero exit", (t) => {
   for (const cmd of ['tree', 'stats', 'db', 'export']) {
     const extra = cmd === 'db' ? ['-o', 'x.sqlite'] : cmd === 'export' ? ['--format', 'jsonl'] : [];
     for (const file of ['garbage.raw', 'missing.raw']) {
@@ -166,7 +182,10 @@ test('bad flags: one-line error, non-zero exit, nothing written', (t) => {
     t.is(r.stdout, '', args.join(' '));
     t.regex(r.stderr, /^ptrace: [^\n]+\n$/, `${args.join(' ')}: ${r.stderr}`);
   }
-  t.deepEqual(readdirSync(work).filter((f) => !f.endsWith('.raw')), []);
+  t.deepEqual(
+    readdirSync(work).filter((f) => !f.endsWith('.raw')),
+    [],
+  );
 });
 
 test('db: output exists → error without --force, file untouched; --force replaces it atomically', (t) => {
@@ -179,7 +198,10 @@ test('db: output exists → error without --force, file untouched; --force repla
   const f = ptrace(['db', 'build.raw', '-o', out, '--force']);
   t.is(f.code, 0, f.stderr);
   t.is(readFileSync(out).subarray(0, 15).toString(), 'SQLite format 3');
-  t.deepEqual(readdirSync(work).filter((n) => n.includes('.tmp')), []);
+  t.deepEqual(
+    readdirSync(work).filter((n) => n.includes('.tmp')),
+    [],
+  );
   rmSync(out);
 });
 
@@ -193,24 +215,50 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
     t.is(db.prepare('SELECT count(*) FROM processes').pluck().get(), 44);
     t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.root_pid'").pluck().get(), 4000);
     t.deepEqual(
-      db.prepare("SELECT pid, exit_code FROM processes WHERE state = 'exited' AND (exit_code != 0 OR signal IS NOT NULL) ORDER BY pid").raw().all(),
-      [[4000, 2], [4007, 1], [4008, 1], [4040, 127], [4041, null]],
+      db
+        .prepare(
+          "SELECT pid, exit_code FROM processes WHERE state = 'exited' AND (exit_code != 0 OR signal IS NOT NULL) ORDER BY pid",
+        )
+        .raw()
+        .all(),
+      [
+        [4000, 2],
+        [4007, 1],
+        [4008, 1],
+        [4040, 127],
+        [4041, null],
+      ],
     );
-    t.is(db.prepare("SELECT signal_name FROM processes WHERE core_dumped = 1").pluck().get(), 'SIGSEGV');
-    t.is(db.prepare("SELECT count(*) FROM processes WHERE still_running = 1").pluck().get(), 1);
+    t.is(db.prepare('SELECT signal_name FROM processes WHERE core_dumped = 1').pluck().get(), 'SIGSEGV');
+    t.is(db.prepare('SELECT count(*) FROM processes WHERE still_running = 1').pluck().get(), 1);
     // Parent links: every cc1 is the child of a cc.
     t.is(
-      db.prepare(`SELECT count(*) FROM execs c JOIN processes p ON p.id = c.process_id JOIN execs pc ON pc.process_id = p.parent_id
-                  WHERE json_extract(c.argv_json, '$[0]') LIKE '%/cc1' AND json_extract(pc.argv_json, '$[0]') = 'cc'`).pluck().get(),
+      db
+        .prepare(`SELECT count(*) FROM execs c JOIN processes p ON p.id = c.process_id JOIN execs pc ON pc.process_id = p.parent_id
+                  WHERE json_extract(c.argv_json, '$[0]') LIKE '%/cc1' AND json_extract(pc.argv_json, '$[0]') = 'cc'`)
+        .pluck()
+        .get(),
       12,
     );
     // Two images in one process, in order.
     t.deepEqual(
-      db.prepare("SELECT seq, exe FROM execs WHERE process_id = (SELECT process_id FROM execs WHERE exe = '/usr/bin/bash') ORDER BY seq").raw().all(),
-      [[0, '/bin/sh'], [1, '/usr/bin/bash']],
+      db
+        .prepare(
+          "SELECT seq, exe FROM execs WHERE process_id = (SELECT process_id FROM execs WHERE exe = '/usr/bin/bash') ORDER BY seq",
+        )
+        .raw()
+        .all(),
+      [
+        [0, '/bin/sh'],
+        [1, '/usr/bin/bash'],
+      ],
     );
     // argv: exact bytes and JSON.
-    const x = db.prepare("SELECT argv, argv_json, argv_truncated FROM execs WHERE argv_json LIKE '[\"ar\"%'").get() as { argv: Buffer; argv_json: string; argv_truncated: number };
+    const x = db.prepare('SELECT argv, argv_json, argv_truncated FROM execs WHERE argv_json LIKE \'["ar"%\'').get() as {
+      argv: Buffer;
+      argv_json: string;
+      argv_truncated: number;
+    };
     t.is(x.argv.toString('latin1').split('\0')[2], 'libapp.a');
     t.is(JSON.parse(x.argv_json).length, 15);
     t.is(x.argv_truncated, 1);
@@ -218,14 +266,41 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
     t.is(db.prepare("SELECT count(*) FROM exec_failures WHERE errno_name = 'ENOENT'").pluck().get(), 26);
     t.is(db.prepare('SELECT sum(count) FROM losses').pluck().get(), 2);
     // Environments: stored compactly, the view gives the full set.
-    const env = db.prepare(`SELECT name, value FROM exec_env WHERE exec_id = (SELECT id FROM execs WHERE exe = '/src/app/dev-server') ORDER BY name`).raw().all();
-    t.deepEqual(env.map((r) => (r as string[])[0]), ['API_TOKEN', 'CI', 'DATABASE_URL', 'GIT_AUTHOR_NAME', 'HOME', 'LANG', 'MAKEFLAGS', 'PATH', 'PORT', 'SESSION_SECRET']);
+    const env = db
+      .prepare(
+        `SELECT name, value FROM exec_env WHERE exec_id = (SELECT id FROM execs WHERE exe = '/src/app/dev-server') ORDER BY name`,
+      )
+      .raw()
+      .all();
+    t.deepEqual(
+      env.map((r) => (r as string[])[0]),
+      [
+        'API_TOKEN',
+        'CI',
+        'DATABASE_URL',
+        'GIT_AUTHOR_NAME',
+        'HOME',
+        'LANG',
+        'MAKEFLAGS',
+        'PATH',
+        'PORT',
+        'SESSION_SECRET',
+      ],
+    );
     const stored = db.prepare('SELECT count(*) FROM env_vars').pluck().get() as number;
     const full = db.prepare('SELECT count(*) FROM exec_env').pluck().get() as number;
     t.true(stored * 5 < full, `${stored} stored vs ${full} resolved`);
-    t.is(db.prepare("SELECT value FROM exec_env WHERE name = 'COLLECT_GCC_OPTIONS' AND exec_id = (SELECT id FROM execs WHERE argv_json LIKE '%as\",\"--64\",\"-o\",\"main.o%')").pluck().get(), "'-O2' '-c' '-o' 'main.o'");
+    t.is(
+      db
+        .prepare(
+          'SELECT value FROM exec_env WHERE name = \'COLLECT_GCC_OPTIONS\' AND exec_id = (SELECT id FROM execs WHERE argv_json LIKE \'%as","--64","-o","main.o%\')',
+        )
+        .pluck()
+        .get(),
+      "'-O2' '-c' '-o' 'main.o'",
+    );
     // Summary view.
-    t.is(db.prepare("SELECT exe FROM process_summary WHERE pid = 4041").pluck().get(), '/src/app/unit-tests');
+    t.is(db.prepare('SELECT exe FROM process_summary WHERE pid = 4041').pluck().get(), '/src/app/unit-tests');
   } finally {
     db.close();
   }
@@ -234,7 +309,9 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
 test('db: opens in the stock sqlite3 shell when there is one', (t) => {
   const out = join(work, 'shell.sqlite');
   t.is(ptrace(['db', 'many.raw', '-o', out]).code, 0);
-  const r = spawnSync('sqlite3', [out, 'SELECT count(*) FROM processes; SELECT count(*) FROM env_full;'], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', [out, 'SELECT count(*) FROM processes; SELECT count(*) FROM env_full;'], {
+    encoding: 'utf8',
+  });
   if (r.error) {
     t.pass('no sqlite3 shell here');
     return;
@@ -273,16 +350,27 @@ test('export: Arrow IPC file with typed columns and nested execs', (t) => {
 test('export: JSON lines on stdout, a header line, then one process per line', (t) => {
   const r = ptrace(['export', 'build.raw', '--format', 'jsonl']);
   t.is(r.code, 0, r.stderr);
-  const [header, ...lines] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const [header, ...lines] = r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.deepEqual(header, {
     ptrace_export: 3,
     complete: true,
     lost_records: 2,
     losses: { exec: 2 },
-    warnings: [{ code: 'records-lost', message: '2 records lost (exec 2): execs may be incomplete; counts are lower bounds' }],
+    warnings: [
+      { code: 'records-lost', message: '2 records lost (exec 2): execs may be incomplete; counts are lower bounds' },
+    ],
   });
   t.is(lines.length, 44);
-  t.like(lines[0], { pid: 4000, exit_code: 2, is_root: true, start_ns: '1750000000001000000', start_time: '2025-06-15T15:06:40.001000000Z' });
+  t.like(lines[0], {
+    pid: 4000,
+    exit_code: 2,
+    is_root: true,
+    start_ns: '1750000000001000000',
+    start_time: '2025-06-15T15:06:40.001000000Z',
+  });
   const crash = lines.find((l) => l.signal_name === 'SIGSEGV');
   t.like(crash, { core_dumped: true, exit_code: null, threads: 3 });
   const missing = lines.find((l) => l.exit_code === 127);
@@ -301,21 +389,43 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   t.is(table.schema.metadata.get('ptrace.capture.losses'), '{}');
   t.is(table.schema.metadata.get('ptrace.capture.warnings'), '[]');
   const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
-  t.regex(types['connections']!, /^List<Struct<\{role:Utf8, family:Int32, .*peer_name:Utf8, start:Timestamp<NANOSECOND, UTC>, .*bytes_sent:Int64/);
-  t.regex(types['dns_queries']!, /^List<Struct<\{time:Timestamp<NANOSECOND, UTC>, server_address:Utf8, .*rcode:Int32, .*answers:List<Utf8>/);
+  t.regex(
+    types['connections']!,
+    /^List<Struct<\{role:Utf8, family:Int32, .*peer_name:Utf8, start:Timestamp<NANOSECOND, UTC>, .*bytes_sent:Int64/,
+  );
+  t.regex(
+    types['dns_queries']!,
+    /^List<Struct<\{time:Timestamp<NANOSECOND, UTC>, server_address:Utf8, .*rcode:Int32, .*answers:List<Utf8>/,
+  );
   t.regex(types['dns_lookups']!, /answers:List<Utf8>/);
   const fetcher = 1; // row of ./fetcher
   const conn = table.getChild('connections')!.get(fetcher)!.get(0)!;
-  t.like(conn.toJSON(), { remote_address: '10.1.2.3', remote_port: 443, peer_name: 'api.example.com', state: 'established', bytes_received: 4000n });
+  t.like(conn.toJSON(), {
+    remote_address: '10.1.2.3',
+    remote_port: 443,
+    peer_name: 'api.example.com',
+    state: 'established',
+    bytes_received: 4000n,
+  });
   const queries = table.getChild('dns_queries')!.get(fetcher)!;
   t.is(queries.length, 7);
   t.deepEqual([...queries.get(0)!['answers']], ['10.1.2.3']);
   t.is(queries.get(3)!['rcode'], null, 'the unanswered query');
 
-  const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl']).stdout.trimEnd().split('\n').slice(1).map((l) => JSON.parse(l));
+  const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl'])
+    .stdout.trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => JSON.parse(l));
   const curl = lines.find((l) => l.execs[0]?.argv[0] === 'curl');
   const failed = curl.dns_lookups.find((l: { name: string }) => l.name === 'foo.invalid');
   t.like(failed, { result: -2, result_name: 'EAI_NONAME', latency_ns: 4_000_000, answers: [] });
   t.regex(failed.time, /^2025-06-15T15:06:40\.\d{9}Z$/);
-  t.like(curl.connections[0], { role: 'client', remote_address: '10.1.2.3', peer_name: 'api.example.com', connect_latency_ns: 12_000_000, bytes_sent: 1024 });
+  t.like(curl.connections[0], {
+    role: 'client',
+    remote_address: '10.1.2.3',
+    peer_name: 'api.example.com',
+    connect_latency_ns: 12_000_000,
+    bytes_sent: 1024,
+  });
 });

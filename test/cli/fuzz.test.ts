@@ -18,7 +18,14 @@ import { writeCapture } from '../../testkit/writer.ts';
 import type { CaptureEvent } from '../../formats/types.ts';
 import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from '../helpers/capture.ts';
 import { prng } from '../helpers/prng.ts';
-import { COMMANDS, everyRecordType, fuzzBases, mutant, MUTATIONS as SHARED_MUTATIONS, type Mutation } from '../helpers/mutants.ts';
+import {
+  COMMANDS,
+  everyRecordType,
+  fuzzBases,
+  mutant,
+  MUTATIONS as SHARED_MUTATIONS,
+  type Mutation,
+} from '../helpers/mutants.ts';
 import { argvFor, judge, spawnCli, WorkerPool } from '../helpers/fuzz-runner.ts';
 import { u64Fields } from '../helpers/u64-fields.ts';
 
@@ -34,7 +41,14 @@ function bases(): Buffer[] {
     const p = key(500 + i, T0 + BigInt(i));
     big.push(fork(T0 + 10_000n + BigInt(i * 10), key(100, T0 + 10n), p));
     big.push(exec({ ts: T0 + 10_001n + BigInt(i * 10), process: p, argv: ['cc', '-c', `f${i}.c`, ''], env }));
-    big.push(open({ ts: T0 + 10_002n + BigInt(i * 10), process: p, path: `/usr/include/${'sub/'.repeat(i * 20)}h${i}.h`, result: i % 2 ? 3 : -2 }));
+    big.push(
+      open({
+        ts: T0 + 10_002n + BigInt(i * 10),
+        process: p,
+        path: `/usr/include/${'sub/'.repeat(i * 20)}h${i}.h`,
+        result: i % 2 ? 3 : -2,
+      }),
+    );
     big.push(exit(T0 + 10_003n + BigInt(i * 10), p, i << 8, 'cc', p.pid, someRusage()));
     big.push(hist(T0 + 10_004n + BigInt(i * 10), p, 'read', { [i]: i + 1 }));
   }
@@ -42,7 +56,9 @@ function bases(): Buffer[] {
     writeCapture(SAMPLE_HEADER, sampleEvents(), { littleEndian: true }),
     writeCapture(SAMPLE_HEADER, sampleEvents(), { littleEndian: false }),
     writeCapture({}, big, { littleEndian: true }),
-    writeCapture({ ...SAMPLE_HEADER, versionMinor: 3, unknownTlvs: [{ tag: 99, value: Buffer.from('x') }] }, big, { littleEndian: false }),
+    writeCapture({ ...SAMPLE_HEADER, versionMinor: 3, unknownTlvs: [{ tag: 99, value: Buffer.from('x') }] }, big, {
+      littleEndian: false,
+    }),
     writeCapture({}, sampleEvents(), { footer: null }),
     readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'format-1.0.raw')),
   ];
@@ -52,7 +68,9 @@ const int = (r: () => number, n: number): number => Math.floor(r() * n);
 
 /** header_size of an unmutated base file, in its byte order. */
 const headerSize = (b: Buffer): number =>
-  b.readUInt32LE(FILE_HEADER.byte_order) === 0x1a2b3c4d ? b.readUInt32LE(FILE_HEADER.header_size) : b.readUInt32BE(FILE_HEADER.header_size);
+  b.readUInt32LE(FILE_HEADER.byte_order) === 0x1a2b3c4d
+    ? b.readUInt32LE(FILE_HEADER.header_size)
+    : b.readUInt32BE(FILE_HEADER.header_size);
 
 /** The shared mutations (test/helpers/mutants.ts), plus two that only the reader's own harness needs. */
 const MUTATIONS: readonly [string, Mutation][] = [
@@ -77,14 +95,31 @@ const MUTATIONS: readonly [string, Mutation][] = [
       const rec = hs + int(r, n) * RECORD_SIZE;
       const fields = [0, 4, 8, 24, DATA.owner_ts, DATA.offset, DATA.len, DATA.kind, DATA.flags];
       const at = rec + fields[int(r, fields.length)]!;
-      const values = [0, 1, RT.DATA, RT.EXEC, RT.OPEN, RT.HIST, RT.FOOTER, 19, 255, 209, 0xffff, 0xffffffff, int(r, 2 ** 32)];
+      const values = [
+        0,
+        1,
+        RT.DATA,
+        RT.EXEC,
+        RT.OPEN,
+        RT.HIST,
+        RT.FOOTER,
+        19,
+        255,
+        209,
+        0xffff,
+        0xffffffff,
+        int(r, 2 ** 32),
+      ];
       m.writeUInt32LE(values[int(r, values.length)]! >>> 0, at);
       return m;
     },
   ],
 ];
 
-type Outcome = { kind: 'capture'; warnings: number; events: number } | { kind: 'format'; code: string } | { kind: 'bad'; error: unknown };
+type Outcome =
+  | { kind: 'capture'; warnings: number; events: number }
+  | { kind: 'format'; code: string }
+  | { kind: 'bad'; error: unknown };
 
 /** Runs one read and sorts the result; anything but a Capture or a FormatError is 'bad'. */
 function classify(read: () => { warnings: unknown[]; events?: unknown[] }): Outcome {
@@ -99,15 +134,43 @@ function classify(read: () => { warnings: unknown[]; events?: unknown[] }): Outc
 }
 
 test('the harness itself notices a reader that throws something else', (t) => {
-  t.is(classify(() => { throw new TypeError('x'); }).kind, 'bad');
-  t.is(classify(() => { throw new RangeError('Offset is outside the bounds of the DataView'); }).kind, 'bad');
-  t.is(classify(() => { throw new FormatError('x', 'a\nb'); }).kind, 'bad', 'multi-line messages are bugs too');
-  t.is(classify(() => { throw new FormatError('x', 'y'); }).kind, 'format');
+  t.is(
+    classify(() => {
+      throw new TypeError('x');
+    }).kind,
+    'bad',
+  );
+  t.is(
+    classify(() => {
+      throw new RangeError('Offset is outside the bounds of the DataView');
+    }).kind,
+    'bad',
+  );
+  t.is(
+    classify(() => {
+      throw new FormatError('x', 'a\nb');
+    }).kind,
+    'bad',
+    'multi-line messages are bugs too',
+  );
+  t.is(
+    classify(() => {
+      throw new FormatError('x', 'y');
+    }).kind,
+    'format',
+  );
 });
 
 test(`${MUTANTS} mutated files: a Capture or a FormatError, quickly`, (t) => {
   const all = bases();
-  for (const b of all) t.deepEqual(readCaptureBuffer(b).warnings.map((w) => w.code).filter((c) => c !== 'no-footer'), [], 'bases are clean');
+  for (const b of all)
+    t.deepEqual(
+      readCaptureBuffer(b)
+        .warnings.map((w) => w.code)
+        .filter((c) => c !== 'no-footer'),
+      [],
+      'bases are clean',
+    );
   const r = prng(SEED);
   const tally = { capture: 0, warned: 0, format: 0 };
   const byMutation = new Map<string, { capture: number; format: number }>();
@@ -123,7 +186,9 @@ test(`${MUTANTS} mutated files: a Capture or a FormatError, quickly`, (t) => {
     const ms = performance.now() - t0;
     slowest = Math.max(slowest, ms);
     if (out.kind === 'bad') {
-      t.fail(`seed ${SEED}, mutant ${i} (${name}, ${m.length} bytes): ${out.error instanceof Error ? out.error.stack : String(out.error)}`);
+      t.fail(
+        `seed ${SEED}, mutant ${i} (${name}, ${m.length} bytes): ${out.error instanceof Error ? out.error.stack : String(out.error)}`,
+      );
       return;
     }
     if (ms > MAX_MS_PER_FILE) t.fail(`seed ${SEED}, mutant ${i} (${name}) took ${ms.toFixed(0)} ms`);
@@ -139,13 +204,16 @@ test(`${MUTANTS} mutated files: a Capture or a FormatError, quickly`, (t) => {
     }
     byMutation.set(name, s);
   }
-  t.log(`captures ${tally.capture} (with warnings ${tally.warned}), format errors ${tally.format}, slowest ${slowest.toFixed(1)} ms`);
+  t.log(
+    `captures ${tally.capture} (with warnings ${tally.warned}), format errors ${tally.format}, slowest ${slowest.toFixed(1)} ms`,
+  );
   t.log(`error codes: ${[...codes].sort().join(', ')}`);
   // The mutants must actually exercise both outcomes, or this test proves nothing.
   t.true(tally.format > 100, 'some mutants are refused');
   t.true(tally.warned > 100, 'some mutants are read with warnings');
   t.true(tally.capture - tally.warned > 10, 'some mutants are harmless');
-  for (const c of ['bad-magic', 'truncated-header', 'bad-header-size', 'record-size', 'version-too-new']) t.true(codes.has(c), `some mutant gives ${c}`);
+  for (const c of ['bad-magic', 'truncated-header', 'bad-header-size', 'record-size', 'version-too-new'])
+    t.true(codes.has(c), `some mutant gives ${c}`);
   t.is(byMutation.size, MUTATIONS.length, 'every mutation ran');
 });
 
@@ -170,7 +238,10 @@ test('the streaming reader agrees with the whole-file reader on mutants', (t) =>
       try {
         const events: CaptureEvent[] = [];
         // One mutant in eight is read ahead on a worker thread (formats/prefetch.ts), the others directly.
-        streamed = { ...readCaptureStream(path, (e) => events.push(e), { prefetchAbove: i % 8 === 0 ? 0 : Infinity }), events };
+        streamed = {
+          ...readCaptureStream(path, (e) => events.push(e), { prefetchAbove: i % 8 === 0 ? 0 : Infinity }),
+          events,
+        };
       } catch (err) {
         streamed = err instanceof FormatError ? err.message : err;
       }
@@ -229,7 +300,9 @@ test.serial('mutants of every record type through every replay command: no crash
     };
     await Promise.all([lane(0), lane(1)]);
     t.deepEqual(failures, []);
-    t.log(`${count.mutants} mutants, ${count.runs} runs: exit 0 ${count.exit0}, refused ${count.refused}; workers' peak RSS ${(pool.maxRssKb / 1024).toFixed(0)} MiB`);
+    t.log(
+      `${count.mutants} mutants, ${count.runs} runs: exit 0 ${count.exit0}, refused ${count.refused}; workers' peak RSS ${(pool.maxRssKb / 1024).toFixed(0)} MiB`,
+    );
     t.true(count.exit0 > 100 && count.refused >= COMMANDS.length, 'the mutants give both outcomes');
     t.true(pool.maxRssKb < GIB_KB, `peak RSS ${pool.maxRssKb} KiB`);
   } finally {
@@ -238,47 +311,56 @@ test.serial('mutants of every record type through every replay command: no crash
   }
 });
 
-test.serial('2^53, 2^63 and 2^64-1 in each u64 field of each record type, through the SQLite and JSON commands', async (t) => {
-  const base = everyRecordType();
-  const dir = mkdtempSync(join(tmpdir(), 'ptrace-fuzz-u64-'));
-  const pool = new WorkerPool(2, { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: HEAP_MB, recycleAfter: 50 });
-  // The commands that bind values in SQLite or print them as JSON numbers (stats and export go through SQLite).
-  const commands = COMMANDS.filter((c) => (c[0] === 'stats' && c.includes('--json')) || c[0] === 'db' || c.includes('jsonl') || c[0] === 'otel');
-  t.is(commands.length, 4);
-  const failures: string[] = [];
-  let runs = 0;
-  try {
-    const jobs: Promise<void>[] = [];
-    let n = 0;
-    for (const f of u64Fields()) {
-      for (const v of [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]) {
-        const m = Buffer.from(base);
-        let rec = m.readUInt32LE(FILE_HEADER.header_size);
-        while (rec + RECORD_SIZE <= m.length && m.readUInt16LE(rec) !== f.type) rec += RECORD_SIZE;
-        if (rec + RECORD_SIZE > m.length) continue;
-        m.writeBigUInt64LE(v, rec + f.off);
-        const file = join(dir, `f${n++}.raw`);
-        writeFileSync(file, m);
-        jobs.push(
-          pool.run(commands.map((c) => argvFor(c, file, `${file}.out`))).then((res) => {
-            if (res.hang || res.died !== null) failures.push(`${f.typeName}.${f.field} = ${v}: ${res.hang ? 'hang' : res.died}`);
-            for (const x of res.results) {
-              runs++;
-              const bad = judge(x);
-              if (bad !== null || x.code !== 0) failures.push(`${f.typeName}.${f.field} = ${v}, ptrace ${x.argv[0]}: exit ${x.code} ${bad?.why ?? x.stderr}`);
-            }
-          }),
-        );
+test.serial(
+  '2^53, 2^63 and 2^64-1 in each u64 field of each record type, through the SQLite and JSON commands',
+  async (t) => {
+    const base = everyRecordType();
+    const dir = mkdtempSync(join(tmpdir(), 'ptrace-fuzz-u64-'));
+    const pool = new WorkerPool(2, { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: HEAP_MB, recycleAfter: 50 });
+    // The commands that bind values in SQLite or print them as JSON numbers (stats and export go through SQLite).
+    const commands = COMMANDS.filter(
+      (c) => (c[0] === 'stats' && c.includes('--json')) || c[0] === 'db' || c.includes('jsonl') || c[0] === 'otel',
+    );
+    t.is(commands.length, 4);
+    const failures: string[] = [];
+    let runs = 0;
+    try {
+      const jobs: Promise<void>[] = [];
+      let n = 0;
+      for (const f of u64Fields()) {
+        for (const v of [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]) {
+          const m = Buffer.from(base);
+          let rec = m.readUInt32LE(FILE_HEADER.header_size);
+          while (rec + RECORD_SIZE <= m.length && m.readUInt16LE(rec) !== f.type) rec += RECORD_SIZE;
+          if (rec + RECORD_SIZE > m.length) continue;
+          m.writeBigUInt64LE(v, rec + f.off);
+          const file = join(dir, `f${n++}.raw`);
+          writeFileSync(file, m);
+          jobs.push(
+            pool.run(commands.map((c) => argvFor(c, file, `${file}.out`))).then((res) => {
+              if (res.hang || res.died !== null)
+                failures.push(`${f.typeName}.${f.field} = ${v}: ${res.hang ? 'hang' : res.died}`);
+              for (const x of res.results) {
+                runs++;
+                const bad = judge(x);
+                if (bad !== null || x.code !== 0)
+                  failures.push(
+                    `${f.typeName}.${f.field} = ${v}, ptrace ${x.argv[0]}: exit ${x.code} ${bad?.why ?? x.stderr}`,
+                  );
+              }
+            }),
+          );
+        }
       }
+      await Promise.all(jobs);
+      t.deepEqual(failures, []);
+      t.true(runs > 300, `${runs} runs`);
+    } finally {
+      pool.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-    await Promise.all(jobs);
-    t.deepEqual(failures, []);
-    t.true(runs > 300, `${runs} runs`);
-  } finally {
-    pool.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test.serial('the real entry point: node bin/ptrace.js on two mutants, every command, with a heap limit', async (t) => {
   const bases = fuzzBases();
@@ -289,7 +371,9 @@ test.serial('the real entry point: node bin/ptrace.js on two mutants, every comm
       const file = join(dir, `m${i}.raw`);
       writeFileSync(file, m.buf);
       const runs = await Promise.all(
-        COMMANDS.slice(i * 9, i * 9 + 9).map((c) => spawnCli(argvFor(c, file, join(dir, `out${i}`)), { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: 512 })),
+        COMMANDS.slice(i * 9, i * 9 + 9).map((c) =>
+          spawnCli(argvFor(c, file, join(dir, `out${i}`)), { timeoutMs: REQUEST_TIMEOUT_MS, heapMb: 512 }),
+        ),
       );
       for (const x of runs) {
         t.false(x.hang, `${x.argv.join(' ')}: hang`);

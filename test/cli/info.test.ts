@@ -42,7 +42,10 @@ function ptrace(...args: string[]): Promise<Run> {
 
 const events = [...sampleEvents(), loss(T0 + 9_500n, 0, 3n)];
 const OPTIONS = { files: true, io: true, sched: true };
-const good = file('good.raw', writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, { footer: { rootStatus: 2 << 8 } }));
+const good = file(
+  'good.raw',
+  writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, { footer: { rootStatus: 2 << 8 } }),
+);
 
 /** `key: value` lines → map. */
 function fields(text: string): Map<string, string> {
@@ -78,7 +81,10 @@ test('text report', async (t) => {
   t.is(f.get('start'), '2025-06-15T15:06:40.123456Z');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123466Z');
   t.is(f.get('duration'), '0.000009 s');
-  t.is(f.get('records'), '35 (fork 2, thread 1, exec 3, exec_failed 1, exit 2, data 18, open 2, hist 2, loss 2, running 1, footer 1)');
+  t.is(
+    f.get('records'),
+    '35 (fork 2, thread 1, exec 3, exec_failed 1, exit 2, data 18, open 2, hist 2, loss 2, running 1, footer 1)',
+  );
   t.is(f.get('losses'), '5 (exec 2, process 3)');
   t.is(f.get('processes'), '3');
   t.is(f.get('execs'), '3');
@@ -86,14 +92,25 @@ test('text report', async (t) => {
   t.is(f.get('exits'), '2');
   t.is(f.get('still running'), '1');
   t.is(f.get('opens'), '2 (failed 1: ENOENT 1)');
-  t.is(f.get('read latency'), '8 in 1 process, total 9.00 s, mean 1.13 s, median 1.02 µs–2.05 µs, p99 2.15 s–4.29 s, max 4.00 s');
-  t.is(f.get('off-CPU time'), '4294967295 in 1 process, total 9007199 s, mean 2.10 ms, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 3.00 ms');
+  t.is(
+    f.get('read latency'),
+    '8 in 1 process, total 9.00 s, mean 1.13 s, median 1.02 µs–2.05 µs, p99 2.15 s–4.29 s, max 4.00 s',
+  );
+  t.is(
+    f.get('off-CPU time'),
+    '4294967295 in 1 process, total 9007199 s, mean 2.10 ms, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 3.00 ms',
+  );
   t.false(f.has('histograms'), 'one line per histogram kind instead');
   t.is(f.get('root status'), 'exit code 2');
   t.is(f.get('end'), 'complete: footer after 34 records; waited for all processes');
   t.is(f.get('warnings'), 'none');
   // Values line up.
-  const columns = new Set(r.stdout.trimEnd().split('\n').map((l) => l.search(/(?<=:\s+)\S/)));
+  const columns = new Set(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.search(/(?<=:\s+)\S/)),
+  );
   t.is(columns.size, 1);
 });
 
@@ -109,7 +126,18 @@ test('--json report', async (t) => {
     commandArgv: ['make', '-j4'],
     rootPid: 100,
     capturePid: 99,
-    options: { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, dnsMessages: false, raw: '59' },
+    options: {
+      env: true,
+      failedExecs: true,
+      keepRoot: false,
+      files: true,
+      io: true,
+      sched: true,
+      net: false,
+      dns: false,
+      dnsMessages: false,
+      raw: '59',
+    },
     argsLimit: 262144,
     ringbufSize: 16777216,
     traceparent: SAMPLE_HEADER.traceparent!,
@@ -139,8 +167,20 @@ test('--json report', async (t) => {
   t.deepEqual(j.openErrors, { ENOENT: 1 });
   const buckets = (b: Record<number, number>): number[] => Array.from({ length: 32 }, (_, i) => b[i] ?? 0);
   t.deepEqual(j.histograms, {
-    read: { processes: 1, count: 8, totalNs: '9000000000', maxNs: '4000000000', buckets: buckets({ 0: 1, 10: 5, 31: 2 }) },
-    offcpu: { processes: 1, count: 4294967295, totalNs: '9007199254740991', maxNs: '3000000', buckets: buckets({ 20: 4294967295 }) },
+    read: {
+      processes: 1,
+      count: 8,
+      totalNs: '9000000000',
+      maxNs: '4000000000',
+      buckets: buckets({ 0: 1, 10: 5, 31: 2 }),
+    },
+    offcpu: {
+      processes: 1,
+      count: 4294967295,
+      totalNs: '9007199254740991',
+      maxNs: '3000000',
+      buckets: buckets({ 20: 4294967295 }),
+    },
   });
   t.deepEqual(Object.keys(j.histograms), ['read', 'offcpu']);
   t.deepEqual(j.root, { pid: 100, status: 512, exitCode: 2, signal: null, coreDumped: false });
@@ -156,7 +196,10 @@ test('--json report', async (t) => {
 });
 
 test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t) => {
-  const whole = writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, { footer: null, littleEndian: false });
+  const whole = writeCapture({ ...SAMPLE_HEADER, start: START, options: OPTIONS }, events, {
+    footer: null,
+    littleEndian: false,
+  });
   const p = file('cut.raw', whole.subarray(0, whole.length - 40));
   const r = await ptrace('info', p);
   t.is(r.code, 0);
@@ -187,7 +230,9 @@ test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t)
 });
 
 test('garbage after the footer and a newer minor version are read with warnings', async (t) => {
-  const future = writeCapture({ versionMinor: 4, unknownTlvs: [{ tag: 42, value: Buffer.from('abc') }] }, [loss(T0, 1, 1n)]);
+  const future = writeCapture({ versionMinor: 4, unknownTlvs: [{ tag: 42, value: Buffer.from('abc') }] }, [
+    loss(T0, 1, 1n),
+  ]);
   const p = file('future.raw', Buffer.concat([future, Buffer.from('junk')]));
   const r = await ptrace('info', p);
   t.is(r.code, 0);
@@ -228,8 +273,14 @@ test('histograms of several processes are summed per kind; failed opens are coun
   t.is(f.get('opens'), '4 (failed 3: ENOENT 2, EACCES 1)');
   t.is(f.get('options'), 'env, failed execs, files, io');
   t.is(f.get('read latency'), '0 in 1 process');
-  t.is(f.get('write latency'), '5 in 2 processes, total 1.04 µs, mean 208 ns, median 16 ns–32 ns, p99 512 ns–1.02 µs, max 900 ns');
-  t.is(f.get('fsync latency'), '1 in 1 process, total 1.50 ms, mean 1.50 ms, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 1.50 ms');
+  t.is(
+    f.get('write latency'),
+    '5 in 2 processes, total 1.04 µs, mean 208 ns, median 16 ns–32 ns, p99 512 ns–1.02 µs, max 900 ns',
+  );
+  t.is(
+    f.get('fsync latency'),
+    '1 in 1 process, total 1.50 ms, mean 1.50 ms, median 1.05 ms–2.10 ms, p99 1.05 ms–2.10 ms, max 1.50 ms',
+  );
   t.is(f.get('kind7 histogram'), '1 in 1 process, total 0 ns, mean 0 ns, median 2 ns–4 ns, p99 2 ns–4 ns, max 0 ns');
 });
 
@@ -241,23 +292,50 @@ test('what was not recorded says so: a 1.0 file, a 1.1 file without opens or his
   t.is(f.get('options'), 'env, failed execs, keep root');
   t.is(f.get('opens'), 'not recorded (format 1.0)');
   t.is(f.get('histograms'), 'not recorded (format 1.0)');
-  const j = JSON.parse((await ptrace('info', '--json', join(root, 'test', 'fixtures', 'format-1.0.raw'))).stdout) as InfoReport;
+  const j = JSON.parse(
+    (await ptrace('info', '--json', join(root, 'test', 'fixtures', 'format-1.0.raw'))).stdout,
+  ) as InfoReport;
   t.deepEqual([j.opens, j.failedOpens, j.openErrors, j.histograms], [0, 0, {}, {}]);
-  t.deepEqual(j.capture.options, { env: true, failedExecs: true, keepRoot: true, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: '7' });
+  t.deepEqual(j.capture.options, {
+    env: true,
+    failedExecs: true,
+    keepRoot: true,
+    files: false,
+    io: false,
+    sched: false,
+    net: false,
+    dns: false,
+    dnsMessages: false,
+    raw: '7',
+  });
 
-  const bare = fields((await ptrace('info', file('bare.raw', writeCapture({}, [exit(T0 + 1n, key(5, T0), 0)])))).stdout);
+  const bare = fields(
+    (await ptrace('info', file('bare.raw', writeCapture({}, [exit(T0 + 1n, key(5, T0), 0)])))).stdout,
+  );
   t.is(bare.get('options'), 'env, failed execs, no files');
   t.is(bare.get('opens'), 'not recorded (--no-files)');
   t.is(bare.get('histograms'), 'not recorded (no --io or --sched)');
-  const asked = fields((await ptrace('info', file('asked.raw', writeCapture({ options: { files: true, sched: true } }, [])))).stdout);
+  const asked = fields(
+    (await ptrace('info', file('asked.raw', writeCapture({ options: { files: true, sched: true } }, [])))).stdout,
+  );
   t.is(asked.get('opens'), '0');
   t.is(asked.get('histograms'), 'none');
 });
 
 const badCases: [string, () => string, RegExp, number][] = [
-  ['a missing file', () => join(dir, 'missing.raw'), /^ptrace: cannot read .*missing\.raw: no such file \(ENOENT\)$/, 2],
+  [
+    'a missing file',
+    () => join(dir, 'missing.raw'),
+    /^ptrace: cannot read .*missing\.raw: no such file \(ENOENT\)$/,
+    2,
+  ],
   ['a directory', () => dir, /^ptrace: cannot read .*: is a directory \(EISDIR\)$/, 2],
-  ['an empty file', () => file('empty.raw', Buffer.alloc(0)), /^ptrace: .*empty\.raw: truncated header: 0 bytes, expected at least 72$/, 3],
+  [
+    'an empty file',
+    () => file('empty.raw', Buffer.alloc(0)),
+    /^ptrace: .*empty\.raw: truncated header: 0 bytes, expected at least 72$/,
+    3,
+  ],
   [
     'wrong magic',
     () => file('text.raw', Buffer.from('#!/bin/sh\necho not a capture\n')),

@@ -3,7 +3,17 @@
 
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +35,8 @@ function rawFile(buf: Buffer): string {
 
 type Doc = OtlpDoc;
 type JSpan = OtlpSpan;
-const attrs = (list: KeyValue[]): Record<string, unknown> => Object.fromEntries(list.map((a) => [a.key, plainValue(a.value)]));
+const attrs = (list: KeyValue[]): Record<string, unknown> =>
+  Object.fromEntries(list.map((a) => [a.key, plainValue(a.value)]));
 const spansOf = (d: Doc): JSpan[] => d.resourceSpans[0]!.scopeSpans[0]!.spans;
 
 /** Compares the dump, pretty-printed so a difference shows as lines, with the golden `name`. */
@@ -61,16 +72,30 @@ test('span model: root, exec images, fork-only spans, nesting, status, events', 
   const doc = JSON.parse(r.stdout) as Doc;
   const spans = spansOf(doc);
   const res = attrs(doc.resourceSpans[0]!.resource.attributes);
-  t.like(res, { 'service.name': 'ptrace', 'host.name': 'buildhost', 'os.type': 'linux', 'os.description': '6.1.0-test' });
+  t.like(res, {
+    'service.name': 'ptrace',
+    'host.name': 'buildhost',
+    'os.type': 'linux',
+    'os.description': '6.1.0-test',
+  });
   t.is(doc.resourceSpans[0]!.scopeSpans[0]!.scope.name, 'ptrace');
 
   const root = spans[0]!;
   t.is(root.parentSpanId, undefined);
   t.is(root.name, 'make');
   const ra = attrs(root.attributes);
-  t.like(ra, { 'ptrace.span.type': 'capture', 'ptrace.capture.complete': true, 'ptrace.capture.lost_records': '3', 'ptrace.capture.truncated': true, 'ptrace.capture.truncated_argv': '1' });
+  t.like(ra, {
+    'ptrace.span.type': 'capture',
+    'ptrace.capture.complete': true,
+    'ptrace.capture.lost_records': '3',
+    'ptrace.capture.truncated': true,
+    'ptrace.capture.truncated_argv': '1',
+  });
   t.deepEqual(root.status, { code: 2, message: 'exit code 2' });
-  t.deepEqual(root.events.map((e) => e.name), ['ptrace.loss']);
+  t.deepEqual(
+    root.events.map((e) => e.name),
+    ['ptrace.loss'],
+  );
   t.like(attrs(root.events[0]!.attributes), { 'ptrace.loss.category': 'exec', 'ptrace.loss.count': '3' });
 
   const byPid = (pid: number): JSpan[] => spans.filter((s) => attrs(s.attributes)['process.pid'] === String(pid));
@@ -102,19 +127,33 @@ test('span model: root, exec images, fork-only spans, nesting, status, events', 
 
   // Two execs in one process: two consecutive spans, failed exec attempt as an event.
   const ld = byPid(1005);
-  t.deepEqual(ld.map((s) => s.name), ['sh', 'ld']);
+  t.deepEqual(
+    ld.map((s) => s.name),
+    ['sh', 'ld'],
+  );
   t.is(ld[0]!.endTimeUnixNano, ld[1]!.startTimeUnixNano);
   t.is(ld[0]!.parentSpanId, make!.spanId);
   t.is(ld[1]!.parentSpanId, make!.spanId);
   t.like(attrs(ld[0]!.attributes), { 'ptrace.exec.replaced': true });
   t.is(attrs(ld[0]!.attributes)['process.exit.code'], undefined);
   t.deepEqual(ld[1]!.status, { code: 2, message: 'exit code 1' });
-  t.deepEqual(ld[0]!.events.map((e) => e.name), ['exec failed']);
-  t.like(attrs(ld[0]!.events[0]!.attributes), { 'process.executable.path': '/usr/local/bin/ld', 'error.type': 'ENOENT', 'ptrace.exec.errno': '2' });
+  t.deepEqual(
+    ld[0]!.events.map((e) => e.name),
+    ['exec failed'],
+  );
+  t.like(attrs(ld[0]!.events[0]!.attributes), {
+    'process.executable.path': '/usr/local/bin/ld',
+    'error.type': 'ENOENT',
+    'ptrace.exec.errno': '2',
+  });
 
   const [sleep] = byPid(1006);
   t.deepEqual(sleep!.status, { code: 2, message: 'killed by SIGKILL' });
-  t.like(attrs(sleep!.attributes), { 'ptrace.process.signal': 'SIGKILL', 'error.type': 'SIGKILL', 'ptrace.exec.argv_truncated': true });
+  t.like(attrs(sleep!.attributes), {
+    'ptrace.process.signal': 'SIGKILL',
+    'error.type': 'SIGKILL',
+    'ptrace.exec.argv_truncated': true,
+  });
 
   const [daemon] = byPid(1007);
   t.is(daemon!.endTimeUnixNano, root.endTimeUnixNano, 'still running: ends with the capture');
@@ -130,13 +169,20 @@ test('span model: root, exec images, fork-only spans, nesting, status, events', 
 
 test('determinism: two runs give identical bytes; a file dump equals stdout', async (t) => {
   const out = join(dir, 'dump.json');
-  const [a, b, c] = await Promise.all([ptrace([sample, '--dump-otel', '-']), ptrace([sample, '--dump-otel', '-']), ptrace([sample, '--dump-otel', out])]);
+  const [a, b, c] = await Promise.all([
+    ptrace([sample, '--dump-otel', '-']),
+    ptrace([sample, '--dump-otel', '-']),
+    ptrace([sample, '--dump-otel', out]),
+  ]);
   t.is(a.code, 0);
   t.is(c.code, 0, c.stderr);
   t.is(a.stdout, b.stdout);
   t.is(readFileSync(out, 'utf8'), a.stdout);
   t.regex(c.stderr, /wrote 10 spans of trace [0-9a-f]{32} to /);
-  t.false(readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp file left');
+  t.false(
+    readdirSync(dir).some((f) => f.endsWith('.tmp')),
+    'no temp file left',
+  );
   // Existing file: refused without --force, replaced with it.
   const again = await ptrace([sample, '--dump-otel', out]);
   t.is(again.code, 2);
@@ -151,7 +197,10 @@ test('--dump-otel to a FIFO writes in place (never renames over a special file)'
   execFileSync('mkfifo', [fifo]);
   const chunks: Buffer[] = [];
   const reader = new Promise<void>((resolve, reject) => {
-    createReadStream(fifo).on('data', (c) => chunks.push(c as Buffer)).on('end', resolve).on('error', reject);
+    createReadStream(fifo)
+      .on('data', (c) => chunks.push(c as Buffer))
+      .on('end', resolve)
+      .on('error', reject);
   });
   const [r, ref] = await Promise.all([ptrace([sample, '--dump-otel', fifo]), ptrace([sample, '--dump-otel'])]);
   await reader;
@@ -167,7 +216,10 @@ test('a reader that goes away (| head) ends the dump quietly', async (t) => {
   closeSync(fd);
   const env = { ...process.env };
   const r = await new Promise<{ code: number | null; stderr: string; got: number }>((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'otel', big, '--dump-otel', '-'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, 'otel', big, '--dump-otel', '-'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let got = 0;
     p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -189,7 +241,9 @@ test('a capture cut short (no footer): same ids, marked incomplete on the root s
   t.is(spansOf(JSON.parse(a.stdout) as Doc)[0]!.traceId, spansOf(JSON.parse(b.stdout) as Doc)[0]!.traceId);
   const bRoot = spansOf(JSON.parse(b.stdout) as Doc)[0]!;
   t.like(attrs(bRoot.attributes), { 'ptrace.capture.complete': false, 'ptrace.capture.truncated': true });
-  t.true(bRoot.events.some((e) => e.name === 'ptrace.warning' && attrs(e.attributes)['ptrace.warning.code'] === 'no-footer'));
+  t.true(
+    bRoot.events.some((e) => e.name === 'ptrace.warning' && attrs(e.attributes)['ptrace.warning.code'] === 'no-footer'),
+  );
   t.regex(b.stderr, /ptrace: warning: no footer/);
 });
 
@@ -235,7 +289,12 @@ test('TRACEPARENT of the capture environment (header) when the command has none;
   t.is(spans[0]!.parentSpanId, '00f067aa0ba902b7');
   t.is(attrs(spans[0]!.attributes)['ptrace.trace_id.source'], 'capture-env');
 
-  const bad = rawFile(sampleCapture({ commandTraceparent: '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01', captureTraceparent: TP_CAPTURE }));
+  const bad = rawFile(
+    sampleCapture({
+      commandTraceparent: '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01',
+      captureTraceparent: TP_CAPTURE,
+    }),
+  );
   const b = await ptrace([bad, '--dump-otel']);
   t.regex(b.stderr, /warning: ignoring the invalid TRACEPARENT of the traced command/);
   t.is(spansOf(JSON.parse(b.stdout) as Doc)[0]!.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
@@ -266,15 +325,24 @@ test('-a attributes from CEL expressions; undefined results are omitted', async 
   const r = await ptrace([
     sample,
     '--dump-otel',
-    '-a', 'ci.job=env["CI_JOB_ID"]',
-    '-a', 'cmd=cmdline',
-    '-a', 'argc=size(args)',
-    '-a', 'is.cc=name == "cc"',
-    '-a', 'first.arg=args[1]',
-    '-a', 'pids=pid + ppid',
-    '-a', 'missing=env["NOPE"]',
-    '-a', 'opt=env[?"NOPE"].orValue("dflt")',
-    '-a', 'ratio=double(pid) / 4.0',
+    '-a',
+    'ci.job=env["CI_JOB_ID"]',
+    '-a',
+    'cmd=cmdline',
+    '-a',
+    'argc=size(args)',
+    '-a',
+    'is.cc=name == "cc"',
+    '-a',
+    'first.arg=args[1]',
+    '-a',
+    'pids=pid + ppid',
+    '-a',
+    'missing=env["NOPE"]',
+    '-a',
+    'opt=env[?"NOPE"].orValue("dflt")',
+    '-a',
+    'ratio=double(pid) / 4.0',
   ]);
   t.is(r.code, 0, r.stderr);
   t.false(r.stdout.includes(SECRET_VALUE));
@@ -337,9 +405,17 @@ test('resource: --service-name > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > 
     return attrs((JSON.parse(r.stdout) as Doc).resourceSpans[0]!.resource.attributes);
   };
   const ra = 'service.name=from-ra,deployment.environment=ci%2Cstaging, team = build ';
-  t.like(await res([], { OTEL_RESOURCE_ATTRIBUTES: ra }), { 'service.name': 'from-ra', 'deployment.environment': 'ci,staging', team: 'build' });
-  t.like(await res([], { OTEL_RESOURCE_ATTRIBUTES: ra, OTEL_SERVICE_NAME: 'from-env' }), { 'service.name': 'from-env' });
-  t.like(await res(['--service-name', 'from-flag'], { OTEL_RESOURCE_ATTRIBUTES: ra, OTEL_SERVICE_NAME: 'from-env' }), { 'service.name': 'from-flag' });
+  t.like(await res([], { OTEL_RESOURCE_ATTRIBUTES: ra }), {
+    'service.name': 'from-ra',
+    'deployment.environment': 'ci,staging',
+    team: 'build',
+  });
+  t.like(await res([], { OTEL_RESOURCE_ATTRIBUTES: ra, OTEL_SERVICE_NAME: 'from-env' }), {
+    'service.name': 'from-env',
+  });
+  t.like(await res(['--service-name', 'from-flag'], { OTEL_RESOURCE_ATTRIBUTES: ra, OTEL_SERVICE_NAME: 'from-env' }), {
+    'service.name': 'from-flag',
+  });
   const r = await ptrace([sample, '--dump-otel'], { OTEL_RESOURCE_ATTRIBUTES: 'a=1,broken' });
   t.regex(r.stderr, /warning: OTEL_RESOURCE_ATTRIBUTES ignored/);
   t.false('a' in attrs((JSON.parse(r.stdout) as Doc).resourceSpans[0]!.resource.attributes));
@@ -347,12 +423,19 @@ test('resource: --service-name > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > 
 
 // ---- samples/ (real captures)
 const SAMPLES = join(ROOT, 'samples');
-const sampleFiles = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((f) => f.endsWith('.raw')).sort() : [];
+const sampleFiles = existsSync(SAMPLES)
+  ? readdirSync(SAMPLES)
+      .filter((f) => f.endsWith('.raw'))
+      .sort()
+  : [];
 // Their goldens are the compact projection (test/helpers/otel-projection.ts says
 // what it keeps); otel-sample.json above is the one full golden.
 for (const f of sampleFiles) {
   test(`samples/${f}: golden projection, deterministic, well-formed tree`, async (t) => {
-    const [a, b] = await Promise.all([ptrace([join(SAMPLES, f), '--dump-otel']), ptrace([join(SAMPLES, f), '--dump-otel'])]);
+    const [a, b] = await Promise.all([
+      ptrace([join(SAMPLES, f), '--dump-otel']),
+      ptrace([join(SAMPLES, f), '--dump-otel']),
+    ]);
     t.is(a.code, 0, a.stderr);
     t.is(a.stdout, b.stdout);
     matchesGolden(t, `otel-${f.replace(/\.raw$/, '')}.txt`, otlpProjection(JSON.parse(a.stdout) as Doc));
@@ -375,14 +458,49 @@ test('the projection of the samples notices a changed key attribute, a changed p
   };
   const byName = (spans: JSpan[], name: string, nth = 0): JSpan => spans.filter((s) => s.name === name)[nth]!;
   const attr = (s: JSpan, key: string) => s.attributes.find((a) => a.key === key)!;
-  t.is(changed(() => {}), base, 'an unchanged dump projects the same');
-  t.not(changed((spans) => (attr(byName(spans, 'ld'), 'process.exit.code').value = { intValue: '0' })), base, 'exit code');
-  t.not(changed((spans) => (attr(byName(spans, 'cc'), 'process.command_args').value.arrayValue!.values[2] = { stringValue: 'b.c' })), base, 'argv');
+  t.is(
+    changed(() => {}),
+    base,
+    'an unchanged dump projects the same',
+  );
+  t.not(
+    changed((spans) => (attr(byName(spans, 'ld'), 'process.exit.code').value = { intValue: '0' })),
+    base,
+    'exit code',
+  );
+  t.not(
+    changed(
+      (spans) =>
+        (attr(byName(spans, 'cc'), 'process.command_args').value.arrayValue!.values[2] = { stringValue: 'b.c' }),
+    ),
+    base,
+    'argv',
+  );
   // `true` is the child of the second `make` (a fork at depth 2); moved under the first `sh`, also at depth 2.
-  t.not(changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'sh').spanId)), base, 'parent at the same depth');
+  t.not(
+    changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'sh').spanId)),
+    base,
+    'parent at the same depth',
+  );
   // Moved up under the root process: the same place in pre-order, one level up.
-  t.not(changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'make', 1).spanId)), base, 'parent one level up');
-  t.not(changed((spans) => spans.splice(spans.indexOf(byName(spans, 'sleep')), 1)), base, 'a lost leaf span');
-  t.not(changed((spans) => (attr(byName(spans, 'cc'), 'process.owner').key = 'process.user')), base, 'a renamed attribute outside the key ones');
-  t.not(changed((spans) => (byName(spans, 'sleep').status = { code: 0 })), base, 'status');
+  t.not(
+    changed((spans) => (byName(spans, 'true').parentSpanId = byName(spans, 'make', 1).spanId)),
+    base,
+    'parent one level up',
+  );
+  t.not(
+    changed((spans) => spans.splice(spans.indexOf(byName(spans, 'sleep')), 1)),
+    base,
+    'a lost leaf span',
+  );
+  t.not(
+    changed((spans) => (attr(byName(spans, 'cc'), 'process.owner').key = 'process.user')),
+    base,
+    'a renamed attribute outside the key ones',
+  );
+  t.not(
+    changed((spans) => (byName(spans, 'sleep').status = { code: 0 })),
+    base,
+    'status',
+  );
 });

@@ -72,14 +72,24 @@ function anyValue(buf: Buffer): unknown {
   const [f] = fields(buf);
   if (f === undefined) return null;
   switch (f.no) {
-    case 1: return str(f);
-    case 2: return f.varint !== 0n;
-    case 3: return BigInt.asIntN(64, f.varint!).toString();
-    case 4: return f.fixed64!.readDoubleLE(0);
-    case 5: return fields(f.bytes!).filter((x) => x.no === 1).map((x) => anyValue(x.bytes!));
-    case 6: return keyValues(fields(f.bytes!).filter((x) => x.no === 1));
-    case 7: return f.bytes!.toString('base64');
-    default: throw new Error(`AnyValue field ${f.no}`);
+    case 1:
+      return str(f);
+    case 2:
+      return f.varint !== 0n;
+    case 3:
+      return BigInt.asIntN(64, f.varint!).toString();
+    case 4:
+      return f.fixed64!.readDoubleLE(0);
+    case 5:
+      return fields(f.bytes!)
+        .filter((x) => x.no === 1)
+        .map((x) => anyValue(x.bytes!));
+    case 6:
+      return keyValues(fields(f.bytes!).filter((x) => x.no === 1));
+    case 7:
+      return f.bytes!.toString('base64');
+    default:
+      throw new Error(`AnyValue field ${f.no}`);
   }
 }
 
@@ -124,36 +134,51 @@ function decodeRequest(body: Buffer): NRequest[] {
       const sf = scopeSpans[0]!;
       const scopeF = fields(sf.find((f) => f.no === 1)!.bytes!);
       const scope = { name: str(scopeF.find((f) => f.no === 1)!), version: str(scopeF.find((f) => f.no === 2)!) };
-      const spans = sf.filter((f) => f.no === 2).map((sp): NSpan => {
-        const s = fields(sp.bytes!);
-        const one = (no: number): Field | undefined => s.find((f) => f.no === no);
-        const statusF = one(15) === undefined ? [] : fields(one(15)!.bytes!);
-        return {
-          traceId: one(1)!.bytes!.toString('hex'),
-          spanId: one(2)!.bytes!.toString('hex'),
-          parentSpanId: one(4)?.bytes!.toString('hex') ?? '',
-          name: str(one(5)!),
-          kind: Number(one(6)?.varint ?? 0n),
-          start: u64(one(7)!),
-          end: u64(one(8)!),
-          attributes: keyValues(s.filter((f) => f.no === 9)),
-          events: s.filter((f) => f.no === 11).map((e) => {
-            const ef = fields(e.bytes!);
-            return { time: u64(ef.find((f) => f.no === 1)!), name: str(ef.find((f) => f.no === 2)!), attributes: keyValues(ef.filter((f) => f.no === 3)) };
-          }),
-          status: {
-            code: Number(statusF.find((f) => f.no === 3)?.varint ?? 0n),
-            message: statusF.find((f) => f.no === 2) === undefined ? '' : str(statusF.find((f) => f.no === 2)!),
-          },
-          flags: one(16)?.fixed32 ?? 0,
-        };
-      });
+      const spans = sf
+        .filter((f) => f.no === 2)
+        .map((sp): NSpan => {
+          const s = fields(sp.bytes!);
+          const one = (no: number): Field | undefined => s.find((f) => f.no === no);
+          const statusF = one(15) === undefined ? [] : fields(one(15)!.bytes!);
+          return {
+            traceId: one(1)!.bytes!.toString('hex'),
+            spanId: one(2)!.bytes!.toString('hex'),
+            parentSpanId: one(4)?.bytes!.toString('hex') ?? '',
+            name: str(one(5)!),
+            kind: Number(one(6)?.varint ?? 0n),
+            start: u64(one(7)!),
+            end: u64(one(8)!),
+            attributes: keyValues(s.filter((f) => f.no === 9)),
+            events: s
+              .filter((f) => f.no === 11)
+              .map((e) => {
+                const ef = fields(e.bytes!);
+                return {
+                  time: u64(ef.find((f) => f.no === 1)!),
+                  name: str(ef.find((f) => f.no === 2)!),
+                  attributes: keyValues(ef.filter((f) => f.no === 3)),
+                };
+              }),
+            status: {
+              code: Number(statusF.find((f) => f.no === 3)?.varint ?? 0n),
+              message: statusF.find((f) => f.no === 2) === undefined ? '' : str(statusF.find((f) => f.no === 2)!),
+            },
+            flags: one(16)?.fixed32 ?? 0,
+          };
+        });
       return { resource, scope, spans };
     });
 }
 
 // OTLP/JSON → the same normalized shape.
-type JAny = { stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: JAny[] }; kvlistValue?: { values?: JKv[] } };
+type JAny = {
+  stringValue?: string;
+  intValue?: string;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values?: JAny[] };
+  kvlistValue?: { values?: JKv[] };
+};
 type JKv = { key: string; value: JAny };
 function jAny(v: JAny): unknown {
   if (v.arrayValue) return (v.arrayValue.values ?? []).map(jAny);
@@ -163,24 +188,33 @@ function jAny(v: JAny): unknown {
 const jKvs = (l: JKv[]): Record<string, unknown> => Object.fromEntries(l.map((kv) => [kv.key, jAny(kv.value)]));
 function normalizeJson(text: string): NRequest[] {
   const doc = JSON.parse(text) as {
-    resourceSpans: { resource: { attributes: JKv[] }; scopeSpans: { scope: { name: string; version: string }; spans: Record<string, never>[] }[] }[];
+    resourceSpans: {
+      resource: { attributes: JKv[] };
+      scopeSpans: { scope: { name: string; version: string }; spans: Record<string, never>[] }[];
+    }[];
   };
   return doc.resourceSpans.map((rs) => ({
     resource: jKvs(rs.resource.attributes),
     scope: { name: rs.scopeSpans[0]!.scope.name, version: rs.scopeSpans[0]!.scope.version },
-    spans: rs.scopeSpans[0]!.spans.map((s: Record<string, any>): NSpan => ({
-      traceId: s.traceId,
-      spanId: s.spanId,
-      parentSpanId: s.parentSpanId ?? '',
-      name: s.name,
-      kind: s.kind,
-      start: s.startTimeUnixNano,
-      end: s.endTimeUnixNano,
-      attributes: jKvs(s.attributes),
-      events: (s.events as { name: string; timeUnixNano: string; attributes: JKv[] }[]).map((e) => ({ name: e.name, time: e.timeUnixNano, attributes: jKvs(e.attributes) })),
-      status: { code: s.status.code, message: s.status.message ?? '' },
-      flags: s.flags,
-    })),
+    spans: rs.scopeSpans[0]!.spans.map(
+      (s: Record<string, any>): NSpan => ({
+        traceId: s.traceId,
+        spanId: s.spanId,
+        parentSpanId: s.parentSpanId ?? '',
+        name: s.name,
+        kind: s.kind,
+        start: s.startTimeUnixNano,
+        end: s.endTimeUnixNano,
+        attributes: jKvs(s.attributes),
+        events: (s.events as { name: string; timeUnixNano: string; attributes: JKv[] }[]).map((e) => ({
+          name: e.name,
+          time: e.timeUnixNano,
+          attributes: jKvs(e.attributes),
+        })),
+        status: { code: s.status.code, message: s.status.message ?? '' },
+        flags: s.flags,
+      }),
+    ),
   }));
 }
 
@@ -198,7 +232,9 @@ interface Received {
 }
 type Reply = { status: number; headers?: Record<string, string>; body?: string | Buffer } | 'hang';
 
-async function receiver(script: Reply[] = []): Promise<{ url: string; port: number; requests: Received[]; close: () => Promise<void> }> {
+async function receiver(
+  script: Reply[] = [],
+): Promise<{ url: string; port: number; requests: Received[]; close: () => Promise<void> }> {
   const requests: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -249,7 +285,17 @@ const lastLine = (s: string): string => s.trimEnd().split('\n').at(-1)!;
 test('protobuf upload in batches: decoded spans equal the JSON dump; ids, parents, names, attributes, status, resource', async (t) => {
   const rx = await receiver();
   try {
-    const r = await ptrace([sample, '--endpoint', rx.url, '--batch-size', '3', '--header', 'x-api-key=s3cret', '--header', 'X-Team=build']);
+    const r = await ptrace([
+      sample,
+      '--endpoint',
+      rx.url,
+      '--batch-size',
+      '3',
+      '--header',
+      'x-api-key=s3cret',
+      '--header',
+      'X-Team=build',
+    ]);
     t.is(r.code, 0, r.stderr);
     t.is(rx.requests.length, 4, '10 spans in batches of 3');
     for (const q of rx.requests) {
@@ -266,7 +312,12 @@ test('protobuf upload in batches: decoded spans equal the JSON dump; ids, parent
     t.deepEqual(got, want);
 
     // Direct checks on the decoded protobuf, independent of the JSON path.
-    t.like(got.resource, { 'service.name': 'ptrace', 'host.name': 'buildhost', 'os.type': 'linux', 'os.description': '6.1.0-test' });
+    t.like(got.resource, {
+      'service.name': 'ptrace',
+      'host.name': 'buildhost',
+      'os.type': 'linux',
+      'os.description': '6.1.0-test',
+    });
     t.deepEqual(got.scope, { name: 'ptrace', version: '0.1.0' });
     const [root, ...rest] = got.spans;
     t.regex(root!.traceId, /^[0-9a-f]{32}$/);
@@ -288,7 +339,10 @@ test('protobuf upload in batches: decoded spans equal the JSON dump; ids, parent
     const ldFail = rest.find((s) => s.events.length > 0)!;
     t.is(ldFail.events[0]!.name, 'exec failed');
     t.is(ldFail.events[0]!.attributes['error.type'], 'ENOENT');
-    t.regex(lastLine(r.stderr), /^ptrace: sent 10 spans of trace [0-9a-f]{32} in 4 batches to http:\/\/127\.0\.0\.1:\d+\/v1\/traces in \d+/);
+    t.regex(
+      lastLine(r.stderr),
+      /^ptrace: sent 10 spans of trace [0-9a-f]{32} in 4 batches to http:\/\/127\.0\.0\.1:\d+\/v1\/traces in \d+/,
+    );
   } finally {
     await rx.close();
   }
@@ -347,7 +401,9 @@ test('gzip and http/json: same spans; headers and protocol from OTEL_* variables
     t.deepEqual(decodeRequest(rx.requests[1]!.body)[0], await dumped());
 
     // --endpoint with a path is used as is and beats both variables.
-    const r3 = await ptrace([sample, '--endpoint', `${rx.url}/mine`], { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:1/x' });
+    const r3 = await ptrace([sample, '--endpoint', `${rx.url}/mine`], {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:1/x',
+    });
     t.is(r3.code, 0, r3.stderr);
     t.is(rx.requests[2]!.url, '/mine');
   } finally {
@@ -374,7 +430,10 @@ test.serial('connection refused: non-zero exit, one line naming the endpoint', a
   await rx.close();
   const r = await ptrace([sample, '--endpoint', url, '--deadline', '1500ms']);
   t.is(r.code, 1);
-  t.regex(lastLine(r.stderr), new RegExp(`^ptrace: upload to ${url}/v1/traces failed: connection refused \\(ECONNREFUSED\\)`));
+  t.regex(
+    lastLine(r.stderr),
+    new RegExp(`^ptrace: upload to ${url}/v1/traces failed: connection refused \\(ECONNREFUSED\\)`),
+  );
   t.true(r.ms < 20_000, `bounded by the deadline (${r.ms} ms)`);
 });
 
@@ -425,7 +484,10 @@ test.serial('a server that never answers: timeout, non-zero exit, bounded time',
   try {
     const r = await ptrace([sample, '--endpoint', rx.url, '--timeout', '300ms', '--deadline', '1s']);
     t.is(r.code, 1);
-    t.regex(lastLine(r.stderr), new RegExp(`^ptrace: upload to ${rx.url}/v1/traces failed: .*(no response within|deadline)`));
+    t.regex(
+      lastLine(r.stderr),
+      new RegExp(`^ptrace: upload to ${rx.url}/v1/traces failed: .*(no response within|deadline)`),
+    );
     t.true(rx.requests.length >= 1);
     t.true(r.ms < 20_000, `bounded by --timeout and --deadline (${r.ms} ms)`);
   } finally {
@@ -470,14 +532,23 @@ test('partial success (JSON): rejectedSpans over several batches are added up', 
     const r = await ptrace([sample, '--endpoint', rx.url, '--protocol', 'http/json', '--batch-size', '4']);
     t.is(r.code, 1, r.stderr);
     t.is(rx.requests.length, 3);
-    t.is(lastLine(r.stderr), `ptrace: upload to ${rx.url}/v1/traces: the receiver rejected 4 of 10 spans (quota exceeded)`);
+    t.is(
+      lastLine(r.stderr),
+      `ptrace: upload to ${rx.url}/v1/traces: the receiver rejected 4 of 10 spans (quota exceeded)`,
+    );
   } finally {
     await rx.close();
   }
 });
 
 test('an error message without rejected spans stays a warning (exit 0)', async (t) => {
-  const rx = await receiver([{ status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"partialSuccess":{"errorMessage":"slow down"}}' }]);
+  const rx = await receiver([
+    {
+      status: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"partialSuccess":{"errorMessage":"slow down"}}',
+    },
+  ]);
   try {
     const r = await ptrace([sample, '--endpoint', rx.url, '--protocol', 'http/json']);
     t.is(r.code, 0, r.stderr);
@@ -491,16 +562,29 @@ test('an error message without rejected spans stays a warning (exit 0)', async (
 function ptraceRss(args: string[]): Promise<CliRun & { ms: number; rssKb: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', join(ROOT, 'bench/rss-hook.ts'), BIN, 'otel', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      const m = /bench: maxrss_kb=(\d+)/.exec(stderr);
-      resolve({ code, stdout, stderr: stderr.replace(/\nbench: .*\n$/, '\n'), ms: Date.now() - started, rssKb: m === null ? Infinity : Number(m[1]) });
-    });
+    execFile(
+      process.execPath,
+      ['--import', join(ROOT, 'bench/rss-hook.ts'), BIN, 'otel', ...args],
+      { encoding: 'utf8', maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        const m = /bench: maxrss_kb=(\d+)/.exec(stderr);
+        resolve({
+          code,
+          stdout,
+          stderr: stderr.replace(/\nbench: .*\n$/, '\n'),
+          ms: Date.now() - started,
+          rssKb: m === null ? Infinity : Number(m[1]),
+        });
+      },
+    );
   });
 }
 
 /** A receiver answering 200 with a body of `total` bytes (Infinity: until the client goes away); counts what it got out. */
-async function floodingReceiver(total: number): Promise<{ url: string; written: () => number; close: () => Promise<void> }> {
+async function floodingReceiver(
+  total: number,
+): Promise<{ url: string; written: () => number; close: () => Promise<void> }> {
   let written = 0;
   const chunk = Buffer.alloc(1 << 20, 0x41);
   const server = http.createServer((req, res) => {
@@ -525,10 +609,11 @@ async function floodingReceiver(total: number): Promise<{ url: string; written: 
   return {
     url: `http://127.0.0.1:${port}`,
     written: () => written,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -567,7 +652,10 @@ test('https:// to a plain HTTP port: a TLS handshake failure, not retried, one l
     t.is(r.code, 1, r.stderr);
     t.notRegex(r.stderr, /retrying/);
     t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
-    t.regex(r.stderr, /^ptrace: upload to https:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: TLS handshake failed: the server does not speak TLS \(plain http:\/\/\?\) \(EPROTO\)\n$/);
+    t.regex(
+      r.stderr,
+      /^ptrace: upload to https:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: TLS handshake failed: the server does not speak TLS \(plain http:\/\/\?\) \(EPROTO\)\n$/,
+    );
   } finally {
     await rx.close();
   }
@@ -579,7 +667,11 @@ test('bad exporter settings are one-line errors before reading the file', async 
     [['--endpoint', 'not a url'], {}, /bad --endpoint "not a url": not a URL/],
     [['--endpoint', 'http://127.0.0.1:1', '--timeout', 'soon'], {}, /bad --timeout "soon"/],
     [['--endpoint', 'http://127.0.0.1:1', '--header', 'novalue'], {}, /bad --header "novalue"/],
-    [[], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /grpc is not supported/],
+    [
+      [],
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      /grpc is not supported/,
+    ],
     [['--endpoint', 'http://127.0.0.1:1', '--batch-size', '0'], {}, /batch-size/],
   ] as const) {
     const r = await ptrace([sample, ...args], env);

@@ -28,7 +28,9 @@ const writers = (raw: string, out: string): [string, string[]][] => [
 
 /** `ptrace ARGV` under `umask`. */
 function ptrace(argv: string[], umask = '022'): { status: number | null; stderr: string } {
-  const r = spawnSync('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, bin, ...argv], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, bin, ...argv], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -95,7 +97,11 @@ rootOnly('a read-only file system: one ptrace: line, exit 2, nothing written', (
 rootOnly('export to a full file system through stdout: one ptrace: line', (t) => {
   const dir = join(work, 'full-stdout');
   withTmpfs(dir, '16k', () => {
-    const r = spawnSync('sh', ['-c', `exec "$0" "$@" > ${dir}/out.jsonl`, process.execPath, bin, 'export', big, '--format', 'jsonl'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      ['-c', `exec "$0" "$@" > ${dir}/out.jsonl`, process.execPath, bin, 'export', big, '--format', 'jsonl'],
+      { encoding: 'utf8' },
+    );
     t.is(r.status, 2, r.stderr);
     t.regex(r.stderr, /^ptrace: cannot write standard output: .*ENOSPC.*\n$/);
   });

@@ -23,6 +23,12 @@ function reachableModules(entries: string[]): string[] {
 
 test('nothing the ptrace command loads comes from testkit/ or test/', (t) => {
   const modules = reachableModules(ENTRY_POINTS);
-  t.true(modules.includes('analyze/replay/model.ts') && modules.includes('formats/reader.ts'), 'the walk follows imports');
-  t.deepEqual(modules.filter((m) => m.startsWith('testkit/') || m.startsWith('test/')), []);
+  t.true(
+    modules.includes('analyze/replay/model.ts') && modules.includes('formats/reader.ts'),
+    'the walk follows imports',
+  );
+  t.deepEqual(
+    modules.filter((m) => m.startsWith('testkit/') || m.startsWith('test/')),
+    [],
+  );
 });

@@ -20,7 +20,8 @@ writeFileSync(raw, hostileScenario().buffer());
 
 /** What must never reach a terminal (defined here independently of the code under test): C0 but LF, DEL, C1, bidi and invisible format characters, line separators. */
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u;
+const FORBIDDEN =
+  /[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u;
 /** The renderer's own colours (SGR) are the only escape sequences allowed with colour on. */
 // eslint-disable-next-line no-control-regex
 const OWN_COLOURS = /\x1b\[[0-9;]*m/g;
@@ -97,7 +98,10 @@ test('the escapes show what the strings hold: tree --env --files --net names eac
     t.true(out.includes(`=${terminalText(s)}`), `env value ${JSON.stringify(s)}`);
   }
   t.true(out.includes('FAKE: root exit 0'), 'the fake line is there, on the line of its variable');
-  t.false(out.split('\n').some((l) => l.startsWith('FAKE')), 'never at the start of a line of its own');
+  t.false(
+    out.split('\n').some((l) => l.startsWith('FAKE')),
+    'never at the start of a line of its own',
+  );
   const info = ptrace(['info', 'hostile.raw'], false).stdout;
   t.regex(info, /^hostname: +host\\x1b\[2J\\x1b\[Hcleared$/m);
   t.regex(info, /^traced command: +sh \$'\\x1b\]0;pwned title\\x07' \$'line1\\nFAKE: root exit 0'$/m);
@@ -106,12 +110,26 @@ test('the escapes show what the strings hold: tree --env --files --net names eac
 test('JSON outputs keep the exact strings: tree --json, stats --json, info --json', (t) => {
   const tree = JSON.parse(ptrace(['tree', 'hostile.raw', '--json', '--env', '--files', '--net'], false).stdout) as {
     capture: { command: string[] };
-    roots: { argv: string[]; cwd: string; env: { name: string; value: string }[]; children: { argv: string[]; exe: string; failedExecs: { path: string }[]; opens: { pathAsGiven: string }[]; lookups: { name: string }[] }[] }[];
+    roots: {
+      argv: string[];
+      cwd: string;
+      env: { name: string; value: string }[];
+      children: {
+        argv: string[];
+        exe: string;
+        failedExecs: { path: string }[];
+        opens: { pathAsGiven: string }[];
+        lookups: { name: string }[];
+      }[];
+    }[];
   };
   const sh = tree.roots[0]!;
   t.deepEqual(sh.argv, ['sh', HOSTILE_STRINGS[1], HOSTILE_STRINGS[3]]);
   t.is(sh.cwd, `/w/${HOSTILE_STRINGS[0]}`);
-  t.deepEqual(sh.env.filter((e) => e.name.startsWith('V')).map((e) => e.value), [...HOSTILE_STRINGS]);
+  t.deepEqual(
+    sh.env.filter((e) => e.name.startsWith('V')).map((e) => e.value),
+    [...HOSTILE_STRINGS],
+  );
   t.true(sh.env.some((e) => e.name === `N${HOSTILE_STRINGS[8]}${HOSTILE_STRINGS[4]}`));
   HOSTILE_STRINGS.forEach((s, i) => {
     const c = sh.children[i]!;
@@ -119,17 +137,25 @@ test('JSON outputs keep the exact strings: tree --json, stats --json, info --jso
     t.is(c.exe, `/w/bin/${s}`);
     t.is(c.failedExecs[0]!.path, `/usr/local/bin/${s}`);
     t.is(c.opens[0]!.pathAsGiven, `/etc/${s}`);
-    t.deepEqual(c.lookups.map((l) => l.name), [`${s}.example`, `bad${s}`]);
+    t.deepEqual(
+      c.lookups.map((l) => l.name),
+      [`${s}.example`, `bad${s}`],
+    );
   });
-  const info = JSON.parse(ptrace(['info', 'hostile.raw', '--json'], false).stdout) as { host: { hostname: string }; capture: { commandArgv: string[]; traceparent: string } };
+  const info = JSON.parse(ptrace(['info', 'hostile.raw', '--json'], false).stdout) as {
+    host: { hostname: string };
+    capture: { commandArgv: string[]; traceparent: string };
+  };
   t.is(info.host.hostname, `host${HOSTILE_STRINGS[0]}`);
   t.deepEqual(info.capture.commandArgv, ['sh', HOSTILE_STRINGS[1], HOSTILE_STRINGS[3]]);
   t.is(info.capture.traceparent, `00-${HOSTILE_STRINGS[2]}`);
-  const stats = JSON.parse(ptrace(['stats', 'hostile.raw', '--json'], false).stdout) as { failedExecs: { path: string }[] };
+  const stats = JSON.parse(ptrace(['stats', 'hostile.raw', '--json'], false).stdout) as {
+    failedExecs: { path: string }[];
+  };
   t.deepEqual(stats.failedExecs.map((f) => f.path).sort(), HOSTILE_STRINGS.map((s) => `/usr/local/bin/${s}`).sort());
 });
 
-test('otel: an OTLP server\'s error body is printed through terminalText', async (t) => {
+test("otel: an OTLP server's error body is printed through terminalText", async (t) => {
   const body = `bad request ${HOSTILE_STRINGS.join(' ')}`;
   const server = http.createServer((req, res) => {
     req.resume();
@@ -141,7 +167,10 @@ test('otel: an OTLP server\'s error body is printed through terminalText', async
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    const child = spawn(process.execPath, [bin, 'otel', 'hostile.raw', '--endpoint', `http://127.0.0.1:${port}`], { cwd: work, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bin, 'otel', 'hostile.raw', '--endpoint', `http://127.0.0.1:${port}`], {
+      cwd: work,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout.resume();
@@ -158,16 +187,35 @@ test('otel: an OTLP server\'s error body is printed through terminalText', async
 test('samples/hostile.raw: tree --json keeps the exact argv and environment (invalid UTF-8 as U+FFFD)', (t) => {
   const doc = JSON.parse(ptrace(['tree', SAMPLE, '--json', '--env', '--files'], false).stdout) as {
     capture: { command: string[] };
-    roots: { children: { kind: string; type: string; argv: string[]; argvTruncated: boolean; env: { name: string; value: string }[]; opens: { pathAsGiven: string }[] }[] }[];
+    roots: {
+      children: {
+        kind: string;
+        type: string;
+        argv: string[];
+        argvTruncated: boolean;
+        env: { name: string; value: string }[];
+        opens: { pathAsGiven: string }[];
+      }[];
+    }[];
   };
   t.deepEqual(doc.capture.command, ['./hostile', '300', '\x1b]0;pwned title\x07', 'line1\nFAKE: root exit 0']);
   const child = doc.roots[0]!.children.find((c) => c.type === 'exec')!;
   t.deepEqual(child.argv.slice(0, 10), [
-    '/proc/self/exe', 'child', '\x1b[2J\x1b[H', '\x1b]0;pwned title\x07', '\x1b]8;;http://evil.invalid/\x1b\\click me\x1b]8;;\x1b\\',
-    'line1\nFAKE: root exit 0', 'cr\rFAKE: overwritten', 'rtl \u202eexe.txt\u202c done', 'csi \u009b31mred', 'raw \ufffd31m \ufffd\ufffd invalid',
+    '/proc/self/exe',
+    'child',
+    '\x1b[2J\x1b[H',
+    '\x1b]0;pwned title\x07',
+    '\x1b]8;;http://evil.invalid/\x1b\\click me\x1b]8;;\x1b\\',
+    'line1\nFAKE: root exit 0',
+    'cr\rFAKE: overwritten',
+    'rtl \u202eexe.txt\u202c done',
+    'csi \u009b31mred',
+    'raw \ufffd31m \ufffd\ufffd invalid',
   ]);
   t.true(child.argvTruncated, 'the 300 KiB argv was cut at the args limit');
   t.true(child.env.some((e) => e.name === 'NL' && e.value === 'line1\nFAKE: root exit 0'));
-  t.true(child.env.some((e) => e.name === 'N\u202e'.replace('\u202e', 'rtl \u202eexe.txt\u202c done') && e.value === 'name'));
+  t.true(
+    child.env.some((e) => e.name === 'N\u202e'.replace('\u202e', 'rtl \u202eexe.txt\u202c done') && e.value === 'name'),
+  );
   t.true(child.opens.some((o) => o.pathAsGiven === 'missing/\x1b]0;pwned title\x07'));
 });

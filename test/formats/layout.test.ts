@@ -17,7 +17,9 @@ function regenerate(): { text: string } | { error: string } {
     const out = join(dir, 'layout.generated.ts');
     const run = spawnSync(process.execPath, [join(root, 'scripts', 'gen-layout.ts'), out], { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
-      return { error: `scripts/gen-layout.ts failed (it needs a C compiler, "cc"): ${run.error?.message ?? run.stderr}` };
+      return {
+        error: `scripts/gen-layout.ts failed (it needs a C compiler, "cc"): ${run.error?.message ?? run.stderr}`,
+      };
     }
     return { text: readFileSync(out, 'utf8') };
   } finally {
@@ -28,7 +30,11 @@ function regenerate(): { text: string } | { error: string } {
 test('formats/layout.generated.ts is up to date with bpf/ptrace.h (npm run gen:layout)', (t) => {
   const fresh = regenerate();
   if ('error' in fresh) return t.fail(fresh.error);
-  t.is(readFileSync(committed, 'utf8'), fresh.text, 'stale: run `npm run gen:layout` and commit formats/layout.generated.ts');
+  t.is(
+    readFileSync(committed, 'utf8'),
+    fresh.text,
+    'stale: run `npm run gen:layout` and commit formats/layout.generated.ts',
+  );
 });
 
 test('every payload struct tiles its place in the 256-byte record', (t) => {
@@ -36,7 +42,8 @@ test('every payload struct tiles its place in the 256-byte record', (t) => {
   for (const [name, s] of Object.entries(STRUCTS)) {
     if (s.base === 0) continue;
     t.true(s.base + s.size <= record.size, name);
-    for (const [field, f] of Object.entries(s.fields)) t.true(f.off >= s.base && f.off + f.size <= s.base + s.size, `${name}.${field}`);
+    for (const [field, f] of Object.entries(s.fields))
+      t.true(f.off >= s.base && f.off + f.size <= s.base + s.size, `${name}.${field}`);
   }
 });
 

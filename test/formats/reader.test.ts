@@ -19,7 +19,22 @@ import type { RawHead, RawRecord } from '../../testkit/raw-records.ts';
 import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../../testkit/writer.ts';
 import type { CaptureEvent, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../../formats/types.ts';
 import { decodeWaitStatus, errnoName, histKindName, lossCategoryName, signalName } from '../../formats/names.ts';
-import { SAMPLE_HEADER, T0, cb, exec, execFailed, exit, fork, hist, key, loss, open, running, sampleEvents, someRusage } from '../helpers/capture.ts';
+import {
+  SAMPLE_HEADER,
+  T0,
+  cb,
+  exec,
+  execFailed,
+  exit,
+  fork,
+  hist,
+  key,
+  loss,
+  open,
+  running,
+  sampleEvents,
+  someRusage,
+} from '../helpers/capture.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ptrace-reader-'));
 test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,7 +48,12 @@ function codes(c: { warnings: { code: string }[] }): string[] {
   return c.warnings.map((w) => w.code);
 }
 
-function throwsFormat(t: import('ava').ExecutionContext, fn: () => unknown, code: string, message: string | RegExp): void {
+function throwsFormat(
+  t: import('ava').ExecutionContext,
+  fn: () => unknown,
+  code: string,
+  message: string | RegExp,
+): void {
   const err = t.throws(fn, { instanceOf: FormatError });
   t.is(err?.code, code);
   if (typeof message === 'string') t.is(err?.message, message);
@@ -44,7 +64,10 @@ function throwsFormat(t: import('ava').ExecutionContext, fn: () => unknown, code
 for (const [name, le] of orders) {
   test(`round trip of every record type, ${name}`, (t) => {
     const events = sampleEvents();
-    const buf = writeCapture(SAMPLE_HEADER, events, { littleEndian: le, footer: { rootStatus: 1 << 8, signalled: true } });
+    const buf = writeCapture(SAMPLE_HEADER, events, {
+      littleEndian: le,
+      footer: { rootStatus: 1 << 8, signalled: true },
+    });
     const c = readCaptureBuffer(buf, 'run.raw');
     t.deepEqual(c.warnings, []);
     t.deepEqual(c.events, events);
@@ -61,7 +84,18 @@ for (const [name, le] of orders) {
     t.is(c.header.traceparent, SAMPLE_HEADER.traceparent!);
     t.is(c.header.rootPid, 100);
     t.is(c.header.capturePid, 99);
-    t.deepEqual(c.header.options, { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n });
+    t.deepEqual(c.header.options, {
+      env: true,
+      failedExecs: true,
+      keepRoot: false,
+      files: false,
+      io: false,
+      sched: false,
+      net: false,
+      dns: false,
+      dnsMessages: false,
+      raw: 3n,
+    });
     t.is(c.header.versionMajor, 1);
     t.is(c.header.versionMinor, 6);
     t.is(c.header.recordSize, 256);
@@ -106,7 +140,15 @@ for (const [name, le] of orders) {
     const process = key(0xfffffffe, T0 - 1_000n);
     const tid = 0xfffffffd;
     const max = 2n ** 53n - 1n;
-    const h = (type: number, ts: bigint, flags = 0): RawHead => ({ type, flags, tid, ts, start: process.start, pid: process.pid, cpu: 3 });
+    const h = (type: number, ts: bigint, flags = 0): RawHead => ({
+      type,
+      flags,
+      tid,
+      ts,
+      start: process.start,
+      pid: process.pid,
+      cpu: 3,
+    });
     const base = (ts: bigint) => ({ ts, process, tid });
     const buckets = Array.from({ length: 32 }, (_, i) => (i * 0x9e3779b9) >>> 0);
     const execHead = h(RT.EXEC, T0 + 3n);
@@ -115,7 +157,24 @@ for (const [name, le] of orders) {
     const records: RawRecord[] = [
       { kind: 'fork', head: h(RT.FORK, T0 + 1n), childStart: T0 + 99n, childPid: 0xffffffff, childPpid: 6 },
       { kind: 'thread', head: h(RT.THREAD, T0 + 2n), newTid: 4_000_000 },
-      { kind: 'exec', head: execHead, parentStart: T0 + 12n, ppid: 1, oldTid: 2, uid: 3, gid: 4, euid: 5, egid: 6, nsPid: 7, nsLevel: 8, argc: 2, envc: 1, argvLen: 8, envLen: 4, comm: 'fifteen-chars!!' },
+      {
+        kind: 'exec',
+        head: execHead,
+        parentStart: T0 + 12n,
+        ppid: 1,
+        oldTid: 2,
+        uid: 3,
+        gid: 4,
+        euid: 5,
+        egid: 6,
+        nsPid: 7,
+        nsLevel: 8,
+        argc: 2,
+        envc: 1,
+        argvLen: 8,
+        envLen: 4,
+        comm: 'fifteen-chars!!',
+      },
       ...chunkString(execHead, DK.FILENAME, Buffer.from('/bin/x'), false),
       ...chunkString(execHead, DK.INTERP, Buffer.from('/bin/sh'), false),
       ...chunkString(execHead, DK.EXE, Buffer.from('/bin/y'), false),
@@ -124,10 +183,35 @@ for (const [name, le] of orders) {
       ...chunkString(execHead, DK.ENV, Buffer.from('A=1\0'), false),
       { kind: 'exec_failed', head: failedHead, err: -13, syscallNr: 322 },
       ...chunkString(failedHead, DK.FILENAME, Buffer.from('/nope'), false),
-      { kind: 'exit', head: h(RT.EXIT, T0 + 5n, F.CORE_DUMPED), status: 0x8b, nrThreadsSeen: 3, comm: 'x', rusage: someRusage() },
-      { kind: 'open', head: openHeads[0], dirfd: -100, result: -2147483648, flags: 0xffffffff, mode: 0o755, syscallNr: 437, latencyNs: max },
+      {
+        kind: 'exit',
+        head: h(RT.EXIT, T0 + 5n, F.CORE_DUMPED),
+        status: 0x8b,
+        nrThreadsSeen: 3,
+        comm: 'x',
+        rusage: someRusage(),
+      },
+      {
+        kind: 'open',
+        head: openHeads[0],
+        dirfd: -100,
+        result: -2147483648,
+        flags: 0xffffffff,
+        mode: 0o755,
+        syscallNr: 437,
+        latencyNs: max,
+      },
       ...chunkString(openHeads[0], DK.PATH, Buffer.from('/a'), false),
-      { kind: 'open', head: openHeads[1], dirfd: 2147483647, result: 2147483647, flags: 0, mode: 0, syscallNr: 2, latencyNs: 0n },
+      {
+        kind: 'open',
+        head: openHeads[1],
+        dirfd: 2147483647,
+        result: 2147483647,
+        flags: 0,
+        mode: 0,
+        syscallNr: 2,
+        latencyNs: 0n,
+      },
       ...chunkString(openHeads[1], DK.PATH, Buffer.from('/b'), true),
       { kind: 'hist', head: h(RT.HIST, T0 + 8n), histKind: 4, count: max, totalNs: 12345n, maxNs: 2n ** 52n, buckets },
       { kind: 'loss', head: h(RT.LOSS, T0 + 9n), category: 3, count: max - 1n },
@@ -146,25 +230,86 @@ for (const [name, le] of orders) {
       stillRunning: 8,
       endFlags: 3,
     };
-    const c = readCaptureBuffer(Buffer.concat([encodeHeader({}, { littleEndian: le }), ...[...records, footer].map((r) => encodeRecord(r, le))]));
-    const execEvent = exec({ ts: T0 + 3n, process, tid, parent: key(1, T0 + 12n), filename: '/bin/x', interp: '/bin/sh', exe: '/bin/y', cwd: '/', argv: ['one', 'two'], env: ['A=1'], comm: 'fifteen-chars!!' });
+    const c = readCaptureBuffer(
+      Buffer.concat([encodeHeader({}, { littleEndian: le }), ...[...records, footer].map((r) => encodeRecord(r, le))]),
+    );
+    const execEvent = exec({
+      ts: T0 + 3n,
+      process,
+      tid,
+      parent: key(1, T0 + 12n),
+      filename: '/bin/x',
+      interp: '/bin/sh',
+      exe: '/bin/y',
+      cwd: '/',
+      argv: ['one', 'two'],
+      env: ['A=1'],
+      comm: 'fifteen-chars!!',
+    });
     Object.assign(execEvent, { oldTid: 2, uid: 3, gid: 4, euid: 5, egid: 6, nsPid: 7, nsLevel: 8 });
     t.deepEqual(c.events, [
       { kind: 'fork', ...base(T0 + 1n), child: key(0xffffffff, T0 + 99n), childPpid: 6 },
       { kind: 'thread', ...base(T0 + 2n), newTid: 4_000_000 },
       execEvent,
       { ...execFailed(T0 + 4n, process, 13, '/nope', tid), syscallNr: 322 },
-      { kind: 'exit', ...base(T0 + 5n), status: 0x8b, ...decodeWaitStatus(0x8b, true), comm: 'x', nrThreadsSeen: 3, rusage: someRusage() },
-      open({ ts: T0 + 6n, process, tid, dirfd: -100, result: -2147483648, flags: 0xffffffff, mode: 0o755, syscallNr: 437, latencyNs: max, path: '/a' }),
-      open({ ts: T0 + 7n, process, tid, dirfd: 2147483647, result: 2147483647, syscallNr: 2, path: '/b', truncated: true }),
-      { kind: 'hist', ...base(T0 + 8n), histKind: histKindName(4), count: max, totalNs: 12345n, maxNs: 2n ** 52n, buckets },
+      {
+        kind: 'exit',
+        ...base(T0 + 5n),
+        status: 0x8b,
+        ...decodeWaitStatus(0x8b, true),
+        comm: 'x',
+        nrThreadsSeen: 3,
+        rusage: someRusage(),
+      },
+      open({
+        ts: T0 + 6n,
+        process,
+        tid,
+        dirfd: -100,
+        result: -2147483648,
+        flags: 0xffffffff,
+        mode: 0o755,
+        syscallNr: 437,
+        latencyNs: max,
+        path: '/a',
+      }),
+      open({
+        ts: T0 + 7n,
+        process,
+        tid,
+        dirfd: 2147483647,
+        result: 2147483647,
+        syscallNr: 2,
+        path: '/b',
+        truncated: true,
+      }),
+      {
+        kind: 'hist',
+        ...base(T0 + 8n),
+        histKind: histKindName(4),
+        count: max,
+        totalNs: 12345n,
+        maxNs: 2n ** 52n,
+        buckets,
+      },
       { kind: 'loss', ...base(T0 + 9n), category: 3, categoryName: lossCategoryName(3), count: max - 1n },
       { kind: 'running', ...base(T0 + 10n) },
     ]);
-    t.deepEqual(c.footer, { records: BigInt(records.length), lost: 2n, stop, rootStatus: 6, processes: 7, stillRunning: 8, signalled: true, waitedAll: true });
+    t.deepEqual(c.footer, {
+      records: BigInt(records.length),
+      lost: 2n,
+      stop,
+      rootStatus: 6,
+      processes: 7,
+      stillRunning: 8,
+      signalled: true,
+      waitedAll: true,
+    });
     t.is(c.recordCounts['type99'], 1);
     t.deepEqual(codes(c), ['unknown-record-type']);
-    const other = readCaptureBuffer(Buffer.concat([encodeHeader({}, { littleEndian: !le }), encodeRecord(records[0]!, le)]));
+    const other = readCaptureBuffer(
+      Buffer.concat([encodeHeader({}, { littleEndian: !le }), encodeRecord(records[0]!, le)]),
+    );
     t.notDeepEqual(other.events, c.events.slice(0, 1), 'the other byte order reads something else');
   });
 }
@@ -174,16 +319,46 @@ test('every header field and TLV is read back', (t) => {
   for (const le of [true, false]) {
     const h = parseHeader(
       encodeHeader(
-        { ...SAMPLE_HEADER, start, argsLimit: 131072, ringbufSize: 1 << 26, options: { env: false, failedExecs: true, keepRoot: true, io: true } },
+        {
+          ...SAMPLE_HEADER,
+          start,
+          argsLimit: 131072,
+          ringbufSize: 1 << 26,
+          options: { env: false, failedExecs: true, keepRoot: true, io: true },
+        },
         { littleEndian: le },
       ),
     );
     t.deepEqual(h.start, start);
     t.is(h.argsLimit, 131072);
     t.is(h.ringbufSize, 1 << 26);
-    t.deepEqual(h.options, { env: false, failedExecs: true, keepRoot: true, files: false, io: true, sched: false, net: false, dns: false, dnsMessages: false, raw: 0x16n });
-    const all = parseHeader(encodeHeader({ options: { files: true, io: true, sched: true } }, { littleEndian: le })).options;
-    t.deepEqual(all, { env: true, failedExecs: true, keepRoot: false, files: true, io: true, sched: true, net: false, dns: false, dnsMessages: false, raw: 0x3bn });
+    t.deepEqual(h.options, {
+      env: false,
+      failedExecs: true,
+      keepRoot: true,
+      files: false,
+      io: true,
+      sched: false,
+      net: false,
+      dns: false,
+      dnsMessages: false,
+      raw: 0x16n,
+    });
+    const all = parseHeader(
+      encodeHeader({ options: { files: true, io: true, sched: true } }, { littleEndian: le }),
+    ).options;
+    t.deepEqual(all, {
+      env: true,
+      failedExecs: true,
+      keepRoot: false,
+      files: true,
+      io: true,
+      sched: true,
+      net: false,
+      dns: false,
+      dnsMessages: false,
+      raw: 0x3bn,
+    });
     t.deepEqual(parseHeader(encodeHeader({ options: 1n << 63n }, { littleEndian: le })).options, {
       env: false,
       failedExecs: false,
@@ -315,7 +490,11 @@ const basic = (h: RawHead) => [
 
 test('truncation: DF_TRUNCATED, head flags, a missing final NUL', (t) => {
   const buf = handmade(
-    (h) => [...basic(h), ...chunkString(h, DK.ARGV, Buffer.from('one\0two\0thr'), true), ...chunkString(h, DK.ENV, Buffer.from('A=1\0'), false)],
+    (h) => [
+      ...basic(h),
+      ...chunkString(h, DK.ARGV, Buffer.from('one\0two\0thr'), true),
+      ...chunkString(h, DK.ENV, Buffer.from('A=1\0'), false),
+    ],
     F.ENV_TRUNCATED,
   );
   const c = readCaptureBuffer(buf);
@@ -371,7 +550,10 @@ test('chunks from several threads interleave; events keep the order of their rec
   const b = exec({ ts: T0 + 20n, process: key(20, T0), argv: ['b'] });
   const f = fork(T0 + 30n, key(30, T0), key(31, T0 + 30n));
   const records: Buffer[] = [];
-  for (const [e, ev] of [[a, 'a'], [b, 'b']] as const) {
+  for (const [e, ev] of [
+    [a, 'a'],
+    [b, 'b'],
+  ] as const) {
     const one = writeCapture({}, [e], { footer: null });
     const hs = one.readUInt32LE(FILE_HEADER.header_size);
     const recs: Buffer[] = [];
@@ -403,7 +585,12 @@ test('an exec is emitted when its thread writes its next record, even without th
   const ex = writeCapture({}, [exit(T0 + 99n, p, 0)], { footer: null });
   const exitRec = ex.subarray(ex.readUInt32LE(FILE_HEADER.header_size));
   const late = encodeRecord(
-    chunkString({ type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 }, DK.ENV, Buffer.from('A=1\0'), false)[0]!,
+    chunkString(
+      { type: RT.EXEC, flags: 0, tid: 9, ts: T0 + 50n, start: T0, pid: 9, cpu: 0 },
+      DK.ENV,
+      Buffer.from('A=1\0'),
+      false,
+    )[0]!,
     true,
   );
   const c = readCaptureBuffer(Buffer.concat([buf.subarray(0, hs), body, exitRec, late]));
@@ -434,9 +621,17 @@ test('orphan chunks: wrong pid, wrong owner timestamp, no owner at all', (t) => 
 test('exit status decoding, signal, errno and category names', (t) => {
   const p = key(3, T0);
   const c = readCaptureBuffer(
-    writeCapture({}, [exit(T0, p, 3 << 8), exit(T0, p, 9), exit(T0, p, 11 | 0x80), { ...exit(T0, p, 15), coreDumped: true }, loss(T0, 9, 4n)]),
+    writeCapture({}, [
+      exit(T0, p, 3 << 8),
+      exit(T0, p, 9),
+      exit(T0, p, 11 | 0x80),
+      { ...exit(T0, p, 15), coreDumped: true },
+      loss(T0, 9, 4n),
+    ]),
   );
-  const got = c.events.map((e) => (e.kind === 'exit' ? [e.exitCode, e.signal, e.signalName, e.coreDumped] : e.kind === 'loss' ? e.categoryName : null));
+  const got = c.events.map((e) =>
+    e.kind === 'exit' ? [e.exitCode, e.signal, e.signalName, e.coreDumped] : e.kind === 'loss' ? e.categoryName : null,
+  );
   t.deepEqual(got, [
     [3, null, null, false],
     [null, 9, 'SIGKILL', false],
@@ -464,7 +659,14 @@ test('exit status decoding, signal, errno and category names', (t) => {
   ] as const) {
     t.is(errnoName(n), name);
   }
-  t.deepEqual([0, 1, 2, 3, 7, 8].map(lossCategoryName), ['process', 'exec', 'exec_failed', 'tracking', 'dns', 'category8']);
+  t.deepEqual([0, 1, 2, 3, 7, 8].map(lossCategoryName), [
+    'process',
+    'exec',
+    'exec_failed',
+    'tracking',
+    'dns',
+    'category8',
+  ]);
 });
 
 test('a missing footer is a warning with the number of complete records', (t) => {
@@ -473,7 +675,10 @@ test('a missing footer is a warning with the number of complete records', (t) =>
   t.is(c.footer, null);
   t.deepEqual(c.events, sampleEvents());
   t.deepEqual(c.warnings, [
-    { code: 'no-footer', message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 33 complete records' },
+    {
+      code: 'no-footer',
+      message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 33 complete records',
+    },
   ]);
 });
 
@@ -483,7 +688,10 @@ test('a partial last record is reported with its size', (t) => {
   t.is(c.completeRecords, 32);
   t.deepEqual(c.warnings, [
     { code: 'partial-record', message: 'the last record is cut short: 156 bytes, expected 256 (ignored)' },
-    { code: 'no-footer', message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 32 complete records' },
+    {
+      code: 'no-footer',
+      message: 'no footer: the capture did not finish (crash, SIGKILL or full disk); read 32 complete records',
+    },
   ]);
   // The exit of sh was the last full record before the cut: the running record is gone.
   t.deepEqual(c.events, sampleEvents().slice(0, -1));
@@ -493,7 +701,9 @@ test('garbage after the footer is ignored with a warning', (t) => {
   const buf = writeCapture({}, sampleEvents());
   const c = readCaptureBuffer(Buffer.concat([buf, Buffer.alloc(300, 0xaa)]));
   t.deepEqual(c.events, sampleEvents());
-  t.deepEqual(c.warnings, [{ code: 'garbage-after-footer', message: '300 bytes of garbage after the footer (ignored)' }]);
+  t.deepEqual(c.warnings, [
+    { code: 'garbage-after-footer', message: '300 bytes of garbage after the footer (ignored)' },
+  ]);
 });
 
 test('a footer whose count disagrees is a warning', (t) => {
@@ -504,7 +714,14 @@ test('a footer whose count disagrees is a warning', (t) => {
 test('a newer minor version: unknown record types are skipped, unknown TLVs kept, longer payloads ignored', (t) => {
   for (const le of [true, false]) {
     const w = new CaptureWriter(
-      { versionMinor: 7, unknownTlvs: [{ tag: 77, value: Buffer.from('future') }, { tag: 300, value: Buffer.alloc(0) }], hostname: 'h' },
+      {
+        versionMinor: 7,
+        unknownTlvs: [
+          { tag: 77, value: Buffer.from('future') },
+          { tag: 300, value: Buffer.alloc(0) },
+        ],
+        hostname: 'h',
+      },
       { littleEndian: le },
     );
     const events = sampleEvents();
@@ -564,9 +781,19 @@ test('bytes beyond the known payload fields are ignored', (t) => {
 test('a newer major version is refused with an upgrade message', (t) => {
   for (const le of [true, false]) {
     const buf = writeCapture({ versionMajor: 2, versionMinor: 0 }, [], { littleEndian: le });
-    throwsFormat(t, () => readCaptureBuffer(buf, 'run.raw'), 'version-too-new', 'run.raw: format version 2.0 is newer than this ptrace reads (1.x); upgrade ptrace');
+    throwsFormat(
+      t,
+      () => readCaptureBuffer(buf, 'run.raw'),
+      'version-too-new',
+      'run.raw: format version 2.0 is newer than this ptrace reads (1.x); upgrade ptrace',
+    );
   }
-  throwsFormat(t, () => readCaptureBuffer(writeCapture({ versionMajor: 0, versionMinor: 9 }, []), 'old.raw'), 'version-unsupported', 'old.raw: format version 0.9 is not supported: this ptrace reads 1.x');
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(writeCapture({ versionMajor: 0, versionMinor: 9 }, []), 'old.raw'),
+    'version-unsupported',
+    'old.raw: format version 0.9 is not supported: this ptrace reads 1.x',
+  );
 });
 
 test('a record size other than 256 is refused', (t) => {
@@ -581,7 +808,14 @@ test('a record size other than 256 is refused', (t) => {
 test('wrong magic', (t) => {
   throwsFormat(
     t,
-    () => readCaptureBuffer(Buffer.from('\x7fELF\x02\x01\x01\x00 and more bytes to be long enough.................................', 'latin1'), 'a.out'),
+    () =>
+      readCaptureBuffer(
+        Buffer.from(
+          '\x7fELF\x02\x01\x01\x00 and more bytes to be long enough.................................',
+          'latin1',
+        ),
+        'a.out',
+      ),
     'bad-magic',
     'a.out: not a ptrace raw file: magic is "\\x7fELF\\x02\\x01\\x01\\x00" (7f454c4602010100), expected "PTRACE\\r\\n"',
   );
@@ -589,20 +823,45 @@ test('wrong magic', (t) => {
   const good = writeCapture({}, []);
   const mangled = Buffer.concat([Buffer.from('PTRACE\n'), good.subarray(8)]);
   throwsFormat(t, () => readCaptureBuffer(mangled, 'x.raw'), 'bad-magic', /magic is "PTRACE\\nM" \(5054524143450a4d\)/);
-  throwsFormat(t, () => readCaptureBuffer(Buffer.from('hi'), 'x'), 'bad-magic', 'x: not a ptrace raw file: magic is "hi" (6869), expected "PTRACE\\r\\n"');
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(Buffer.from('hi'), 'x'),
+    'bad-magic',
+    'x: not a ptrace raw file: magic is "hi" (6869), expected "PTRACE\\r\\n"',
+  );
 });
 
 test('bad byte-order mark', (t) => {
   const buf = writeCapture({}, []);
   buf.writeUInt32LE(0x12345678, FILE_HEADER.byte_order);
-  throwsFormat(t, () => readCaptureBuffer(buf, 'x.raw'), 'bad-byte-order', 'x.raw: byte-order mark is 78563412, expected 1a2b3c4d (big endian) or 4d3c2b1a (little endian)');
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(buf, 'x.raw'),
+    'bad-byte-order',
+    'x.raw: byte-order mark is 78563412, expected 1a2b3c4d (big endian) or 4d3c2b1a (little endian)',
+  );
 });
 
 test('truncated header', (t) => {
   const buf = writeCapture(SAMPLE_HEADER, []);
-  throwsFormat(t, () => readCaptureBuffer(Buffer.alloc(0), 'e.raw'), 'truncated-header', 'e.raw: truncated header: 0 bytes, expected at least 72');
-  throwsFormat(t, () => readCaptureBuffer(buf.subarray(0, 40), 'run.raw'), 'truncated-header', 'run.raw: truncated header: 40 bytes, expected at least 72');
-  throwsFormat(t, () => readCaptureBuffer(buf.subarray(0, 5), 'run.raw'), 'truncated-header', 'run.raw: truncated header: 5 bytes, expected at least 72');
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(Buffer.alloc(0), 'e.raw'),
+    'truncated-header',
+    'e.raw: truncated header: 0 bytes, expected at least 72',
+  );
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(buf.subarray(0, 40), 'run.raw'),
+    'truncated-header',
+    'run.raw: truncated header: 40 bytes, expected at least 72',
+  );
+  throwsFormat(
+    t,
+    () => readCaptureBuffer(buf.subarray(0, 5), 'run.raw'),
+    'truncated-header',
+    'run.raw: truncated header: 5 bytes, expected at least 72',
+  );
   const hs = buf.readUInt32LE(FILE_HEADER.header_size);
   throwsFormat(
     t,
@@ -617,7 +876,12 @@ test('bad header_size', (t) => {
   for (const bad of [0, 64, 81]) {
     const b = Buffer.from(buf);
     b.writeUInt32LE(bad, FILE_HEADER.header_size);
-    throwsFormat(t, () => readCaptureBuffer(b, 'r'), 'bad-header-size', `r: header_size is ${bad}, expected a multiple of 8 that is at least 72`);
+    throwsFormat(
+      t,
+      () => readCaptureBuffer(b, 'r'),
+      'bad-header-size',
+      `r: header_size is ${bad}, expected a multiple of 8 that is at least 72`,
+    );
   }
 });
 
@@ -646,7 +910,7 @@ function writeBig(): void {
     w.write(fork(ts++, root, p));
     w.write(exec({ ts: ts++, process: p, argv: ['cc', `f${i}.c`], env: i % 3 === 0 ? null : env }));
     w.write(open({ ts: ts++, process: p, path: `/usr/include/h${i % 50}.h`, result: i % 4 === 0 ? -2 : 3 }));
-    w.write(exit(ts++, p, i % 256 << 8));
+    w.write(exit(ts++, p, (i % 256) << 8));
   }
   w.writeFooter();
   w.finish();
@@ -687,7 +951,10 @@ for (const [mode, opts] of streamModes) {
     ]);
     const tiny = join(tmp, `tiny-${mode}.raw`);
     writeFileSync(tiny, buf.subarray(0, 30));
-    t.throws(() => readCaptureStream(tiny, () => {}, opts), { instanceOf: FormatError, message: `${tiny}: truncated header: 30 bytes, expected at least 72` });
+    t.throws(() => readCaptureStream(tiny, () => {}, opts), {
+      instanceOf: FormatError,
+      message: `${tiny}: truncated header: 30 bytes, expected at least 72`,
+    });
     // Records ending exactly at a chunk boundary, then nothing: no tail, no footer.
     const exact = join(tmp, `exact-${mode}.raw`);
     const w = new CaptureWriter({}, {});
@@ -702,7 +969,18 @@ for (const [mode, opts] of streamModes) {
     const path = join(tmp, `cb-${mode}.raw`);
     writeFileSync(path, writeCapture({}, sampleEvents()));
     const boom = new Error('boom');
-    t.is(t.throws(() => readCaptureStream(path, () => { throw boom; }, opts)), boom);
+    t.is(
+      t.throws(() =>
+        readCaptureStream(
+          path,
+          () => {
+            throw boom;
+          },
+          opts,
+        ),
+      ),
+      boom,
+    );
   });
 }
 
@@ -717,7 +995,9 @@ test('unreadable paths are one-line user errors', (t) => {
 });
 
 test('wall clock from the start anchor, ISO 8601 with microseconds', (t) => {
-  const c = readCaptureBuffer(writeCapture({ start: { realtime: 1_750_000_000_123_456_789n, boottime: 1_000n, monotonic: 0n } }, []));
+  const c = readCaptureBuffer(
+    writeCapture({ start: { realtime: 1_750_000_000_123_456_789n, boottime: 1_000n, monotonic: 0n } }, []),
+  );
   t.is(wallClockNs(c.header, 1_000n + 2_000_000_001n), 1_750_000_002_123_456_790n);
   t.is(isoMicros(1_750_000_000_123_456_789n), '2025-06-15T15:06:40.123456Z');
   t.is(isoMicros(0n), '1970-01-01T00:00:00.000000Z');
@@ -748,7 +1028,16 @@ for (const [name, le] of orders) {
     long[100] = 0xff; // not UTF-8
     const exact = Buffer.alloc(208, 'e');
     const events: CaptureEvent[] = [
-      open({ ts: T0 + 1n, process: p, path: 'rel/x', result: 0, dirfd: 5, flags: 0o100 | 0o1, mode: 0o600, latencyNs: 1n }),
+      open({
+        ts: T0 + 1n,
+        process: p,
+        path: 'rel/x',
+        result: 0,
+        dirfd: 5,
+        flags: 0o100 | 0o1,
+        mode: 0o600,
+        latencyNs: 1n,
+      }),
       open({ ts: T0 + 2n, process: p, path: long, result: -36, truncated: true, latencyNs: 2n ** 53n - 1n }),
       open({ ts: T0 + 3n, process: p, path: exact, result: 1_000_000 }),
       open({ ts: T0 + 4n, process: p, path: '', result: -2 }),
@@ -774,7 +1063,14 @@ for (const [name, le] of orders) {
       hist(T0 + 11n, p, 'read', { 0: 3, 1: 1 }, { totalNs: 5n, maxNs: 3n }, 61),
       hist(T0 + 11n, p, 'write', { 12: 7 }, { totalNs: 40_000n, maxNs: 8_000n }, 61),
       hist(T0 + 11n, p, 'fsync', { 24: 1 }, { totalNs: 20_000_000n, maxNs: 20_000_000n }, 61),
-      hist(T0 + 11n, p, 'offcpu', { 31: 0xffffffff }, { count: 2n ** 53n - 1n, totalNs: 2n ** 53n - 1n, maxNs: 2n ** 53n - 1n }, 61),
+      hist(
+        T0 + 11n,
+        p,
+        'offcpu',
+        { 31: 0xffffffff },
+        { count: 2n ** 53n - 1n, totalNs: 2n ** 53n - 1n, maxNs: 2n ** 53n - 1n },
+        61,
+      ),
       hist(T0 + 11n, p, 'kind9', {}, {}, 61), // a kind from a newer minor version
     ];
     const c = readCaptureBuffer(writeCapture({ options: { io: true, sched: true } }, events, { littleEndian: le }));
@@ -799,7 +1095,8 @@ test('an open owns its path chunks only: interleaved threads, lost chunks, chunk
   const ob = writeCapture({}, [b], { footer: null });
   const recs = (f: Buffer): Buffer[] => {
     const out: Buffer[] = [];
-    for (let off = f.readUInt32LE(FILE_HEADER.header_size); off < f.length; off += RECORD_SIZE) out.push(f.subarray(off, off + RECORD_SIZE));
+    for (let off = f.readUInt32LE(FILE_HEADER.header_size); off < f.length; off += RECORD_SIZE)
+      out.push(f.subarray(off, off + RECORD_SIZE));
     return out;
   };
   const [a0, a1, a2] = recs(oa);
@@ -827,10 +1124,22 @@ test('an open owns its path chunks only: interleaved threads, lost chunks, chunk
 test('an open whose path never arrives is emitted at the end of the file with an empty, truncated path', (t) => {
   const p = key(80, T0);
   const w = new CaptureWriter({});
-  w.writeRecord({ kind: 'open', head: { type: RT.OPEN, flags: 0, tid: 80, ts: T0 + 1n, start: T0, pid: 80, cpu: 2 }, dirfd: -100, result: 3, flags: 0, mode: 0, syscallNr: 257, latencyNs: 5n });
+  w.writeRecord({
+    kind: 'open',
+    head: { type: RT.OPEN, flags: 0, tid: 80, ts: T0 + 1n, start: T0, pid: 80, cpu: 2 },
+    dirfd: -100,
+    result: 3,
+    flags: 0,
+    mode: 0,
+    syscallNr: 257,
+    latencyNs: 5n,
+  });
   w.write(fork(T0 + 2n, key(81, T0), key(82, T0 + 2n)));
   const c = readCaptureBuffer(w.finish());
-  t.deepEqual(c.events, [{ ...open({ ts: T0 + 1n, process: p, path: '', result: 3, latencyNs: 5n }), path: cb('', true) }, fork(T0 + 2n, key(81, T0), key(82, T0 + 2n))]);
+  t.deepEqual(c.events, [
+    { ...open({ ts: T0 + 1n, process: p, path: '', result: 3, latencyNs: 5n }), path: cb('', true) },
+    fork(T0 + 2n, key(81, T0), key(82, T0 + 2n)),
+  ]);
   t.deepEqual(codes(c), ['no-footer']);
 });
 
@@ -898,12 +1207,122 @@ for (const le of [true, false]) {
   test(`tcp events round trip with IPv4, IPv6 and IPv4-mapped addresses, abandoned and at-stop (1.5), ${le ? 'little' : 'big'} endian`, (t) => {
     const base = { tid: 7, process: { pid: 7, start: 1_000n }, tcpState: null, softErrno: null };
     const events = [
-      { ...base, kind: 'tcp', ts: 2_000n, event: 'connected', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
-      { ...base, kind: 'tcp', ts: 3_000n, event: 'closed', role: 'client', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '10.1.2.3', remotePort: 443, errno: null, connId: 1, startTs: 1_500n, latencyNs: 0n, bytesSent: 1000n, bytesReceived: 5000n, retransmits: 2 },
-      { ...base, kind: 'tcp', ts: 4_000n, event: 'failed', role: 'client', family: 6, localAddress: '::', localPort: 0, remoteAddress: '2001:db8::1', remotePort: 80, errno: 111, connId: 2, startTs: 3_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
-      { ...base, kind: 'tcp', ts: 5_000n, event: 'accepted', role: 'server', family: 6, localAddress: '::ffff:127.0.0.1', localPort: 8080, remoteAddress: 'fe80::1:2:0:0:3', remotePort: 50000, errno: null, connId: 3, startTs: 5_000n, latencyNs: 0n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
-      { ...base, kind: 'tcp', ts: 6_000n, event: 'failed', role: 'client', family: 4, localAddress: '0.0.0.0', localPort: 0, remoteAddress: '10.9.9.9', remotePort: 22, errno: null, softErrno: 113, connId: 4, startTs: 5_500n, latencyNs: 500n, bytesSent: 0n, bytesReceived: 0n, retransmits: 0 },
-      { ...base, kind: 'tcp', ts: 7_000n, event: 'at-stop', role: 'server', family: 6, localAddress: '::ffff:127.0.0.1', localPort: 8080, remoteAddress: 'fe80::1:2:0:0:3', remotePort: 50000, errno: null, tcpState: 'CLOSE_WAIT', connId: 3, startTs: 5_000n, latencyNs: 0n, bytesSent: 12n, bytesReceived: 34n, retransmits: 1 },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 2_000n,
+        event: 'connected',
+        role: 'client',
+        family: 4,
+        localAddress: '127.0.0.1',
+        localPort: 40000,
+        remoteAddress: '10.1.2.3',
+        remotePort: 443,
+        errno: null,
+        connId: 1,
+        startTs: 1_500n,
+        latencyNs: 500n,
+        bytesSent: 0n,
+        bytesReceived: 0n,
+        retransmits: 0,
+      },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 3_000n,
+        event: 'closed',
+        role: 'client',
+        family: 4,
+        localAddress: '127.0.0.1',
+        localPort: 40000,
+        remoteAddress: '10.1.2.3',
+        remotePort: 443,
+        errno: null,
+        connId: 1,
+        startTs: 1_500n,
+        latencyNs: 0n,
+        bytesSent: 1000n,
+        bytesReceived: 5000n,
+        retransmits: 2,
+      },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 4_000n,
+        event: 'failed',
+        role: 'client',
+        family: 6,
+        localAddress: '::',
+        localPort: 0,
+        remoteAddress: '2001:db8::1',
+        remotePort: 80,
+        errno: 111,
+        connId: 2,
+        startTs: 3_500n,
+        latencyNs: 500n,
+        bytesSent: 0n,
+        bytesReceived: 0n,
+        retransmits: 0,
+      },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 5_000n,
+        event: 'accepted',
+        role: 'server',
+        family: 6,
+        localAddress: '::ffff:127.0.0.1',
+        localPort: 8080,
+        remoteAddress: 'fe80::1:2:0:0:3',
+        remotePort: 50000,
+        errno: null,
+        connId: 3,
+        startTs: 5_000n,
+        latencyNs: 0n,
+        bytesSent: 0n,
+        bytesReceived: 0n,
+        retransmits: 0,
+      },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 6_000n,
+        event: 'failed',
+        role: 'client',
+        family: 4,
+        localAddress: '0.0.0.0',
+        localPort: 0,
+        remoteAddress: '10.9.9.9',
+        remotePort: 22,
+        errno: null,
+        softErrno: 113,
+        connId: 4,
+        startTs: 5_500n,
+        latencyNs: 500n,
+        bytesSent: 0n,
+        bytesReceived: 0n,
+        retransmits: 0,
+      },
+      {
+        ...base,
+        kind: 'tcp',
+        ts: 7_000n,
+        event: 'at-stop',
+        role: 'server',
+        family: 6,
+        localAddress: '::ffff:127.0.0.1',
+        localPort: 8080,
+        remoteAddress: 'fe80::1:2:0:0:3',
+        remotePort: 50000,
+        errno: null,
+        tcpState: 'CLOSE_WAIT',
+        connId: 3,
+        startTs: 5_000n,
+        latencyNs: 0n,
+        bytesSent: 12n,
+        bytesReceived: 34n,
+        retransmits: 1,
+      },
     ] as const;
     const c = readCaptureBuffer(writeCapture({ options: { net: true } }, events, { littleEndian: le }));
     t.true(c.header.options.net);
@@ -924,8 +1343,31 @@ for (const le of [true, false]) {
     const base = { tid: 8, process: { pid: 8, start: 1_000n } };
     const long = 'a'.repeat(250) + '.example';
     const events = [
-      { ...base, kind: 'dns', ts: 2_000n, name: 'localhost', result: 0, count: 2, answers: [{ family: 4, address: '127.0.0.1' }, { family: 6, address: '::1' }], startTs: 1_900n, latencyNs: 100n },
-      { ...base, kind: 'dns', ts: 3_000n, name: long, result: -2, count: 0, answers: [], startTs: 2_900n, latencyNs: 100n },
+      {
+        ...base,
+        kind: 'dns',
+        ts: 2_000n,
+        name: 'localhost',
+        result: 0,
+        count: 2,
+        answers: [
+          { family: 4, address: '127.0.0.1' },
+          { family: 6, address: '::1' },
+        ],
+        startTs: 1_900n,
+        latencyNs: 100n,
+      },
+      {
+        ...base,
+        kind: 'dns',
+        ts: 3_000n,
+        name: long,
+        result: -2,
+        count: 0,
+        answers: [],
+        startTs: 2_900n,
+        latencyNs: 100n,
+      },
     ] as const;
     const c = readCaptureBuffer(writeCapture({ options: { dns: true } }, events, { littleEndian: le }));
     t.true(c.header.options.dns);
@@ -949,8 +1391,32 @@ for (const le of [true, false]) {
     const query = Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x61, 0, 0x62, 0, 0, 1, 0, 1]); // NULs inside: binary, not a string
     const big = Buffer.alloc(700, 0xa5);
     const events = [
-      { ...base, kind: 'dns_msg', ts: 2_000n, direction: 'sent', family: 4, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: '127.0.0.53', remotePort: 53, length: query.length, message: { bytes: query, truncated: false } },
-      { ...base, kind: 'dns_msg', ts: 3_000n, direction: 'received', family: 6, localAddress: '::1', localPort: 40001, remoteAddress: 'fd00::53', remotePort: 53, length: 1500, message: { bytes: big, truncated: true } },
+      {
+        ...base,
+        kind: 'dns_msg',
+        ts: 2_000n,
+        direction: 'sent',
+        family: 4,
+        localAddress: '127.0.0.1',
+        localPort: 40000,
+        remoteAddress: '127.0.0.53',
+        remotePort: 53,
+        length: query.length,
+        message: { bytes: query, truncated: false },
+      },
+      {
+        ...base,
+        kind: 'dns_msg',
+        ts: 3_000n,
+        direction: 'received',
+        family: 6,
+        localAddress: '::1',
+        localPort: 40001,
+        remoteAddress: 'fd00::53',
+        remotePort: 53,
+        length: 1500,
+        message: { bytes: big, truncated: true },
+      },
     ] as const;
     const c = readCaptureBuffer(writeCapture({ options: { dnsMessages: true } }, events, { littleEndian: le }));
     t.true(c.header.options.dnsMessages);

@@ -38,7 +38,8 @@ function withValue(type: number, off: number, value: bigint): Buffer {
 /** Every bigint in the events and footer, by path. */
 function bigints(x: unknown, path: string, out: [string, bigint][]): [string, bigint][] {
   if (typeof x === 'bigint') out.push([path, x]);
-  else if (x !== null && typeof x === 'object' && !Buffer.isBuffer(x)) for (const [k, v] of Object.entries(x)) bigints(v, `${path}.${k}`, out);
+  else if (x !== null && typeof x === 'object' && !Buffer.isBuffer(x))
+    for (const [k, v] of Object.entries(x)) bigints(v, `${path}.${k}`, out);
   return out;
 }
 
@@ -61,7 +62,13 @@ for (const value of [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]) {
       // Wall clock values (not boot clock) are kept up to 2^62.
       const wall = f.field === 'stop.realtime' || f.field === 'stop.monotonic';
       if (!t.is(w.length, wall && value <= MAX_ANCHOR ? 0 : 1, label) || w.length === 0) continue;
-      t.regex(w[0]!.message, new RegExp(`^record \\d+ \\(${f.typeName}, pid \\d+\\): ${f.field.replace('.', '\\.')} ${value} is out of range`), label);
+      t.regex(
+        w[0]!.message,
+        new RegExp(
+          `^record \\d+ \\(${f.typeName}, pid \\d+\\): ${f.field.replace('.', '\\.')} ${value} is out of range`,
+        ),
+        label,
+      );
       for (const [path, v] of bigints({ events: c.events as CaptureEvent[], footer: c.footer }, '', [])) {
         if (!inRange(path, v)) t.fail(`${label}: ${path} = ${v} after reading`);
       }
@@ -74,12 +81,16 @@ test('header anchors over 2^62 are clamped with a warning', (t) => {
   m.writeBigUInt64LE(2n ** 64n - 1n, FILE_HEADER.start); // realtime
   const c = readCaptureBuffer(m, 'm.raw');
   t.is(c.header.start.realtime, MAX_ANCHOR);
-  t.deepEqual(c.warnings.map((w) => w.message), [`header: start.realtime ${2n ** 64n - 1n} is out of range (over 2^62): clamped to ${MAX_ANCHOR}`]);
+  t.deepEqual(
+    c.warnings.map((w) => w.message),
+    [`header: start.realtime ${2n ** 64n - 1n} is out of range (over 2^62): clamped to ${MAX_ANCHOR}`],
+  );
 });
 
 test('ten warnings one by one, then a count', (t) => {
   const m = Buffer.from(base);
-  for (let rec = m.readUInt32LE(FILE_HEADER.header_size); rec + 256 <= m.length; rec += 256) m.writeBigUInt64LE(2n ** 63n, rec + HEAD.ts);
+  for (let rec = m.readUInt32LE(FILE_HEADER.header_size); rec + 256 <= m.length; rec += 256)
+    m.writeBigUInt64LE(2n ** 63n, rec + HEAD.ts);
   const w = readCaptureBuffer(m, 'm.raw').warnings.filter((x) => x.code === 'value-out-of-range');
   t.is(w.length, 11);
   t.regex(w[10]!.message, /^\d+ more values out of range \(clamped\)$/);
@@ -102,7 +113,10 @@ test('stats, db, export and otel go on past u64 values over 2^63 (were: RangeErr
   for (const argv of runs) {
     const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), ...argv], { encoding: 'utf8' });
     t.is(r.status, 0, `${argv[0]}: ${r.stderr}`);
-    t.regex(r.stderr, /^ptrace: warning: record \d+ \(exit, pid \d+\): rusage\.utime_ns 9223372036854775809 is out of range \(over 2\^53-1\): clamped to 9007199254740991$/m);
+    t.regex(
+      r.stderr,
+      /^ptrace: warning: record \d+ \(exit, pid \d+\): rusage\.utime_ns 9223372036854775809 is out of range \(over 2\^53-1\): clamped to 9007199254740991$/m,
+    );
   }
   const db = new Database(join(work, 'big.sqlite'), { readonly: true });
   t.is(db.prepare('SELECT max(utime_ns) FROM resources').safeIntegers(true).pluck().get(), MAX_AMOUNT);
@@ -113,7 +127,10 @@ test('stats, db, export and otel go on past u64 values over 2^63 (were: RangeErr
 test('stats ends on a timestamp 2^56 ns away (was: an endless timeline loop)', (t) => {
   const file = join(work, 'far.raw');
   writeFileSync(file, withValue(RT.EXIT, HEAD.ts, 2n ** 56n));
-  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'stats', file], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'stats', file], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   t.is(r.signal, null, 'not killed by the time limit');
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /head\.ts 72057594037927936 is out of range \(more than 2\^52 ns from the capture start\)/);
@@ -143,7 +160,10 @@ test('stats adds up 1,100 CPU times and byte counts of 2^53-1 each (was: SQLite 
   s.exit(sh, 2000);
   const file = join(work, 'sums.raw');
   writeFileSync(file, s.buffer());
-  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'stats', '--json', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/ptrace.js'), 'stats', '--json', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   t.is(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { cpu: { totalNs: number } };
   t.true(report.cpu.totalNs > 1100 * 2 ** 52, String(report.cpu.totalNs));

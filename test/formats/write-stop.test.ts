@@ -33,18 +33,35 @@ test('a file whose writing stopped: info gives the time and the error, the reade
 
   const capture = readCapture(path);
   t.deepEqual(capture.header.writeStop, { ts: T0 + 1_500_000_000n, errno: 28, errnoName: 'ENOSPC', records: 7n });
-  t.deepEqual(capture.warnings.map((w) => w.code), ['write-stopped']);
-  t.regex(capture.warnings[0]!.message, /^no footer: the capture stopped writing at \+1\.5s \(disk full\); read \d+ complete records$/);
+  t.deepEqual(
+    capture.warnings.map((w) => w.code),
+    ['write-stopped'],
+  );
+  t.regex(
+    capture.warnings[0]!.message,
+    /^no footer: the capture stopped writing at \+1\.5s \(disk full\); read \d+ complete records$/,
+  );
 
   const report = infoReport(path);
   t.is(report.end.state, 'write-stopped');
-  t.deepEqual(report.end.writeStop, { afterNs: '1500000000', afterSeconds: 1.5, errno: 28, errnoName: 'ENOSPC', records: 7 });
+  t.deepEqual(report.end.writeStop, {
+    afterNs: '1500000000',
+    afterSeconds: 1.5,
+    errno: 28,
+    errnoName: 'ENOSPC',
+    records: 7,
+  });
   const text = spawnSync(process.execPath, [CLI, 'info', path], { encoding: 'utf8' });
   t.regex(text.stdout, /^end: +stopped writing at \+1\.5s: disk full \(ENOSPC\); \d+ complete records$/m);
 });
 
 test('the placeholder of a capture that did not stop (all zeros) reads as no stop', (t) => {
-  const path = file('ok.raw', writeCapture({ ...SAMPLE_HEADER, start: START, writeStop: { ts: 0n, errno: 0, records: 0n } }, sampleEvents(), { littleEndian: false }));
+  const path = file(
+    'ok.raw',
+    writeCapture({ ...SAMPLE_HEADER, start: START, writeStop: { ts: 0n, errno: 0, records: 0n } }, sampleEvents(), {
+      littleEndian: false,
+    }),
+  );
   const capture = readCapture(path);
   t.is(capture.header.writeStop, undefined);
   t.deepEqual(capture.warnings, []);

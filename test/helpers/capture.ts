@@ -50,7 +50,12 @@ export interface ExecInit {
 /** A complete exec event as the reader returns it. */
 export function exec(i: ExecInit): ExecEvent {
   const argv = (i.argv ?? ['prog']).map(buf);
-  const env = i.env === undefined ? [Buffer.from('PATH=/usr/bin'), Buffer.from('HOME=/root')] : i.env === null ? null : i.env.map(buf);
+  const env =
+    i.env === undefined
+      ? [Buffer.from('PATH=/usr/bin'), Buffer.from('HOME=/root')]
+      : i.env === null
+        ? null
+        : i.env.map(buf);
   const filename = i.filename ?? '/usr/bin/prog';
   const parent = i.parent ?? key(1, 1_000n);
   return {
@@ -100,7 +105,13 @@ export const thread = (ts: bigint, process: ProcessKey, newTid: number, tid = pr
   newTid,
 });
 
-export const execFailed = (ts: bigint, process: ProcessKey, errno: number, filename: string, tid = process.pid): ExecFailedEvent => ({
+export const execFailed = (
+  ts: bigint,
+  process: ProcessKey,
+  errno: number,
+  filename: string,
+  tid = process.pid,
+): ExecFailedEvent => ({
   kind: 'exec_failed',
   ts,
   process,
@@ -260,7 +271,17 @@ export function sampleEvents(): CaptureEvent[] {
     fork(T0 + 5_000n, sh, cc),
     exec({ ts: T0 + 6_000n, process: cc, filename: '/usr/bin/cc', argv: ['cc', '-c', 'x.c'], env: null, comm: 'cc' }),
     open({ ts: T0 + 6_100n, process: cc, path: 'x.c', result: 3, flags: 0o2000000, latencyNs: 2_500n }),
-    open({ ts: T0 + 6_200n, process: cc, path: '/usr/include/nope.h', result: -2, dirfd: 7, flags: 0o101, mode: 0o644, syscallNr: 437, latencyNs: 900n }),
+    open({
+      ts: T0 + 6_200n,
+      process: cc,
+      path: '/usr/include/nope.h',
+      result: -2,
+      dirfd: 7,
+      flags: 0o101,
+      mode: 0o644,
+      syscallNr: 437,
+      latencyNs: 900n,
+    }),
     exit(T0 + 7_000n, cc, 0x86, 'cc', cc.pid, someRusage()),
     hist(T0 + 7_001n, cc, 'read', { 0: 1, 10: 5, 31: 2 }, { totalNs: 9_000_000_000n, maxNs: 4_000_000_000n }),
     hist(T0 + 7_001n, cc, 'offcpu', { 20: 4_294_967_295 }, { totalNs: 2n ** 53n - 1n, maxNs: 3_000_000n }),

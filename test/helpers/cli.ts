@@ -22,12 +22,18 @@ export function ptraceSync(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
 /** `ptrace otel ARGS` with no OTEL_* or TRACEPARENT from this environment, plus `env`; `ms`: its wall time. */
 export function ptraceOtel(args: string[], env: Record<string, string> = {}): Promise<CliRun & { ms: number }> {
   const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OTEL_') && k !== 'TRACEPARENT') base[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('OTEL_') && k !== 'TRACEPARENT') base[k] = v;
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'otel', ...args], { env: { ...base, ...env }, maxBuffer: 256 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      process.execPath,
+      [CLI, 'otel', ...args],
+      { env: { ...base, ...env }, maxBuffer: 256 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }

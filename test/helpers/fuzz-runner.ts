@@ -21,11 +21,19 @@ export function judge(r: Pick<RunResult, 'code' | 'stderr' | 'crash'>): { verdic
   if (r.crash !== null) return { verdict: 'crash', why: r.crash.split('\n').slice(0, 6).join('\n') };
   const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('bench: '));
   const stray = lines.find((l) => !l.startsWith('ptrace: '));
-  if (stray !== undefined) return { verdict: 'bad-output', why: `exit ${r.code}, stderr line without ptrace: prefix: ${lines.slice(0, 6).join('\n')}` };
+  if (stray !== undefined)
+    return {
+      verdict: 'bad-output',
+      why: `exit ${r.code}, stderr line without ptrace: prefix: ${lines.slice(0, 6).join('\n')}`,
+    };
   if (r.code === 0) return null;
   if (r.code !== 2 && r.code !== 3) return { verdict: 'crash', why: `exit ${r.code}: ${lines.slice(0, 6).join('\n')}` };
   const errors = lines.filter((l) => !l.startsWith('ptrace: warning: '));
-  if (errors.length !== 1) return { verdict: 'bad-output', why: `exit ${r.code} with ${errors.length} error lines: ${errors.slice(0, 6).join('\n')}` };
+  if (errors.length !== 1)
+    return {
+      verdict: 'bad-output',
+      why: `exit ${r.code} with ${errors.length} error lines: ${errors.slice(0, 6).join('\n')}`,
+    };
   return null;
 }
 
@@ -119,7 +127,8 @@ export class WorkerPool {
         this.maxRssKb = Math.max(this.maxRssKb, m.maxRssKb);
         finish({ results: m.results, hang: false, died: null });
       };
-      const onExit = (code: number | null, signal: string | null): void => finish({ results: [], hang: false, died: `worker exited (code ${code}, signal ${signal})` });
+      const onExit = (code: number | null, signal: string | null): void =>
+        finish({ results: [], hang: false, died: `worker exited (code ${code}, signal ${signal})` });
       const finish = (r: PoolResult): void => {
         clearTimeout(timer);
         child.off('message', onMessage);
@@ -142,11 +151,20 @@ export class WorkerPool {
 }
 
 /** `node bin/ptrace.js ARGV` as a child process with a time limit and a V8 heap limit; peak RSS from bench/rss-hook.ts. */
-export function spawnCli(argv: string[], opts: { timeoutMs: number; heapMb: number }): Promise<RunResult & { hang: boolean; rssKb: number }> {
+export function spawnCli(
+  argv: string[],
+  opts: { timeoutMs: number; heapMb: number },
+): Promise<RunResult & { hang: boolean; rssKb: number }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [`--max-old-space-size=${opts.heapMb}`, '--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
+      [
+        `--max-old-space-size=${opts.heapMb}`,
+        '--import',
+        join(root, 'bench/rss-hook.ts'),
+        join(root, 'bin/ptrace.js'),
+        ...argv,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

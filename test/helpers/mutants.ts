@@ -14,7 +14,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** One capture with every record type (fork, thread, exec, failed exec, exit, data, open, hist, tcp, dns, dns_msg, loss, running, footer). */
 export function everyRecordType(): Buffer {
-  const s = new Synth({ rootPid: 4000, header: { options: { env: true, failedExecs: true, files: true, io: true, sched: true, net: true, dns: true, dnsMessages: true } } });
+  const s = new Synth({
+    rootPid: 4000,
+    header: {
+      options: {
+        env: true,
+        failedExecs: true,
+        files: true,
+        io: true,
+        sched: true,
+        net: true,
+        dns: true,
+        dnsMessages: true,
+      },
+    },
+  });
   const sh = s.root(['sh', '-c', 'make all'], { at: 1, cwd: '/src', env: ['PATH=/usr/bin', 'HOME=/root', 'TOKEN=x'] });
   s.thread(sh, 1.5, 4100);
   const cc = s.fork(sh, 2);
@@ -29,8 +43,23 @@ export function everyRecordType(): Buffer {
   s.exec(curl, ['curl', 'http://api.example/'], { at: 4.01 });
   s.dns(curl, 4.1, 'api.example', ['10.1.2.3']);
   s.dnsMessage(curl, 4.11, 'sent', '127.0.0.53', 41000, dnsQueryBytes(7, 'api.example', 'A'));
-  s.dnsMessage(curl, 4.12, 'received', '127.0.0.53', 41000, dnsReplyBytes(7, 'api.example', 'A', 0, [['api.example', 'A', '10.1.2.3']]));
-  s.tcp(curl, 4.2, { remote: '10.1.2.3', remotePort: 80, local: '192.168.1.5', latencyMs: 1, close: 5, sent: 100n, received: 2000n });
+  s.dnsMessage(
+    curl,
+    4.12,
+    'received',
+    '127.0.0.53',
+    41000,
+    dnsReplyBytes(7, 'api.example', 'A', 0, [['api.example', 'A', '10.1.2.3']]),
+  );
+  s.tcp(curl, 4.2, {
+    remote: '10.1.2.3',
+    remotePort: 80,
+    local: '192.168.1.5',
+    latencyMs: 1,
+    close: 5,
+    sent: 100n,
+    received: 2000n,
+  });
   s.exit(curl, 5.5);
   s.loss(1, 3n, 6);
   s.running(sh, 7);
@@ -116,13 +145,28 @@ export const MUTATIONS: readonly [string, Mutation][] = [
     (b, r) => {
       const m = Buffer.from(b);
       const at = pick(r, [
-        FILE_HEADER.byte_order, FILE_HEADER.version_major, FILE_HEADER.version_minor, FILE_HEADER.header_size, FILE_HEADER.record_size,
-        FILE_HEADER.root_pid, FILE_HEADER.options, FILE_HEADER.start, FILE_HEADER.start + 8, FILE_HEADER.start + 16,
-        FILE_HEADER.args_limit, FILE_HEADER_SIZE, FILE_HEADER_SIZE + 4, FILE_HEADER_SIZE + 8 + int(r, 64),
+        FILE_HEADER.byte_order,
+        FILE_HEADER.version_major,
+        FILE_HEADER.version_minor,
+        FILE_HEADER.header_size,
+        FILE_HEADER.record_size,
+        FILE_HEADER.root_pid,
+        FILE_HEADER.options,
+        FILE_HEADER.start,
+        FILE_HEADER.start + 8,
+        FILE_HEADER.start + 16,
+        FILE_HEADER.args_limit,
+        FILE_HEADER_SIZE,
+        FILE_HEADER_SIZE + 4,
+        FILE_HEADER_SIZE + 8 + int(r, 64),
       ]);
       if (at + 8 > m.length) return m;
       if (r() < 0.3) m.writeBigUInt64LE(pick(r, EXTREME_U64), at);
-      else m.writeUInt32LE(pick(r, [0, 1, 2, 8, 72, 80, 255, 256, 0xffff, 0x10000, 0xffffffff, int(r, 2 ** 32)]) >>> 0, at);
+      else
+        m.writeUInt32LE(
+          pick(r, [0, 1, 2, 8, 72, 80, 255, 256, 0xffff, 0x10000, 0xffffffff, int(r, 2 ** 32)]) >>> 0,
+          at,
+        );
       return m;
     },
   ],
@@ -131,8 +175,14 @@ export const MUTATIONS: readonly [string, Mutation][] = [
     (b, r) => {
       const m = Buffer.from(b);
       const [type, off, size] = pick(r, [
-        [RT.DATA, DATA.len, 2], [RT.DATA, DATA.offset, 4], [RT.EXEC, EXEC.argv_len, 4], [RT.EXEC, EXEC.env_len, 4],
-        [RT.EXEC, EXEC.argc, 4], [RT.EXEC, EXEC.envc, 4], [RT.DNS_MSG, DNS_MSG.length, 4], [RT.DNS_MSG, DNS_MSG.captured, 4],
+        [RT.DATA, DATA.len, 2],
+        [RT.DATA, DATA.offset, 4],
+        [RT.EXEC, EXEC.argv_len, 4],
+        [RT.EXEC, EXEC.env_len, 4],
+        [RT.EXEC, EXEC.argc, 4],
+        [RT.EXEC, EXEC.envc, 4],
+        [RT.DNS_MSG, DNS_MSG.length, 4],
+        [RT.DNS_MSG, DNS_MSG.captured, 4],
       ] as const);
       for (let k = 1 + int(r, 4); k > 0; k--) {
         const rec = someRecord(m, r, type);
@@ -184,7 +234,9 @@ export const MUTATIONS: readonly [string, Mutation][] = [
       const m = Buffer.from(b);
       const from = int(r, m.length);
       m.fill(0, from);
-      return r() < 0.5 ? m : Buffer.concat([m, Buffer.alloc(int(r, 4) * RECORD_SIZE + int(r, 2) * int(r, RECORD_SIZE))]);
+      return r() < 0.5
+        ? m
+        : Buffer.concat([m, Buffer.alloc(int(r, 4) * RECORD_SIZE + int(r, 2) * int(r, RECORD_SIZE))]);
     },
   ],
   [
@@ -211,13 +263,20 @@ export const MUTATIONS: readonly [string, Mutation][] = [
       const len = int(r, Math.min(2048, other.length - from));
       const at = int(r, b.length);
       const cut = r() < 0.5 ? len : int(r, 600);
-      return Buffer.concat([b.subarray(0, at), other.subarray(from, from + len), b.subarray(Math.min(b.length, at + cut))]);
+      return Buffer.concat([
+        b.subarray(0, at),
+        other.subarray(from, from + len),
+        b.subarray(Math.min(b.length, at + cut)),
+      ]);
     },
   ],
 ];
 
 /** Mutant `i` of a run: the base it came from and the mutations applied (one, sometimes two). */
-export function mutant(bases: readonly { name: string; buf: Buffer }[], r: Rand): { base: string; mutations: string[]; buf: Buffer } {
+export function mutant(
+  bases: readonly { name: string; buf: Buffer }[],
+  r: Rand,
+): { base: string; mutations: string[]; buf: Buffer } {
   const base = pick(r, bases);
   const all = bases.map((x) => x.buf);
   const [name, mutate] = pick(r, MUTATIONS);

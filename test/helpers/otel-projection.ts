@@ -48,7 +48,13 @@ export const KEY_ATTRIBUTES: readonly string[] = [
 ];
 const isKey = (key: string): boolean => KEY_ATTRIBUTES.includes(key) || key.startsWith('ptrace.capture.');
 
-export type AnyValue = { stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values: AnyValue[] } };
+export type AnyValue = {
+  stringValue?: string;
+  intValue?: string;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values: AnyValue[] };
+};
 export interface KeyValue {
   key: string;
   value: AnyValue;
@@ -68,7 +74,10 @@ export interface OtlpSpan {
   flags: number;
 }
 export interface OtlpDoc {
-  resourceSpans: { resource: { attributes: KeyValue[] }; scopeSpans: { scope: { name: string; version: string }; spans: OtlpSpan[] }[] }[];
+  resourceSpans: {
+    resource: { attributes: KeyValue[] };
+    scopeSpans: { scope: { name: string; version: string }; spans: OtlpSpan[] }[];
+  }[];
 }
 
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
@@ -106,7 +115,9 @@ function spanLine(s: OtlpSpan, depth: number, t0: bigint, mark: Mark): string {
     status: s.status.message === undefined ? s.status.code : [s.status.code, s.status.message],
     at: String(start - t0),
     dur: String(BigInt(s.endTimeUnixNano) - start),
-    attributes: Object.fromEntries(s.attributes.filter((a) => isKey(a.key)).map((a) => [a.key, projectedValue(a.value)])),
+    attributes: Object.fromEntries(
+      s.attributes.filter((a) => isKey(a.key)).map((a) => [a.key, projectedValue(a.value)]),
+    ),
     ...(s.events.length ? { events: countBy(s.events.map((e) => e.name)) } : {}),
   });
 }
@@ -124,7 +135,10 @@ function preOrder(spans: OtlpSpan[]): { span: OtlpSpan; depth: number; mark: Mar
   const out: { span: OtlpSpan; depth: number; mark: Mark }[] = [];
   const seen = new Set<OtlpSpan>();
   const isRoot = (s: OtlpSpan) => s.parentSpanId === undefined || !ids.has(s.parentSpanId);
-  const stack = spans.filter(isRoot).reverse().map((span) => ({ span, depth: 0 }));
+  const stack = spans
+    .filter(isRoot)
+    .reverse()
+    .map((span) => ({ span, depth: 0 }));
   while (stack.length > 0) {
     const { span, depth } = stack.pop()!;
     if (seen.has(span)) continue;
@@ -140,13 +154,24 @@ function preOrder(spans: OtlpSpan[]): { span: OtlpSpan; depth: number; mark: Mar
 export function otlpProjection(doc: OtlpDoc): string {
   const lines: string[] = [];
   for (const rs of doc.resourceSpans) {
-    lines.push(JSON.stringify({ resource: Object.fromEntries(rs.resource.attributes.map((a) => [a.key, projectedValue(a.value)])) }));
+    lines.push(
+      JSON.stringify({
+        resource: Object.fromEntries(rs.resource.attributes.map((a) => [a.key, projectedValue(a.value)])),
+      }),
+    );
     for (const ss of rs.scopeSpans) {
       const spans = ss.spans;
       lines.push(JSON.stringify({ scope: ss.scope, spans: spans.length }));
       const keys = countBy(spans.flatMap((s) => s.attributes.map((a) => a.key)));
-      lines.push(JSON.stringify({ attributeKeys: Object.fromEntries(Object.entries(keys).sort(([a], [b]) => (a < b ? -1 : 1))) }));
-      const t0 = spans.reduce((min, s) => (BigInt(s.startTimeUnixNano) < min ? BigInt(s.startTimeUnixNano) : min), spans.length ? BigInt(spans[0]!.startTimeUnixNano) : 0n);
+      lines.push(
+        JSON.stringify({
+          attributeKeys: Object.fromEntries(Object.entries(keys).sort(([a], [b]) => (a < b ? -1 : 1))),
+        }),
+      );
+      const t0 = spans.reduce(
+        (min, s) => (BigInt(s.startTimeUnixNano) < min ? BigInt(s.startTimeUnixNano) : min),
+        spans.length ? BigInt(spans[0]!.startTimeUnixNano) : 0n,
+      );
       for (const { span, depth, mark } of preOrder(spans)) lines.push(spanLine(span, depth, t0, mark));
     }
   }

@@ -37,7 +37,11 @@ let warned = false;
  * Declares a test that runs a real capture; skipped (with the reason printed once) where BPF is unavailable.
  * `serial`: runs alone, before the file's other tests (for timing-sensitive tests while others block in spawnSync).
  */
-export function realCaptureTest(title: string, fn: (t: ExecutionContext) => Promise<void> | void, opts: { serial?: boolean } = {}): void {
+export function realCaptureTest(
+  title: string,
+  fn: (t: ExecutionContext) => Promise<void> | void,
+  opts: { serial?: boolean } = {},
+): void {
   if (noBpfReason === null) {
     (opts.serial ? test.serial : test)(title, fn);
   } else if (process.env.CI === 'true') {
@@ -116,7 +120,13 @@ export function execs(capture: Capture): ExecEvent[] {
 /** The exec whose argv equals `argv` exactly; fails the test when there is not exactly one. */
 export function execWithArgv(t: ExecutionContext, capture: Capture, argv: string[]): ExecEvent {
   const found = execs(capture).filter((e) => JSON.stringify(argvText(e)) === JSON.stringify(argv));
-  t.is(found.length, 1, `one exec with argv ${JSON.stringify(argv)}; execs: ${execs(capture).map((e) => JSON.stringify(argvText(e))).join(' ')}`);
+  t.is(
+    found.length,
+    1,
+    `one exec with argv ${JSON.stringify(argv)}; execs: ${execs(capture)
+      .map((e) => JSON.stringify(argvText(e)))
+      .join(' ')}`,
+  );
   return found[0];
 }
 

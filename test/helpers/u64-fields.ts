@@ -11,8 +11,15 @@ export interface U64Field {
 }
 
 const PAYLOADS: [string, number][] = [
-  ['pt_fork', RT.FORK], ['pt_exec', RT.EXEC], ['pt_open', RT.OPEN], ['pt_hist', RT.HIST], ['pt_tcp', RT.TCP],
-  ['pt_dns', RT.DNS], ['pt_data', RT.DATA], ['pt_loss', RT.LOSS], ['pt_footer', RT.FOOTER],
+  ['pt_fork', RT.FORK],
+  ['pt_exec', RT.EXEC],
+  ['pt_open', RT.OPEN],
+  ['pt_hist', RT.HIST],
+  ['pt_tcp', RT.TCP],
+  ['pt_dns', RT.DNS],
+  ['pt_data', RT.DATA],
+  ['pt_loss', RT.LOSS],
+  ['pt_footer', RT.FOOTER],
 ];
 
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(RT).map(([k, v]) => [v, k.toLowerCase()]));

@@ -42,7 +42,12 @@ writeFileSync(raw, deepChain());
 const rawSize = statSync(raw).size;
 
 function ptrace(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    maxBuffer: 1 << 30,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -70,7 +75,9 @@ test('tree: one line per image, indentation bounded, deep levels marked with the
 });
 
 test('tree --json: the whole chain, nested, parseable, linear size', (t) => {
-  const doc = JSON.parse(linear(t, ['tree', 'deep.raw', '--json'], 1200)) as { roots: { argv: string[]; children: unknown[] }[] };
+  const doc = JSON.parse(linear(t, ['tree', 'deep.raw', '--json'], 1200)) as {
+    roots: { argv: string[]; children: unknown[] }[];
+  };
   let n: { argv: string[]; children: unknown[] } | undefined = doc.roots[0];
   let depth = 0;
   for (; n !== undefined; n = n.children[0] as typeof n) depth++;
@@ -92,7 +99,9 @@ test('tree --dedup, --dedup --json, --pid, --failed, --depth, --match, --min-dur
 
 test('stats, stats --json, export (jsonl, arrow), otel --dump-otel, db', (t) => {
   linear(t, ['stats', 'deep.raw'], 400);
-  const stats = JSON.parse(linear(t, ['stats', 'deep.raw', '--json'], 1000)) as { failures: { ancestors: string[]; leaf: boolean }[] };
+  const stats = JSON.parse(linear(t, ['stats', 'deep.raw', '--json'], 1000)) as {
+    failures: { ancestors: string[]; leaf: boolean }[];
+  };
   t.is(stats.failures.length, LEVELS / 2);
   const deepest = stats.failures.at(-1)!;
   t.is(deepest.ancestors.length, 16);

@@ -20,13 +20,29 @@ function load() {
   const c = capture;
   const b = new ModelBuilder();
   for (const e of c.events) b.add(e);
-  return b.finish(c.header, c.footer, { path: 'wire.raw', warnings: c.warnings, recordCounts: c.recordCounts, completeRecords: c.completeRecords });
+  return b.finish(c.header, c.footer, {
+    path: 'wire.raw',
+    warnings: c.warnings,
+    recordCounts: c.recordCounts,
+    completeRecords: c.completeRecords,
+  });
 }
 
 test('queries in time order with their replies: CNAME followed, NXDOMAIN, a retry after no reply, a stray reply, a malformed one', (t) => {
   const m = load();
   t.deepEqual(
-    m.dnsQueries.map((q) => [q.id, q.processId, q.name, q.type, q.rcodeName, q.answers, q.latencyNs, q.query !== null, q.reply !== null, q.error]),
+    m.dnsQueries.map((q) => [
+      q.id,
+      q.processId,
+      q.name,
+      q.type,
+      q.rcodeName,
+      q.answers,
+      q.latencyNs,
+      q.query !== null,
+      q.reply !== null,
+      q.error,
+    ]),
     [
       [1, 2, 'api.example.com', 'A', 'NOERROR', ['10.1.2.3'], 1_500_000n, true, true, null],
       [2, 2, 'api.example.com', 'AAAA', 'NOERROR', [], 1_790_000n, true, true, null],
@@ -42,18 +58,37 @@ test('queries in time order with their replies: CNAME followed, NXDOMAIN, a retr
   );
   t.like(m.dnsQueries[7], { server: '::1', serverPort: 53, localPort: 42000, dnsId: 0x6000 });
   // the connection to the A answer is named after the question, not the CNAME target
-  t.deepEqual(m.connections.map((c) => [c.remoteAddress, c.peerName]), [['10.1.2.3', 'api.example.com']]);
+  t.deepEqual(
+    m.connections.map((c) => [c.remoteAddress, c.peerName]),
+    [['10.1.2.3', 'api.example.com']],
+  );
 });
 
 test('a reply goes to the latest unanswered query of the same process, port, server and id; others stay apart', (t) => {
-  const at = (rel: number, direction: 'sent' | 'received', message: Buffer, o: Partial<DnsMessageEvent> = {}, processId = 1): PlacedDnsMessage => ({
+  const at = (
+    rel: number,
+    direction: 'sent' | 'received',
+    message: Buffer,
+    o: Partial<DnsMessageEvent> = {},
+    processId = 1,
+  ): PlacedDnsMessage => ({
     rel,
     processId,
     time: BigInt(rel),
     event: {
-      kind: 'dns_msg', ts: BigInt(rel), process: { pid: processId, start: 0n }, tid: processId, direction, family: 4,
-      localAddress: '127.0.0.1', localPort: 5000, remoteAddress: '127.0.0.53', remotePort: 53, length: message.length,
-      message: { bytes: message, truncated: false }, ...o,
+      kind: 'dns_msg',
+      ts: BigInt(rel),
+      process: { pid: processId, start: 0n },
+      tid: processId,
+      direction,
+      family: 4,
+      localAddress: '127.0.0.1',
+      localPort: 5000,
+      remoteAddress: '127.0.0.53',
+      remotePort: 53,
+      length: message.length,
+      message: { bytes: message, truncated: false },
+      ...o,
     },
   });
   const rows = pairDnsMessages([
@@ -64,15 +99,28 @@ test('a reply goes to the latest unanswered query of the same process, port, ser
     at(20, 'sent', dnsQueryBytes(7, 'a.test', 'A')), // the retry
     at(40, 'received', dnsReplyBytes(7, 'a.test', 'A', 3), { remoteAddress: '127.0.0.54' }), // another server: unsolicited
   ]);
-  t.deepEqual(rows.map((r) => [r.id, r.processId, r.localPort, Number(r.time), r.rcodeName, r.latencyNs === null ? null : Number(r.latencyNs), r.server]), [
-    [1, 1, 5000, 10, null, null, '127.0.0.53'],
-    [2, 1, 5001, 11, null, null, '127.0.0.53'],
-    [3, 2, 5000, 12, null, null, '127.0.0.53'],
-    [4, 1, 5000, 20, 'NOERROR', 10, '127.0.0.53'],
-    [5, 1, 5000, 40, 'NXDOMAIN', null, '127.0.0.54'],
-  ]);
+  t.deepEqual(
+    rows.map((r) => [
+      r.id,
+      r.processId,
+      r.localPort,
+      Number(r.time),
+      r.rcodeName,
+      r.latencyNs === null ? null : Number(r.latencyNs),
+      r.server,
+    ]),
+    [
+      [1, 1, 5000, 10, null, null, '127.0.0.53'],
+      [2, 1, 5001, 11, null, null, '127.0.0.53'],
+      [3, 2, 5000, 12, null, null, '127.0.0.53'],
+      [4, 1, 5000, 20, 'NOERROR', 10, '127.0.0.53'],
+      [5, 1, 5000, 40, 'NXDOMAIN', null, '127.0.0.54'],
+    ],
+  );
   // a cut message keeps the flag; garbage bytes still make a row, with the parser's reason
-  const cut = pairDnsMessages([at(1, 'sent', Buffer.from([1, 2, 3]), { message: { bytes: Buffer.from([1, 2, 3]), truncated: true } })]);
+  const cut = pairDnsMessages([
+    at(1, 'sent', Buffer.from([1, 2, 3]), { message: { bytes: Buffer.from([1, 2, 3]), truncated: true } }),
+  ]);
   t.like(cut[0], { name: '', type: '', truncated: true, error: 'truncated in header at byte 2' });
 });
 
@@ -81,10 +129,23 @@ test('dns_queries in SQL, and a CLIENT span per query with the outcome as status
   const db = buildDatabase(m);
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.dns_messages'").pluck().get(), 1);
   t.deepEqual(
-    db.prepare("SELECT name, coalesce(rcode_name, 'no reply') AS outcome FROM dns_queries WHERE rcode IS NULL OR rcode != 0 ORDER BY id").raw().all(),
-    [['nope.example', 'NXDOMAIN'], ['flaky.example', 'no reply'], ['flaky.example', 'SERVFAIL']],
+    db
+      .prepare(
+        "SELECT name, coalesce(rcode_name, 'no reply') AS outcome FROM dns_queries WHERE rcode IS NULL OR rcode != 0 ORDER BY id",
+      )
+      .raw()
+      .all(),
+    [
+      ['nope.example', 'NXDOMAIN'],
+      ['flaky.example', 'no reply'],
+      ['flaky.example', 'SERVFAIL'],
+    ],
   );
-  t.deepEqual(db.prepare('SELECT answers, length(query), length(reply) FROM dns_queries WHERE id = 1').raw().get(), ['["10.1.2.3"]', 33, 110]);
+  t.deepEqual(db.prepare('SELECT answers, length(query), length(reply) FROM dns_queries WHERE id = 1').raw().get(), [
+    '["10.1.2.3"]',
+    33,
+    110,
+  ]);
   db.close();
 
   const spans = [...buildTrace({ header: capture.header, footer: capture.footer, model: m, warnings: [] }).spans()];

@@ -16,7 +16,12 @@ function load() {
   const c = readCaptureBuffer(dnsScenario().buffer());
   const b = new ModelBuilder();
   for (const e of c.events) b.add(e);
-  const model = b.finish(c.header, c.footer, { path: 'dns.raw', warnings: c.warnings, recordCounts: c.recordCounts, completeRecords: c.completeRecords });
+  const model = b.finish(c.header, c.footer, {
+    path: 'dns.raw',
+    warnings: c.warnings,
+    recordCounts: c.recordCounts,
+    completeRecords: c.completeRecords,
+  });
   return { c, model };
 }
 
@@ -24,13 +29,26 @@ test('dns_lookups rows: one per lookup, in time order, attributed to the caller'
   const { model } = load();
   const rows = model.dnsLookups;
   t.is(rows.length, 10);
-  t.deepEqual(rows.map((r) => r.id), rows.map((_, i) => i + 1));
+  t.deepEqual(
+    rows.map((r) => r.id),
+    rows.map((_, i) => i + 1),
+  );
   t.deepEqual(rows.map((r) => r.name).slice(0, 3), ['old.example.com', 'api.example.com', 'localhost']);
   const api = rows[1]!;
   t.like(api, { result: 0, resultName: null, latencyNs: 3_500_000n, count: 2, nameTruncated: false });
-  t.deepEqual(api.answers, [{ family: 4, address: '10.1.2.3' }, { family: 6, address: '2001:db8::1' }]);
+  t.deepEqual(api.answers, [
+    { family: 4, address: '10.1.2.3' },
+    { family: 6, address: '2001:db8::1' },
+  ]);
   const failed = rows.filter((r) => r.result !== 0);
-  t.deepEqual(failed.map((r) => [r.name, r.result, r.resultName]), [['foo.invalid', -2, 'EAI_NONAME'], ['foo.invalid', -2, 'EAI_NONAME'], ['slow.example', -3, 'EAI_AGAIN']]);
+  t.deepEqual(
+    failed.map((r) => [r.name, r.result, r.resultName]),
+    [
+      ['foo.invalid', -2, 'EAI_NONAME'],
+      ['foo.invalid', -2, 'EAI_NONAME'],
+      ['slow.example', -3, 'EAI_AGAIN'],
+    ],
+  );
   const pidOf = new Map(model.processes.map((p) => [p.id, p.pid]));
   t.is(pidOf.get(rows[0]!.processId), 9500);
   t.not(pidOf.get(rows[2]!.processId), 9500);
@@ -39,8 +57,23 @@ test('dns_lookups rows: one per lookup, in time order, attributed to the caller'
 
   const db = buildDatabase(model);
   t.is(db.prepare('SELECT count(*) FROM dns_lookups').pluck().get(), 10);
-  t.deepEqual(db.prepare("SELECT name, result, result_name, latency_ns, answer_count, answers, name_truncated FROM dns_lookups WHERE id = 2").raw().get(),
-    ['api.example.com', 0, null, 3_500_000, 2, '[{"family":4,"address":"10.1.2.3"},{"family":6,"address":"2001:db8::1"}]', 0]);
+  t.deepEqual(
+    db
+      .prepare(
+        'SELECT name, result, result_name, latency_ns, answer_count, answers, name_truncated FROM dns_lookups WHERE id = 2',
+      )
+      .raw()
+      .get(),
+    [
+      'api.example.com',
+      0,
+      null,
+      3_500_000,
+      2,
+      '[{"family":4,"address":"10.1.2.3"},{"family":6,"address":"2001:db8::1"}]',
+      0,
+    ],
+  );
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.dns'").pluck().get(), 1);
   t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 6);
   t.deepEqual(db.prepare('SELECT remote_address, peer_name FROM connections ORDER BY id').raw().all(), [
@@ -62,12 +95,36 @@ test('unmapAddress: IPv4-mapped IPv6 to IPv4, others unchanged', (t) => {
 });
 
 // Processes: 1 root, 2 child of 1, 3 child of 2, 4 child of 1 (sibling of 2).
-const parents = new Map<number, number | null>([[1, null], [2, 1], [3, 2], [4, 1]]);
+const parents = new Map<number, number | null>([
+  [1, null],
+  [2, 1],
+  [3, 2],
+  [4, 1],
+]);
 const parentOf = (id: number) => parents.get(id) ?? null;
-const lookup = (id: number, processId: number, time: bigint, name: string, answers: string[], result = 0, latencyNs = 10n) => ({
-  id, processId, time, latencyNs, result, name, answers: answers.map((address) => ({ family: address.includes(':') ? 6 : 4, address })),
+const lookup = (
+  id: number,
+  processId: number,
+  time: bigint,
+  name: string,
+  answers: string[],
+  result = 0,
+  latencyNs = 10n,
+) => ({
+  id,
+  processId,
+  time,
+  latencyNs,
+  result,
+  name,
+  answers: answers.map((address) => ({ family: address.includes(':') ? 6 : 4, address })),
 });
-const conn = (processId: number, start: bigint, remoteAddress: string, role = 'client') => ({ processId, role, remoteAddress, start });
+const conn = (processId: number, start: bigint, remoteAddress: string, role = 'client') => ({
+  processId,
+  role,
+  remoteAddress,
+  start,
+});
 
 test('peerNames: same process, ancestor, most recent wins, no match, later lookups and other lineages ignored', (t) => {
   const lookups = [
@@ -79,21 +136,38 @@ test('peerNames: same process, ancestor, most recent wins, no match, later looku
     lookup(6, 3, 1000n, 'late.example', ['10.0.0.5']),
   ];
   t.deepEqual(
-    peerNames([
-      conn(2, 400n, '10.0.0.2'), // same process
-      conn(3, 400n, '10.0.0.2'), // parent
-      conn(3, 400n, '10.0.0.1'), // grandparent, most recent of two
-      conn(1, 150n, '10.0.0.1'), // only the older one had finished
-      conn(1, 205n, '10.0.0.1'), // the newer one still running at the connect (200 + 10)
-      conn(3, 400n, '::ffff:10.0.0.1'), // IPv4-mapped
-      conn(3, 400n, '::1'), // IPv6 answer
-      conn(2, 400n, '10.0.0.3'), // a sibling's lookup
-      conn(3, 600n, '10.0.0.4'), // failed lookup
-      conn(3, 900n, '10.0.0.5'), // lookup after the connect
-      conn(3, 400n, '10.9.9.9'), // never looked up
-      conn(2, 400n, '10.0.0.2', 'server'), // servers get no name
-    ], lookups, parentOf),
-    ['mine.example', 'mine.example', 'new.example', 'old.example', 'old.example', 'new.example', 'new.example', null, null, null, null, null],
+    peerNames(
+      [
+        conn(2, 400n, '10.0.0.2'), // same process
+        conn(3, 400n, '10.0.0.2'), // parent
+        conn(3, 400n, '10.0.0.1'), // grandparent, most recent of two
+        conn(1, 150n, '10.0.0.1'), // only the older one had finished
+        conn(1, 205n, '10.0.0.1'), // the newer one still running at the connect (200 + 10)
+        conn(3, 400n, '::ffff:10.0.0.1'), // IPv4-mapped
+        conn(3, 400n, '::1'), // IPv6 answer
+        conn(2, 400n, '10.0.0.3'), // a sibling's lookup
+        conn(3, 600n, '10.0.0.4'), // failed lookup
+        conn(3, 900n, '10.0.0.5'), // lookup after the connect
+        conn(3, 400n, '10.9.9.9'), // never looked up
+        conn(2, 400n, '10.0.0.2', 'server'), // servers get no name
+      ],
+      lookups,
+      parentOf,
+    ),
+    [
+      'mine.example',
+      'mine.example',
+      'new.example',
+      'old.example',
+      'old.example',
+      'new.example',
+      'new.example',
+      null,
+      null,
+      null,
+      null,
+      null,
+    ],
   );
   t.deepEqual(peerNames([], lookups, parentOf), []);
   t.deepEqual(peerNames([conn(1, 400n, '10.0.0.1')], [], parentOf), [null]);
@@ -106,7 +180,14 @@ test('peerNames: a parent cycle does not loop', (t) => {
 
 test('tree --net: lookups under their process among the connections; peer names; --dedup counts names, keeps failures', (t) => {
   const { model } = load();
-  const roots = buildTree({ capture: captureInfo(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections, lookups: model.dnsLookups });
+  const roots = buildTree({
+    capture: captureInfo(model),
+    processes: model.processes,
+    execs: model.execs,
+    execFailures: model.execFailures,
+    connections: model.connections,
+    lookups: model.dnsLookups,
+  });
   const opts = { full: false, width: 120, paint: painter(false), envs: null, net: true };
   const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false });
   const text = plain.join('\n');
@@ -142,12 +223,27 @@ test('stats: DNS section (lookups, failures by result, latency, names never reso
   db.close();
   t.like(r.dns, { recorded: true, lookups: 10, failed: 3, names: 6 });
   t.deepEqual(r.dns.latency, { count: 10, p50Ns: 1_000_000, p95Ns: 5_000_000_000, maxNs: 5_000_000_000 });
-  t.deepEqual(r.dns.failedByResult, [{ error: 'EAI_NONAME', count: 2, examples: ['foo.invalid'] }, { error: 'EAI_AGAIN', count: 1, examples: ['slow.example'] }]);
-  t.deepEqual(r.dns.unresolved, [{ name: 'foo.invalid', failed: 2, error: 'EAI_NONAME' }, { name: 'slow.example', failed: 1, error: 'EAI_AGAIN' }]);
+  t.deepEqual(r.dns.failedByResult, [
+    { error: 'EAI_NONAME', count: 2, examples: ['foo.invalid'] },
+    { error: 'EAI_AGAIN', count: 1, examples: ['slow.example'] },
+  ]);
+  t.deepEqual(r.dns.unresolved, [
+    { name: 'foo.invalid', failed: 2, error: 'EAI_NONAME' },
+    { name: 'slow.example', failed: 1, error: 'EAI_AGAIN' },
+  ]);
   t.deepEqual(r.dns.byName[0], { name: 'localhost', count: 4, failed: 0, maxLatencyNs: 900_000 });
-  t.deepEqual(r.network.byPeer.map((p) => p.peer), ['localhost:8080 (2 addresses)', '10.9.9.9:80', '127.0.0.1:8080', 'api.example.com:443 (10.1.2.3)']);
+  t.deepEqual(
+    r.network.byPeer.map((p) => p.peer),
+    ['localhost:8080 (2 addresses)', '10.9.9.9:80', '127.0.0.1:8080', 'api.example.com:443 (10.1.2.3)'],
+  );
   t.like(r.network.byPeer[0], { peerName: 'localhost', addresses: 2, count: 2 });
-  t.true(r.issues.some((i) => i.code === 'failed-lookups' && i.message === '3 name lookups failed with EAI_NONAME, EAI_AGAIN (e.g. foo.invalid: EAI_NONAME)'));
+  t.true(
+    r.issues.some(
+      (i) =>
+        i.code === 'failed-lookups' &&
+        i.message === '3 name lookups failed with EAI_NONAME, EAI_AGAIN (e.g. foo.invalid: EAI_NONAME)',
+    ),
+  );
 });
 
 test('otel: a CLIENT span per lookup under its process span; error status on failure; server.address is the peer name', (t) => {
@@ -166,18 +262,34 @@ test('otel: a CLIENT span per lookup under its process span; error status on fai
     t.is(parent.attributes['ptrace.span.type'], 'exec');
   }
   const api = lookups.find((s) => s.name === 'getaddrinfo api.example.com')!;
-  t.like(api.attributes, { 'dns.question.name': 'api.example.com', 'ptrace.dns.result': 0, 'ptrace.dns.answer_count': 2, 'process.pid': 9500 });
+  t.like(api.attributes, {
+    'dns.question.name': 'api.example.com',
+    'ptrace.dns.result': 0,
+    'ptrace.dns.answer_count': 2,
+    'process.pid': 9500,
+  });
   t.deepEqual(api.attributes['dns.answers'], ['10.1.2.3', '2001:db8::1']);
   t.is(api.end - api.start, 3_500_000n);
   t.is(api.status.code, 0);
   const failed = lookups.filter((s) => s.status.code === 2);
-  t.deepEqual(failed.map((s) => s.status.message), ['getaddrinfo foo.invalid: EAI_NONAME', 'getaddrinfo foo.invalid: EAI_NONAME', 'getaddrinfo slow.example: EAI_AGAIN']);
+  t.deepEqual(
+    failed.map((s) => s.status.message),
+    [
+      'getaddrinfo foo.invalid: EAI_NONAME',
+      'getaddrinfo foo.invalid: EAI_NONAME',
+      'getaddrinfo slow.example: EAI_AGAIN',
+    ],
+  );
   t.is(failed[0]!.attributes['error.type'], 'EAI_NONAME');
   t.deepEqual(failed[0]!.attributes['dns.answers'], []);
   // Connections: server.address is the name when a lookup gave the address; network.peer.address stays the IP.
   const conns = spans.filter((s) => s.attributes['ptrace.span.type'] === 'connection');
   const named = conns.find((s) => s.attributes['network.peer.address'] === '10.1.2.3')!;
-  t.like(named.attributes, { 'server.address': 'api.example.com', 'network.peer.address': '10.1.2.3', 'server.port': 443 });
+  t.like(named.attributes, {
+    'server.address': 'api.example.com',
+    'network.peer.address': '10.1.2.3',
+    'server.port': 443,
+  });
   const mapped = conns.find((s) => s.attributes['network.peer.address'] === '::ffff:127.0.0.1')!;
   t.is(mapped.attributes['server.address'], 'localhost');
   const unnamed = conns.find((s) => s.attributes['network.peer.address'] === '10.9.9.9')!;

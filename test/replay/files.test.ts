@@ -44,7 +44,16 @@ test('rows: opens in time order with resolved paths, resources and histograms pe
   t.is(byPath('out.bin').resolved, '/src/app/out.bin');
   t.is(byPath('out.bin').syscall, 'openat');
   t.is(m.resources.length, 6);
-  t.deepEqual(m.histograms.map((h) => [h.processId, h.kind]), [[1, 'offcpu'], [6, 'fsync'], [6, 'offcpu'], [6, 'read'], [6, 'write']]);
+  t.deepEqual(
+    m.histograms.map((h) => [h.processId, h.kind]),
+    [
+      [1, 'offcpu'],
+      [6, 'fsync'],
+      [6, 'offcpu'],
+      [6, 'read'],
+      [6, 'write'],
+    ],
+  );
 });
 
 test('a 1.0 file: no resources rows, tree --resources says not recorded', (t) => {
@@ -54,7 +63,12 @@ test('a 1.0 file: no resources rows, tree --resources says not recorded', (t) =>
   const m = model(s.buffer());
   t.is(m.resources.length, 0);
   const lines = renderTreeText(plainItems(buildTree({ capture: captureInfo(m), ...m })), {
-    full: false, width: 120, paint: painter(false), envs: null, dedup: false, resources: true,
+    full: false,
+    width: 120,
+    paint: painter(false),
+    envs: null,
+    dedup: false,
+    resources: true,
   });
   t.regex(lines[0]!, /usage not recorded/);
   t.notRegex(lines[0]!, /cpu 0/);

@@ -71,11 +71,25 @@ test('commandLine: short form cuts long arguments and lines; full keeps everythi
 });
 
 test('secret names are masked, ordinary ones are not', (t) => {
-  for (const n of ['API_TOKEN', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'DB_PASSWORD', 'MYSQL_PASSWD', 'SSH_PRIVATE_KEY', 'HTTP_AUTHORIZATION', 'NPM_AUTH', 'COOKIE_JAR', 'SESSION_ID', 'GOOGLE_CREDENTIALS', 'id_rsa_key']) {
+  for (const n of [
+    'API_TOKEN',
+    'GITHUB_TOKEN',
+    'AWS_SECRET_ACCESS_KEY',
+    'DB_PASSWORD',
+    'MYSQL_PASSWD',
+    'SSH_PRIVATE_KEY',
+    'HTTP_AUTHORIZATION',
+    'NPM_AUTH',
+    'COOKIE_JAR',
+    'SESSION_ID',
+    'GOOGLE_CREDENTIALS',
+    'id_rsa_key',
+  ]) {
     t.true(isSecretName(n), n);
     t.is(maskEnvValue(n, 'v'), '***');
   }
-  for (const n of ['PATH', 'HOME', 'GIT_AUTHOR_NAME', 'PWD', 'OLDPWD', 'LANG', 'CI_JOB_ID']) t.false(isSecretName(n), n);
+  for (const n of ['PATH', 'HOME', 'GIT_AUTHOR_NAME', 'PWD', 'OLDPWD', 'LANG', 'CI_JOB_ID'])
+    t.false(isSecretName(n), n);
   t.is(maskEnvValue('API_TOKEN', ''), '');
   t.is(maskEnvValue('DATABASE_URL', 'postgres://app:hunter2@db:5432/x'), 'postgres://app:***@db:5432/x');
   t.is(maskUrlCredentials('https://example.com/a@b'), 'https://example.com/a@b');
@@ -85,7 +99,10 @@ test('statusText and painter', (t) => {
   const base = { state: 'exited', exitCode: 0, signal: null, signalName: null, coreDumped: false };
   t.is(statusText(base), null);
   t.is(statusText({ ...base, exitCode: 3 }), 'exit 3');
-  t.is(statusText({ ...base, exitCode: null, signal: 11, signalName: 'SIGSEGV', coreDumped: true }), 'SIGSEGV (core dumped)');
+  t.is(
+    statusText({ ...base, exitCode: null, signal: 11, signalName: 'SIGSEGV', coreDumped: true }),
+    'SIGSEGV (core dumped)',
+  );
   t.is(statusText({ ...base, state: 'running' }), 'running');
   t.is(painter(false)('red', 'x'), 'x');
   t.not(painter(true)('red', 'x'), 'x');

@@ -4,7 +4,16 @@ import { readGolden } from '../helpers/golden.ts';
 
 test('identical to JSON.stringify(v, null, 2) for shallow values', (t) => {
   const values: unknown[] = [
-    1, -0, NaN, Infinity, 'é\n"\u2028', null, true, [], {}, [undefined, () => 1, Symbol('s')],
+    1,
+    -0,
+    NaN,
+    Infinity,
+    'é\n"\u2028',
+    null,
+    true,
+    [],
+    {},
+    [undefined, () => 1, Symbol('s')],
     { a: undefined, b: [1, [2, [3, {}]]], c: { d: { e: 'x' } }, f: new Date(0) },
     JSON.parse(readGolden('analyze-tree-build.json')),
   ];

@@ -37,7 +37,8 @@ writeFileSync(join(work, 'cut.raw'), buf.subarray(0, Math.floor(buf.length / 2))
 
 const ptrace = (args: string[]) => ptraceSync(args, { cwd: work });
 
-const WARNING = '160852 records lost (exec 852, files 160000): execs, file opens may be incomplete; counts are lower bounds';
+const WARNING =
+  '160852 records lost (exec 852, files 160000): execs, file opens may be incomplete; counts are lower bounds';
 
 test('tree: a warning line first; --dedup counts are lower bounds; lost paths say so', (t) => {
   const plain = ptrace(['tree', 'lossy.raw']);
@@ -60,13 +61,26 @@ test('tree --json: lostRecords, losses by category, a records-lost warning, path
   t.is(doc.capture.lostRecords, 160_852);
   t.deepEqual(doc.capture.losses, { exec: 852, files: 160_000 });
   t.deepEqual(doc.capture.warnings, [{ code: 'records-lost', message: WARNING }]);
-  t.deepEqual(doc.roots[0]!.children[0]!.opens[1], { ...doc.roots[0]!.children[0]!.opens[1]!, path: '(path lost)', pathAsGiven: '', pathLost: true });
+  t.deepEqual(doc.roots[0]!.children[0]!.opens[1], {
+    ...doc.roots[0]!.children[0]!.opens[1]!,
+    path: '(path lost)',
+    pathAsGiven: '',
+    pathLost: true,
+  });
   t.is(doc.roots[0]!.children[0]!.opens[0]!.pathLost, undefined);
 });
 
 test('export: the JSON lines header and the Arrow metadata say what was lost; same figure as info and stats', (t) => {
-  const [header] = ptrace(['export', 'lossy.raw', '--format', 'jsonl']).stdout.split('\n').map((l) => (l === '' ? null : JSON.parse(l)));
-  t.deepEqual(header, { ptrace_export: 3, complete: true, lost_records: 160_852, losses: { exec: 852, files: 160_000 }, warnings: [{ code: 'records-lost', message: WARNING }] });
+  const [header] = ptrace(['export', 'lossy.raw', '--format', 'jsonl'])
+    .stdout.split('\n')
+    .map((l) => (l === '' ? null : JSON.parse(l)));
+  t.deepEqual(header, {
+    ptrace_export: 3,
+    complete: true,
+    lost_records: 160_852,
+    losses: { exec: 852, files: 160_000 },
+    warnings: [{ code: 'records-lost', message: WARNING }],
+  });
   const arrow = join(work, 'lossy.arrow');
   t.is(ptrace(['export', 'lossy.raw', '--format', 'arrow', '-o', arrow, '--force']).code, 0);
   const meta = tableFromIPC(readFileSync(arrow)).schema.metadata;
@@ -80,10 +94,15 @@ test('export: the JSON lines header and the Arrow metadata say what was lost; sa
 });
 
 test('a file cut short: tree --json and the export header say it is not complete', (t) => {
-  const doc = JSON.parse(ptrace(['tree', 'cut.raw', '--json']).stdout) as { capture: { complete: boolean; warnings: { code: string }[] } };
+  const doc = JSON.parse(ptrace(['tree', 'cut.raw', '--json']).stdout) as {
+    capture: { complete: boolean; warnings: { code: string }[] };
+  };
   t.false(doc.capture.complete);
   t.true(doc.capture.warnings.some((w) => w.code === 'no-footer'));
-  const header = JSON.parse(ptrace(['export', 'cut.raw', '--format', 'jsonl']).stdout.split('\n')[0]!) as { complete: boolean; warnings: { code: string }[] };
+  const header = JSON.parse(ptrace(['export', 'cut.raw', '--format', 'jsonl']).stdout.split('\n')[0]!) as {
+    complete: boolean;
+    warnings: { code: string }[];
+  };
   t.false(header.complete);
   t.true(header.warnings.some((w) => w.code === 'no-footer'));
 });
@@ -100,7 +119,10 @@ test('tree --net --dedup: with net and dns records lost, connection and lookup c
   s.exit(curl, 7, { code: 6 });
   writeFileSync(join(work, 'net-lossy.raw'), s.buffer());
   const out = ptrace(['tree', 'net-lossy.raw', '--net', '--dedup']).stdout;
-  t.is(out.split('\n')[0], '⚠ 14 records lost (net 5, dns 9): TCP connections, name lookups and DNS queries may be incomplete; counts are lower bounds');
+  t.is(
+    out.split('\n')[0],
+    '⚠ 14 records lost (net 5, dns 9): TCP connections, name lookups and DNS queries may be incomplete; counts are lower bounds',
+  );
   t.regex(out, /✗ lookup x\.invalid: EAI_NONAME ×≥2$/m);
   t.regex(out, /✗ connect 10\.0\.0\.1:80: ECONNREFUSED ×≥2$/m);
 });

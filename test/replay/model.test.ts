@@ -20,7 +20,18 @@ function header(rootPid = 100): CaptureHeader {
     rootPid,
     capturePid: 99,
     // Cast: later format versions add option flags this test does not care about.
-    options: { env: true, failedExecs: true, keepRoot: false, files: false, io: false, sched: false, net: false, dns: false, dnsMessages: false, raw: 3n } as CaptureHeader['options'],
+    options: {
+      env: true,
+      failedExecs: true,
+      keepRoot: false,
+      files: false,
+      io: false,
+      sched: false,
+      net: false,
+      dns: false,
+      dnsMessages: false,
+      raw: 3n,
+    } as CaptureHeader['options'],
     start: { realtime: REALTIME, boottime: BOOT, monotonic: BOOT },
     argsLimit: 262144,
     ringbufSize: 1 << 25,
@@ -85,15 +96,59 @@ test('processes: identity, parents, root, times, exit status', (t) => {
     { kind: 'fork', ts: ms(5), process: root, tid: 100, child, childPpid: 100 },
     exec(child, 6, ['x']),
     { kind: 'thread', ts: ms(7), process: child, tid: 101, newTid: 102 },
-    { kind: 'exit', ts: ms(9), process: child, tid: 101, status: 0x8b, exitCode: null, signal: 11, signalName: 'SIGSEGV', coreDumped: true, comm: 'x', rusage: null } as CaptureEvent,
-    { kind: 'exit', ts: ms(10), process: root, tid: 100, status: 2 << 8, exitCode: 2, signal: null, signalName: null, coreDumped: false, comm: 'sh', rusage: null } as CaptureEvent,
+    {
+      kind: 'exit',
+      ts: ms(9),
+      process: child,
+      tid: 101,
+      status: 0x8b,
+      exitCode: null,
+      signal: 11,
+      signalName: 'SIGSEGV',
+      coreDumped: true,
+      comm: 'x',
+      rusage: null,
+    } as CaptureEvent,
+    {
+      kind: 'exit',
+      ts: ms(10),
+      process: root,
+      tid: 100,
+      status: 2 << 8,
+      exitCode: 2,
+      signal: null,
+      signalName: null,
+      coreDumped: false,
+      comm: 'sh',
+      rusage: null,
+    } as CaptureEvent,
   ]);
   t.is(m.processes.length, 2);
   const [r, c] = m.processes;
-  t.like(r, { id: 1, pid: 100, parentId: null, parentPid: 99, isRoot: true, forked: false, exitCode: 2, state: 'exited', execCount: 1 });
+  t.like(r, {
+    id: 1,
+    pid: 100,
+    parentId: null,
+    parentPid: 99,
+    isRoot: true,
+    forked: false,
+    exitCode: 2,
+    state: 'exited',
+    execCount: 1,
+  });
   t.is(r!.start, REALTIME + 1_000_000n); // the root starts at its exec (its fork was the capture's)
   t.is(r!.end, REALTIME + 10_000_000n);
-  t.like(c, { id: 2, pid: 101, parentId: 1, ppid: 100, forked: true, signal: 11, signalName: 'SIGSEGV', coreDumped: true, threads: 2 });
+  t.like(c, {
+    id: 2,
+    pid: 101,
+    parentId: 1,
+    ppid: 100,
+    forked: true,
+    signal: 11,
+    signalName: 'SIGSEGV',
+    coreDumped: true,
+    threads: 2,
+  });
   t.is(c!.start, REALTIME + 5_000_000n);
   t.is(c!.startBoot, ms(5));
 });
@@ -122,22 +177,55 @@ test('pid reuse: two processes with one pid are two rows', (t) => {
   const m = build([
     exec(root, 0.5, ['sh']),
     { kind: 'fork', ts: ms(1), process: root, tid: 100, child: a, childPpid: 100 },
-    { kind: 'exit', ts: ms(2), process: a, tid: 200, status: 0, exitCode: 0, signal: null, signalName: null, coreDumped: false, comm: 'a', rusage: null } as CaptureEvent,
+    {
+      kind: 'exit',
+      ts: ms(2),
+      process: a,
+      tid: 200,
+      status: 0,
+      exitCode: 0,
+      signal: null,
+      signalName: null,
+      coreDumped: false,
+      comm: 'a',
+      rusage: null,
+    } as CaptureEvent,
     { kind: 'fork', ts: ms(50), process: root, tid: 100, child: b, childPpid: 100 },
-    { kind: 'exit', ts: ms(51), process: b, tid: 200, status: 256, exitCode: 1, signal: null, signalName: null, coreDumped: false, comm: 'b', rusage: null } as CaptureEvent,
+    {
+      kind: 'exit',
+      ts: ms(51),
+      process: b,
+      tid: 200,
+      status: 256,
+      exitCode: 1,
+      signal: null,
+      signalName: null,
+      coreDumped: false,
+      comm: 'b',
+      rusage: null,
+    } as CaptureEvent,
   ]);
   const twos = m.processes.filter((p) => p.pid === 200);
-  t.deepEqual(twos.map((p) => [p.id, p.exitCode]), [[2, 0], [3, 1]]);
+  t.deepEqual(
+    twos.map((p) => [p.id, p.exitCode]),
+    [
+      [2, 0],
+      [3, 1],
+    ],
+  );
 });
 
 test('execs: seq in time order, one row per image, exact argv bytes', (t) => {
   const root = key(100, 0);
   const weird = Buffer.from([0x66, 0xff, 0xfe, 0x6f]); // invalid UTF-8
-  const m = build([
-    exec(root, 1, ['sh', '-c', 'exec env']),
-    exec(root, 3, ['env', '', weird, 'a b']),
-  ]);
-  t.deepEqual(m.execs.map((x) => [x.seq, x.exe]), [[0, '/bin/sh'], [1, '/bin/env']]);
+  const m = build([exec(root, 1, ['sh', '-c', 'exec env']), exec(root, 3, ['env', '', weird, 'a b'])]);
+  t.deepEqual(
+    m.execs.map((x) => [x.seq, x.exe]),
+    [
+      [0, '/bin/sh'],
+      [1, '/bin/env'],
+    ],
+  );
   const blob = m.execs[1]!.argv;
   t.deepEqual(splitStrings(blob), [Buffer.from('env'), Buffer.alloc(0), weird, Buffer.from('a b')]);
   t.deepEqual(JSON.parse(argvJson(blob)), ['env', '', 'f\uFFFD\uFFFDo', 'a b']);
@@ -156,7 +244,15 @@ test('failed execs and losses become rows', (t) => {
   const root = key(100, 0);
   const m = build([
     exec(root, 1, ['sh']),
-    { kind: 'exec_failed', ts: ms(2), process: root, tid: 100, errno: 2, errnoName: 'ENOENT', filename: bytes('/nope') },
+    {
+      kind: 'exec_failed',
+      ts: ms(2),
+      process: root,
+      tid: 100,
+      errno: 2,
+      errnoName: 'ENOENT',
+      filename: bytes('/nope'),
+    },
     { kind: 'loss', ts: ms(3), process: { pid: 0, start: 0n }, tid: 0, category: 1, categoryName: 'exec', count: 4n },
   ]);
   t.like(m.execFailures[0], { processId: 1, path: '/nope', errno: 2, errnoName: 'ENOENT' });
@@ -165,7 +261,13 @@ test('failed execs and losses become rows', (t) => {
 
 // ---------------------------------------------------------------- environments
 
-function fullEnv(m: { envs: { id: number; baseId: number | null }[]; envVars: { envId: number; name: string; value: string | null }[] }, id: number): [string, string][] {
+function fullEnv(
+  m: {
+    envs: { id: number; baseId: number | null }[];
+    envVars: { envId: number; name: string; value: string | null }[];
+  },
+  id: number,
+): [string, string][] {
   const base = new Map(m.envs.map((e) => [e.id, e.baseId]));
   const vars = new Map<number, { name: string; value: string | null }[]>();
   for (const v of m.envVars) {
@@ -173,7 +275,11 @@ function fullEnv(m: { envs: { id: number; baseId: number | null }[]; envVars: { 
     if (l === undefined) vars.set(v.envId, (l = []));
     l.push(v);
   }
-  return resolveEnv(id, (e) => base.get(e) ?? null, (e) => vars.get(e) ?? []);
+  return resolveEnv(
+    id,
+    (e) => base.get(e) ?? null,
+    (e) => vars.get(e) ?? [],
+  );
 }
 
 /** What getenv(3) sees: the first value of each name. */
@@ -197,17 +303,26 @@ test('env: identical environments share a row; a child stores only its differenc
     { kind: 'fork', ts: ms(2), process: root, tid: 100, child, childPpid: 100 },
     exec(child, 3, ['cc'], base),
     { kind: 'fork', ts: ms(4), process: child, tid: 101, child: grand, childPpid: 101 },
-    exec(grand, 5, ['cc1'], [...base.filter((e) => !e.startsWith('V3=')).map((e) => (e.startsWith('V7=') ? 'V7=changed' : e)), 'COLLECT=1']),
+    exec(
+      grand,
+      5,
+      ['cc1'],
+      [...base.filter((e) => !e.startsWith('V3=')).map((e) => (e.startsWith('V7=') ? 'V7=changed' : e)), 'COLLECT=1'],
+    ),
   ]);
   t.is(m.execs[0]!.envId, m.execs[1]!.envId);
   const g = m.envs.find((e) => e.id === m.execs[2]!.envId)!;
   t.is(g.baseId, m.execs[0]!.envId);
   const diff = m.envVars.filter((v) => v.envId === g.id);
+  t.deepEqual(diff.map((v) => [v.name, v.value]).sort(), [
+    ['COLLECT', '1'],
+    ['V3', null],
+    ['V7', 'changed'],
+  ]);
   t.deepEqual(
-    diff.map((v) => [v.name, v.value]).sort(),
-    [['COLLECT', '1'], ['V3', null], ['V7', 'changed']],
+    fullEnv(m, g.id),
+    expected([...base.filter((e) => !e.startsWith('V3=') && !e.startsWith('V7=')), 'COLLECT=1', 'V7=changed']),
   );
-  t.deepEqual(fullEnv(m, g.id), expected([...base.filter((e) => !e.startsWith('V3=') && !e.startsWith('V7=')), 'COLLECT=1', 'V7=changed']));
 });
 
 test('env: random environments always resolve to exactly what was captured', (t) => {
@@ -223,13 +338,17 @@ test('env: random environments always resolve to exactly what was captured', (t)
   for (let round = 0; round < 400; round++) {
     const env = [...current];
     const op = rnd(7);
-    if (op === 0) env.push(`N${rnd(40)}=${rnd(5)}`); // may duplicate a name: first wins
+    if (op === 0)
+      env.push(`N${rnd(40)}=${rnd(5)}`); // may duplicate a name: first wins
     else if (op === 1 && env.length > 0) env.splice(rnd(env.length), 1);
     else if (op === 2 && env.length > 0) env[rnd(env.length)] = `N${rnd(40)}=${rnd(9)}`;
     else if (op === 3) env.unshift(`FIRST=${rnd(3)}`);
     else if (op === 4) env.reverse();
     else if (op === 5) env.push('NOEQUALS');
-    const id = interner.intern(env.map((e) => Buffer.from(e)), rnd(3) === 0 ? null : baseId);
+    const id = interner.intern(
+      env.map((e) => Buffer.from(e)),
+      rnd(3) === 0 ? null : baseId,
+    );
     seen.push({ id, env });
     if (rnd(2) === 0) {
       current = env;
@@ -263,7 +382,12 @@ test('the writer → reader → builder path gives the same rows twice (determin
     const c = readCaptureBuffer(buf, 'scenario');
     const b = new ModelBuilder();
     for (const e of c.events) b.add(e);
-    return b.finish(c.header, c.footer, { path: 'scenario', warnings: c.warnings, recordCounts: c.recordCounts, completeRecords: c.completeRecords });
+    return b.finish(c.header, c.footer, {
+      path: 'scenario',
+      warnings: c.warnings,
+      recordCounts: c.recordCounts,
+      completeRecords: c.completeRecords,
+    });
   };
   const a = once();
   const b = once();
@@ -277,5 +401,8 @@ test('Synth builds what it is told', (t) => {
   const r = s.root(['true'], { at: 1 });
   s.exit(r, 2);
   const c = readCaptureBuffer(s.buffer(), 'x');
-  t.deepEqual(c.events.map((e) => e.kind), ['exec', 'exit']);
+  t.deepEqual(
+    c.events.map((e) => e.kind),
+    ['exec', 'exit'],
+  );
 });

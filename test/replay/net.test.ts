@@ -14,7 +14,12 @@ function load() {
   const c = readCaptureBuffer(netScenario().buffer());
   const b = new ModelBuilder();
   for (const e of c.events) b.add(e);
-  const model = b.finish(c.header, c.footer, { path: 'net.raw', warnings: c.warnings, recordCounts: c.recordCounts, completeRecords: c.completeRecords });
+  const model = b.finish(c.header, c.footer, {
+    path: 'net.raw',
+    warnings: c.warnings,
+    recordCounts: c.recordCounts,
+    completeRecords: c.completeRecords,
+  });
   return { c, model };
 }
 
@@ -22,12 +27,29 @@ test('connections rows: one per connection, states, latency, bytes, errno', (t) 
   const { model } = load();
   const rows = model.connections;
   t.is(rows.length, 12);
-  t.deepEqual(rows.map((r) => r.id), rows.map((_, i) => i + 1));
+  t.deepEqual(
+    rows.map((r) => r.id),
+    rows.map((_, i) => i + 1),
+  );
   const first = rows[0]!;
-  t.like(first, { role: 'client', family: 4, remoteAddress: '10.1.2.3', remotePort: 443, state: 'established', latencyNs: 12_000_000n, bytesSent: 1024n, bytesReceived: 5120n, retransmits: 0, peerName: null });
+  t.like(first, {
+    role: 'client',
+    family: 4,
+    remoteAddress: '10.1.2.3',
+    remotePort: 443,
+    state: 'established',
+    latencyNs: 12_000_000n,
+    bytesSent: 1024n,
+    bytesReceived: 5120n,
+    retransmits: 0,
+    peerName: null,
+  });
   t.is(first.end! - first.start, 49_500_000n);
   const failed = rows.filter((r) => r.state === 'failed');
-  t.deepEqual(failed.map((r) => r.errnoName), ['ECONNREFUSED', 'ECONNREFUSED', 'ETIMEDOUT']);
+  t.deepEqual(
+    failed.map((r) => r.errnoName),
+    ['ECONNREFUSED', 'ECONNREFUSED', 'ETIMEDOUT'],
+  );
   const open = rows.filter((r) => r.state === 'open-at-end');
   t.is(open.length, 2);
   for (const r of open) {
@@ -47,15 +69,25 @@ test('connections rows: one per connection, states, latency, bytes, errno', (t) 
   // SQLite
   const db = buildDatabase(model);
   t.is(db.prepare('SELECT count(*) FROM connections').pluck().get(), 12);
-  t.is(db.prepare("SELECT count(*) FROM connections WHERE peer_name IS NULL").pluck().get(), 12);
-  t.deepEqual(db.prepare("SELECT state, count(*) AS n FROM connections GROUP BY 1 ORDER BY 1").raw().all(), [['established', 7], ['failed', 3], ['open-at-end', 2]]);
+  t.is(db.prepare('SELECT count(*) FROM connections WHERE peer_name IS NULL').pluck().get(), 12);
+  t.deepEqual(db.prepare('SELECT state, count(*) AS n FROM connections GROUP BY 1 ORDER BY 1').raw().all(), [
+    ['established', 7],
+    ['failed', 3],
+    ['open-at-end', 2],
+  ]);
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.net'").pluck().get(), 1);
   db.close();
 });
 
 test('tree --net: every connection; --dedup groups by peer and never hides a failure', (t) => {
   const { model } = load();
-  const roots = buildTree({ capture: captureInfo(model), processes: model.processes, execs: model.execs, execFailures: model.execFailures, connections: model.connections });
+  const roots = buildTree({
+    capture: captureInfo(model),
+    processes: model.processes,
+    execs: model.execs,
+    execFailures: model.execFailures,
+    connections: model.connections,
+  });
   const opts = { full: false, width: 120, paint: painter(false), envs: null, net: true };
   const plain = renderTreeText(plainItems(roots), { ...opts, dedup: false }).join('\n');
   t.true(plain.includes('→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)'));
@@ -89,8 +121,14 @@ test('otel: a span per connection under its process span, CLIENT/SERVER, attribu
   const first = conns.find((s) => s.name === 'connect 10.1.2.3:443')!;
   t.is(first.kind, 2); // CLIENT
   t.like(first.attributes, {
-    'network.transport': 'tcp', 'network.type': 'ipv4', 'network.peer.address': '10.1.2.3', 'network.peer.port': 443,
-    'server.address': '10.1.2.3', 'server.port': 443, 'network.local.address': '192.168.1.5', 'ptrace.connection.bytes_sent': 1024,
+    'network.transport': 'tcp',
+    'network.type': 'ipv4',
+    'network.peer.address': '10.1.2.3',
+    'network.peer.port': 443,
+    'server.address': '10.1.2.3',
+    'server.port': 443,
+    'network.local.address': '192.168.1.5',
+    'ptrace.connection.bytes_sent': 1024,
   });
   t.is(byId.get(first.parentSpanId!)!.name, 'curl');
   const accept = conns.filter((s) => s.name === 'accept :8080');
@@ -102,6 +140,9 @@ test('otel: a span per connection under its process span, CLIENT/SERVER, attribu
   t.is(refused[0]!.attributes['network.type'], 'ipv6');
   // Deterministic ids.
   const again = [...buildTrace({ header: c.header, footer: c.footer, model, warnings: [] }).spans()];
-  t.deepEqual(again.map((s) => s.spanId), spans.map((s) => s.spanId));
+  t.deepEqual(
+    again.map((s) => s.spanId),
+    spans.map((s) => s.spanId),
+  );
   t.is(new Set(spans.map((s) => s.spanId)).size, spans.length);
 });

@@ -31,14 +31,20 @@ test('failed opens are span events with file.path (resolved) and error.type; suc
   const all = spans(filesScenario().buffer());
   const find = all.find((s) => s.name === 'find')!;
   const ev = find.events.filter((e) => e.name === 'file open failed');
-  t.deepEqual(ev.map((e) => [e.attributes['file.path'], e.attributes['error.type'], e.attributes['ptrace.open.path']]), [
-    ['/var/log/private', 'EACCES', 'private'],
-    ['/var/log/secret.log', 'EACCES', 'secret.log'],
-  ]);
+  t.deepEqual(
+    ev.map((e) => [e.attributes['file.path'], e.attributes['error.type'], e.attributes['ptrace.open.path']]),
+    [
+      ['/var/log/private', 'EACCES', 'private'],
+      ['/var/log/secret.log', 'EACCES', 'secret.log'],
+    ],
+  );
   const cc = all.filter((s) => s.name === 'cc');
   t.is(cc.length, 3);
   for (const s of cc) {
-    t.deepEqual(s.events.map((e) => [e.name, e.attributes['file.path'], e.attributes['error.type']]), [['file open failed', '/usr/include/missing.h', 'ENOENT']]);
+    t.deepEqual(
+      s.events.map((e) => [e.name, e.attributes['file.path'], e.attributes['error.type']]),
+      [['file open failed', '/usr/include/missing.h', 'ENOENT']],
+    );
   }
 });
 

@@ -4,11 +4,24 @@
 
 import test from 'ava';
 import { bareDumpMeansStdout } from '../../bin/commands/otel.ts';
-import { appendTracesPath, parseMillis, resolveEndpoint, resolveExporter, resolveHeaders } from '../../analyze/otel/config.ts';
+import {
+  appendTracesPath,
+  parseMillis,
+  resolveEndpoint,
+  resolveExporter,
+  resolveHeaders,
+} from '../../analyze/otel/config.ts';
 import { fixJsonInts, fixJsonIntsBytes } from '../../analyze/otel/encode.ts';
 import { EnvResolver } from '../../analyze/otel/environ.ts';
 import { compileAttribute, evaluateAttribute, exprContext, toAttributeValue } from '../../analyze/otel/expr.ts';
-import { deriveTraceId, identityKey, parseTraceIdFlag, parseTraceParent, processSpanId, rootSpanId } from '../../analyze/otel/ids.ts';
+import {
+  deriveTraceId,
+  identityKey,
+  parseTraceIdFlag,
+  parseTraceParent,
+  processSpanId,
+  rootSpanId,
+} from '../../analyze/otel/ids.ts';
 import { hostArch, parseKeyValueList } from '../../analyze/otel/resource.ts';
 import { errorBodyMessage, parseRetryAfter } from '../../analyze/otel/upload.ts';
 import { UserError } from '../../formats/errors.ts';
@@ -42,7 +55,10 @@ test('W3C traceparent parsing', (t) => {
     flags: 1,
   });
   t.is(parseTraceParent(' 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 ')?.flags, 0);
-  t.truthy(parseTraceParent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future'), 'higher versions may add fields');
+  t.truthy(
+    parseTraceParent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future'),
+    'higher versions may add fields',
+  );
   for (const bad of [
     '',
     '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra',
@@ -58,7 +74,14 @@ test('W3C traceparent parsing', (t) => {
 });
 
 test('key=value lists (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS)', (t) => {
-  t.deepEqual(parseKeyValueList(' a = 1 ,b=x%3Dy%2Cz,, c=%E2%9C%93 '), { values: [['a', '1'], ['b', 'x=y,z'], ['c', '✓']], error: null });
+  t.deepEqual(parseKeyValueList(' a = 1 ,b=x%3Dy%2Cz,, c=%E2%9C%93 '), {
+    values: [
+      ['a', '1'],
+      ['b', 'x=y,z'],
+      ['c', '✓'],
+    ],
+    error: null,
+  });
   t.deepEqual(parseKeyValueList('k=a=b').values, [['k', 'a=b']]);
   t.truthy(parseKeyValueList('a=1,nokey').error);
   t.truthy(parseKeyValueList('a=%E2%9C').error);
@@ -67,14 +90,18 @@ test('key=value lists (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS)', (
 });
 
 test('endpoints: --endpoint, traces-specific and generic variables', (t) => {
-  const url = (flag: string | undefined, env: Record<string, string>): string | undefined => resolveEndpoint(flag, env)?.url.href;
+  const url = (flag: string | undefined, env: Record<string, string>): string | undefined =>
+    resolveEndpoint(flag, env)?.url.href;
   t.is(url('http://h:4318', {}), 'http://h:4318/v1/traces');
   t.is(url('http://h:4318/', {}), 'http://h:4318/v1/traces');
   t.is(url('http://h:4318/custom', {}), 'http://h:4318/custom');
   t.is(url(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h:4318' }), 'http://h:4318/v1/traces');
   t.is(url(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://h/base/' }), 'https://h/base/v1/traces');
   t.is(url(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://h/base' }), 'https://h/base/v1/traces');
-  t.is(url(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://h:4318', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x' }), 'http://h:4318/');
+  t.is(
+    url(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://h:4318', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x' }),
+    'http://h:4318/',
+  );
   t.is(url('http://flag/p', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://h/t' }), 'http://flag/p');
   t.is(url(undefined, {}), undefined);
   t.is(appendTracesPath(new URL('http://h/a/b')).pathname, '/a/b/v1/traces');
@@ -83,10 +110,14 @@ test('endpoints: --endpoint, traces-specific and generic variables', (t) => {
 
 test('headers: generic < traces-specific < --header, case-insensitive names', (t) => {
   const warnings: string[] = [];
-  const h = resolveHeaders(['Authorization=Bearer flag', 'x-a=1=2'], {
-    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env,x-env=e,x-both=generic',
-    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Both=traces',
-  }, (m) => warnings.push(m));
+  const h = resolveHeaders(
+    ['Authorization=Bearer flag', 'x-a=1=2'],
+    {
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env,x-env=e,x-both=generic',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Both=traces',
+    },
+    (m) => warnings.push(m),
+  );
   t.deepEqual(Object.fromEntries(h), { Authorization: 'Bearer flag', 'x-env': 'e', 'X-Both': 'traces', 'x-a': '1=2' });
   t.deepEqual(warnings, []);
   resolveHeaders([], { OTEL_EXPORTER_OTLP_HEADERS: 'bad header=1' }, (m) => warnings.push(m));
@@ -98,26 +129,45 @@ test('exporter settings: precedence and defaults', (t) => {
   t.is(resolveExporter({}, {}, warn), null);
   const d = resolveExporter({ endpoint: 'http://h' }, {}, warn)!;
   t.like(d, { protocol: 'http/protobuf', compression: 'none', timeoutMs: 10_000, batchSize: 512 });
-  const e = resolveExporter({}, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h',
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
-    OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
-    OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
-  }, warn)!;
+  const e = resolveExporter(
+    {},
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+    },
+    warn,
+  )!;
   t.like(e, { protocol: 'http/json', compression: 'gzip', timeoutMs: 2500 });
-  const f = resolveExporter({ protocol: 'http/protobuf', timeout: '1s', compression: 'none', deadline: '3s', batchSize: 7 }, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h',
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
-  }, warn)!;
+  const f = resolveExporter(
+    { protocol: 'http/protobuf', timeout: '1s', compression: 'none', deadline: '3s', batchSize: 7 },
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+    },
+    warn,
+  )!;
   t.like(f, { protocol: 'http/protobuf', compression: 'none', timeoutMs: 1000, deadlineMs: 3000, batchSize: 7 });
   const warnings: string[] = [];
-  const g = resolveExporter({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h', OTEL_EXPORTER_OTLP_TIMEOUT: 'soon', OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }, (m) => warnings.push(m))!;
+  const g = resolveExporter(
+    {},
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h',
+      OTEL_EXPORTER_OTLP_TIMEOUT: 'soon',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
+    },
+    (m) => warnings.push(m),
+  )!;
   t.like(g, { timeoutMs: 10_000, compression: 'none' });
   t.is(warnings.length, 2, 'bad variables are ignored with a warning');
   t.throws(() => resolveExporter({ timeout: 'soon' }, {}, warn), { instanceOf: UserError });
-  t.throws(() => resolveExporter({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, warn), { instanceOf: UserError });
+  t.throws(
+    () => resolveExporter({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://h', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, warn),
+    { instanceOf: UserError },
+  );
   t.is(parseMillis('1.5s', 'x'), 1500);
   t.is(parseMillis('2m', 'x'), 120_000);
   t.throws(() => parseMillis('0', 'x'), { instanceOf: UserError });
@@ -143,8 +193,10 @@ test('error bodies: google.rpc.Status, JSON, text', (t) => {
 });
 
 test('OTLP/JSON int64 fix-up, on text and on bytes, never inside strings', (t) => {
-  const src = '{"a":{"intValue":12},"b":{"intValue":-3},"s":{"stringValue":"{\\"intValue\\":5}"},"d":{"doubleValue":1.5},"n":{"intValue":"7"}}';
-  const want = '{"a":{"intValue":"12"},"b":{"intValue":"-3"},"s":{"stringValue":"{\\"intValue\\":5}"},"d":{"doubleValue":1.5},"n":{"intValue":"7"}}';
+  const src =
+    '{"a":{"intValue":12},"b":{"intValue":-3},"s":{"stringValue":"{\\"intValue\\":5}"},"d":{"doubleValue":1.5},"n":{"intValue":"7"}}';
+  const want =
+    '{"a":{"intValue":"12"},"b":{"intValue":"-3"},"s":{"stringValue":"{\\"intValue\\":5}"},"d":{"doubleValue":1.5},"n":{"intValue":"7"}}';
   t.is(fixJsonInts(src), want);
   t.is(fixJsonIntsBytes(Buffer.from(src)).toString(), want);
   t.deepEqual(JSON.parse(want).s, { stringValue: '{"intValue":5}' });
@@ -208,7 +260,13 @@ test('host.arch mapping', (t) => {
 
 test('a bare --dump-otel means stdout', (t) => {
   t.deepEqual(bareDumpMeansStdout(['f.raw', '--dump-otel']), ['f.raw', '--dump-otel', '-']);
-  t.deepEqual(bareDumpMeansStdout(['--dump-otel', '--trace-id', 'x', 'f.raw']), ['--dump-otel', '-', '--trace-id', 'x', 'f.raw']);
+  t.deepEqual(bareDumpMeansStdout(['--dump-otel', '--trace-id', 'x', 'f.raw']), [
+    '--dump-otel',
+    '-',
+    '--trace-id',
+    'x',
+    'f.raw',
+  ]);
   t.deepEqual(bareDumpMeansStdout(['--dump-otel', 'out.json', 'f.raw']), ['--dump-otel', 'out.json', 'f.raw']);
   t.deepEqual(bareDumpMeansStdout(['--dump-otel', '-', 'f.raw']), ['--dump-otel', '-', 'f.raw']);
 });

@@ -58,7 +58,10 @@ test('one root; compiles nested under make; fork without exec shown as the paren
   const fork = all.find((n) => n.kind === 'fork' && n.forkOf === 'bash')!;
   t.deepEqual(fork.children.map(label), ['git describe --tags --always', 'date +%Y-%m-%d']);
   const missing = all.find((n) => n.kind === 'fork' && n.forkOf === 'make')!;
-  t.deepEqual(missing.failedExecs.map((f) => f.path), ['/usr/local/bin/lint-headers', '/usr/bin/lint-headers', '/bin/lint-headers']);
+  t.deepEqual(
+    missing.failedExecs.map((f) => f.path),
+    ['/usr/local/bin/lint-headers', '/usr/bin/lint-headers', '/bin/lint-headers'],
+  );
   t.is(missing.exit.exitCode, 127);
 });
 
@@ -76,7 +79,10 @@ test('an image replaced by exec: the new image is the child of the old one, whic
 test('failed exec attempts hang on the image that followed them', (t) => {
   const all = flat(buildTree(build.r));
   const cc = all.find((n) => argvOf(n).join(' ') === 'cc -O2 -c main.c -o main.o')!;
-  t.deepEqual(cc.failedExecs.map((f) => `${f.path} ${f.errnoName}`), ['/usr/local/bin/cc ENOENT']);
+  t.deepEqual(
+    cc.failedExecs.map((f) => `${f.path} ${f.errnoName}`),
+    ['/usr/local/bin/cc ENOENT'],
+  );
 });
 
 test('children sorted by start time, then pid; output identical across runs', (t) => {
@@ -96,7 +102,13 @@ const names = (nodes: TreeNode[]): string[] => flat(nodes).map(label);
 
 test('--match keeps matches and their ancestors only', (t) => {
   const out = filterTree(buildTree(build.r), { match: /^git / });
-  t.deepEqual(names(out), ['make -j4 all', '/bin/sh -c exec ./gen-version.sh > version.h', '/bin/bash ./gen-version.sh', `(fork ${flat(out)[3]!.pid})`, 'git describe --tags --always']);
+  t.deepEqual(names(out), [
+    'make -j4 all',
+    '/bin/sh -c exec ./gen-version.sh > version.h',
+    '/bin/bash ./gen-version.sh',
+    `(fork ${flat(out)[3]!.pid})`,
+    'git describe --tags --always',
+  ]);
 });
 
 test('--pid keeps the subtree of that pid and its ancestors', (t) => {
@@ -132,7 +144,10 @@ test('--min-duration hides short images but never a failure', (t) => {
   const out = filterTree(buildTree(build.r), { minDuration: 20_000_000 });
   const all = flat(out);
   t.true(all.every((n) => n.failed || (n.end ?? n.captureEnd) - n.start >= 20_000_000 || n.children.length > 0));
-  t.truthy(all.find((n) => n.kind === 'fork' && n.exit.exitCode === 127), 'a 0.1ms failure stays');
+  t.truthy(
+    all.find((n) => n.kind === 'fork' && n.exit.exitCode === 127),
+    'a 0.1ms failure stays',
+  );
   t.falsy(all.find((n) => argvOf(n)[0] === 'date'));
 });
 
@@ -159,12 +174,18 @@ test('dedup: 200 compiles collapse to one group with totals; both failures stay 
   const make = items[0]!;
   t.is(make.type, 'node');
   const kids = make.children;
-  t.deepEqual(kids.map((k) => k.type), ['group', 'node', 'node']);
+  t.deepEqual(
+    kids.map((k) => k.type),
+    ['group', 'node', 'node'],
+  );
   const g = kids[0]!;
   if (g.type !== 'group') throw new Error('not a group');
   t.is(g.members.length, 198);
   t.deepEqual(g.pattern, ['cc', '-c', null, '-o', null]);
-  t.deepEqual(g.children.map((c) => (c.type === 'group' ? c.members.length : 0)), [198, 198]);
+  t.deepEqual(
+    g.children.map((c) => (c.type === 'group' ? c.members.length : 0)),
+    [198, 198],
+  );
   const lines = text(items, true);
   t.true(lines.some((l) => /cc -c … -o … ×198 {2}\(total .*, max .*\)/.test(l)));
   t.true(lines.some((l) => l.includes('cc -c f57.c -o f57.o') && l.includes('exit 1')));
@@ -183,7 +204,9 @@ function failuresVisible(roots: TreeNode[], items: DisplayItem[]): boolean {
     }
   };
   walk(items);
-  return flat(roots).filter((n) => n.failed).every((n) => shown.has(n));
+  return flat(roots)
+    .filter((n) => n.failed)
+    .every((n) => shown.has(n));
 }
 
 test('dedup never hides a failure (any failing member, any depth, any filter)', (t) => {
@@ -199,7 +222,10 @@ test('dedup never hides a failure (any failing member, any depth, any filter)', 
 });
 
 test('groupPattern: equal arguments kept, differing ones elided, --opt= prefixes kept', (t) => {
-  const node = (argv: string[]): TreeNode => ({ ...flat(buildTree(build.r))[0]!, argvBlob: argvBlob(argv.map((a) => Buffer.from(a))) });
+  const node = (argv: string[]): TreeNode => ({
+    ...flat(buildTree(build.r))[0]!,
+    argvBlob: argvBlob(argv.map((a) => Buffer.from(a))),
+  });
   t.deepEqual(groupPattern([node(['x', '--o=a', 'k']), node(['x', '--o=b', 'k'])]), ['x', '--o=…', 'k']);
 });
 
@@ -222,11 +248,22 @@ test('JSON: groups, statuses and failed execs in the documented shape', (t) => {
   const json = treeJson(dedupTree(buildTree(many.r)), { envs: null, dedup: true, startNs: many.r.capture.startNs });
   const make = json[0]!;
   if (make.type === 'group') throw new Error('root is a node');
-  t.like(make, { type: 'exec', argv: ['make', '-j8'], status: { state: 'exited', exitCode: 2, signal: null, coreDumped: false }, failed: true });
+  t.like(make, {
+    type: 'exec',
+    argv: ['make', '-j8'],
+    status: { state: 'exited', exitCode: 2, signal: null, coreDumped: false },
+    failed: true,
+  });
   const g = make.children[0]!;
   t.like(g, { type: 'group', count: 198, memberType: 'exec', argvPattern: ['cc', '-c', null, '-o', null] });
-  const plain = treeJson(plainItems(buildTree(build.r)), { envs: build.envs, dedup: false, startNs: build.r.capture.startNs });
-  const crash = JSON.stringify(plain).match(/"status":\{"state":"exited","exitCode":null,"signal":"SIGSEGV","coreDumped":true\}/);
+  const plain = treeJson(plainItems(buildTree(build.r)), {
+    envs: build.envs,
+    dedup: false,
+    startNs: build.r.capture.startNs,
+  });
+  const crash = JSON.stringify(plain).match(
+    /"status":\{"state":"exited","exitCode":null,"signal":"SIGSEGV","coreDumped":true\}/,
+  );
   t.truthy(crash);
   t.is(envIds(plainItems(buildTree(build.r))).size > 0, true);
 });

@@ -55,11 +55,29 @@ export function sampleCapture(o: SampleOptions = {}): Buffer {
   const key = (pid: number, ms: number): ProcessKey => ({ pid, start: ts(ms) });
   const root = key(1000, 0.5);
   const outside: ProcessKey = { pid: 999, start: ts(-100) };
-  const exec = (p: ProcessKey, parent: ProcessKey, at: number, argv: string[], extra: Partial<Extract<WriterEvent, { kind: 'exec' }>> = {}): void => {
-    const exe = extra.exe as string | undefined ?? (argv[0]!.startsWith('/') ? argv[0]! : `/usr/bin/${argv[0]}`);
+  const exec = (
+    p: ProcessKey,
+    parent: ProcessKey,
+    at: number,
+    argv: string[],
+    extra: Partial<Extract<WriterEvent, { kind: 'exec' }>> = {},
+  ): void => {
+    const exe = (extra.exe as string | undefined) ?? (argv[0]!.startsWith('/') ? argv[0]! : `/usr/bin/${argv[0]}`);
     ev.push({
-      kind: 'exec', ts: ts(at), process: p, tid: p.pid, parent, uid: 1000, gid: 1000,
-      comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15), filename: exe, exe, cwd: '/work/project', argv, env, ...extra,
+      kind: 'exec',
+      ts: ts(at),
+      process: p,
+      tid: p.pid,
+      parent,
+      uid: 1000,
+      gid: 1000,
+      comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15),
+      filename: exe,
+      exe,
+      cwd: '/work/project',
+      argv,
+      env,
+      ...extra,
     });
   };
   const fork = (parent: ProcessKey, child: ProcessKey): void => {
@@ -127,7 +145,17 @@ export function writeBigBuild(fd: number, units: number): { spans: number } {
   const w = new CaptureWriter(header, { fd });
   const env = [...BASE_ENV, 'MAKEFLAGS=-j8', 'CFLAGS=-O2 -g'];
   const root: ProcessKey = { pid: 100, start: ts(0) };
-  w.write({ kind: 'exec', ts: ts(0.1), process: root, tid: 100, parent: { pid: 99, start: 0n }, filename: '/usr/bin/make', argv: ['make', '-j8'], env, cwd: '/work/project' });
+  w.write({
+    kind: 'exec',
+    ts: ts(0.1),
+    process: root,
+    tid: 100,
+    parent: { pid: 99, start: 0n },
+    filename: '/usr/bin/make',
+    argv: ['make', '-j8'],
+    env,
+    cwd: '/work/project',
+  });
   let pid = 101;
   let t = 1;
   for (let u = 0; u < units; u++) {
@@ -136,9 +164,29 @@ export function writeBigBuild(fd: number, units: number): { spans: number } {
     if (pid > 4_000_000) pid = 101;
     const src = `src/unit${u}.c`;
     w.write({ kind: 'fork', ts: sh.start, process: root, tid: 100, child: sh });
-    w.write({ kind: 'exec', ts: ts(t + 0.1), process: sh, tid: sh.pid, parent: root, filename: '/bin/sh', argv: ['/bin/sh', '-c', `cc -O2 -c ${src}`], env, cwd: '/work/project' });
+    w.write({
+      kind: 'exec',
+      ts: ts(t + 0.1),
+      process: sh,
+      tid: sh.pid,
+      parent: root,
+      filename: '/bin/sh',
+      argv: ['/bin/sh', '-c', `cc -O2 -c ${src}`],
+      env,
+      cwd: '/work/project',
+    });
     w.write({ kind: 'fork', ts: cc.start, process: sh, tid: sh.pid, child: cc });
-    w.write({ kind: 'exec', ts: ts(t + 0.3), process: cc, tid: cc.pid, parent: sh, filename: '/usr/bin/cc', argv: ['cc', '-O2', '-c', src, '-o', `obj/unit${u}.o`], env, cwd: '/work/project' });
+    w.write({
+      kind: 'exec',
+      ts: ts(t + 0.3),
+      process: cc,
+      tid: cc.pid,
+      parent: sh,
+      filename: '/usr/bin/cc',
+      argv: ['cc', '-O2', '-c', src, '-o', `obj/unit${u}.o`],
+      env,
+      cwd: '/work/project',
+    });
     w.write({ kind: 'exit', ts: ts(t + 5), process: cc, tid: cc.pid, status: u % 97 === 13 ? 1 << 8 : 0 });
     w.write({ kind: 'exit', ts: ts(t + 5.1), process: sh, tid: sh.pid, status: 0 });
     t += 5.2;
