@@ -207,9 +207,9 @@ export function painter(color: boolean): Paint {
 
 /** Colour for stdout: a TTY, unless NO_COLOR is set; FORCE_COLOR forces it. */
 export function stdoutColor(): boolean {
-  const force = process.env['FORCE_COLOR'];
+  const force = process.env.FORCE_COLOR;
   if (force !== undefined && force !== '' && force !== '0') return true;
-  if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   return process.stdout.isTTY === true;
 }
 

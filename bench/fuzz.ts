@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { COMMANDS, fuzzBases, mutant } from '../test/helpers/mutants.ts';
 import { argvFor, judge, spawnCli, WorkerPool } from '../test/helpers/fuzz-runner.ts';
+import { COMMANDS, fuzzBases, mutant } from '../test/helpers/mutants.ts';
 import { prng } from '../test/helpers/prng.ts';
 
 const { values: o } = parseArgs({

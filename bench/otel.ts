@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildTrace } from '../analyze/otel/build.ts';
 import { encodeProtobuf, jsonDocumentChunks, loadSerializers, slices, views } from '../analyze/otel/encode.ts';
-import { load } from '../analyze/replay/load.ts';
 import { buildResource } from '../analyze/otel/resource.ts';
+import { load } from '../analyze/replay/load.ts';
 import { writeBigBuild } from '../testkit/otel/synthetic.ts';
 
 const { values } = parseArgs({

@@ -33,10 +33,10 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCaptureStream } from '../formats/reader.ts';
-import { BATCH, buildDatabase, openForBulkLoad, tableInsert, type TableInsert } from '../analyze/db/database.ts';
-import { type Model, ModelBuilder } from '../analyze/replay/model.ts';
+import { BATCH, buildDatabase, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/database.ts';
 import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/db/schema.ts';
+import { type Model, ModelBuilder } from '../analyze/replay/model.ts';
+import { readCaptureStream } from '../formats/reader.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -300,7 +300,7 @@ for (let i = 0; i < runs; i++) {
   const h = createHash('sha256');
   const fd = openSync(tree, 'r');
   const buf = Buffer.allocUnsafe(4 << 20);
-  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
   closeSync(fd);
   h.digest();
   hashRuns.push(performance.now() - t0);

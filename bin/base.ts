@@ -1,7 +1,7 @@
 import { Command, Errors } from '@oclif/core';
 import { terminalText } from '../analyze/format.ts';
-import { UserError } from '../formats/errors.ts';
 import { writeError } from '../analyze/output.ts';
+import { UserError } from '../formats/errors.ts';
 
 /**
  * Every ptrace command extends this: errors the user caused are printed as a

@@ -6,8 +6,8 @@
 
 import type { Bytes } from './decode.ts';
 import { DATA, DATA_MAX, DF, DK, HEAD, RECORD_SIZE, RECORD_TYPE_NAMES, RT } from './layout.ts';
-import { EMPTY, RECORD_TYPES, readFooter, type Owns, type RecordContext } from './records/index.ts';
-import type { CaptureEvent, CaptureFooter, CaptureHeader, CapturedBytes, ReadWarning } from './types.ts';
+import { EMPTY, type Owns, RECORD_TYPES, type RecordContext, readFooter } from './records/index.ts';
+import type { CapturedBytes, CaptureEvent, CaptureFooter, CaptureHeader, ReadWarning } from './types.ts';
 import { MAX_AMOUNT, ValueChecker, type ValueSite } from './values.ts';
 
 /**

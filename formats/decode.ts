@@ -3,8 +3,8 @@
 // Pure functions over bytes: no joining, no naming, no I/O. Offsets come from layout.ts; byte order is the
 // file header's (a raw file may be little or big endian).
 
-import type { ClockAnchor, Rusage } from './types.ts';
 import { ANCHOR, DNS, DNS_ANSWERS, DNS_MSG, HIST, HIST_BUCKETS, RUSAGE, TCP } from './layout.ts';
+import type { ClockAnchor, Rusage } from './types.ts';
 
 /** A buffer and a DataView over the same bytes (build once per buffer with `bytesOf`). */
 export interface Bytes {

@@ -2,9 +2,8 @@
 // the TLVs after it. Every error names what was found, what was expected and
 // the file.
 
+import { bytesOf, decodeAnchor } from './decode.ts';
 import { FormatError } from './errors.ts';
-import { decodeAnchor, bytesOf } from './decode.ts';
-import { checkedAnchor } from './values.ts';
 import {
   BYTE_ORDER_MAGIC,
   FILE_HEADER,
@@ -22,6 +21,7 @@ import {
 import { errnoName } from './names.ts';
 import { decodeStrings } from './nul-area.ts';
 import type { CaptureHeader, ReadWarning, WriteStop } from './types.ts';
+import { checkedAnchor } from './values.ts';
 
 /** No ptrace header is larger (the TLVs hold a few short strings). */
 export const MAX_HEADER_SIZE = 1 << 20;

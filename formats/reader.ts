@@ -11,11 +11,11 @@ import { RECORD_SIZE } from './layout.ts';
 import { PrefetchingReader } from './prefetch.ts';
 import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } from './types.ts';
 
-export { parseHeader, checkFixedHeader, quoteBytes, MAX_HEADER_SIZE } from './header.ts';
-export type { ParseHeaderOptions, FixedHeader } from './header.ts';
 export { CHUNK_WINDOW } from './assemble.ts';
+export type { FixedHeader, ParseHeaderOptions } from './header.ts';
+export { checkFixedHeader, MAX_HEADER_SIZE, parseHeader, quoteBytes } from './header.ts';
+export { joinStrings, splitStrings } from './nul-area.ts';
 export { execAreas } from './records/index.ts';
-export { splitStrings, joinStrings } from './nul-area.ts';
 
 /** Records per read in the streaming reader (4 MiB). */
 const STREAM_RECORDS = 16384;
@@ -188,7 +188,7 @@ export function readCaptureStream(
     let pos = header.headerSize;
     let tail = 0;
     try {
-      for (let chunk; (chunk = chunks.next()) !== null; ) {
+      for (let chunk: Buffer | null; (chunk = chunks.next()) !== null; ) {
         const n = chunk.length;
         const b = bytesOf(chunk);
         const whole = n - (n % RECORD_SIZE);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
 // Regenerates the sample raw files from real runs (needs root and the built
 // capture tool): `sudo node samples/regenerate.ts [NAME…]` (all of them, or
 // only the named ones, e.g. `hostile`). Run it whenever the raw format
@@ -6,7 +7,6 @@
 // Each run uses a small, fixed environment so no secrets of the machine that
 // made it end up in a committed file.
 import { $, cd, fs, path, tmpdir } from 'zx';
-import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const capture = process.env.PTRACE_CAPTURE_BIN || path.join(here, '../capture/build/ptrace-capture');
@@ -86,11 +86,11 @@ if (wanted('failing-pipeline')) {
   await fs.mkdirp(pipeline);
   await fs.writeFile(
     path.join(pipeline, 'data.txt'),
-    Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n') + '\n',
+    `${Array.from({ length: 50 }, (_, i) => `line ${i} ${i % 7 === 0 ? 'error' : 'ok'}`).join('\n')}\n`,
   );
   await fs.writeFile(
     path.join(pipeline, 'pipeline.sh'),
-    [
+    `${[
       'set -o pipefail',
       'sort data.txt | uniq -c | grep -c ok',
       'cat data.txt | grep error | wc -l',
@@ -98,7 +98,7 @@ if (wanted('failing-pipeline')) {
       './data.txt || echo "not executable (EACCES), continuing"',
       'cat data.txt | grep FATAL | tr a-z A-Z',
       'echo unreachable',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   await record('failing-pipeline', pipeline, ['bash', '-e', 'pipeline.sh'], 1);
 }
@@ -109,7 +109,7 @@ if (wanted('git-workflow')) {
   await fs.mkdirp(repo);
   await fs.writeFile(
     path.join(repo, 'workflow.sh'),
-    [
+    `${[
       'set -e',
       'git init -q -b main .',
       'echo one > a.txt && git add a.txt && git commit -q -m one',
@@ -119,7 +119,7 @@ if (wanted('git-workflow')) {
       'git merge -q --no-edit feature',
       'git log --oneline | wc -l',
       'git status --short',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   await record('git-workflow', repo, ['sh', 'workflow.sh'], 0);
 }

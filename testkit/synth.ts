@@ -3,8 +3,8 @@
 // generator of big make-like builds.
 
 import { closeSync, openSync } from 'node:fs';
-import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../testkit/writer.ts';
 import type { ProcessKey, Rusage } from '../formats/types.ts';
+import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../testkit/writer.ts';
 
 export const MS = 1_000_000;
 

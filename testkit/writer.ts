@@ -4,8 +4,6 @@
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
-import { countStrings, joinStrings } from '../formats/nul-area.ts';
-import type { RawHead, RawRecord } from './raw-records.ts';
 import {
   ANCHOR,
   BYTE_ORDER_MAGIC,
@@ -14,6 +12,10 @@ import {
   DATA_MAX,
   DF,
   DK,
+  DNS,
+  DNS_ANSWERS,
+  DNS_MSG,
+  DNSD,
   END,
   EXEC,
   EXEC_FAILED,
@@ -27,11 +29,6 @@ import {
   HEAD,
   HEAD_SIZE,
   HIST,
-  TCP,
-  DNS,
-  DNS_ANSWERS,
-  DNS_MSG,
-  DNSD,
   HIST_BUCKETS,
   LOSS,
   OPEN,
@@ -39,6 +36,7 @@ import {
   RECORD_SIZE,
   RT,
   RUSAGE,
+  TCP,
   THREAD,
   TLV,
   TLV_HEAD_SIZE,
@@ -48,7 +46,9 @@ import {
   WRITE_STOP_SIZE,
 } from '../formats/layout.ts';
 import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from '../formats/names.ts';
+import { countStrings, joinStrings } from '../formats/nul-area.ts';
 import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from '../formats/types.ts';
+import type { RawHead, RawRecord } from './raw-records.ts';
 
 // ---------------------------------------------------------------- header
 

@@ -3,12 +3,12 @@
 // atomically).
 
 import Database from 'better-sqlite3';
-import type { Model } from '../replay/model.ts';
-import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 import { printWarnings, writeAtomically } from '../output.ts';
-import { Progress } from '../replay/progress.ts';
 import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
 import { load } from '../replay/load.ts';
+import type { Model } from '../replay/model.ts';
+import { Progress } from '../replay/progress.ts';
+import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 
 export type Db = Database.Database;
 type Statement = Database.Statement;

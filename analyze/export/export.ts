@@ -17,13 +17,13 @@ import {
   Schema,
   Struct,
   Table,
-  tableToIPC,
   TimestampNanosecond,
+  tableToIPC,
   Utf8,
 } from 'apache-arrow';
+import { splitStrings } from '../../formats/nul-area.ts';
 import type { Db } from '../db/database.ts';
 import { isoTime } from '../format.ts';
-import { splitStrings } from '../../formats/nul-area.ts';
 import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 
 export interface ExportExec {

@@ -4,6 +4,7 @@
 // but never exec'd. docs/otel.md documents every name and attribute.
 // Pure: no I/O.
 
+import { decodeStrings } from '../../formats/nul-area.ts';
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
 import { openFlagsText } from '../replay/files.ts';
 import type {
@@ -18,7 +19,6 @@ import type {
 import { answerAddresses, queryOutcome } from '../replay/net.ts';
 import { EnvResolver } from './environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from './expr.ts';
-import { decodeStrings } from '../../formats/nul-area.ts';
 import { deriveTraceId, identityKey, parseTraceParent, processSpanId, rootSpanId, type TraceParent } from './ids.ts';
 import {
   type Attributes,
@@ -376,6 +376,7 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
       traceFlags,
       name: client ? `connect ${c.remoteAddress}:${c.remotePort}` : `accept :${c.localPort}`,
       start: c.start,
+      // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds
       end: c.end ?? (captureEnd > c.start ? captureEnd : c.start),
       attributes: attrs,
       events: [],

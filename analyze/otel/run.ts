@@ -6,14 +6,14 @@ import { UserError } from '../../formats/errors.ts';
 import { terminalText } from '../format.ts';
 import { checkOutput, outputModeFor, printWarnings, writeError, writeFileAtomic } from '../output.ts';
 import { load } from '../replay/load.ts';
-import { buildTrace, type BuiltTrace } from './build.ts';
+import { type BuiltTrace, buildTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
 import { jsonDocumentChunks, loadSerializers } from './encode.ts';
 import { type CompiledAttribute, compileAttribute } from './expr.ts';
 import { parseTraceIdFlag } from './ids.ts';
 import { buildResource } from './resource.ts';
 import type { InstrumentationScope, Resource } from './span.ts';
-import { formatMs, upload, type UploadResult } from './upload.ts';
+import { formatMs, type UploadResult, upload } from './upload.ts';
 
 export interface OtelOptions extends ExporterFlags {
   file: string;

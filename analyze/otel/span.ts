@@ -86,6 +86,7 @@ export class ReadableSpanView {
     this.name = s.name;
     this.kind = s.kind ?? KIND_INTERNAL;
     this.startTime = hrTime(s.start);
+    // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds
     this.endTime = hrTime(s.end < s.start ? s.start : s.end);
     this.duration = hrTime(s.end < s.start ? 0n : s.end - s.start);
     this.attributes = s.attributes;

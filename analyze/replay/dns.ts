@@ -3,8 +3,8 @@
 // formats/dns-wire.ts; and the pseudo reverse DNS that names a connection
 // after the lookup that gave its address (peerNames). Pure.
 
-import { answerAddresses, parseDnsMessage } from '../../formats/dns-wire.ts';
 import type { DnsMessage } from '../../formats/dns-wire.ts';
+import { answerAddresses, parseDnsMessage } from '../../formats/dns-wire.ts';
 import type { DnsMessageEvent } from '../../formats/types.ts';
 
 /** One DNS query on the wire and its reply, if one came (dns_queries table; format 1.4). */
@@ -124,9 +124,7 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
 }
 
 /** Answered queries as name lookups, for pseudo reverse DNS (peerNames below). */
-export function queriesAsLookups(
-  queries: readonly DnsQueryRow[],
-): {
+export function queriesAsLookups(queries: readonly DnsQueryRow[]): {
   id: number;
   processId: number;
   time: bigint;

@@ -355,7 +355,11 @@ function markDuplicates(order: Int32Array, ids: Int32Array): Int32Array {
   if (ids.length === order.length) return order;
   const keep = new Set(ids);
   const seen = new Set<number>();
-  return order.map((id) => (keep.has(id) && !seen.has(id) ? (seen.add(id), id) : -1));
+  return order.map((id) => {
+    if (!keep.has(id) || seen.has(id)) return -1;
+    seen.add(id);
+    return id;
+  });
 }
 
 /** Full environment (name → value, sorted by name) of `envId`, following base ids. */

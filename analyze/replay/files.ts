@@ -74,7 +74,7 @@ const SYSCALLS: Record<string, Record<number, string>> = {
 
 /** open, openat, openat2, creat (by the capture machine's numbering), else `syscall<N>`. */
 export function openSyscallName(nr: number, machine: string): string {
-  return (SYSCALLS[machine] ?? SYSCALLS['x86_64']!)[nr] ?? `syscall${nr}`;
+  return (SYSCALLS[machine] ?? SYSCALLS.x86_64!)[nr] ?? `syscall${nr}`;
 }
 
 /**

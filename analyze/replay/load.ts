@@ -5,7 +5,7 @@
 
 import { readCaptureStream } from '../../formats/reader.ts';
 import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import { ModelBuilder, type Model } from './model.ts';
+import { type Model, ModelBuilder } from './model.ts';
 import { Progress } from './progress.ts';
 
 export interface LoadedCapture {

@@ -3,24 +3,25 @@
 // and footer are known, produces the rows of every table in SCHEMA.md.
 // Pure: no I/O, no SQLite.
 
+import { decodeStrings } from '../../formats/nul-area.ts';
+import { execAreas } from '../../formats/records/index.ts';
 import type {
   CaptureEvent,
   CaptureHeader,
+  DnsEvent,
+  DnsMessageEvent,
   ExecEvent,
   FooterInfo,
   ProcessKey,
-  DnsEvent,
-  DnsMessageEvent,
   ReadWarning,
   Rusage,
   TcpEvent,
 } from '../../formats/types.ts';
-import { execAreas } from '../../formats/records/index.ts';
-import { decodeStrings } from '../../formats/nul-area.ts';
+import { splitCpuTime } from './cputime.ts';
+import { type DnsQueryRow, pairDnsMessages, peerNames, queriesAsLookups } from './dns.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';
-import { pairDnsMessages, peerNames, queriesAsLookups, type DnsQueryRow } from './dns.ts';
-import { splitCpuTime } from './cputime.ts';
+
 export type { DnsQueryRow } from './dns.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';

@@ -1,20 +1,20 @@
 // The process tree of a replay: one node per exec'd image, nested under the
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
-import { basename, ELLIPSIS } from '../format.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';
-import {
-  type ConnectionRow,
-  type DnsLookupRow,
-  type DnsQueryRow,
-  type ExecFailureRow,
-  type ExecRow,
-  type OpenRow,
-  type ProcessRow,
-  type ResourceRow,
+import { basename, ELLIPSIS } from '../format.ts';
+import type { CaptureInfo } from '../replay/capture-info.ts';
+import type {
+  ConnectionRow,
+  DnsLookupRow,
+  DnsQueryRow,
+  ExecFailureRow,
+  ExecRow,
+  OpenRow,
+  ProcessRow,
+  ResourceRow,
 } from '../replay/model.ts';
 import { queryOutcome } from '../replay/net.ts';
-import type { CaptureInfo } from '../replay/capture-info.ts';
 
 export type NodeKind = 'exec' | 'fork' | 'process';
 
@@ -470,7 +470,7 @@ export function argvShape(argv: readonly string[]): string {
       if (i === 0) return a;
       if (a.startsWith('-') && a.length > 1) {
         const eq = a.indexOf('=');
-        return eq > 0 ? a.slice(0, eq + 1) + '\u0001' : a;
+        return eq > 0 ? `${a.slice(0, eq + 1)}\u0001` : a;
       }
       return '\u0001';
     })

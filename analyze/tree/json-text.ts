@@ -24,7 +24,7 @@ interface Frame {
  */
 export function* jsonChunks(value: Json, prettyDepth = 40, chunkSize = 1 << 20): Generator<string> {
   let buf = '';
-  const indent = (depth: number): string => (depth <= prettyDepth ? '\n' + '  '.repeat(depth) : '');
+  const indent = (depth: number): string => (depth <= prettyDepth ? `\n${'  '.repeat(depth)}` : '');
   const stack: Frame[] = [];
   /** Writes a scalar, or opens a container (pushing its frame). */
   const put = (v: Json, depth: number): void => {

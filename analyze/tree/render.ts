@@ -1,6 +1,18 @@
 // Tree renderers: display items → text lines, or → the JSON structure
 // documented in docs/tree-json.md. Pure.
 
+import {
+  commandLine,
+  ELLIPSIS,
+  formatDuration,
+  formatKib,
+  isoTime,
+  maskEnvValue,
+  type Paint,
+  statusText,
+  terminalText,
+} from '../format.ts';
+import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 import { openFlagsShort, openFlagsText } from '../replay/files.ts';
 import type {
   ConnectionRow,
@@ -24,18 +36,6 @@ import {
   queryOutcome,
   queryText,
 } from '../replay/net.ts';
-import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
-import {
-  commandLine,
-  ELLIPSIS,
-  formatDuration,
-  formatKib,
-  isoTime,
-  maskEnvValue,
-  type Paint,
-  statusText,
-  terminalText,
-} from '../format.ts';
 import { argvOf, type DisplayItem, type GroupItem, nodeDuration, type TreeFilters, type TreeNode } from './build.ts';
 
 export interface TreeRenderOptions {

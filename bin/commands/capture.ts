@@ -1,8 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
 import { UserError } from '../../formats/errors.ts';
+import { PtraceCommand } from '../base.ts';
 
 const DEFAULT_BINARY = fileURLToPath(new URL('../../capture/build/ptrace-capture', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { checkOutput, outputModeFor, printWarnings } from '../../analyze/output.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Db extends PtraceCommand {
   static override summary = 'Write a capture as a SQLite database (schema: analyze/SCHEMA.md).';

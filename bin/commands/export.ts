@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { UserError } from '../../formats/errors.ts';
 import { checkOutput, outputModeFor, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
+import { UserError } from '../../formats/errors.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Export extends PtraceCommand {
   static override summary = 'Export processes with their execs as an Arrow IPC file or JSON lines.';

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
 import { shellQuote, terminalText } from '../../analyze/format.ts';
 import { printWarnings, writeStdout } from '../../analyze/output.ts';
-import { infoReport } from '../../formats/summary.ts';
 import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
+import { infoReport } from '../../formats/summary.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Info extends PtraceCommand {
   static override summary =

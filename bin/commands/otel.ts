@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
 import { DEFAULT_BATCH_SIZE } from '../../analyze/otel/config.ts';
 import { runOtel, stdoutWasBroken } from '../../analyze/otel/run.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Otel extends PtraceCommand {
   static override summary = 'Export a capture as an OpenTelemetry trace: OTLP/JSON file, or upload over OTLP/HTTP.';

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
-import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { painter, stdoutColor } from '../../analyze/format.ts';
+import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { writeStdout } from '../../analyze/output.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Stats extends PtraceCommand {
   static override summary =

@@ -1,9 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { PtraceCommand } from '../base.ts';
-import { UserError } from '../../formats/errors.ts';
 import { painter, parseDuration, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import {
   captureInfo,
@@ -14,7 +11,10 @@ import {
 } from '../../analyze/replay/capture-info.ts';
 import { load } from '../../analyze/replay/load.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree/render.ts';
+import { UserError } from '../../formats/errors.ts';
+import { PtraceCommand } from '../base.ts';
 
 export default class Tree extends PtraceCommand {
   static override summary = "Show the process tree of a capture: one line per exec'd image.";

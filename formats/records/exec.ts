@@ -2,7 +2,7 @@
 // cwd, argv and environment follow in chunks. The argv and environment are
 // kept as the NUL-terminated areas they arrive in and split only when read.
 
-import { decodeCString, type Bytes } from '../decode.ts';
+import { type Bytes, decodeCString } from '../decode.ts';
 import { COMM_LEN, DK, EXEC, F, RT } from '../layout.ts';
 import { countStrings, joinStrings, splitStrings, terminated } from '../nul-area.ts';
 import type { CaptureHeader, ExecEvent } from '../types.ts';

@@ -1,6 +1,6 @@
 // PT_FOOTER: the totals, the last record of a complete file. Not an event:
 // the assembler keeps it as the capture's footer.
-import { decodeAnchor, type Bytes } from '../decode.ts';
+import { type Bytes, decodeAnchor } from '../decode.ts';
 import { END, FOOTER, RT } from '../layout.ts';
 import type { CaptureFooter } from '../types.ts';
 import { checkedAnchor } from '../values.ts';

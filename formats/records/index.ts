@@ -1,6 +1,7 @@
 // The registry: record type number → the module that reads it. A new record
 // type is one module here plus its struct in bpf/ptrace.h.
 import { RT } from '../layout.ts';
+import type { CaptureEvent } from '../types.ts';
 import { dns } from './dns.ts';
 import { dnsMsg } from './dns-msg.ts';
 import { exec } from './exec.ts';
@@ -14,7 +15,6 @@ import type { RecordType } from './record.ts';
 import { running } from './running.ts';
 import { tcp } from './tcp.ts';
 import { thread } from './thread.ts';
-import type { CaptureEvent } from '../types.ts';
 
 export { execAreas } from './exec.ts';
 export { readFooter } from './footer.ts';

@@ -5,7 +5,7 @@
 // owns and how its strings complete the event.
 
 import type { Bytes } from '../decode.ts';
-import type { CaptureEvent, CaptureHeader, CapturedBytes, ReadWarning } from '../types.ts';
+import type { CapturedBytes, CaptureEvent, CaptureHeader, ReadWarning } from '../types.ts';
 import type { ValueChecker, ValueSite } from '../values.ts';
 
 /** The assembler, as a record module sees it: byte order, header, and the value checks that name the record in warnings. */

@@ -7,9 +7,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { TcpEvent } from '../../formats/types.ts';
 import { readCapture } from '../../formats/reader.ts';
-import { CLI, ROOT, captureAsync, captureSync, realCaptureTest, tempDir } from '../helpers/real-capture.ts';
+import type { TcpEvent } from '../../formats/types.ts';
+import { CLI, captureAsync, captureSync, ROOT, realCaptureTest, tempDir } from '../helpers/real-capture.ts';
 
 interface Counts {
   sent: number;

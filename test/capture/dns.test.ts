@@ -6,20 +6,20 @@
 // libc), NXDOMAIN, and a connection named by pseudo reverse DNS.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { ModelBuilder, type Model } from '../../analyze/replay/model.ts';
-import type { Capture, DnsEvent, DnsMessageEvent } from '../../formats/types.ts';
+import { type Model, ModelBuilder } from '../../analyze/replay/model.ts';
 import { readCapture } from '../../formats/reader.ts';
+import type { Capture, DnsEvent, DnsMessageEvent } from '../../formats/types.ts';
 import {
   CAPTURE_BIN,
   CLI,
-  ROOT,
-  TEST_ENV,
   captureSync,
   execs,
+  ROOT,
   realCaptureTest,
+  TEST_ENV,
   tempDir,
 } from '../helpers/real-capture.ts';
 
@@ -65,9 +65,15 @@ async function startResolver(t: ExecutionContext, dir: string): Promise<boolean>
     const timer = setTimeout(() => resolve(false), 10_000);
     child.stderr.on('data', (d) => {
       log += d;
-      if (/started, version/.test(log)) clearTimeout(timer), resolve(true);
+      if (/started, version/.test(log)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
     });
-    child.on('exit', () => (clearTimeout(timer), resolve(false)));
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
   });
   if (!ready) t.fail(`dnsmasq did not start: ${log}`);
   return ready;

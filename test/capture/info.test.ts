@@ -1,8 +1,9 @@
 // `ptrace info` on real captures: what the header says about how the capture ran.
-import test from 'ava';
+
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { ptraceSync } from '../helpers/cli.ts';
 import { captureSync, realCaptureTest, TEST_ENV } from '../helpers/real-capture.ts';
 

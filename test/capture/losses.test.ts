@@ -1,11 +1,12 @@
 // A real capture that loses records: every output says the data is incomplete,
 // with the figures info reports.
-import test from 'ava';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { ptraceSync } from '../helpers/cli.ts';
-import { captureSync, cc, realCaptureTest, ROOT } from '../helpers/real-capture.ts';
+import { captureSync, cc, ROOT, realCaptureTest } from '../helpers/real-capture.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'ptrace-losses-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { DnsEvent, TcpEvent } from '../../formats/types.ts';
-import { CLI, ROOT, captureSync, execs, realCaptureTest } from '../helpers/real-capture.ts';
+import { CLI, captureSync, execs, ROOT, realCaptureTest } from '../helpers/real-capture.ts';
 
 interface Exchange {
   host: string;

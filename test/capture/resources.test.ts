@@ -7,13 +7,13 @@ import Database from 'better-sqlite3';
 import type { Capture, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../../formats/types.ts';
 import {
   CLI,
-  ROOT,
-  TEST_ENV,
   captureSync,
   cc,
   execWithArgv,
+  ROOT,
   realCaptureTest,
   sameProcess,
+  TEST_ENV,
   tempDir,
 } from '../helpers/real-capture.ts';
 
@@ -121,8 +121,8 @@ realCaptureTest('--no-files records no opens', (t) => {
 realCaptureTest(
   'open paths: one of PATH_MAX-1 bytes is kept whole, a longer one is cut at PATH_MAX and flagged',
   (t) => {
-    const exact = '/' + 'p/'.repeat(2047); // 4095 bytes
-    const tooLong = '/' + 'q/'.repeat(2500);
+    const exact = `/${'p/'.repeat(2047)}`; // 4095 bytes
+    const tooLong = `/${'q/'.repeat(2500)}`;
     t.is(exact.length, 4095);
     const { capture } = captureSync(['cat', exact, tooLong]);
     const opens = capture.events.filter((e): e is OpenEvent => e.kind === 'open');
@@ -168,7 +168,7 @@ realCaptureTest(
     const tree = spawnSync(process.execPath, [CLI, 'tree', '--resources', '--json', file], { encoding: 'utf8' });
     t.is(tree.status, 0, tree.stderr);
     const usages: { cpuUserNs: number; cpuSystemNs: number; cpuRuntimeNs: number }[] = [];
-    JSON.stringify(JSON.parse(tree.stdout), (k, v) => {
+    JSON.stringify(JSON.parse(tree.stdout), (_k, v) => {
       if (v && typeof v === 'object' && 'cpuUserNs' in v) usages.push(v);
       return v;
     });

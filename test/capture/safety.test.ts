@@ -3,6 +3,7 @@
 // user that plants files for the C library scan, maps garbage under C
 // library names, and a sudo user whose output path leads somewhere else.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -13,20 +14,19 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { readCapture } from '../../formats/reader.ts';
 import type { DnsEvent, OpenEvent } from '../../formats/types.ts';
 import {
   CAPTURE_BIN,
-  ROOT,
-  TEST_ENV,
   captureSync,
   cc,
   execWithArgv,
+  ROOT,
   realCaptureTest,
   sameProcess,
+  TEST_ENV,
   tempDir,
 } from '../helpers/real-capture.ts';
 

@@ -78,7 +78,7 @@ realCaptureTest('env of 1000 variables round-trips exactly', (t) => {
 });
 
 realCaptureTest('cwd of a deeply nested directory (3,000+ bytes)', (t) => {
-  let dir = realpathSync(tempDir());
+  const dir = realpathSync(tempDir());
   const parts = Array.from({ length: 300 }, (_, i) => `d${String(i).padStart(9, '0')}`);
   const deep = join(dir, ...parts);
   mkdirSync(deep, { recursive: true });

@@ -2,15 +2,16 @@
 // argv, file descriptors, process state and signals, and its figures must
 // agree across every report. Real captures through the `ptrace` launcher
 // (bin/ptrace), as a user runs it.
-import type { ExecutionContext } from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+
 import type { SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import { readCapture } from '../../formats/reader.ts';
 import type { ExecFailedEvent } from '../../formats/types.ts';
-import { ROOT, cc, execs, realCaptureTest, tempDir } from '../helpers/real-capture.ts';
+import { cc, execs, ROOT, realCaptureTest, tempDir } from '../helpers/real-capture.ts';
 
 const LAUNCHER = join(ROOT, 'bin/ptrace');
 /** The launcher runs `node` from PATH for the replay commands: this one. */
@@ -139,7 +140,7 @@ realCaptureTest("a sub-make under ptrace capture uses the parent make's jobserve
   t.deepEqual(r.stdout.trim().split('\n').sort(), ['a', 'b', 'c', 'd']);
 });
 
-const CALLER_STATE = String.raw`
+const CALLER_STATE = `
 // Sets a process state unlike any default, then execs argv[1..]: SIGUSR1
 // blocked, SIGINT and SIGHUP ignored, SIGPIPE default, 777 open files, umask 027.
 #include <signal.h>
@@ -576,7 +577,7 @@ realCaptureTest(
 
 // ---- 7. --wait-all on a fork chain -------------------------------------------------
 
-const FORK_CHAIN = String.raw`
+const FORK_CHAIN = `
 // Each process forks its successor and exits at once: argv[1] links.
 #include <stdlib.h>
 #include <unistd.h>

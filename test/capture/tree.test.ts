@@ -15,8 +15,8 @@ import type {
 import {
   argvText,
   captureSync,
-  execWithArgv,
   execs,
+  execWithArgv,
   keyOf,
   realCaptureTest,
   sameProcess,

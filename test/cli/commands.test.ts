@@ -1,14 +1,15 @@
 // The replay commands run as the user runs them: `node bin/ptrace.js …` as a
 // child process, stdout not a TTY. Golden files in test/golden/ pin the
 // outputs; UPDATE_GOLDEN=1 rewrites them.
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { tableFromIPC } from 'apache-arrow';
+import test from 'ava';
+import Database from 'better-sqlite3';
 import {
   buildScenario,
   dnsScenario,
@@ -334,14 +335,14 @@ test('export: Arrow IPC file with typed columns and nested execs', (t) => {
     start_boot_ns: 'Int64',
     core_dumped: 'Bool',
   });
-  t.regex(types['execs']!, /^List<Struct<\{seq:Int32, time:Timestamp<NANOSECOND, UTC>, exe:Utf8, .*argv:List<Utf8>/);
+  t.regex(types.execs!, /^List<Struct<\{seq:Int32, time:Timestamp<NANOSECOND, UTC>, exe:Utf8, .*argv:List<Utf8>/);
   const first = table.get(0)!.toJSON();
-  t.is(first['pid'], 4000);
+  t.is(first.pid, 4000);
   // ns precision survives: raw Int64 values.
   const startCol = table.getChild('start')!;
   t.is((startCol.data[0]!.values as BigInt64Array)[0], 1_750_000_000_000_000_000n + 1_000_000n); // the root starts at its exec, not at its fork by the capture
   const execs = table.getChild('execs')!.get(0)!;
-  t.deepEqual([...execs.get(0)!['argv']], ['make', '-j4', 'all']);
+  t.deepEqual([...execs.get(0)!.argv], ['make', '-j4', 'all']);
   t.is(ptrace(['export', 'build.raw', '--format', 'arrow', '-o', out]).code, 2, 'exists without --force');
   t.is(ptrace(['export', 'build.raw', '--format', 'arrow', '-o', out, '--force']).code, 0);
   t.true(statSync(out).size > 1000);
@@ -390,14 +391,14 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   t.is(table.schema.metadata.get('ptrace.capture.warnings'), '[]');
   const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
   t.regex(
-    types['connections']!,
+    types.connections!,
     /^List<Struct<\{role:Utf8, family:Int32, .*peer_name:Utf8, start:Timestamp<NANOSECOND, UTC>, .*bytes_sent:Int64/,
   );
   t.regex(
-    types['dns_queries']!,
+    types.dns_queries!,
     /^List<Struct<\{time:Timestamp<NANOSECOND, UTC>, server_address:Utf8, .*rcode:Int32, .*answers:List<Utf8>/,
   );
-  t.regex(types['dns_lookups']!, /answers:List<Utf8>/);
+  t.regex(types.dns_lookups!, /answers:List<Utf8>/);
   const fetcher = 1; // row of ./fetcher
   const conn = table.getChild('connections')!.get(fetcher)!.get(0)!;
   t.like(conn.toJSON(), {
@@ -409,8 +410,8 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   });
   const queries = table.getChild('dns_queries')!.get(fetcher)!;
   t.is(queries.length, 7);
-  t.deepEqual([...queries.get(0)!['answers']], ['10.1.2.3']);
-  t.is(queries.get(3)!['rcode'], null, 'the unanswered query');
+  t.deepEqual([...queries.get(0)!.answers], ['10.1.2.3']);
+  t.is(queries.get(3)!.rcode, null, 'the unanswered query');
 
   const lines = ptrace(['export', 'dns.raw', '--format', 'jsonl'])
     .stdout.trimEnd()

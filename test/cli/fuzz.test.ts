@@ -6,27 +6,27 @@
 // run) for the bulk, as `node bin/ptrace.js` for a few mutants. Long runs:
 // bench/fuzz.ts.
 
-import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { FormatError } from '../../formats/errors.ts';
-import { DATA, FILE_HEADER, FILE_HEADER_SIZE, RECORD_SIZE, RT } from '../../formats/layout.ts';
+import { DATA, FILE_HEADER, RECORD_SIZE, RT } from '../../formats/layout.ts';
 import { readCaptureBuffer, readCaptureStream } from '../../formats/reader.ts';
-import { writeCapture } from '../../testkit/writer.ts';
 import type { CaptureEvent } from '../../formats/types.ts';
-import { SAMPLE_HEADER, T0, exec, exit, fork, hist, key, open, sampleEvents, someRusage } from '../helpers/capture.ts';
-import { prng } from '../helpers/prng.ts';
+import { writeCapture } from '../../testkit/writer.ts';
+import { exec, exit, fork, hist, key, open, SAMPLE_HEADER, sampleEvents, someRusage, T0 } from '../helpers/capture.ts';
+import { argvFor, judge, spawnCli, WorkerPool } from '../helpers/fuzz-runner.ts';
 import {
   COMMANDS,
   everyRecordType,
   fuzzBases,
+  type Mutation,
   mutant,
   MUTATIONS as SHARED_MUTATIONS,
-  type Mutation,
 } from '../helpers/mutants.ts';
-import { argvFor, judge, spawnCli, WorkerPool } from '../helpers/fuzz-runner.ts';
+import { prng } from '../helpers/prng.ts';
 import { u64Fields } from '../helpers/u64-fields.ts';
 
 const SEED = 0x5eed_2024;

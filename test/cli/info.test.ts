@@ -1,13 +1,14 @@
 // `ptrace info` through the real CLI, on files written by testkit/writer.ts.
-import test from 'ava';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCapture } from '../../testkit/writer.ts';
+import test from 'ava';
 import type { InfoReport } from '../../formats/summary.ts';
-import { SAMPLE_HEADER, T0, exit, hist, key, loss, open, sampleEvents } from '../helpers/capture.ts';
+import { writeCapture } from '../../testkit/writer.ts';
+import { exit, hist, key, loss, open, SAMPLE_HEADER, sampleEvents, T0 } from '../helpers/capture.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'bin', 'ptrace.js');

@@ -1,7 +1,6 @@
 // `ptrace otel --dump-otel`: the real CLI as a child process on synthetic
 // captures (testkit/writer.ts) and the samples/ captures.
 
-import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
@@ -9,18 +8,19 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   readdirSync,
+  readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { SECRET_VALUE, sampleCapture, writeBigBuild } from '../../testkit/otel/synthetic.ts';
-import { matchesGolden, readGolden } from '../helpers/golden.ts';
-import { otlpProjection, plainValue, type KeyValue, type OtlpDoc, type OtlpSpan } from '../helpers/otel-projection.ts';
 import { ptraceOtel as ptrace } from '../helpers/cli.ts';
+import { matchesGolden, readGolden } from '../helpers/golden.ts';
+import { type KeyValue, type OtlpDoc, type OtlpSpan, otlpProjection, plainValue } from '../helpers/otel-projection.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');

@@ -5,7 +5,6 @@
 // trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto),
 // cross-checked with `protoc --decode_raw` when protoc is installed.
 
-import test from 'ava';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import test from 'ava';
 import { sampleCapture } from '../../testkit/otel/synthetic.ts';
-import { ptraceOtel as ptrace, type CliRun } from '../helpers/cli.ts';
+import { type CliRun, ptraceOtel as ptrace } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ptrace.js');
@@ -143,7 +143,7 @@ function decodeRequest(body: Buffer): NRequest[] {
           return {
             traceId: one(1)!.bytes!.toString('hex'),
             spanId: one(2)!.bytes!.toString('hex'),
-            parentSpanId: one(4)?.bytes!.toString('hex') ?? '',
+            parentSpanId: one(4)?.bytes?.toString('hex') ?? '',
             name: str(one(5)!),
             kind: Number(one(6)?.varint ?? 0n),
             start: u64(one(7)!),
@@ -197,6 +197,7 @@ function normalizeJson(text: string): NRequest[] {
     resource: jKvs(rs.resource.attributes),
     scope: { name: rs.scopeSpans[0]!.scope.name, version: rs.scopeSpans[0]!.scope.version },
     spans: rs.scopeSpans[0]!.spans.map(
+      // biome-ignore lint/suspicious/noExplicitAny: the collector's JSON, checked field by field below
       (s: Record<string, any>): NSpan => ({
         traceId: s.traceId,
         spanId: s.spanId,

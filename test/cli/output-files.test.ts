@@ -1,12 +1,13 @@
 // Files written from a raw file (db, export, otel --dump-otel): created with
 // the raw file's permission bits, and a write that fails (full or read-only
 // file system) is one `ptrace:` line with nothing left behind.
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { manyCompilesScenario } from '../../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

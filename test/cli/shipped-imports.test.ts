@@ -1,8 +1,9 @@
 // What the ptrace command loads never comes from testkit/ or test/: the
 // synthesizers and fixtures there are for tests and benchmarks only.
-import test from 'ava';
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import test from 'ava';
 import { ROOT } from '../helpers/real-capture.ts';
 
 const ENTRY_POINTS = ['bin/ptrace.js', 'bin/commands.ts'];

@@ -1,13 +1,14 @@
 // No text renderer lets a control, format or bidi character from a raw file
 // reach the terminal; JSON outputs keep every string exact.
-import test from 'ava';
+
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { shellQuote, terminalText } from '../../analyze/format.ts';
 import { HOSTILE_STRINGS, hostileScenario } from '../../testkit/synth.ts';
 
@@ -78,7 +79,7 @@ for (const args of [...TEXT_RUNS]) TEXT_RUNS.push([args[0]!, SAMPLE, ...args.sli
 
 for (const color of [false, true]) {
   for (const args of TEXT_RUNS) {
-    test(`${args.join(' ').replace(root + '/', '')}${color ? ' (FORCE_COLOR)' : ''}: no control, format or bidi character reaches the terminal`, (t) => {
+    test(`${args.join(' ').replace(`${root}/`, '')}${color ? ' (FORCE_COLOR)' : ''}: no control, format or bidi character reaches the terminal`, (t) => {
       const r = ptrace(args, color);
       t.is(r.code, 0, r.stderr);
       const out = color ? r.stdout.replace(OWN_COLOURS, '') : r.stdout;

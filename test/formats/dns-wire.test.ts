@@ -3,9 +3,9 @@
 // seeded random mutations) that must end in an exact error, never a throw.
 
 import test from 'ava';
-import { prng } from '../helpers/prng.ts';
-import { answerAddresses, dnsTypeName, parseDnsMessage } from '../../formats/dns-wire.ts';
 import type { DnsMessage } from '../../formats/dns-wire.ts';
+import { answerAddresses, dnsTypeName, parseDnsMessage } from '../../formats/dns-wire.ts';
+import { prng } from '../helpers/prng.ts';
 
 const A = 1,
   NS = 2,

@@ -1,11 +1,12 @@
 // formats/layout.generated.ts must be what scripts/gen-layout.ts makes of
 // bpf/ptrace.h with the C compiler today: regenerate into a temp dir, compare.
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { RECORD_TYPE_NAMES, RT, STRUCTS } from '../../formats/layout.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,7 +39,7 @@ test('formats/layout.generated.ts is up to date with bpf/ptrace.h (npm run gen:l
 });
 
 test('every payload struct tiles its place in the 256-byte record', (t) => {
-  const record = STRUCTS['pt_event']!;
+  const record = STRUCTS.pt_event!;
   for (const [name, s] of Object.entries(STRUCTS)) {
     if (s.base === 0) continue;
     t.true(s.base + s.size <= record.size, name);

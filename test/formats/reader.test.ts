@@ -1,10 +1,11 @@
-import test from 'ava';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import { FormatError, UserError } from '../../formats/errors.ts';
 import { DF, DK, F, FILE_HEADER, RECORD_SIZE, RT } from '../../formats/layout.ts';
+import { decodeWaitStatus, errnoName, histKindName, lossCategoryName, signalName } from '../../formats/names.ts';
 import {
   isoMicros,
   parseHeader,
@@ -15,13 +16,10 @@ import {
   wallClockNs,
 } from '../../formats/reader.ts';
 import { RECORD_TYPES } from '../../formats/records/index.ts';
+import type { CaptureEvent, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../../formats/types.ts';
 import type { RawHead, RawRecord } from '../../testkit/raw-records.ts';
 import { CaptureWriter, chunkString, encodeHeader, encodeRecord, writeCapture } from '../../testkit/writer.ts';
-import type { CaptureEvent, ExecEvent, ExitEvent, HistEvent, OpenEvent } from '../../formats/types.ts';
-import { decodeWaitStatus, errnoName, histKindName, lossCategoryName, signalName } from '../../formats/names.ts';
 import {
-  SAMPLE_HEADER,
-  T0,
   cb,
   exec,
   execFailed,
@@ -32,8 +30,10 @@ import {
   loss,
   open,
   running,
+  SAMPLE_HEADER,
   sampleEvents,
   someRusage,
+  T0,
 } from '../helpers/capture.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ptrace-reader-'));
@@ -305,7 +305,7 @@ for (const [name, le] of orders) {
       signalled: true,
       waitedAll: true,
     });
-    t.is(c.recordCounts['type99'], 1);
+    t.is(c.recordCounts.type99, 1);
     t.deepEqual(codes(c), ['unknown-record-type']);
     const other = readCaptureBuffer(
       Buffer.concat([encodeHeader({}, { littleEndian: !le }), encodeRecord(records[0]!, le)]),
@@ -1088,7 +1088,7 @@ for (const [name, le] of orders) {
 
 test('an open owns its path chunks only: interleaved threads, lost chunks, chunks of other kinds', (t) => {
   const p = key(70, T0);
-  const a = open({ ts: T0 + 10n, process: p, tid: 71, path: '/a/' + 'x'.repeat(300), result: 3 });
+  const a = open({ ts: T0 + 10n, process: p, tid: 71, path: `/a/${'x'.repeat(300)}`, result: 3 });
   const b = open({ ts: T0 + 11n, process: p, tid: 72, path: '/b', result: 4 });
   const w = new CaptureWriter({});
   const oa = writeCapture({}, [a], { footer: null });
@@ -1115,7 +1115,7 @@ test('an open owns its path chunks only: interleaved threads, lost chunks, chunk
   w.writeFooter();
   const c = readCaptureBuffer(w.finish());
   const gotA = c.events[0] as OpenEvent;
-  t.is(gotA.path.bytes.toString(), '/a/' + 'x'.repeat(205), 'the bytes before the loss');
+  t.is(gotA.path.bytes.toString(), `/a/${'x'.repeat(205)}`, 'the bytes before the loss');
   t.true(gotA.path.truncated);
   t.deepEqual(c.events.slice(1), [b, exit(T0 + 20n, p, 0, 'x', 71), e]);
   t.deepEqual(c.warnings, [{ code: 'orphan-data', message: '3 data chunks had no owner record (ignored)' }]);
@@ -1341,7 +1341,7 @@ for (const le of [true, false]) {
 for (const le of [true, false]) {
   test(`dns events round trip: answers of both families, a failure, a name over several chunks, ${le ? 'little' : 'big'} endian`, (t) => {
     const base = { tid: 8, process: { pid: 8, start: 1_000n } };
-    const long = 'a'.repeat(250) + '.example';
+    const long = `${'a'.repeat(250)}.example`;
     const events = [
       {
         ...base,

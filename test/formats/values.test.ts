@@ -1,17 +1,18 @@
 // u64 fields out of range (a flipped bit makes them up to 2^64-1): the reader
 // clamps them with a warning naming the record and the field, and every
 // command goes on (SQLite binds int64 only; JS numbers are exact to 2^53).
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'ava';
 import Database from 'better-sqlite3';
 import { FILE_HEADER, HEAD, RT } from '../../formats/layout.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
-import { MAX_AMOUNT, MAX_ANCHOR, MAX_TIME_OFFSET } from '../../formats/values.ts';
 import type { CaptureEvent } from '../../formats/types.ts';
+import { MAX_AMOUNT, MAX_ANCHOR, MAX_TIME_OFFSET } from '../../formats/values.ts';
 import { Synth } from '../../testkit/synth.ts';
 import { everyRecordType } from '../helpers/mutants.ts';
 import { u64Fields } from '../helpers/u64-fields.ts';

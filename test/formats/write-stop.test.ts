@@ -1,11 +1,12 @@
 // PT_TLV_WRITE_STOP (format 1.6): a capture that stopped writing on a full
 // disk says where, and every reader reports it; the zero placeholder of a
 // capture that did not stop changes nothing.
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import test from 'ava';
 import { readCapture } from '../../formats/reader.ts';
 import { infoReport } from '../../formats/summary.ts';
 import { writeCapture } from '../../testkit/writer.ts';

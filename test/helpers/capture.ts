@@ -2,8 +2,7 @@
 // them, so a writer → reader round trip can be compared with deepEqual) and a
 // sample capture that uses every record type.
 
-import { DEFAULT_START, ZERO_RUSAGE } from '../../testkit/writer.ts';
-import type { HeaderInit, WriterEvent } from '../../testkit/writer.ts';
+import { decodeWaitStatus, errnoName, lossCategoryName } from '../../formats/names.ts';
 import type {
   CapturedBytes,
   CaptureEvent,
@@ -19,7 +18,8 @@ import type {
   Rusage,
   ThreadEvent,
 } from '../../formats/types.ts';
-import { decodeWaitStatus, errnoName, lossCategoryName } from '../../formats/names.ts';
+import type { HeaderInit, WriterEvent } from '../../testkit/writer.ts';
+import { DEFAULT_START, ZERO_RUSAGE } from '../../testkit/writer.ts';
 
 export const T0 = DEFAULT_START.boottime;
 

@@ -7,7 +7,7 @@
 // The contract: exit 0 (warnings allowed), or exit 2/3 with exactly one
 // `ptrace:` error line; stderr never holds anything but `ptrace:` lines.
 
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult, WorkerReply, WorkerRequest } from './fuzz-worker.ts';

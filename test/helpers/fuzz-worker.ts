@@ -5,9 +5,9 @@
 // the exit code, what went to stderr, and whether the command threw something
 // other than oclif's exit (a crash). stdout is counted, not kept.
 
-import { Config, run } from '@oclif/core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Config, run } from '@oclif/core';
 
 export interface WorkerRequest {
   id: number;

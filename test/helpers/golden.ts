@@ -2,9 +2,10 @@
 // rewrites every golden a test compares (review the diff before committing);
 // a missing golden is written and the test fails, so a run never passes
 // without comparing.
-import type { ExecutionContext } from 'ava';
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { ROOT } from './real-capture.ts';
 
 export const GOLDEN_DIR = join(ROOT, 'test/golden');

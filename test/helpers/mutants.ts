@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario, netScenario, Synth } from '../../testkit/synth.ts';
 import { DATA, DNS_MSG, EXEC, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RECORD_SIZE, RT } from '../../formats/layout.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario, netScenario, Synth } from '../../testkit/synth.ts';
 import { u64Fields } from './u64-fields.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

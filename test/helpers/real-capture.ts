@@ -1,13 +1,14 @@
 // Runs the real native capture (BPF) on a real command. Tests that use it
 // are skipped with a reason when BPF cannot be loaded here (not root, tool
 // not built), except under CI=true, where they must run and so fail instead.
-import test from 'ava';
-import type { ExecutionContext } from 'ava';
+
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
+import test from 'ava';
 import { readCapture } from '../../formats/reader.ts';
 import type { Capture, ExecEvent, ProcessKey } from '../../formats/types.ts';
 

@@ -1,10 +1,14 @@
 // The SQLite tables against their declarations (analyze/db/schema.ts TABLES):
 // every value lands in the column named for it, and analyze/SCHEMA.md lists
 // exactly the declared columns with their types.
-import test from 'ava';
+
 import { readFileSync } from 'node:fs';
+import test from 'ava';
 import { buildDatabase } from '../../analyze/db/database.ts';
+import { SCHEMA_VERSION, TABLES } from '../../analyze/db/schema.ts';
+import type { EnvRow, EnvVarRow } from '../../analyze/replay/env.ts';
 import { openFlagsText } from '../../analyze/replay/files.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import type {
   ConnectionRow,
   DnsLookupRow,
@@ -18,9 +22,6 @@ import type {
   ProcessRow,
   ResourceRow,
 } from '../../analyze/replay/model.ts';
-import type { EnvRow, EnvVarRow } from '../../analyze/replay/env.ts';
-import { SCHEMA_VERSION, TABLES } from '../../analyze/db/schema.ts';
-import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildScenario } from '../../testkit/synth.ts';
 

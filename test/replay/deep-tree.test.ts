@@ -2,14 +2,15 @@
 // exec; the last one re-execs itself 1,000 times): every replay command
 // finishes without overflowing the stack, and its output stays linear in the
 // number of processes.
-import test from 'ava';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Synth, type SynthProc } from '../../testkit/synth.ts';
+import test from 'ava';
 import { MAX_INDENT_DEPTH } from '../../analyze/tree/render.ts';
+import { Synth, type SynthProc } from '../../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin/ptrace.js');

@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
+import { buildDatabase } from '../../analyze/db/database.ts';
+import { buildTrace } from '../../analyze/otel/build.ts';
+import { type PlacedDnsMessage, pairDnsMessages } from '../../analyze/replay/dns.ts';
 import { ModelBuilder } from '../../analyze/replay/model.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import type { DnsMessageEvent } from '../../formats/types.ts';
 import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../../testkit/synth.ts';
 import { CLI } from '../helpers/real-capture.ts';
-import { buildDatabase } from '../../analyze/db/database.ts';
-import { pairDnsMessages, type PlacedDnsMessage } from '../../analyze/replay/dns.ts';
-import { buildTrace } from '../../analyze/otel/build.ts';
-import type { DnsMessageEvent } from '../../formats/types.ts';
 
 const capture = readCaptureBuffer(dnsWireScenario().buffer());
 

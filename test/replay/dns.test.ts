@@ -1,16 +1,16 @@
 // Name lookups (format 1.3): rows, pseudo reverse DNS, tree --net, stats, otel spans.
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
-import { ModelBuilder } from '../../analyze/replay/model.ts';
-import { dnsScenario } from '../../testkit/synth.ts';
 import { buildDatabase } from '../../analyze/db/database.ts';
-import { peerNames, unmapAddress } from '../../analyze/replay/dns.ts';
+import { painter } from '../../analyze/format.ts';
+import { buildTrace } from '../../analyze/otel/build.ts';
 import { captureInfo, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { peerNames, unmapAddress } from '../../analyze/replay/dns.ts';
+import { ModelBuilder } from '../../analyze/replay/model.ts';
+import { computeStats } from '../../analyze/stats/stats.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
 import { renderTreeText } from '../../analyze/tree/render.ts';
-import { painter } from '../../analyze/format.ts';
-import { computeStats } from '../../analyze/stats/stats.ts';
-import { buildTrace } from '../../analyze/otel/build.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { dnsScenario } from '../../testkit/synth.ts';
 
 function load() {
   const c = readCaptureBuffer(dnsScenario().buffer());

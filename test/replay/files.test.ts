@@ -1,13 +1,13 @@
 // Opens, resources and histograms: rows, path resolution, tree --files / --resources.
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
-import { modelOfCapture } from '../../analyze/replay/load.ts';
-import { filesScenario, Synth } from '../../testkit/synth.ts';
+import { painter } from '../../analyze/format.ts';
+import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { openFlagsShort, openFlagsText, quantileBucket, resolveOpenPath } from '../../analyze/replay/files.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
 import { renderTreeText } from '../../analyze/tree/render.ts';
-import { captureInfo } from '../../analyze/replay/capture-info.ts';
-import { painter } from '../../analyze/format.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { filesScenario, Synth } from '../../testkit/synth.ts';
 
 const model = (buf: Buffer) => modelOfCapture(readCaptureBuffer(buf));
 

@@ -1,6 +1,5 @@
 // Pure helpers: durations, command lines, masking.
 import test from 'ava';
-import { UserError } from '../../formats/errors.ts';
 import {
   commandLine,
   formatDuration,
@@ -14,6 +13,7 @@ import {
   shellQuote,
   statusText,
 } from '../../analyze/format.ts';
+import { UserError } from '../../formats/errors.ts';
 
 test('parseDuration: units, decimals, compounds', (t) => {
   t.is(parseDuration('10ms'), 10_000_000);

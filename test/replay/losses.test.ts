@@ -1,11 +1,12 @@
 // With records lost, every output says the data is incomplete and where:
 // tree (text, --dedup counts, --json), export (Arrow metadata, JSON lines
 // header), from the same figures info and stats report.
-import test from 'ava';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import test from 'ava';
 import { Synth } from '../../testkit/synth.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 

@@ -1,10 +1,10 @@
 // Events → rows (analyze/replay/model.ts, analyze/replay/env.ts): pure, no files.
 import test from 'ava';
-import type { CaptureEvent, CaptureHeader, ExecEvent, ProcessKey } from '../../formats/types.ts';
-import { readCaptureBuffer } from '../../formats/reader.ts';
 import { EnvInterner, resolveEnv, stringArea } from '../../analyze/replay/env.ts';
 import { argvBlob, argvJson, type Model, ModelBuilder } from '../../analyze/replay/model.ts';
 import { splitStrings } from '../../formats/nul-area.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import type { CaptureEvent, CaptureHeader, ExecEvent, ProcessKey } from '../../formats/types.ts';
 import { buildScenario, Synth } from '../../testkit/synth.ts';
 
 const REALTIME = 1_750_000_000_000_000_000n;

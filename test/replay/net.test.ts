@@ -1,14 +1,14 @@
 // TCP connections (format 1.2): rows, tree --net, otel spans.
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
-import { ModelBuilder } from '../../analyze/replay/model.ts';
-import { netScenario } from '../../testkit/synth.ts';
 import { buildDatabase } from '../../analyze/db/database.ts';
-import { captureInfo } from '../../analyze/replay/capture-info.ts';
-import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
-import { renderTreeText } from '../../analyze/tree/render.ts';
 import { painter } from '../../analyze/format.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
+import { captureInfo } from '../../analyze/replay/capture-info.ts';
+import { ModelBuilder } from '../../analyze/replay/model.ts';
+import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
+import { renderTreeText } from '../../analyze/tree/render.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { netScenario } from '../../testkit/synth.ts';
 
 function load() {
   const c = readCaptureBuffer(netScenario().buffer());

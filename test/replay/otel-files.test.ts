@@ -1,10 +1,10 @@
 // otel: resource usage attributes and failed-open events (format 1.1), nothing for a 1.0 file.
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
-import { modelOfCapture } from '../../analyze/replay/load.ts';
-import { filesScenario, Synth } from '../../testkit/synth.ts';
 import type { SpanData } from '../../analyze/otel/span.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { filesScenario, Synth } from '../../testkit/synth.ts';
 
 function spans(buf: Buffer): SpanData[] {
   const c = readCaptureBuffer(buf);

@@ -3,7 +3,6 @@
 // expression values, environment resolution.
 
 import test from 'ava';
-import { bareDumpMeansStdout } from '../../bin/commands/otel.ts';
 import {
   appendTracesPath,
   parseMillis,
@@ -24,6 +23,7 @@ import {
 } from '../../analyze/otel/ids.ts';
 import { hostArch, parseKeyValueList } from '../../analyze/otel/resource.ts';
 import { errorBodyMessage, parseRetryAfter } from '../../analyze/otel/upload.ts';
+import { bareDumpMeansStdout } from '../../bin/commands/otel.ts';
 import { UserError } from '../../formats/errors.ts';
 
 test('ids: derived from the capture identity, stable, distinct', (t) => {

@@ -1,18 +1,16 @@
 // The image tree, its filters and --dedup (analyze/tree/build.ts, render.ts), on synthetic captures.
 import test from 'ava';
-import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildDatabase } from '../../analyze/db/database.ts';
 import { painter } from '../../analyze/format.ts';
 import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay/capture-info.ts';
-import { argvBlob } from '../../analyze/replay/model.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
-import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
+import { argvBlob } from '../../analyze/replay/model.ts';
 import {
   argvOf,
   argvShape,
   buildTree,
-  dedupTree,
   type DisplayItem,
+  dedupTree,
   filterTree,
   groupPattern,
   plainItems,
@@ -21,6 +19,8 @@ import {
   type TreeNode,
 } from '../../analyze/tree/build.ts';
 import { envIds, renderTreeText, treeJson } from '../../analyze/tree/render.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
 
 function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]> } {
   const model = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));

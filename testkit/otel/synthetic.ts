@@ -2,9 +2,9 @@
 // testkit/writer.ts: one small capture that has every case the span model
 // handles, and a big make-like build of any size.
 
-import { CaptureWriter, DEFAULT_START, type HeaderInit, type WriterEvent } from '../../testkit/writer.ts';
-import type { ProcessKey } from '../../formats/types.ts';
 import { CAT } from '../../formats/layout.ts';
+import type { ProcessKey } from '../../formats/types.ts';
+import { CaptureWriter, DEFAULT_START, type HeaderInit, type WriterEvent } from '../../testkit/writer.ts';
 
 const MS = 1_000_000n;
 const ts = (ms: number): bigint => DEFAULT_START.boottime + BigInt(Math.round(ms * 1000)) * (MS / 1000n);
