@@ -252,7 +252,7 @@ const VALUE_RULES: readonly ValueRule[] = [
       'the value of a header named like a token or key: `X-…Token`, `X-…Key`, `X-…Secret`, `X-…Auth…`, `Private-Token` (GitLab), `Api-Key`; at the start of a string or after a blank or quote',
     pattern:
       /(?<![^\s'"])(?:X-[A-Za-z0-9-]*(?:Token|Key|Secret|Auth)[A-Za-z0-9-]*|Private-Token|Api-Key)\s*:\s*(?<secret>[^\s'"]+)/dgi,
-    hints: ['x-', 'private-token', 'api-key'],
+    hints: ['token', 'key', 'secret', 'auth'],
     source: B,
   },
   {
