@@ -43,6 +43,9 @@ export const PATH_LIMIT = G.PT_PATH_LIMIT;
 export const DNS_MSG_LIMIT = G.PT_DNS_MSG_LIMIT;
 export const DNS_ANSWERS = G.PT_DNS_ANSWERS;
 export const HIST_BUCKETS = G.PT_HIST_BUCKETS;
+/** Integrity (1.7): segments of records checksummed in the footer. */
+export const SEGMENTS_MAX = G.PT_SEGMENTS_MAX;
+export const SEGMENT_RECORDS_MIN = G.PT_SEGMENT_RECORDS_MIN;
 
 /** enum pt_record_type */
 export const RT = G.pt_record_type;

@@ -82,6 +82,19 @@ export interface CaptureFooter {
   stillRunning: number;
   signalled: boolean;
   waitedAll: boolean;
+  /** The checksums (format 1.7, `PT_END_CHECKSUM`), or null (an older file). */
+  checksum: FooterChecksum | null;
+}
+
+/** The footer's checksums: formats/integrity.ts checks them. */
+export interface FooterChecksum {
+  /** Of the whole file, these 4 bytes read as zero. */
+  crc32: number;
+  headerCrc32: number;
+  /** Records per segment. */
+  segmentRecords: number;
+  /** One crc32 per segment (at most SEGMENTS_MAX). */
+  segments: number[];
 }
 
 interface EventBase {

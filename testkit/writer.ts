@@ -4,6 +4,7 @@
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
+import { SegmentedChecksum } from '../formats/integrity.ts';
 import {
   ANCHOR,
   BYTE_ORDER_MAGIC,
@@ -586,6 +587,8 @@ export interface FooterInit {
   waitedAll?: boolean;
   /** Exact end_flags (overrides signalled/waitedAll). */
   endFlags?: number;
+  /** Set the checksums (format 1.7); default: when the header's minor version is 7 or more. */
+  checksum?: boolean;
 }
 
 export interface WriterOptions {
@@ -625,13 +628,19 @@ export class CaptureWriter {
   #losses = new Map<number, bigint>();
   #maxTs = 0n;
   #finished = false;
+  #checksum = new SegmentedChecksum();
+  #sealFooter = false;
+  #minor: number;
 
   constructor(header: HeaderInit = {}, opts: WriterOptions = {}) {
     this.littleEndian = opts.littleEndian ?? true;
     this.start = header.start ?? DEFAULT_START;
     this.#fd = opts.fd;
     this.#out = Buffer.allocUnsafe(Math.max(opts.bufferSize ?? 4 << 20, RECORD_SIZE));
-    this.writeBytes(encodeHeader(header, { littleEndian: this.littleEndian }));
+    this.#minor = header.versionMinor ?? VERSION_MINOR;
+    const head = encodeHeader(header, { littleEndian: this.littleEndian });
+    this.#checksum.header(head);
+    this.writeBytes(head);
   }
 
   #flush(): void {
@@ -662,6 +671,7 @@ export class CaptureWriter {
   writeRecordBytes(record: Buffer): this {
     if (record.length !== RECORD_SIZE) throw new RangeError(`a record is ${RECORD_SIZE} bytes, not ${record.length}`);
     this.writeBytes(record);
+    this.#checksum.records(record);
     this.records++;
     return this;
   }
@@ -670,6 +680,9 @@ export class CaptureWriter {
   writeRecord(rec: RawRecord): this {
     if (this.#out.length - this.#pos < RECORD_SIZE) this.#flush();
     encodeRecordInto(this.#out, this.#pos, rec, this.littleEndian);
+    if (rec.kind !== 'footer') this.#checksum.records(this.#out.subarray(this.#pos, this.#pos + RECORD_SIZE));
+    else if (this.#sealFooter)
+      this.#checksum.seal(this.#out.subarray(this.#pos, this.#pos + RECORD_SIZE), this.littleEndian);
     this.#pos += RECORD_SIZE;
     this.records++;
     if (rec.head.ts > this.#maxTs) this.#maxTs = rec.head.ts;
@@ -874,6 +887,7 @@ export class CaptureWriter {
     let lost = 0n;
     for (const n of this.#losses.values()) lost += n;
     const delta = this.#maxTs > this.start.boottime ? this.#maxTs - this.start.boottime : 0n;
+    this.#sealFooter = f.checksum ?? this.#minor >= 7;
     return this.writeRecord({
       kind: 'footer',
       head: { type: RT.FOOTER, flags: 0, tid: 0, ts: this.start.boottime + delta, start: 0n, pid: 0, cpu: 0 },

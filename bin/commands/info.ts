@@ -215,6 +215,7 @@ export function renderInfo(r: InfoReport): string {
   } else {
     row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
   }
+  row('integrity', r.integrity.text);
   row('warnings', r.warnings.length ? `${r.warnings.length} (on stderr)` : 'none');
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
