@@ -1,9 +1,12 @@
 // PT_FOOTER: the totals, the last record of a complete file. Not an event:
 // the assembler keeps it as the capture's footer.
+
 import { type Bytes, decodeAnchor } from '../decode.ts';
+import { setAnchor } from '../encode.ts';
 import { END, FOOTER, RT, SEGMENTS_MAX } from '../layout.ts';
 import type { CaptureFooter, FooterChecksum } from '../types.ts';
 import { checkedAnchor } from '../values.ts';
+import type { RawFooter } from './raw.ts';
 import type { RecordContext } from './record.ts';
 
 /** The footer at record `at`; warns when its record count disagrees with the records before it. */
@@ -56,4 +59,15 @@ function readChecksum(b: Bytes, off: number, le: boolean): FooterChecksum {
     segmentRecords: dv.getUint32(off + FOOTER.segment_records, le),
     segments,
   };
+}
+
+/** Writes the payload of a footer record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeFooter(_buf: Buffer, dv: DataView, off: number, rec: RawFooter, le: boolean): void {
+  dv.setBigUint64(off + FOOTER.records, rec.records, le);
+  dv.setBigUint64(off + FOOTER.lost, rec.lost, le);
+  setAnchor(dv, off + FOOTER.stop, rec.stop, le);
+  dv.setUint32(off + FOOTER.root_status, rec.rootStatus, le);
+  dv.setUint32(off + FOOTER.processes, rec.processes, le);
+  dv.setUint32(off + FOOTER.still_running, rec.stillRunning, le);
+  dv.setUint32(off + FOOTER.end_flags, rec.endFlags, le);
 }
