@@ -371,6 +371,25 @@ enum pt_tlv_tag {
 	PT_TLV_OS_RELEASE = 9,     /* PRETTY_NAME from /etc/os-release */
 	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
 	PT_TLV_WRITE_STOP = 11,    /* struct pt_write_stop: zeros, overwritten in place if writing stops early */
+	PT_TLV_REDACTION = 12,     /* struct pt_redaction, then "rule=count" strings: the file was redacted (1.7) */
+};
+
+/*
+ * Value of PT_TLV_REDACTION, written by `ptrace redact` and `capture --redact`
+ * (never by the capture tool itself): the fixed part, then one NUL-terminated
+ * "RULE=COUNT" string per rule that replaced something, then zero padding.
+ */
+struct pt_redaction {
+	__u32 ruleset_version; /* RULESET_VERSION of the rule set applied */
+	__u32 flags;           /* enum pt_redaction_flags */
+	__u64 replaced;        /* secrets replaced, all rules together */
+};
+
+enum pt_redaction_flags {
+	PT_REDACT_DROP_ENV = 1 << 0,       /* environments removed (--drop-env) */
+	PT_REDACT_ANONYMIZE_PATHS = 1 << 1, /* home directories and user names replaced (--anonymize-paths) */
+	PT_REDACT_USER_RULES = 1 << 2,     /* a rules file extended the built-in rules (--rules) */
+	PT_REDACT_AT_CAPTURE = 1 << 3,     /* redacted as it was captured (capture --redact): no unredacted file existed */
 };
 
 /*

@@ -141,6 +141,15 @@ export const pt_tlv_tag = {
   OS_RELEASE: 9,
   TRACEPARENT: 10,
   WRITE_STOP: 11,
+  REDACTION: 12,
+} as const;
+
+/** enum pt_redaction_flags */
+export const pt_redaction_flags = {
+  DROP_ENV: 1,
+  ANONYMIZE_PATHS: 2,
+  USER_RULES: 4,
+  AT_CAPTURE: 8,
 } as const;
 
 /** struct pt_head: 32 bytes; field offsets from the record start. */
@@ -360,6 +369,13 @@ export const pt_tlv = {
   tag: 0,
   _pad: 2,
   len: 4,
+} as const;
+
+/** struct pt_redaction: 16 bytes; field offsets from its own start. */
+export const pt_redaction = {
+  ruleset_version: 0,
+  flags: 4,
+  replaced: 8,
 } as const;
 
 /** struct pt_write_stop: 24 bytes; field offsets from its own start. */
@@ -627,6 +643,15 @@ export const STRUCTS = {
       tag: { off: 0, size: 2, signed: false },
       _pad: { off: 2, size: 2, signed: false },
       len: { off: 4, size: 4, signed: false },
+    },
+  },
+  pt_redaction: {
+    size: 16,
+    base: 0,
+    fields: {
+      ruleset_version: { off: 0, size: 4, signed: false },
+      flags: { off: 4, size: 4, signed: false },
+      replaced: { off: 8, size: 8, signed: false },
     },
   },
   pt_write_stop: {

@@ -98,6 +98,17 @@ export interface InfoReport {
       waitedAll: boolean;
     } | null;
   };
+  /** PT_TLV_REDACTION: the file is a redacted copy (`ptrace redact`, `capture --redact`); null otherwise. */
+  redaction: {
+    rulesetVersion: number;
+    dropEnv: boolean;
+    anonymizePaths: boolean;
+    userRules: boolean;
+    atCapture: boolean;
+    replaced: number | string;
+    /** Rule id → replacements. */
+    counts: Record<string, number>;
+  } | null;
   /** The checksums of the footer (format 1.7) checked against the bytes; see formats/integrity.ts. */
   integrity: Integrity & { text: string };
   unknownTlvs: { tag: number; bytes: number }[];
@@ -332,6 +343,7 @@ export class InfoCollector {
             }
           : null,
       },
+      redaction: h.redaction ? { ...h.redaction, replaced: jsonCount(h.redaction.replaced) } : null,
       integrity: { ...integrity, text: integrityText(integrity) },
       unknownTlvs: h.unknownTlvs.map((t) => ({ tag: t.tag, bytes: t.value.length })),
       warnings: c.warnings,

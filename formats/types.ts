@@ -70,6 +70,8 @@ export interface CaptureHeader {
   /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.6). */
   writeStop?: WriteStop;
   /** TLVs this reader does not know: tag → raw value. */
+  /** PT_TLV_REDACTION (1.7): the file was written by `ptrace redact` or `capture --redact`. */
+  redaction?: Redaction;
   unknownTlvs: { tag: number; value: Buffer }[];
 }
 
@@ -84,6 +86,19 @@ export interface CaptureFooter {
   waitedAll: boolean;
   /** The checksums (format 1.7, `PT_END_CHECKSUM`), or null (an older file). */
   checksum: FooterChecksum | null;
+}
+
+/** What PT_TLV_REDACTION says: how the file was redacted, and what was replaced. */
+export interface Redaction {
+  rulesetVersion: number;
+  dropEnv: boolean;
+  anonymizePaths: boolean;
+  userRules: boolean;
+  atCapture: boolean;
+  /** Secrets replaced, all rules together. */
+  replaced: bigint;
+  /** Rule id → replacements, as written (the rules that replaced something). */
+  counts: Record<string, number>;
 }
 
 /** The footer's checksums: formats/integrity.ts checks them. */
