@@ -28,7 +28,25 @@ export function redactIntoFd(
 }
 
 /** Compresses the whole content of `fromFd` into `toFd` (from their starts). */
-export async function compressFd(fromFd: number, toFd: number, compression: Compression): Promise<void> {
+export function compressFd(fromFd: number, toFd: number, compression: Compression): Promise<void> {
+  let pos = 0;
+  return compressStream(
+    (buf, off, len) => {
+      const n = readSync(fromFd, buf, off, len, pos);
+      pos += n;
+      return n;
+    },
+    toFd,
+    compression,
+  );
+}
+
+/** Compresses what `read` gives (sequential, 0 at the end) into `toFd` from its start: one gzip member or zstd frame. */
+export async function compressStream(
+  read: (buf: Buffer, off: number, len: number) => number,
+  toFd: number,
+  compression: Compression,
+): Promise<void> {
   const z = compression === 'gzip' ? createGzip({ level: 6 }) : createZstdCompress();
   let at = 0;
   z.on('data', (d: Buffer) => {
@@ -44,10 +62,9 @@ export async function compressFd(fromFd: number, toFd: number, compression: Comp
     z.on('error', reject);
   });
   const buf = Buffer.allocUnsafe(1 << 20);
-  for (let pos = 0; ; ) {
-    const n = readSync(fromFd, buf, 0, buf.length, pos);
+  for (;;) {
+    const n = read(buf, 0, buf.length);
     if (n === 0) break;
-    pos += n;
     if (!z.write(Buffer.from(buf.subarray(0, n)))) await Promise.race([once(z, 'drain'), done]);
   }
   z.end();
