@@ -151,6 +151,7 @@ export function rewriteRaw(
   // ---- output: whole records, checksummed as they go
   const checksum = new SegmentedChecksum();
   const out = Buffer.alloc(CHUNK_RECORDS * RECORD_SIZE);
+  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let outPos = 0;
   let recordsOut = 0;
   let bytes = 0;
@@ -195,7 +196,7 @@ export function rewriteRaw(
     if (replaced === null) return;
     const chunks = chunkString(p.head, kind, replaced, truncated);
     if (!complete) chunks[chunks.length - 1]!.dataFlags &= ~DF.LAST; // still no final chunk: still truncated
-    for (const c of chunks) encodeRecordInto(out, slot(), c, le);
+    for (const c of chunks) encodeRecordInto(out, slot(), c, le, outView);
   };
   const flushPending = (tid: number): void => {
     const p = pending.get(tid);

@@ -113,22 +113,49 @@ export function redactionHooks(o: RedactOptions): RewriteHooks & { counts(): [st
   let le = true;
   let redactionAt = -1;
 
-  const text = (s: string): string => {
-    const r = redactor.text(s);
-    return paths ? paths.text(r) : r;
+  // The same strings come again and again (an environment shared down a
+  // build tree, the same paths): each is redacted once, and its replacements
+  // are counted again on every later sight.
+  const cache = new Map<string, { out: string; hits: [string, number][] | null }>();
+  const repeated = new Map<string, number>();
+  const cached = (key: string, redact: () => string): string => {
+    const c = cache.get(key);
+    if (c) {
+      if (c.hits) for (const [rule, n] of c.hits) repeated.set(rule, (repeated.get(rule) ?? 0) + n);
+      return c.out;
+    }
+    const before = new Map(redactor.counts());
+    const out = redact();
+    let hits: [string, number][] | null = null;
+    for (const [rule, n] of redactor.counts()) {
+      const d = n - (before.get(rule) ?? 0);
+      if (d > 0) (hits ??= []).push([rule, d]);
+    }
+    if (cache.size >= 50_000) cache.clear();
+    // with --anonymize-paths a string may read differently once more names are known: not cached
+    if (!paths) cache.set(key, { out, hits });
+    return out;
   };
-  const argv = (args: string[]): string[] => {
-    const r = redactor.argv(args);
-    return paths ? r.map((a) => paths.text(a)) : r;
-  };
+  const text = (s: string): string =>
+    cached(`t\0${s}`, () => {
+      const r = redactor.text(s);
+      return paths ? paths.text(r) : r;
+    });
+  const argv = (args: string[]): string[] =>
+    cached(`a\0${args.join('\0')}`, () => {
+      const r = redactor.argv(args);
+      return (paths ? r.map((a) => paths.text(a)) : r).join('\0');
+    }).split('\0');
   const env = (entry: string): string => {
     const eq = entry.indexOf('=');
     if (eq <= 0) return text(entry);
-    const name = entry.slice(0, eq);
-    const value = entry.slice(eq + 1);
-    paths?.learnFromEnv(name, value);
-    const r = redactor.envValue(name, value);
-    return `${name}=${paths ? paths.text(r) : r}`;
+    return cached(`e\0${entry}`, () => {
+      const name = entry.slice(0, eq);
+      const value = entry.slice(eq + 1);
+      paths?.learnFromEnv(name, value);
+      const r = redactor.envValue(name, value);
+      return `${name}=${paths ? paths.text(r) : r}`;
+    });
   };
   /** A NUL-separated area, string by string (a cut area keeps its missing final NUL missing). */
   const area = (b: Buffer, each: (strings: string[]) => string[]): Buffer => {
@@ -144,6 +171,7 @@ export function redactionHooks(o: RedactOptions): RewriteHooks & { counts(): [st
   };
   const counts = (): [string, number][] => {
     const all = new Map(redactor.counts());
+    for (const [k, n] of repeated) all.set(k, (all.get(k) ?? 0) + n);
     if (paths) for (const [k, n] of paths.counts()) all.set(k, (all.get(k) ?? 0) + n);
     return [...all].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   };

@@ -55,11 +55,17 @@ export const RECORD_TYPES: readonly (RecordType<CaptureEvent> | undefined)[] = (
 /**
  * Writes one record at `off` of `buf` (256 bytes, zero-filled first). The
  * head's `type` is written as given, so a payload can be paired with any
- * type number; `unknown` records carry their payload bytes.
+ * type number; `unknown` records carry their payload bytes. `dv`: a view of
+ * all of `buf`, when the caller holds one.
  */
-export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: boolean): void {
+export function encodeRecordInto(
+  buf: Buffer,
+  off: number,
+  rec: RawRecord,
+  le: boolean,
+  dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+): void {
   buf.fill(0, off, off + RECORD_SIZE);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   setHead(dv, off, rec.head, le);
   switch (rec.kind) {
     case 'fork':
