@@ -130,8 +130,15 @@ int start_sink(struct sink *s, const struct options *o, const struct run_as *r)
 	if (pid == 0) {
 		/* its own session: a Ctrl-C at the terminal goes to the command, not to the file being written */
 		setsid();
-		if (dup2(p[0], 0) < 0 || dup2(s->final_fd, 3) < 0 || dup2(s->scratch_fd, 4) < 0)
+		/* stdin the records, stdout nothing, stderr the caller's; 3 and 4 the files; none of the caller's other descriptors */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		/* moved above the targets first, so that no dup2 overwrites a source or is a no-op keeping O_CLOEXEC */
+		int in = fcntl(p[0], F_DUPFD_CLOEXEC, 10), final = fcntl(s->final_fd, F_DUPFD_CLOEXEC, 10),
+		    scratch = fcntl(s->scratch_fd, F_DUPFD_CLOEXEC, 10);
+		if (null < 0 || in < 0 || final < 0 || scratch < 0 || dup2(in, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(final, 3) < 0 || dup2(scratch, 4) < 0)
 			_exit(127);
+		close_range(5, ~0U, 0);
 		signal(SIGPIPE, SIG_DFL);
 		if (r->sudo && r->uid && drop_privileges(&(struct run_as){.drop = true, .uid = r->uid, .gid = r->gid,
 									    .ngroups = r->ngroups, .groups = r->groups}))

@@ -210,7 +210,7 @@ export function rewriteRaw(
   const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let recordsIn = 0;
   let footer: Buffer | null = null;
-  read: for (;;) {
+  records: for (;;) {
     const n = readExactly(input, 0, input.length);
     const whole = n - (n % RECORD_SIZE);
     for (let off = 0; off < whole; off += RECORD_SIZE) {
@@ -249,7 +249,7 @@ export function rewriteRaw(
       flushPending(tid);
       if (type === RT.FOOTER) {
         footer = Buffer.from(input.subarray(off, off + RECORD_SIZE));
-        break read;
+        break records;
       }
       const at = slot();
       input.copy(out, at, off, off + RECORD_SIZE);

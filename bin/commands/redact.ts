@@ -92,9 +92,9 @@ export default class Redact extends PtraceCommand {
     const perRule = result.counts.map(([r, n]) => `${r} ${n}`).join(', ');
     const size = statSync(out).size;
     process.stderr.write(
-      terminalText(
+      `${terminalText(
         `ptrace: ${result.replaced} secrets replaced${perRule ? ` (${perRule})` : ''}; ${result.recordsOut} records, ${(size / 1048576).toFixed(1)} MiB written to ${out} in ${seconds.toFixed(2)} s${result.orphans ? `; ${result.orphans} chunks without an owner left out` : ''}`,
-      ) + '\n',
+      )}\n`,
     );
   }
 }

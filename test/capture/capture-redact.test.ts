@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { zstdDecompressSync } from 'node:zlib';
 import { ptraceSync } from '../helpers/cli.ts';
-import { CAPTURE_BIN, captureSync, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
+import { CAPTURE_BIN, captureSync, ROOT, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
 
 /** The sink is a Node process: the tool finds node through PTRACE_NODE (TEST_ENV's PATH has none). */
 const ENV = { ...TEST_ENV, PTRACE_NODE: process.execPath };
@@ -83,3 +83,35 @@ function processesNaming(text: string): number[] {
   }
   return pids;
 }
+
+realCaptureTest(
+  'with --redact the command is still the child of the pid the caller started, with its fd 3',
+  async (t) => {
+    const dir = tempDir('ptrace-capture-redact-');
+    const launcher = join(ROOT, 'bin/ptrace');
+    const child = spawn(
+      launcher,
+      [
+        'capture',
+        '-q',
+        '--redact',
+        '-o',
+        join(dir, 'run.raw.zst'),
+        '--',
+        'sh',
+        '-c',
+        'cut -d " " -f 4,5 /proc/$$/stat; echo on-fd-3 >&3',
+      ],
+      { env: ENV, detached: true, stdio: ['ignore', 'pipe', 'inherit', 'pipe'] },
+    );
+    let out = '';
+    let fd3 = '';
+    child.stdout!.on('data', (d) => (out += d));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => (fd3 += d));
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    t.is(status, 0);
+    t.is(out, `${child.pid} ${child.pid}\n`, 'parent: the pid the caller started; process group: the caller’s');
+    t.is(fd3, 'on-fd-3\n');
+    t.deepEqual(readdirSync(dir), ['run.raw.zst']);
+  },
+);
