@@ -2,7 +2,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { terminalText } from '../../analyze/format.ts';
 import { outputModeFor, removeQuietly, tempPathFor, writeAtomicallyAsync } from '../../analyze/output.ts';
-import { UserError } from '../../formats/errors.ts';
+import { FS_REASONS, UserError } from '../../formats/errors.ts';
 import { compressionForName, openByteStream } from '../../formats/input.ts';
 import { PtraceCommand } from '../base.ts';
 
@@ -49,7 +49,7 @@ export default class Redact extends PtraceCommand {
       input = openByteStream(args.file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      throw new UserError(`cannot read ${args.file}: ${(err as Error).message.replace(/^\w+: /, '')} (${code})`);
+      throw new UserError(`cannot read ${args.file}: ${FS_REASONS[code] ?? (err as Error).message} (${code})`);
     }
     const started = performance.now();
     let result: Awaited<ReturnType<typeof redactIntoFd>> | undefined;

@@ -6,6 +6,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import type { ExecutionContext } from 'ava';
+import { RULESET_VERSION } from '../../analyze/secrets/index.ts';
+import type { InfoReport } from '../../formats/summary.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 import { captureSync, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
 
@@ -96,6 +98,15 @@ realCaptureTest('redact: no secret of a real capture is left in the bytes; the c
   t.regex(info, /^integrity:\s+intact \(crc32 [0-9a-f]{8}\)$/m);
   t.regex(info, /^redacted:\s+rule set \d+: \d+ replaced \(.*mysql-password 1.*\)$/m);
   t.regex(info, /^redacted:.*github-token [1-9]/m);
+  const json = JSON.parse(ptraceSync(['info', '--json', 'shared.raw'], { cwd: dir }).stdout) as InfoReport;
+  t.is(json.redaction?.rulesetVersion, RULESET_VERSION);
+  t.is(json.redaction?.counts['mysql-password'], 1);
+  t.false(json.redaction?.atCapture);
+  t.is(
+    json.redaction?.replaced,
+    Object.values(json.redaction?.counts ?? {}).reduce((a, n) => a + n, 0),
+  );
+  t.is(JSON.parse(ptraceSync(['info', '--json', raw], { cwd: dir }).stdout).redaction, null);
 
   // the same tree, counts, failures and spans apart from the replaced values
   const views = [
