@@ -4,7 +4,7 @@
 // output's directory, even when the capture is killed.
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { zstdDecompressSync } from 'node:zlib';
@@ -115,3 +115,20 @@ realCaptureTest(
     t.deepEqual(readdirSync(dir), ['run.raw.zst']);
   },
 );
+
+realCaptureTest('under sudo the sink runs as the invoking user and the file is theirs', (t) => {
+  const dir = tempDir('ptrace-capture-redact-sudo-');
+  chmodSync(dir, 0o1777);
+  const file = join(dir, 'run.raw.zst');
+  const { status, stderr } = captureSync(['/bin/true', '--token=tokenValue9'], {
+    flags: ['--redact'],
+    cwd: dir,
+    env: { ...ENV, SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' },
+    file,
+  });
+  t.is(status, 0, stderr);
+  const st = statSync(file);
+  t.is(st.uid, 65534);
+  t.is(st.mode & 0o777, 0o600);
+  t.false(zstdDecompressSync(readFileSync(file)).includes('tokenValue9'));
+});
