@@ -21,6 +21,7 @@ import {
 import { joinStrings, splitStrings } from '../../formats/nul-area.ts';
 import { type RewriteHooks, type RewriteResult, rewriteRaw, type Tlv } from '../../formats/rewrite.ts';
 import { createRedactor, RULESET_VERSION, type RuleSet } from '../secrets/index.ts';
+import { maskQuestionLabels } from './dns.ts';
 import { PathAnonymizer } from './paths.ts';
 
 export interface RedactOptions {
@@ -218,7 +219,7 @@ export function redactionHooks(o: RedactOptions): RewriteHooks & { counts(): [st
         case DK.ENV:
           return o.dropEnv ? null : area(bytes, (list) => list.map(env));
         case DK.DNS_MSG:
-          return bytes; // binary; see README "Sharing a capture"
+          return maskQuestionLabels(bytes, (label) => redactor.text(label) !== label);
         default:
           return plain(bytes);
       }
