@@ -40,7 +40,7 @@ static const char *compression_of(const char *path)
 	return "none";
 }
 
-/* bin/capture-sink.ts next to this tool (capture/build/ptrace-capture), or PTRACE_SINK_SCRIPT. */
+/* bin/capture-sink.ts of the clone or dist/bin/capture-sink.js of the package this tool belongs to, or PTRACE_SINK_SCRIPT. */
 static void sink_script(char *buf, size_t size)
 {
 	const char *env = getenv("PTRACE_SINK_SCRIPT");
@@ -56,7 +56,10 @@ static void sink_script(char *buf, size_t size)
 	char *slash = strrchr(exe, '/');
 	if (slash)
 		*slash = 0;
+	/* a clone: capture/build/ptrace-capture and its TypeScript; a package: prebuilt/ARCH/ptrace-capture and dist/ */
 	snprintf(buf, size, "%s/../../bin/capture-sink.ts", exe);
+	if (access(buf, R_OK))
+		snprintf(buf, size, "%s/../../dist/bin/capture-sink.js", exe);
 }
 
 /* PTRACE_NODE, else `node` along PATH. */
