@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 6
+#define PT_VERSION_MINOR 7
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -272,6 +272,10 @@ struct pt_loss {
 	__u64 count; /* cumulative since the capture started */
 };
 
+/* Integrity (1.7): the footer's crc32 of each segment of records. */
+#define PT_SEGMENTS_MAX 32
+#define PT_SEGMENT_RECORDS_MIN 1024
+
 struct pt_clock_anchor {
 	__u64 realtime;  /* CLOCK_REALTIME ns */
 	__u64 boottime;  /* CLOCK_BOOTTIME ns */
@@ -286,11 +290,18 @@ struct pt_footer {
 	__u32 processes;   /* processes seen (forks + the root) */
 	__u32 still_running;
 	__u32 end_flags; /* enum pt_end_flags */
+	/* Since 1.7, valid when end_flags has PT_END_CHECKSUM (formats/FORMAT.md, Integrity). */
+	__u32 crc32;          /* zlib crc32 of the whole file, these 4 bytes read as zero */
+	__u32 header_crc32;   /* crc32 of the header: bytes 0 to header_size */
+	__u32 segment_records; /* records per segment: PT_SEGMENT_RECORDS_MIN, doubled as the file grows */
+	__u32 segments;       /* segments used (at most PT_SEGMENTS_MAX); the last one may be short */
+	__u32 segment_crc32[PT_SEGMENTS_MAX]; /* crc32 of each segment's records */
 };
 
 enum pt_end_flags {
 	PT_END_SIGNALLED = 1 << 0, /* the capture forwarded a signal to the command */
 	PT_END_WAITED_ALL = 1 << 1,
+	PT_END_CHECKSUM = 1 << 2, /* the footer's crc32 fields are set (since 1.7) */
 };
 
 struct pt_event {
@@ -360,6 +371,25 @@ enum pt_tlv_tag {
 	PT_TLV_OS_RELEASE = 9,     /* PRETTY_NAME from /etc/os-release */
 	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
 	PT_TLV_WRITE_STOP = 11,    /* struct pt_write_stop: zeros, overwritten in place if writing stops early */
+	PT_TLV_REDACTION = 12,     /* struct pt_redaction, then "rule=count" strings: the file was redacted (1.7) */
+};
+
+/*
+ * Value of PT_TLV_REDACTION, written by `ptrace redact` and `capture --redact`
+ * (never by the capture tool itself): the fixed part, then one NUL-terminated
+ * "RULE=COUNT" string per rule that replaced something, then zero padding.
+ */
+struct pt_redaction {
+	__u32 ruleset_version; /* RULESET_VERSION of the rule set applied */
+	__u32 flags;           /* enum pt_redaction_flags */
+	__u64 replaced;        /* secrets replaced, all rules together */
+};
+
+enum pt_redaction_flags {
+	PT_REDACT_DROP_ENV = 1 << 0,       /* environments removed (--drop-env) */
+	PT_REDACT_ANONYMIZE_PATHS = 1 << 1, /* home directories and user names replaced (--anonymize-paths) */
+	PT_REDACT_USER_RULES = 1 << 2,     /* a rules file extended the built-in rules (--rules) */
+	PT_REDACT_AT_CAPTURE = 1 << 3,     /* redacted as it was captured (capture --redact): no unredacted file existed */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include "ptrace.h"
 #include "skel.h"
 #include "rawfile.h"
+#include "sink.h"
 #include "util.h"
 
 #define DRAIN_INTERVAL_MS 50
@@ -59,7 +61,14 @@ static void usage(FILE *f)
 		"      --sched           off-CPU (blocked) time histograms per process\n"
 		"      --buffer-mb N     ring buffer size in MiB, a power of two (default 32)\n"
 		"      --args-limit N    bytes of argv and of env kept per exec (default %u, min 131072)\n"
-		"  -q, --quiet           no summary line\n",
+		"      --redact          write only a redacted file (secrets replaced, README \"Sharing a capture\"):\n"
+		"                        the records go through a pipe to a Node process that redacts them\n"
+		"      --keep NAME       with --redact: an environment variable kept as it is (repeatable)\n"
+		"      --anonymize-paths with --redact: home directories and user names replaced\n"
+		"      --rules FILE      with --redact: a rules file extending the built-in rules\n"
+		"  -q, --quiet           no summary line\n"
+		"An output named .gz or .zst is compressed by the same Node process; nothing\n"
+		"is named until it is complete (a killed capture leaves no file).\n",
 		PT_ARGS_LIMIT_DEFAULT);
 }
 
@@ -75,7 +84,7 @@ static __u32 parse_u32(const char *flag, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED, OPT_NO_NET, OPT_NO_DNS };
+	enum { OPT_KEEP_ROOT = 256, OPT_WAIT_ALL, OPT_NO_ENV, OPT_NO_FAILED, OPT_BUFFER, OPT_ARGS, OPT_NO_FILES, OPT_IO, OPT_SCHED, OPT_NO_NET, OPT_NO_DNS, OPT_REDACT, OPT_KEEP, OPT_ANON, OPT_RULES };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"force", no_argument, 0, 'f'},
@@ -91,6 +100,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"buffer-mb", required_argument, 0, OPT_BUFFER},
 		{"args-limit", required_argument, 0, OPT_ARGS},
 		{"quiet", no_argument, 0, 'q'},
+		{"redact", no_argument, 0, OPT_REDACT},
+		{"keep", required_argument, 0, OPT_KEEP},
+		{"anonymize-paths", no_argument, 0, OPT_ANON},
+		{"rules", required_argument, 0, OPT_RULES},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -117,6 +130,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SCHED: o->sched = true; break;
 		case OPT_BUFFER: o->buffer_mb = parse_u32("--buffer-mb", optarg); break;
 		case OPT_ARGS: o->args_limit = parse_u32("--args-limit", optarg); break;
+		case OPT_REDACT: o->redact = true; break;
+		case OPT_ANON: o->anonymize_paths = true; break;
+		case OPT_RULES: o->rules = optarg; break;
+		case OPT_KEEP:
+			o->keep = realloc(o->keep, (o->nkeep + 1) * sizeof(*o->keep));
+			if (!o->keep)
+				die(EXIT_FAILURE_SETUP, "out of memory");
+			o->keep[o->nkeep++] = optarg;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			die(EXIT_USAGE, "unknown or incomplete option \"%s\" (see --help)", argv[optind - 1]);
@@ -124,6 +146,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (!o->output)
 		die(EXIT_USAGE, "missing -o FILE: where to write the capture");
+	if (!o->redact && (o->nkeep || o->rules || o->anonymize_paths))
+		die(EXIT_USAGE, "--keep, --rules and --anonymize-paths go with --redact");
 	/* the options end at the first `--` (not one given as an option's value); the command is what follows */
 	if (optind < 2 || strcmp(argv[optind - 1], "--") || argv[optind - 1] == last_value)
 		die(EXIT_USAGE, "missing `--` before the command: ptrace capture -o FILE [FLAGS] -- COMMAND [ARGS...]");
@@ -185,13 +209,24 @@ int main(int argc, char **argv)
 	check_privileges();
 	check_btf();
 	struct run_as run_as = sudo_user(o.keep_root);
-	out.fd = open_output(&o, &run_as);
+	struct sink sink = {.pid = -1, .final_fd = -1, .scratch_fd = -1};
+	bool use_sink = sink_wanted(&o);
+	if (use_sink) {
+		check_sink(&o);
+		open_output_unnamed(&o, &run_as, &sink.final_fd, &sink.scratch_fd);
+	} else {
+		out.fd = open_output(&o, &run_as);
+	}
 	out.path = o.output;
 	/* Forked before the BPF work so the command does not inherit (and report as its
 	 * pre-exec max RSS) the memory libbpf uses to parse the kernel's BTF. It waits on
 	 * a pipe until it is registered; if we die first, it sees EOF and exits 126. */
 	int release_fd;
 	pid_t child = start_command(o.command, &run_as, &release_fd);
+	if (use_sink) { /* started after the command: it holds none of the sink's descriptors */
+		signal(SIGPIPE, SIG_IGN); /* a sink that died is a write error, said once */
+		out.fd = start_sink(&sink, &o, &run_as);
+	}
 
 	libbpf_set_print(libbpf_message);
 	if (o.failed_execs || o.files || o.io)
@@ -287,13 +322,31 @@ int main(int argc, char **argv)
 	}
 
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+	__u64 written = out.bytes;
+	if (use_sink) {
+		int err = finish_sink(&sink) ? -1 : name_output(sink.final_fd, o.force);
+		if (err) {
+			fprintf(stderr, "ptrace: %s was not written: %s\n", o.output,
+				err < 0 ? "the redaction or compression failed (said above)" : strerror(err));
+			return code;
+		}
+		struct stat st;
+		written = fstat(sink.final_fd, &st) ? 0 : (__u64)st.st_size;
+		close(sink.final_fd);
+		close(sink.scratch_fd);
+	}
 	if (out.failed)
 		return code; /* said when it happened; the command's own result stands */
 	if (!o.quiet) {
-		char size[32];
-		human_size(out.bytes, size, sizeof(size));
-		fprintf(stderr, "ptrace: %u processes, %llu records, %llu lost, %s written to %s\n", out.processes,
-			(unsigned long long)out.records - 1, (unsigned long long)lost, size, o.output);
+		char size[32], raw[32];
+		human_size(written, size, sizeof(size));
+		human_size(out.bytes, raw, sizeof(raw));
+		if (use_sink && written != out.bytes)
+			fprintf(stderr, "ptrace: %u processes, %llu records, %llu lost, %s%s written to %s (%s captured)\n", out.processes,
+				(unsigned long long)out.records - 1, (unsigned long long)lost, size, o.redact ? " redacted" : "", o.output, raw);
+		else
+			fprintf(stderr, "ptrace: %u processes, %llu records, %llu lost, %s%s written to %s\n", out.processes,
+				(unsigned long long)out.records - 1, (unsigned long long)lost, size, o.redact ? " redacted" : "", o.output);
 	}
 	release_in_background(skel, rb);
 	return code;

@@ -20,6 +20,11 @@ struct options {
 	bool dns;     /* getaddrinfo() uprobes */
 	bool dns_msg; /* UDP port 53 packets */
 	bool quiet;
+	bool redact;          /* --redact: through the sink (sink.c) */
+	bool anonymize_paths; /* --anonymize-paths (with --redact) */
+	const char *rules;    /* --rules FILE (with --redact) */
+	const char **keep;    /* --keep NAME... (with --redact) */
+	int nkeep;
 	__u32 buffer_mb;
 	__u32 args_limit;
 	char **command;

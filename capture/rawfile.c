@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "rawfile.h"
 #include "util.h"
@@ -74,9 +75,34 @@ void out_flush(struct writer *w)
 	w->len = 0;
 }
 
+/*
+ * The records are checksummed in segments of segment_records records; when
+ * PT_SEGMENTS_MAX are full, neighbours are merged (crc32_combine) and the
+ * segment size doubles, so the footer locates damage to 1/16–1/32 of the file.
+ */
+static void checksum_record(struct writer *w, const struct pt_event *e)
+{
+	if (!w->segment_records)
+		w->segment_records = PT_SEGMENT_RECORDS_MIN;
+	w->open_crc = crc32(w->open_crc, (const Bytef *)e, sizeof(*e));
+	if (++w->open_records < w->segment_records)
+		return;
+	w->segment_crc[w->segments++] = w->open_crc;
+	w->open_crc = crc32(0, Z_NULL, 0);
+	w->open_records = 0;
+	if (w->segments < PT_SEGMENTS_MAX)
+		return;
+	z_off_t half = (z_off_t)w->segment_records * sizeof(struct pt_event);
+	for (__u32 i = 0; i < PT_SEGMENTS_MAX / 2; i++)
+		w->segment_crc[i] = crc32_combine(w->segment_crc[2 * i], w->segment_crc[2 * i + 1], half);
+	w->segments = PT_SEGMENTS_MAX / 2;
+	w->segment_records *= 2;
+}
+
 void out_record(struct writer *w, const struct pt_event *e)
 {
 	out_append(w, e, sizeof(*e));
+	checksum_record(w, e);
 	w->records++;
 }
 
@@ -207,6 +233,8 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	struct pt_file_header *written = (struct pt_file_header *)w->buf;
 	written->header_size = w->len;
 	size_t header_size = w->len;
+	w->header_crc = crc32(crc32(0, Z_NULL, 0), (const Bytef *)w->buf, header_size);
+	w->open_crc = crc32(0, Z_NULL, 0);
 	w->start_boottime = start.boottime;
 	out_flush(w);
 	if (!w->failed)
@@ -224,7 +252,23 @@ void write_footer(struct writer *w, __u64 lost, int root_status, __u32 still_run
 	footer.footer.root_status = root_status;
 	footer.footer.processes = w->processes;
 	footer.footer.still_running = still_running;
-	footer.footer.end_flags = end_flags;
-	out_record(w, &footer);
+	footer.footer.end_flags = end_flags | PT_END_CHECKSUM;
+	if (!w->segment_records)
+		w->segment_records = PT_SEGMENT_RECORDS_MIN;
+	memcpy(footer.footer.segment_crc32, w->segment_crc, sizeof(w->segment_crc));
+	footer.footer.segments = w->segments;
+	if (w->open_records)
+		footer.footer.segment_crc32[footer.footer.segments++] = w->open_crc;
+	footer.footer.segment_records = w->segment_records;
+	footer.footer.header_crc32 = w->header_crc;
+	/* the whole file: header, the segments in turn, then the footer with its crc32 field zero */
+	uLong crc = w->header_crc;
+	for (__u32 i = 0; i < footer.footer.segments; i++) {
+		__u64 n = i < w->segments ? w->segment_records : w->open_records;
+		crc = crc32_combine(crc, footer.footer.segment_crc32[i], (z_off_t)(n * sizeof(struct pt_event)));
+	}
+	footer.footer.crc32 = crc32(crc, (const Bytef *)&footer, sizeof(footer));
+	out_append(w, &footer, sizeof(footer));
+	w->records++;
 	out_flush(w);
 }

@@ -11,6 +11,9 @@ import {
   FILE_MAGIC,
   OPT,
   RECORD_SIZE,
+  REDACT,
+  REDACTION,
+  REDACTION_SIZE,
   TLV,
   TLV_HEAD,
   TLV_HEAD_SIZE,
@@ -21,7 +24,7 @@ import {
 } from './layout.ts';
 import { errnoName } from './names.ts';
 import { decodeStrings } from './nul-area.ts';
-import type { CaptureHeader, ReadWarning, WriteStop } from './types.ts';
+import type { CaptureHeader, ReadWarning, Redaction, WriteStop } from './types.ts';
 import { checkedAnchor } from './values.ts';
 
 /** No ptrace header is larger (the TLVs hold a few short strings). */
@@ -272,6 +275,16 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
         }
         break;
       }
+      case TLV.REDACTION: {
+        const r = redaction(v, le);
+        if (r) h.redaction = r;
+        else
+          opts.warnings?.push({
+            code: 'bad-redaction',
+            message: `header TLV ${tag} (redaction) has ${len} bytes, expected at least ${REDACTION_SIZE}; ignored`,
+          });
+        break;
+      }
       default:
         h.unknownTlvs.push({ tag, value: Buffer.from(v) });
     }
@@ -285,4 +298,27 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
     });
   }
   return h;
+}
+
+/** The value of PT_TLV_REDACTION: its fixed part, then "RULE=COUNT" strings up to the first empty one. */
+function redaction(v: Buffer, le: boolean): Redaction | null {
+  if (v.length < REDACTION_SIZE) return null;
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const flags = dv.getUint32(REDACTION.flags, le);
+  const counts: Record<string, number> = {};
+  for (const s of decodeStrings(v.subarray(REDACTION_SIZE))) {
+    if (s === '') break;
+    const eq = s.lastIndexOf('=');
+    const n = Number(s.slice(eq + 1));
+    if (eq > 0 && Number.isSafeInteger(n)) counts[s.slice(0, eq)] = n;
+  }
+  return {
+    rulesetVersion: dv.getUint32(REDACTION.ruleset_version, le),
+    dropEnv: (flags & REDACT.DROP_ENV) !== 0,
+    anonymizePaths: (flags & REDACT.ANONYMIZE_PATHS) !== 0,
+    userRules: (flags & REDACT.USER_RULES) !== 0,
+    atCapture: (flags & REDACT.AT_CAPTURE) !== 0,
+    replaced: dv.getBigUint64(REDACTION.replaced, le),
+    counts,
+  };
 }

@@ -5,7 +5,7 @@
 export const PT_FILE_MAGIC = "PTRACE\r\n";
 export const PT_BYTE_ORDER_MAGIC = 439041101;
 export const PT_VERSION_MAJOR = 1;
-export const PT_VERSION_MINOR = 6;
+export const PT_VERSION_MINOR = 7;
 export const PT_RECORD_SIZE = 256;
 export const PT_HEAD_SIZE = 32;
 export const PT_DATA_HEAD_SIZE = 16;
@@ -16,6 +16,8 @@ export const PT_PATH_LIMIT = 4096;
 export const PT_DNS_MSG_LIMIT = 1232;
 export const PT_DNS_ANSWERS = 8;
 export const PT_HIST_BUCKETS = 32;
+export const PT_SEGMENTS_MAX = 32;
+export const PT_SEGMENT_RECORDS_MIN = 1024;
 
 /** enum pt_record_type */
 export const pt_record_type = {
@@ -109,6 +111,7 @@ export const pt_hist_kind = {
 export const pt_end_flags = {
   SIGNALLED: 1,
   WAITED_ALL: 2,
+  CHECKSUM: 4,
 } as const;
 
 /** enum pt_options */
@@ -138,6 +141,15 @@ export const pt_tlv_tag = {
   OS_RELEASE: 9,
   TRACEPARENT: 10,
   WRITE_STOP: 11,
+  REDACTION: 12,
+} as const;
+
+/** enum pt_redaction_flags */
+export const pt_redaction_flags = {
+  DROP_ENV: 1,
+  ANONYMIZE_PATHS: 2,
+  USER_RULES: 4,
+  AT_CAPTURE: 8,
 } as const;
 
 /** struct pt_head: 32 bytes; field offsets from the record start. */
@@ -301,7 +313,7 @@ export const pt_clock_anchor = {
   monotonic: 16,
 } as const;
 
-/** struct pt_footer: 56 bytes; field offsets from the record start. */
+/** struct pt_footer: 200 bytes; field offsets from the record start. */
 export const pt_footer = {
   records: 32,
   lost: 40,
@@ -310,6 +322,11 @@ export const pt_footer = {
   processes: 76,
   still_running: 80,
   end_flags: 84,
+  crc32: 88,
+  header_crc32: 92,
+  segment_records: 96,
+  segments: 100,
+  segment_crc32: 104,
 } as const;
 
 /** struct pt_event: 256 bytes; field offsets from its own start. */
@@ -352,6 +369,13 @@ export const pt_tlv = {
   tag: 0,
   _pad: 2,
   len: 4,
+} as const;
+
+/** struct pt_redaction: 16 bytes; field offsets from its own start. */
+export const pt_redaction = {
+  ruleset_version: 0,
+  flags: 4,
+  replaced: 8,
 } as const;
 
 /** struct pt_write_stop: 24 bytes; field offsets from its own start. */
@@ -556,7 +580,7 @@ export const STRUCTS = {
     },
   },
   pt_footer: {
-    size: 56,
+    size: 200,
     base: 32,
     fields: {
       records: { off: 32, size: 8, signed: false },
@@ -566,6 +590,11 @@ export const STRUCTS = {
       processes: { off: 76, size: 4, signed: false },
       still_running: { off: 80, size: 4, signed: false },
       end_flags: { off: 84, size: 4, signed: false },
+      crc32: { off: 88, size: 4, signed: false },
+      header_crc32: { off: 92, size: 4, signed: false },
+      segment_records: { off: 96, size: 4, signed: false },
+      segments: { off: 100, size: 4, signed: false },
+      segment_crc32: { off: 104, size: 128, signed: false },
     },
   },
   pt_event: {
@@ -585,7 +614,7 @@ export const STRUCTS = {
       dns_msg: { off: 32, size: 48, signed: false },
       data: { off: 32, size: 224, signed: false },
       loss: { off: 32, size: 16, signed: false },
-      footer: { off: 32, size: 56, signed: false },
+      footer: { off: 32, size: 200, signed: false },
       payload: { off: 32, size: 224, signed: false },
     },
   },
@@ -614,6 +643,15 @@ export const STRUCTS = {
       tag: { off: 0, size: 2, signed: false },
       _pad: { off: 2, size: 2, signed: false },
       len: { off: 4, size: 4, signed: false },
+    },
+  },
+  pt_redaction: {
+    size: 16,
+    base: 0,
+    fields: {
+      ruleset_version: { off: 0, size: 4, signed: false },
+      flags: { off: 4, size: 4, signed: false },
+      replaced: { off: 8, size: 8, signed: false },
     },
   },
   pt_write_stop: {

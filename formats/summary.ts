@@ -3,6 +3,7 @@
 // reader's events, so it needs no more memory than the set of processes.
 // The JSON shape is documented in docs/info-json.md; keep the two in step.
 
+import { type Integrity, integrityText, verifyIntegrity } from './integrity.ts';
 import { decodeWaitStatus } from './names.ts';
 import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
 import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
@@ -97,6 +98,19 @@ export interface InfoReport {
       waitedAll: boolean;
     } | null;
   };
+  /** PT_TLV_REDACTION: the file is a redacted copy (`ptrace redact`, `capture --redact`); null otherwise. */
+  redaction: {
+    rulesetVersion: number;
+    dropEnv: boolean;
+    anonymizePaths: boolean;
+    userRules: boolean;
+    atCapture: boolean;
+    replaced: number | string;
+    /** Rule id → replacements. */
+    counts: Record<string, number>;
+  } | null;
+  /** The checksums of the footer (format 1.7) checked against the bytes; see formats/integrity.ts. */
+  integrity: Integrity & { text: string };
   unknownTlvs: { tag: number; bytes: number }[];
   warnings: ReadWarning[];
 }
@@ -216,7 +230,7 @@ export class InfoCollector {
     return out;
   }
 
-  report(c: Omit<Capture, 'events'>): InfoReport {
+  report(c: Omit<Capture, 'events'>, integrity: Integrity): InfoReport {
     const h = c.header;
     const f = c.footer;
     const startNs = h.start.realtime;
@@ -329,6 +343,8 @@ export class InfoCollector {
             }
           : null,
       },
+      redaction: h.redaction ? { ...h.redaction, replaced: jsonCount(h.redaction.replaced) } : null,
+      integrity: { ...integrity, text: integrityText(integrity) },
       unknownTlvs: h.unknownTlvs.map((t) => ({ tag: t.tag, bytes: t.value.length })),
       warnings: c.warnings,
     };
@@ -346,9 +362,9 @@ function writeStopReport(w: WriteStop, startBoottime: bigint): NonNullable<InfoR
   };
 }
 
-/** Streams the file once and builds its report. */
+/** Streams the file once and builds its report, then reads it again to check its checksums. */
 export function infoReport(path: string): InfoReport {
   const collector = new InfoCollector();
   const rest = readCaptureStream(path, (e) => collector.add(e));
-  return collector.report(rest);
+  return collector.report(rest, verifyIntegrity(path, rest.header, rest.footer, rest.completeRecords - 1));
 }

@@ -70,6 +70,8 @@ export interface CaptureHeader {
   /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.6). */
   writeStop?: WriteStop;
   /** TLVs this reader does not know: tag → raw value. */
+  /** PT_TLV_REDACTION (1.7): the file was written by `ptrace redact` or `capture --redact`. */
+  redaction?: Redaction;
   unknownTlvs: { tag: number; value: Buffer }[];
 }
 
@@ -82,6 +84,32 @@ export interface CaptureFooter {
   stillRunning: number;
   signalled: boolean;
   waitedAll: boolean;
+  /** The checksums (format 1.7, `PT_END_CHECKSUM`), or null (an older file). */
+  checksum: FooterChecksum | null;
+}
+
+/** What PT_TLV_REDACTION says: how the file was redacted, and what was replaced. */
+export interface Redaction {
+  rulesetVersion: number;
+  dropEnv: boolean;
+  anonymizePaths: boolean;
+  userRules: boolean;
+  atCapture: boolean;
+  /** Secrets replaced, all rules together. */
+  replaced: bigint;
+  /** Rule id → replacements, as written (the rules that replaced something). */
+  counts: Record<string, number>;
+}
+
+/** The footer's checksums: formats/integrity.ts checks them. */
+export interface FooterChecksum {
+  /** Of the whole file, these 4 bytes read as zero. */
+  crc32: number;
+  headerCrc32: number;
+  /** Records per segment. */
+  segmentRecords: number;
+  /** One crc32 per segment (at most SEGMENTS_MAX). */
+  segments: number[];
 }
 
 interface EventBase {

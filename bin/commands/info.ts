@@ -225,9 +225,24 @@ export function renderInfo(r: InfoReport): string {
   } else {
     row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
   }
+  row('integrity', r.integrity.text);
+  if (r.redaction) row('redacted', redactionText(r.redaction));
   row('warnings', r.warnings.length ? `${r.warnings.length} (on stderr)` : 'none');
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
+}
+
+function redactionText(x: NonNullable<InfoReport['redaction']>): string {
+  const how = [
+    x.atCapture ? 'while capturing' : '',
+    x.dropEnv ? 'environments removed' : '',
+    x.anonymizePaths ? 'paths anonymized' : '',
+    x.userRules ? 'with a rules file' : '',
+  ].filter(Boolean);
+  const counts = Object.entries(x.counts)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  return `rule set ${x.rulesetVersion}${how.length ? ` (${how.join(', ')})` : ''}: ${x.replaced} replaced${counts ? ` (${counts})` : ''}`;
 }
 
 function writeErrorText(errnoName: string): string {

@@ -1,6 +1,7 @@
 // PT_FORK: a traced process created a new process.
 import { FORK, RT } from '../layout.ts';
 import type { ForkEvent } from '../types.ts';
+import type { RawFork } from './raw.ts';
 import type { RecordType } from './record.ts';
 
 export const fork: RecordType<ForkEvent> = {
@@ -22,3 +23,10 @@ export const fork: RecordType<ForkEvent> = {
     };
   },
 };
+
+/** Writes the payload of a fork record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeFork(_buf: Buffer, dv: DataView, off: number, rec: RawFork, le: boolean): void {
+  dv.setBigUint64(off + FORK.child_start, rec.childStart, le);
+  dv.setUint32(off + FORK.child_pid, rec.childPid, le);
+  dv.setUint32(off + FORK.child_ppid, rec.childPpid, le);
+}

@@ -65,7 +65,7 @@ test('text report', async (t) => {
   t.is(r.code, 0);
   const f = fields(r.stdout);
   t.is(f.get('file'), 'good.raw');
-  t.is(f.get('format'), '1.6 (little endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.7 (little endian, 256-byte records, 408-byte header)');
   t.is(f.get('ptrace version'), '0.1.0');
   t.is(f.get('capture command'), 'ptrace-capture -o run.raw -- make -j4');
   t.is(f.get('traced command'), 'make -j4');
@@ -121,7 +121,7 @@ test('--json report', async (t) => {
   t.is(r.stderr, '');
   t.is(r.code, 0);
   const j = JSON.parse(r.stdout) as InfoReport;
-  t.deepEqual(j.format, { version: '1.6', major: 1, minor: 6, byteOrder: 'little', headerSize: 408, recordSize: 256 });
+  t.deepEqual(j.format, { version: '1.7', major: 1, minor: 7, byteOrder: 'little', headerSize: 408, recordSize: 256 });
   t.deepEqual(j.capture, {
     ptraceVersion: '0.1.0',
     captureArgv: SAMPLE_HEADER.captureArgv!,
@@ -194,6 +194,8 @@ test('--json report', async (t) => {
     writeStop: null,
   });
   t.deepEqual(j.warnings, []);
+  t.is(j.integrity.state, 'intact');
+  t.regex(j.integrity.text, /^intact \(crc32 [0-9a-f]{8}\)$/);
   t.deepEqual(j.unknownTlvs, []);
 });
 
@@ -211,10 +213,11 @@ test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t)
     '',
   ]);
   const f = fields(r.stdout);
-  t.is(f.get('format'), '1.6 (big endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.7 (big endian, 256-byte records, 408-byte header)');
   t.is(f.get('end'), 'truncated: no footer; 33 complete records recovered');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123465Z (last record; no footer)');
   t.is(f.get('root status'), 'unknown (no footer)');
+  t.is(f.get('integrity'), 'no checksum (no footer: the capture did not finish)');
   t.is(f.get('warnings'), '2 (on stderr)');
 
   const j = await ptrace('info', '--json', p);
