@@ -2,7 +2,7 @@
 // The reader (formats/) never builds these; tests read files back through it.
 
 import type { RawDns, RawDnsMsg, RawTcp } from '../formats/decode.ts';
-import type { ClockAnchor, Rusage } from '../formats/types.ts';
+import type { ClockAnchor, ContainerIds, Rusage } from '../formats/types.ts';
 
 export type { RawDns, RawDnsMsg, RawTcp };
 
@@ -22,6 +22,8 @@ export interface RawFork {
   childStart: bigint;
   childPid: number;
   childPpid: number;
+  /** Absent: zeros (not recorded, as before format 1.8). */
+  childContainer?: ContainerIds;
 }
 
 export interface RawThread {
@@ -47,6 +49,35 @@ export interface RawExec {
   argvLen: number;
   envLen: number;
   comm: string;
+  /** Absent: zeros (not recorded, as before format 1.8). */
+  container?: ContainerIds;
+}
+
+export interface RawAttached {
+  kind: 'attached';
+  head: RawHead;
+  parentStart: bigint;
+  ppid: number;
+  /** enum pt_attach_reason */
+  reason: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  nsPid: number;
+  nsLevel: number;
+  argvLen: number;
+  envLen: number;
+  comm: string;
+  container?: ContainerIds;
+  nrThreads: number;
+}
+
+export interface RawCgroup {
+  kind: 'cgroup';
+  head: RawHead;
+  cgroupId: bigint;
+  level: number;
 }
 
 export interface RawExecFailed {
@@ -140,6 +171,8 @@ export type RawRecord =
   | RawFork
   | RawThread
   | RawExec
+  | RawAttached
+  | RawCgroup
   | RawExecFailed
   | RawExit
   | RawOpen

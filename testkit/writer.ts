@@ -6,8 +6,12 @@
 import { writeSync } from 'node:fs';
 import {
   ANCHOR,
+  ATTACH_REASON,
+  ATTACHED,
   BYTE_ORDER_MAGIC,
+  CGROUP,
   COMM_LEN,
+  CONTAINER,
   DATA,
   DATA_MAX,
   DF,
@@ -47,7 +51,7 @@ import {
 } from '../formats/layout.ts';
 import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from '../formats/names.ts';
 import { countStrings, joinStrings } from '../formats/nul-area.ts';
-import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from '../formats/types.ts';
+import type { CapturedBytes, ClockAnchor, ContainerIds, ProcessKey, Rusage } from '../formats/types.ts';
 import type { RawHead, RawRecord } from './raw-records.ts';
 
 // ---------------------------------------------------------------- header
@@ -73,6 +77,7 @@ export interface HeaderInit {
         net?: boolean;
         dns?: boolean;
         dnsMessages?: boolean;
+        attach?: boolean;
         raw?: bigint;
       }
     | bigint;
@@ -89,6 +94,10 @@ export interface HeaderInit {
   bootId?: string;
   osRelease?: string;
   traceparent?: string;
+  /** PT_TLV_ATTACH_PIDS (--pid). */
+  attachPids?: number[];
+  /** PT_TLV_ATTACH_CGROUP (--cgroup). */
+  attachCgroup?: string;
   /** PT_TLV_WRITE_STOP: where the capture stopped writing (ts 0: the placeholder of a capture that did not stop). */
   writeStop?: { ts: bigint; errno: number; records: bigint };
   /** Extra TLVs written after the known ones (tags this reader may not know). */
@@ -113,7 +122,8 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.sched ? OPT.SCHED : 0) |
       (o?.net ? OPT.NET : 0) |
       (o?.dns ? OPT.DNS : 0) |
-      (o?.dnsMessages ? OPT.DNS_MSG : 0),
+      (o?.dnsMessages ? OPT.DNS_MSG : 0) |
+      (o?.attach ? OPT.ATTACH : 0),
   );
 }
 
@@ -157,6 +167,12 @@ function headerTlvs(h: HeaderInit, le: boolean): { tag: number; value: Buffer }[
   text(TLV.OS_RELEASE, h.osRelease);
   text(TLV.TRACEPARENT, h.traceparent);
   if (h.writeStop) tlvs.push({ tag: TLV.WRITE_STOP, value: writeStopValue(h.writeStop, le) });
+  if (h.attachPids && h.attachPids.length > 0) {
+    const v = Buffer.alloc(4 * h.attachPids.length);
+    h.attachPids.forEach((pid, i) => (le ? v.writeUInt32LE(pid, 4 * i) : v.writeUInt32BE(pid, 4 * i)));
+    tlvs.push({ tag: TLV.ATTACH_PIDS, value: v });
+  }
+  text(TLV.ATTACH_CGROUP, h.attachCgroup);
   for (const t of h.unknownTlvs ?? []) tlvs.push(t);
   return tlvs;
 }
@@ -244,6 +260,15 @@ export const ZERO_RUSAGE: Readonly<Rusage> = Object.freeze({
   writeBytes: 0n,
 });
 
+function setContainer(dv: DataView, off: number, c: ContainerIds | undefined, le: boolean): void {
+  if (c === undefined) return;
+  dv.setBigUint64(off + CONTAINER.cgroup_id, BigInt(c.cgroupId), le);
+  dv.setUint32(off + CONTAINER.pid_ns, c.pidNs, le);
+  dv.setUint32(off + CONTAINER.mnt_ns, c.mntNs, le);
+  dv.setUint32(off + CONTAINER.net_ns, c.netNs, le);
+  dv.setUint32(off + CONTAINER.uts_ns, c.utsNs, le);
+}
+
 function setComm(buf: Buffer, off: number, comm: string): void {
   const b = Buffer.from(comm);
   b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));
@@ -263,6 +288,7 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setBigUint64(off + FORK.child_start, rec.childStart, le);
       dv.setUint32(off + FORK.child_pid, rec.childPid, le);
       dv.setUint32(off + FORK.child_ppid, rec.childPpid, le);
+      setContainer(dv, off + FORK.child_container, rec.childContainer, le);
       break;
     case 'thread':
       dv.setUint32(off + THREAD.new_tid, rec.newTid, le);
@@ -282,6 +308,27 @@ export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: b
       dv.setUint32(off + EXEC.argv_len, rec.argvLen, le);
       dv.setUint32(off + EXEC.env_len, rec.envLen, le);
       setComm(buf, off + EXEC.comm, rec.comm);
+      setContainer(dv, off + EXEC.container, rec.container, le);
+      break;
+    case 'attached':
+      dv.setBigUint64(off + ATTACHED.parent_start, rec.parentStart, le);
+      dv.setUint32(off + ATTACHED.ppid, rec.ppid, le);
+      dv.setUint32(off + ATTACHED.reason, rec.reason, le);
+      dv.setUint32(off + ATTACHED.uid, rec.uid, le);
+      dv.setUint32(off + ATTACHED.gid, rec.gid, le);
+      dv.setUint32(off + ATTACHED.euid, rec.euid, le);
+      dv.setUint32(off + ATTACHED.egid, rec.egid, le);
+      dv.setUint32(off + ATTACHED.ns_pid, rec.nsPid, le);
+      dv.setUint32(off + ATTACHED.ns_level, rec.nsLevel, le);
+      dv.setUint32(off + ATTACHED.argv_len, rec.argvLen, le);
+      dv.setUint32(off + ATTACHED.env_len, rec.envLen, le);
+      setComm(buf, off + ATTACHED.comm, rec.comm);
+      setContainer(dv, off + ATTACHED.container, rec.container, le);
+      dv.setUint32(off + ATTACHED.nr_threads, rec.nrThreads, le);
+      break;
+    case 'cgroup':
+      dv.setBigUint64(off + CGROUP.cgroup_id, rec.cgroupId, le);
+      dv.setUint32(off + CGROUP.level, rec.level, le);
       break;
     case 'exec_failed':
       dv.setInt32(off + EXEC_FAILED.err, rec.err, le);
@@ -428,6 +475,7 @@ export interface WriterFork extends WriterBase {
   kind: 'fork';
   child: ProcessKey;
   childPpid?: number;
+  childContainer?: ContainerIds | null;
 }
 export interface WriterThread extends WriterBase {
   kind: 'thread';
@@ -458,6 +506,40 @@ export interface WriterExec extends WriterBase {
   /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
   env?: StringListInit | null;
   envTruncated?: boolean;
+  container?: ContainerIds | null;
+}
+/** A process the capture attached to (format 1.8); its strings follow as the capture tool writes them. */
+export interface WriterAttached extends WriterBase {
+  kind: 'attached';
+  /** running | joined | born (or reason<N>); default running. */
+  reason?: string;
+  parent: ProcessKey;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  euid?: number;
+  egid?: number;
+  nsPid?: number;
+  nsLevel?: number;
+  comm?: string;
+  exe?: BytesInit;
+  cwd?: BytesInit;
+  argv: StringListInit;
+  argvTruncated?: boolean;
+  /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
+  env?: StringListInit | null;
+  envTruncated?: boolean;
+  argvLen?: number;
+  envLen?: number;
+  nrThreads?: number;
+  container?: ContainerIds | null;
+}
+/** The path of a cgroup id (format 1.8), a capture-tool record. */
+export interface WriterCgroup extends WriterBase {
+  kind: 'cgroup';
+  cgroupId: number;
+  level?: number;
+  path: BytesInit;
 }
 export interface WriterExecFailed extends WriterBase {
   kind: 'exec_failed';
@@ -560,6 +642,8 @@ export type WriterEvent =
   | WriterFork
   | WriterThread
   | WriterExec
+  | WriterAttached
+  | WriterCgroup
   | WriterExecFailed
   | WriterExit
   | WriterOpen
@@ -584,6 +668,10 @@ export interface FooterInit {
   stillRunning?: number;
   signalled?: boolean;
   waitedAll?: boolean;
+  /** An attached capture stopped on a signal. */
+  interrupted?: boolean;
+  /** An attached capture stopped after --duration. */
+  durationElapsed?: boolean;
   /** Exact end_flags (overrides signalled/waitedAll). */
   endFlags?: number;
 }
@@ -622,6 +710,7 @@ export class CaptureWriter {
   #parts: Buffer[] = [];
   #forks = 0;
   #running = 0;
+  #attachedCount = 0;
   #losses = new Map<number, bigint>();
   #maxTs = 0n;
   #finished = false;
@@ -696,11 +785,21 @@ export class CaptureWriter {
           childStart: e.child.start,
           childPid: e.child.pid,
           childPpid: e.childPpid ?? head.pid,
+          childContainer: e.childContainer ?? undefined,
         });
       case 'thread':
         return this.writeRecord({ kind: 'thread', head: { ...head, type: RT.THREAD }, newTid: e.newTid });
       case 'exec':
         return this.#exec(e, head);
+      case 'attached':
+        return this.#attached(e, head);
+      case 'cgroup': {
+        const h = { ...head, type: RT.CGROUP };
+        this.writeRecord({ kind: 'cgroup', head: h, cgroupId: BigInt(e.cgroupId), level: e.level ?? 0 });
+        const path = toBytes(e.path);
+        for (const c of chunkString(h, DK.CGROUP, path.bytes, path.truncated)) this.writeRecord(c);
+        return this;
+      }
       case 'exec_failed': {
         const h = { ...head, type: RT.EXEC_FAILED };
         this.writeRecord({ kind: 'exec_failed', head: h, err: e.errno, syscallNr: e.syscallNr ?? 59 });
@@ -855,6 +954,7 @@ export class CaptureWriter {
       argvLen: e.argvLen ?? argv.length,
       envLen: e.envLen ?? env?.length ?? 0,
       comm: e.comm ?? '',
+      container: e.container ?? undefined,
     });
     const filename = toBytes(e.filename);
     const strings: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
@@ -862,6 +962,53 @@ export class CaptureWriter {
     strings.push([DK.EXE, toBytes(e.exe ?? filename)]);
     strings.push([DK.CWD, toBytes(e.cwd ?? '/')]);
     strings.push([DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }]);
+    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
+    for (const [kind, s] of strings) {
+      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
+    }
+    return this;
+  }
+
+  #attached(e: WriterAttached, base: RawHead): this {
+    const argv = toArea(e.argv);
+    const env = e.env == null ? null : toArea(e.env);
+    const head: RawHead = {
+      ...base,
+      type: RT.ATTACHED,
+      flags:
+        base.flags |
+        (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
+        (e.envTruncated ? F.ENV_TRUNCATED : 0) |
+        (env === null ? F.ENV_SKIPPED : 0),
+    };
+    const reason = e.reason ?? 'running';
+    const known = Object.entries(ATTACH_REASON).find(([name]) => name.toLowerCase() === reason);
+    const number = known ? known[1] : reason.startsWith('reason') ? Number(reason.slice(6)) : Number.NaN;
+    if (!Number.isInteger(number)) throw new RangeError(`unknown attach reason ${JSON.stringify(reason)}`);
+    this.#attachedCount++;
+    this.writeRecord({
+      kind: 'attached',
+      head,
+      parentStart: e.parent.start,
+      ppid: e.ppid ?? e.parent.pid,
+      reason: number,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      euid: e.euid ?? e.uid ?? 0,
+      egid: e.egid ?? e.gid ?? 0,
+      nsPid: e.nsPid ?? head.pid,
+      nsLevel: e.nsLevel ?? 0,
+      argvLen: e.argvLen ?? argv.length,
+      envLen: e.envLen ?? env?.length ?? 0,
+      comm: e.comm ?? '',
+      container: e.container ?? undefined,
+      nrThreads: e.nrThreads ?? 1,
+    });
+    const strings: [number, CapturedBytes][] = [
+      [DK.EXE, toBytes(e.exe ?? '')],
+      [DK.CWD, toBytes(e.cwd ?? '/')],
+      [DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }],
+    ];
     if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
     for (const [kind, s] of strings) {
       for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
@@ -885,9 +1032,14 @@ export class CaptureWriter {
         monotonic: this.start.monotonic + delta,
       },
       rootStatus: f.rootStatus ?? 0,
-      processes: f.processes ?? this.#forks + 1,
+      processes: f.processes ?? this.#forks + (this.#attachedCount > 0 ? this.#attachedCount : 1),
       stillRunning: f.stillRunning ?? this.#running,
-      endFlags: f.endFlags ?? (f.signalled ? END.SIGNALLED : 0) | ((f.waitedAll ?? true) ? END.WAITED_ALL : 0),
+      endFlags:
+        f.endFlags ??
+        (f.signalled ? END.SIGNALLED : 0) |
+          ((f.waitedAll ?? true) ? END.WAITED_ALL : 0) |
+          (f.interrupted ? END.INTERRUPTED : 0) |
+          (f.durationElapsed ? END.DURATION : 0),
     });
   }
 

@@ -145,7 +145,8 @@ export const exec: RecordType<ExecEvent> = {
   },
   read(c, b, off, at, ts, pid, start, tid) {
     const e = execEvent(b, off, c.le, ts, pid, start, tid);
-    e.parent.start = c.optionalTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.parent.start = c.identityTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.container = c.container(b, off + EXEC.container, at, RT.EXEC, pid);
     return e;
   },
 };

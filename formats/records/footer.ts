@@ -33,6 +33,8 @@ export function readFooter(c: RecordContext, b: Bytes, off: number, at: number, 
     stillRunning: dv.getUint32(off + FOOTER.still_running, le),
     signalled: (endFlags & END.SIGNALLED) !== 0,
     waitedAll: (endFlags & END.WAITED_ALL) !== 0,
+    interrupted: (endFlags & END.INTERRUPTED) !== 0,
+    durationElapsed: (endFlags & END.DURATION) !== 0,
   };
   const before = BigInt(at - 1);
   if (footer.records !== before) {

@@ -19,6 +19,7 @@ export const fork: RecordType<ForkEvent> = {
         start: c.optionalTime(dv.getBigUint64(off + FORK.child_start, le), at, RT.FORK, pid, 'child_start'),
       },
       childPpid: dv.getUint32(off + FORK.child_ppid, le),
+      childContainer: c.container(b, off + FORK.child_container, at, RT.FORK, pid),
     };
   },
 };

@@ -2,6 +2,8 @@
 // type is one module here plus its struct in bpf/ptrace.h.
 import { RT } from '../layout.ts';
 import type { CaptureEvent } from '../types.ts';
+import { attached } from './attached.ts';
+import { cgroup } from './cgroup.ts';
 import { dns } from './dns.ts';
 import { dnsMsg } from './dns-msg.ts';
 import { exec } from './exec.ts';
@@ -16,6 +18,7 @@ import { running } from './running.ts';
 import { tcp } from './tcp.ts';
 import { thread } from './thread.ts';
 
+export { attachReasonName } from './attached.ts';
 export { execAreas } from './exec.ts';
 export { readFooter } from './footer.ts';
 export type { ChunkedString, OwnedStrings, Owns, RecordContext, RecordType } from './record.ts';
@@ -26,6 +29,7 @@ const MODULES = [
   fork,
   thread,
   exec,
+  attached,
   execFailed,
   exit,
   open,
@@ -35,11 +39,12 @@ const MODULES = [
   dnsMsg,
   loss,
   running,
+  cgroup,
 ] as unknown as readonly RecordType<CaptureEvent>[];
 
 /** Indexed by record type: the module, or undefined (PT_DATA and PT_FOOTER are the assembler's own). */
 export const RECORD_TYPES: readonly (RecordType<CaptureEvent> | undefined)[] = (() => {
-  const out = new Array<RecordType<CaptureEvent> | undefined>(RT.FOOTER + 1).fill(undefined);
+  const out = new Array<RecordType<CaptureEvent> | undefined>(Math.max(...Object.values(RT)) + 1).fill(undefined);
   for (const m of MODULES) out[m.type] = m;
   return out;
 })();
