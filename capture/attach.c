@@ -18,7 +18,6 @@
 #include "attach.h"
 #include "util.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define FILEID_KERNFS 0xfe
 #define WALK_PASSES 8
@@ -41,6 +40,36 @@ static __u32 thread_group_of(__u32 pid)
 	return tgid;
 }
 
+/*
+ * Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified
+ * system, /sys/fs/cgroup/unified on a hybrid one (from /proc/self/mountinfo,
+ * a mount of its root).
+ */
+static const char *cgroup2_root(void)
+{
+	static char root[PATH_MAX];
+	static bool looked;
+	if (looked)
+		return root[0] ? root : NULL;
+	looked = true;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return NULL;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		char mount_root[PATH_MAX], point[PATH_MAX];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*u %*u %*s %4095s %4095s", mount_root, point) != 2)
+			continue;
+		if (!strncmp(sep + 3, "cgroup2 ", 8) && !strcmp(mount_root, "/")) {
+			snprintf(root, sizeof(root), "%s", point);
+			break;
+		}
+	}
+	fclose(f);
+	return root[0] ? root : NULL;
+}
+
 static bool is_cgroup2_dir(const char *path, struct stat *st)
 {
 	struct statfs fs;
@@ -59,20 +88,23 @@ void resolve_attach_targets(struct options *o)
 	}
 	if (!o->cgroup)
 		return;
-	/* /sys/fs/cgroup/a/b, or a/b and /a/b relative to the cgroup v2 root */
+	const char *root = cgroup2_root();
+	if (!root)
+		die(EXIT_USAGE, "--cgroup: no cgroup v2 hierarchy is mounted here (see /proc/self/mountinfo)");
+	/* the directory itself (under the mount), or a path relative to the cgroup v2 root */
 	char joined[PATH_MAX];
 	const char *given = o->cgroup;
-	if (!strncmp(given, CGROUP_ROOT "/", strlen(CGROUP_ROOT) + 1) || !strcmp(given, CGROUP_ROOT))
+	size_t root_len = strlen(root);
+	if (!strncmp(given, root, root_len) && (given[root_len] == '/' || !given[root_len]))
 		snprintf(joined, sizeof(joined), "%s", given);
 	else
-		snprintf(joined, sizeof(joined), CGROUP_ROOT "%s%s", given[0] == '/' ? "" : "/", given);
+		snprintf(joined, sizeof(joined), "%s%s%s", root, given[0] == '/' ? "" : "/", given);
 	char *real = realpath(joined, NULL);
 	struct stat st;
 	if (!real || !is_cgroup2_dir(real, &st))
 		die(EXIT_USAGE, "--cgroup %s: not a cgroup v2 directory (looked for %s)", given, joined);
-	size_t root_len = strlen(CGROUP_ROOT);
-	if (strncmp(real, CGROUP_ROOT, root_len) || (real[root_len] && real[root_len] != '/'))
-		die(EXIT_USAGE, "--cgroup %s: not under %s", given, CGROUP_ROOT);
+	if (strncmp(real, root, root_len) || (real[root_len] && real[root_len] != '/'))
+		die(EXIT_USAGE, "--cgroup %s: not under the cgroup v2 root %s", given, root);
 	o->cgroup_path = real;
 	o->cgroup_rel = strdup(real[root_len] ? real + root_len : "/");
 	o->cgroup_id = st.st_ino; /* a cgroup's id is its directory's inode number */
@@ -270,8 +302,9 @@ static int compare_ids(const void *a, const void *b)
 /* The path of a cgroup, relative to the cgroup v2 root, through its file handle (the id); NULL if it is gone. */
 static char *cgroup_path(__u64 id)
 {
+	const char *root = cgroup2_root();
 	if (cgroup_root == -2)
-		cgroup_root = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cgroup_root = root ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (cgroup_root < 0)
 		return NULL;
 	union {
@@ -291,8 +324,8 @@ static char *cgroup_path(__u64 id)
 	if (n <= 0)
 		return NULL;
 	target[n] = 0;
-	size_t root_len = strlen(CGROUP_ROOT);
-	if (strncmp(target, CGROUP_ROOT, root_len) || (target[root_len] && target[root_len] != '/'))
+	size_t root_len = strlen(root);
+	if (strncmp(target, root, root_len) || (target[root_len] && target[root_len] != '/'))
 		return NULL;
 	return strdup(target[root_len] ? target + root_len : "/");
 }

@@ -7,14 +7,7 @@
 import { type Bytes, decodeContainer } from './decode.ts';
 import { DATA, DATA_MAX, DF, DK, HEAD, RECORD_SIZE, RECORD_TYPE_NAMES, RT } from './layout.ts';
 import { EMPTY, type Owns, RECORD_TYPES, type RecordContext, readFooter } from './records/index.ts';
-import type {
-  CapturedBytes,
-  CaptureEvent,
-  CaptureFooter,
-  CaptureHeader,
-  ContainerIds,
-  ReadWarning,
-} from './types.ts';
+import type { CapturedBytes, CaptureEvent, CaptureFooter, CaptureHeader, ContainerIds, ReadWarning } from './types.ts';
 import { MAX_AMOUNT, ValueChecker, type ValueSite } from './values.ts';
 
 /**

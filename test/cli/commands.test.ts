@@ -212,7 +212,7 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
   t.is(r.code, 0, r.stderr);
   const db = new Database(out, { readonly: true });
   try {
-    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 6);
+    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 7);
     t.is(db.prepare('SELECT count(*) FROM processes').pluck().get(), 44);
     t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.root_pid'").pluck().get(), 4000);
     t.deepEqual(
