@@ -33,8 +33,12 @@ export interface InfoReport {
       net: boolean;
       dns: boolean;
       dnsMessages: boolean;
+      /** Attached to running processes (--pid, --cgroup; format 1.8). */
+      attach: boolean;
       raw: string;
     };
+    /** What an attached capture attached to (format 1.8); null for a capture of a command. */
+    attached: { pids: number[]; cgroup: string | null } | null;
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -95,6 +99,9 @@ export interface InfoReport {
       stillRunning: number;
       signalled: boolean;
       waitedAll: boolean;
+      /** An attached capture stopped on a signal / after --duration (format 1.8). */
+      interrupted: boolean;
+      durationElapsed: boolean;
     } | null;
   };
   unknownTlvs: { tag: number; bytes: number }[];
@@ -122,6 +129,8 @@ const HIST_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 /** Accumulates what the report needs from the events, one at a time. */
 export class InfoCollector {
   #children = new Set<string>();
+  /** Processes the capture attached to (format 1.8): they, not a root command, are where the tree starts. */
+  #attached = new Set<string>();
   #losses = new Map<string, bigint>();
   #lastTs: bigint | null = null;
   execs = 0;
@@ -143,6 +152,11 @@ export class InfoCollector {
     switch (e.kind) {
       case 'fork':
         this.#children.add(`${e.child.pid}:${e.child.start}`);
+        break;
+      case 'attached':
+        this.#attached.add(`${e.process.pid}:${e.process.start}`);
+        break;
+      case 'cgroup':
         break;
       case 'exec':
         this.execs++;
@@ -265,8 +279,10 @@ export class InfoCollector {
           net: h.options.net,
           dns: h.options.dns,
           dnsMessages: h.options.dnsMessages,
+          attach: h.options.attach,
           raw: h.options.raw.toString(),
         },
+        attached: h.options.attach ? { pids: h.attachPids, cgroup: h.attachCgroup || null } : null,
         argsLimit: h.argsLimit,
         ringbufSize: h.ringbufSize,
         traceparent: h.traceparent,
@@ -290,7 +306,7 @@ export class InfoCollector {
       },
       records: { total, byType: c.recordCounts },
       losses: { total: jsonCount(lost), byCategory },
-      processes: this.#children.size + 1,
+      processes: this.#children.size + (this.#attached.size > 0 || h.options.attach ? this.#attached.size : 1),
       execs: this.execs,
       failedExecs: this.failedExecs,
       exits: this.exits,
@@ -326,6 +342,8 @@ export class InfoCollector {
               stillRunning: f.stillRunning,
               signalled: f.signalled,
               waitedAll: f.waitedAll,
+              interrupted: f.interrupted,
+              durationElapsed: f.durationElapsed,
             }
           : null,
       },
