@@ -751,6 +751,7 @@ export class ModelBuilder {
     p.envId = envId;
     p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
     const argv = this.arena.copy(stringArea(e.argv));
+    p.execCount++; // its images: the attached one is seq 0, so the last is always seq execCount - 1
     this.execRel.push(rel);
     this.execProc.push(p);
     const exe = this.str(e.exe.bytes);
