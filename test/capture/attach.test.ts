@@ -100,7 +100,7 @@ realCaptureTest(
     const row = model.processes.find((p) => p.pid === loop.pid)!;
     t.is(row.parentId, null);
     t.is(row.attached, 'running');
-    t.is(row.execCount, 0);
+    t.is(row.execCount, 1, 'its one image: the one it had when attached');
     t.true(model.execs.some((x) => x.processId === row.id && x.attached && x.seq === 0));
     // its children: those it forked while traced, and the one running when the capture attached
     const attachedChildren = attachedOf(c).filter((a) => a.ppid === loop.pid).length;

@@ -206,7 +206,7 @@ export function processSpan(
   } else {
     attrs['ptrace.span.type'] = n.kind;
   }
-  if (x !== null && x.attached) {
+  if (x?.attached) {
     attrs['ptrace.process.attached'] = p.attached ?? 'running';
     attrs['ptrace.process.start'] = Number(p.start / 1000n) / 1e6;
   }
