@@ -27,7 +27,17 @@ struct options {
 	int nkeep;
 	__u32 buffer_mb;
 	__u32 args_limit;
-	char **command;
+	char **command; /* NULL when attaching */
+	/* attaching (--pid, --cgroup) instead of running a command */
+	bool attach;
+	__u32 *attach_pids; /* --pid, as given, then each resolved to its process */
+	int n_attach_pids;
+	const char *cgroup;  /* --cgroup as given */
+	char *cgroup_path;   /* the directory, absolute */
+	char *cgroup_rel;    /* relative to the cgroup v2 root, starting with / */
+	__u64 cgroup_id;
+	__u32 cgroup_level;
+	__u64 duration_ns;   /* --duration; 0: none */
 	int capture_argc;
 	char **capture_argv;
 };

@@ -199,7 +199,7 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
 		    (kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
-		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
+		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0) | (o->attach ? PT_OPT_ATTACH : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -218,10 +218,16 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	put_tlv_str(w, PT_TLV_MACHINE, u.machine);
 	put_tlv_str(w, PT_TLV_PTRACE_VERSION, PTRACE_VERSION);
 	put_tlv_argv(w, PT_TLV_CAPTURE_ARGV, o->capture_argc, o->capture_argv);
-	int command_argc = 0;
-	while (o->command[command_argc])
-		command_argc++;
-	put_tlv_argv(w, PT_TLV_COMMAND_ARGV, command_argc, o->command);
+	if (o->command) {
+		int command_argc = 0;
+		while (o->command[command_argc])
+			command_argc++;
+		put_tlv_argv(w, PT_TLV_COMMAND_ARGV, command_argc, o->command);
+	}
+	if (o->n_attach_pids)
+		put_tlv(w, PT_TLV_ATTACH_PIDS, o->attach_pids, o->n_attach_pids * sizeof(__u32));
+	if (o->cgroup)
+		put_tlv_str(w, PT_TLV_ATTACH_CGROUP, o->cgroup_rel);
 	put_tlv_str(w, PT_TLV_BOOT_ID, boot_id);
 	put_tlv_str(w, PT_TLV_OS_RELEASE, os);
 	put_tlv_str(w, PT_TLV_TRACEPARENT, getenv("TRACEPARENT"));

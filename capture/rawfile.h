@@ -29,6 +29,7 @@ struct writer {
 	size_t header_size;       /* 0 until the header is written */
 	size_t write_stop_offset; /* file offset of the PT_TLV_WRITE_STOP value */
 	__u64 start_boottime;     /* the header's start anchor, for "+N s" */
+	__u32 args_limit;         /* bytes of argv, and of env, kept per process */
 	/* integrity (FORMAT.md): crc32 of the header and of each segment of records */
 	__u32 header_crc;
 	__u32 segment_records;             /* records per segment, doubled when PT_SEGMENTS_MAX are full */

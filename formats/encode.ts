@@ -1,11 +1,11 @@
 // Encoding the parts records share (the inverse of decode.ts): the head,
-// clock anchors, resource usage, comm; and the file header around its TLVs. Each record module of records/ encodes
+// clock anchors, resource usage, comm, container ids; and the file header around its TLVs. Each record module of records/ encodes
 // its own payload with these; records/index.ts encodeRecordInto puts a whole
 // record together.
 
-import { ANCHOR, COMM_LEN, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RUSAGE, TLV_HEAD_SIZE } from './layout.ts';
+import { ANCHOR, COMM_LEN, CONTAINER, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RUSAGE, TLV_HEAD_SIZE } from './layout.ts';
 import type { RawHead } from './records/raw.ts';
-import type { ClockAnchor, Rusage } from './types.ts';
+import type { ClockAnchor, ContainerIds, Rusage } from './types.ts';
 
 export function setHead(dv: DataView, off: number, h: RawHead, le: boolean): void {
   dv.setUint16(off + HEAD.type, h.type, le);
@@ -55,6 +55,16 @@ export const ZERO_RUSAGE: Readonly<Rusage> = Object.freeze({
 });
 
 /** A task name into its 16-byte field (cut at 16 bytes; the rest stays zero). */
+/** A process's cgroup and namespace ids (format 1.8); absent: left zero (not recorded). */
+export function setContainer(dv: DataView, off: number, c: ContainerIds | undefined, le: boolean): void {
+  if (c === undefined) return;
+  dv.setBigUint64(off + CONTAINER.cgroup_id, BigInt(c.cgroupId), le);
+  dv.setUint32(off + CONTAINER.pid_ns, c.pidNs, le);
+  dv.setUint32(off + CONTAINER.mnt_ns, c.mntNs, le);
+  dv.setUint32(off + CONTAINER.net_ns, c.netNs, le);
+  dv.setUint32(off + CONTAINER.uts_ns, c.utsNs, le);
+}
+
 export function setComm(buf: Buffer, off: number, comm: string): void {
   const b = Buffer.from(comm);
   b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));

@@ -201,6 +201,7 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       net: (options & BigInt(OPT.NET)) !== 0n,
       dns: (options & BigInt(OPT.DNS)) !== 0n,
       dnsMessages: (options & BigInt(OPT.DNS_MSG)) !== 0n,
+      attach: (options & BigInt(OPT.ATTACH)) !== 0n,
       raw: options,
     },
     start: checkedAnchor(decodeAnchor(b, FILE_HEADER.start, le), 'header: start.', opts.warnings),
@@ -216,6 +217,8 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
     bootId: '',
     osRelease: '',
     traceparent: '',
+    attachPids: [],
+    attachCgroup: '',
     unknownTlvs: [],
   };
   let off = FILE_HEADER_SIZE;
@@ -262,6 +265,13 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
         break;
       case TLV.TRACEPARENT:
         h.traceparent = text(v);
+        break;
+      case TLV.ATTACH_PIDS:
+        h.attachPids = [];
+        for (let i = 0; i + 4 <= v.length; i += 4) h.attachPids.push(le ? v.readUInt32LE(i) : v.readUInt32BE(i));
+        break;
+      case TLV.ATTACH_CGROUP:
+        h.attachCgroup = text(v);
         break;
       case TLV.WRITE_STOP: {
         const stop = writeStop(v, le);

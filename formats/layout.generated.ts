@@ -5,7 +5,7 @@
 export const PT_FILE_MAGIC = "PTRACE\r\n";
 export const PT_BYTE_ORDER_MAGIC = 439041101;
 export const PT_VERSION_MAJOR = 1;
-export const PT_VERSION_MINOR = 7;
+export const PT_VERSION_MINOR = 8;
 export const PT_RECORD_SIZE = 256;
 export const PT_HEAD_SIZE = 32;
 export const PT_DATA_HEAD_SIZE = 16;
@@ -32,9 +32,11 @@ export const pt_record_type = {
   TCP: 9,
   DNS: 10,
   DNS_MSG: 11,
+  ATTACHED: 12,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
+  CGROUP: 19,
 } as const;
 
 /** enum pt_record_flags */
@@ -56,6 +58,7 @@ export const pt_data_kind = {
   PATH: 7,
   NAME: 8,
   DNS_MSG: 9,
+  CGROUP: 10,
 } as const;
 
 /** enum pt_data_flags */
@@ -76,6 +79,13 @@ export const pt_loss_category = {
   NET: 6,
   DNS: 7,
   MAX: 8,
+} as const;
+
+/** enum pt_attach_reason */
+export const pt_attach_reason = {
+  RUNNING: 1,
+  JOINED: 2,
+  BORN: 3,
 } as const;
 
 /** enum pt_tcp_event */
@@ -112,6 +122,8 @@ export const pt_end_flags = {
   SIGNALLED: 1,
   WAITED_ALL: 2,
   CHECKSUM: 4,
+  INTERRUPTED: 8,
+  DURATION: 16,
 } as const;
 
 /** enum pt_options */
@@ -125,6 +137,7 @@ export const pt_options = {
   NET: 64,
   DNS: 128,
   DNS_MSG: 256,
+  ATTACH: 512,
 } as const;
 
 /** enum pt_tlv_tag */
@@ -142,6 +155,8 @@ export const pt_tlv_tag = {
   TRACEPARENT: 10,
   WRITE_STOP: 11,
   REDACTION: 12,
+  ATTACH_PIDS: 13,
+  ATTACH_CGROUP: 14,
 } as const;
 
 /** enum pt_redaction_flags */
@@ -163,11 +178,21 @@ export const pt_head = {
   cpu: 28,
 } as const;
 
-/** struct pt_fork: 16 bytes; field offsets from the record start. */
+/** struct pt_container: 24 bytes; field offsets from its own start. */
+export const pt_container = {
+  cgroup_id: 0,
+  pid_ns: 8,
+  mnt_ns: 12,
+  net_ns: 16,
+  uts_ns: 20,
+} as const;
+
+/** struct pt_fork: 40 bytes; field offsets from the record start. */
 export const pt_fork = {
   child_start: 32,
   child_pid: 40,
   child_ppid: 44,
+  child_container: 48,
 } as const;
 
 /** struct pt_thread: 8 bytes; field offsets from the record start. */
@@ -176,7 +201,7 @@ export const pt_thread = {
   _pad: 36,
 } as const;
 
-/** struct pt_exec: 72 bytes; field offsets from the record start. */
+/** struct pt_exec: 96 bytes; field offsets from the record start. */
 export const pt_exec = {
   parent_start: 32,
   ppid: 40,
@@ -192,6 +217,26 @@ export const pt_exec = {
   argv_len: 80,
   env_len: 84,
   comm: 88,
+  container: 104,
+} as const;
+
+/** struct pt_attached: 96 bytes; field offsets from the record start. */
+export const pt_attached = {
+  parent_start: 32,
+  ppid: 40,
+  reason: 44,
+  uid: 48,
+  gid: 52,
+  euid: 56,
+  egid: 60,
+  ns_pid: 64,
+  ns_level: 68,
+  argv_len: 72,
+  env_len: 76,
+  comm: 80,
+  container: 96,
+  nr_threads: 120,
+  _pad: 124,
 } as const;
 
 /** struct pt_exec_failed: 8 bytes; field offsets from the record start. */
@@ -299,6 +344,13 @@ export const pt_data = {
   data: 48,
 } as const;
 
+/** struct pt_cgroup: 16 bytes; field offsets from the record start. */
+export const pt_cgroup = {
+  cgroup_id: 32,
+  level: 40,
+  _pad: 44,
+} as const;
+
 /** struct pt_loss: 16 bytes; field offsets from the record start. */
 export const pt_loss = {
   category: 32,
@@ -337,6 +389,8 @@ export const pt_event = {
   exec: 32,
   exec_failed: 32,
   exit: 32,
+  attached: 32,
+  cgroup: 32,
   open: 32,
   hist: 32,
   tcp: 32,
@@ -401,13 +455,25 @@ export const STRUCTS = {
       cpu: { off: 28, size: 4, signed: false },
     },
   },
+  pt_container: {
+    size: 24,
+    base: 0,
+    fields: {
+      cgroup_id: { off: 0, size: 8, signed: false },
+      pid_ns: { off: 8, size: 4, signed: false },
+      mnt_ns: { off: 12, size: 4, signed: false },
+      net_ns: { off: 16, size: 4, signed: false },
+      uts_ns: { off: 20, size: 4, signed: false },
+    },
+  },
   pt_fork: {
-    size: 16,
+    size: 40,
     base: 32,
     fields: {
       child_start: { off: 32, size: 8, signed: false },
       child_pid: { off: 40, size: 4, signed: false },
       child_ppid: { off: 44, size: 4, signed: false },
+      child_container: { off: 48, size: 24, signed: false },
     },
   },
   pt_thread: {
@@ -419,7 +485,7 @@ export const STRUCTS = {
     },
   },
   pt_exec: {
-    size: 72,
+    size: 96,
     base: 32,
     fields: {
       parent_start: { off: 32, size: 8, signed: false },
@@ -436,6 +502,28 @@ export const STRUCTS = {
       argv_len: { off: 80, size: 4, signed: false },
       env_len: { off: 84, size: 4, signed: false },
       comm: { off: 88, size: 16, signed: false },
+      container: { off: 104, size: 24, signed: false },
+    },
+  },
+  pt_attached: {
+    size: 96,
+    base: 32,
+    fields: {
+      parent_start: { off: 32, size: 8, signed: false },
+      ppid: { off: 40, size: 4, signed: false },
+      reason: { off: 44, size: 4, signed: false },
+      uid: { off: 48, size: 4, signed: false },
+      gid: { off: 52, size: 4, signed: false },
+      euid: { off: 56, size: 4, signed: false },
+      egid: { off: 60, size: 4, signed: false },
+      ns_pid: { off: 64, size: 4, signed: false },
+      ns_level: { off: 68, size: 4, signed: false },
+      argv_len: { off: 72, size: 4, signed: false },
+      env_len: { off: 76, size: 4, signed: false },
+      comm: { off: 80, size: 16, signed: false },
+      container: { off: 96, size: 24, signed: false },
+      nr_threads: { off: 120, size: 4, signed: false },
+      _pad: { off: 124, size: 4, signed: false },
     },
   },
   pt_exec_failed: {
@@ -561,6 +649,15 @@ export const STRUCTS = {
       data: { off: 48, size: 208, signed: false },
     },
   },
+  pt_cgroup: {
+    size: 16,
+    base: 32,
+    fields: {
+      cgroup_id: { off: 32, size: 8, signed: false },
+      level: { off: 40, size: 4, signed: false },
+      _pad: { off: 44, size: 4, signed: false },
+    },
+  },
   pt_loss: {
     size: 16,
     base: 32,
@@ -602,11 +699,13 @@ export const STRUCTS = {
     base: 0,
     fields: {
       head: { off: 0, size: 32, signed: false },
-      fork: { off: 32, size: 16, signed: false },
+      fork: { off: 32, size: 40, signed: false },
       thread: { off: 32, size: 8, signed: false },
-      exec: { off: 32, size: 72, signed: false },
+      exec: { off: 32, size: 96, signed: false },
       exec_failed: { off: 32, size: 8, signed: false },
       exit: { off: 32, size: 120, signed: false },
+      attached: { off: 32, size: 96, signed: false },
+      cgroup: { off: 32, size: 16, signed: false },
       open: { off: 32, size: 32, signed: false },
       hist: { off: 32, size: 160, signed: false },
       tcp: { off: 32, size: 88, signed: false },

@@ -85,6 +85,12 @@ export const HIST = G.pt_hist;
 export const TCP = G.pt_tcp;
 export const DNS = G.pt_dns;
 export const DNS_MSG = G.pt_dns_msg;
+export const ATTACHED = G.pt_attached;
+export const CGROUP = G.pt_cgroup;
+/** struct pt_container, offsets inside the struct (add FORK.child_container, EXEC.container or ATTACHED.container). */
+export const CONTAINER = G.pt_container;
+/** enum pt_attach_reason (pt_attached.reason) */
+export const ATTACH_REASON = G.pt_attach_reason;
 export const DATA = G.pt_data;
 export const LOSS = G.pt_loss;
 export const FOOTER = G.pt_footer;

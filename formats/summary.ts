@@ -34,8 +34,12 @@ export interface InfoReport {
       net: boolean;
       dns: boolean;
       dnsMessages: boolean;
+      /** Attached to running processes (--pid, --cgroup; format 1.8). */
+      attach: boolean;
       raw: string;
     };
+    /** What an attached capture attached to (format 1.8); null for a capture of a command. */
+    attached: { pids: number[]; cgroup: string | null } | null;
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -96,6 +100,9 @@ export interface InfoReport {
       stillRunning: number;
       signalled: boolean;
       waitedAll: boolean;
+      /** An attached capture stopped on a signal / after --duration (format 1.8). */
+      interrupted: boolean;
+      durationElapsed: boolean;
     } | null;
   };
   /** PT_TLV_REDACTION: the file is a redacted copy (`ptrace redact`, `capture --redact`); null otherwise. */
@@ -136,6 +143,8 @@ const HIST_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 /** Accumulates what the report needs from the events, one at a time. */
 export class InfoCollector {
   #children = new Set<string>();
+  /** Processes the capture attached to (format 1.8): they, not a root command, are where the tree starts. */
+  #attached = new Set<string>();
   #losses = new Map<string, bigint>();
   #lastTs: bigint | null = null;
   execs = 0;
@@ -157,6 +166,11 @@ export class InfoCollector {
     switch (e.kind) {
       case 'fork':
         this.#children.add(`${e.child.pid}:${e.child.start}`);
+        break;
+      case 'attached':
+        this.#attached.add(`${e.process.pid}:${e.process.start}`);
+        break;
+      case 'cgroup':
         break;
       case 'exec':
         this.execs++;
@@ -279,8 +293,10 @@ export class InfoCollector {
           net: h.options.net,
           dns: h.options.dns,
           dnsMessages: h.options.dnsMessages,
+          attach: h.options.attach,
           raw: h.options.raw.toString(),
         },
+        attached: h.options.attach ? { pids: h.attachPids, cgroup: h.attachCgroup || null } : null,
         argsLimit: h.argsLimit,
         ringbufSize: h.ringbufSize,
         traceparent: h.traceparent,
@@ -304,7 +320,7 @@ export class InfoCollector {
       },
       records: { total, byType: c.recordCounts },
       losses: { total: jsonCount(lost), byCategory },
-      processes: this.#children.size + 1,
+      processes: this.#children.size + (this.#attached.size > 0 || h.options.attach ? this.#attached.size : 1),
       execs: this.execs,
       failedExecs: this.failedExecs,
       exits: this.exits,
@@ -340,6 +356,8 @@ export class InfoCollector {
               stillRunning: f.stillRunning,
               signalled: f.signalled,
               waitedAll: f.waitedAll,
+              interrupted: f.interrupted,
+              durationElapsed: f.durationElapsed,
             }
           : null,
       },

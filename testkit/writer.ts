@@ -7,6 +7,7 @@ import { writeSync } from 'node:fs';
 import { encodeHeaderBytes, setAnchor, ZERO_RUSAGE } from '../formats/encode.ts';
 import { SegmentedChecksum } from '../formats/integrity.ts';
 import {
+  ATTACH_REASON,
   BYTE_ORDER_MAGIC,
   DK,
   DNS_ANSWERS,
@@ -28,7 +29,7 @@ import {
 import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from '../formats/names.ts';
 import { countStrings, joinStrings } from '../formats/nul-area.ts';
 import { chunkString, encodeRecordInto } from '../formats/records/index.ts';
-import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from '../formats/types.ts';
+import type { CapturedBytes, ClockAnchor, ContainerIds, ProcessKey, Rusage } from '../formats/types.ts';
 import type { RawHead, RawRecord } from './raw-records.ts';
 
 export { ZERO_RUSAGE } from '../formats/encode.ts';
@@ -57,6 +58,7 @@ export interface HeaderInit {
         net?: boolean;
         dns?: boolean;
         dnsMessages?: boolean;
+        attach?: boolean;
         raw?: bigint;
       }
     | bigint;
@@ -73,6 +75,10 @@ export interface HeaderInit {
   bootId?: string;
   osRelease?: string;
   traceparent?: string;
+  /** PT_TLV_ATTACH_PIDS (--pid). */
+  attachPids?: number[];
+  /** PT_TLV_ATTACH_CGROUP (--cgroup). */
+  attachCgroup?: string;
   /** PT_TLV_WRITE_STOP: where the capture stopped writing (ts 0: the placeholder of a capture that did not stop). */
   writeStop?: { ts: bigint; errno: number; records: bigint };
   /** Extra TLVs written after the known ones (tags this reader may not know). */
@@ -97,7 +103,8 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.sched ? OPT.SCHED : 0) |
       (o?.net ? OPT.NET : 0) |
       (o?.dns ? OPT.DNS : 0) |
-      (o?.dnsMessages ? OPT.DNS_MSG : 0),
+      (o?.dnsMessages ? OPT.DNS_MSG : 0) |
+      (o?.attach ? OPT.ATTACH : 0),
   );
 }
 
@@ -141,6 +148,12 @@ function headerTlvs(h: HeaderInit, le: boolean): { tag: number; value: Buffer }[
   text(TLV.OS_RELEASE, h.osRelease);
   text(TLV.TRACEPARENT, h.traceparent);
   if (h.writeStop) tlvs.push({ tag: TLV.WRITE_STOP, value: writeStopValue(h.writeStop, le) });
+  if (h.attachPids && h.attachPids.length > 0) {
+    const v = Buffer.alloc(4 * h.attachPids.length);
+    h.attachPids.forEach((pid, i) => (le ? v.writeUInt32LE(pid, 4 * i) : v.writeUInt32BE(pid, 4 * i)));
+    tlvs.push({ tag: TLV.ATTACH_PIDS, value: v });
+  }
+  text(TLV.ATTACH_CGROUP, h.attachCgroup);
   for (const t of h.unknownTlvs ?? []) tlvs.push(t);
   return tlvs;
 }
@@ -189,6 +202,7 @@ export interface WriterFork extends WriterBase {
   kind: 'fork';
   child: ProcessKey;
   childPpid?: number;
+  childContainer?: ContainerIds | null;
 }
 export interface WriterThread extends WriterBase {
   kind: 'thread';
@@ -219,6 +233,40 @@ export interface WriterExec extends WriterBase {
   /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
   env?: StringListInit | null;
   envTruncated?: boolean;
+  container?: ContainerIds | null;
+}
+/** A process the capture attached to (format 1.8); its strings follow as the capture tool writes them. */
+export interface WriterAttached extends WriterBase {
+  kind: 'attached';
+  /** running | joined | born (or reason<N>); default running. */
+  reason?: string;
+  parent: ProcessKey;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  euid?: number;
+  egid?: number;
+  nsPid?: number;
+  nsLevel?: number;
+  comm?: string;
+  exe?: BytesInit;
+  cwd?: BytesInit;
+  argv: StringListInit;
+  argvTruncated?: boolean;
+  /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
+  env?: StringListInit | null;
+  envTruncated?: boolean;
+  argvLen?: number;
+  envLen?: number;
+  nrThreads?: number;
+  container?: ContainerIds | null;
+}
+/** The path of a cgroup id (format 1.8), a capture-tool record. */
+export interface WriterCgroup extends WriterBase {
+  kind: 'cgroup';
+  cgroupId: number;
+  level?: number;
+  path: BytesInit;
 }
 export interface WriterExecFailed extends WriterBase {
   kind: 'exec_failed';
@@ -321,6 +369,8 @@ export type WriterEvent =
   | WriterFork
   | WriterThread
   | WriterExec
+  | WriterAttached
+  | WriterCgroup
   | WriterExecFailed
   | WriterExit
   | WriterOpen
@@ -345,6 +395,10 @@ export interface FooterInit {
   stillRunning?: number;
   signalled?: boolean;
   waitedAll?: boolean;
+  /** An attached capture stopped on a signal. */
+  interrupted?: boolean;
+  /** An attached capture stopped after --duration. */
+  durationElapsed?: boolean;
   /** Exact end_flags (overrides signalled/waitedAll). */
   endFlags?: number;
   /** Set the checksums (format 1.7); default: when the header's minor version is 7 or more. */
@@ -385,6 +439,7 @@ export class CaptureWriter {
   #parts: Buffer[] = [];
   #forks = 0;
   #running = 0;
+  #attachedCount = 0;
   #losses = new Map<number, bigint>();
   #maxTs = 0n;
   #finished = false;
@@ -469,11 +524,21 @@ export class CaptureWriter {
           childStart: e.child.start,
           childPid: e.child.pid,
           childPpid: e.childPpid ?? head.pid,
+          childContainer: e.childContainer ?? undefined,
         });
       case 'thread':
         return this.writeRecord({ kind: 'thread', head: { ...head, type: RT.THREAD }, newTid: e.newTid });
       case 'exec':
         return this.#exec(e, head);
+      case 'attached':
+        return this.#attached(e, head);
+      case 'cgroup': {
+        const h = { ...head, type: RT.CGROUP };
+        this.writeRecord({ kind: 'cgroup', head: h, cgroupId: BigInt(e.cgroupId), level: e.level ?? 0 });
+        const path = toBytes(e.path);
+        for (const c of chunkString(h, DK.CGROUP, path.bytes, path.truncated)) this.writeRecord(c);
+        return this;
+      }
       case 'exec_failed': {
         const h = { ...head, type: RT.EXEC_FAILED };
         this.writeRecord({ kind: 'exec_failed', head: h, err: e.errno, syscallNr: e.syscallNr ?? 59 });
@@ -628,6 +693,7 @@ export class CaptureWriter {
       argvLen: e.argvLen ?? argv.length,
       envLen: e.envLen ?? env?.length ?? 0,
       comm: e.comm ?? '',
+      container: e.container ?? undefined,
     });
     const filename = toBytes(e.filename);
     const strings: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
@@ -635,6 +701,53 @@ export class CaptureWriter {
     strings.push([DK.EXE, toBytes(e.exe ?? filename)]);
     strings.push([DK.CWD, toBytes(e.cwd ?? '/')]);
     strings.push([DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }]);
+    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
+    for (const [kind, s] of strings) {
+      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
+    }
+    return this;
+  }
+
+  #attached(e: WriterAttached, base: RawHead): this {
+    const argv = toArea(e.argv);
+    const env = e.env == null ? null : toArea(e.env);
+    const head: RawHead = {
+      ...base,
+      type: RT.ATTACHED,
+      flags:
+        base.flags |
+        (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
+        (e.envTruncated ? F.ENV_TRUNCATED : 0) |
+        (env === null ? F.ENV_SKIPPED : 0),
+    };
+    const reason = e.reason ?? 'running';
+    const known = Object.entries(ATTACH_REASON).find(([name]) => name.toLowerCase() === reason);
+    const number = known ? known[1] : reason.startsWith('reason') ? Number(reason.slice(6)) : Number.NaN;
+    if (!Number.isInteger(number)) throw new RangeError(`unknown attach reason ${JSON.stringify(reason)}`);
+    this.#attachedCount++;
+    this.writeRecord({
+      kind: 'attached',
+      head,
+      parentStart: e.parent.start,
+      ppid: e.ppid ?? e.parent.pid,
+      reason: number,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      euid: e.euid ?? e.uid ?? 0,
+      egid: e.egid ?? e.gid ?? 0,
+      nsPid: e.nsPid ?? head.pid,
+      nsLevel: e.nsLevel ?? 0,
+      argvLen: e.argvLen ?? argv.length,
+      envLen: e.envLen ?? env?.length ?? 0,
+      comm: e.comm ?? '',
+      container: e.container ?? undefined,
+      nrThreads: e.nrThreads ?? 1,
+    });
+    const strings: [number, CapturedBytes][] = [
+      [DK.EXE, toBytes(e.exe ?? '')],
+      [DK.CWD, toBytes(e.cwd ?? '/')],
+      [DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }],
+    ];
     if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
     for (const [kind, s] of strings) {
       for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
@@ -659,9 +772,14 @@ export class CaptureWriter {
         monotonic: this.start.monotonic + delta,
       },
       rootStatus: f.rootStatus ?? 0,
-      processes: f.processes ?? this.#forks + 1,
+      processes: f.processes ?? this.#forks + (this.#attachedCount > 0 ? this.#attachedCount : 1),
       stillRunning: f.stillRunning ?? this.#running,
-      endFlags: f.endFlags ?? (f.signalled ? END.SIGNALLED : 0) | ((f.waitedAll ?? true) ? END.WAITED_ALL : 0),
+      endFlags:
+        f.endFlags ??
+        (f.signalled ? END.SIGNALLED : 0) |
+          ((f.waitedAll ?? true) ? END.WAITED_ALL : 0) |
+          (f.interrupted ? END.INTERRUPTED : 0) |
+          (f.durationElapsed ? END.DURATION : 0),
     });
   }
 

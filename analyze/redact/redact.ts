@@ -6,6 +6,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import {
+  ATTACHED,
   DK,
   EXEC,
   F,
@@ -205,12 +206,16 @@ export function redactionHooks(o: RedactOptions): RewriteHooks & { counts(): [st
       return out;
     },
     owner(record, type, recordLe) {
-      if (!o.dropEnv || type !== RT.EXEC) return;
+      if (!o.dropEnv || (type !== RT.EXEC && type !== RT.ATTACHED)) return;
       const dv = new DataView(record.buffer, record.byteOffset, record.byteLength);
       const flags = dv.getUint16(HEAD.flags, recordLe);
       dv.setUint16(HEAD.flags, (flags | F.ENV_SKIPPED) & ~F.ENV_TRUNCATED, recordLe);
-      dv.setUint32(EXEC.envc, 0, recordLe);
-      dv.setUint32(EXEC.env_len, 0, recordLe);
+      if (type === RT.ATTACHED) {
+        dv.setUint32(ATTACHED.env_len, 0, recordLe);
+      } else {
+        dv.setUint32(EXEC.envc, 0, recordLe);
+        dv.setUint32(EXEC.env_len, 0, recordLe);
+      }
     },
     string(kind, bytes) {
       switch (kind) {

@@ -10,6 +10,7 @@ import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
 import { statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
+import { containerStats } from './sections/containers.ts';
 import { dnsStats } from './sections/dns.ts';
 import { failedExecStats } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
@@ -46,6 +47,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     histograms: histogramStats(ctx),
     network: networkStats(ctx),
     dns: dnsStats(ctx),
+    containers: containerStats(ctx),
   };
   return {
     format: 'ptrace-stats',

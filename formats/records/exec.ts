@@ -3,7 +3,7 @@
 // kept as the NUL-terminated areas they arrive in and split only when read.
 
 import { type Bytes, decodeCString } from '../decode.ts';
-import { setComm } from '../encode.ts';
+import { setComm, setContainer } from '../encode.ts';
 import { COMM_LEN, DK, EXEC, F, RT } from '../layout.ts';
 import { countStrings, joinStrings, splitStrings, terminated } from '../nul-area.ts';
 import type { CaptureHeader, ExecEvent } from '../types.ts';
@@ -147,7 +147,8 @@ export const exec: RecordType<ExecEvent> = {
   },
   read(c, b, off, at, ts, pid, start, tid) {
     const e = execEvent(b, off, c.le, ts, pid, start, tid);
-    e.parent.start = c.optionalTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.parent.start = c.identityTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.container = c.container(b, off + EXEC.container, at, RT.EXEC, pid);
     return e;
   },
 };
@@ -168,4 +169,5 @@ export function encodeExec(buf: Buffer, dv: DataView, off: number, rec: RawExec,
   dv.setUint32(off + EXEC.argv_len, rec.argvLen, le);
   dv.setUint32(off + EXEC.env_len, rec.envLen, le);
   setComm(buf, off + EXEC.comm, rec.comm);
+  setContainer(dv, off + EXEC.container, rec.container, le);
 }

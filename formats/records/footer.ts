@@ -36,6 +36,8 @@ export function readFooter(c: RecordContext, b: Bytes, off: number, at: number, 
     stillRunning: dv.getUint32(off + FOOTER.still_running, le),
     signalled: (endFlags & END.SIGNALLED) !== 0,
     waitedAll: (endFlags & END.WAITED_ALL) !== 0,
+    interrupted: (endFlags & END.INTERRUPTED) !== 0,
+    durationElapsed: (endFlags & END.DURATION) !== 0,
     checksum: (endFlags & END.CHECKSUM) !== 0 ? readChecksum(b, off, le) : null,
   };
   const before = BigInt(at - 1);

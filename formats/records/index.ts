@@ -3,6 +3,8 @@
 import { setHead } from '../encode.ts';
 import { HEAD_SIZE, RECORD_SIZE, RT } from '../layout.ts';
 import type { CaptureEvent } from '../types.ts';
+import { attached, encodeAttached } from './attached.ts';
+import { cgroup, encodeCgroup } from './cgroup.ts';
 import { encodeData } from './data.ts';
 import { dns, encodeDns } from './dns.ts';
 import { dnsMsg, encodeDnsMsg } from './dns-msg.ts';
@@ -19,6 +21,7 @@ import { running } from './running.ts';
 import { encodeTcp, tcp } from './tcp.ts';
 import { encodeThread, thread } from './thread.ts';
 
+export { attachReasonName } from './attached.ts';
 export { execAreas } from './exec.ts';
 
 import { encodeFooter } from './footer.ts';
@@ -34,6 +37,7 @@ const MODULES = [
   fork,
   thread,
   exec,
+  attached,
   execFailed,
   exit,
   open,
@@ -43,11 +47,12 @@ const MODULES = [
   dnsMsg,
   loss,
   running,
+  cgroup,
 ] as unknown as readonly RecordType<CaptureEvent>[];
 
 /** Indexed by record type: the module, or undefined (PT_DATA and PT_FOOTER are the assembler's own). */
 export const RECORD_TYPES: readonly (RecordType<CaptureEvent> | undefined)[] = (() => {
-  const out = new Array<RecordType<CaptureEvent> | undefined>(RT.FOOTER + 1).fill(undefined);
+  const out = new Array<RecordType<CaptureEvent> | undefined>(Math.max(...Object.values(RT)) + 1).fill(undefined);
   for (const m of MODULES) out[m.type] = m;
   return out;
 })();
@@ -76,6 +81,12 @@ export function encodeRecordInto(
       return;
     case 'exec':
       encodeExec(buf, dv, off, rec, le);
+      return;
+    case 'attached':
+      encodeAttached(buf, dv, off, rec, le);
+      return;
+    case 'cgroup':
+      encodeCgroup(buf, dv, off, rec, le);
       return;
     case 'exec_failed':
       encodeExecFailed(buf, dv, off, rec, le);

@@ -3,7 +3,7 @@
 // testkit/writer.ts for tests). The reader decodes to events instead.
 
 import type { RawDns, RawDnsMsg, RawTcp } from '../decode.ts';
-import type { ClockAnchor, Rusage } from '../types.ts';
+import type { ClockAnchor, ContainerIds, Rusage } from '../types.ts';
 
 export type { RawDns, RawDnsMsg, RawTcp };
 
@@ -23,6 +23,8 @@ export interface RawFork {
   childStart: bigint;
   childPid: number;
   childPpid: number;
+  /** Absent: zeros (not recorded, as before format 1.8). */
+  childContainer?: ContainerIds;
 }
 
 export interface RawThread {
@@ -48,6 +50,35 @@ export interface RawExec {
   argvLen: number;
   envLen: number;
   comm: string;
+  /** Absent: zeros (not recorded, as before format 1.8). */
+  container?: ContainerIds;
+}
+
+export interface RawAttached {
+  kind: 'attached';
+  head: RawHead;
+  parentStart: bigint;
+  ppid: number;
+  /** enum pt_attach_reason */
+  reason: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  nsPid: number;
+  nsLevel: number;
+  argvLen: number;
+  envLen: number;
+  comm: string;
+  container?: ContainerIds;
+  nrThreads: number;
+}
+
+export interface RawCgroup {
+  kind: 'cgroup';
+  head: RawHead;
+  cgroupId: bigint;
+  level: number;
 }
 
 export interface RawExecFailed {
@@ -145,6 +176,8 @@ export type RawRecord =
   | RawFork
   | RawThread
   | RawExec
+  | RawAttached
+  | RawCgroup
   | RawExecFailed
   | RawExit
   | RawOpen
