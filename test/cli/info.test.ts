@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import type { InfoReport } from '../../formats/summary.ts';
+import type { InfoReport } from '../../analyze/info/report.ts';
 import { writeCapture } from '../../testkit/writer.ts';
 import { exit, hist, key, loss, open, SAMPLE_HEADER, sampleEvents, T0 } from '../helpers/capture.ts';
 

@@ -1,11 +1,13 @@
 // What `ptrace info` reports about a raw file, as a JSON-ready object (no
-// bigints: nanosecond times are decimal strings). Built from the streaming
-// reader's events, so it needs no more memory than the set of processes.
-// The JSON shape is documented in docs/info-json.md; keep the two in step.
+// bigints: nanosecond times are decimal strings). One streaming pass of the
+// shared reader (formats/reader.ts: the header checks, the record modules of
+// formats/records/, the assembler): the events are counted as they come and
+// never kept, and no model is built, so it needs no more memory than the set of
+// processes. The JSON shape is documented in docs/info-json.md; keep the two in step.
 
-import { decodeWaitStatus } from './names.ts';
-import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
-import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
+import { decodeWaitStatus } from '../../formats/names.ts';
+import { isoMicros, readCaptureStream, wallClockNs } from '../../formats/reader.ts';
+import type { Capture, CaptureEvent, ReadWarning, WriteStop } from '../../formats/types.ts';
 
 export interface InfoReport {
   file: string;
