@@ -7,7 +7,7 @@
 
 import { decodeWaitStatus } from '../../formats/names.ts';
 import { isoMicros, readCaptureStream, wallClockNs } from '../../formats/reader.ts';
-import type { Capture, CaptureEvent, ReadWarning, WriteStop } from '../../formats/types.ts';
+import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } from '../../formats/types.ts';
 
 export interface InfoReport {
   file: string;
@@ -25,18 +25,8 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: {
-      env: boolean;
-      failedExecs: boolean;
-      keepRoot: boolean;
-      files: boolean;
-      io: boolean;
-      sched: boolean;
-      net: boolean;
-      dns: boolean;
-      dnsMessages: boolean;
-      raw: string;
-    };
+    /** The header's option bits, `raw` as a decimal string. */
+    options: Omit<CaptureHeader['options'], 'raw'> & { raw: string };
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;

@@ -2,6 +2,7 @@
 // goes out through terminalText or shellQuote.
 
 import { shellQuote, terminalText } from '../format.ts';
+import { quantileBucket } from '../replay/files.ts';
 import type { HistogramSummary, InfoReport } from './report.ts';
 
 /** An argv as a shell would need it typed (control, format and bidi characters as $'…' escapes). */
@@ -41,17 +42,9 @@ export function nanos(ns: string | bigint): string {
 }
 
 /** The log2 bucket holding the given quantile of a histogram, as its range, e.g. `1.02 µs–2.05 µs`; null when empty. */
-export function quantileBucket(buckets: readonly number[], q: number): string | null {
-  let total = 0;
-  for (const n of buckets) total += n;
-  if (total === 0) return null;
-  const want = Math.max(1, Math.ceil(total * q));
-  let seen = 0;
-  for (let i = 0; i < buckets.length; i++) {
-    seen += buckets[i]!;
-    if (seen >= want) return `${i === 0 ? '0 ns' : nanos(1n << BigInt(i))}–${nanos(1n << BigInt(i + 1))}`;
-  }
-  return null;
+function quantileRange(buckets: readonly number[], q: number): string | null {
+  const i = quantileBucket(buckets, q);
+  return i < 0 ? null : `${i === 0 ? '0 ns' : nanos(1n << BigInt(i))}–${nanos(1n << BigInt(i + 1))}`;
 }
 
 const HIST_LABELS: Record<string, string> = {
@@ -65,8 +58,8 @@ function histogramLine(h: HistogramSummary): string {
   const parts = [`${h.count} in ${h.processes} process${h.processes === 1 ? '' : 'es'}`];
   if (BigInt(h.count) > 0n) {
     parts.push(`total ${nanos(h.totalNs)}`, `mean ${nanos(BigInt(h.totalNs) / BigInt(h.count))}`);
-    const median = quantileBucket(h.buckets, 0.5);
-    const p99 = quantileBucket(h.buckets, 0.99);
+    const median = quantileRange(h.buckets, 0.5);
+    const p99 = quantileRange(h.buckets, 0.99);
     if (median) parts.push(`median ${median}`);
     if (p99) parts.push(`p99 ${p99}`);
     parts.push(`max ${nanos(h.maxNs)}`);

@@ -6,13 +6,13 @@ import test from 'ava';
 import { FormatError, UserError } from '../../formats/errors.ts';
 import { DF, DK, F, FILE_HEADER, RECORD_SIZE, RT } from '../../formats/layout.ts';
 import { decodeWaitStatus, errnoName, histKindName, lossCategoryName, signalName } from '../../formats/names.ts';
+import { splitStrings } from '../../formats/nul-area.ts';
 import {
   isoMicros,
   parseHeader,
   readCapture,
   readCaptureBuffer,
   readCaptureStream,
-  splitStrings,
   wallClockNs,
 } from '../../formats/reader.ts';
 import { RECORD_TYPES } from '../../formats/records/index.ts';
