@@ -93,7 +93,7 @@ export function readEnvs(db: Database.Database, ids: Iterable<number>): Map<numb
   const vars = new Map<number, { name: string; value: string | null }[]>();
   const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
   for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
-  const resolver = new EnvResolver({ baseOf: (e) => envs.get(e), varsOf: (e) => vars.get(e) ?? [] });
+  const resolver = new EnvResolver({ size: envs.size, baseOf: (e) => envs.get(e), varsOf: (e) => vars.get(e) ?? [] });
   for (const id of wanted) out.set(id, resolver.entries(id));
   return out;
 }

@@ -316,6 +316,8 @@ function markDuplicates(order: Int32Array, ids: Int32Array): Int32Array {
 
 /** Where an EnvResolver finds the compact rows (the model's, or SQLite's). */
 export interface EnvSource {
+  /** Number of environments: no chain of bases is longer (a walk stops there, should the rows hold a cycle). */
+  readonly size: number;
   /** The env's base (null: stored in full); undefined for an unknown env. */
   baseOf(id: number): number | null | undefined;
   /** The env's own rows: its variables in full, or its differences from its base. */
@@ -351,6 +353,7 @@ export class EnvResolver {
     let byEnv: Map<number, Pick<EnvVarRow, 'envId' | 'name' | 'value'>[]> | null = null;
     return new EnvResolver(
       {
+        size: base.size,
         baseOf: (id) => base.get(id),
         varsOf: (id) => {
           if (byEnv === null) {
@@ -378,7 +381,6 @@ export class EnvResolver {
       return hit;
     }
     const chain: number[] = [];
-    const walked = new Set<number>();
     let start: ReadonlyMap<string, string> = NO_ENV;
     for (let e: number | null = id; e !== null; e = this.#source.baseOf(e) ?? null) {
       const c = e === id ? undefined : this.#cache.get(e);
@@ -386,9 +388,8 @@ export class EnvResolver {
         start = c;
         break;
       }
-      if (walked.has(e)) break; // a cycle would be a bug in the rows: stop rather than spin
-      walked.add(e);
       chain.push(e);
+      if (chain.length > this.#source.size) break; // a cycle would be a bug in the rows: stop rather than spin
     }
     const full = new Map(start);
     for (let i = chain.length - 1; i >= 0; i--) {
@@ -402,8 +403,23 @@ export class EnvResolver {
     return full;
   }
 
-  /** The full environment `id` as [name, value] pairs sorted by name. */
+  /**
+   * The full environment `id` as [name, value] pairs sorted by name. Not
+   * cached: for reading each environment once (tree --env, readEnvs), the walk
+   * from the top (first value of a name wins) costs less than building and
+   * keeping the Map of every environment on the way.
+   */
   entries(id: number): [string, string][] {
-    return [...this.get(id)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const out = new Map<string, string | null>();
+    for (
+      let e: number | null = id, n = 0;
+      e !== null && n <= this.#source.size;
+      e = this.#source.baseOf(e) ?? null, n++
+    ) {
+      for (const v of this.#source.varsOf(e)) if (!out.has(v.name)) out.set(v.name, v.value);
+    }
+    const full: [string, string][] = [];
+    for (const [k, v] of out) if (v !== null) full.push([k, v]);
+    return full.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 }
