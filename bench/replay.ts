@@ -35,7 +35,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BATCH, buildDatabase, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/database.ts';
 import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/db/schema.ts';
-import { type Model, ModelBuilder } from '../analyze/replay/model.ts';
+import { load } from '../analyze/replay/load.ts';
+import { Progress } from '../analyze/replay/progress.ts';
 import { readCaptureStream } from '../formats/reader.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
 
@@ -96,16 +97,8 @@ interface Load {
   records: number;
 }
 
-function readModel(path: string): Model {
-  const b = new ModelBuilder();
-  const rest = readCaptureStream(path, (e) => b.add(e));
-  return b.finish(rest.header, rest.footer, {
-    path,
-    warnings: rest.warnings,
-    recordCounts: rest.recordCounts,
-    completeRecords: rest.completeRecords,
-  });
-}
+/** load() without its progress line (stderr is the bench's own). */
+const quiet = (): { progress: Progress } => ({ progress: new Progress('reading', false) });
 
 /** One table's rows as the parameter lists of its statements: full batches for `many`, the rest for `one`. */
 interface BoundRows {
@@ -137,7 +130,7 @@ function bindAll(ins: TableInsert, rows: readonly unknown[]): BoundRows {
  * created, and the file is closed and fsynced, as `ptrace db` does.
  */
 function floor(path: string, out: string): number {
-  const model = readModel(path);
+  const { model } = load(path, quiet());
   const db = openForBulkLoad(out);
   const bound = TABLES.flatMap((t) => {
     const rows = t.rows(model);
@@ -165,13 +158,13 @@ if (args[0] === '--floor') {
   process.exit(0);
 }
 
-function load(path: string): Load {
+function measureLoad(path: string): Load {
   let n = 0;
   let t0 = performance.now();
   const { completeRecords } = readCaptureStream(path, () => n++);
   const read = performance.now() - t0;
   t0 = performance.now();
-  const m = readModel(path);
+  const { model: m } = load(path, quiet());
   const rows = performance.now() - t0;
   t0 = performance.now();
   buildDatabase(m).close();
@@ -180,7 +173,7 @@ function load(path: string): Load {
 }
 
 if (args[0] === '--load') {
-  process.stdout.write(JSON.stringify(load(args[1]!)));
+  process.stdout.write(JSON.stringify(measureLoad(args[1]!)));
   process.exit(0);
 }
 

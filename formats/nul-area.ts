@@ -57,3 +57,77 @@ export function terminated(area: Buffer): Buffer {
   out[n] = 0;
   return out;
 }
+
+/** The first string of an area (all of it when it has no NUL). */
+export function firstString(area: Buffer): Buffer {
+  const nul = area.indexOf(0);
+  return nul < 0 ? area : area.subarray(0, nul);
+}
+
+/** Start of each string of a NUL-terminated area, plus a final entry = area.length. */
+export function stringStarts(area: Buffer): Uint32Array {
+  // Byte loops: most strings are short, and a native indexOf call per string costs more.
+  const len = area.length;
+  let n = 0;
+  for (let i = 0; i < len; i++) if (area[i] === 0) n++;
+  const starts = new Uint32Array(n + 1);
+  let k = 1;
+  for (let i = 0; i < len; i++) if (area[i] === 0) starts[k++] = i + 1;
+  return starts;
+}
+
+/**
+ * The NUL-terminated area the strings were split from, when they are
+ * consecutive views of one buffer (what the reader produces); else a copy
+ * joined the same way.
+ */
+export function stringArea(list: readonly Buffer[]): Buffer {
+  const n = list.length;
+  if (n === 0) return Buffer.alloc(0);
+  const first = list[0]!;
+  const last = list[n - 1]!;
+  const backing = first.buffer;
+  // Views of one buffer, each starting one byte (the NUL) after the previous one ends.
+  if (last.buffer === backing) {
+    let pos = first.byteOffset;
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const s = list[i]!;
+      if (s.byteOffset !== pos || s.buffer !== backing) {
+        ok = false;
+        break;
+      }
+      pos += s.length + 1;
+    }
+    if (ok && pos <= backing.byteLength) {
+      const area = Buffer.from(backing, first.byteOffset, pos - first.byteOffset);
+      let end = -1;
+      for (let i = 0; i < n && ok; i++) {
+        end += list[i]!.length + 1;
+        if (area[end] !== 0) ok = false;
+      }
+      if (ok) return area;
+    }
+  }
+  return joinStrings(list);
+}
+
+/** Area → JSON array of its strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
+export function stringsJson(blob: Buffer): string {
+  const n = blob.length;
+  if (n === 0) return '[]';
+  // Fast path: printable ASCII needing no JSON escape, every argument NUL-terminated: the text is the bytes.
+  if (blob[n - 1] === 0) {
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      const c = blob[i]!;
+      if (c === 0) continue;
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return `["${blob.toString('latin1', 0, n - 1).replaceAll('\0', '","')}"]`;
+  }
+  return JSON.stringify(decodeStrings(blob));
+}

@@ -16,7 +16,6 @@ import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } fro
 export { CHUNK_WINDOW } from './assemble.ts';
 export type { FixedHeader, ParseHeaderOptions } from './header.ts';
 export { checkFixedHeader, MAX_HEADER_SIZE, parseHeader, quoteBytes } from './header.ts';
-export { joinStrings, splitStrings } from './nul-area.ts';
 export { execAreas } from './records/index.ts';
 
 /** Records per read in the streaming reader (4 MiB). */

@@ -6,23 +6,23 @@
 // stores: the CREATE TABLE statements, the INSERT statements and the value
 // binding (database.ts) are all generated from TABLES.
 
+import { stringsJson } from '../../formats/nul-area.ts';
 import type { ReadWarning } from '../../formats/types.ts';
 import type { EnvRow, EnvVarRow } from '../replay/env.ts';
 import { openFlagsText } from '../replay/files.ts';
-import {
-  argvJson,
-  type ConnectionRow,
-  type DnsLookupRow,
-  type DnsQueryRow,
-  type ExecFailureRow,
-  type ExecRow,
-  type HistRow,
-  type LossRow,
-  type MetaValue,
-  type Model,
-  type OpenRow,
-  type ProcessRow,
-  type ResourceRow,
+import type {
+  ConnectionRow,
+  DnsLookupRow,
+  DnsQueryRow,
+  ExecFailureRow,
+  ExecRow,
+  HistRow,
+  LossRow,
+  MetaValue,
+  Model,
+  OpenRow,
+  ProcessRow,
+  ResourceRow,
 } from '../replay/model.ts';
 
 export const SCHEMA_VERSION = 7;
@@ -182,7 +182,7 @@ export const TABLES: readonly AnyTable[] = [
       { name: 'interp', type: 'TEXT', get: (x) => x.interp },
       { name: 'cwd', type: 'TEXT', constraints: 'NOT NULL', get: (x) => x.cwd },
       { name: 'argv', type: 'BLOB', constraints: 'NOT NULL', get: (x) => x.argv },
-      { name: 'argv_json', type: 'TEXT', constraints: 'NOT NULL', get: (x) => argvJson(x.argv) },
+      { name: 'argv_json', type: 'TEXT', constraints: 'NOT NULL', get: (x) => stringsJson(x.argv) },
       { name: 'argc', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.argc },
       { name: 'argc_kernel', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.argcKernel },
       { name: 'envc', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => x.envc },

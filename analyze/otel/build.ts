@@ -7,8 +7,8 @@
 // Pure: no I/O.
 
 import type { CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
+import { EnvResolver } from '../replay/env.ts';
 import type { ExecRow, Model, ResourceRow } from '../replay/model.ts';
-import { EnvResolver } from './environ.ts';
 import type { CompiledAttribute } from './expr.ts';
 import { deriveTraceId, identityKey, parseTraceParent, rootSpanId, type TraceParent } from './ids.ts';
 import type { SpanData } from './span.ts';
@@ -80,7 +80,7 @@ export function buildTrace(input: BuildInput, o: BuildOptions = {}): BuiltTrace 
     footer !== null ? wall(footer.stop.boottime) : (metaBig(model, 'capture.last_event_ns') ?? captureStart);
   if (captureEnd < captureStart) captureEnd = captureStart;
 
-  const envs = new EnvResolver(model.envs, model.envVars);
+  const envs = EnvResolver.ofRows(model.envs, model.envVars);
 
   // Row ids are dense from 1: arrays indexed by process id.
   const execsByProc: (ExecRow[] | undefined)[] = [];

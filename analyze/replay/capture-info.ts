@@ -3,7 +3,7 @@
 // handle bigints.
 
 import type Database from 'better-sqlite3';
-import { resolveEnv } from './env.ts';
+import { EnvResolver } from './env.ts';
 import type { Model, ProcessState } from './model.ts';
 
 export interface CaptureInfo {
@@ -96,15 +96,8 @@ export function readEnvs(db: Database.Database, ids: Iterable<number>): Map<numb
   const vars = new Map<number, { name: string; value: string | null }[]>();
   const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
   for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
-  for (const id of wanted)
-    out.set(
-      id,
-      resolveEnv(
-        id,
-        (e) => envs.get(e) ?? null,
-        (e) => vars.get(e) ?? [],
-      ),
-    );
+  const resolver = new EnvResolver({ size: envs.size, baseOf: (e) => envs.get(e), varsOf: (e) => vars.get(e) ?? [] });
+  for (const id of wanted) out.set(id, resolver.entries(id));
   return out;
 }
 
@@ -154,23 +147,9 @@ export function captureInfo(m: Model): CaptureInfo {
 
 /** Full environments of the given env ids, from the model's rows. */
 export function envsOfModel(m: Model, ids: Iterable<number>): Map<number, [string, string][]> {
-  const base = new Map(m.envs.map((e) => [e.id, e.baseId]));
-  const vars = new Map<number, { name: string; value: string | null }[]>();
-  for (const v of m.envVars) {
-    let l = vars.get(v.envId);
-    if (l === undefined) vars.set(v.envId, (l = []));
-    l.push(v);
-  }
+  const resolver = EnvResolver.ofRows(m.envs, m.envVars);
   const out = new Map<number, [string, string][]>();
-  for (const id of new Set(ids))
-    out.set(
-      id,
-      resolveEnv(
-        id,
-        (e) => base.get(e) ?? null,
-        (e) => vars.get(e) ?? [],
-      ),
-    );
+  for (const id of new Set(ids)) out.set(id, resolver.entries(id));
   return out;
 }
 

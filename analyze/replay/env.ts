@@ -2,14 +2,14 @@
 // either in full or as a difference from a base environment (the environment
 // of the image it replaced, or for a first exec the image of the parent that
 // forked it), whichever holds fewer variables. SCHEMA.md documents the
-// encoding; `env_full` (SQL view) and `resolveEnv` (below) give the full set.
+// encoding; `env_full` (SQL view) and `EnvResolver` (below) give the full set.
 //
 // Speed matters here (every exec goes through `intern`): most environments
 // are byte-for-byte the base's or a recent one's, which one memcmp finds;
 // new ones are compared string by string with the base, so only the strings
 // that changed are decoded.
 
-import { joinStrings } from '../../formats/reader.ts';
+import { stringArea, stringStarts } from '../../formats/nul-area.ts';
 
 export interface EnvRow {
   id: number;
@@ -62,42 +62,6 @@ function decodeEntry(buf: Buffer): Omit<Entry, 'nameId'> {
   const name = eq < 0 ? shown : shown.slice(0, eq);
   const value = eq < 0 ? '' : shown.slice(eq + 1);
   return { name, value, raw: text === null || eq < 0 ? Buffer.from(Uint8Array.prototype.slice.call(buf)) : null };
-}
-
-/**
- * The NUL-terminated area the strings were split from, when they are
- * consecutive views of one buffer (what the reader produces); else a copy
- * joined the same way.
- */
-export function stringArea(list: readonly Buffer[]): Buffer {
-  const n = list.length;
-  if (n === 0) return Buffer.alloc(0);
-  const first = list[0]!;
-  const last = list[n - 1]!;
-  const backing = first.buffer;
-  // Views of one buffer, each starting one byte (the NUL) after the previous one ends.
-  if (last.buffer === backing) {
-    let pos = first.byteOffset;
-    let ok = true;
-    for (let i = 0; i < n; i++) {
-      const s = list[i]!;
-      if (s.byteOffset !== pos || s.buffer !== backing) {
-        ok = false;
-        break;
-      }
-      pos += s.length + 1;
-    }
-    if (ok && pos <= backing.byteLength) {
-      const area = Buffer.from(backing, first.byteOffset, pos - first.byteOffset);
-      let end = -1;
-      for (let i = 0; i < n && ok; i++) {
-        end += list[i]!.length + 1;
-        if (area[end] !== 0) ok = false;
-      }
-      if (ok) return area;
-    }
-  }
-  return joinStrings(list);
 }
 
 /**
@@ -172,7 +136,7 @@ export class EnvInterner {
     // Entry ids in received order. Strings in the longest common prefix and
     // suffix (by string) with the base reuse its ids, found with a few memcmp
     // calls (binary search); only the strings in between are decoded.
-    const starts = nulStarts(area);
+    const starts = stringStarts(area);
     const n = starts.length - 1;
     const off = area.length;
     const order = new Int32Array(n);
@@ -322,18 +286,6 @@ export class EnvInterner {
   }
 }
 
-/** Start of each string of a NUL-terminated area, plus a final entry = area.length. */
-function nulStarts(area: Buffer): Uint32Array {
-  // Byte loops: most strings are short, and a native indexOf call per string costs more.
-  const len = area.length;
-  let n = 0;
-  for (let i = 0; i < len; i++) if (area[i] === 0) n++;
-  const starts = new Uint32Array(n + 1);
-  let k = 1;
-  for (let i = 0; i < len; i++) if (area[i] === 0) starts[k++] = i + 1;
-  return starts;
-}
-
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && a.equals(b);
 }
@@ -362,17 +314,112 @@ function markDuplicates(order: Int32Array, ids: Int32Array): Int32Array {
   });
 }
 
-/** Full environment (name → value, sorted by name) of `envId`, following base ids. */
-export function resolveEnv(
-  envId: number,
-  baseOf: (id: number) => number | null,
-  varsOf: (id: number) => readonly { name: string; value: string | null }[],
-): [string, string][] {
-  const out = new Map<string, string | null>();
-  for (let id: number | null = envId; id !== null; id = baseOf(id)) {
-    for (const v of varsOf(id)) if (!out.has(v.name)) out.set(v.name, v.value);
+/** Where an EnvResolver finds the compact rows (the model's, or SQLite's). */
+export interface EnvSource {
+  /** Number of environments: no chain of bases is longer (a walk stops there, should the rows hold a cycle). */
+  readonly size: number;
+  /** The env's base (null: stored in full); undefined for an unknown env. */
+  baseOf(id: number): number | null | undefined;
+  /** The env's own rows: its variables in full, or its differences from its base. */
+  varsOf(id: number): readonly { name: string; value: string | null }[];
+}
+
+const NO_ENV: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Full environments from the compact rows, the one resolver for every command:
+ * a chain of differences is walked down to a full (or cached) environment and
+ * applied back up, without recursion (chains can be long). A bounded cache
+ * keeps the recent results, so that a chain is rarely walked twice.
+ */
+export class EnvResolver {
+  readonly #source: EnvSource;
+  readonly #cache = new Map<number, ReadonlyMap<string, string>>();
+  readonly #limit: number;
+
+  constructor(source: EnvSource, cacheLimit = 4096) {
+    this.#source = source;
+    this.#limit = cacheLimit;
   }
-  const full: [string, string][] = [];
-  for (const [k, v] of out) if (v !== null) full.push([k, v]);
-  return full.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  /** A resolver over the rows of a model (its envs and envVars). */
+  static ofRows(
+    envs: readonly EnvRow[] | readonly Pick<EnvRow, 'id' | 'baseId'>[],
+    vars: readonly EnvVarRow[] | readonly Pick<EnvVarRow, 'envId' | 'name' | 'value'>[],
+    cacheLimit?: number,
+  ): EnvResolver {
+    const base = new Map<number, number | null>();
+    for (const e of envs) base.set(e.id, e.baseId);
+    let byEnv: Map<number, Pick<EnvVarRow, 'envId' | 'name' | 'value'>[]> | null = null;
+    return new EnvResolver(
+      {
+        size: base.size,
+        baseOf: (id) => base.get(id),
+        varsOf: (id) => {
+          if (byEnv === null) {
+            byEnv = new Map();
+            for (const v of vars) {
+              let l = byEnv.get(v.envId);
+              if (l === undefined) byEnv.set(v.envId, (l = []));
+              l.push(v);
+            }
+          }
+          return byEnv.get(id) ?? [];
+        },
+      },
+      cacheLimit,
+    );
+  }
+
+  /** name → value of environment `id` (empty for null or an unknown id). */
+  get(id: number | null): ReadonlyMap<string, string> {
+    if (id === null || this.#source.baseOf(id) === undefined) return NO_ENV;
+    const hit = this.#cache.get(id);
+    if (hit !== undefined) {
+      this.#cache.delete(id);
+      this.#cache.set(id, hit);
+      return hit;
+    }
+    const chain: number[] = [];
+    let start: ReadonlyMap<string, string> = NO_ENV;
+    for (let e: number | null = id; e !== null; e = this.#source.baseOf(e) ?? null) {
+      const c = e === id ? undefined : this.#cache.get(e);
+      if (c !== undefined) {
+        start = c;
+        break;
+      }
+      chain.push(e);
+      if (chain.length > this.#source.size) break; // a cycle would be a bug in the rows: stop rather than spin
+    }
+    const full = new Map(start);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      for (const v of this.#source.varsOf(chain[i]!)) {
+        if (v.value === null) full.delete(v.name);
+        else full.set(v.name, v.value);
+      }
+    }
+    this.#cache.set(id, full);
+    if (this.#cache.size > this.#limit) this.#cache.delete(this.#cache.keys().next().value!);
+    return full;
+  }
+
+  /**
+   * The full environment `id` as [name, value] pairs sorted by name. Not
+   * cached: for reading each environment once (tree --env, readEnvs), the walk
+   * from the top (first value of a name wins) costs less than building and
+   * keeping the Map of every environment on the way.
+   */
+  entries(id: number): [string, string][] {
+    const out = new Map<string, string | null>();
+    for (
+      let e: number | null = id, n = 0;
+      e !== null && n <= this.#source.size;
+      e = this.#source.baseOf(e) ?? null, n++
+    ) {
+      for (const v of this.#source.varsOf(e)) if (!out.has(v.name)) out.set(v.name, v.value);
+    }
+    const full: [string, string][] = [];
+    for (const [k, v] of out) if (v !== null) full.push([k, v]);
+    return full.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
 }

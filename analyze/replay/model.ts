@@ -3,7 +3,7 @@
 // and footer are known, produces the rows of every table in SCHEMA.md.
 // Pure: no I/O, no SQLite.
 
-import { decodeStrings } from '../../formats/nul-area.ts';
+import { stringArea } from '../../formats/nul-area.ts';
 import { execAreas } from '../../formats/records/index.ts';
 import type {
   AttachedEvent,
@@ -22,7 +22,7 @@ import type {
 import { containerOf } from './container.ts';
 import { splitCpuTime } from './cputime.ts';
 import { type DnsQueryRow, pairDnsMessages, peerNames, queriesAsLookups } from './dns.ts';
-import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
+import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow } from './env.ts';
 import { OpenPathResolver, openSyscallName } from './files.ts';
 
 export type { DnsQueryRow } from './dns.ts';
@@ -90,7 +90,7 @@ export interface ExecRow {
   interp: string | null;
   cwd: string;
   cwdTruncated: boolean;
-  /** Exact argv bytes: every argument followed by one NUL (argvJson() gives the JSON text stored beside it). */
+  /** Exact argv bytes: every argument followed by one NUL (stringsJson() in formats/nul-area.ts gives the JSON text stored beside it). */
   argv: Buffer;
   /** Arguments captured (may be fewer than argcKernel when truncated). */
   argc: number;
@@ -350,26 +350,6 @@ function rusageRecorded(r: Rusage | null): r is Rusage {
 /** Exact argv bytes: every argument followed by one NUL (the kernel's layout). */
 export function argvBlob(argv: readonly Buffer[], arena = new ByteArena(4096)): Buffer {
   return arena.copy(stringArea(argv));
-}
-
-/** argv blob → JSON array of strings (invalid UTF-8 as U+FFFD; NUL never occurs inside a UTF-8 sequence, so decoding once is exact). */
-export function argvJson(blob: Buffer): string {
-  const n = blob.length;
-  if (n === 0) return '[]';
-  // Fast path: printable ASCII needing no JSON escape, every argument NUL-terminated: the text is the bytes.
-  if (blob[n - 1] === 0) {
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const c = blob[i]!;
-      if (c === 0) continue;
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) return `["${blob.toString('latin1', 0, n - 1).replaceAll('\0', '","')}"]`;
-  }
-  return JSON.stringify(decodeStrings(blob));
 }
 
 export class ModelBuilder {

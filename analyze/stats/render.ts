@@ -13,7 +13,7 @@ import {
   terminalText,
 } from '../format.ts';
 import { TOP } from './context.ts';
-import type { CommandStat, ProcessStat, StatsReport } from './types.ts';
+import type { CommandStat, LatencySummary, ProcessStat, StatsReport } from './types.ts';
 
 function table(head: string[], paint: Paint, color: boolean, aligns?: ('left' | 'right')[]): Table.Table {
   return new Table({
@@ -21,6 +21,25 @@ function table(head: string[], paint: Paint, color: boolean, aligns?: ('left' | 
     ...(aligns === undefined ? {} : { colAligns: aligns }),
     style: { head: [], border: color ? ['grey'] : [], compact: true },
   });
+}
+
+/** A duration that may be unknown (`?`). */
+const durationOrUnknown = (v: number | null): string => (v === null ? '?' : formatDuration(v));
+
+/** `p50 1.2ms, p95 3.4ms, max 5.6ms` */
+const latencyText = (l: LatencySummary): string =>
+  `p50 ${durationOrUnknown(l.p50Ns)}, p95 ${durationOrUnknown(l.p95Ns)}, max ${durationOrUnknown(l.maxNs)}`;
+
+/** Failures by cause (errno, EAI error, DNS outcome), with up to 3 examples each. */
+function causesTable(
+  title: string,
+  rows: readonly [cause: string, count: number, examples: readonly string[]][],
+  paint: Paint,
+  color: boolean,
+): string {
+  const t = table([title, 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
+  for (const [cause, count, examples] of rows) t.push([paint('red', cause), String(count), examples.join(', ')]);
+  return t.toString();
 }
 
 /** A process's command line for a table cell (or what it was forked from). */
@@ -193,9 +212,14 @@ const filesSection: Section = (r, paint, color) => {
     out.push(t.toString());
   }
   if (f.failedByErrno.length > 0) {
-    const t = table(['Failed opens', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
-    for (const e of f.failedByErrno) t.push([paint('red', e.errno), String(e.count), e.examples.join(', ')]);
-    out.push(t.toString());
+    out.push(
+      causesTable(
+        'Failed opens',
+        f.failedByErrno.map((e) => [e.errno, e.count, e.examples]),
+        paint,
+        color,
+      ),
+    );
   }
   return out.length === 0 ? [] : [out.join('\n\n')];
 };
@@ -308,7 +332,6 @@ const networkSection: Section = (r, paint, color) => {
   if (!n.recorded && n.connections === 0) return [];
   const out: string[] = [];
   const l = n.connectLatency;
-  const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
   out.push(
     paint(
       'bold',
@@ -316,10 +339,7 @@ const networkSection: Section = (r, paint, color) => {
         `${formatNetBytes(n.bytesSent)} out / ${formatNetBytes(n.bytesReceived)} in, ${n.retransmits} retransmit${n.retransmits === 1 ? '' : 's'}`,
     ),
   );
-  if (l.count > 0)
-    out.push(
-      `  connect latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)} (${l.count} connect${l.count === 1 ? '' : 's'})`,
-    );
+  if (l.count > 0) out.push(`  connect latency: ${latencyText(l)} (${l.count} connect${l.count === 1 ? '' : 's'})`);
   if (n.byPeer.length > 0) {
     const t = table(['Connections by peer', 'role', 'count', 'failed', 'out', 'in', 'retrans'], paint, color, [
       'left',
@@ -344,9 +364,14 @@ const networkSection: Section = (r, paint, color) => {
     out.push(t.toString());
   }
   if (n.failedByErrno.length > 0) {
-    const t = table(['Failed connects', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
-    for (const e of n.failedByErrno) t.push([paint('red', e.errno), String(e.count), e.examples.join(', ')]);
-    out.push(t.toString());
+    out.push(
+      causesTable(
+        'Failed connects',
+        n.failedByErrno.map((e) => [e.errno, e.count, e.examples]),
+        paint,
+        color,
+      ),
+    );
   }
   return [out.join('\n')];
 };
@@ -356,7 +381,6 @@ const dnsSection: Section = (r, paint, color) => {
   if (!d.recorded && d.lookups === 0 && !d.wire.recorded && d.wire.queries === 0) return [];
   const out: string[] = [];
   const l = d.latency;
-  const q = (v: number | null): string => (v === null ? '?' : formatDuration(v));
   if (d.recorded || d.lookups > 0) {
     out.push(
       paint(
@@ -365,7 +389,7 @@ const dnsSection: Section = (r, paint, color) => {
       ),
     );
   }
-  if (l.count > 0) out.push(`  lookup latency: p50 ${q(l.p50Ns)}, p95 ${q(l.p95Ns)}, max ${q(l.maxNs)}`);
+  if (l.count > 0) out.push(`  lookup latency: ${latencyText(l)}`);
   if (d.byName.length > 0) {
     const t = table(['Lookups by name', 'count', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
     for (const n of d.byName)
@@ -378,9 +402,14 @@ const dnsSection: Section = (r, paint, color) => {
     out.push(t.toString());
   }
   if (d.failedByResult.length > 0) {
-    const t = table(['Failed lookups', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
-    for (const e of d.failedByResult) t.push([paint('red', e.error), String(e.count), e.examples.join(', ')]);
-    out.push(t.toString());
+    out.push(
+      causesTable(
+        'Failed lookups',
+        d.failedByResult.map((e) => [e.error, e.count, e.examples]),
+        paint,
+        color,
+      ),
+    );
   }
   if (d.unresolved.length > 0) {
     out.push(
@@ -396,7 +425,7 @@ const dnsSection: Section = (r, paint, color) => {
         `DNS on the wire: ${w.queries} quer${w.queries === 1 ? 'y' : 'ies'} (UDP port 53), ${w.answered} answered, ${w.failed} failed`,
       ),
     );
-    if (wl.count > 0) out.push(`  reply latency: p50 ${q(wl.p50Ns)}, p95 ${q(wl.p95Ns)}, max ${q(wl.maxNs)}`);
+    if (wl.count > 0) out.push(`  reply latency: ${latencyText(wl)}`);
     if (w.servers.length > 0) {
       const t = table(['Resolver', 'queries', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
       for (const s of w.servers)
@@ -404,14 +433,19 @@ const dnsSection: Section = (r, paint, color) => {
           `${s.server}${s.port === 53 ? '' : `:${s.port}`}`,
           String(s.queries),
           s.failed > 0 ? paint('red', String(s.failed)) : '',
-          q(s.maxLatencyNs),
+          durationOrUnknown(s.maxLatencyNs),
         ]);
       out.push(t.toString());
     }
     if (w.failedByOutcome.length > 0) {
-      const t = table(['Failed queries', 'count', 'e.g.'], paint, color, ['left', 'right', 'left']);
-      for (const e of w.failedByOutcome) t.push([paint('red', e.outcome), String(e.count), e.examples.join(', ')]);
-      out.push(t.toString());
+      out.push(
+        causesTable(
+          'Failed queries',
+          w.failedByOutcome.map((e) => [e.outcome, e.count, e.examples]),
+          paint,
+          color,
+        ),
+      );
     }
     if (w.unresolved.length > 0) {
       out.push(

@@ -6,8 +6,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import type { ExecutionContext } from 'ava';
+import type { InfoReport } from '../../analyze/info/report.ts';
 import { RULESET_VERSION } from '../../analyze/secrets/index.ts';
-import type { InfoReport } from '../../formats/summary.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 import { captureSync, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import test from 'ava';
+import { infoReport } from '../../analyze/info/report.ts';
 import { crc32Combine } from '../../formats/integrity.ts';
 import { RECORD_SIZE } from '../../formats/layout.ts';
-import { infoReport } from '../../formats/summary.ts';
 import { CaptureWriter, writeCapture } from '../../testkit/writer.ts';
 import { SAMPLE_HEADER, sampleEvents, T0 } from '../helpers/capture.ts';
 

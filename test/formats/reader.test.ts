@@ -4,15 +4,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { FormatError, UserError } from '../../formats/errors.ts';
-import { DF, DK, F, FILE_HEADER, RECORD_SIZE, RT, VERSION_MINOR } from '../../formats/layout.ts';
+import { DF, DK, END, F, FILE_HEADER, RECORD_SIZE, RT, VERSION_MINOR } from '../../formats/layout.ts';
 import { decodeWaitStatus, errnoName, histKindName, lossCategoryName, signalName } from '../../formats/names.ts';
+import { splitStrings } from '../../formats/nul-area.ts';
 import {
   isoMicros,
   parseHeader,
   readCapture,
   readCaptureBuffer,
   readCaptureStream,
-  splitStrings,
   wallClockNs,
 } from '../../formats/reader.ts';
 import { RECORD_TYPES } from '../../formats/records/index.ts';
@@ -273,7 +273,7 @@ for (const [name, le] of orders) {
       rootStatus: 6,
       processes: 7,
       stillRunning: 8,
-      endFlags: 15,
+      endFlags: END.SIGNALLED | END.WAITED_ALL | END.INTERRUPTED | END.DURATION,
     };
     const c = readCaptureBuffer(
       Buffer.concat([encodeHeader({}, { littleEndian: le }), ...[...records, footer].map((r) => encodeRecord(r, le))]),

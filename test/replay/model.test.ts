@@ -1,8 +1,8 @@
 // Events → rows (analyze/replay/model.ts, analyze/replay/env.ts): pure, no files.
 import test from 'ava';
-import { EnvInterner, resolveEnv, stringArea } from '../../analyze/replay/env.ts';
-import { argvBlob, argvJson, type Model, ModelBuilder } from '../../analyze/replay/model.ts';
-import { splitStrings } from '../../formats/nul-area.ts';
+import { EnvInterner, EnvResolver } from '../../analyze/replay/env.ts';
+import { argvBlob, type Model, ModelBuilder } from '../../analyze/replay/model.ts';
+import { splitStrings, stringArea, stringsJson } from '../../formats/nul-area.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import type { CaptureEvent, CaptureHeader, ExecEvent, ProcessKey } from '../../formats/types.ts';
 import { buildScenario, Synth } from '../../testkit/synth.ts';
@@ -230,7 +230,7 @@ test('execs: seq in time order, one row per image, exact argv bytes', (t) => {
   );
   const blob = m.execs[1]!.argv;
   t.deepEqual(splitStrings(blob), [Buffer.from('env'), Buffer.alloc(0), weird, Buffer.from('a b')]);
-  t.deepEqual(JSON.parse(argvJson(blob)), ['env', '', 'f\uFFFD\uFFFDo', 'a b']);
+  t.deepEqual(JSON.parse(stringsJson(blob)), ['env', '', 'f\uFFFD\uFFFDo', 'a b']);
   t.is(m.processes[0]!.execCount, 2);
 });
 
@@ -270,18 +270,7 @@ function fullEnv(
   },
   id: number,
 ): [string, string][] {
-  const base = new Map(m.envs.map((e) => [e.id, e.baseId]));
-  const vars = new Map<number, { name: string; value: string | null }[]>();
-  for (const v of m.envVars) {
-    let l = vars.get(v.envId);
-    if (l === undefined) vars.set(v.envId, (l = []));
-    l.push(v);
-  }
-  return resolveEnv(
-    id,
-    (e) => base.get(e) ?? null,
-    (e) => vars.get(e) ?? [],
-  );
+  return EnvResolver.ofRows(m.envs, m.envVars).entries(id);
 }
 
 /** What getenv(3) sees: the first value of each name. */

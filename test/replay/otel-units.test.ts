@@ -11,7 +11,6 @@ import {
   resolveHeaders,
 } from '../../analyze/otel/config.ts';
 import { fixJsonInts, fixJsonIntsBytes } from '../../analyze/otel/encode.ts';
-import { EnvResolver } from '../../analyze/otel/environ.ts';
 import { compileAttribute, evaluateAttribute, exprContext, toAttributeValue } from '../../analyze/otel/expr.ts';
 import {
   deriveTraceId,
@@ -23,6 +22,7 @@ import {
 } from '../../analyze/otel/ids.ts';
 import { hostArch, parseKeyValueList } from '../../analyze/otel/resource.ts';
 import { errorBodyMessage, parseRetryAfter } from '../../analyze/otel/upload.ts';
+import { EnvResolver } from '../../analyze/replay/env.ts';
 import { bareDumpMeansStdout } from '../../bin/commands/otel.ts';
 import { UserError } from '../../formats/errors.ts';
 
@@ -229,7 +229,7 @@ test('expression values → attribute values', (t) => {
 });
 
 test('environments: full sets from base + differences', (t) => {
-  const r = new EnvResolver(
+  const r = EnvResolver.ofRows(
     [
       { id: 1, baseId: null, size: 2 },
       { id: 2, baseId: 1, size: 2 },

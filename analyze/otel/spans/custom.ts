@@ -1,8 +1,8 @@
 // The attributes the user asks for on every process span: --env NAME
 // (process.environment_variable.NAME) and -a name=expression.
 
+import type { EnvResolver } from '../../replay/env.ts';
 import type { ExecRow, ProcessRow } from '../../replay/model.ts';
-import type { EnvResolver } from '../environ.ts';
 import { type CompiledAttribute, evaluateAttribute, exprContext } from '../expr.ts';
 import type { Attributes } from '../span.ts';
 

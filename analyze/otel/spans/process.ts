@@ -4,7 +4,7 @@
 // times), made into full spans (attributes, status) only while encoding.
 // docs/otel.md lists the attributes.
 
-import { decodeStrings } from '../../../formats/nul-area.ts';
+import { decodeStrings, firstString } from '../../../formats/nul-area.ts';
 import type { ExecRow, Model, ProcessRow, ResourceRow } from '../../replay/model.ts';
 import { processSpanId } from '../ids.ts';
 import { type Attributes, type SpanData, type SpanEvent, STATUS_ERROR, STATUS_UNSET } from '../span.ts';
@@ -54,8 +54,7 @@ function executableName(exe: string, argv: readonly string[]): string {
 function imageName(x: ExecRow): string {
   const fromExe = basename(x.exe);
   if (fromExe) return fromExe;
-  const nul = x.argv.indexOf(0);
-  return basename(x.argv.toString('utf8', 0, nul < 0 ? x.argv.length : nul)) || '?';
+  return basename(firstString(x.argv).toString('utf8')) || '?';
 }
 
 /** The skeletons of every process span. `execsByProc`: each process's execs in seq order, by process id. */

@@ -1,12 +1,14 @@
 // What `ptrace info` reports about a raw file, as a JSON-ready object (no
-// bigints: nanosecond times are decimal strings). Built from the streaming
-// reader's events, so it needs no more memory than the set of processes.
-// The JSON shape is documented in docs/info-json.md; keep the two in step.
+// bigints: nanosecond times are decimal strings). One streaming pass of the
+// shared reader (formats/reader.ts: the header checks, the record modules of
+// formats/records/, the assembler): the events are counted as they come and
+// never kept, and no model is built, so it needs no more memory than the set of
+// processes. The JSON shape is documented in docs/info-json.md; keep the two in step.
 
-import { type Integrity, integrityText, verifyIntegrity } from './integrity.ts';
-import { decodeWaitStatus } from './names.ts';
-import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
-import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
+import { type Integrity, integrityText, verifyIntegrity } from '../../formats/integrity.ts';
+import { decodeWaitStatus } from '../../formats/names.ts';
+import { isoMicros, readCaptureStream, wallClockNs } from '../../formats/reader.ts';
+import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } from '../../formats/types.ts';
 
 export interface InfoReport {
   file: string;
@@ -24,20 +26,8 @@ export interface InfoReport {
     commandArgv: string[];
     rootPid: number;
     capturePid: number;
-    options: {
-      env: boolean;
-      failedExecs: boolean;
-      keepRoot: boolean;
-      files: boolean;
-      io: boolean;
-      sched: boolean;
-      net: boolean;
-      dns: boolean;
-      dnsMessages: boolean;
-      /** Attached to running processes (--pid, --cgroup; format 1.8). */
-      attach: boolean;
-      raw: string;
-    };
+    /** The header's option bits, `raw` as a decimal string. */
+    options: Omit<CaptureHeader['options'], 'raw'> & { raw: string };
     /** What an attached capture attached to (format 1.8); null for a capture of a command. */
     attached: { pids: number[]; cgroup: string | null } | null;
     argsLimit: number;
