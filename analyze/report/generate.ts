@@ -1,0 +1,45 @@
+// `ptrace report`: raw file → the model → SQLite and `stats` (the same figures as
+// `stats --json`) → the page's data → one HTML file.
+
+import { buildDatabase } from '../db/database.ts';
+import { collectBetweenPhases } from '../memory.ts';
+import { printWarnings } from '../output.ts';
+import { captureInfo, readProcesses } from '../replay/capture-info.ts';
+import { load } from '../replay/load.ts';
+import { Progress } from '../replay/progress.ts';
+import { computeStats } from '../stats/stats.ts';
+import { reportData } from './data.ts';
+import { reportHtml } from './html.ts';
+import type { ReportData } from './page/schema.ts';
+import { NO_REDACTION, redactStats, secretRedaction } from './redact.ts';
+
+export interface ReportOptions {
+  /** Secrets in argv and environments masked (the default of the command). */
+  redact: boolean;
+  generatedBy: string;
+}
+
+export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
+  const progress = new Progress('reading');
+  const { model, warnings } = load(path, { env: true, progress });
+  progress.step('building database');
+  const capture = captureInfo(model);
+  const db = buildDatabase(model);
+  progress.step('computing');
+  const stats = computeStats(db, capture, readProcesses(db, capture));
+  db.close();
+  collectBetweenPhases();
+  const redaction = opts.redact ? secretRedaction() : NO_REDACTION;
+  const data = reportData({
+    model,
+    capture,
+    stats: redactStats(stats, redaction),
+    redaction,
+    redacted: opts.redact,
+    generatedBy: opts.generatedBy,
+  });
+  const html = await reportHtml(data);
+  progress.done();
+  printWarnings(warnings);
+  return { html, data };
+}

@@ -1,0 +1,216 @@
+// The report page: reads the embedded data, builds the sections, runs the timeline.
+
+import { formatDuration, formatOffset } from './format.ts';
+import { type PageModel, pageModel, readData, rowCommand, str } from './model.ts';
+import {
+  commandsSection,
+  criticalSection,
+  dnsSection,
+  el,
+  failuresSection,
+  filesSection,
+  headerSection,
+  networkSection,
+  processDetails,
+  section,
+  slowestSection,
+} from './sections.ts';
+import { OUTCOME_NAMES, Timeline, type VisibleRange } from './timeline.ts';
+
+/** Read-only figures for tests and curious people (the browser console). */
+export interface ReportHook {
+  processes: number;
+  failures: number[];
+  visibleRows(): number;
+  range(): VisibleRange;
+  /** processes.id of the rows that got a bar in the last frame. */
+  drawn(): number[];
+  selected(): number | null;
+  rowOf(processId: number): number;
+  /** ms from the script's start to the first frame after the page was built; null before it. */
+  firstPaintMs(): number | null;
+}
+
+declare global {
+  interface Window {
+    __ptraceReport?: ReportHook;
+  }
+}
+
+/** Lines of the dedup tree shown at most at once (a search narrows them). */
+const MAX_TREE_LINES = 5000;
+
+function main(): void {
+  const started = performance.now();
+  const m = pageModel(readData());
+  const root = document.getElementById('report')!;
+  root.append(headerSection(m.data));
+  const failures = failuresSection(m.data);
+  root.append(failures);
+
+  // ---- timeline
+  const canvas = el('canvas', { id: 'timeline', 'aria-label': 'process timeline' });
+  const tip = el('div', { id: 'tooltip', hidden: '' });
+  const details = el('div', { id: 'details' }, el('p', { class: 'empty' }, 'Click a bar for its details.'));
+  const legend = el('div', { class: 'legend' });
+  for (const [k, name] of Object.entries(OUTCOME_NAMES)) {
+    legend.append(el('span', { class: `swatch o${k}` }), ` ${name}  `);
+  }
+  const buttons = el('div', { class: 'buttons' });
+  const button = (label: string, action: () => void): void => {
+    const b = el('button', { type: 'button' }, label);
+    b.addEventListener('click', action);
+    buttons.append(b);
+  };
+  root.append(
+    section(
+      'timeline-section',
+      `Timeline (${m.rows.toLocaleString('en-US')} processes)`,
+      el(
+        'p',
+        { class: 'help' },
+        'Wheel: scroll · Ctrl+wheel or + − / W S: zoom · Shift+wheel, drag, ← → / A D: pan · ↑ ↓ PgUp PgDn: rows · Home: all · click ▸: open/close · Enter: open/close the selected row',
+      ),
+      buttons,
+      legend,
+      el('div', { class: 'canvas-box' }, canvas),
+      details,
+    ),
+  );
+  document.body.append(tip);
+  const timeline = new Timeline(canvas, m);
+  button('Show all', () => timeline.reset());
+  button('Zoom in', () => timeline.zoom(0.5));
+  button('Zoom out', () => timeline.zoom(2));
+  button('Collapse below level 1', () => timeline.setCollapsedAll(true, 1));
+  button('Expand all', () => timeline.setCollapsedAll(false));
+  timeline.onSelect = (r) => details.replaceChildren(processDetails(m, r));
+  timeline.onHover = (r, x, y) => {
+    if (r < 0) {
+      tip.hidden = true;
+      return;
+    }
+    tip.replaceChildren(...hoverText(m, r).map((line) => el('div', {}, line)));
+    tip.hidden = false;
+    tip.style.left = `${Math.min(x + 14, window.innerWidth - 420)}px`;
+    tip.style.top = `${y + 14}px`;
+  };
+  window.addEventListener('keydown', (e) => {
+    if (e.target instanceof HTMLInputElement || e.target === canvas || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (document.activeElement === document.body && timeline.key(e.key)) e.preventDefault();
+  });
+
+  // Anything listing processes (failures, slowest, critical path) shows its process on the timeline.
+  root.addEventListener('click', (e) => {
+    const target = (e.target as Element).closest('[data-process-id]') as HTMLElement | null;
+    if (target === null) return;
+    const row = m.rowOfId.get(Number(target.dataset.processId));
+    if (row !== undefined) timeline.reveal(row);
+  });
+
+  const critical = criticalSection(m);
+  if (critical !== null) {
+    root.append(critical);
+    for (const step of m.data.critical ?? []) if (step.row >= 0) timeline.highlighted.add(step.row);
+  }
+  root.append(treeSection(m));
+  root.append(commandsSection(m.data.stats), slowestSection(m.data.stats), filesSection(m.data.stats));
+  root.append(networkSection(m.data.stats), dnsSection(m.data.stats));
+  root.append(el('footer', {}, `${m.data.header.generatedBy} · ${m.data.stats.overview.path}`));
+
+  let firstPaint: number | null = null;
+  const hook: ReportHook = {
+    processes: m.rows,
+    failures: m.data.stats.failures.map((f) => f.processId),
+    visibleRows: () => timeline.visibleCount(),
+    range: () => timeline.range(),
+    drawn: () => [...timeline.lastDrawn],
+    selected: () => (timeline.selected < 0 ? null : m.data.processes.id[timeline.selected]!),
+    rowOf: (id) => m.rowOfId.get(id) ?? -1,
+    firstPaintMs: () => firstPaint,
+  };
+  Object.freeze(hook.failures);
+  window.__ptraceReport = Object.freeze(hook);
+  requestAnimationFrame(() => {
+    firstPaint = performance.now() - started;
+  });
+}
+
+function hoverText(m: PageModel, r: number): string[] {
+  const p = m.data.processes;
+  const end = p.end[r]!;
+  const status = p.status[r]! >= 0 ? str(m, p.status[r]!) : 'exit 0';
+  return [
+    rowCommand(m, r).slice(0, 300),
+    `pid ${p.pid[r]} · ${status} · start ${formatOffset(p.start[r]!)} · ${end >= 0 ? formatDuration(end - p.start[r]!) : 'no end'}`,
+    p.cpu[r]! >= 0 ? `cpu ${formatDuration(p.cpu[r]!)}` : '',
+  ].filter((l) => l !== '');
+}
+
+// ---------------------------------------------------------------- the --dedup tree, searchable
+
+/** Width of the tree-drawing prefix of a `tree` line (│ ├ └ ─ and spaces). */
+function leadWidth(line: string): number {
+  let i = 0;
+  while (i < line.length && '│├└─ '.includes(line[i]!)) i++;
+  return i;
+}
+
+/** A line that starts a node (a root, or a prefix ending in ├─ or └─), not a note below one. */
+function isNodeLine(line: string, lead: number): boolean {
+  return lead === 0 || line[lead - 2] === '─';
+}
+
+/** Indices of the lines matching `query` and of the node lines above them (their ancestors). */
+export function treeMatches(lines: readonly string[], query: string): number[] {
+  const q = query.toLowerCase();
+  const keep = new Uint8Array(lines.length);
+  const leads = lines.map(leadWidth);
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.toLowerCase().includes(q)) continue;
+    keep[i] = 1;
+    let limit = leads[i]!;
+    for (let j = i - 1; j >= 0 && limit > 0; j--) {
+      if (leads[j]! < limit && isNodeLine(lines[j]!, leads[j]!)) {
+        if (keep[j]) break; // its ancestors are kept already
+        keep[j] = 1;
+        limit = leads[j]!;
+      }
+    }
+  }
+  const out: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (keep[i]) out.push(i);
+  return out;
+}
+
+function treeSection(m: PageModel): HTMLElement {
+  const lines = m.data.dedup;
+  const input = el('input', {
+    type: 'search',
+    placeholder: 'search the tree (with the ancestors of each match)',
+    id: 'tree-search',
+  });
+  const count = el('span', { class: 'count' });
+  const pre = el('pre', { id: 'dedup-tree', 'data-table': 'dedup' });
+  const show = (): void => {
+    const q = input.value.trim();
+    const idx = q === '' ? null : treeMatches(lines, q);
+    const chosen = idx === null ? lines.slice(0, MAX_TREE_LINES) : idx.slice(0, MAX_TREE_LINES).map((i) => lines[i]!);
+    const total = idx === null ? lines.length : idx.length;
+    pre.textContent = chosen.join('\n');
+    count.textContent =
+      (idx === null
+        ? `${lines.length.toLocaleString('en-US')} lines`
+        : `${idx.length.toLocaleString('en-US')} lines match or lead to a match`) +
+      (total > MAX_TREE_LINES ? ` (first ${MAX_TREE_LINES.toLocaleString('en-US')} shown)` : '');
+  };
+  let timer = 0;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(show, 120);
+  });
+  show();
+  return section('tree', 'Process tree (tree --dedup)', el('div', { class: 'search' }, input, ' ', count), pre);
+}
+
+main();
