@@ -19,8 +19,9 @@ import {
 } from './page/schema.ts';
 import type { Redaction } from './redact.ts';
 
-/** Failed opens and network lines listed per process in the details (the counts are always whole). */
+/** Network lines and distinct failed opens listed per process in the details (the counts are always whole). */
 export const MAX_DETAIL_LINES = 20;
+export const MAX_FAILED_OPENS = 8;
 
 /** One table of distinct strings; a string's index is its id. */
 class StringTable {
@@ -112,7 +113,7 @@ export function reportData(input: ReportInput): ReportData {
     pid: [],
     parent: [],
     start: [],
-    end: [],
+    duration: [],
     outcome: [],
     status: [],
     forkOf: [],
@@ -132,23 +133,31 @@ export function reportData(input: ReportInput): ReportData {
     cols.pid.push(p.pid);
     cols.parent.push(p.parentId === null ? -1 : rowOf[p.parentId]!);
     cols.start.push(rel(p.start));
-    cols.end.push(p.end === null ? -1 : rel(p.end));
+    cols.duration.push(p.end === null ? -1 : Number(p.end - p.start));
     cols.outcome.push(outcomeOf(p));
     const status = statusText(p);
     cols.status.push(status === null ? -1 : strings.id(status));
     cols.forkOf.push(-1);
   }
-  for (const x of model.execs) {
+  // Each exec's argv redacted once, for the rows and the tree; null where redaction changed nothing.
+  const redactedArgvs: (string[] | null)[] = [];
+  const argvs = model.execs.map((x) => {
+    const original = decodeStrings(x.argv);
+    const argv = redaction.argv(original);
+    redactedArgvs.push(argv.every((a, i) => a === original[i]) ? null : argv);
+    return argv;
+  });
+  model.execs.forEach((x, k) => {
     const row = rowOf[x.processId]!;
-    const argv = redaction.argv(decodeStrings(x.argv));
+    const argv = argvs[k]!;
     cols.execs[row]!.push([
-      rel(x.time),
+      rel(x.time) - cols.start[row]!,
       strings.id(x.exe),
       strings.id(x.cwd),
       x.envId === null ? -1 : (envIndex.get(x.envId) ?? -1),
       ...argv.map((a) => strings.id(a)),
     ]);
-  }
+  });
   // A process that never exec'd shows the image it was forked from (the nearest ancestor's last exec).
   for (let row = 0; row < n; row++) {
     if (cols.execs[row]!.length > 0) continue;
@@ -172,7 +181,7 @@ export function reportData(input: ReportInput): ReportData {
     if (o.fd !== null) continue;
     cols.failedOpens[row]!++;
     const list = cols.failedOpenList[row]!;
-    if (list.length >= MAX_DETAIL_LINES) continue;
+    if (list.length >= MAX_FAILED_OPENS) continue;
     const text = `${openDisplayPath(o)}: ${o.errnoName ?? `errno ${o.errno}`}`;
     const key = `${row}\0${text}`;
     if (failedOpenSeen.has(key)) continue;
@@ -223,22 +232,17 @@ export function reportData(input: ReportInput): ReportData {
     processes: cols,
     envs,
     stats: input.stats,
-    dedup: dedupLines(model, capture, redaction),
+    dedup: dedupLines(model, capture, redactedArgvs),
     critical: input.critical ?? null,
   };
 }
 
-/** `tree --dedup` as it prints to a file, without its loss line (the header has it); command lines redacted. */
-function dedupLines(model: Model, capture: CaptureInfo, redaction: Redaction): string[] {
-  const execs = model.execs.map((x) => ({
-    ...x,
-    argv: Buffer.from(
-      redaction
-        .argv(decodeStrings(x.argv))
-        .map((a) => `${a}\0`)
-        .join(''),
-    ),
-  }));
+/** `tree --dedup` as it prints to a file, without its loss line (the header has it); command lines as given. */
+function dedupLines(model: Model, capture: CaptureInfo, redacted: readonly (string[] | null)[]): string[] {
+  const execs = model.execs.map((x, k) => {
+    const argv = redacted[k];
+    return argv === null || argv === undefined ? x : { ...x, argv: Buffer.from(argv.map((a) => `${a}\0`).join('')) };
+  });
   const roots = buildTree({ capture, processes: model.processes, execs, execFailures: model.execFailures });
   return renderTreeText(dedupTree(roots), {
     full: false,

@@ -24,7 +24,7 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const { model, warnings } = load(path, { env: true, progress });
   progress.step('building database');
   const capture = captureInfo(model);
-  const db = buildDatabase(model);
+  const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
   progress.step('computing');
   const stats = computeStats(db, capture, readProcesses(db, capture));
   db.close();

@@ -1,7 +1,7 @@
 // What a shared report hides: argv and environment values through the shared
 // secret rules, unless --no-redact.
 
-import { maskEnvValue, maskUrlCredentials } from '../format.ts';
+import { isSecretName, maskEnvValue, maskUrlCredentials } from '../format.ts';
 import type { StatsReport } from '../stats/stats.ts';
 
 export interface Redaction {
@@ -18,8 +18,8 @@ export const NO_REDACTION: Redaction = {
 
 export function secretRedaction(): Redaction {
   return {
-    argv: (argv) => argv.map(maskUrlCredentials),
-    envValue: maskEnvValue,
+    argv: (argv) => argv.map((a) => (a.includes('://') ? maskUrlCredentials(a) : a)),
+    envValue: (name, value) => (value.includes('://') || isSecretName(name) ? maskEnvValue(name, value) : value),
     text: maskUrlCredentials,
   };
 }

@@ -138,7 +138,7 @@ function main(): void {
 
 function hoverText(m: PageModel, r: number): string[] {
   const p = m.data.processes;
-  const end = p.end[r]!;
+  const end = m.end[r]!;
   const status = p.status[r]! >= 0 ? str(m, p.status[r]!) : 'exit 0';
   return [
     rowCommand(m, r).slice(0, 300),

@@ -10,6 +10,8 @@ export interface PageModel {
   depth: Int32Array;
   /** One past the last row of each row's subtree (rows are in pre-order). */
   subtreeEnd: Int32Array;
+  /** End of each row (ns since the capture start), -1 when it has none. */
+  end: Float64Array;
   /** Row of each processes.id. */
   rowOfId: Map<number, number>;
   /** The latest end (or the capture's end) on the time axis. */
@@ -28,6 +30,7 @@ export function pageModel(data: ReportData): PageModel {
   const rows = p.id.length;
   const depth = new Int32Array(rows);
   const subtreeEnd = new Int32Array(rows);
+  const end = new Float64Array(rows);
   const rowOfId = new Map<number, number>();
   let timeStart = 0;
   let timeEnd = data.header.durationNs;
@@ -36,7 +39,8 @@ export function pageModel(data: ReportData): PageModel {
     depth[r] = parent >= 0 && parent < r ? depth[parent]! + 1 : 0;
     rowOfId.set(p.id[r]!, r);
     if (p.start[r]! < timeStart) timeStart = p.start[r]!;
-    if (p.end[r]! > timeEnd) timeEnd = p.end[r]!;
+    end[r] = p.duration[r]! < 0 ? -1 : p.start[r]! + p.duration[r]!;
+    if (end[r]! > timeEnd) timeEnd = end[r]!;
   }
   // Reverse pass: each row's subtree ends where its last descendant's does.
   for (let r = rows - 1; r >= 0; r--) {
@@ -45,7 +49,7 @@ export function pageModel(data: ReportData): PageModel {
     if (parent >= 0 && parent < r && subtreeEnd[r]! > subtreeEnd[parent]!) subtreeEnd[parent] = subtreeEnd[r]!;
   }
   if (timeEnd <= timeStart) timeEnd = timeStart + 1;
-  return { data, rows, depth, subtreeEnd, rowOfId, timeStart, timeEnd };
+  return { data, rows, depth, subtreeEnd, end, rowOfId, timeStart, timeEnd };
 }
 
 export const str = (m: PageModel, i: number): string => (i < 0 ? '' : (m.data.strings[i] ?? ''));

@@ -1,4 +1,4 @@
-// The data a report page embeds (a JSON document in a <script type="application/json">),
+// The data a report page embeds (a JSON document in a script element of type application/json),
 // shared by the generator (analyze/report/data.ts) and the page. Compact: strings are
 // indices into one table, processes are columns (one array per field, a row per process).
 
@@ -29,14 +29,14 @@ export interface ProcessColumns {
   pid: number[];
   parent: number[];
   start: number[];
-  /** -1: no end (still running or no exit record): the bar runs to the capture's end. */
-  end: number[];
+  /** ns from start to end; -1: no end (still running or no exit record): the bar runs to the capture's end. */
+  duration: number[];
   outcome: number[];
   /** String index of the status text (`exit 2`, `SIGKILL`…), -1 for a clean exit. */
   status: number[];
   /** String index of the image it was forked from, for a process that never exec'd; -1 otherwise. */
   forkOf: number[];
-  /** Execs of each process in order: [time, exe, cwd, env (index into envs, -1: none), argv strings…]. */
+  /** Execs of each process in order: [time since the process start, exe, cwd, env (index into envs, -1: none), argv strings…]. */
   execs: number[][][];
   /** CPU time in ns, -1 when not recorded. */
   cpu: number[];
@@ -45,7 +45,7 @@ export interface ProcessColumns {
   /** File opens: total and failed. */
   opens: number[];
   failedOpens: number[];
-  /** Up to MAX_DETAIL_LINES distinct failed opens, as string indices (`path: ERRNO`). */
+  /** Up to MAX_FAILED_OPENS distinct failed opens, as string indices (`path: ERRNO`). */
   failedOpenList: number[][];
   connections: number[];
   failedConnections: number[];

@@ -381,7 +381,7 @@ export function criticalSection(m: PageModel): HTMLElement | null {
 
 export function processDetails(m: PageModel, r: number): Node {
   const p = m.data.processes;
-  const end = p.end[r]!;
+  const end = m.end[r]!;
   const status = p.status[r]! >= 0 ? str(m, p.status[r]!) : 'exit 0';
   const parent = p.parent[r]!;
   const out = el('div', { class: 'details', 'data-row': String(r) });
@@ -411,7 +411,7 @@ export function processDetails(m: PageModel, r: number): Node {
   execs.forEach((x, k) => {
     const box = el('div', { class: 'exec' });
     box.append(
-      el('h4', {}, `exec ${k + 1} of ${execs.length} at ${formatOffset(x[0]!)}`),
+      el('h4', {}, `exec ${k + 1} of ${execs.length} at ${formatOffset(p.start[r]! + x[0]!)}`),
       facts([
         ['argv', commandText(execArgv(m, x))],
         ['exe', str(m, x[1]!)],

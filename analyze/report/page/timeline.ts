@@ -181,7 +181,7 @@ export class Timeline {
     this.clampScroll();
     const p = this.m.data.processes;
     const start = p.start[row]!;
-    const end = p.end[row]! >= 0 ? p.end[row]! : this.m.timeEnd;
+    const end = this.m.end[row]! >= 0 ? this.m.end[row]! : this.m.timeEnd;
     if (start < this.t0 || end > this.t1) {
       const span = Math.max(this.t1 - this.t0, (end - start) * 1.25, MIN_SPAN_NS);
       this.t0 = (start + end) / 2 - span / 2;
@@ -254,8 +254,7 @@ export class Timeline {
       }
       // bar
       const start = p.start[r]!;
-      const open = p.end[r]! < 0;
-      const end = open ? m.timeEnd : p.end[r]!;
+      const end = m.end[r]! < 0 ? m.timeEnd : m.end[r]!;
       const x0 = Math.max(LABEL_W, this.x(start));
       const x1 = Math.min(width, this.x(end));
       if (x1 >= LABEL_W && x0 <= width) {
