@@ -26,7 +26,8 @@ export interface ReportHook {
   /** processes.id of the rows that got a bar in the last frame. */
   drawn(): number[];
   selected(): number | null;
-  rowOf(processId: number): number;
+  /** Where a process is: its position in the visible row list (-1: inside a closed subtree) and its bar's times. */
+  where(processId: number): { position: number; start: number; end: number } | null;
   /** ms from the script's start to the first frame after the page was built; null before it. */
   firstPaintMs(): number | null;
 }
@@ -126,7 +127,16 @@ function main(): void {
     range: () => timeline.range(),
     drawn: () => [...timeline.lastDrawn],
     selected: () => (timeline.selected < 0 ? null : m.data.processes.id[timeline.selected]!),
-    rowOf: (id) => m.rowOfId.get(id) ?? -1,
+    where: (id) => {
+      const row = m.rowOfId.get(id);
+      if (row === undefined) return null;
+      const end = m.end[row]!;
+      return {
+        position: timeline.positionOf(row),
+        start: m.data.processes.start[row]!,
+        end: end < 0 ? m.timeEnd : end,
+      };
+    },
     firstPaintMs: () => firstPaint,
   };
   Object.freeze(hook.failures);

@@ -49,7 +49,7 @@ export class Timeline {
   /** Rows not hidden by a closed ancestor, in order. */
   private visibleRows: Int32Array;
   /** Position of each row in visibleRows, -1 when hidden. */
-  private positionOf: Int32Array;
+  private positions: Int32Array;
   private t0: number;
   private t1: number;
   /** First visible position at the top (fractional while scrolling). */
@@ -72,7 +72,7 @@ export class Timeline {
     this.ctx = ctx;
     this.collapsed = new Uint8Array(m.rows);
     this.visibleRows = new Int32Array(0);
-    this.positionOf = new Int32Array(m.rows);
+    this.positions = new Int32Array(m.rows);
     this.t0 = m.timeStart;
     this.t1 = m.timeEnd;
     this.rebuildRows();
@@ -85,10 +85,10 @@ export class Timeline {
 
   private rebuildRows(): void {
     const out = new Int32Array(this.m.rows);
-    this.positionOf.fill(-1);
+    this.positions.fill(-1);
     let k = 0;
     for (let r = 0; r < this.m.rows; ) {
-      this.positionOf[r] = k;
+      this.positions[r] = k;
       out[k++] = r;
       r = this.collapsed[r] ? this.m.subtreeEnd[r]! : r + 1;
     }
@@ -113,6 +113,11 @@ export class Timeline {
       firstRow: first,
       lastRow: Math.min(this.visibleRows.length, first + this.rowsOnScreen()) - 1,
     };
+  }
+
+  /** Position of `row` in the visible row list, -1 when a closed ancestor hides it. */
+  positionOf(row: number): number {
+    return this.positions[row]!;
   }
 
   visibleCount(): number {
@@ -175,7 +180,7 @@ export class Timeline {
       }
     }
     if (changed) this.rebuildRows();
-    const pos = this.positionOf[row]!;
+    const pos = this.positions[row]!;
     const onScreen = this.rowsOnScreen();
     if (pos < this.scroll || pos >= this.scroll + onScreen) this.scroll = pos - Math.floor(onScreen / 3);
     this.clampScroll();

@@ -1,0 +1,207 @@
+// The HTML report in a real browser (the system chromium, headless): it loads from
+// file:// without errors or any request, draws one bar per process, lists the failures
+// `tree --failed` shows, a failure's click brings it into view, zooming changes the range.
+// The test run also writes docs/report.png (the README's screenshot).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import type { Page } from 'puppeteer-core';
+import { hostileScenario } from '../../testkit/synth.ts';
+import { browserTest, closeBrowser, type OpenedReport, openReport } from '../helpers/browser.ts';
+import { ptraceSync } from '../helpers/cli.ts';
+import { embeddedData } from '../helpers/report.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'ptrace-report-browser-'));
+test.after.always(async () => {
+  await closeBrowser();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const SAMPLES = ['failing-pipeline', 'git-workflow', 'hostile', 'make-build'];
+
+function writeReport(raw: string, name: string): string {
+  const out = join(work, `${name}.html`);
+  const r = ptraceSync(['report', raw, '-o', out, '--force']);
+  if (r.code !== 0) throw new Error(`report failed: ${r.stderr}`);
+  return out;
+}
+
+interface Range {
+  t0: number;
+  t1: number;
+  firstRow: number;
+  lastRow: number;
+}
+const range = (page: Page): Promise<Range> => page.evaluate('window.__ptraceReport.range()') as Promise<Range>;
+const drawn = (page: Page): Promise<number[]> => page.evaluate('window.__ptraceReport.drawn()') as Promise<number[]>;
+const where = (page: Page, id: number): Promise<{ position: number; start: number; end: number }> =>
+  page.evaluate(`window.__ptraceReport.where(${id})`) as Promise<{ position: number; start: number; end: number }>;
+/** Waits for the frame the last input asked for. */
+const frame = (page: Page): Promise<unknown> =>
+  page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+
+function clean(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, r: OpenedReport, file: string): void {
+  t.deepEqual(r.problems, [], 'no console errors, exceptions or dialogs');
+  t.deepEqual(r.requests, [`file://${file}`], 'no request but the file itself');
+}
+
+/** Failed processes (processId) of `tree --failed --json`, walked without recursion. */
+function treeFailed(raw: string): number[] {
+  const r = ptraceSync(['tree', raw, '--failed', '--json']);
+  const doc = JSON.parse(r.stdout) as { roots: { processId: number; failed?: boolean; children?: unknown[] }[] };
+  const out: number[] = [];
+  const stack = [...doc.roots];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.failed === true) out.push(n.processId);
+    stack.push(...((n.children ?? []) as typeof doc.roots));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+for (const name of SAMPLES) {
+  browserTest(`${name}: loads from file:// with no error and no request, one bar per process`, async (t) => {
+    const raw = join(root, 'samples', `${name}.raw`);
+    const file = writeReport(raw, name);
+    const data = embeddedData(readFileSync(file, 'utf8'));
+    const r = await openReport(file);
+    const { page } = r;
+    t.is(await page.evaluate('window.__ptraceReport.processes'), data.processes.id.length);
+    // Page through the timeline: every process gets exactly one bar, none twice in a frame.
+    await page.focus('#timeline');
+    const seen = new Set<number>();
+    for (let i = 0; i < 1000; i++) {
+      const ids = await drawn(page);
+      t.is(new Set(ids).size, ids.length, 'one bar per process in a frame');
+      for (const id of ids) seen.add(id);
+      const now = await range(page);
+      if (now.lastRow >= data.processes.id.length - 1) break;
+      await page.keyboard.press('PageDown');
+      await frame(page);
+    }
+    t.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [...data.processes.id].sort((a, b) => a - b),
+    );
+    clean(t, r, file);
+    await page.close();
+  });
+}
+
+browserTest(
+  'the failure list is the failures of tree --failed; a click shows the failure on the timeline',
+  async (t) => {
+    const raw = join(root, 'samples/failing-pipeline.raw');
+    const file = writeReport(raw, 'failures');
+    const r = await openReport(file);
+    const { page } = r;
+    const listed = (await page.evaluate(
+      "[...document.querySelectorAll('ol.failures li[data-process-id]')].map((e) => Number(e.dataset.processId))",
+    )) as number[];
+    const expected = treeFailed(raw);
+    t.true(expected.length > 0);
+    t.deepEqual(
+      [...listed].sort((a, b) => a - b),
+      expected,
+    );
+    t.deepEqual(await page.evaluate('[...window.__ptraceReport.failures]'), listed);
+
+    // Hide it: subtrees closed, zoomed far into the start. Then click the last failure.
+    const target = listed[listed.length - 1]!;
+    await page.click('button:nth-of-type(4)'); // Collapse below level 1
+    await page.focus('#timeline');
+    for (let i = 0; i < 25; i++) await page.keyboard.press('+');
+    await frame(page);
+    const before = await range(page);
+    const hidden = await where(page, target);
+    t.true(
+      hidden.position === -1 || hidden.end < before.t0 || hidden.start > before.t1,
+      'out of view before the click',
+    );
+    await page.click(`ol.failures li[data-process-id="${target}"]`);
+    await frame(page);
+    const after = await range(page);
+    const shown = await where(page, target);
+    t.not(shown.position, -1);
+    t.true(shown.position >= after.firstRow && shown.position <= after.lastRow, 'its row is on screen');
+    t.true(shown.start >= after.t0 && shown.end <= after.t1, 'its bar is within the time range');
+    t.is(await page.evaluate('window.__ptraceReport.selected()'), target);
+    t.true((await drawn(page)).includes(target));
+    const details = (await page.$eval('#details', (e) => e.textContent)) as string;
+    t.regex(details, /exit [1-9]/);
+    clean(t, r, file);
+    await page.close();
+  },
+);
+
+browserTest('zooming and panning change the visible range (keys and Ctrl+wheel)', async (t) => {
+  const file = writeReport(join(root, 'samples/make-build.raw'), 'zoom');
+  const r = await openReport(file);
+  const { page } = r;
+  const start = await range(page);
+  await page.focus('#timeline');
+  await page.keyboard.press('+');
+  await frame(page);
+  const zoomed = await range(page);
+  t.true(zoomed.t1 - zoomed.t0 < (start.t1 - start.t0) * 0.9, 'narrower after +');
+  await page.keyboard.press('d');
+  await frame(page);
+  const panned = await range(page);
+  t.true(panned.t0 > zoomed.t0, 'later after d');
+  t.is(Math.round(panned.t1 - panned.t0), Math.round(zoomed.t1 - zoomed.t0), 'panning keeps the span');
+  const box = (await (await page.$('#timeline'))!.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel({ deltaY: 300 });
+  await page.keyboard.up('Control');
+  await frame(page);
+  const out = await range(page);
+  t.true(out.t1 - out.t0 > panned.t1 - panned.t0, 'wider after Ctrl+wheel down');
+  await page.keyboard.press('Home');
+  await frame(page);
+  t.deepEqual(await range(page), start);
+  // Drag: moves time the other way
+  await page.keyboard.press('+');
+  await frame(page);
+  const beforeDrag = await range(page);
+  await page.mouse.move(box.x + box.width * 0.6, box.y + 100);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.4, box.y + 100, { steps: 5 });
+  await page.mouse.up();
+  await frame(page);
+  t.true((await range(page)).t0 > beforeDrag.t0, 'dragging left shows later times');
+  clean(t, r, file);
+  await page.close();
+});
+
+browserTest('hostile strings are shown as text: no markup, no dialog, no request', async (t) => {
+  const raw = join(work, 'hostile.raw');
+  writeFileSync(raw, hostileScenario().buffer());
+  const file = writeReport(raw, 'hostile-synth');
+  const r = await openReport(file);
+  const { page } = r;
+  t.is(await page.$$eval('script', (els) => els.length), 2);
+  t.is(await page.$$eval('img, iframe, object, embed, link', (els) => els.length), 0);
+  await page.type('#tree-search', 'opt=');
+  await page.waitForFunction("document.querySelector('#dedup-tree').textContent.includes('--opt=')");
+  clean(t, r, file);
+  await page.close();
+});
+
+browserTest('screenshot of the failing pipeline for the README (docs/report.png)', async (t) => {
+  const file = writeReport(join(root, 'samples/failing-pipeline.raw'), 'screenshot');
+  const r = await openReport(file, { width: 1280, height: 1100 });
+  const { page } = r;
+  const first = (await page.evaluate('window.__ptraceReport.failures[0]')) as number;
+  await page.click(`ol.failures li[data-process-id="${first}"]`);
+  await frame(page);
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(root, 'docs/report.png'), fullPage: false });
+  t.true(readFileSync(join(root, 'docs/report.png')).length > 10_000);
+  clean(t, r, file);
+  await page.close();
+});
