@@ -152,8 +152,8 @@ export function reportData(input: ReportInput): ReportData {
     const argv = argvs[k]!;
     cols.execs[row]!.push([
       rel(x.time) - cols.start[row]!,
-      strings.id(x.exe),
-      strings.id(x.cwd),
+      strings.id(redaction.text(x.exe)),
+      strings.id(redaction.text(x.cwd)),
       x.envId === null ? -1 : (envIndex.get(x.envId) ?? -1),
       ...argv.map((a) => strings.id(a)),
     ]);
@@ -186,12 +186,12 @@ export function reportData(input: ReportInput): ReportData {
     const key = `${row}\0${text}`;
     if (failedOpenSeen.has(key)) continue;
     failedOpenSeen.add(key);
-    list.push(strings.id(text));
+    list.push(strings.id(redaction.text(text)));
   }
   const netLine = (row: number, l: { mark: string; text: string; detail: string }): void => {
     const list = cols.netList[row]!;
     if (list.length < MAX_DETAIL_LINES)
-      list.push(strings.id(`${l.mark} ${l.text}${l.detail === '' ? '' : ` (${l.detail})`}`));
+      list.push(strings.id(redaction.text(`${l.mark} ${l.text}${l.detail === '' ? '' : ` (${l.detail})`}`)));
   };
   for (const l of model.dnsLookups) netLine(rowOf[l.processId]!, lookupText(l));
   for (const q of model.dnsQueries) netLine(rowOf[q.processId]!, queryText(q));
@@ -223,7 +223,7 @@ export function reportData(input: ReportInput): ReportData {
       lost: capture.lost,
       lossMessage: lossWarning(capture)?.message ?? null,
       truncation: { argv: argvTrunc, env: envTrunc, paths: pathTrunc },
-      warnings: capture.warnings.map((w) => w.message),
+      warnings: capture.warnings.map((w) => redaction.text(w.message)),
       stillRunning: capture.stillRunning,
       redacted: input.redacted,
       generatedBy: input.generatedBy,
@@ -232,7 +232,7 @@ export function reportData(input: ReportInput): ReportData {
     processes: cols,
     envs,
     stats: input.stats,
-    dedup: dedupLines(model, capture, redactedArgvs),
+    dedup: dedupLines(model, capture, redactedArgvs).map(redaction.text),
     critical: input.critical ?? null,
   };
 }

@@ -7,6 +7,7 @@ import { printWarnings } from '../output.ts';
 import { captureInfo, readProcesses } from '../replay/capture-info.ts';
 import { load } from '../replay/load.ts';
 import { Progress } from '../replay/progress.ts';
+import type { RuleSet } from '../secrets/index.ts';
 import { computeStats } from '../stats/stats.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
@@ -14,8 +15,8 @@ import type { ReportData } from './page/schema.ts';
 import { NO_REDACTION, redactStats, secretRedaction } from './redact.ts';
 
 export interface ReportOptions {
-  /** Secrets in argv and environments masked (the default of the command). */
-  redact: boolean;
+  /** The secret rules (builtinRules(), or with a --rules file); null: nothing redacted (--no-redact). */
+  rules: RuleSet | null;
   generatedBy: string;
 }
 
@@ -29,13 +30,13 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const stats = computeStats(db, capture, readProcesses(db, capture));
   db.close();
   collectBetweenPhases();
-  const redaction = opts.redact ? secretRedaction() : NO_REDACTION;
+  const redaction = opts.rules === null ? NO_REDACTION : secretRedaction(opts.rules);
   const data = reportData({
     model,
     capture,
     stats: redactStats(stats, redaction),
     redaction,
-    redacted: opts.redact,
+    redacted: opts.rules !== null,
     generatedBy: opts.generatedBy,
   });
   const html = await reportHtml(data);

@@ -1,7 +1,8 @@
-// What a shared report hides: argv and environment values through the shared
-// secret rules, unless --no-redact.
+// What a shared report hides: secrets in command lines, environments and the other
+// strings of the capture (paths, names), found by the shared rules (analyze/secrets/),
+// unless --no-redact.
 
-import { isSecretName, maskEnvValue, maskUrlCredentials } from '../format.ts';
+import { createRedactor, type RuleSet } from '../secrets/index.ts';
 import type { StatsReport } from '../stats/stats.ts';
 
 export interface Redaction {
@@ -16,21 +17,32 @@ export const NO_REDACTION: Redaction = {
   text: (s) => s,
 };
 
-export function secretRedaction(): Redaction {
-  return {
-    argv: (argv) => argv.map((a) => (a.includes('://') ? maskUrlCredentials(a) : a)),
-    envValue: (name, value) => (value.includes('://') || isSecretName(name) ? maskEnvValue(name, value) : value),
-    text: maskUrlCredentials,
-  };
+/** The shared rules with keyed markers (a random key per report: equal secrets give equal markers within it). */
+export function secretRedaction(rules: RuleSet): Redaction {
+  return createRedactor(rules);
 }
 
-/** The stats report with every command line redacted (a copy; the input is left alone). */
+/** The stats report with its command lines, paths and names redacted (a copy; the input is left alone). */
 export function redactStats(stats: StatsReport, r: Redaction): StatsReport {
   const copy = structuredClone(stats);
   copy.overview.command = r.argv(copy.overview.command);
   for (const list of [copy.slowest, copy.failures, copy.cpu.topProcesses, copy.memory.top]) {
     for (const p of list) p.argv = r.argv(p.argv);
   }
+  for (const f of copy.failedExecs) f.path = r.text(f.path);
+  for (const list of [copy.files.topPaths, copy.files.written]) for (const p of list) p.path = r.text(p.path);
+  for (const list of [copy.files.failedByErrno, copy.network.failedByErrno]) {
+    for (const e of list) e.examples = e.examples.map(r.text);
+  }
+  for (const p of copy.network.byPeer) {
+    p.peer = r.text(p.peer);
+    if (p.peerName !== null) p.peerName = r.text(p.peerName);
+  }
+  for (const n of copy.dns.byName) n.name = r.text(n.name);
+  for (const u of copy.dns.unresolved) u.name = r.text(u.name);
+  for (const e of copy.dns.failedByResult) e.examples = e.examples.map(r.text);
+  for (const e of copy.dns.wire.failedByOutcome) e.examples = e.examples.map(r.text);
+  for (const u of copy.dns.wire.unresolved) u.name = r.text(u.name);
   for (const i of copy.issues) i.message = r.text(i.message);
   return copy;
 }
