@@ -2,15 +2,16 @@
 // rows in, one compact document out; walks are iterative (trees can be 100,000s deep).
 
 import { decodeStrings } from '../../formats/nul-area.ts';
-import { statusText } from '../format.ts';
+import { commandLine, statusText } from '../format.ts';
 import { type CaptureInfo, categoryIncomplete, lossWarning, processesIncomplete } from '../replay/capture-info.ts';
+import type { CriticalPath } from '../replay/critical-path.ts';
 import type { Model } from '../replay/model.ts';
 import { connectionText, lookupText, queryText } from '../replay/net.ts';
 import type { StatsReport } from '../stats/stats.ts';
 import { buildTree, dedupTree } from '../tree/build.ts';
 import { cpuNs, openDisplayPath, renderTreeText } from '../tree/render.ts';
 import {
-  type CriticalStep,
+  type CriticalData,
   type EnvData,
   Outcome,
   type ProcessColumns,
@@ -22,6 +23,8 @@ import type { Redaction } from './redact.ts';
 /** Network lines and distinct failed opens listed per process in the details (the counts are always whole). */
 export const MAX_DETAIL_LINES = 20;
 export const MAX_FAILED_OPENS = 8;
+/** Images listed with their own time on the critical path. */
+export const MAX_CRITICAL_IMAGES = 30;
 
 /** One table of distinct strings; a string's index is its id. */
 class StringTable {
@@ -46,7 +49,7 @@ export interface ReportInput {
   redaction: Redaction;
   redacted: boolean;
   generatedBy: string;
-  critical?: CriticalStep[] | null;
+  critical: CriticalPath | null;
 }
 
 /** Process rows (model ids, dense from 1) in pre-order: parents first, siblings in (start, pid) order. */
@@ -233,7 +236,33 @@ export function reportData(input: ReportInput): ReportData {
     envs,
     stats: input.stats,
     dedup: dedupLines(model, capture, redactedArgvs).map(redaction.text),
-    critical: input.critical ?? null,
+    critical: input.critical === null ? null : criticalData(input.critical, model, rowOf, argvs),
+  };
+}
+
+function criticalData(path: CriticalPath, model: Model, rowOf: Int32Array, argvs: readonly string[][]): CriticalData {
+  const segments: number[] = [];
+  for (const g of path.segments) segments.push(rowOf[g.processId]!, g.start, g.end);
+  // exec ids are dense from 1, in the model's order
+  const label = (processId: number, execId: number | null): string => {
+    const x = execId === null ? undefined : model.execs[execId - 1];
+    if (x === undefined || x.id !== execId)
+      return `(pid ${model.processes[processId - 1]?.pid ?? '?'}, before its exec)`;
+    const argv = argvs[execId - 1]!;
+    return commandLine(argv.length > 0 ? argv : [x.exe], { full: false, max: 160 });
+  };
+  return {
+    start: path.start,
+    end: path.end,
+    rootEnded: path.rootEnded,
+    unknownEnds: path.unknownEnds,
+    segments,
+    images: path.images.slice(0, MAX_CRITICAL_IMAGES).map((i) => ({
+      row: rowOf[i.processId]!,
+      label: label(i.processId, i.execId),
+      selfNs: i.selfNs,
+    })),
+    imagesTotal: path.images.length,
   };
 }
 

@@ -5,6 +5,7 @@ import { buildDatabase } from '../db/database.ts';
 import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings } from '../output.ts';
 import { captureInfo, readProcesses } from '../replay/capture-info.ts';
+import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import { Progress } from '../replay/progress.ts';
 import type { RuleSet } from '../secrets/index.ts';
@@ -25,6 +26,7 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const { model, warnings } = load(path, { env: true, progress });
   progress.step('building database');
   const capture = captureInfo(model);
+  const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
   const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
   progress.step('computing');
   const stats = computeStats(db, capture, readProcesses(db, capture));
@@ -38,6 +40,7 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
     redaction,
     redacted: opts.rules !== null,
     generatedBy: opts.generatedBy,
+    critical,
   });
   const html = await reportHtml(data);
   progress.done();

@@ -178,6 +178,25 @@ browserTest('zooming and panning change the visible range (keys and Ctrl+wheel)'
   await page.close();
 });
 
+browserTest('the critical path table lists its images; a click shows one on the timeline', async (t) => {
+  const file = writeReport(join(root, 'samples/make-build.raw'), 'critical');
+  const data = embeddedData(readFileSync(file, 'utf8'));
+  const r = await openReport(file);
+  const { page } = r;
+  const ids = (await page.evaluate(
+    "[...document.querySelectorAll('table[data-table=critical] tbody tr')].map((e) => Number(e.dataset.processId))",
+  )) as number[];
+  t.deepEqual(
+    ids,
+    data.critical!.images.map((i) => data.processes.id[i.row]),
+  );
+  await page.click(`table[data-table=critical] tbody tr:nth-child(1)`);
+  await frame(page);
+  t.is(await page.evaluate('window.__ptraceReport.selected()'), ids[0]);
+  clean(t, r, file);
+  await page.close();
+});
+
 browserTest('hostile strings are shown as text: no markup, no dialog, no request', async (t) => {
   const raw = join(work, 'hostile.raw');
   writeFileSync(raw, hostileScenario().buffer());
@@ -194,10 +213,11 @@ browserTest('hostile strings are shown as text: no markup, no dialog, no request
 
 browserTest('screenshot of the failing pipeline for the README (docs/report.png)', async (t) => {
   const file = writeReport(join(root, 'samples/failing-pipeline.raw'), 'screenshot');
-  const r = await openReport(file, { width: 1280, height: 1100 });
+  const r = await openReport(file, { width: 1280, height: 1400 });
   const { page } = r;
-  const first = (await page.evaluate('window.__ptraceReport.failures[0]')) as number;
+  const first = (await page.evaluate('window.__ptraceReport.failures.at(-1)')) as number;
   await page.click(`ol.failures li[data-process-id="${first}"]`);
+  await page.mouse.move(1270, 5); // no hover highlight in the picture
   await frame(page);
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(root, 'docs/report.png'), fullPage: false });

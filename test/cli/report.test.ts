@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
+import { load } from '../../analyze/replay/load.ts';
 import type { ReportData } from '../../analyze/report/page/schema.ts';
 import { redactStats, secretRedaction } from '../../analyze/report/redact.ts';
 import { builtinRules } from '../../analyze/secrets/index.ts';
@@ -72,6 +74,30 @@ for (const name of SAMPLES) {
     for (const key of Object.keys(p) as (keyof typeof p)[]) t.is(p[key].length, p.id.length, key);
   });
 }
+
+test('the critical path is the one of analyze/replay/critical-path.ts, covering the root’s wall time', (t) => {
+  const raw = join(root, 'samples/make-build.raw');
+  const { data } = report(raw, 'critical', ['--no-redact']);
+  const path = criticalPathOfModel(load(raw).model)!;
+  const c = data.critical!;
+  t.truthy(c);
+  const segments: number[] = [];
+  for (let i = 0; i < c.segments.length; i += 3)
+    segments.push(data.processes.id[c.segments[i]!]!, c.segments[i + 1]!, c.segments[i + 2]!);
+  t.deepEqual(
+    segments,
+    path.segments.flatMap((g) => [g.processId, g.start, g.end]),
+  );
+  t.deepEqual(
+    c.images.map((i) => [data.processes.id[i.row], i.selfNs]),
+    path.images.slice(0, c.images.length).map((i) => [i.processId, i.selfNs]),
+  );
+  t.is(c.imagesTotal, path.images.length);
+  let total = 0;
+  for (let i = 0; i < c.segments.length; i += 3) total += c.segments[i + 2]! - c.segments[i + 1]!;
+  t.is(total, c.end - c.start);
+  t.true(c.images.some((i) => i.label.startsWith('cc1 ')));
+});
 
 test('the file is self-contained: no URL to fetch, one inline script and one data script, a CSP forbidding fetches', (t) => {
   const { html } = report(join(root, 'samples/make-build.raw'), 'self-contained');

@@ -57,6 +57,7 @@ function main(): void {
   for (const [k, name] of Object.entries(OUTCOME_NAMES)) {
     legend.append(el('span', { class: `swatch o${k}` }), ` ${name}  `);
   }
+  if (m.data.critical !== null) legend.append(el('span', { class: 'swatch critical' }), ' critical path');
   const buttons = el('div', { class: 'buttons' });
   const button = (label: string, action: () => void): void => {
     const b = el('button', { type: 'button' }, label);
@@ -112,7 +113,7 @@ function main(): void {
   const critical = criticalSection(m);
   if (critical !== null) {
     root.append(critical);
-    for (const step of m.data.critical ?? []) if (step.row >= 0) timeline.highlighted.add(step.row);
+    timeline.setCriticalPath(m.data.critical?.segments ?? []);
   }
   root.append(treeSection(m));
   root.append(commandsSection(m.data.stats), slowestSection(m.data.stats), filesSection(m.data.stats));

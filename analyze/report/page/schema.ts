@@ -60,12 +60,19 @@ export interface EnvData {
   vars: number[];
 }
 
-export interface CriticalStep {
-  /** Row of the process (index into the process columns), -1 for a gap. */
-  row: number;
-  label: string;
-  startNs: number;
-  durationNs: number;
+/** The critical path (analyze/replay/critical-path.ts, docs/critical-path.md); times in ns since the capture start. */
+export interface CriticalData {
+  /** The root's window. */
+  start: number;
+  end: number;
+  rootEnded: boolean;
+  /** Children that could not be placed (no exit record): the path may be incomplete. */
+  unknownEnds: number;
+  /** The path in time order, flattened: row, start, end for each stretch of one process's own time. */
+  segments: number[];
+  /** Own time per image, largest first (the first MAX_CRITICAL_IMAGES). */
+  images: { row: number; label: string; selfNs: number }[];
+  imagesTotal: number;
 }
 
 export interface ReportHeader {
@@ -97,6 +104,6 @@ export interface ReportData {
   stats: StatsReport;
   /** `tree --dedup` as text lines. */
   dedup: string[];
-  /** The critical path of the root, when computed. */
-  critical: CriticalStep[] | null;
+  /** The critical path of the root; null without a root process. */
+  critical: CriticalData | null;
 }

@@ -356,25 +356,48 @@ export function dnsSection(s: Stats): HTMLElement {
 }
 
 export function criticalSection(m: PageModel): HTMLElement | null {
-  const steps = m.data.critical;
-  if (steps === null) return null;
-  const total = steps.reduce((s, x) => s + x.durationNs, 0);
-  return section(
-    'critical',
-    `Critical path (${formatDuration(total)})`,
-    el('p', {}, 'The chain of processes and waits that bounded the root’s wall time, from the start.'),
+  const c = m.data.critical;
+  if (c === null) return null;
+  const wall = c.end - c.start;
+  const rows = new Set<number>();
+  for (let i = 0; i < c.segments.length; i += 3) rows.add(c.segments[i]!);
+  const children: Node[] = [
+    el(
+      'p',
+      {},
+      `The root ran ${formatDuration(wall)}${c.rootEnded ? '' : ' (it had not ended when the capture stopped)'}; ` +
+        `${rows.size.toLocaleString('en-US')} processes are on the chain that bounded it (outlined on the timeline). ` +
+        'Own time on the path per image, largest first: making one of these faster shortens the run, making anything else faster does not.',
+    ),
+  ];
+  if (c.unknownEnds > 0) {
+    children.push(
+      el(
+        'p',
+        { class: 'warn' },
+        `${num(c.unknownEnds)} processes without an exit record could not be placed: the path may be incomplete.`,
+      ),
+    );
+  }
+  children.push(
     table(
       'critical',
       [
-        { title: 'start', cell: (r) => formatOffset(r.startNs), numeric: true },
-        { title: 'time', cell: (r) => formatDuration(r.durationNs), numeric: true },
-        { title: 'share', cell: (r) => (total > 0 ? pct(r.durationNs / total) : '-'), numeric: true },
-        { title: 'what', cell: (r) => r.label },
+        { title: 'own time', cell: (r) => formatDuration(r.selfNs), numeric: true },
+        { title: 'share', cell: (r) => (wall > 0 ? pct(r.selfNs / wall) : '-'), numeric: true },
+        { title: 'pid', cell: (r) => String(m.data.processes.pid[r.row] ?? '?'), numeric: true },
+        { title: 'image', cell: (r) => r.label },
       ],
-      steps,
-      (r) => (r.row >= 0 ? m.data.processes.id[r.row]! : -1),
+      c.images,
+      (r) => m.data.processes.id[r.row] ?? -1,
     ),
   );
+  if (c.imagesTotal > c.images.length) {
+    children.push(
+      el('p', { class: 'empty' }, `… and ${num(c.imagesTotal - c.images.length)} more images with less own time.`),
+    );
+  }
+  return section('critical', `Critical path (${formatDuration(wall)})`, ...children);
 }
 
 // ---------------------------------------------------------------- details of one process

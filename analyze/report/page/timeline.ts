@@ -60,7 +60,8 @@ export class Timeline {
   selected = -1;
   /** Rows drawn with a bar in the last frame (for the test hook). */
   lastDrawn: number[] = [];
-  highlighted: Set<number> = new Set();
+  /** Stretches of the critical path of each row on it: [start, end, start, end…]. */
+  private critical = new Map<number, number[]>();
   onSelect: (row: number) => void = () => {};
   onHover: (row: number, x: number, y: number) => void = () => {};
 
@@ -113,6 +114,18 @@ export class Timeline {
       firstRow: first,
       lastRow: Math.min(this.visibleRows.length, first + this.rowsOnScreen()) - 1,
     };
+  }
+
+  /** The critical path's segments (row, start, end, flattened) to outline on the bars. */
+  setCriticalPath(segments: readonly number[]): void {
+    this.critical.clear();
+    for (let i = 0; i + 2 < segments.length; i += 3) {
+      const row = segments[i]!;
+      let list = this.critical.get(row);
+      if (list === undefined) this.critical.set(row, (list = []));
+      list.push(segments[i + 1]!, segments[i + 2]!);
+    }
+    this.request();
   }
 
   /** Position of `row` in the visible row list, -1 when a closed ancestor hides it. */
@@ -250,8 +263,8 @@ export class Timeline {
     for (let k = first; k < last; k++) {
       const r = this.visibleRows[k]!;
       const y = AXIS_H + (k - first) * ROW_H - offset;
-      if (r === this.selected || this.highlighted.has(r)) {
-        ctx.fillStyle = r === this.selected ? '#fff3c4' : '#f3ecff';
+      if (r === this.selected) {
+        ctx.fillStyle = '#fff3c4';
         ctx.fillRect(0, y, width, ROW_H);
       } else if (k % 2 === 1) {
         ctx.fillStyle = '#f7f7f7';
@@ -265,6 +278,15 @@ export class Timeline {
       if (x1 >= LABEL_W && x0 <= width) {
         ctx.fillStyle = COLOURS[p.outcome[r]!] ?? '#888';
         ctx.fillRect(x0, y + 3, Math.max(1, x1 - x0), ROW_H - 6);
+        const critical = this.critical.get(r);
+        if (critical !== undefined) {
+          ctx.fillStyle = '#111';
+          for (let i = 0; i < critical.length; i += 2) {
+            const c0 = Math.max(LABEL_W, this.x(critical[i]!));
+            const c1 = Math.min(width, this.x(critical[i + 1]!));
+            if (c1 >= c0) ctx.fillRect(c0, y + ROW_H - 5, Math.max(1, c1 - c0), 3);
+          }
+        }
         if (r === this.selected) {
           ctx.strokeStyle = '#000';
           ctx.strokeRect(x0 + 0.5, y + 2.5, Math.max(1, x1 - x0) - 1, ROW_H - 5);
