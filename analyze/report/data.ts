@@ -22,7 +22,7 @@ import type { Redaction } from './redact.ts';
 
 /** Network lines and distinct failed opens listed per process in the details (the counts are always whole). */
 export const MAX_DETAIL_LINES = 20;
-export const MAX_FAILED_OPENS = 8;
+export const MAX_FAILED_OPENS = 5;
 /** Images listed with their own time on the critical path. */
 export const MAX_CRITICAL_IMAGES = 30;
 
@@ -241,8 +241,9 @@ export function reportData(input: ReportInput): ReportData {
 }
 
 function criticalData(path: CriticalPath, model: Model, rowOf: Int32Array, argvs: readonly string[][]): CriticalData {
+  // The stretches are contiguous from the root's start: a row and a duration each say it all.
   const segments: number[] = [];
-  for (const g of path.segments) segments.push(rowOf[g.processId]!, g.start, g.end);
+  for (const g of path.segments) segments.push(rowOf[g.processId]!, g.end - g.start);
   // exec ids are dense from 1, in the model's order
   const label = (processId: number, execId: number | null): string => {
     const x = execId === null ? undefined : model.execs[execId - 1];

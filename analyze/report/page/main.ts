@@ -15,7 +15,7 @@ import {
   section,
   slowestSection,
 } from './sections.ts';
-import { OUTCOME_NAMES, Timeline, type VisibleRange } from './timeline.ts';
+import { AXIS_H, OUTCOME_NAMES, ROW_H, Timeline, type VisibleRange } from './timeline.ts';
 
 /** Read-only figures for tests and curious people (the browser console). */
 export interface ReportHook {
@@ -30,6 +30,8 @@ export interface ReportHook {
   where(processId: number): { position: number; start: number; end: number } | null;
   /** ms from the script's start to the first frame after the page was built; null before it. */
   firstPaintMs(): number | null;
+  /** Time to draw the last timeline frame, ms. */
+  lastDrawMs(): number;
 }
 
 declare global {
@@ -51,6 +53,9 @@ function main(): void {
 
   // ---- timeline
   const canvas = el('canvas', { id: 'timeline', 'aria-label': 'process timeline' });
+  const canvasBox = el('div', { class: 'canvas-box' }, canvas);
+  // As tall as the rows need, at most most of the window (the rest scrolls inside).
+  canvasBox.style.height = `${Math.round(Math.min(window.innerHeight * 0.7, AXIS_H + m.rows * ROW_H + 2))}px`;
   const tip = el('div', { id: 'tooltip', hidden: '' });
   const details = el('div', { id: 'details' }, el('p', { class: 'empty' }, 'Click a bar for its details.'));
   const legend = el('div', { class: 'legend' });
@@ -75,7 +80,7 @@ function main(): void {
       ),
       buttons,
       legend,
-      el('div', { class: 'canvas-box' }, canvas),
+      canvasBox,
       details,
     ),
   );
@@ -113,7 +118,7 @@ function main(): void {
   const critical = criticalSection(m);
   if (critical !== null) {
     root.append(critical);
-    timeline.setCriticalPath(m.data.critical?.segments ?? []);
+    timeline.setCriticalPath(m.data.critical!.start, m.data.critical!.segments);
   }
   root.append(treeSection(m));
   root.append(commandsSection(m.data.stats), slowestSection(m.data.stats), filesSection(m.data.stats));
@@ -139,6 +144,7 @@ function main(): void {
       };
     },
     firstPaintMs: () => firstPaint,
+    lastDrawMs: () => timeline.lastDrawMs,
   };
   Object.freeze(hook.failures);
   window.__ptraceReport = Object.freeze(hook);

@@ -68,7 +68,7 @@ export interface CriticalData {
   rootEnded: boolean;
   /** Children that could not be placed (no exit record): the path may be incomplete. */
   unknownEnds: number;
-  /** The path in time order, flattened: row, start, end for each stretch of one process's own time. */
+  /** The path in time order, flattened: row and duration of each stretch of one process's own time (contiguous from `start`). */
   segments: number[];
   /** Own time per image, largest first (the first MAX_CRITICAL_IMAGES). */
   images: { row: number; label: string; selfNs: number }[];

@@ -360,7 +360,7 @@ export function criticalSection(m: PageModel): HTMLElement | null {
   if (c === null) return null;
   const wall = c.end - c.start;
   const rows = new Set<number>();
-  for (let i = 0; i < c.segments.length; i += 3) rows.add(c.segments[i]!);
+  for (let i = 0; i < c.segments.length; i += 2) rows.add(c.segments[i]!);
   const children: Node[] = [
     el(
       'p',

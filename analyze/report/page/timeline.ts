@@ -10,8 +10,8 @@ import { formatDuration, formatOffset } from './format.ts';
 import { type PageModel, rowName } from './model.ts';
 import { Outcome } from './schema.ts';
 
-const ROW_H = 18;
-const AXIS_H = 24;
+export const ROW_H = 18;
+export const AXIS_H = 24;
 const LABEL_W = 300;
 const INDENT = 12;
 const MAX_INDENT_LEVELS = 20;
@@ -58,6 +58,8 @@ export class Timeline {
   private height = 0;
   private frame = 0;
   selected = -1;
+  /** How long the last frame took to draw, in ms. */
+  lastDrawMs = 0;
   /** Rows drawn with a bar in the last frame (for the test hook). */
   lastDrawn: number[] = [];
   /** Stretches of the critical path of each row on it: [start, end, start, end…]. */
@@ -116,14 +118,16 @@ export class Timeline {
     };
   }
 
-  /** The critical path's segments (row, start, end, flattened) to outline on the bars. */
-  setCriticalPath(segments: readonly number[]): void {
+  /** The critical path's contiguous stretches from `start` (row, duration, flattened) to underline on the bars. */
+  setCriticalPath(start: number, segments: readonly number[]): void {
     this.critical.clear();
-    for (let i = 0; i + 2 < segments.length; i += 3) {
+    let t = start;
+    for (let i = 0; i + 1 < segments.length; i += 2) {
       const row = segments[i]!;
       let list = this.critical.get(row);
       if (list === undefined) this.critical.set(row, (list = []));
-      list.push(segments[i + 1]!, segments[i + 2]!);
+      list.push(t, t + segments[i + 1]!);
+      t += segments[i + 1]!;
     }
     this.request();
   }
@@ -246,6 +250,7 @@ export class Timeline {
   }
 
   draw(): void {
+    const started = performance.now();
     const { ctx, width, height, m } = this;
     const p = m.data.processes;
     ctx.clearRect(0, 0, width, height);
@@ -313,6 +318,7 @@ export class Timeline {
     ctx.lineTo(LABEL_W - 2.5, height);
     ctx.stroke();
     this.lastDrawn = drawn;
+    this.lastDrawMs = performance.now() - started;
   }
 
   private drawAxis(): void {
