@@ -7,9 +7,10 @@ import { type CaptureInfo, categoryIncomplete, lossWarning, processesIncomplete 
 import type { CriticalPath } from '../replay/critical-path.ts';
 import type { Model } from '../replay/model.ts';
 import { connectionText, lookupText, queryText } from '../replay/net.ts';
-import type { StatsReport } from '../stats/stats.ts';
+import type { StatsReport } from '../stats/types.ts';
 import { buildTree, dedupTree } from '../tree/build.ts';
-import { cpuNs, openDisplayPath, renderTreeText } from '../tree/render.ts';
+import { cpuNs, openDisplayPath } from '../tree/display.ts';
+import { renderTreeText } from '../tree/text.ts';
 import {
   type CriticalData,
   type EnvData,

@@ -3,7 +3,7 @@
 // unless --no-redact.
 
 import { createRedactor, type RuleSet } from '../secrets/index.ts';
-import type { StatsReport } from '../stats/stats.ts';
+import type { StatsReport } from '../stats/types.ts';
 
 export interface Redaction {
   argv(argv: readonly string[]): string[];

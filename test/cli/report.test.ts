@@ -11,7 +11,7 @@ import { load } from '../../analyze/replay/load.ts';
 import type { ReportData } from '../../analyze/report/page/schema.ts';
 import { redactStats, secretRedaction } from '../../analyze/report/redact.ts';
 import { builtinRules } from '../../analyze/secrets/index.ts';
-import type { StatsReport } from '../../analyze/stats/stats.ts';
+import type { StatsReport } from '../../analyze/stats/types.ts';
 import { HOSTILE_STRINGS, hostileScenario, Synth } from '../../testkit/synth.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 import { embeddedData } from '../helpers/report.ts';

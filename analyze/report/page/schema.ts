@@ -2,7 +2,7 @@
 // shared by the generator (analyze/report/data.ts) and the page. Compact: strings are
 // indices into one table, processes are columns (one array per field, a row per process).
 
-import type { StatsReport } from '../../stats/stats.ts';
+import type { StatsReport } from '../../stats/types.ts';
 
 export const REPORT_DATA_VERSION = 1;
 
