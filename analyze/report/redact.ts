@@ -17,9 +17,23 @@ export const NO_REDACTION: Redaction = {
   text: (s) => s,
 };
 
-/** The shared rules with keyed markers (a random key per report: equal secrets give equal markers within it). */
+/**
+ * The shared rules with keyed markers (a random key per report: equal secrets give equal
+ * markers within it). text() is remembered per string: exe paths, working directories
+ * and names repeat across 100,000s of execs.
+ */
 export function secretRedaction(rules: RuleSet): Redaction {
-  return createRedactor(rules);
+  const r = createRedactor(rules);
+  const seen = new Map<string, string>();
+  return {
+    argv: (argv) => r.argv(argv),
+    envValue: (name, value) => r.envValue(name, value),
+    text: (s) => {
+      let out = seen.get(s);
+      if (out === undefined) seen.set(s, (out = r.text(s)));
+      return out;
+    },
+  };
 }
 
 /** The stats report with its command lines, paths and names redacted (a copy; the input is left alone). */

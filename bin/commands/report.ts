@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { checkOutput, outputModeFor, writeFileAtomic } from '../../analyze/output.ts';
+import { checkOutput, outputModeFor, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
 import { PtraceCommand } from '../base.ts';
 
 export default class Report extends PtraceCommand {
@@ -38,7 +38,7 @@ export default class Report extends PtraceCommand {
       rules: flags.redact ? rules : null,
       generatedBy: `ptrace ${this.config.version} report`,
     });
-    if (flags.output === '-') process.stdout.write(html);
+    if (flags.output === '-') writeStdout(html);
     else writeFileAtomic(flags.output, flags.force, outputModeFor(args.file), (put) => put(html));
   }
 }
