@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type { Page } from 'puppeteer-core';
-import { hostileScenario } from '../../testkit/synth.ts';
+import { hostileScenario, Synth } from '../../testkit/synth.ts';
 import { browserTest, closeBrowser, type OpenedReport, openReport } from '../helpers/browser.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 import { embeddedData } from '../helpers/report.ts';
@@ -196,6 +196,43 @@ browserTest('the critical path table lists its images; a click shows one on the 
   clean(t, r, file);
   await page.close();
 });
+
+browserTest(
+  'hover and click on a bar: its summary, then its argv, cwd, environment (secrets masked), CPU and RSS',
+  async (t) => {
+    const s = new Synth({ header: { commandArgv: ['deploy', '--token=tok-sekrit-123'] } });
+    const sh = s.root(['deploy', '--token=tok-sekrit-123'], {
+      at: 1,
+      cwd: '/srv/app',
+      env: ['PATH=/usr/bin', 'API_TOKEN=tok-sekrit-123', 'HOME=/home/ci'],
+    });
+    s.exit(sh, 30, { code: 0, rusage: { runtimeNs: 12_000_000n, maxrssKb: 2048n } });
+    const raw = join(work, 'details.raw');
+    writeFileSync(raw, s.buffer());
+    const file = writeReport(raw, 'details');
+    const r = await openReport(file);
+    const { page } = r;
+    const box = (await (await page.$('#timeline'))!.boundingBox())!;
+    const rowY = box.y + 24 + 9; // below the time axis, the first row
+    await page.mouse.move(box.x + box.width * 0.6, rowY);
+    await page.waitForFunction("!document.querySelector('#tooltip').hidden");
+    const tip = (await page.$eval('#tooltip', (e) => e.textContent)) as string;
+    t.regex(tip, /pid 1000/);
+    await page.mouse.click(box.x + box.width * 0.6, rowY);
+    await frame(page);
+    const details = (await page.$eval('#details', (e) => e.textContent)) as string;
+    t.regex(details, /deploy '?--token=‹redacted:name-token:\w+›/);
+    t.true(details.includes('/srv/app'));
+    t.true(details.includes('PATH=/usr/bin'));
+    t.true(details.includes('HOME=/home/ci'));
+    t.regex(details, /API_TOKEN=‹redacted:name-token:\w+›/);
+    t.false(details.includes('tok-sekrit-123'));
+    t.true(details.includes('12ms'), 'CPU');
+    t.true(details.includes('2.0 MiB'), 'RSS');
+    clean(t, r, file);
+    await page.close();
+  },
+);
 
 browserTest('hostile strings are shown as text: no markup, no dialog, no request', async (t) => {
   const raw = join(work, 'hostile.raw');

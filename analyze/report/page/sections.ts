@@ -3,7 +3,7 @@
 
 import { commandText, formatBytes, formatDuration, formatKib, formatOffset, visible } from './format.ts';
 import { execArgv, type PageModel, resolveEnv, rowCommand, str } from './model.ts';
-import type { ReportData } from './schema.ts';
+import { Outcome, type ReportData } from './schema.ts';
 import { OUTCOME_NAMES } from './timeline.ts';
 
 type Stats = ReportData['stats'];
@@ -414,7 +414,7 @@ export function processDetails(m: PageModel, r: number): Node {
     ['parent', parent >= 0 ? `${p.pid[parent]} (${rowCommand(m, parent).slice(0, 120)})` : '(outside the capture)'],
     ['start', formatOffset(p.start[r]!)],
     ['duration', end >= 0 ? formatDuration(end - p.start[r]!) : `${formatDuration(m.timeEnd - p.start[r]!)}+ (no end)`],
-    ['outcome', `${status} (${OUTCOME_NAMES[p.outcome[r]!] ?? '?'})`],
+    ['outcome', p.outcome[r] === Outcome.ok ? status : `${status} (${OUTCOME_NAMES[p.outcome[r]!] ?? '?'})`],
     ['CPU', p.cpu[r]! >= 0 ? formatDuration(p.cpu[r]!) : 'not recorded'],
     ['max RSS', p.rss[r]! >= 0 ? formatKib(p.rss[r]!) : 'not recorded'],
     ['file opens', `${num(p.opens[r]!)} (${num(p.failedOpens[r]!)} failed)`],
