@@ -12,7 +12,7 @@ import type { ReportData } from './page/schema.ts';
 const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
 
 /** The page's modules, each after the ones it imports. */
-const PAGE_MODULES = ['schema', 'format', 'model', 'timeline', 'sections', 'main'] as const;
+const PAGE_MODULES = ['schema', 'format', 'model', 'timeline', 'sections', 'tree-search', 'main'] as const;
 
 /** TypeScript → JavaScript: Node's own type stripper (erasable syntax only, as tsconfig enforces). */
 async function stripTypes(source: string, file: string): Promise<string> {
@@ -29,6 +29,9 @@ async function stripTypes(source: string, file: string): Promise<string> {
     process.emitWarning = emit;
   }
 }
+
+/** The variable holding a page module's exports (`tree-search` → `module_tree_search`). */
+const moduleVar = (name: string): string => `module_${name.replace(/\W/g, '_')}`;
 
 const IMPORT = /^import\s*\{([^}]*)\}\s*from\s*'\.\/([\w-]+)\.ts';?$/gm;
 const EXPORT = /^export\s+((?:async\s+)?function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/gm;
@@ -51,7 +54,7 @@ export async function pageScript(): Promise<string> {
         .map((s) => s.trim())
         .filter((s) => s !== '')
         .map((s) => s.replace(/^(\w+)\s+as\s+(\w+)$/, '$1: $2'));
-      return bindings.length === 0 ? '' : `const { ${bindings.join(', ')} } = module_${from};`;
+      return bindings.length === 0 ? '' : `const { ${bindings.join(', ')} } = ${moduleVar(from)};`;
     });
     if (/^\s*(import|export)\s+(?!\s*\{\s*\}\s*;?)/m.test(js.replace(EXPORT, ''))) {
       throw new Error(`page/${name}.ts: only named imports of page modules and exported declarations are supported`);
@@ -62,7 +65,7 @@ export async function pageScript(): Promise<string> {
       return `${kind} ${id}`;
     });
     js = js.replace(/^export\s*\{\s*\}\s*;?$/gm, '');
-    parts.push(`const module_${name} = (() => {\n${js}\nreturn { ${exported.join(', ')} };\n})();`);
+    parts.push(`const ${moduleVar(name)} = (() => {\n${js}\nreturn { ${exported.join(', ')} };\n})();`);
   }
   const script = parts.join('\n');
   if (/<\/script/i.test(script) || script.includes('<!--'))

@@ -9,7 +9,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import type { Page } from 'puppeteer-core';
-import { hostileScenario, Synth } from '../../testkit/synth.ts';
+import type { CommandStat, ProcessStat, StatsReport } from '../../analyze/stats/types.ts';
+import {
+  dnsScenario,
+  dnsWireScenario,
+  filesScenario,
+  hostileScenario,
+  manyCompilesScenario,
+  netScenario,
+  Synth,
+} from '../../testkit/synth.ts';
 import { browserTest, closeBrowser, type OpenedReport, openReport } from '../helpers/browser.ts';
 import { ptraceSync } from '../helpers/cli.ts';
 import { embeddedData } from '../helpers/report.ts';
@@ -233,6 +242,59 @@ browserTest(
     await page.close();
   },
 );
+
+/** Each stats table of the page: its name, the stats list it shows, its first column from that list. */
+const TABLES: [string, (s: StatsReport) => unknown[], (row: never) => string][] = [
+  ['top-by-time', (s) => s.topByTime, (r: CommandStat) => r.name],
+  ['top-by-count', (s) => s.topByCount, (r: CommandStat) => r.name],
+  ['slowest', (s) => s.slowest, (r: ProcessStat) => String(r.pid)],
+  ['failed-execs', (s) => s.failedExecs, (r: StatsReport['failedExecs'][number]) => r.path],
+  ['files-top', (s) => (s.files.recorded ? s.files.topPaths : []), (r: { path: string }) => r.path],
+  ['files-written', (s) => (s.files.recorded ? s.files.written : []), (r: { path: string }) => r.path],
+  ['files-failed', (s) => (s.files.recorded ? s.files.failedByErrno : []), (r: { errno: string }) => r.errno],
+  ['net-peers', (s) => (s.network.recorded ? s.network.byPeer : []), (r: { peer: string }) => r.peer],
+  ['net-failed', (s) => (s.network.recorded ? s.network.failedByErrno : []), (r: { errno: string }) => r.errno],
+  ['dns-names', (s) => (s.dns.recorded || s.dns.wire.recorded ? s.dns.byName : []), (r: { name: string }) => r.name],
+  [
+    'dns-failed',
+    (s) => (s.dns.recorded || s.dns.wire.recorded ? s.dns.failedByResult : []),
+    (r: { error: string }) => r.error,
+  ],
+  [
+    'dns-servers',
+    (s) => (s.dns.recorded || s.dns.wire.recorded ? s.dns.wire.servers : []),
+    (r: { server: string; port: number }) => `${r.server}:${r.port}`,
+  ],
+];
+
+for (const [name, scenario] of [
+  ['files', filesScenario],
+  ['net', netScenario],
+  ['dns', dnsScenario],
+  ['dns-wire', dnsWireScenario],
+  ['many-compiles', () => manyCompilesScenario(200)],
+] as const) {
+  browserTest(`${name}: every stats table on the page shows the rows of stats --json`, async (t) => {
+    const raw = join(work, `${name}.raw`);
+    writeFileSync(raw, scenario().buffer());
+    const file = writeReport(raw, `tables-${name}`);
+    const stats = JSON.parse(ptraceSync(['stats', raw, '--json']).stdout) as StatsReport;
+    const r = await openReport(file);
+    const { page } = r;
+    let rows = 0;
+    for (const [table, list, first] of TABLES) {
+      const shown = (await page.evaluate(
+        `[...document.querySelectorAll('table[data-table="${table}"] tbody tr')].map((tr) => tr.cells[0].textContent)`,
+      )) as string[];
+      t.deepEqual(shown, list(stats).map(first as (r: unknown) => string), table);
+      rows += shown.length;
+    }
+    t.true(rows > 5, 'the scenario fills some tables');
+    t.is(await page.$$eval('ol.failures li', (els) => els.length), stats.failures.length);
+    clean(t, r, file);
+    await page.close();
+  });
+}
 
 browserTest('hostile strings are shown as text: no markup, no dialog, no request', async (t) => {
   const raw = join(work, 'hostile.raw');

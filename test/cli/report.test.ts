@@ -5,9 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import test from 'ava';
 import { criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
 import { load } from '../../analyze/replay/load.ts';
+import { pageScript } from '../../analyze/report/html.ts';
 import type { ReportData } from '../../analyze/report/page/schema.ts';
 import { redactStats, secretRedaction } from '../../analyze/report/redact.ts';
 import { builtinRules } from '../../analyze/secrets/index.ts';
@@ -99,6 +101,12 @@ test('the critical path is the one of analyze/replay/critical-path.ts, covering 
   for (let i = 0; i < c.segments.length; i += 2) total += c.segments[i + 1]!;
   t.is(total, c.end - c.start);
   t.true(c.images.some((i) => i.label.startsWith('cc1 ')));
+});
+
+test('the page script is one valid script (its modules linked)', async (t) => {
+  const script = await pageScript();
+  t.notThrows(() => new vm.Script(script, { filename: 'page.js' }));
+  t.notRegex(script, /^\s*(import|export)\s/m);
 });
 
 test('the file is self-contained: no URL to fetch, one inline script and one data script, a CSP forbidding fetches', (t) => {
