@@ -4,12 +4,17 @@
 // forbids every fetch (nothing leaves the machine, even through a bug).
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReportData } from './page/schema.ts';
 
-const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PAGE_DIR = join(HERE, 'page');
+export const PAGE_STYLE = join(PAGE_DIR, 'style.css');
+/** The installed package has no TypeScript: scripts/build-report-page.ts links the page at build time, next to this module's JS. */
+export const BUILT_SCRIPT = 'page.js';
+export const BUILT_STYLE = 'page.css';
 
 /** The page's modules, each after the ones it imports. */
 const PAGE_MODULES = ['schema', 'format', 'model', 'timeline', 'sections', 'tree-search', 'main'] as const;
@@ -36,12 +41,23 @@ const moduleVar = (name: string): string => `module_${name.replace(/\W/g, '_')}`
 const IMPORT = /^import\s*\{([^}]*)\}\s*from\s*'\.\/([\w-]+)\.ts';?$/gm;
 const EXPORT = /^export\s+((?:async\s+)?function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/gm;
 
+/** The page's script: as built for the package, else linked from the sources. */
+export async function pageScript(): Promise<string> {
+  const built = join(HERE, BUILT_SCRIPT);
+  return existsSync(built) ? readFileSync(built, 'utf8') : linkPage();
+}
+
+function pageStyle(): string {
+  const built = join(HERE, BUILT_STYLE);
+  return readFileSync(existsSync(built) ? built : PAGE_STYLE, 'utf8');
+}
+
 /**
  * Links the page modules into one script: every module runs in its own function
  * scope and returns its exports; imports become destructurings of those.
  * Only named imports of sibling modules are allowed (anything else throws here).
  */
-export async function pageScript(): Promise<string> {
+export async function linkPage(): Promise<string> {
   const parts: string[] = ["'use strict';"];
   for (const name of PAGE_MODULES) {
     const file = join(PAGE_DIR, `${name}.ts`);
@@ -82,7 +98,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 export async function reportHtml(data: ReportData): Promise<string> {
   const script = await pageScript();
-  const style = readFileSync(join(PAGE_DIR, 'style.css'), 'utf8');
+  const style = pageStyle();
   const hash = createHash('sha256').update(script).digest('base64');
   const csp = `default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const title = `ptrace report: ${data.header.command.join(' ').slice(0, 200)}`;
