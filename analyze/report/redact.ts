@@ -19,15 +19,21 @@ export const NO_REDACTION: Redaction = {
 
 /**
  * The shared rules with keyed markers (a random key per report: equal secrets give equal
- * markers within it). text() is remembered per string: exe paths, working directories
- * and names repeat across 100,000s of execs.
+ * markers within it). text() and envValue() are remembered per string: exe paths,
+ * working directories, names and variables repeat across 100,000s of execs.
  */
 export function secretRedaction(rules: RuleSet): Redaction {
   const r = createRedactor(rules);
   const seen = new Map<string, string>();
+  const seenEnv = new Map<string, string>();
   return {
     argv: (argv) => r.argv(argv),
-    envValue: (name, value) => r.envValue(name, value),
+    envValue: (name, value) => {
+      const key = `${name}\0${value}`;
+      let out = seenEnv.get(key);
+      if (out === undefined) seenEnv.set(key, (out = r.envValue(name, value)));
+      return out;
+    },
     text: (s) => {
       let out = seen.get(s);
       if (out === undefined) seen.set(s, (out = r.text(s)));

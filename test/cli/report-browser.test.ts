@@ -296,6 +296,27 @@ for (const [name, scenario] of [
   });
 }
 
+browserTest('a capture cut short says so in the header; one cut before any process still loads', async (t) => {
+  const whole = readFileSync(join(root, 'samples/make-build.raw'));
+  for (const [name, bytes, processes] of [
+    ['cut', 30_000, (n: number) => n > 0],
+    ['cut-early', 600, (n: number) => n === 0],
+  ] as const) {
+    const raw = join(work, `${name}.raw`);
+    writeFileSync(raw, whole.subarray(0, bytes));
+    const file = writeReport(raw, name);
+    const r = await openReport(file);
+    const { page } = r;
+    t.true(processes((await page.evaluate('window.__ptraceReport.processes')) as number), name);
+    const alerts = (await page.$eval('[data-alerts]', (e) => e.textContent)) as string;
+    t.regex(alerts, /the file has no footer: the capture was cut short/, name);
+    t.regex(alerts, /warning: no footer: the capture did not finish/, name);
+    t.regex(alerts, /warning: the last record is cut short/, name);
+    clean(t, r, file);
+    await page.close();
+  }
+});
+
 browserTest('hostile strings are shown as text: no markup, no dialog, no request', async (t) => {
   const raw = join(work, 'hostile.raw');
   writeFileSync(raw, hostileScenario().buffer());
