@@ -363,7 +363,7 @@ export class Timeline {
         const x = e.clientX - rect.left;
         if (e.ctrlKey || e.metaKey) this.zoom(Math.exp(e.deltaY * 0.002), this.timeAt(Math.max(LABEL_W, x)));
         else if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY))
-          this.pan(((e.shiftKey ? e.deltaY : e.deltaX) / (this.width - LABEL_W)) * 1);
+          this.pan((e.shiftKey ? e.deltaY : e.deltaX) / (this.width - LABEL_W));
         else this.scrollBy(e.deltaY / ROW_H);
       },
       { passive: false },
