@@ -70,8 +70,40 @@ export function looksLikePath(v: string): boolean {
 }
 
 const OPTION = /^(-{1,2})([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/;
-const ASSIGNMENT =
-  /(?<![A-Za-z0-9_.])(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,127})=(?:'(?<sq>[^']*)'|"(?<dq>[^"]*)"|(?<bare>[^\s'"&;|,#]+))/dg;
+const NAME_CHAR = /[A-Za-z0-9_.-]/;
+const NAME_START = /[A-Za-z_]/;
+const BARE_VALUE_END = /[\s'"&;|,#]/;
+
+/**
+ * `NAME=value` in `s`: NAME of up to 128 letters, digits, `_`, `.`, `-`
+ * starting with a letter or `_` (not right after a letter, digit, `_` or `.`);
+ * the value quoted ('…' or "…", the part inside) or up to a blank, quote,
+ * `&`, `;`, `|`, `,` or `#`. Found from each `=` (no regex backtracking over
+ * long names; each value is scanned once).
+ */
+export function* assignments(s: string): Generator<{ nameStart: number; name: string; a: number; b: number }> {
+  for (let eq = s.indexOf('='); eq >= 0; eq = s.indexOf('=', eq + 1)) {
+    let r = eq;
+    while (r > 0 && eq - r < 128 && NAME_CHAR.test(s[r - 1]!)) r--;
+    let p = r;
+    while (p < eq && !(NAME_START.test(s[p]!) && (p === r || s[p - 1] === '-'))) p++;
+    if (p === eq) continue;
+    let a = eq + 1;
+    let b: number;
+    const q = s[a];
+    if (q === "'" || q === '"') {
+      b = s.indexOf(q, ++a);
+      if (b < 0) continue;
+    } else {
+      b = a;
+      while (b < s.length && !BARE_VALUE_END.test(s[b]!)) b++;
+    }
+    if (b === a) continue;
+    yield { nameStart: p, name: s.slice(p, eq), a, b };
+    eq = b - 1; // the next assignment starts after this value
+  }
+}
+
 const AWS_CONTEXT = /aws|secret|(?:AKIA|ASIA)[A-Z0-9]{16}/i;
 const AWS_SECRET_ALONE = /^[A-Za-z0-9/+]{40}$/;
 const TEXT_CACHE_LIMIT = 8192;
@@ -106,12 +138,10 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
   const hashes = new Map<string, string>();
   const textCache = new Map<string, Cached>();
   const toolNames = new Set(rules.tools.flatMap((r) => r.tools));
-  // Every hint found in one pass (zero-width matches, so overlapping hints are all seen).
+  // Every hint found in one pass over the string.
   const hints = [...new Set(rules.values.flatMap((r) => r.hints ?? []))].sort((a, b) => b.length - a.length);
   const hintScan =
-    hints.length === 0
-      ? null
-      : new RegExp(`(?=(${hints.map((h) => h.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')}))`, 'g');
+    hints.length === 0 ? null : new RegExp(hints.map((h) => h.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gi');
   const nameRules = new Map<string, string | null>();
   const optionNameRule = (name: string): string | null => {
     let id = nameRules.get(name);
@@ -170,19 +200,14 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
 
   const applyAssignments = (s: string, hits: string[]): string => {
     if (!s.includes('=')) return s;
-    const re = ASSIGNMENT;
     const spans = markerSpans(s);
-    re.lastIndex = 0;
     let out = '';
     let from = 0;
-    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-      const g = m.indices!.groups!;
-      const span = g.sq ?? g.dq ?? g.bare;
-      if (span === undefined) continue;
-      const [a, b] = span;
+    for (const { nameStart, name, a, b } of assignments(s)) {
+      if (a < from) continue;
       const value = s.slice(a, b);
-      if (value === '' || inMarker(spans, m.index, a, b) || looksLikePath(value)) continue;
-      const id = optionNameRule(m.groups!.name!);
+      if (inMarker(spans, nameStart, a, b) || looksLikePath(value)) continue;
+      const id = optionNameRule(name);
       if (id === null) continue;
       out += s.slice(from, a) + marker(id, value);
       hits.push(id);
@@ -201,9 +226,17 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
     const hits: string[] = [];
     let out = s;
     const found = new Set<string>();
-    if (hintScan !== null) for (const m of s.toLowerCase().matchAll(hintScan)) found.add(m[1]!);
+    if (hintScan !== null) {
+      hintScan.lastIndex = 0;
+      for (let m = hintScan.exec(s); m !== null; m = hintScan.exec(s)) {
+        found.add(m[0].toLowerCase());
+        hintScan.lastIndex = m.index + 1; // overlapping hints are all seen
+      }
+    }
     for (const rule of rules.values) {
-      if (rule.hints === undefined || rule.hints.some((h) => found.has(h))) out = applyValueRule(rule, out, hits);
+      if (rule.hints === undefined || (found.size > 0 && rule.hints.some((h) => found.has(h)))) {
+        out = applyValueRule(rule, out, hits);
+      }
     }
     out = applyAssignments(out, hits);
     if (textCache.size >= TEXT_CACHE_LIMIT) textCache.clear(); // deleting the oldest one by one leaves a Map slow to iterate

@@ -202,6 +202,13 @@ const NOT_SECRET_OPTIONS: readonly NameRule[] = [
     source: B,
   },
   {
+    id: 'not-secret-jobserver',
+    summary:
+      'the make jobserver’s `--jobserver-auth=R,W` / `=fifo:PATH` (in `MAKEFLAGS` and make’s argv): file descriptors, not a secret',
+    pattern: /^_JOBSERVER_AUTH_$/,
+    source: B,
+  },
+  {
     id: 'not-secret-option-key',
     summary: '`--key` and `--keys` alone: a key file, a key id or a lookup key far more often than a secret',
     pattern: /^_KEYS?_$/,
@@ -252,7 +259,7 @@ const VALUE_RULES: readonly ValueRule[] = [
       'the value of a header named like a token or key: `X-…Token`, `X-…Key`, `X-…Secret`, `X-…Auth…`, `Private-Token` (GitLab), `Api-Key`; at the start of a string or after a blank or quote',
     pattern:
       /(?<![^\s'"])(?:X-[A-Za-z0-9-]*(?:Token|Key|Secret|Auth)[A-Za-z0-9-]*|Private-Token|Api-Key)\s*:\s*(?<secret>[^\s'"]+)/dgi,
-    hints: ['x-', 'private-token', 'api-key'],
+    hints: ['token', 'key', 'secret', 'auth'],
     source: B,
   },
   {
