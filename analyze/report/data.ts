@@ -19,7 +19,6 @@ import {
   REPORT_DATA_VERSION,
   type ReportData,
 } from './page/schema.ts';
-import type { Redaction } from './redact.ts';
 
 /** Network lines and distinct failed opens listed per process in the details (the counts are always whole). */
 export const MAX_DETAIL_LINES = 20;
@@ -45,9 +44,9 @@ class StringTable {
 export interface ReportInput {
   model: Model;
   capture: CaptureInfo;
-  /** computeStats of the same file, already redacted. */
+  /** computeStats of the same model. */
   stats: StatsReport;
-  redaction: Redaction;
+  /** The model's strings went through the secret rules (the page says so). */
   redacted: boolean;
   generatedBy: string;
   critical: CriticalPath | null;
@@ -87,7 +86,7 @@ function outcomeOf(p: { state: string; exitCode: number | null; signal: number |
 }
 
 export function reportData(input: ReportInput): ReportData {
-  const { model, capture, redaction } = input;
+  const { model, capture } = input;
   const strings = new StringTable();
   const t0 = capture.startNs;
   const rel = (ns: bigint): number => Number(ns - t0);
@@ -98,7 +97,7 @@ export function reportData(input: ReportInput): ReportData {
     rowOf[id] = row;
   });
 
-  // Environments: each once, as the model stores them (a difference from a base), values masked.
+  // Environments: each once, as the model stores them (a difference from a base).
   const envIndex = new Map<number, number>();
   const envs: EnvData[] = [];
   for (const e of model.envs) {
@@ -108,7 +107,7 @@ export function reportData(input: ReportInput): ReportData {
   for (const e of model.envs) envs[envIndex.get(e.id)!]!.base = e.baseId === null ? -1 : envIndex.get(e.baseId)!;
   for (const v of model.envVars) {
     const env = envs[envIndex.get(v.envId)!]!;
-    env.vars.push(strings.id(v.name), v.value === null ? -1 : strings.id(redaction.envValue(v.name, v.value)));
+    env.vars.push(strings.id(v.name), v.value === null ? -1 : strings.id(v.value));
   }
 
   const n = order.length;
@@ -143,21 +142,14 @@ export function reportData(input: ReportInput): ReportData {
     cols.status.push(status === null ? -1 : strings.id(status));
     cols.forkOf.push(-1);
   }
-  // Each exec's argv redacted once, for the rows and the tree; null where redaction changed nothing.
-  const redactedArgvs: (string[] | null)[] = [];
-  const argvs = model.execs.map((x) => {
-    const original = decodeStrings(x.argv);
-    const argv = redaction.argv(original);
-    redactedArgvs.push(argv.every((a, i) => a === original[i]) ? null : argv);
-    return argv;
-  });
+  const argvs = model.execs.map((x) => decodeStrings(x.argv));
   model.execs.forEach((x, k) => {
     const row = rowOf[x.processId]!;
     const argv = argvs[k]!;
     cols.execs[row]!.push([
       rel(x.time) - cols.start[row]!,
-      strings.id(redaction.text(x.exe)),
-      strings.id(redaction.text(x.cwd)),
+      strings.id(x.exe),
+      strings.id(x.cwd),
       x.envId === null ? -1 : (envIndex.get(x.envId) ?? -1),
       ...argv.map((a) => strings.id(a)),
     ]);
@@ -190,12 +182,12 @@ export function reportData(input: ReportInput): ReportData {
     const key = `${row}\0${text}`;
     if (failedOpenSeen.has(key)) continue;
     failedOpenSeen.add(key);
-    list.push(strings.id(redaction.text(text)));
+    list.push(strings.id(text));
   }
   const netLine = (row: number, l: { mark: string; text: string; detail: string }): void => {
     const list = cols.netList[row]!;
     if (list.length < MAX_DETAIL_LINES)
-      list.push(strings.id(redaction.text(`${l.mark} ${l.text}${l.detail === '' ? '' : ` (${l.detail})`}`)));
+      list.push(strings.id(`${l.mark} ${l.text}${l.detail === '' ? '' : ` (${l.detail})`}`));
   };
   for (const l of model.dnsLookups) netLine(rowOf[l.processId]!, lookupText(l));
   for (const q of model.dnsQueries) netLine(rowOf[q.processId]!, queryText(q));
@@ -218,7 +210,7 @@ export function reportData(input: ReportInput): ReportData {
   return {
     version: REPORT_DATA_VERSION,
     header: {
-      command: redaction.argv(capture.command),
+      command: capture.command,
       host: capture.hostname,
       kernel: capture.kernelRelease,
       start: input.stats.overview.startTime,
@@ -227,7 +219,7 @@ export function reportData(input: ReportInput): ReportData {
       lost: capture.lost,
       lossMessage: lossWarning(capture)?.message ?? null,
       truncation: { argv: argvTrunc, env: envTrunc, paths: pathTrunc },
-      warnings: capture.warnings.map((w) => redaction.text(w.message)),
+      warnings: capture.warnings.map((w) => w.message),
       stillRunning: capture.stillRunning,
       redacted: input.redacted,
       generatedBy: input.generatedBy,
@@ -236,7 +228,7 @@ export function reportData(input: ReportInput): ReportData {
     processes: cols,
     envs,
     stats: input.stats,
-    dedup: dedupLines(model, capture, redactedArgvs).map(redaction.text),
+    dedup: dedupLines(model, capture),
     critical: input.critical === null ? null : criticalData(input.critical, model, rowOf, argvs),
   };
 }
@@ -268,13 +260,14 @@ function criticalData(path: CriticalPath, model: Model, rowOf: Int32Array, argvs
   };
 }
 
-/** `tree --dedup` as it prints to a file, without its loss line (the header has it); command lines as given. */
-function dedupLines(model: Model, capture: CaptureInfo, redacted: readonly (string[] | null)[]): string[] {
-  const execs = model.execs.map((x, k) => {
-    const argv = redacted[k];
-    return argv === null || argv === undefined ? x : { ...x, argv: Buffer.from(argv.map((a) => `${a}\0`).join('')) };
+/** `tree --dedup` as it prints to a file, without its loss line (the header has it). */
+function dedupLines(model: Model, capture: CaptureInfo): string[] {
+  const roots = buildTree({
+    capture,
+    processes: model.processes,
+    execs: model.execs,
+    execFailures: model.execFailures,
   });
-  const roots = buildTree({ capture, processes: model.processes, execs, execFailures: model.execFailures });
   return renderTreeText(dedupTree(roots), {
     full: false,
     width: 120, // as `tree --dedup` prints to a file

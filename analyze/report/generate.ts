@@ -1,5 +1,5 @@
-// `ptrace report`: raw file → the model → SQLite and `stats` (the same figures as
-// `stats --json`) → the page's data → one HTML file.
+// `ptrace report`: raw file → the model (secrets replaced, analyze/secrets/model.ts)
+// → SQLite and `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
 
 import { buildDatabase } from '../db/database.ts';
 import { collectBetweenPhases } from '../memory.ts';
@@ -8,22 +8,21 @@ import { captureInfo, readProcesses } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import { Progress } from '../replay/progress.ts';
-import type { RuleSet } from '../secrets/index.ts';
+import type { Redactor } from '../secrets/index.ts';
 import { computeStats } from '../stats/stats.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
 import type { ReportData } from './page/schema.ts';
-import { NO_REDACTION, redactStats, secretRedaction } from './redact.ts';
 
 export interface ReportOptions {
-  /** The secret rules (builtinRules(), or with a --rules file); null: nothing redacted (--no-redact). */
-  rules: RuleSet | null;
+  /** Replaces the secrets of every string the report shows; null: as captured (--no-redact). */
+  redactor: Redactor | null;
   generatedBy: string;
 }
 
 export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const progress = new Progress('reading');
-  const { model, warnings } = load(path, { env: true, progress });
+  const { model, warnings } = load(path, { env: true, progress, redact: opts.redactor });
   progress.step('building database');
   const capture = captureInfo(model);
   const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
@@ -32,13 +31,11 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const stats = computeStats(db, capture, readProcesses(db, capture));
   db.close();
   collectBetweenPhases();
-  const redaction = opts.rules === null ? NO_REDACTION : secretRedaction(opts.rules);
   const data = reportData({
     model,
     capture,
-    stats: redactStats(stats, redaction),
-    redaction,
-    redacted: opts.rules !== null,
+    stats,
+    redacted: opts.redactor !== null,
     generatedBy: opts.generatedBy,
     critical,
   });
