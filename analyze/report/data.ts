@@ -104,7 +104,7 @@ export function reportData(input: ReportInput): ReportData {
     envIndex.set(e.id, envs.length);
     envs.push({ base: -1, vars: [] });
   }
-  for (const e of model.envs) envs[envIndex.get(e.id)!]!.base = e.baseId === null ? -1 : envIndex.get(e.baseId)!;
+  for (const e of model.envs) envs[envIndex.get(e.id)!]!.base = e.baseId === null ? -1 : (envIndex.get(e.baseId) ?? -1);
   for (const v of model.envVars) {
     const env = envs[envIndex.get(v.envId)!]!;
     env.vars.push(strings.id(v.name), v.value === null ? -1 : strings.id(v.value));
@@ -132,9 +132,11 @@ export function reportData(input: ReportInput): ReportData {
   };
   for (const id of order) {
     const p = model.processes[id - 1]!;
+    // A parent is always an earlier row (the page's walks up the tree rely on it): a forged cycle makes roots.
+    const parentRow = p.parentId === null ? -1 : (rowOf[p.parentId] ?? -1);
+    cols.parent.push(parentRow < cols.id.length ? parentRow : -1);
     cols.id.push(p.id);
     cols.pid.push(p.pid);
-    cols.parent.push(p.parentId === null ? -1 : rowOf[p.parentId]!);
     cols.start.push(rel(p.start));
     cols.duration.push(p.end === null ? -1 : Number(p.end - p.start));
     cols.outcome.push(outcomeOf(p));
