@@ -5,6 +5,7 @@ import Export from './commands/export.ts';
 import Info from './commands/info.ts';
 import Otel from './commands/otel.ts';
 import Redact from './commands/redact.ts';
+import Report from './commands/report.ts';
 import Stats from './commands/stats.ts';
 import Tree from './commands/tree.ts';
 
@@ -15,6 +16,7 @@ export const COMMANDS = {
   info: Info,
   otel: Otel,
   redact: Redact,
+  report: Report,
   stats: Stats,
   tree: Tree,
 };

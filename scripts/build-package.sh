@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist prebuilt
 tsc -p tsconfig.build.json
+node scripts/build-report-page.ts
 make -s -C capture
 case $(uname -m) in
   x86_64) platform=linux-x64 ;;

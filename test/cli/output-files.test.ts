@@ -25,6 +25,7 @@ const writers = (raw: string, out: string): [string, string[]][] => [
   ['export arrow', ['export', raw, '--format', 'arrow', '-o', `${out}.arrow`]],
   ['export jsonl', ['export', raw, '--format', 'jsonl', '-o', `${out}.jsonl`]],
   ['otel --dump-otel', ['otel', raw, '-q', '--dump-otel', `${out}.json`]],
+  ['report', ['report', raw, '-o', `${out}.html`]],
 ];
 
 /** `ptrace ARGV` under `umask`. */

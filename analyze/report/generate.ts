@@ -1,0 +1,46 @@
+// `ptrace report`: raw file → the model (secrets replaced, analyze/secrets/model.ts)
+// → SQLite and `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
+
+import { buildDatabase } from '../db/database.ts';
+import { collectBetweenPhases } from '../memory.ts';
+import { printWarnings } from '../output.ts';
+import { captureInfo, readProcesses } from '../replay/capture-info.ts';
+import { criticalPath } from '../replay/critical-path.ts';
+import { load } from '../replay/load.ts';
+import { Progress } from '../replay/progress.ts';
+import type { Redactor } from '../secrets/index.ts';
+import { computeStats } from '../stats/stats.ts';
+import { reportData } from './data.ts';
+import { reportHtml } from './html.ts';
+import type { ReportData } from './page/schema.ts';
+
+export interface ReportOptions {
+  /** Replaces the secrets of every string the report shows; null: as captured (--no-redact). */
+  redactor: Redactor | null;
+  generatedBy: string;
+}
+
+export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
+  const progress = new Progress('reading');
+  const { model, warnings } = load(path, { env: true, progress, redact: opts.redactor });
+  progress.step('building database');
+  const capture = captureInfo(model);
+  const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
+  const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
+  progress.step('computing');
+  const stats = computeStats(db, capture, readProcesses(db, capture));
+  db.close();
+  collectBetweenPhases();
+  const data = reportData({
+    model,
+    capture,
+    stats,
+    redacted: opts.redactor !== null,
+    generatedBy: opts.generatedBy,
+    critical,
+  });
+  const html = await reportHtml(data);
+  progress.done();
+  printWarnings(warnings);
+  return { html, data };
+}
