@@ -21,6 +21,12 @@ export default class Export extends PtraceCommand {
     format: Flags.string({ description: 'output format', options: ['arrow', 'jsonl', 'perfetto'], required: true }),
     output: Flags.string({ char: 'o', description: 'file to write, or - for stdout (jsonl default: stdout)' }),
     force: Flags.boolean({ char: 'f', description: 'replace OUTPUT if it exists' }),
+    redact: Flags.boolean({
+      description: 'perfetto: mask secrets in command lines, paths and names (--no-redact: as captured)',
+      default: true,
+      allowNo: true,
+    }),
+    rules: Flags.string({ description: 'more secret rules from FILE (docs/secrets.md), on top of the built-in ones' }),
   };
 
   async run(): Promise<void> {
@@ -34,7 +40,7 @@ export default class Export extends PtraceCommand {
     }
     if (out !== '-') checkOutput(out, flags.force);
     if (flags.format === 'perfetto') {
-      await exportPerfetto(args.file, out, flags.force);
+      await exportPerfetto(args.file, out, flags.force, flags.redact, flags.rules);
       return;
     }
 
@@ -66,16 +72,25 @@ export default class Export extends PtraceCommand {
 }
 
 /** `export --format perfetto`: the model straight to the trace (no SQLite step). */
-async function exportPerfetto(input: string, out: string, force: boolean): Promise<void> {
-  const [{ load }, { captureInfo }, { perfettoPackets }, { encodeTrace }] = await Promise.all([
+async function exportPerfetto(
+  input: string,
+  out: string,
+  force: boolean,
+  redact: boolean,
+  rulesFile: string | undefined,
+): Promise<void> {
+  const [{ load }, { captureInfo }, { perfettoPackets }, { encodeTrace }, secrets] = await Promise.all([
     import('../../analyze/replay/load.ts'),
     import('../../analyze/replay/capture-info.ts'),
     import('../../analyze/export/perfetto/trace.ts'),
     import('../../analyze/export/perfetto/encode.ts'),
+    import('../../analyze/secrets/index.ts'),
   ]);
+  const rules = rulesFile === undefined ? secrets.builtinRules() : secrets.loadRulesFile(rulesFile);
+  const redactor = redact ? secrets.createRedactor(rules) : null;
   const { model } = load(input, { env: false }); // environments are not exported
   printWarnings(model.warnings);
-  const packets = perfettoPackets({ model, capture: captureInfo(model) }, { redactArgv: (argv) => argv });
+  const packets = perfettoPackets({ model, capture: captureInfo(model) }, { redactor });
   if (out === '-') {
     encodeTrace(packets, (bytes) => process.stdout.write(bytes));
     return;

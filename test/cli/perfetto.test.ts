@@ -6,7 +6,7 @@
 // flows, and counts; for the samples, the synthetic scenarios and a
 // synthetic 100,000-process file.
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -30,8 +30,9 @@ import { ROOT } from '../helpers/real-capture.ts';
 const work = mkdtempSync(join(tmpdir(), 'ptrace-perfetto-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
-function exportTrace(raw: string, out: string): void {
-  const r = ptraceSync(['export', raw, '--format', 'perfetto', '-o', out]);
+/** Exports `raw` to `out`; the structural checks compare exact strings, so secrets are kept unless `redact`. */
+function exportTrace(raw: string, out: string, redact = false): void {
+  const r = ptraceSync(['export', raw, '--format', 'perfetto', '-o', out, ...(redact ? [] : ['--no-redact'])]);
   if (r.code !== 0) throw new Error(`export failed (${r.code}): ${r.stderr}`);
 }
 
@@ -378,6 +379,54 @@ test('the output is written atomically with the raw file’s permission bits; -o
   t.is(r.stderr.trim().split('\n').length, 1);
   t.regex(r.stderr, /^ptrace: /);
   t.false(readdirSync(work).some((f) => f.startsWith('bad.pftrace') || f.startsWith('.bad.pftrace')));
+});
+
+test('secrets: argv, paths and names are redacted by default with the shared rules; --no-redact keeps them', (t) => {
+  const s = new SynthBuilder({ rootPid: 300, header: { commandArgv: ['sh', 'deploy.sh'] } });
+  const root = s.root(['sh', 'deploy.sh'], { at: 0, cwd: '/srv' });
+  s.run(root, ['mysql', '-uadmin', '-pHunter2Secret', 'prod'], 1, 2);
+  s.run(root, ['curl', '-u', 'bob:CorrectHorseBattery', 'https://example.com/'], 4, 2);
+  s.run(root, ['deploy', '--api-token=ghp_abcdefghijklmnopqrstuvwxyz0123456789'], 7, 1);
+  const fetcher = s.run(root, ['git', 'clone', 'https://alice:S3cretPassw0rd@git.example.com/repo.git'], 9, 1);
+  s.execFailed(fetcher, '/opt/x/PGPASSWORD=OpenSesame99/bin/git', 2, 9.005);
+  s.exit(root, 12);
+  const raw = rawOf('secrets', s);
+  const secrets = [
+    'Hunter2Secret',
+    'CorrectHorseBattery',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+    'S3cretPassw0rd',
+    'OpenSesame99',
+  ];
+  const redacted = join(work, 'secrets.pftrace');
+  exportTrace(raw, redacted, true);
+  const bytes = readFileSync(redacted);
+  for (const secret of secrets) t.false(bytes.includes(secret), `${secret} is not in the trace`);
+  const r = readTrace((protocDecode(redacted, PROTO_PATH, 'perfetto.protos.Trace').packet ?? []) as TextMessage[]);
+  const argvs = r.events.filter((e) => e.annotations.has('argv')).map((e) => listValue(e.annotations.get('argv')));
+  t.true(
+    argvs.some((a) => a[0] === 'mysql' && a[2]!.startsWith('-p‹redacted:')),
+    'only the secret part is replaced',
+  );
+  t.true(argvs.some((a) => a[0] === 'curl' && a[2]!.startsWith('bob:‹redacted:')));
+  t.true(
+    r.treeProcesses.every((p) => !((p.cmdline ?? []) as string[]).some((a) => secrets.some((x) => a.includes(x)))),
+  );
+
+  const kept = join(work, 'secrets-kept.pftrace');
+  exportTrace(raw, kept, false);
+  const plain = readFileSync(kept);
+  for (const secret of secrets) t.true(plain.includes(secret), `--no-redact keeps ${secret}`);
+});
+
+test('the samples: the redacted trace has the same packets as the one with --no-redact', (t) => {
+  const raw = join(ROOT, 'samples', 'make-build.raw');
+  const a = join(work, 'same-a.pftrace');
+  const b = join(work, 'same-b.pftrace');
+  exportTrace(raw, a, true);
+  exportTrace(raw, b, false);
+  const count = (f: string): number => (protocDecode(f, null)['1'] ?? []).length;
+  t.is(count(a), count(b));
 });
 
 // ---------------------------------------------------------------- 100,000 processes

@@ -22,6 +22,7 @@ import type {
   ResourceRow,
 } from '../../replay/model.ts';
 import { queryOutcome } from '../../replay/net.ts';
+import type { Redactor } from '../../secrets/index.ts';
 
 /** A 64-bit value for protobufjs: a number when exact, else its two 32-bit halves. */
 export type U64 = number | { low: number; high: number; unsigned: boolean };
@@ -147,8 +148,8 @@ export const CATEGORIES = ['process', 'exec', 'fork', 'files', 'net', 'dns'] as 
 type Category = (typeof CATEGORIES)[number];
 
 export interface PerfettoOptions {
-  /** Applied to every argv before it is written (the shared secret redaction; identity with --no-redact). */
-  redactArgv: (argv: string[]) => string[];
+  /** The shared secret redaction (analyze/secrets), applied to every argv and every other string of the capture; null: as captured (--no-redact). */
+  redactor: Redactor | null;
 }
 
 export interface PerfettoInput {
@@ -306,9 +307,18 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
   const counterTrack = 2 * n + 1;
   let nextUuid = counterTrack + 1;
 
-  const argvOf = (x: ExecRow): string[] => opts.redactArgv(decodeStrings(x.argv));
-  const imageName = (x: ExecRow, argv: readonly string[]): string =>
-    basename(argv[0] ?? x.exe) || basename(x.exe) || x.exe;
+  const redactor = opts.redactor;
+  const argvOf = (x: ExecRow): string[] =>
+    redactor === null ? decodeStrings(x.argv) : redactor.argv(decodeStrings(x.argv));
+  /** Every other string of the capture (paths, names) through the value rules. */
+  const text = (v: string): string => (redactor === null ? v : redactor.text(v));
+  /** argv[0] alone (the redaction leaves it as it is: it names the program). */
+  const argv0Of = (x: ExecRow): string | undefined => {
+    const nul = x.argv.indexOf(0);
+    return nul <= 0 ? undefined : x.argv.toString('utf8', 0, nul);
+  };
+  const imageName = (x: ExecRow, argv0: string | undefined): string =>
+    basename(argv0 ?? x.exe) || basename(x.exe) || x.exe;
   /** The image a process ran at time t: its last exec at or before t, else null. */
   const execAt = (id: number, t: number): ExecRow | null => {
     const l = execsOf[id];
@@ -350,7 +360,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
   };
   const forkedName = (p: ProcessRow): string => {
     const image = forkImageOf(p.id);
-    return image === null ? `pid ${p.pid}` : `fork of ${imageName(image, argvOf(image))}`;
+    return image === null ? `pid ${p.pid}` : `fork of ${imageName(image, argv0Of(image))}`;
   };
 
   // ---- events, as compact columns: time, type, track, payload kind, its row, flags
@@ -541,13 +551,13 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
     const execs = execsOf[p.id];
     // A process that never exec'd runs (and /proc would show) the image it was forked from.
     const image = execs !== undefined ? execs[execs.length - 1]! : forkImageOf(p.id);
-    const cmdline = image === null ? [] : argvOf(image);
+    const argv0 = image === null ? undefined : argv0Of(image);
     const name =
       execs !== undefined
-        ? imageName(image!, cmdline)
+        ? imageName(image!, argv0)
         : image === null
           ? `pid ${p.pid}`
-          : `fork of ${imageName(image, cmdline)}`;
+          : `fork of ${imageName(image, argv0)}`;
     yield {
       timestamp: boot(start),
       trustedPacketSequenceId: SEQUENCE_ID,
@@ -563,7 +573,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       trackDescriptor: {
         uuid: threadTrack(p.id),
         parentUuid: processTrack(p.id),
-        thread: { pid: p.pid, tid: p.pid, threadName: p.comm ?? name },
+        thread: { pid: p.pid, tid: p.pid, threadName: p.comm === null ? name : text(p.comm) },
       },
     };
     if (tree.length >= TREE_BATCH || treePids.has(p.pid)) {
@@ -577,8 +587,8 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
     tree.push({
       pid: p.pid,
       ...(ppid !== null ? { ppid } : {}),
-      // The trace processor skips entries without a command line.
-      cmdline: cmdline.length > 0 ? cmdline : [name],
+      // The trace processor skips entries without a command line; the whole argv is on the image's slice.
+      cmdline: [argv0 ?? name],
       ...(image !== null ? { uid: image.uid } : {}),
     });
   }
@@ -616,9 +626,9 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       case IMAGE: {
         const x = row as ExecRow;
         const argv = argvOf(x);
-        name = imageName(x, argv);
-        const annotations = [list('argv', argv), str('exe', x.exe), str('cwd', x.cwd)];
-        if (x.interp !== null) annotations.push(str('interpreter', x.interp));
+        name = imageName(x, argv[0]);
+        const annotations = [list('argv', argv), str('exe', text(x.exe)), str('cwd', text(x.cwd))];
+        if (x.interp !== null) annotations.push(str('interpreter', text(x.interp)));
         if (x.argvTruncated) annotations.push(bool('argv_truncated', true));
         annotations.push(int('uid', x.uid));
         if ((flags[i]! & LAST_IMAGE) !== 0) {
@@ -646,7 +656,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       case EXEC_FAILED: {
         const f = row as ExecFailureRow;
         name = `exec failed: ${f.errnoName}`;
-        te.debugAnnotations = [str('path', f.path), str('errno', f.errnoName)];
+        te.debugAnnotations = [str('path', text(f.path)), str('errno', f.errnoName)];
         break;
       }
       case OPEN_FAILED: {
@@ -654,7 +664,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
         const errno = o.errnoName ?? String(o.errno);
         name = `open failed: ${errno}`;
         te.debugAnnotations = [
-          str('path', o.resolved ?? o.path),
+          str('path', text(o.resolved ?? o.path)),
           str('errno', errno),
           str('flags', openFlagsText(o.flags)),
         ];
@@ -666,14 +676,14 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
         const verb = c.role === 'server' ? 'accepted' : 'connect';
         const failed =
           c.state === 'failed' ? ` failed: ${c.abandoned ? 'abandoned' : (c.errnoName ?? c.errno ?? '?')}` : '';
-        name = `${verb} ${c.peerName ?? remote}${failed}`;
+        name = `${verb} ${c.peerName === null ? remote : text(c.peerName)}${failed}`;
         const annotations = [
           str('role', c.role),
           str('local', endpoint(c.localAddress, c.localPort)),
           str('remote', remote),
           str('state', c.state),
         ];
-        if (c.peerName !== null) annotations.push(str('peer_name', c.peerName));
+        if (c.peerName !== null) annotations.push(str('peer_name', text(c.peerName)));
         if (c.latencyNs !== null) annotations.push(int('connect_latency_ns', c.latencyNs));
         if (c.errnoName !== null) annotations.push(str('errno', c.errnoName));
         if (c.bytesSent !== null) annotations.push(int('bytes_sent', c.bytesSent));
@@ -684,9 +694,10 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       }
       case LOOKUP: {
         const l = row as DnsLookupRow;
-        name = `getaddrinfo ${l.name}${l.resultName === null ? '' : `: ${l.resultName}`}`;
+        const lookedUp = text(l.name);
+        name = `getaddrinfo ${lookedUp}${l.resultName === null ? '' : `: ${l.resultName}`}`;
         te.debugAnnotations = [
-          str('name', l.name),
+          str('name', lookedUp),
           str('result', l.resultName ?? 'ok'),
           list(
             'answers',
@@ -699,9 +710,10 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       case QUERY: {
         const q = row as DnsQueryRow;
         const outcome = queryOutcome(q);
-        name = `DNS ${q.type || '?'} ${q.name || '(unparsed)'}${outcome === null ? '' : `: ${outcome}`}`;
+        const asked = text(q.name);
+        name = `DNS ${q.type || '?'} ${asked || '(unparsed)'}${outcome === null ? '' : `: ${outcome}`}`;
         const annotations = [
-          str('name', q.name),
+          str('name', asked),
           str('type', q.type),
           str('server', endpoint(q.server, q.serverPort)),
           str('rcode', q.rcodeName ?? (q.rcode === null ? 'no reply' : String(q.rcode))),
