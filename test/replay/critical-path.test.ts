@@ -1,12 +1,17 @@
 // The critical path (analyze/replay/critical-path.ts, docs/critical-path.md) on
 // synthetic trees whose answer is known by construction, on random trees
 // against a recursive reference of the definition, and on forged rows.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { type CriticalPath, criticalPath, criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import type { Model, ProcessRow } from '../../analyze/replay/model.ts';
+import type { CriticalPathReport } from '../../analyze/stats/types.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { MS, Synth } from '../../testkit/synth.ts';
+import { ptraceSync } from '../helpers/cli.ts';
 import { prng } from '../helpers/prng.ts';
 
 function modelOf(s: Synth): Model {
@@ -308,4 +313,74 @@ test('a chain 100,000 deep: no recursion, linear', (t) => {
   t.is(p.segments.length, 2 * N - 1);
   assertCovers(t, p);
   t.log(`${N} levels in ${(performance.now() - began).toFixed(0)} ms`);
+});
+
+// ---------------------------------------------------------------- in the outputs
+
+test('stats --json, tree --critical, tree --critical --json: the make -j2 tree’s path, exact', (t) => {
+  const s = new Synth();
+  const make = s.root(['make', '-j2'], { at: 0 });
+  s.run(make, ['cc', 'a.c'], 1, 5); // 1–6: off the path
+  s.run(make, ['cc', 'b.c'], 1, 3); // 1–4
+  s.run(make, ['cc', 'c.c'], 4, 3); // 4–7
+  s.run(make, ['ld'], 7.5, 1.5); // 7.5–9
+  s.exit(make, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-critical-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const raw = join(dir, 'make.raw');
+  writeFileSync(raw, s.buffer());
+
+  const stats = ptraceSync(['stats', raw, '--json']);
+  t.is(stats.code, 0, stats.stderr);
+  const c = (JSON.parse(stats.stdout) as { criticalPath: CriticalPathReport }).criticalPath;
+  t.deepEqual(
+    c.steps.map((x) => [x.pid, x.depth, x.windowStartNs / MS, x.windowEndNs / MS, x.ownNs / MS]),
+    [
+      [1000, 0, 0, 10, 2.5],
+      [1002, 1, 1, 4, 3],
+      [1003, 1, 4, 7, 3],
+      [1004, 1, 7.5, 9, 1.5],
+    ],
+  );
+  t.deepEqual(
+    c.images.map((i) => [i.argv.join(' ') || `(fork of ${i.forkOf})`, Math.round(i.ownNs / 1000) / 1000, i.share]),
+    [
+      ['cc b.c', 2.99, 0.299],
+      ['cc c.c', 2.99, 0.299],
+      ['make -j2', 2.5, 0.25],
+      ['ld', 1.49, 0.149],
+      ['(fork of make)', 0.01, 0.001],
+      ['(fork of make)', 0.01, 0.001],
+      ['(fork of make)', 0.01, 0.001],
+    ],
+  );
+  t.is(c.processes, 4);
+  t.is(c.depth, 1);
+
+  const text = ptraceSync(['stats', raw]);
+  t.regex(text.stdout, /Critical path: own time/);
+  t.regex(text.stdout, /10ms of the root; 4 processes on the path, 1 level deep/);
+
+  const tree = ptraceSync(['tree', raw, '--critical']);
+  t.is(tree.code, 0, tree.stderr);
+  t.deepEqual(tree.stdout.trimEnd().split('\n'), [
+    'make -j2  (1000, 10ms, ◆ 2.5ms on the critical path)',
+    '├─ cc b.c  (1002, 2.99ms, ◆ 3ms on the critical path)',
+    '├─ cc c.c  (1003, 2.99ms, ◆ 3ms on the critical path)',
+    '└─ ld  (1004, 1.49ms, ◆ 1.5ms on the critical path)',
+  ]);
+  const json = JSON.parse(ptraceSync(['tree', raw, '--critical', '--json']).stdout) as {
+    options: { critical: boolean };
+    roots: { pid: number; criticalOwnNs: number; children: { pid: number; criticalOwnNs: number }[] }[];
+  };
+  t.true(json.options.critical);
+  t.is(json.roots[0]!.criticalOwnNs, 2.5 * MS);
+  t.deepEqual(
+    json.roots[0]!.children.map((n) => [n.pid, n.criticalOwnNs]),
+    [
+      [1002, 3 * MS],
+      [1003, 3 * MS],
+      [1004, 1.5 * MS],
+    ],
+  );
 });
