@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist prebuilt
 tsc -p tsconfig.build.json
+# Files the compiled modules read beside themselves.
+cp analyze/export/perfetto/perfetto_trace.proto dist/analyze/export/perfetto/
 make -s -C capture
 case $(uname -m) in
   x86_64) platform=linux-x64 ;;

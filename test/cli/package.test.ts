@@ -103,6 +103,7 @@ for (const node of nodes()) {
       ['stats', SAMPLE],
       ['otel', SAMPLE, '--dump-otel', '-'],
       ['export', '--format', 'jsonl', '-o', '-', SAMPLE],
+      ['export', '--format', 'perfetto', '--no-redact', '-o', '-', SAMPLE],
     ]) {
       const got = spawnSync(ptrace, args, { env, encoding: 'utf8', maxBuffer: 1 << 28 });
       const want = ptraceSync(args);
