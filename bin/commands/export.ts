@@ -1,14 +1,16 @@
 import { Args, Flags } from '@oclif/core';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
-import { checkOutput, outputModeFor, printWarnings, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
+import { checkOutput, printWarnings, secretsAwareMode, writeFileAtomic, writeStdout } from '../../analyze/output.ts';
+import type { Redactor } from '../../analyze/secrets/index.ts';
 import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
+import { redactFlags, redactorFor } from '../redaction.ts';
 
 export default class Export extends PtraceCommand {
   static override summary =
     'Export processes with their execs as an Arrow IPC file or JSON lines, or the capture as a Perfetto trace.';
   static override description =
-    `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). \`--format perfetto\` writes a Perfetto protobuf trace (docs/perfetto.md) to open in ui.perfetto.dev. Files are written to a temporary file and renamed into place, with the raw file's read/write permission bits (narrowed by the umask).`;
+    `One row per process; its execs, failed exec attempts, TCP connections, name lookups and DNS queries are nested lists (columns: analyze/SCHEMA.md, "Export"). Whether the capture is whole (footer, records lost per category) is in the Arrow schema metadata and in the first JSON line (a header). \`--format perfetto\` writes a Perfetto protobuf trace (docs/perfetto.md) to open in ui.perfetto.dev. Files are written to a temporary file and renamed into place, with the raw file's read/write permission bits (narrowed by the umask). Secrets in command lines, paths and names are replaced by ‹redacted:RULE:h› markers unless --no-redact (docs/secrets.md).`;
   static override examples = [
     '<%= config.bin %> export build.raw --format arrow -o build.arrow',
     "<%= config.bin %> export build.raw --format jsonl | jq -c 'select(.exit_code != 0)'",
@@ -21,12 +23,7 @@ export default class Export extends PtraceCommand {
     format: Flags.string({ description: 'output format', options: ['arrow', 'jsonl', 'perfetto'], required: true }),
     output: Flags.string({ char: 'o', description: 'file to write, or - for stdout (jsonl default: stdout)' }),
     force: Flags.boolean({ char: 'f', description: 'replace OUTPUT if it exists' }),
-    redact: Flags.boolean({
-      description: 'perfetto: mask secrets in command lines, paths and names (--no-redact: as captured)',
-      default: true,
-      allowNo: true,
-    }),
-    rules: Flags.string({ description: 'more secret rules from FILE (docs/secrets.md), on top of the built-in ones' }),
+    ...redactFlags,
   };
 
   async run(): Promise<void> {
@@ -39,8 +36,9 @@ export default class Export extends PtraceCommand {
       );
     }
     if (out !== '-') checkOutput(out, flags.force);
+    const redact = redactorFor(flags.redact, flags.rules, 'keyed');
     if (flags.format === 'perfetto') {
-      await exportPerfetto(args.file, out, flags.force, flags.redact, flags.rules);
+      await exportPerfetto(args.file, out, flags.force, redact);
       return;
     }
 
@@ -49,7 +47,7 @@ export default class Export extends PtraceCommand {
       import('../../analyze/db/database.ts'),
       import('../../analyze/export/export.ts'),
     ]);
-    const { db, capture } = loadDatabase(args.file, { env: false }); // environments are not exported
+    const { db, capture } = loadDatabase(args.file, { env: false, redact }); // environments are not exported
     collectBetweenPhases(); // the rows are in SQLite now
     const rows = readExportRows(db);
     const completeness = exportCompleteness(capture);
@@ -58,42 +56,33 @@ export default class Export extends PtraceCommand {
     if (flags.format === 'arrow') {
       const bytes = toArrowIpc(rows, completeness);
       if (out === '-') process.stdout.write(bytes);
-      else writeFileAtomic(out, flags.force, outputModeFor(args.file), (put) => put(bytes));
+      else writeFileAtomic(out, flags.force, secretsAwareMode(args.file, out, redact !== null), (put) => put(bytes));
       return;
     }
     if (out === '-') {
       for (const line of jsonLines(rows, completeness)) writeStdout(`${line}\n`);
       return;
     }
-    writeFileAtomic(out, flags.force, outputModeFor(args.file), (put) => {
+    writeFileAtomic(out, flags.force, secretsAwareMode(args.file, out, redact !== null), (put) => {
       for (const line of jsonLines(rows, completeness)) put(`${line}\n`);
     });
   }
 }
 
-/** `export --format perfetto`: the model straight to the trace (no SQLite step). */
-async function exportPerfetto(
-  input: string,
-  out: string,
-  force: boolean,
-  redact: boolean,
-  rulesFile: string | undefined,
-): Promise<void> {
-  const [{ load }, { captureInfo }, { perfettoPackets }, { encodeTrace }, secrets] = await Promise.all([
+/** `export --format perfetto`: the (redacted) model straight to the trace, with no SQLite step. */
+async function exportPerfetto(input: string, out: string, force: boolean, redact: Redactor | null): Promise<void> {
+  const [{ load }, { captureInfo }, { perfettoPackets }, { encodeTrace }] = await Promise.all([
     import('../../analyze/replay/load.ts'),
     import('../../analyze/replay/capture-info.ts'),
     import('../../analyze/export/perfetto/trace.ts'),
     import('../../analyze/export/perfetto/encode.ts'),
-    import('../../analyze/secrets/index.ts'),
   ]);
-  const rules = rulesFile === undefined ? secrets.builtinRules() : secrets.loadRulesFile(rulesFile);
-  const redactor = redact ? secrets.createRedactor(rules) : null;
-  const { model } = load(input, { env: false }); // environments are not exported
+  const { model } = load(input, { env: false, redact }); // environments are not exported
   printWarnings(model.warnings);
-  const packets = perfettoPackets({ model, capture: captureInfo(model) }, { redactor });
+  const packets = perfettoPackets({ model, capture: captureInfo(model) });
   if (out === '-') {
     encodeTrace(packets, (bytes) => process.stdout.write(bytes));
     return;
   }
-  writeFileAtomic(out, force, outputModeFor(input), (put) => encodeTrace(packets, put));
+  writeFileAtomic(out, force, secretsAwareMode(input, out, redact !== null), (put) => encodeTrace(packets, put));
 }

@@ -19,6 +19,7 @@ import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { renderTreeText } from '../../analyze/tree/text.ts';
 import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
+import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Tree extends PtraceCommand {
   static override summary = "Show the process tree of a capture: one line per exec'd image.";
@@ -48,7 +49,7 @@ export default class Tree extends PtraceCommand {
       description:
         'hide images shorter than DUR (e.g. 10ms, 1.5s) unless something below is shown; failures always shown',
     }),
-    env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
+    env: Flags.boolean({ description: 'show environments (secret values masked unless --show-secrets)' }),
     files: Flags.boolean({
       description: 'show file opens under each image (paths resolved; failed opens with their errno, always shown)',
     }),
@@ -62,6 +63,7 @@ export default class Tree extends PtraceCommand {
         'only the processes on the critical path (what bounded the root’s wall time: docs/critical-path.md), each image with its own time on it',
     }),
     json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
+    ...maskFlags,
   };
 
   async run(): Promise<void> {
@@ -74,7 +76,8 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    const { model, warnings } = load(args.file, { env: flags.env === true });
+    const redact = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
+    const { model, warnings } = load(args.file, { env: flags.env === true, redact });
     printWarnings(warnings); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfo(model);

@@ -4,7 +4,8 @@
 // lanes under their process, a counter of live processes, and a flow from each
 // fork to the child's first slice. Pure: rows in, packet objects out (field
 // names as protobufjs gives them, camelCase, for perfetto_trace.proto);
-// encode.ts turns them into bytes.
+// encode.ts turns them into bytes. Strings are written as the model holds them:
+// the command loads it with its secrets replaced (load's `redact`).
 
 import { decodeStrings } from '../../../formats/nul-area.ts';
 import { basename } from '../../format.ts';
@@ -22,7 +23,6 @@ import type {
   ResourceRow,
 } from '../../replay/model.ts';
 import { queryOutcome } from '../../replay/net.ts';
-import type { Redactor } from '../../secrets/index.ts';
 
 /** A 64-bit value for protobufjs: a number when exact, else its two 32-bit halves. */
 export type U64 = number | { low: number; high: number; unsigned: boolean };
@@ -147,11 +147,6 @@ const ANNOTATION_IID = new Map<string, number>(ANNOTATION_NAMES.map((n, i) => [n
 export const CATEGORIES = ['process', 'exec', 'fork', 'files', 'net', 'dns'] as const;
 type Category = (typeof CATEGORIES)[number];
 
-export interface PerfettoOptions {
-  /** The shared secret redaction (analyze/secrets), applied to every argv and every other string of the capture; null: as captured (--no-redact). */
-  redactor: Redactor | null;
-}
-
 export interface PerfettoInput {
   model: Pick<
     Model,
@@ -274,7 +269,7 @@ const LAST_IMAGE = 2;
  * descriptors and process tree, then the track events in time order. A generator: each packet
  * is made when it is asked for, so the encoder can write and drop them chunk by chunk.
  */
-export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): Generator<TracePacket> {
+export function* perfettoPackets(input: PerfettoInput): Generator<TracePacket> {
   const { model, capture } = input;
   const header = model.source.header;
   const t0 = capture.startNs;
@@ -307,12 +302,8 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
   const counterTrack = 2 * n + 1;
   let nextUuid = counterTrack + 1;
 
-  const redactor = opts.redactor;
-  const argvOf = (x: ExecRow): string[] =>
-    redactor === null ? decodeStrings(x.argv) : redactor.argv(decodeStrings(x.argv));
-  /** Every other string of the capture (paths, names) through the value rules. */
-  const text = (v: string): string => (redactor === null ? v : redactor.text(v));
-  /** argv[0] alone (the redaction leaves it as it is: it names the program). */
+  const argvOf = (x: ExecRow): string[] => decodeStrings(x.argv);
+  /** argv[0] alone. */
   const argv0Of = (x: ExecRow): string | undefined => {
     const nul = x.argv.indexOf(0);
     return nul <= 0 ? undefined : x.argv.toString('utf8', 0, nul);
@@ -573,7 +564,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       trackDescriptor: {
         uuid: threadTrack(p.id),
         parentUuid: processTrack(p.id),
-        thread: { pid: p.pid, tid: p.pid, threadName: p.comm === null ? name : text(p.comm) },
+        thread: { pid: p.pid, tid: p.pid, threadName: p.comm ?? name },
       },
     };
     if (tree.length >= TREE_BATCH || treePids.has(p.pid)) {
@@ -627,8 +618,8 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
         const x = row as ExecRow;
         const argv = argvOf(x);
         name = imageName(x, argv[0]);
-        const annotations = [list('argv', argv), str('exe', text(x.exe)), str('cwd', text(x.cwd))];
-        if (x.interp !== null) annotations.push(str('interpreter', text(x.interp)));
+        const annotations = [list('argv', argv), str('exe', x.exe), str('cwd', x.cwd)];
+        if (x.interp !== null) annotations.push(str('interpreter', x.interp));
         if (x.argvTruncated) annotations.push(bool('argv_truncated', true));
         annotations.push(int('uid', x.uid));
         if ((flags[i]! & LAST_IMAGE) !== 0) {
@@ -656,7 +647,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       case EXEC_FAILED: {
         const f = row as ExecFailureRow;
         name = `exec failed: ${f.errnoName}`;
-        te.debugAnnotations = [str('path', text(f.path)), str('errno', f.errnoName)];
+        te.debugAnnotations = [str('path', f.path), str('errno', f.errnoName)];
         break;
       }
       case OPEN_FAILED: {
@@ -664,7 +655,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
         const errno = o.errnoName ?? String(o.errno);
         name = `open failed: ${errno}`;
         te.debugAnnotations = [
-          str('path', text(o.resolved ?? o.path)),
+          str('path', o.resolved ?? o.path),
           str('errno', errno),
           str('flags', openFlagsText(o.flags)),
         ];
@@ -676,14 +667,14 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
         const verb = c.role === 'server' ? 'accepted' : 'connect';
         const failed =
           c.state === 'failed' ? ` failed: ${c.abandoned ? 'abandoned' : (c.errnoName ?? c.errno ?? '?')}` : '';
-        name = `${verb} ${c.peerName === null ? remote : text(c.peerName)}${failed}`;
+        name = `${verb} ${c.peerName ?? remote}${failed}`;
         const annotations = [
           str('role', c.role),
           str('local', endpoint(c.localAddress, c.localPort)),
           str('remote', remote),
           str('state', c.state),
         ];
-        if (c.peerName !== null) annotations.push(str('peer_name', text(c.peerName)));
+        if (c.peerName !== null) annotations.push(str('peer_name', c.peerName));
         if (c.latencyNs !== null) annotations.push(int('connect_latency_ns', c.latencyNs));
         if (c.errnoName !== null) annotations.push(str('errno', c.errnoName));
         if (c.bytesSent !== null) annotations.push(int('bytes_sent', c.bytesSent));
@@ -694,7 +685,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       }
       case LOOKUP: {
         const l = row as DnsLookupRow;
-        const lookedUp = text(l.name);
+        const lookedUp = l.name;
         name = `getaddrinfo ${lookedUp}${l.resultName === null ? '' : `: ${l.resultName}`}`;
         te.debugAnnotations = [
           str('name', lookedUp),
@@ -710,7 +701,7 @@ export function* perfettoPackets(input: PerfettoInput, opts: PerfettoOptions): G
       case QUERY: {
         const q = row as DnsQueryRow;
         const outcome = queryOutcome(q);
-        const asked = text(q.name);
+        const asked = q.name;
         name = `DNS ${q.type || '?'} ${asked || '(unparsed)'}${outcome === null ? '' : `: ${outcome}`}`;
         const annotations = [
           str('name', asked),
