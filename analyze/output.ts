@@ -99,35 +99,64 @@ export function writeAtomically(path: string, force: boolean, mode: number, fill
   try {
     closeSync(openSync(tmp, 'wx', mode));
     fill(tmp);
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (force) renameSync(tmp, path);
-    else {
-      try {
-        linkSync(tmp, path);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new UserError(`${path} exists (use --force to replace it)`);
-        // File systems without hard links: check, then rename.
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
-        checkOutput(path, false);
-        renameSync(tmp, path);
-        return;
-      }
-      unlinkSync(tmp);
-    }
+    putInPlace(tmp, path, force);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already gone
-    }
+    removeQuietly(tmp);
     throw writeError(path, err);
   }
+}
+
+/** writeAtomically with an asynchronous `fill` (a compression stream). */
+export async function writeAtomicallyAsync(
+  path: string,
+  force: boolean,
+  mode: number,
+  fill: (tmp: string) => Promise<void>,
+): Promise<void> {
+  checkOutput(path, force);
+  const tmp = tempPathFor(path);
+  try {
+    closeSync(openSync(tmp, 'wx', mode));
+    await fill(tmp);
+    putInPlace(tmp, path, force);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw writeError(path, err);
+  }
+}
+
+export function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // never created, or already gone
+  }
+}
+
+/** fsync `tmp`, then rename it over `path` (force) or hard-link it there (refusing to replace a file). */
+function putInPlace(tmp: string, path: string, force: boolean): void {
+  const fd = openSync(tmp, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (force) {
+    renameSync(tmp, path);
+    return;
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UserError(`${path} exists (use --force to replace it)`);
+    // File systems without hard links: check, then rename.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    checkOutput(path, false);
+    renameSync(tmp, path);
+    return;
+  }
+  unlinkSync(tmp);
 }
 
 /** Writes the chunks produced by `write` to `path` atomically. */

@@ -4,16 +4,18 @@
 // for a syscall-bound workload (dd bs=1), where --io hooks every read and
 // write, and for 1000 loopback TCP connections (default, --no-dns: without
 // the packet hooks of DNS messages, --no-net), and for a `make -j2` build of
-// 200 small C files (default set, --no-dns). Needs root.
-//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--make-files N] [--only fork|dd|net|make]
+// 200 small C files (default set, --no-dns), and the fork/exec storm of a
+// shell already running that a capture attaches to (--pid) instead of
+// starting it. Needs root.
+//   node bench/capture-overhead.ts [--runs N] [--loops N] [--dd-count N] [--make-files N] [--only fork|dd|net|make|attach]
 //                                  [--baseline-bin PATH]
 // --baseline-bin adds a mode "baseline": the default set with another build of
 // the capture tool (e.g. the previous release), alternated with the others.
 // Prints the loop's own wall time (measured inside the traced shell, so BPF
 // load/attach is excluded), the end-to-end wall time of the whole command,
 // and bytes per event and per exec of the raw files.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +160,53 @@ if (only === undefined || only === 'make') {
     `make -s -C ${project} clean >/dev/null; ${timed(`make -s -j2 -C ${project} >/dev/null`)}`,
     ['untraced', 'traced', 'no-dns'],
   );
+}
+/**
+ * The fork/exec storm in a shell that is already running: untraced, or with a
+ * capture attached to it (--pid) once it waits, started before the loop and
+ * stopping when the shell exits. The loop times itself, as above.
+ */
+async function attachRun(attached: boolean, i: number): Promise<number> {
+  waitForUnload();
+  const go = join(dir, `go-${attached}-${i}`);
+  const out = join(dir, `t-${attached}-${i}`);
+  const shell = spawn(
+    'sh',
+    [
+      '-c',
+      `while [ ! -e ${go} ]; do sleep 0.01; done; ${timed(`i=0; while [ $i -lt ${loops} ]; do /bin/true; i=$((i+1)); done`)} > ${out}`,
+    ],
+    { env, stdio: 'ignore' },
+  );
+  const shellDone = new Promise((r) => shell.on('exit', r));
+  let captureDone: Promise<unknown> = Promise.resolve();
+  if (attached) {
+    const file = join(dir, `attach-${i}.raw`);
+    const cap = spawn(captureBin, ['-q', '-f', '-o', file, '--pid', String(shell.pid)], { env, stdio: 'ignore' });
+    captureDone = new Promise((r) => cap.on('exit', r));
+    // the walk's records are drained within 50 ms of the attach; the file then holds more than its header (~450 bytes)
+    for (let t = 0; t < 400 && !(existsSync(file) && statSync(file).size > 1024); t++)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+  writeFileSync(go, '');
+  await shellDone;
+  await captureDone;
+  return Number(readFileSync(out, 'utf8').trim()) / 1e6;
+}
+if (only === 'attach') {
+  const times: Record<string, number[]> = { untraced: [], attached: [] };
+  await attachRun(false, -1);
+  for (let i = 0; i < runs; i++) {
+    times.untraced!.push(await attachRun(false, i));
+    times.attached!.push(await attachRun(true, i));
+  }
+  const base = median(times.untraced!);
+  console.log(`fork/exec: ${loops} × /bin/true from a sh loop already running, ${runs} alternating runs, medians`);
+  console.log('mode               workload wall  ratio');
+  for (const m of ['untraced', 'attached']) {
+    const v = median(times[m]!);
+    console.log(`${m.padEnd(18)} ${v.toFixed(1).padStart(8)} ms  ${(v / base).toFixed(3)}×`);
+  }
 }
 if (samples === null) {
   rmSync(dir, { recursive: true, force: true });

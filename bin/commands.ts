@@ -4,6 +4,7 @@ import Db from './commands/db.ts';
 import Export from './commands/export.ts';
 import Info from './commands/info.ts';
 import Otel from './commands/otel.ts';
+import Redact from './commands/redact.ts';
 import Stats from './commands/stats.ts';
 import Tree from './commands/tree.ts';
 
@@ -13,6 +14,7 @@ export const COMMANDS = {
   export: Export,
   info: Info,
   otel: Otel,
+  redact: Redact,
   stats: Stats,
   tree: Tree,
 };

@@ -42,6 +42,15 @@ struct {
 	__type(value, __u64);
 } traced SEC(".maps");
 
+/*
+ * Processes in the traced map, kept exact under concurrent forks and exits
+ * (--wait-all waits for 0): a child is counted in its parent's fork hook,
+ * which runs before the fork returns, so before the parent can exit; a
+ * process is uncounted in its own exit hook. Walking the map instead can
+ * miss a child inserted behind the walk while its parent is deleted ahead.
+ */
+__s64 live = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PT_CAT_MAX);
@@ -106,6 +115,31 @@ static __always_inline void fill_head(struct pt_head *h, __u16 type, struct task
 	h->start = task_identity(task);
 	h->pid = BPF_CORE_READ(task, tgid);
 	h->cpu = bpf_get_smp_processor_id();
+}
+
+/* ---- where a process runs: cgroup and namespaces ------------------------ */
+
+static __always_inline struct cgroup *task_cgroup(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp);
+}
+
+static __always_inline void fill_container(struct pt_container *c, struct task_struct *task)
+{
+	c->cgroup_id = BPF_CORE_READ(task_cgroup(task), kn, id);
+	struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+	if (ns) { /* NULL once an exiting task has let go of its namespaces */
+		c->mnt_ns = BPF_CORE_READ(ns, mnt_ns, ns.inum);
+		c->net_ns = BPF_CORE_READ(ns, net_ns, ns.inum);
+		c->uts_ns = BPF_CORE_READ(ns, uts_ns, ns.inum);
+	} else {
+		c->mnt_ns = c->net_ns = c->uts_ns = 0;
+	}
+	struct pid *tpid = BPF_CORE_READ(task, thread_pid);
+	__u32 level = BPF_CORE_READ(tpid, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), &tpid->numbers[level & 31]);
+	c->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
 }
 
 /* ---- string chunks ---------------------------------------------------- */

@@ -8,18 +8,11 @@
 
 #include "common.bpf.h"
 #include "hist.bpf.h"
+#include "attach.bpf.h"
 #include "signals.h"
 
 #define SIGNAL_GROUP_EXIT 0x00000004
 
-/*
- * Processes in the traced map, kept exact under concurrent forks and exits
- * (--wait-all waits for 0): a child is counted in its parent's fork hook,
- * which runs before the fork returns, so before the parent can exit; a
- * process is uncounted in its own exit hook. Walking the map instead can
- * miss a child inserted behind the walk while its parent is deleted ahead.
- */
-__s64 live = 0;
 
 /* tid → user pointer of the filename of an execve in flight */
 struct {
@@ -56,8 +49,13 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	if (stopped || !bpf_map_lookup_elem(&traced, &ptgid))
+	if (stopped)
 		return 0;
+	if (!bpf_map_lookup_elem(&traced, &ptgid)) {
+		if (target_cgroup_id && BPF_CORE_READ(child, pid) == BPF_CORE_READ(child, tgid) && in_target_cgroup(child, 0))
+			attach_process(child, PT_ATTACH_BORN, 0);
+		return 0;
+	}
 
 	__u64 now = bpf_ktime_get_boot_ns();
 	__u32 child_pid = BPF_CORE_READ(child, pid);
@@ -93,6 +91,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	e->fork.child_start = child_start;
 	e->fork.child_pid = child_tgid;
 	e->fork.child_ppid = BPF_CORE_READ(child, real_parent, tgid);
+	fill_container(&e->fork.child_container, child);
 	submit(e);
 	return 0;
 }
@@ -140,6 +139,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	e->exec.argv_len = arg_end - arg_start;
 	e->exec.env_len = env_end - env_start;
 	BPF_CORE_READ_STR_INTO(&e->exec.comm, task, comm);
+	fill_container(&e->exec.container, task);
 	if (arg_end - arg_start > args_limit)
 		e->head.flags |= PT_F_ARGV_TRUNCATED;
 	if (!capture_env)

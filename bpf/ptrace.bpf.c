@@ -6,11 +6,13 @@
  * chunks. One BPF object (one skeleton); each feature lives in its own
  * header, included once here: common.bpf.h (shared maps, record heads,
  * string and path chunks), hist.bpf.h (--io/--sched histograms),
+ * attach.bpf.h (--pid, --cgroup: what already runs),
  * lifecycle.bpf.h (fork, exec, exit, failed execs, signals), files.bpf.h
  * (opens, --io, --sched), net.bpf.h (TCP), dns.bpf.h (port 53, getaddrinfo).
  */
 #include "common.bpf.h"
 #include "hist.bpf.h"
+#include "attach.bpf.h"
 #include "lifecycle.bpf.h"
 #include "files.bpf.h"
 #include "net.bpf.h"

@@ -15,7 +15,7 @@
 #define PT_FILE_MAGIC "PTRACE\r\n" /* 8 bytes, no NUL; \r\n catches text-mode mangling */
 #define PT_BYTE_ORDER_MAGIC 0x1A2B3C4DU
 #define PT_VERSION_MAJOR 1
-#define PT_VERSION_MINOR 6
+#define PT_VERSION_MINOR 8
 
 #define PT_RECORD_SIZE 256
 #define PT_HEAD_SIZE 32
@@ -40,10 +40,12 @@ enum pt_record_type {
 	PT_TCP = 9,         /* a TCP connection of a traced process: connected, failed, accepted or closed */
 	PT_DNS = 10,        /* a getaddrinfo() call of a traced process returned */
 	PT_DNS_MSG = 11,    /* a DNS message (UDP port 53) a traced process sent or received */
+	PT_ATTACHED = 12,   /* a process already running when the capture attached, or that joined the traced cgroup (1.8) */
 	/* written by the capture tool, not by BPF */
 	PT_LOSS = 16,       /* cumulative count of records dropped in one category */
 	PT_RUNNING = 17,    /* a traced process still alive when the capture stopped */
 	PT_FOOTER = 18,     /* totals; the last record of a complete file */
+	PT_CGROUP = 19,     /* the path of a cgroup id seen in the records (1.8) */
 };
 
 /* head.flags */
@@ -65,6 +67,7 @@ enum pt_data_kind {
 	PT_D_PATH = 7,     /* path argument of an open, as given */
 	PT_D_NAME = 8,     /* the name a getaddrinfo() call looked up */
 	PT_D_DNS_MSG = 9,  /* the bytes of a DNS message (binary, not a string) */
+	PT_D_CGROUP = 10,  /* a PT_CGROUP's path, relative to the cgroup v2 root (1.8) */
 };
 
 /* pt_data.flags */
@@ -98,10 +101,24 @@ struct pt_head {
 	__u32 cpu;
 };
 
+/*
+ * Where a process runs (1.8): its cgroup v2 and the inode numbers of its
+ * namespaces, as the links in /proc/PID/ns name them. All zero: not recorded (older
+ * files, or a process whose namespaces were already gone).
+ */
+struct pt_container {
+	__u64 cgroup_id; /* the cgroup v2 id: inode number of its directory; PT_CGROUP gives its path */
+	__u32 pid_ns;    /* the pid namespace the process is in (not the one for its children) */
+	__u32 mnt_ns;
+	__u32 net_ns;
+	__u32 uts_ns;
+};
+
 struct pt_fork {
 	__u64 child_start;
 	__u32 child_pid;
 	__u32 child_ppid; /* the child's real parent (differs from the forker with CLONE_PARENT) */
+	struct pt_container child_container; /* the child's, right after the fork (1.8) */
 };
 
 struct pt_thread {
@@ -124,6 +141,37 @@ struct pt_exec {
 	__u32 argv_len; /* bytes of the argv area in the new image */
 	__u32 env_len;  /* bytes of the environment area in the new image */
 	char comm[PT_COMM_LEN];
+	struct pt_container container; /* after the exec (1.8) */
+};
+
+enum pt_attach_reason {
+	PT_ATTACH_RUNNING = 1, /* found by the walk at the start of the capture (--pid, --cgroup) */
+	PT_ATTACH_JOINED = 2,  /* moved into the traced cgroup later (--cgroup) */
+	PT_ATTACH_BORN = 3,    /* forked into the traced cgroup by an untraced parent (clone3 CLONE_INTO_CGROUP) (--cgroup) */
+};
+
+/*
+ * A process the capture did not see start: already running at attach, or
+ * come into the traced cgroup. Everything BPF can read of it then; the
+ * capture tool follows it with its strings read from /proc/PID (PT_D_EXE,
+ * PT_D_CWD, PT_D_ARGV, PT_D_ENV), as they are then.
+ */
+struct pt_attached {
+	__u64 parent_start;
+	__u32 ppid;
+	__u32 reason;   /* enum pt_attach_reason */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 ns_pid;
+	__u32 ns_level;
+	__u32 argv_len; /* bytes of its argv area then */
+	__u32 env_len;  /* bytes of its environment area (as at its exec: later setenv() is not in it) */
+	char comm[PT_COMM_LEN];
+	struct pt_container container;
+	__u32 nr_threads; /* threads it had then */
+	__u32 _pad;
 };
 
 struct pt_exec_failed {
@@ -266,11 +314,22 @@ struct pt_data {
 	char data[PT_DATA_MAX];
 };
 
+/* Written by the capture tool once per cgroup id the records name; one PT_D_CGROUP string follows. */
+struct pt_cgroup {
+	__u64 cgroup_id;
+	__u32 level; /* depth below the root cgroup (0: the root); 0 when unknown */
+	__u32 _pad;
+};
+
 struct pt_loss {
 	__u32 category; /* enum pt_loss_category */
 	__u32 _pad;
 	__u64 count; /* cumulative since the capture started */
 };
+
+/* Integrity (1.7): the footer's crc32 of each segment of records. */
+#define PT_SEGMENTS_MAX 32
+#define PT_SEGMENT_RECORDS_MIN 1024
 
 struct pt_clock_anchor {
 	__u64 realtime;  /* CLOCK_REALTIME ns */
@@ -286,11 +345,20 @@ struct pt_footer {
 	__u32 processes;   /* processes seen (forks + the root) */
 	__u32 still_running;
 	__u32 end_flags; /* enum pt_end_flags */
+	/* Since 1.7, valid when end_flags has PT_END_CHECKSUM (formats/FORMAT.md, Integrity). */
+	__u32 crc32;          /* zlib crc32 of the whole file, these 4 bytes read as zero */
+	__u32 header_crc32;   /* crc32 of the header: bytes 0 to header_size */
+	__u32 segment_records; /* records per segment: PT_SEGMENT_RECORDS_MIN, doubled as the file grows */
+	__u32 segments;       /* segments used (at most PT_SEGMENTS_MAX); the last one may be short */
+	__u32 segment_crc32[PT_SEGMENTS_MAX]; /* crc32 of each segment's records */
 };
 
 enum pt_end_flags {
 	PT_END_SIGNALLED = 1 << 0, /* the capture forwarded a signal to the command */
 	PT_END_WAITED_ALL = 1 << 1,
+	PT_END_CHECKSUM = 1 << 2, /* the footer's crc32 fields are set (since 1.7) */
+	PT_END_INTERRUPTED = 1 << 3, /* attached: the capture stopped on SIGINT, SIGTERM or SIGHUP (1.8) */
+	PT_END_DURATION = 1 << 4,    /* the capture stopped after --duration (1.8) */
 };
 
 struct pt_event {
@@ -301,6 +369,8 @@ struct pt_event {
 		struct pt_exec exec;
 		struct pt_exec_failed exec_failed;
 		struct pt_exit exit;
+		struct pt_attached attached;
+		struct pt_cgroup cgroup;
 		struct pt_open open;
 		struct pt_hist hist;
 		struct pt_tcp tcp;
@@ -339,6 +409,7 @@ enum pt_options {
 	PT_OPT_NET = 1 << 6,          /* TCP connections captured */
 	PT_OPT_DNS = 1 << 7,          /* getaddrinfo() calls captured */
 	PT_OPT_DNS_MSG = 1 << 8,      /* UDP port 53 messages captured */
+	PT_OPT_ATTACH = 1 << 9,       /* attached to running processes (--pid, --cgroup): no root command (1.8) */
 };
 
 struct pt_tlv {
@@ -360,6 +431,27 @@ enum pt_tlv_tag {
 	PT_TLV_OS_RELEASE = 9,     /* PRETTY_NAME from /etc/os-release */
 	PT_TLV_TRACEPARENT = 10,   /* TRACEPARENT of the capture's own environment, if set */
 	PT_TLV_WRITE_STOP = 11,    /* struct pt_write_stop: zeros, overwritten in place if writing stops early */
+	PT_TLV_REDACTION = 12,     /* struct pt_redaction, then "rule=count" strings: the file was redacted (1.7) */
+	PT_TLV_ATTACH_PIDS = 13,   /* --pid: the processes attached to, u32 each (1.8) */
+	PT_TLV_ATTACH_CGROUP = 14, /* --cgroup: the cgroup path, relative to the cgroup v2 root (1.8) */
+};
+
+/*
+ * Value of PT_TLV_REDACTION, written by `ptrace redact` and `capture --redact`
+ * (never by the capture tool itself): the fixed part, then one NUL-terminated
+ * "RULE=COUNT" string per rule that replaced something, then zero padding.
+ */
+struct pt_redaction {
+	__u32 ruleset_version; /* RULESET_VERSION of the rule set applied */
+	__u32 flags;           /* enum pt_redaction_flags */
+	__u64 replaced;        /* secrets replaced, all rules together */
+};
+
+enum pt_redaction_flags {
+	PT_REDACT_DROP_ENV = 1 << 0,       /* environments removed (--drop-env) */
+	PT_REDACT_ANONYMIZE_PATHS = 1 << 1, /* home directories and user names replaced (--anonymize-paths) */
+	PT_REDACT_USER_RULES = 1 << 2,     /* a rules file extended the built-in rules (--rules) */
+	PT_REDACT_AT_CAPTURE = 1 << 3,     /* redacted as it was captured (capture --redact): no unredacted file existed */
 };
 
 /*

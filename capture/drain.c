@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attach.h"
 #include "drain.h"
 #include "libc.h"
 #include "rawfile.h"
@@ -19,12 +20,27 @@ int on_record(void *ctx, void *data, size_t size)
 	if (size != sizeof(struct pt_event))
 		return 0;
 	const struct pt_event *e = data;
-	if (e->head.type == PT_FORK)
+	switch (e->head.type) {
+	case PT_FORK:
 		w->processes++;
-	else if (e->head.type == PT_EXEC)
+		out_record(w, e);
+		note_cgroup(w, e->fork.child_container.cgroup_id);
+		return 0;
+	case PT_EXEC:
 		note_exec(e->head.pid);
-	else if (e->head.type == PT_EXIT)
+		out_record(w, e);
+		note_cgroup(w, e->exec.container.cgroup_id);
+		return 0;
+	case PT_ATTACHED: /* its strings come from /proc, written right after it */
+		w->processes++;
+		note_exec(e->head.pid);
+		write_attached(w, e);
+		note_cgroup(w, e->attached.container.cgroup_id);
+		return 0;
+	case PT_EXIT:
 		note_exit(e->head.pid);
+		break;
+	}
 	out_record(w, e);
 	return 0;
 }

@@ -177,6 +177,7 @@ static void as_root_again(const struct run_as *r)
 }
 
 static const struct run_as *out_owner;
+static bool unnamed; /* the output is an unnamed file: nothing to remove */
 
 int open_output(const struct options *o, const struct run_as *r)
 {
@@ -217,10 +218,69 @@ int open_output(const struct options *o, const struct run_as *r)
 	return fd;
 }
 
+/*
+ * The output as unnamed files (O_TMPFILE) in its directory, created as the
+ * user, for the sink: `final` gets the name once complete (name_output),
+ * `scratch` never has one. Both vanish with the last descriptor, whatever
+ * kills the capture.
+ */
+void open_output_unnamed(const struct options *o, const struct run_as *r, int *final, int *scratch)
+{
+	char *dir_copy = strdup(o->output), *name_copy = strdup(o->output);
+	if (!dir_copy || !name_copy)
+		die(EXIT_FAILURE_SETUP, "out of memory");
+	const char *dir = dirname(dir_copy), *name = basename(name_copy);
+	if (!strcmp(name, "/") || !strcmp(name, ".") || !strcmp(name, "..") || o->output[strlen(o->output) - 1] == '/')
+		die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
+	as_invoking_user(r);
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		die(EXIT_FAILURE_SETUP, "cannot write %s: %s", o->output, strerror(errno));
+	struct stat st;
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (!o->force)
+			die(EXIT_FAILURE_SETUP, "output exists: %s (use --force to overwrite)", o->output);
+		if (S_ISDIR(st.st_mode))
+			die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
+	}
+	for (int i = 0; i < 2; i++) {
+		int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0)
+			die(EXIT_FAILURE_SETUP, "cannot write %s: %s%s", o->output, strerror(errno),
+			    errno == EOPNOTSUPP || errno == EISDIR ? " (its file system has no unnamed files, O_TMPFILE: write a plain .raw and run ptrace redact)" : "");
+		*(i ? scratch : final) = fd;
+	}
+	as_root_again(r);
+	out_dir_fd = dirfd;
+	out_name = strdup(name);
+	out_owner = r;
+	unnamed = true;
+	free(dir_copy);
+	free(name_copy);
+	uid_t uid = r->drop ? r->uid : 0;
+	gid_t gid = r->drop ? r->gid : 0;
+	if (r->sudo && r->uid && fchown(*final, uid, gid))
+		fprintf(stderr, "ptrace: warning: cannot give %s to uid %u: %s\n", o->output, uid, strerror(errno));
+}
+
+int name_output(int fd, bool force)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	as_invoking_user(out_owner);
+	int err = 0;
+	if (force && unlinkat(out_dir_fd, out_name, 0) && errno != ENOENT)
+		err = errno;
+	if (!err && linkat(AT_FDCWD, proc, out_dir_fd, out_name, AT_SYMLINK_FOLLOW))
+		err = errno;
+	as_root_again(out_owner);
+	return err;
+}
+
 /* Set-up failed: the half-made output goes, through the directory it was made in, as the user who made it. */
 void remove_output(void)
 {
-	if (out_dir_fd < 0 || !out_name)
+	if (out_dir_fd < 0 || !out_name || unnamed)
 		return;
 	as_invoking_user(out_owner);
 	unlinkat(out_dir_fd, out_name, 0);

@@ -29,6 +29,10 @@ struct run_as sudo_user(bool keep_root);
 int drop_privileges(const struct run_as *r);
 /* Creates the output (0600, O_EXCL; --force replaces it) as the user who ran sudo; dies on failure. */
 int open_output(const struct options *o, const struct run_as *r);
+/* The output as two unnamed files in its directory (O_TMPFILE), for the sink: dies on failure. */
+void open_output_unnamed(const struct options *o, const struct run_as *r, int *final, int *scratch);
+/* Gives the unnamed output `fd` its name (--force: replacing a file there); 0 or an errno. */
+int name_output(int fd, bool force);
 /* Set-up failed: removes the half-made output. */
 void remove_output(void);
 

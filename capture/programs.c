@@ -37,6 +37,11 @@ void select_programs(struct ptrace_bpf *skel, const struct options *o)
 		} else if (!strcmp(sec, "iter/tcp")) {
 			load = o->net; /* the stop-time connection scan, run by write_connections_at_stop() */
 			bpf_program__set_autoattach(prog, false);
+		} else if (!strcmp(sec, "iter/task")) {
+			load = o->attach; /* the walk at the start, run by walk_running_processes() */
+			bpf_program__set_autoattach(prog, false);
+		} else if (!strcmp(sec, "tp_btf/cgroup_attach_task")) {
+			load = o->cgroup != NULL;
 		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
 			load = o->dns;
 		} else if (!strcmp(sec, "tp_btf/net_dev_queue") || !strcmp(sec, "tp_btf/netif_receive_skb")) {

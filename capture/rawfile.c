@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "rawfile.h"
 #include "util.h"
@@ -74,9 +75,34 @@ void out_flush(struct writer *w)
 	w->len = 0;
 }
 
+/*
+ * The records are checksummed in segments of segment_records records; when
+ * PT_SEGMENTS_MAX are full, neighbours are merged (crc32_combine) and the
+ * segment size doubles, so the footer locates damage to 1/16–1/32 of the file.
+ */
+static void checksum_record(struct writer *w, const struct pt_event *e)
+{
+	if (!w->segment_records)
+		w->segment_records = PT_SEGMENT_RECORDS_MIN;
+	w->open_crc = crc32(w->open_crc, (const Bytef *)e, sizeof(*e));
+	if (++w->open_records < w->segment_records)
+		return;
+	w->segment_crc[w->segments++] = w->open_crc;
+	w->open_crc = crc32(0, Z_NULL, 0);
+	w->open_records = 0;
+	if (w->segments < PT_SEGMENTS_MAX)
+		return;
+	z_off_t half = (z_off_t)w->segment_records * sizeof(struct pt_event);
+	for (__u32 i = 0; i < PT_SEGMENTS_MAX / 2; i++)
+		w->segment_crc[i] = crc32_combine(w->segment_crc[2 * i], w->segment_crc[2 * i + 1], half);
+	w->segments = PT_SEGMENTS_MAX / 2;
+	w->segment_records *= 2;
+}
+
 void out_record(struct writer *w, const struct pt_event *e)
 {
 	out_append(w, e, sizeof(*e));
+	checksum_record(w, e);
 	w->records++;
 }
 
@@ -173,7 +199,7 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	h.options = (o->env ? PT_OPT_ENV : 0) | (o->failed_execs ? PT_OPT_FAILED_EXECS : 0) |
 		    (kept_root ? PT_OPT_KEEP_ROOT : 0) | (o->files ? PT_OPT_FILES : 0) |
 		    (o->io ? PT_OPT_IO : 0) | (o->sched ? PT_OPT_SCHED : 0) | (o->net ? PT_OPT_NET : 0) |
-		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0);
+		    (o->dns ? PT_OPT_DNS : 0) | (o->dns_msg ? PT_OPT_DNS_MSG : 0) | (o->attach ? PT_OPT_ATTACH : 0);
 	h.start = start;
 	h.args_limit = o->args_limit;
 	h.ringbuf_size = ringbuf_size;
@@ -192,10 +218,16 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	put_tlv_str(w, PT_TLV_MACHINE, u.machine);
 	put_tlv_str(w, PT_TLV_PTRACE_VERSION, PTRACE_VERSION);
 	put_tlv_argv(w, PT_TLV_CAPTURE_ARGV, o->capture_argc, o->capture_argv);
-	int command_argc = 0;
-	while (o->command[command_argc])
-		command_argc++;
-	put_tlv_argv(w, PT_TLV_COMMAND_ARGV, command_argc, o->command);
+	if (o->command) {
+		int command_argc = 0;
+		while (o->command[command_argc])
+			command_argc++;
+		put_tlv_argv(w, PT_TLV_COMMAND_ARGV, command_argc, o->command);
+	}
+	if (o->n_attach_pids)
+		put_tlv(w, PT_TLV_ATTACH_PIDS, o->attach_pids, o->n_attach_pids * sizeof(__u32));
+	if (o->cgroup)
+		put_tlv_str(w, PT_TLV_ATTACH_CGROUP, o->cgroup_rel);
 	put_tlv_str(w, PT_TLV_BOOT_ID, boot_id);
 	put_tlv_str(w, PT_TLV_OS_RELEASE, os);
 	put_tlv_str(w, PT_TLV_TRACEPARENT, getenv("TRACEPARENT"));
@@ -207,6 +239,8 @@ void write_header(struct writer *w, const struct options *o, pid_t root, struct 
 	struct pt_file_header *written = (struct pt_file_header *)w->buf;
 	written->header_size = w->len;
 	size_t header_size = w->len;
+	w->header_crc = crc32(crc32(0, Z_NULL, 0), (const Bytef *)w->buf, header_size);
+	w->open_crc = crc32(0, Z_NULL, 0);
 	w->start_boottime = start.boottime;
 	out_flush(w);
 	if (!w->failed)
@@ -224,7 +258,23 @@ void write_footer(struct writer *w, __u64 lost, int root_status, __u32 still_run
 	footer.footer.root_status = root_status;
 	footer.footer.processes = w->processes;
 	footer.footer.still_running = still_running;
-	footer.footer.end_flags = end_flags;
-	out_record(w, &footer);
+	footer.footer.end_flags = end_flags | PT_END_CHECKSUM;
+	if (!w->segment_records)
+		w->segment_records = PT_SEGMENT_RECORDS_MIN;
+	memcpy(footer.footer.segment_crc32, w->segment_crc, sizeof(w->segment_crc));
+	footer.footer.segments = w->segments;
+	if (w->open_records)
+		footer.footer.segment_crc32[footer.footer.segments++] = w->open_crc;
+	footer.footer.segment_records = w->segment_records;
+	footer.footer.header_crc32 = w->header_crc;
+	/* the whole file: header, the segments in turn, then the footer with its crc32 field zero */
+	uLong crc = w->header_crc;
+	for (__u32 i = 0; i < footer.footer.segments; i++) {
+		__u64 n = i < w->segments ? w->segment_records : w->open_records;
+		crc = crc32_combine(crc, footer.footer.segment_crc32[i], (z_off_t)(n * sizeof(struct pt_event)));
+	}
+	footer.footer.crc32 = crc32(crc, (const Bytef *)&footer, sizeof(footer));
+	out_append(w, &footer, sizeof(footer));
+	w->records++;
 	out_flush(w);
 }

@@ -4,10 +4,10 @@
 // their owner record (exec, failed exec, open, dns, dns_msg), and emits events
 // in the order of their records in the file. No I/O.
 
-import type { Bytes } from './decode.ts';
+import { type Bytes, decodeContainer } from './decode.ts';
 import { DATA, DATA_MAX, DF, DK, HEAD, RECORD_SIZE, RECORD_TYPE_NAMES, RT } from './layout.ts';
 import { EMPTY, type Owns, RECORD_TYPES, type RecordContext, readFooter } from './records/index.ts';
-import type { CapturedBytes, CaptureEvent, CaptureFooter, CaptureHeader, ReadWarning } from './types.ts';
+import type { CapturedBytes, CaptureEvent, CaptureFooter, CaptureHeader, ContainerIds, ReadWarning } from './types.ts';
 import { MAX_AMOUNT, ValueChecker, type ValueSite } from './values.ts';
 
 /**
@@ -17,6 +17,9 @@ import { MAX_AMOUNT, ValueChecker, type ValueSite } from './values.ts';
  * practice they are a few records away).
  */
 export const CHUNK_WINDOW = 65536;
+
+/** The highest record type this reader knows. */
+const MAX_RECORD_TYPE = Math.max(...Object.values(RT));
 
 /** One string of an owner record, put together from its chunks by offset. */
 class StringAcc {
@@ -140,7 +143,7 @@ export class Assembler implements RecordContext {
   /** Complete records fed so far (the footer included). */
   records = 0;
   footer: CaptureFooter | null = null;
-  #counts: number[] = new Array<number>(RT.FOOTER + 1).fill(0);
+  #counts: number[] = new Array<number>(MAX_RECORD_TYPE + 1).fill(0);
   #unknown = new Map<number, number>();
   #orphans = 0;
   #unknownKinds = new Map<number, number>();
@@ -175,6 +178,17 @@ export class Assembler implements RecordContext {
   optionalTime(v: bigint, at: number, type: number, pid: number, field: string): bigint {
     const c = this.values;
     return v === 0n || (v >= c.earliest && v <= c.latest) ? v : c.time(v, this.site(at, type, pid), field);
+  }
+
+  identityTime(v: bigint, at: number, type: number, pid: number, field: string): bigint {
+    return v <= this.values.latest ? v : this.values.time(v, this.site(at, type, pid), field);
+  }
+
+  container(b: Bytes, off: number, at: number, type: number, pid: number): ContainerIds | null {
+    const c = decodeContainer(b, off, this.le);
+    if (c === null) return null;
+    c.ids.cgroupId = Number(this.amount(c.cgroupId, at, type, pid, 'cgroup_id'));
+    return c.ids;
   }
 
   /** Queues an owner record until its chunks are in; its head.ts is kept as two 32-bit halves, as chunks name it. */
@@ -256,7 +270,7 @@ export class Assembler implements RecordContext {
       this.#data(b, off, at);
       return 1;
     }
-    if (type > RT.FOOTER || RECORD_TYPE_NAMES[type] === undefined) {
+    if (type > MAX_RECORD_TYPE || RECORD_TYPE_NAMES[type] === undefined) {
       this.#unknown.set(type, (this.#unknown.get(type) ?? 0) + 1);
       return 1;
     }
@@ -272,8 +286,7 @@ export class Assembler implements RecordContext {
     let start = dv.getBigUint64(off + HEAD.start, le);
     const values = this.values;
     if (ts < values.earliest || ts > values.latest) ts = values.time(ts, this.site(at, type, pid), 'head.ts');
-    if (start < values.earliest || start > values.latest)
-      start = values.time(start, this.site(at, type, pid), 'head.start');
+    if (start > values.latest) start = values.time(start, this.site(at, type, pid), 'head.start');
     if (type === RT.FOOTER) {
       this.footer = readFooter(this, b, off, at, pid);
       return 0;
@@ -292,7 +305,7 @@ export class Assembler implements RecordContext {
     const dv = b.dv;
     const le = this.le;
     const kind = dv.getUint8(off + DATA.kind);
-    if (kind < DK.FILENAME || kind > DK.DNS_MSG) {
+    if (kind < DK.FILENAME || kind > DK.CGROUP) {
       // A kind from a newer minor version (possibly of a record type this reader skips), or damage: ignored.
       this.#unknownKinds.set(kind, (this.#unknownKinds.get(kind) ?? 0) + 1);
       return;

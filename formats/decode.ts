@@ -3,8 +3,8 @@
 // Pure functions over bytes: no joining, no naming, no I/O. Offsets come from layout.ts; byte order is the
 // file header's (a raw file may be little or big endian).
 
-import { ANCHOR, DNS, DNS_ANSWERS, DNS_MSG, HIST, HIST_BUCKETS, RUSAGE, TCP } from './layout.ts';
-import type { ClockAnchor, Rusage } from './types.ts';
+import { ANCHOR, CONTAINER, DNS, DNS_ANSWERS, DNS_MSG, HIST, HIST_BUCKETS, RUSAGE, TCP } from './layout.ts';
+import type { ClockAnchor, ContainerIds, Rusage } from './types.ts';
 
 /** A buffer and a DataView over the same bytes (build once per buffer with `bytesOf`). */
 export interface Bytes {
@@ -82,6 +82,21 @@ export function decodeAnchor(b: Bytes, off: number, le: boolean): ClockAnchor {
 }
 
 /** struct pt_rusage at `off` (the struct's own start, e.g. record + EXIT.rusage). */
+/**
+ * struct pt_container at `off` (format 1.8); null when all zero (not
+ * recorded). The cgroup id is clamped by the caller (`cgroupId` is the raw u64).
+ */
+export function decodeContainer(b: Bytes, off: number, le: boolean): { ids: ContainerIds; cgroupId: bigint } | null {
+  const dv = b.dv;
+  const cgroupId = dv.getBigUint64(off + CONTAINER.cgroup_id, le);
+  const pidNs = dv.getUint32(off + CONTAINER.pid_ns, le);
+  const mntNs = dv.getUint32(off + CONTAINER.mnt_ns, le);
+  const netNs = dv.getUint32(off + CONTAINER.net_ns, le);
+  const utsNs = dv.getUint32(off + CONTAINER.uts_ns, le);
+  if (cgroupId === 0n && pidNs === 0 && mntNs === 0 && netNs === 0 && utsNs === 0) return null;
+  return { ids: { cgroupId: 0, pidNs, mntNs, netNs, utsNs }, cgroupId };
+}
+
 export function decodeRusage(b: Bytes, off: number, le: boolean): Rusage {
   const dv = b.dv;
   return {

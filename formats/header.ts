@@ -11,6 +11,9 @@ import {
   FILE_MAGIC,
   OPT,
   RECORD_SIZE,
+  REDACT,
+  REDACTION,
+  REDACTION_SIZE,
   TLV,
   TLV_HEAD,
   TLV_HEAD_SIZE,
@@ -21,7 +24,7 @@ import {
 } from './layout.ts';
 import { errnoName } from './names.ts';
 import { decodeStrings } from './nul-area.ts';
-import type { CaptureHeader, ReadWarning, WriteStop } from './types.ts';
+import type { CaptureHeader, ReadWarning, Redaction, WriteStop } from './types.ts';
 import { checkedAnchor } from './values.ts';
 
 /** No ptrace header is larger (the TLVs hold a few short strings). */
@@ -198,6 +201,7 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       net: (options & BigInt(OPT.NET)) !== 0n,
       dns: (options & BigInt(OPT.DNS)) !== 0n,
       dnsMessages: (options & BigInt(OPT.DNS_MSG)) !== 0n,
+      attach: (options & BigInt(OPT.ATTACH)) !== 0n,
       raw: options,
     },
     start: checkedAnchor(decodeAnchor(b, FILE_HEADER.start, le), 'header: start.', opts.warnings),
@@ -213,6 +217,8 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
     bootId: '',
     osRelease: '',
     traceparent: '',
+    attachPids: [],
+    attachCgroup: '',
     unknownTlvs: [],
   };
   let off = FILE_HEADER_SIZE;
@@ -260,6 +266,13 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
       case TLV.TRACEPARENT:
         h.traceparent = text(v);
         break;
+      case TLV.ATTACH_PIDS:
+        h.attachPids = [];
+        for (let i = 0; i + 4 <= v.length; i += 4) h.attachPids.push(le ? v.readUInt32LE(i) : v.readUInt32BE(i));
+        break;
+      case TLV.ATTACH_CGROUP:
+        h.attachCgroup = text(v);
+        break;
       case TLV.WRITE_STOP: {
         const stop = writeStop(v, le);
         if (stop === 'malformed') {
@@ -270,6 +283,16 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
         } else if (stop !== null) {
           h.writeStop = stop;
         }
+        break;
+      }
+      case TLV.REDACTION: {
+        const r = redaction(v, le);
+        if (r) h.redaction = r;
+        else
+          opts.warnings?.push({
+            code: 'bad-redaction',
+            message: `header TLV ${tag} (redaction) has ${len} bytes, expected at least ${REDACTION_SIZE}; ignored`,
+          });
         break;
       }
       default:
@@ -285,4 +308,27 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
     });
   }
   return h;
+}
+
+/** The value of PT_TLV_REDACTION: its fixed part, then "RULE=COUNT" strings up to the first empty one. */
+function redaction(v: Buffer, le: boolean): Redaction | null {
+  if (v.length < REDACTION_SIZE) return null;
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const flags = dv.getUint32(REDACTION.flags, le);
+  const counts: Record<string, number> = {};
+  for (const s of decodeStrings(v.subarray(REDACTION_SIZE))) {
+    if (s === '') break;
+    const eq = s.lastIndexOf('=');
+    const n = Number(s.slice(eq + 1));
+    if (eq > 0 && Number.isSafeInteger(n)) counts[s.slice(0, eq)] = n;
+  }
+  return {
+    rulesetVersion: dv.getUint32(REDACTION.ruleset_version, le),
+    dropEnv: (flags & REDACT.DROP_ENV) !== 0,
+    anonymizePaths: (flags & REDACT.ANONYMIZE_PATHS) !== 0,
+    userRules: (flags & REDACT.USER_RULES) !== 0,
+    atCapture: (flags & REDACT.AT_CAPTURE) !== 0,
+    replaced: dv.getBigUint64(REDACTION.replaced, le),
+    counts,
+  };
 }

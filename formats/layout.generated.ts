@@ -5,7 +5,7 @@
 export const PT_FILE_MAGIC = "PTRACE\r\n";
 export const PT_BYTE_ORDER_MAGIC = 439041101;
 export const PT_VERSION_MAJOR = 1;
-export const PT_VERSION_MINOR = 6;
+export const PT_VERSION_MINOR = 8;
 export const PT_RECORD_SIZE = 256;
 export const PT_HEAD_SIZE = 32;
 export const PT_DATA_HEAD_SIZE = 16;
@@ -16,6 +16,8 @@ export const PT_PATH_LIMIT = 4096;
 export const PT_DNS_MSG_LIMIT = 1232;
 export const PT_DNS_ANSWERS = 8;
 export const PT_HIST_BUCKETS = 32;
+export const PT_SEGMENTS_MAX = 32;
+export const PT_SEGMENT_RECORDS_MIN = 1024;
 
 /** enum pt_record_type */
 export const pt_record_type = {
@@ -30,9 +32,11 @@ export const pt_record_type = {
   TCP: 9,
   DNS: 10,
   DNS_MSG: 11,
+  ATTACHED: 12,
   LOSS: 16,
   RUNNING: 17,
   FOOTER: 18,
+  CGROUP: 19,
 } as const;
 
 /** enum pt_record_flags */
@@ -54,6 +58,7 @@ export const pt_data_kind = {
   PATH: 7,
   NAME: 8,
   DNS_MSG: 9,
+  CGROUP: 10,
 } as const;
 
 /** enum pt_data_flags */
@@ -74,6 +79,13 @@ export const pt_loss_category = {
   NET: 6,
   DNS: 7,
   MAX: 8,
+} as const;
+
+/** enum pt_attach_reason */
+export const pt_attach_reason = {
+  RUNNING: 1,
+  JOINED: 2,
+  BORN: 3,
 } as const;
 
 /** enum pt_tcp_event */
@@ -109,6 +121,9 @@ export const pt_hist_kind = {
 export const pt_end_flags = {
   SIGNALLED: 1,
   WAITED_ALL: 2,
+  CHECKSUM: 4,
+  INTERRUPTED: 8,
+  DURATION: 16,
 } as const;
 
 /** enum pt_options */
@@ -122,6 +137,7 @@ export const pt_options = {
   NET: 64,
   DNS: 128,
   DNS_MSG: 256,
+  ATTACH: 512,
 } as const;
 
 /** enum pt_tlv_tag */
@@ -138,6 +154,17 @@ export const pt_tlv_tag = {
   OS_RELEASE: 9,
   TRACEPARENT: 10,
   WRITE_STOP: 11,
+  REDACTION: 12,
+  ATTACH_PIDS: 13,
+  ATTACH_CGROUP: 14,
+} as const;
+
+/** enum pt_redaction_flags */
+export const pt_redaction_flags = {
+  DROP_ENV: 1,
+  ANONYMIZE_PATHS: 2,
+  USER_RULES: 4,
+  AT_CAPTURE: 8,
 } as const;
 
 /** struct pt_head: 32 bytes; field offsets from the record start. */
@@ -151,11 +178,21 @@ export const pt_head = {
   cpu: 28,
 } as const;
 
-/** struct pt_fork: 16 bytes; field offsets from the record start. */
+/** struct pt_container: 24 bytes; field offsets from its own start. */
+export const pt_container = {
+  cgroup_id: 0,
+  pid_ns: 8,
+  mnt_ns: 12,
+  net_ns: 16,
+  uts_ns: 20,
+} as const;
+
+/** struct pt_fork: 40 bytes; field offsets from the record start. */
 export const pt_fork = {
   child_start: 32,
   child_pid: 40,
   child_ppid: 44,
+  child_container: 48,
 } as const;
 
 /** struct pt_thread: 8 bytes; field offsets from the record start. */
@@ -164,7 +201,7 @@ export const pt_thread = {
   _pad: 36,
 } as const;
 
-/** struct pt_exec: 72 bytes; field offsets from the record start. */
+/** struct pt_exec: 96 bytes; field offsets from the record start. */
 export const pt_exec = {
   parent_start: 32,
   ppid: 40,
@@ -180,6 +217,26 @@ export const pt_exec = {
   argv_len: 80,
   env_len: 84,
   comm: 88,
+  container: 104,
+} as const;
+
+/** struct pt_attached: 96 bytes; field offsets from the record start. */
+export const pt_attached = {
+  parent_start: 32,
+  ppid: 40,
+  reason: 44,
+  uid: 48,
+  gid: 52,
+  euid: 56,
+  egid: 60,
+  ns_pid: 64,
+  ns_level: 68,
+  argv_len: 72,
+  env_len: 76,
+  comm: 80,
+  container: 96,
+  nr_threads: 120,
+  _pad: 124,
 } as const;
 
 /** struct pt_exec_failed: 8 bytes; field offsets from the record start. */
@@ -287,6 +344,13 @@ export const pt_data = {
   data: 48,
 } as const;
 
+/** struct pt_cgroup: 16 bytes; field offsets from the record start. */
+export const pt_cgroup = {
+  cgroup_id: 32,
+  level: 40,
+  _pad: 44,
+} as const;
+
 /** struct pt_loss: 16 bytes; field offsets from the record start. */
 export const pt_loss = {
   category: 32,
@@ -301,7 +365,7 @@ export const pt_clock_anchor = {
   monotonic: 16,
 } as const;
 
-/** struct pt_footer: 56 bytes; field offsets from the record start. */
+/** struct pt_footer: 200 bytes; field offsets from the record start. */
 export const pt_footer = {
   records: 32,
   lost: 40,
@@ -310,6 +374,11 @@ export const pt_footer = {
   processes: 76,
   still_running: 80,
   end_flags: 84,
+  crc32: 88,
+  header_crc32: 92,
+  segment_records: 96,
+  segments: 100,
+  segment_crc32: 104,
 } as const;
 
 /** struct pt_event: 256 bytes; field offsets from its own start. */
@@ -320,6 +389,8 @@ export const pt_event = {
   exec: 32,
   exec_failed: 32,
   exit: 32,
+  attached: 32,
+  cgroup: 32,
   open: 32,
   hist: 32,
   tcp: 32,
@@ -354,6 +425,13 @@ export const pt_tlv = {
   len: 4,
 } as const;
 
+/** struct pt_redaction: 16 bytes; field offsets from its own start. */
+export const pt_redaction = {
+  ruleset_version: 0,
+  flags: 4,
+  replaced: 8,
+} as const;
+
 /** struct pt_write_stop: 24 bytes; field offsets from its own start. */
 export const pt_write_stop = {
   ts: 0,
@@ -377,13 +455,25 @@ export const STRUCTS = {
       cpu: { off: 28, size: 4, signed: false },
     },
   },
+  pt_container: {
+    size: 24,
+    base: 0,
+    fields: {
+      cgroup_id: { off: 0, size: 8, signed: false },
+      pid_ns: { off: 8, size: 4, signed: false },
+      mnt_ns: { off: 12, size: 4, signed: false },
+      net_ns: { off: 16, size: 4, signed: false },
+      uts_ns: { off: 20, size: 4, signed: false },
+    },
+  },
   pt_fork: {
-    size: 16,
+    size: 40,
     base: 32,
     fields: {
       child_start: { off: 32, size: 8, signed: false },
       child_pid: { off: 40, size: 4, signed: false },
       child_ppid: { off: 44, size: 4, signed: false },
+      child_container: { off: 48, size: 24, signed: false },
     },
   },
   pt_thread: {
@@ -395,7 +485,7 @@ export const STRUCTS = {
     },
   },
   pt_exec: {
-    size: 72,
+    size: 96,
     base: 32,
     fields: {
       parent_start: { off: 32, size: 8, signed: false },
@@ -412,6 +502,28 @@ export const STRUCTS = {
       argv_len: { off: 80, size: 4, signed: false },
       env_len: { off: 84, size: 4, signed: false },
       comm: { off: 88, size: 16, signed: false },
+      container: { off: 104, size: 24, signed: false },
+    },
+  },
+  pt_attached: {
+    size: 96,
+    base: 32,
+    fields: {
+      parent_start: { off: 32, size: 8, signed: false },
+      ppid: { off: 40, size: 4, signed: false },
+      reason: { off: 44, size: 4, signed: false },
+      uid: { off: 48, size: 4, signed: false },
+      gid: { off: 52, size: 4, signed: false },
+      euid: { off: 56, size: 4, signed: false },
+      egid: { off: 60, size: 4, signed: false },
+      ns_pid: { off: 64, size: 4, signed: false },
+      ns_level: { off: 68, size: 4, signed: false },
+      argv_len: { off: 72, size: 4, signed: false },
+      env_len: { off: 76, size: 4, signed: false },
+      comm: { off: 80, size: 16, signed: false },
+      container: { off: 96, size: 24, signed: false },
+      nr_threads: { off: 120, size: 4, signed: false },
+      _pad: { off: 124, size: 4, signed: false },
     },
   },
   pt_exec_failed: {
@@ -537,6 +649,15 @@ export const STRUCTS = {
       data: { off: 48, size: 208, signed: false },
     },
   },
+  pt_cgroup: {
+    size: 16,
+    base: 32,
+    fields: {
+      cgroup_id: { off: 32, size: 8, signed: false },
+      level: { off: 40, size: 4, signed: false },
+      _pad: { off: 44, size: 4, signed: false },
+    },
+  },
   pt_loss: {
     size: 16,
     base: 32,
@@ -556,7 +677,7 @@ export const STRUCTS = {
     },
   },
   pt_footer: {
-    size: 56,
+    size: 200,
     base: 32,
     fields: {
       records: { off: 32, size: 8, signed: false },
@@ -566,6 +687,11 @@ export const STRUCTS = {
       processes: { off: 76, size: 4, signed: false },
       still_running: { off: 80, size: 4, signed: false },
       end_flags: { off: 84, size: 4, signed: false },
+      crc32: { off: 88, size: 4, signed: false },
+      header_crc32: { off: 92, size: 4, signed: false },
+      segment_records: { off: 96, size: 4, signed: false },
+      segments: { off: 100, size: 4, signed: false },
+      segment_crc32: { off: 104, size: 128, signed: false },
     },
   },
   pt_event: {
@@ -573,11 +699,13 @@ export const STRUCTS = {
     base: 0,
     fields: {
       head: { off: 0, size: 32, signed: false },
-      fork: { off: 32, size: 16, signed: false },
+      fork: { off: 32, size: 40, signed: false },
       thread: { off: 32, size: 8, signed: false },
-      exec: { off: 32, size: 72, signed: false },
+      exec: { off: 32, size: 96, signed: false },
       exec_failed: { off: 32, size: 8, signed: false },
       exit: { off: 32, size: 120, signed: false },
+      attached: { off: 32, size: 96, signed: false },
+      cgroup: { off: 32, size: 16, signed: false },
       open: { off: 32, size: 32, signed: false },
       hist: { off: 32, size: 160, signed: false },
       tcp: { off: 32, size: 88, signed: false },
@@ -585,7 +713,7 @@ export const STRUCTS = {
       dns_msg: { off: 32, size: 48, signed: false },
       data: { off: 32, size: 224, signed: false },
       loss: { off: 32, size: 16, signed: false },
-      footer: { off: 32, size: 56, signed: false },
+      footer: { off: 32, size: 200, signed: false },
       payload: { off: 32, size: 224, signed: false },
     },
   },
@@ -614,6 +742,15 @@ export const STRUCTS = {
       tag: { off: 0, size: 2, signed: false },
       _pad: { off: 2, size: 2, signed: false },
       len: { off: 4, size: 4, signed: false },
+    },
+  },
+  pt_redaction: {
+    size: 16,
+    base: 0,
+    fields: {
+      ruleset_version: { off: 0, size: 4, signed: false },
+      flags: { off: 4, size: 4, signed: false },
+      replaced: { off: 8, size: 8, signed: false },
     },
   },
   pt_write_stop: {

@@ -43,6 +43,9 @@ export const PATH_LIMIT = G.PT_PATH_LIMIT;
 export const DNS_MSG_LIMIT = G.PT_DNS_MSG_LIMIT;
 export const DNS_ANSWERS = G.PT_DNS_ANSWERS;
 export const HIST_BUCKETS = G.PT_HIST_BUCKETS;
+/** Integrity (1.7): segments of records checksummed in the footer. */
+export const SEGMENTS_MAX = G.PT_SEGMENTS_MAX;
+export const SEGMENT_RECORDS_MIN = G.PT_SEGMENT_RECORDS_MIN;
 
 /** enum pt_record_type */
 export const RT = G.pt_record_type;
@@ -82,6 +85,12 @@ export const HIST = G.pt_hist;
 export const TCP = G.pt_tcp;
 export const DNS = G.pt_dns;
 export const DNS_MSG = G.pt_dns_msg;
+export const ATTACHED = G.pt_attached;
+export const CGROUP = G.pt_cgroup;
+/** struct pt_container, offsets inside the struct (add FORK.child_container, EXEC.container or ATTACHED.container). */
+export const CONTAINER = G.pt_container;
+/** enum pt_attach_reason (pt_attached.reason) */
+export const ATTACH_REASON = G.pt_attach_reason;
 export const DATA = G.pt_data;
 export const LOSS = G.pt_loss;
 export const FOOTER = G.pt_footer;
@@ -100,6 +109,11 @@ export const TLV_HEAD_SIZE = G.STRUCTS.pt_tlv.size;
 /** struct pt_write_stop: the value of PT_TLV_WRITE_STOP (format 1.5). */
 export const WRITE_STOP = G.pt_write_stop;
 export const WRITE_STOP_SIZE = G.STRUCTS.pt_write_stop.size;
+/** struct pt_redaction: the fixed part of the value of PT_TLV_REDACTION (format 1.7). */
+export const REDACTION = G.pt_redaction;
+export const REDACTION_SIZE = G.STRUCTS.pt_redaction.size;
+/** enum pt_redaction_flags */
+export const REDACT = G.pt_redaction_flags;
 
 /** Lower-case record type names, as used in Capture.recordCounts. */
 export const RECORD_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(

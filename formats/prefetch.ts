@@ -2,7 +2,9 @@
 // decodes chunk k while the worker copies chunk k + 1 out of the page cache
 // (on this 2-core machine the read() calls of a 500 MiB capture cost about
 // 0.4 s of a single thread). The API stays synchronous: the consumer blocks
-// on an Atomics wait only when it catches up with the reads.
+// on an Atomics wait only when it catches up with the reads. The same slots
+// carry the decompressed bytes of a .raw.gz or .raw.zst file
+// (DecompressingReader): the worker runs the zlib stream.
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
@@ -42,11 +44,60 @@ for (let i = 0; ; i = (i + 1) % slots) {
 }
 `;
 
-/**
- * Chunks of `fd` from `position` on, each `slotSize` bytes (the last one
- * shorter), read ahead by a worker into `slots` shared buffers.
- */
-export class PrefetchingReader {
+// The decompressing worker: a gzip or zstd stream of the file, its output
+// copied into the slots in turn (each full slot is handed over, the last one
+// short). An error (a damaged stream) is sent on \`errors\`, the slot marked failed.
+const DECOMPRESS_WORKER = `
+const { workerData } = require('node:worker_threads');
+const { createReadStream } = require('node:fs');
+const zlib = require('node:zlib');
+const { path, kind, slotSize, slots, data, control, errors } = workerData;
+const state = new Int32Array(control);
+let i = 0;
+let got = 0;
+let slot = null;
+const acquire = () => {
+  while (Atomics.load(state, 2 * i) !== ${EMPTY}) Atomics.wait(state, 2 * i, Atomics.load(state, 2 * i));
+  if (Atomics.load(state, 2 * slots) === 1) return false;
+  slot = new Uint8Array(data, i * slotSize, slotSize);
+  got = 0;
+  return true;
+};
+const publish = (status) => {
+  Atomics.store(state, 2 * i + 1, got);
+  Atomics.store(state, 2 * i, status);
+  Atomics.notify(state, 2 * i);
+  i = (i + 1) % slots;
+};
+(async () => {
+  if (!acquire()) return;
+  try {
+    const source = createReadStream(path);
+    const z = kind === 'gzip' ? zlib.createGunzip() : zlib.createZstdDecompress();
+    source.on('error', (err) => z.destroy(err));
+    source.pipe(z);
+    for await (const chunk of z) {
+      for (let off = 0; off < chunk.length; ) {
+        const n = Math.min(slotSize - got, chunk.length - off);
+        slot.set(chunk.subarray(off, off + n), got);
+        got += n;
+        off += n;
+        if (got === slotSize) {
+          publish(${FULL});
+          if (!acquire()) return;
+        }
+      }
+    }
+    publish(${DONE});
+  } catch (err) {
+    errors.postMessage({ message: err.message, code: err.code, syscall: err.syscall });
+    publish(${FAILED});
+  }
+})();
+`;
+
+/** The consumer side of the slots: chunks in order, blocking only when the worker is behind. */
+class SlotReader {
   private readonly worker: Worker;
   private readonly state: Int32Array;
   private readonly data: SharedArrayBuffer;
@@ -56,7 +107,7 @@ export class PrefetchingReader {
   private current = -1;
   private finished = false;
 
-  constructor(fd: number, position: number, slotSize: number, slots = 3) {
+  constructor(source: string, workerData: Record<string, unknown>, slotSize: number, slots: number) {
     this.slotSize = slotSize;
     this.slots = slots;
     this.data = new SharedArrayBuffer(slotSize * slots);
@@ -64,9 +115,9 @@ export class PrefetchingReader {
     this.state = new Int32Array(control);
     const { port1, port2 } = new MessageChannel();
     this.errors = port1;
-    this.worker = new Worker(WORKER, {
+    this.worker = new Worker(source, {
       eval: true,
-      workerData: { fd, position, slotSize, slots, data: this.data, control, errors: port2 },
+      workerData: { ...workerData, slotSize, slots, data: this.data, control, errors: port2 },
       transferList: [port2],
     });
     this.worker.unref();
@@ -103,5 +154,22 @@ export class PrefetchingReader {
     for (let i = 0; i < this.slots; i++) this.release(i);
     this.errors.close();
     void this.worker.terminate();
+  }
+}
+
+/**
+ * Chunks of `fd` from `position` on, each `slotSize` bytes (the last one
+ * shorter), read ahead by a worker into `slots` shared buffers.
+ */
+export class PrefetchingReader extends SlotReader {
+  constructor(fd: number, position: number, slotSize: number, slots = 3) {
+    super(WORKER, { fd, position }, slotSize, slots);
+  }
+}
+
+/** The decompressed bytes of a gzip or zstd file from its start, in chunks of `slotSize` (the last one shorter). */
+export class DecompressingReader extends SlotReader {
+  constructor(path: string, kind: 'gzip' | 'zstd', slotSize: number, slots = 3) {
+    super(DECOMPRESS_WORKER, { path, kind }, slotSize, slots);
   }
 }

@@ -3,10 +3,12 @@
 // with warnings, never anything else; unreadable paths give a UserError.
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { Assembler } from './assemble.ts';
 import { bytesOf } from './decode.ts';
 import { FormatError, FS_REASONS, UserError } from './errors.ts';
 import { checkFixedHeader, parseHeader } from './header.ts';
+import { ByteStream, compressionOf, readMagic } from './input.ts';
 import { RECORD_SIZE } from './layout.ts';
 import { PrefetchingReader } from './prefetch.ts';
 import type { Capture, CaptureEvent, CaptureHeader, ReadWarning, WriteStop } from './types.ts';
@@ -41,6 +43,27 @@ function directChunks(fd: number, position: number): ChunkSource {
       if (done) return null;
       const n = readFull(fd, chunk, chunk.length, pos);
       pos += n;
+      done = n < chunk.length;
+      return chunk.subarray(0, n);
+    },
+    close() {},
+  };
+}
+
+/** STREAM_CHUNK-sized chunks of a sequential stream, the first starting with `leftover`. */
+function streamChunks(stream: ByteStream, leftover: Buffer): ChunkSource {
+  const chunk = Buffer.allocUnsafe(STREAM_CHUNK);
+  let first: Buffer | null = leftover;
+  let done = false;
+  return {
+    next() {
+      if (done) return null;
+      let n = 0;
+      if (first) {
+        n = first.copy(chunk, 0);
+        first = null;
+      }
+      n += stream.read(chunk, n, chunk.length - n);
       done = n < chunk.length;
       return chunk.subarray(0, n);
     },
@@ -133,6 +156,14 @@ export function readCapture(path: string): Capture {
   } catch (err) {
     throw fsError(path, err);
   }
+  const compression = compressionOf(buf);
+  if (compression) {
+    try {
+      buf = compression === 'gzip' ? gunzipSync(buf) : zstdDecompressSync(buf);
+    } catch (err) {
+      throw decompressError(path, err);
+    }
+  }
   return readCaptureBuffer(buf, path);
 }
 
@@ -162,15 +193,24 @@ export function readCaptureStream(
   } catch (err) {
     throw fsError(path, err);
   }
+  let stream: ByteStream | null = null;
   try {
-    const size = fstatSync(fd).size;
-    const prefix = Buffer.alloc(Math.min(size, 64 * 1024));
-    const got = readFull(fd, prefix, prefix.length, 0);
+    const compressed = compressionOf(readMagic(fd)) !== null;
+    if (compressed) stream = new ByteStream(fd, path);
+    const sequential = stream;
+    const readAt = (buf: Buffer, length: number, position: number): number =>
+      sequential ? sequential.read(buf, position, length - position) : readFull(fd, buf, length, position);
+    const prefix = Buffer.alloc(compressed ? 64 * 1024 : Math.min(fstatSync(fd).size, 64 * 1024));
+    const got = readAt(prefix, prefix.length, 0);
+    // a compressed file's size is known only once it is read: as large as can be until then
+    const size = compressed ? (got < prefix.length ? got : Number.MAX_SAFE_INTEGER) : fstatSync(fd).size;
     let head = prefix.subarray(0, got);
     const fixed = checkFixedHeader(head, path, size);
     if (head.length < fixed.headerSize) {
-      head = Buffer.alloc(fixed.headerSize);
-      const n = readFull(fd, head, head.length, 0);
+      const whole = Buffer.alloc(fixed.headerSize);
+      head.copy(whole);
+      const n = head.length + readAt(whole, whole.length, head.length);
+      head = whole;
       if (n < head.length) {
         throw new FormatError(
           'truncated-header',
@@ -181,10 +221,12 @@ export function readCaptureStream(
     const warnings: ReadWarning[] = [];
     const header = parseHeader(head, path, { fileSize: size, warnings });
     const a = new Assembler(header, onEvent, warnings);
-    const prefetch = size - header.headerSize > (opts.prefetchAbove ?? PREFETCH_ABOVE);
-    const chunks = prefetch
-      ? new PrefetchingReader(fd, header.headerSize, STREAM_CHUNK)
-      : directChunks(fd, header.headerSize);
+    const prefetch = !sequential && size - header.headerSize > (opts.prefetchAbove ?? PREFETCH_ABOVE);
+    const chunks = sequential
+      ? streamChunks(sequential, head.subarray(header.headerSize))
+      : prefetch
+        ? new PrefetchingReader(fd, header.headerSize, STREAM_CHUNK)
+        : directChunks(fd, header.headerSize);
     let pos = header.headerSize;
     let tail = 0;
     try {
@@ -201,7 +243,7 @@ export function readCaptureStream(
         }
         pos += off;
         if (!more) {
-          tail = Math.max(0, size - pos);
+          tail = sequential ? n - off + drain(sequential) : Math.max(0, size - pos);
           break;
         }
         if (n < STREAM_CHUNK) {
@@ -216,10 +258,27 @@ export function readCaptureStream(
     tailWarnings(warnings, a, tail, header.writeStop, header.start.boottime);
     return result(path, header, a, warnings);
   } catch (err) {
-    throw fsError(path, err);
+    throw stream ? decompressError(path, err) : fsError(path, err);
   } finally {
+    stream?.close();
     closeSync(fd);
   }
+}
+
+/** Reads a stream to its end; returns the bytes there were. */
+function drain(stream: ByteStream): number {
+  const scratch = Buffer.allocUnsafe(1 << 20);
+  let total = 0;
+  for (let n = 0; (n = stream.read(scratch, 0, scratch.length)) > 0; ) total += n;
+  return total;
+}
+
+/** A zlib error of a compressed file (damaged or cut short) → one line. */
+function decompressError(path: string, err: unknown): Error {
+  if (err instanceof UserError || err instanceof FormatError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') return fsError(path, err);
+  return new UserError(`cannot decompress ${path}: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 /** Wall-clock time (CLOCK_REALTIME ns) of a CLOCK_BOOTTIME timestamp, through the header's start anchor. */

@@ -3,6 +3,7 @@
 // reader's events, so it needs no more memory than the set of processes.
 // The JSON shape is documented in docs/info-json.md; keep the two in step.
 
+import { type Integrity, integrityText, verifyIntegrity } from './integrity.ts';
 import { decodeWaitStatus } from './names.ts';
 import { isoMicros, readCaptureStream, wallClockNs } from './reader.ts';
 import type { Capture, CaptureEvent, ReadWarning, WriteStop } from './types.ts';
@@ -33,8 +34,12 @@ export interface InfoReport {
       net: boolean;
       dns: boolean;
       dnsMessages: boolean;
+      /** Attached to running processes (--pid, --cgroup; format 1.8). */
+      attach: boolean;
       raw: string;
     };
+    /** What an attached capture attached to (format 1.8); null for a capture of a command. */
+    attached: { pids: number[]; cgroup: string | null } | null;
     argsLimit: number;
     ringbufSize: number;
     traceparent: string;
@@ -95,8 +100,24 @@ export interface InfoReport {
       stillRunning: number;
       signalled: boolean;
       waitedAll: boolean;
+      /** An attached capture stopped on a signal / after --duration (format 1.8). */
+      interrupted: boolean;
+      durationElapsed: boolean;
     } | null;
   };
+  /** PT_TLV_REDACTION: the file is a redacted copy (`ptrace redact`, `capture --redact`); null otherwise. */
+  redaction: {
+    rulesetVersion: number;
+    dropEnv: boolean;
+    anonymizePaths: boolean;
+    userRules: boolean;
+    atCapture: boolean;
+    replaced: number | string;
+    /** Rule id → replacements. */
+    counts: Record<string, number>;
+  } | null;
+  /** The checksums of the footer (format 1.7) checked against the bytes; see formats/integrity.ts. */
+  integrity: Integrity & { text: string };
   unknownTlvs: { tag: number; bytes: number }[];
   warnings: ReadWarning[];
 }
@@ -122,6 +143,8 @@ const HIST_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 /** Accumulates what the report needs from the events, one at a time. */
 export class InfoCollector {
   #children = new Set<string>();
+  /** Processes the capture attached to (format 1.8): they, not a root command, are where the tree starts. */
+  #attached = new Set<string>();
   #losses = new Map<string, bigint>();
   #lastTs: bigint | null = null;
   execs = 0;
@@ -143,6 +166,11 @@ export class InfoCollector {
     switch (e.kind) {
       case 'fork':
         this.#children.add(`${e.child.pid}:${e.child.start}`);
+        break;
+      case 'attached':
+        this.#attached.add(`${e.process.pid}:${e.process.start}`);
+        break;
+      case 'cgroup':
         break;
       case 'exec':
         this.execs++;
@@ -216,7 +244,7 @@ export class InfoCollector {
     return out;
   }
 
-  report(c: Omit<Capture, 'events'>): InfoReport {
+  report(c: Omit<Capture, 'events'>, integrity: Integrity): InfoReport {
     const h = c.header;
     const f = c.footer;
     const startNs = h.start.realtime;
@@ -265,8 +293,10 @@ export class InfoCollector {
           net: h.options.net,
           dns: h.options.dns,
           dnsMessages: h.options.dnsMessages,
+          attach: h.options.attach,
           raw: h.options.raw.toString(),
         },
+        attached: h.options.attach ? { pids: h.attachPids, cgroup: h.attachCgroup || null } : null,
         argsLimit: h.argsLimit,
         ringbufSize: h.ringbufSize,
         traceparent: h.traceparent,
@@ -290,7 +320,7 @@ export class InfoCollector {
       },
       records: { total, byType: c.recordCounts },
       losses: { total: jsonCount(lost), byCategory },
-      processes: this.#children.size + 1,
+      processes: this.#children.size + (this.#attached.size > 0 || h.options.attach ? this.#attached.size : 1),
       execs: this.execs,
       failedExecs: this.failedExecs,
       exits: this.exits,
@@ -326,9 +356,13 @@ export class InfoCollector {
               stillRunning: f.stillRunning,
               signalled: f.signalled,
               waitedAll: f.waitedAll,
+              interrupted: f.interrupted,
+              durationElapsed: f.durationElapsed,
             }
           : null,
       },
+      redaction: h.redaction ? { ...h.redaction, replaced: jsonCount(h.redaction.replaced) } : null,
+      integrity: { ...integrity, text: integrityText(integrity) },
       unknownTlvs: h.unknownTlvs.map((t) => ({ tag: t.tag, bytes: t.value.length })),
       warnings: c.warnings,
     };
@@ -346,9 +380,9 @@ function writeStopReport(w: WriteStop, startBoottime: bigint): NonNullable<InfoR
   };
 }
 
-/** Streams the file once and builds its report. */
+/** Streams the file once and builds its report, then reads it again to check its checksums. */
 export function infoReport(path: string): InfoReport {
   const collector = new InfoCollector();
   const rest = readCaptureStream(path, (e) => collector.add(e));
-  return collector.report(rest);
+  return collector.report(rest, verifyIntegrity(path, rest.header, rest.footer, rest.completeRecords - 1));
 }

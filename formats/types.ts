@@ -49,6 +49,8 @@ export interface CaptureHeader {
     dns: boolean;
     /** UDP port 53 messages (not --no-dns; format 1.4). */
     dnsMessages: boolean;
+    /** Attached to running processes (--pid, --cgroup): no root command (format 1.8). */
+    attach: boolean;
     raw: bigint;
   };
   start: ClockAnchor;
@@ -67,9 +69,15 @@ export interface CaptureHeader {
   osRelease: string;
   /** W3C traceparent found in the capture's environment, '' if none. */
   traceparent: string;
+  /** --pid: the processes attached to (format 1.8); empty otherwise. */
+  attachPids: number[];
+  /** --cgroup: the cgroup attached to, relative to the cgroup v2 root (format 1.8); '' otherwise. */
+  attachCgroup: string;
   /** Where and why the capture stopped writing early (a full disk); absent if it did not (format 1.6). */
   writeStop?: WriteStop;
   /** TLVs this reader does not know: tag → raw value. */
+  /** PT_TLV_REDACTION (1.7): the file was written by `ptrace redact` or `capture --redact`. */
+  redaction?: Redaction;
   unknownTlvs: { tag: number; value: Buffer }[];
 }
 
@@ -82,6 +90,49 @@ export interface CaptureFooter {
   stillRunning: number;
   signalled: boolean;
   waitedAll: boolean;
+  /** An attached capture stopped on SIGINT, SIGTERM or SIGHUP (format 1.8). */
+  interrupted: boolean;
+  /** An attached capture stopped after --duration (format 1.8). */
+  durationElapsed: boolean;
+  /** The checksums (format 1.7, `PT_END_CHECKSUM`), or null (an older file). */
+  checksum: FooterChecksum | null;
+}
+
+/** What PT_TLV_REDACTION says: how the file was redacted, and what was replaced. */
+export interface Redaction {
+  rulesetVersion: number;
+  dropEnv: boolean;
+  anonymizePaths: boolean;
+  userRules: boolean;
+  atCapture: boolean;
+  /** Secrets replaced, all rules together. */
+  replaced: bigint;
+  /** Rule id → replacements, as written (the rules that replaced something). */
+  counts: Record<string, number>;
+}
+
+/** The footer's checksums: formats/integrity.ts checks them. */
+export interface FooterChecksum {
+  /** Of the whole file, these 4 bytes read as zero. */
+  crc32: number;
+  headerCrc32: number;
+  /** Records per segment. */
+  segmentRecords: number;
+  /** One crc32 per segment (at most SEGMENTS_MAX). */
+  segments: number[];
+}
+
+/**
+ * Where a process runs (format 1.8): its cgroup v2 id and the inode numbers
+ * of its namespaces, as the links in /proc/PID/ns name them.
+ */
+export interface ContainerIds {
+  /** The cgroup v2 id (inode number of its directory); a `cgroup` event gives its path. */
+  cgroupId: number;
+  pidNs: number;
+  mntNs: number;
+  netNs: number;
+  utsNs: number;
 }
 
 interface EventBase {
@@ -98,6 +149,8 @@ export interface ForkEvent extends EventBase {
   child: ProcessKey;
   /** Kernel real parent of the child (differs from `process` with CLONE_PARENT). */
   childPpid: number;
+  /** The child's cgroup and namespaces right after the fork; null when not recorded (before 1.8). */
+  childContainer?: ContainerIds | null;
 }
 
 export interface ThreadEvent extends EventBase {
@@ -145,6 +198,52 @@ export interface ExecEvent extends EventBase {
   argvLen?: number;
   /** Size in bytes of the environment area of the new image. */
   envLen?: number;
+  /** The process's cgroup and namespaces after the exec; null when not recorded (before 1.8). */
+  container?: ContainerIds | null;
+}
+
+/**
+ * A process the capture did not see start (format 1.8): already running when
+ * it attached (`running`), moved into the traced cgroup later (`joined`), or
+ * forked into it by an untraced parent (`born`). Its strings were read from
+ * /proc when the capture attached: argv as the process then showed it, the
+ * environment it got at its exec.
+ */
+export interface AttachedEvent extends EventBase {
+  kind: 'attached';
+  /** running | joined | born, or `reason<N>`. */
+  reason: string;
+  parent: ProcessKey;
+  ppid: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  nsPid: number;
+  nsLevel: number;
+  comm: string;
+  exe: CapturedBytes;
+  cwd: CapturedBytes;
+  argv: Buffer[];
+  argvTruncated: boolean;
+  /** null when the capture skipped environments. */
+  env: Buffer[] | null;
+  envTruncated: boolean;
+  argvLen: number;
+  envLen: number;
+  /** Threads it had when attached. */
+  nrThreads: number;
+  container: ContainerIds | null;
+}
+
+/** The path of a cgroup id the records name (format 1.8), relative to the cgroup v2 root. */
+export interface CgroupEvent extends EventBase {
+  kind: 'cgroup';
+  cgroupId: number;
+  /** Depth below the root cgroup (0: the root or unknown). */
+  level: number;
+  /** Empty and faulted when the cgroup was gone before the capture could name it. */
+  path: CapturedBytes;
 }
 
 export interface ExecFailedEvent extends EventBase {
@@ -323,6 +422,8 @@ export type CaptureEvent =
   | ForkEvent
   | ThreadEvent
   | ExecEvent
+  | AttachedEvent
+  | CgroupEvent
   | ExecFailedEvent
   | ExitEvent
   | OpenEvent

@@ -138,4 +138,39 @@ if (wanted('hostile')) {
   });
 }
 
+// 5. An attached capture (--pid): a small server already running (with a helper child running
+//    too) when the capture attaches; then it forks three workers (one fails), one of them in a
+//    new pid namespace (unshare -p -f), stops its helper and exits, which ends the capture.
+if (wanted('attach-server')) {
+  const dir = path.join(work, 'attach-server');
+  await fs.mkdirp(dir);
+  const go = path.join(dir, 'go');
+  await fs.writeFile(
+    path.join(dir, 'server.sh'),
+    `${[
+      'sleep 30 &',
+      'helper=$!',
+      `while [ ! -e ${go} ]; do sleep 0.05; done`,
+      'for n in 1 2 3; do',
+      '  if [ $n = 2 ]; then unshare -p -f sh -c "echo worker $n in its own pid namespace > out.$n"',
+      '  else sh -c "echo worker $n > out.$n; exit $((n - 1))"; fi',
+      'done',
+      'kill $helper',
+      'wait',
+      'exit 0',
+    ].join('\n')}\n`,
+  );
+  const { spawn } = await import('node:child_process');
+  const server = spawn('sh', ['server.sh'], { cwd: dir, env, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  const out = path.join(here, 'attach-server.raw');
+  const run = $({ env, nothrow: true })`${capture} -q -f -o ${out} --pid ${server.pid}`;
+  await new Promise((r) => setTimeout(r, 1000));
+  await fs.writeFile(go, '');
+  const result = await run;
+  if (result.exitCode !== 0) throw new Error(`attach-server: capture exit ${result.exitCode}: ${result.stderr}`);
+  await fs.chmod(out, 0o644);
+  console.log(`attach-server.raw: ${(await fs.stat(out)).size} bytes`);
+}
+
 await fs.remove(work);

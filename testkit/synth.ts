@@ -3,7 +3,7 @@
 // generator of big make-like builds.
 
 import { closeSync, openSync } from 'node:fs';
-import type { ProcessKey, Rusage } from '../formats/types.ts';
+import type { ContainerIds, ProcessKey, Rusage } from '../formats/types.ts';
 import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../testkit/writer.ts';
 
 export const MS = 1_000_000;
@@ -12,6 +12,8 @@ export interface SynthProc {
   key: ProcessKey;
   env: string[];
   cwd: string;
+  /** Its cgroup and namespaces (format 1.8): given to its fork children and recorded at its execs. */
+  container?: ContainerIds;
 }
 
 export interface ExecOptions {
@@ -134,9 +136,73 @@ export class Synth {
   }
 
   fork(parent: SynthProc, at: number, pid = this.nextPid++): SynthProc {
-    const child: SynthProc = { key: { pid, start: this.ts(at) }, env: parent.env, cwd: parent.cwd };
-    this.push({ kind: 'fork', ts: this.ts(at), process: parent.key, tid: parent.key.pid, child: child.key });
+    const child: SynthProc = {
+      key: { pid, start: this.ts(at) },
+      env: parent.env,
+      cwd: parent.cwd,
+      container: parent.container,
+    };
+    this.push({
+      kind: 'fork',
+      ts: this.ts(at),
+      process: parent.key,
+      tid: parent.key.pid,
+      child: child.key,
+      childContainer: parent.container ?? null,
+    });
     return child;
+  }
+
+  /**
+   * A process already running when the capture attached (format 1.8): started
+   * `startMs` ms before the capture (its identity), attached at `at`.
+   */
+  attached(
+    argv: string[],
+    opts: {
+      at: number;
+      startMs?: number;
+      pid?: number;
+      parent?: ProcessKey;
+      reason?: string;
+      cwd?: string;
+      env?: string[];
+      exe?: string;
+      container?: ContainerIds;
+      threads?: number;
+    },
+  ): SynthProc {
+    const pid = opts.pid ?? this.nextPid++;
+    const p: SynthProc = {
+      key: { pid, start: this.ts(-(opts.startMs ?? 60_000)) },
+      env: opts.env ?? NO_ENV,
+      cwd: opts.cwd ?? '/',
+      container: opts.container,
+    };
+    const exe = opts.exe ?? (argv[0]!.startsWith('/') ? argv[0]! : `/usr/bin/${argv[0]}`);
+    const parent = opts.parent ?? { pid: 1, start: 0n };
+    this.push({
+      kind: 'attached',
+      ts: this.ts(opts.at),
+      process: p.key,
+      tid: pid,
+      reason: opts.reason ?? 'running',
+      parent,
+      comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15),
+      exe,
+      cwd: p.cwd,
+      argv,
+      env: p.env,
+      nrThreads: opts.threads ?? 1,
+      container: opts.container ?? null,
+    });
+    return p;
+  }
+
+  /** The path of a cgroup id (the capture tool's record). */
+  cgroup(cgroupId: number, path: string, at: number): void {
+    const level = path.split('/').filter(Boolean).length;
+    this.push({ kind: 'cgroup', ts: this.ts(at), cgroupId, level, path });
   }
 
   exec(p: SynthProc, argv: string[], opts: ExecOptions): void {
@@ -157,6 +223,7 @@ export class Synth {
       argvTruncated: opts.argvTruncated,
       env: p.env,
       envTruncated: opts.envTruncated,
+      container: p.container ?? null,
     });
   }
 

@@ -4,42 +4,23 @@
 // the BPF program does.
 
 import { writeSync } from 'node:fs';
+import { encodeHeaderBytes, setAnchor, ZERO_RUSAGE } from '../formats/encode.ts';
+import { SegmentedChecksum } from '../formats/integrity.ts';
 import {
-  ANCHOR,
+  ATTACH_REASON,
   BYTE_ORDER_MAGIC,
-  COMM_LEN,
-  DATA,
-  DATA_MAX,
-  DF,
   DK,
-  DNS,
   DNS_ANSWERS,
-  DNS_MSG,
   DNSD,
   END,
-  EXEC,
-  EXEC_FAILED,
-  EXIT,
   F,
   FILE_HEADER,
   FILE_HEADER_SIZE,
   FILE_MAGIC,
-  FOOTER,
-  FORK,
-  HEAD,
-  HEAD_SIZE,
-  HIST,
-  HIST_BUCKETS,
-  LOSS,
-  OPEN,
   OPT,
   RECORD_SIZE,
   RT,
-  RUSAGE,
-  TCP,
-  THREAD,
   TLV,
-  TLV_HEAD_SIZE,
   VERSION_MAJOR,
   VERSION_MINOR,
   WRITE_STOP,
@@ -47,8 +28,12 @@ import {
 } from '../formats/layout.ts';
 import { histKindNumber, ipBytes, tcpEventNumber, tcpRoleNumber, tcpStateNumber } from '../formats/names.ts';
 import { countStrings, joinStrings } from '../formats/nul-area.ts';
-import type { CapturedBytes, ClockAnchor, ProcessKey, Rusage } from '../formats/types.ts';
+import { chunkString, encodeRecordInto } from '../formats/records/index.ts';
+import type { CapturedBytes, ClockAnchor, ContainerIds, ProcessKey, Rusage } from '../formats/types.ts';
 import type { RawHead, RawRecord } from './raw-records.ts';
+
+export { ZERO_RUSAGE } from '../formats/encode.ts';
+export { chunkString, encodeRecord, encodeRecordInto } from '../formats/records/index.ts';
 
 // ---------------------------------------------------------------- header
 
@@ -73,6 +58,7 @@ export interface HeaderInit {
         net?: boolean;
         dns?: boolean;
         dnsMessages?: boolean;
+        attach?: boolean;
         raw?: bigint;
       }
     | bigint;
@@ -89,6 +75,10 @@ export interface HeaderInit {
   bootId?: string;
   osRelease?: string;
   traceparent?: string;
+  /** PT_TLV_ATTACH_PIDS (--pid). */
+  attachPids?: number[];
+  /** PT_TLV_ATTACH_CGROUP (--cgroup). */
+  attachCgroup?: string;
   /** PT_TLV_WRITE_STOP: where the capture stopped writing (ts 0: the placeholder of a capture that did not stop). */
   writeStop?: { ts: bigint; errno: number; records: bigint };
   /** Extra TLVs written after the known ones (tags this reader may not know). */
@@ -113,11 +103,12 @@ function optionsValue(o: HeaderInit['options']): bigint {
       (o?.sched ? OPT.SCHED : 0) |
       (o?.net ? OPT.NET : 0) |
       (o?.dns ? OPT.DNS : 0) |
-      (o?.dnsMessages ? OPT.DNS_MSG : 0),
+      (o?.dnsMessages ? OPT.DNS_MSG : 0) |
+      (o?.attach ? OPT.ATTACH : 0),
   );
 }
 
-const pad8 = (n: number): number => (n + 7) & ~7;
+const _pad8 = (n: number): number => (n + 7) & ~7;
 
 function argvBytes(argv: readonly (string | Buffer)[]): Buffer {
   return joinStrings(argv.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)));
@@ -157,6 +148,12 @@ function headerTlvs(h: HeaderInit, le: boolean): { tag: number; value: Buffer }[
   text(TLV.OS_RELEASE, h.osRelease);
   text(TLV.TRACEPARENT, h.traceparent);
   if (h.writeStop) tlvs.push({ tag: TLV.WRITE_STOP, value: writeStopValue(h.writeStop, le) });
+  if (h.attachPids && h.attachPids.length > 0) {
+    const v = Buffer.alloc(4 * h.attachPids.length);
+    h.attachPids.forEach((pid, i) => (le ? v.writeUInt32LE(pid, 4 * i) : v.writeUInt32BE(pid, 4 * i)));
+    tlvs.push({ tag: TLV.ATTACH_PIDS, value: v });
+  }
+  text(TLV.ATTACH_CGROUP, h.attachCgroup);
   for (const t of h.unknownTlvs ?? []) tlvs.push(t);
   return tlvs;
 }
@@ -164,19 +161,12 @@ function headerTlvs(h: HeaderInit, le: boolean): { tag: number; value: Buffer }[
 /** The file header: fixed part, TLVs, an END TLV, zero padding to headerSize. */
 export function encodeHeader(h: HeaderInit, opts: { littleEndian: boolean }): Buffer {
   const le = opts.littleEndian;
-  const tlvs = headerTlvs(h, le);
-  let need = FILE_HEADER_SIZE;
-  for (const t of tlvs) need += TLV_HEAD_SIZE + pad8(t.value.length);
-  need += TLV_HEAD_SIZE; // END
-  const size = h.headerSize ?? need;
-  if (size < need) throw new RangeError(`headerSize ${size} is smaller than the ${need} bytes the TLVs need`);
-  const buf = Buffer.alloc(size);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  buf.write(FILE_MAGIC, FILE_HEADER.magic, 'latin1');
+  const fixed = Buffer.alloc(FILE_HEADER_SIZE);
+  const dv = new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength);
+  fixed.write(FILE_MAGIC, FILE_HEADER.magic, 'latin1');
   dv.setUint32(FILE_HEADER.byte_order, BYTE_ORDER_MAGIC, le);
   dv.setUint16(FILE_HEADER.version_major, h.versionMajor ?? VERSION_MAJOR, le);
   dv.setUint16(FILE_HEADER.version_minor, h.versionMinor ?? VERSION_MINOR, le);
-  dv.setUint32(FILE_HEADER.header_size, size, le);
   dv.setUint32(FILE_HEADER.record_size, h.recordSize ?? RECORD_SIZE, le);
   dv.setUint32(FILE_HEADER.root_pid, h.rootPid ?? 0, le);
   dv.setUint32(FILE_HEADER.capture_pid, h.capturePid ?? 0, le);
@@ -184,226 +174,10 @@ export function encodeHeader(h: HeaderInit, opts: { littleEndian: boolean }): Bu
   setAnchor(dv, FILE_HEADER.start, h.start ?? DEFAULT_START, le);
   dv.setUint32(FILE_HEADER.args_limit, h.argsLimit ?? 256 * 1024, le);
   dv.setUint32(FILE_HEADER.ringbuf_size, h.ringbufSize ?? 16 * 1024 * 1024, le);
-  let off = FILE_HEADER_SIZE;
-  for (const t of tlvs) {
-    dv.setUint16(off, t.tag, le);
-    dv.setUint32(off + 4, t.value.length, le);
-    t.value.copy(buf, off + TLV_HEAD_SIZE);
-    off += TLV_HEAD_SIZE + pad8(t.value.length);
-  }
-  // END TLV: already zero.
-  return buf;
-}
-
-function setAnchor(dv: DataView, off: number, a: ClockAnchor, le: boolean): void {
-  dv.setBigUint64(off + ANCHOR.realtime, a.realtime, le);
-  dv.setBigUint64(off + ANCHOR.boottime, a.boottime, le);
-  dv.setBigUint64(off + ANCHOR.monotonic, a.monotonic, le);
+  return encodeHeaderBytes(fixed, headerTlvs(h, le), le, h.headerSize);
 }
 
 // ---------------------------------------------------------------- records
-
-function setHead(dv: DataView, off: number, h: RawHead, le: boolean): void {
-  dv.setUint16(off + HEAD.type, h.type, le);
-  dv.setUint16(off + HEAD.flags, h.flags, le);
-  dv.setUint32(off + HEAD.tid, h.tid, le);
-  dv.setBigUint64(off + HEAD.ts, h.ts, le);
-  dv.setBigUint64(off + HEAD.start, h.start, le);
-  dv.setUint32(off + HEAD.pid, h.pid, le);
-  dv.setUint32(off + HEAD.cpu, h.cpu, le);
-}
-
-function setRusage(dv: DataView, off: number, r: Rusage, le: boolean): void {
-  dv.setBigUint64(off + RUSAGE.utime_ns, r.utimeNs, le);
-  dv.setBigUint64(off + RUSAGE.stime_ns, r.stimeNs, le);
-  dv.setBigUint64(off + RUSAGE.runtime_ns, r.runtimeNs, le);
-  dv.setBigUint64(off + RUSAGE.maxrss_kb, r.maxrssKb, le);
-  dv.setBigUint64(off + RUSAGE.min_flt, r.minFlt, le);
-  dv.setBigUint64(off + RUSAGE.maj_flt, r.majFlt, le);
-  dv.setBigUint64(off + RUSAGE.nvcsw, r.nvcsw, le);
-  dv.setBigUint64(off + RUSAGE.nivcsw, r.nivcsw, le);
-  dv.setBigUint64(off + RUSAGE.rchar, r.rchar, le);
-  dv.setBigUint64(off + RUSAGE.wchar, r.wchar, le);
-  dv.setBigUint64(off + RUSAGE.read_bytes, r.readBytes, le);
-  dv.setBigUint64(off + RUSAGE.write_bytes, r.writeBytes, le);
-}
-
-/** All-zero resource usage: what a format 1.0 exit record holds, and what the writer writes for `rusage: null`. */
-export const ZERO_RUSAGE: Readonly<Rusage> = Object.freeze({
-  utimeNs: 0n,
-  stimeNs: 0n,
-  runtimeNs: 0n,
-  maxrssKb: 0n,
-  minFlt: 0n,
-  majFlt: 0n,
-  nvcsw: 0n,
-  nivcsw: 0n,
-  rchar: 0n,
-  wchar: 0n,
-  readBytes: 0n,
-  writeBytes: 0n,
-});
-
-function setComm(buf: Buffer, off: number, comm: string): void {
-  const b = Buffer.from(comm);
-  b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));
-}
-
-/**
- * Writes one record at `off` of `buf` (256 bytes, zero-filled first). The
- * head's `type` is written as given, so a payload can be paired with any
- * type number; `unknown` records carry their payload bytes.
- */
-export function encodeRecordInto(buf: Buffer, off: number, rec: RawRecord, le: boolean): void {
-  buf.fill(0, off, off + RECORD_SIZE);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  setHead(dv, off, rec.head, le);
-  switch (rec.kind) {
-    case 'fork':
-      dv.setBigUint64(off + FORK.child_start, rec.childStart, le);
-      dv.setUint32(off + FORK.child_pid, rec.childPid, le);
-      dv.setUint32(off + FORK.child_ppid, rec.childPpid, le);
-      break;
-    case 'thread':
-      dv.setUint32(off + THREAD.new_tid, rec.newTid, le);
-      break;
-    case 'exec':
-      dv.setBigUint64(off + EXEC.parent_start, rec.parentStart, le);
-      dv.setUint32(off + EXEC.ppid, rec.ppid, le);
-      dv.setUint32(off + EXEC.old_tid, rec.oldTid, le);
-      dv.setUint32(off + EXEC.uid, rec.uid, le);
-      dv.setUint32(off + EXEC.gid, rec.gid, le);
-      dv.setUint32(off + EXEC.euid, rec.euid, le);
-      dv.setUint32(off + EXEC.egid, rec.egid, le);
-      dv.setUint32(off + EXEC.ns_pid, rec.nsPid, le);
-      dv.setUint32(off + EXEC.ns_level, rec.nsLevel, le);
-      dv.setUint32(off + EXEC.argc, rec.argc, le);
-      dv.setUint32(off + EXEC.envc, rec.envc, le);
-      dv.setUint32(off + EXEC.argv_len, rec.argvLen, le);
-      dv.setUint32(off + EXEC.env_len, rec.envLen, le);
-      setComm(buf, off + EXEC.comm, rec.comm);
-      break;
-    case 'exec_failed':
-      dv.setInt32(off + EXEC_FAILED.err, rec.err, le);
-      dv.setUint32(off + EXEC_FAILED.syscall_nr, rec.syscallNr, le);
-      break;
-    case 'exit':
-      dv.setUint32(off + EXIT.status, rec.status, le);
-      dv.setUint32(off + EXIT.nr_threads_seen, rec.nrThreadsSeen, le);
-      setComm(buf, off + EXIT.comm, rec.comm);
-      setRusage(dv, off + EXIT.rusage, rec.rusage, le);
-      break;
-    case 'open':
-      dv.setInt32(off + OPEN.dirfd, rec.dirfd, le);
-      dv.setInt32(off + OPEN.result, rec.result, le);
-      dv.setUint32(off + OPEN.flags, rec.flags, le);
-      dv.setUint32(off + OPEN.mode, rec.mode, le);
-      dv.setUint32(off + OPEN.syscall_nr, rec.syscallNr, le);
-      dv.setBigUint64(off + OPEN.latency_ns, rec.latencyNs, le);
-      break;
-    case 'hist':
-      dv.setUint32(off + HIST.kind, rec.histKind, le);
-      dv.setBigUint64(off + HIST.count, rec.count, le);
-      dv.setBigUint64(off + HIST.total_ns, rec.totalNs, le);
-      dv.setBigUint64(off + HIST.max_ns, rec.maxNs, le);
-      for (let i = 0; i < HIST_BUCKETS && i < rec.buckets.length; i++)
-        dv.setUint32(off + HIST.buckets + 4 * i, rec.buckets[i]!, le);
-      break;
-    case 'tcp':
-      buf[off + TCP.event] = rec.event;
-      buf[off + TCP.role] = rec.role;
-      dv.setUint16(off + TCP.family, rec.family, le);
-      dv.setUint16(off + TCP.local_port, rec.localPort, le);
-      dv.setUint16(off + TCP.remote_port, rec.remotePort, le);
-      dv.setInt32(off + TCP.error, rec.error, le);
-      dv.setUint32(off + TCP.conn_id, rec.connId, le);
-      rec.localAddr.copy(buf, off + TCP.local_addr, 0, 16);
-      rec.remoteAddr.copy(buf, off + TCP.remote_addr, 0, 16);
-      dv.setBigUint64(off + TCP.start_ts, rec.startTs, le);
-      dv.setBigUint64(off + TCP.latency_ns, rec.latencyNs, le);
-      dv.setBigUint64(off + TCP.bytes_sent, rec.bytesSent, le);
-      dv.setBigUint64(off + TCP.bytes_received, rec.bytesReceived, le);
-      dv.setUint32(off + TCP.retransmits, rec.retransmits, le);
-      buf[off + TCP.tcp_state] = rec.tcpState;
-      dv.setUint16(off + TCP.soft_error, rec.softError, le);
-      break;
-    case 'dns':
-      dv.setInt32(off + DNS.result, rec.result, le);
-      dv.setUint32(off + DNS.count, rec.count, le);
-      dv.setBigUint64(off + DNS.start_ts, rec.startTs, le);
-      dv.setBigUint64(off + DNS.latency_ns, rec.latencyNs, le);
-      for (let i = 0; i < DNS_ANSWERS && i < rec.families.length; i++) {
-        dv.setUint16(off + DNS.families + 2 * i, rec.families[i]!, le);
-        rec.addrs[i]?.copy(buf, off + DNS.addrs + 16 * i, 0, 16);
-      }
-      break;
-    case 'dns_msg':
-      buf[off + DNS_MSG.direction] = rec.direction;
-      dv.setUint16(off + DNS_MSG.family, rec.family, le);
-      dv.setUint16(off + DNS_MSG.local_port, rec.localPort, le);
-      dv.setUint16(off + DNS_MSG.remote_port, rec.remotePort, le);
-      dv.setUint32(off + DNS_MSG.length, rec.length, le);
-      dv.setUint32(off + DNS_MSG.captured, rec.captured, le);
-      rec.localAddr.copy(buf, off + DNS_MSG.local_addr, 0, 16);
-      rec.remoteAddr.copy(buf, off + DNS_MSG.remote_addr, 0, 16);
-      break;
-    case 'data':
-      dv.setBigUint64(off + DATA.owner_ts, rec.ownerTs, le);
-      dv.setUint32(off + DATA.offset, rec.offset, le);
-      dv.setUint16(off + DATA.len, rec.len, le);
-      dv.setUint8(off + DATA.kind, rec.dataKind);
-      dv.setUint8(off + DATA.flags, rec.dataFlags);
-      rec.data.copy(buf, off + DATA.data, 0, Math.min(rec.data.length, DATA_MAX));
-      break;
-    case 'loss':
-      dv.setUint32(off + LOSS.category, rec.category, le);
-      dv.setBigUint64(off + LOSS.count, rec.count, le);
-      break;
-    case 'running':
-      break;
-    case 'footer':
-      dv.setBigUint64(off + FOOTER.records, rec.records, le);
-      dv.setBigUint64(off + FOOTER.lost, rec.lost, le);
-      setAnchor(dv, off + FOOTER.stop, rec.stop, le);
-      dv.setUint32(off + FOOTER.root_status, rec.rootStatus, le);
-      dv.setUint32(off + FOOTER.processes, rec.processes, le);
-      dv.setUint32(off + FOOTER.still_running, rec.stillRunning, le);
-      dv.setUint32(off + FOOTER.end_flags, rec.endFlags, le);
-      break;
-    case 'unknown':
-      rec.payload.copy(buf, off + HEAD_SIZE, 0, Math.min(rec.payload.length, RECORD_SIZE - HEAD_SIZE));
-      break;
-  }
-}
-
-/** One record as a new 256-byte buffer. */
-export function encodeRecord(rec: RawRecord, le: boolean): Buffer {
-  const buf = Buffer.alloc(RECORD_SIZE);
-  encodeRecordInto(buf, 0, rec, le);
-  return buf;
-}
-
-/** PT_DATA chunks of one string, split as the BPF program does (an empty string is one empty LAST chunk). */
-export function chunkString(owner: RawHead, dataKind: number, bytes: Buffer, truncated: boolean): RawRecord[] {
-  const out: RawRecord[] = [];
-  let offset = 0;
-  do {
-    const len = Math.min(DATA_MAX, bytes.length - offset);
-    const last = offset + len >= bytes.length;
-    out.push({
-      kind: 'data',
-      head: { ...owner, type: RT.DATA, flags: 0 },
-      ownerTs: owner.ts,
-      offset,
-      len,
-      dataKind,
-      dataFlags: last ? DF.LAST | (truncated ? DF.TRUNCATED : 0) : 0,
-      data: bytes.subarray(offset, offset + len),
-    });
-    offset += len;
-  } while (offset < bytes.length);
-  return out;
-}
 
 // ---------------------------------------------------------------- logical events
 
@@ -428,6 +202,7 @@ export interface WriterFork extends WriterBase {
   kind: 'fork';
   child: ProcessKey;
   childPpid?: number;
+  childContainer?: ContainerIds | null;
 }
 export interface WriterThread extends WriterBase {
   kind: 'thread';
@@ -458,6 +233,40 @@ export interface WriterExec extends WriterBase {
   /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
   env?: StringListInit | null;
   envTruncated?: boolean;
+  container?: ContainerIds | null;
+}
+/** A process the capture attached to (format 1.8); its strings follow as the capture tool writes them. */
+export interface WriterAttached extends WriterBase {
+  kind: 'attached';
+  /** running | joined | born (or reason<N>); default running. */
+  reason?: string;
+  parent: ProcessKey;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  euid?: number;
+  egid?: number;
+  nsPid?: number;
+  nsLevel?: number;
+  comm?: string;
+  exe?: BytesInit;
+  cwd?: BytesInit;
+  argv: StringListInit;
+  argvTruncated?: boolean;
+  /** null or absent: environment not captured (PT_F_ENV_SKIPPED). */
+  env?: StringListInit | null;
+  envTruncated?: boolean;
+  argvLen?: number;
+  envLen?: number;
+  nrThreads?: number;
+  container?: ContainerIds | null;
+}
+/** The path of a cgroup id (format 1.8), a capture-tool record. */
+export interface WriterCgroup extends WriterBase {
+  kind: 'cgroup';
+  cgroupId: number;
+  level?: number;
+  path: BytesInit;
 }
 export interface WriterExecFailed extends WriterBase {
   kind: 'exec_failed';
@@ -560,6 +369,8 @@ export type WriterEvent =
   | WriterFork
   | WriterThread
   | WriterExec
+  | WriterAttached
+  | WriterCgroup
   | WriterExecFailed
   | WriterExit
   | WriterOpen
@@ -584,8 +395,14 @@ export interface FooterInit {
   stillRunning?: number;
   signalled?: boolean;
   waitedAll?: boolean;
+  /** An attached capture stopped on a signal. */
+  interrupted?: boolean;
+  /** An attached capture stopped after --duration. */
+  durationElapsed?: boolean;
   /** Exact end_flags (overrides signalled/waitedAll). */
   endFlags?: number;
+  /** Set the checksums (format 1.7); default: when the header's minor version is 7 or more. */
+  checksum?: boolean;
 }
 
 export interface WriterOptions {
@@ -622,16 +439,23 @@ export class CaptureWriter {
   #parts: Buffer[] = [];
   #forks = 0;
   #running = 0;
+  #attachedCount = 0;
   #losses = new Map<number, bigint>();
   #maxTs = 0n;
   #finished = false;
+  #checksum = new SegmentedChecksum();
+  #sealFooter = false;
+  #minor: number;
 
   constructor(header: HeaderInit = {}, opts: WriterOptions = {}) {
     this.littleEndian = opts.littleEndian ?? true;
     this.start = header.start ?? DEFAULT_START;
     this.#fd = opts.fd;
     this.#out = Buffer.allocUnsafe(Math.max(opts.bufferSize ?? 4 << 20, RECORD_SIZE));
-    this.writeBytes(encodeHeader(header, { littleEndian: this.littleEndian }));
+    this.#minor = header.versionMinor ?? VERSION_MINOR;
+    const head = encodeHeader(header, { littleEndian: this.littleEndian });
+    this.#checksum.header(head);
+    this.writeBytes(head);
   }
 
   #flush(): void {
@@ -662,6 +486,7 @@ export class CaptureWriter {
   writeRecordBytes(record: Buffer): this {
     if (record.length !== RECORD_SIZE) throw new RangeError(`a record is ${RECORD_SIZE} bytes, not ${record.length}`);
     this.writeBytes(record);
+    this.#checksum.records(record);
     this.records++;
     return this;
   }
@@ -670,6 +495,9 @@ export class CaptureWriter {
   writeRecord(rec: RawRecord): this {
     if (this.#out.length - this.#pos < RECORD_SIZE) this.#flush();
     encodeRecordInto(this.#out, this.#pos, rec, this.littleEndian);
+    if (rec.kind !== 'footer') this.#checksum.records(this.#out.subarray(this.#pos, this.#pos + RECORD_SIZE));
+    else if (this.#sealFooter)
+      this.#checksum.seal(this.#out.subarray(this.#pos, this.#pos + RECORD_SIZE), this.littleEndian);
     this.#pos += RECORD_SIZE;
     this.records++;
     if (rec.head.ts > this.#maxTs) this.#maxTs = rec.head.ts;
@@ -696,11 +524,21 @@ export class CaptureWriter {
           childStart: e.child.start,
           childPid: e.child.pid,
           childPpid: e.childPpid ?? head.pid,
+          childContainer: e.childContainer ?? undefined,
         });
       case 'thread':
         return this.writeRecord({ kind: 'thread', head: { ...head, type: RT.THREAD }, newTid: e.newTid });
       case 'exec':
         return this.#exec(e, head);
+      case 'attached':
+        return this.#attached(e, head);
+      case 'cgroup': {
+        const h = { ...head, type: RT.CGROUP };
+        this.writeRecord({ kind: 'cgroup', head: h, cgroupId: BigInt(e.cgroupId), level: e.level ?? 0 });
+        const path = toBytes(e.path);
+        for (const c of chunkString(h, DK.CGROUP, path.bytes, path.truncated)) this.writeRecord(c);
+        return this;
+      }
       case 'exec_failed': {
         const h = { ...head, type: RT.EXEC_FAILED };
         this.writeRecord({ kind: 'exec_failed', head: h, err: e.errno, syscallNr: e.syscallNr ?? 59 });
@@ -855,6 +693,7 @@ export class CaptureWriter {
       argvLen: e.argvLen ?? argv.length,
       envLen: e.envLen ?? env?.length ?? 0,
       comm: e.comm ?? '',
+      container: e.container ?? undefined,
     });
     const filename = toBytes(e.filename);
     const strings: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
@@ -869,11 +708,59 @@ export class CaptureWriter {
     return this;
   }
 
+  #attached(e: WriterAttached, base: RawHead): this {
+    const argv = toArea(e.argv);
+    const env = e.env == null ? null : toArea(e.env);
+    const head: RawHead = {
+      ...base,
+      type: RT.ATTACHED,
+      flags:
+        base.flags |
+        (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
+        (e.envTruncated ? F.ENV_TRUNCATED : 0) |
+        (env === null ? F.ENV_SKIPPED : 0),
+    };
+    const reason = e.reason ?? 'running';
+    const known = Object.entries(ATTACH_REASON).find(([name]) => name.toLowerCase() === reason);
+    const number = known ? known[1] : reason.startsWith('reason') ? Number(reason.slice(6)) : Number.NaN;
+    if (!Number.isInteger(number)) throw new RangeError(`unknown attach reason ${JSON.stringify(reason)}`);
+    this.#attachedCount++;
+    this.writeRecord({
+      kind: 'attached',
+      head,
+      parentStart: e.parent.start,
+      ppid: e.ppid ?? e.parent.pid,
+      reason: number,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      euid: e.euid ?? e.uid ?? 0,
+      egid: e.egid ?? e.gid ?? 0,
+      nsPid: e.nsPid ?? head.pid,
+      nsLevel: e.nsLevel ?? 0,
+      argvLen: e.argvLen ?? argv.length,
+      envLen: e.envLen ?? env?.length ?? 0,
+      comm: e.comm ?? '',
+      container: e.container ?? undefined,
+      nrThreads: e.nrThreads ?? 1,
+    });
+    const strings: [number, CapturedBytes][] = [
+      [DK.EXE, toBytes(e.exe ?? '')],
+      [DK.CWD, toBytes(e.cwd ?? '/')],
+      [DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }],
+    ];
+    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
+    for (const [kind, s] of strings) {
+      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
+    }
+    return this;
+  }
+
   /** The PT_FOOTER record; fields default to what was written. */
   writeFooter(f: FooterInit = {}): this {
     let lost = 0n;
     for (const n of this.#losses.values()) lost += n;
     const delta = this.#maxTs > this.start.boottime ? this.#maxTs - this.start.boottime : 0n;
+    this.#sealFooter = f.checksum ?? this.#minor >= 7;
     return this.writeRecord({
       kind: 'footer',
       head: { type: RT.FOOTER, flags: 0, tid: 0, ts: this.start.boottime + delta, start: 0n, pid: 0, cpu: 0 },
@@ -885,9 +772,14 @@ export class CaptureWriter {
         monotonic: this.start.monotonic + delta,
       },
       rootStatus: f.rootStatus ?? 0,
-      processes: f.processes ?? this.#forks + 1,
+      processes: f.processes ?? this.#forks + (this.#attachedCount > 0 ? this.#attachedCount : 1),
       stillRunning: f.stillRunning ?? this.#running,
-      endFlags: f.endFlags ?? (f.signalled ? END.SIGNALLED : 0) | ((f.waitedAll ?? true) ? END.WAITED_ALL : 0),
+      endFlags:
+        f.endFlags ??
+        (f.signalled ? END.SIGNALLED : 0) |
+          ((f.waitedAll ?? true) ? END.WAITED_ALL : 0) |
+          (f.interrupted ? END.INTERRUPTED : 0) |
+          (f.durationElapsed ? END.DURATION : 0),
     });
   }
 

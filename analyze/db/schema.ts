@@ -25,7 +25,7 @@ import {
   type ResourceRow,
 } from '../replay/model.ts';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** What better-sqlite3 binds: INTEGER (number, bigint), TEXT, BLOB, NULL. */
 export type SqlValue = number | bigint | string | Buffer | null;
@@ -136,6 +136,16 @@ export const TABLES: readonly AnyTable[] = [
       { name: 'threads', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.threads },
       { name: 'exec_count', type: 'INTEGER', constraints: 'NOT NULL', get: (p) => p.execCount },
       { name: 'comm', type: 'TEXT', get: (p) => p.comm },
+      { name: 'attached', type: 'TEXT', get: (p) => p.attached },
+      { name: 'attached_ns', type: 'INTEGER', get: (p) => p.attachedAt },
+      { name: 'cgroup_id', type: 'INTEGER', get: (p) => p.cgroupId },
+      { name: 'cgroup', type: 'TEXT', get: (p) => p.cgroup },
+      { name: 'container_id', type: 'TEXT', get: (p) => p.containerId },
+      { name: 'container_runtime', type: 'TEXT', get: (p) => p.containerRuntime },
+      { name: 'pid_ns', type: 'INTEGER', get: (p) => p.pidNs },
+      { name: 'mnt_ns', type: 'INTEGER', get: (p) => p.mntNs },
+      { name: 'net_ns', type: 'INTEGER', get: (p) => p.netNs },
+      { name: 'uts_ns', type: 'INTEGER', get: (p) => p.utsNs },
     ],
     rows: (m) => m.processes,
   }),
@@ -190,6 +200,7 @@ export const TABLES: readonly AnyTable[] = [
       { name: 'exe_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.exeTruncated) },
       { name: 'filename_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.filenameTruncated) },
       { name: 'cwd_truncated', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.cwdTruncated) },
+      { name: 'attached', type: 'INTEGER', constraints: 'NOT NULL', get: (x) => bool(x.attached) },
     ],
     rows: (m) => m.execs,
   }),

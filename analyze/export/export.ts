@@ -41,6 +41,8 @@ export interface ExportExec {
   euid: bigint;
   egid: bigint;
   comm: string;
+  /** The image the process had when the capture attached (format 1.8), not an exec seen. */
+  attached: boolean;
 }
 
 export interface ExportExecFailure {
@@ -111,6 +113,16 @@ export interface ExportProcess {
   state: string;
   is_root: boolean;
   threads: number;
+  /** running, joined, born: a process an attached capture found (format 1.8); null otherwise. */
+  attached: string | null;
+  attached_ns: bigint | null;
+  cgroup: string | null;
+  container_id: string | null;
+  container_runtime: string | null;
+  pid_ns: bigint | null;
+  mnt_ns: bigint | null;
+  net_ns: bigint | null;
+  uts_ns: bigint | null;
   execs: ExportExec[];
   exec_failures: ExportExecFailure[];
   connections: ExportConnection[];
@@ -140,7 +152,7 @@ export function readExportRows(db: Db): ExportProcess[] {
   const execs = byProcess(
     db,
     `SELECT process_id, seq, time_ns, exe, filename, interp, cwd, argv, argv_truncated, env_truncated,
-            uid, gid, euid, egid, comm
+            uid, gid, euid, egid, comm, attached
      FROM execs ORDER BY process_id, seq`,
     (r): ExportExec => ({
       seq: num(r[1]),
@@ -157,6 +169,7 @@ export function readExportRows(db: Db): ExportProcess[] {
       euid: r[12] as bigint,
       egid: r[13] as bigint,
       comm: r[14] as string,
+      attached: r[15] === 1n,
     }),
   );
   const failures = byProcess(
@@ -229,7 +242,9 @@ export function readExportRows(db: Db): ExportProcess[] {
     db
       .prepare(
         `SELECT p.id, p.pid, p.ppid, p.parent_id, p.parent_pid, p.start_boot_ns, p.start_ns, p.end_ns,
-                p.exit_code, p.signal, p.signal_name, p.core_dumped, p.state, p.is_root, p.threads
+                p.exit_code, p.signal, p.signal_name, p.core_dumped, p.state, p.is_root, p.threads,
+                p.attached, p.attached_ns, p.cgroup, p.container_id, p.container_runtime,
+                p.pid_ns, p.mnt_ns, p.net_ns, p.uts_ns
          FROM processes p ORDER BY p.start_ns, p.pid, p.id`,
       )
       .safeIntegers(true)
@@ -256,6 +271,15 @@ export function readExportRows(db: Db): ExportProcess[] {
       state: r[12] as string,
       is_root: r[13] === 1n,
       threads: num(r[14]),
+      attached: r[15] as string | null,
+      attached_ns: bigOrNull(r[16]),
+      cgroup: r[17] as string | null,
+      container_id: r[18] as string | null,
+      container_runtime: r[19] as string | null,
+      pid_ns: bigOrNull(r[20]),
+      mnt_ns: bigOrNull(r[21]),
+      net_ns: bigOrNull(r[22]),
+      uts_ns: bigOrNull(r[23]),
       execs: execs.get(id) ?? [],
       exec_failures: failures.get(id) ?? [],
       connections: connections.get(id) ?? [],
@@ -268,7 +292,7 @@ export function readExportRows(db: Db): ExportProcess[] {
 // ---------------------------------------------------------------- JSON lines
 
 /** Export format version (Arrow schema metadata `ptrace.export.version`, JSON lines header `ptrace_export`). */
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 /** Whether the capture is whole: the same figures info, stats, db, tree and otel report. */
 export interface ExportCompleteness {
@@ -319,6 +343,15 @@ export function* jsonLines(rows: readonly ExportProcess[], completeness: ExportC
       state: p.state,
       is_root: p.is_root,
       threads: p.threads,
+      attached: p.attached,
+      attached_ns: ns(p.attached_ns),
+      cgroup: p.cgroup,
+      container_id: p.container_id,
+      container_runtime: p.container_runtime,
+      pid_ns: p.pid_ns === null ? null : Number(p.pid_ns),
+      mnt_ns: p.mnt_ns === null ? null : Number(p.mnt_ns),
+      net_ns: p.net_ns === null ? null : Number(p.net_ns),
+      uts_ns: p.uts_ns === null ? null : Number(p.uts_ns),
       execs: p.execs.map((x) => ({
         seq: x.seq,
         time_ns: ns(x.time_ns),
@@ -335,6 +368,7 @@ export function* jsonLines(rows: readonly ExportProcess[], completeness: ExportC
         euid: Number(x.euid),
         egid: Number(x.egid),
         comm: x.comm,
+        attached: x.attached,
       })),
       exec_failures: p.exec_failures.map((f) => ({
         time_ns: ns(f.time_ns),
@@ -395,6 +429,7 @@ const execCols: Col<ExportExec>[] = [
   { name: 'euid', kind: 'int64', get: (x) => x.euid },
   { name: 'egid', kind: 'int64', get: (x) => x.egid },
   { name: 'comm', kind: 'utf8', get: (x) => x.comm },
+  { name: 'attached', kind: 'bool', get: (x) => x.attached },
 ];
 
 const failureCols: Col<ExportExecFailure>[] = [
@@ -464,6 +499,15 @@ const processCols: Col<ExportProcess>[] = [
   { name: 'state', kind: 'utf8', get: (p) => p.state },
   { name: 'is_root', kind: 'bool', get: (p) => p.is_root },
   { name: 'threads', kind: 'int32', get: (p) => p.threads },
+  { name: 'attached', kind: 'utf8', get: (p) => p.attached },
+  { name: 'attached_time', kind: 'timestamp', get: (p) => p.attached_ns },
+  { name: 'cgroup', kind: 'utf8', get: (p) => p.cgroup },
+  { name: 'container_id', kind: 'utf8', get: (p) => p.container_id },
+  { name: 'container_runtime', kind: 'utf8', get: (p) => p.container_runtime },
+  { name: 'pid_ns', kind: 'int64', get: (p) => p.pid_ns },
+  { name: 'mnt_ns', kind: 'int64', get: (p) => p.mnt_ns },
+  { name: 'net_ns', kind: 'int64', get: (p) => p.net_ns },
+  { name: 'uts_ns', kind: 'int64', get: (p) => p.uts_ns },
   { name: 'execs', kind: 'structlist', get: (p) => p.execs, cols: execCols as Col<never>[] },
   { name: 'exec_failures', kind: 'structlist', get: (p) => p.exec_failures, cols: failureCols as Col<never>[] },
   { name: 'connections', kind: 'structlist', get: (p) => p.connections, cols: connectionCols as Col<never>[] },

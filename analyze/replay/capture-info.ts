@@ -16,6 +16,8 @@ export interface CaptureInfo {
   complete: boolean;
   rootPid: number;
   command: string[];
+  /** An attached capture (format 1.8): what it attached to (`pid 17608`, `cgroup /system.slice/x.service`); null for a command's capture. */
+  attachedTo: string | null;
   hostname: string;
   kernelRelease: string;
   envCaptured: boolean;
@@ -51,7 +53,8 @@ export function readProcesses(db: Database.Database, capture: CaptureInfo): Proc
   return (
     db
       .prepare(
-        `SELECT id, pid, parent_id, ppid, start_ns - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
+        // a process the capture attached to is seen from then (its start_ns is its real start, earlier)
+        `SELECT id, pid, parent_id, ppid, coalesce(attached_ns, start_ns) - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
                 signal_name, core_dumped, state, is_root, exec_count
          FROM processes ORDER BY start_ns, pid, id`,
       )
@@ -131,6 +134,11 @@ export function captureInfo(m: Model): CaptureInfo {
     complete: f !== null,
     rootPid: h.rootPid,
     command: [...h.commandArgv],
+    attachedTo: !h.options.attach
+      ? null
+      : h.attachCgroup
+        ? `cgroup ${h.attachCgroup}`
+        : `pid ${h.attachPids.join(', ')}`,
     hostname: h.hostname,
     kernelRelease: h.kernelRelease,
     envCaptured: h.options.env,

@@ -6,8 +6,10 @@
 import { decodeStrings } from '../../formats/nul-area.ts';
 import { execAreas } from '../../formats/records/index.ts';
 import type {
+  AttachedEvent,
   CaptureEvent,
   CaptureHeader,
+  ContainerIds,
   DnsEvent,
   DnsMessageEvent,
   ExecEvent,
@@ -17,6 +19,7 @@ import type {
   Rusage,
   TcpEvent,
 } from '../../formats/types.ts';
+import { containerOf } from './container.ts';
 import { splitCpuTime } from './cputime.ts';
 import { type DnsQueryRow, pairDnsMessages, peerNames, queriesAsLookups } from './dns.ts';
 import { ByteArena, EnvInterner, type EnvRow, type EnvVarRow, stringArea } from './env.ts';
@@ -56,6 +59,21 @@ export interface ProcessRow {
   execCount: number;
   /** comm at exit. */
   comm: string | null;
+  /** Not seen starting (format 1.8): running (when the capture attached), joined (the traced cgroup), born (into it); null: seen from its fork or as the root. */
+  attached: string | null;
+  /** Wall clock ns when the capture attached it; null unless attached. */
+  attachedAt: bigint | null;
+  /** cgroup v2 id and path (relative to the cgroup root) last recorded for it; null when not recorded (before 1.8) or the path is unknown. */
+  cgroupId: number | null;
+  cgroup: string | null;
+  /** The container its cgroup names (container.ts), else null. */
+  containerId: string | null;
+  containerRuntime: string | null;
+  /** Namespace inode numbers last recorded for it; null when not recorded. */
+  pidNs: number | null;
+  mntNs: number | null;
+  netNs: number | null;
+  utsNs: number | null;
 }
 
 export interface ExecRow {
@@ -90,6 +108,8 @@ export interface ExecRow {
   nsLevel: number;
   comm: string;
   ppid: number;
+  /** The image the process had when the capture attached (format 1.8), read from /proc then: not an exec seen. */
+  attached: boolean;
 }
 
 export interface ExecFailureRow {
@@ -286,6 +306,10 @@ interface ProcState {
   /** Resource usage at exit; null when not recorded (1.0 file, all zeros, no exit). */
   rusage: Rusage | null;
   hists: { kind: string; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }[] | null;
+  /** running | joined | born when the capture attached it; null otherwise. */
+  attached: string | null;
+  attachedRel: number | null;
+  container: ContainerIds | null;
 }
 
 /**
@@ -381,6 +405,8 @@ export class ModelBuilder {
   private readonly strings = new Map<string, string>();
   private readonly paths = new OpenPathResolver((s) => this.intern(s));
   private readonly losses: { rel: number; category: number; categoryName: string; count: bigint }[] = [];
+  /** cgroup id → path, from the capture's cgroup records. */
+  private readonly cgroupPaths = new Map<number, string>();
   private order = 0;
   /** Boot-clock ns all relative times count from: the first event's timestamp. */
   private base: bigint | null = null;
@@ -424,6 +450,9 @@ export class ModelBuilder {
       cwd: null,
       rusage: null,
       hists: null,
+      attached: null,
+      attachedRel: null,
+      container: null,
     };
     this.procs.set(k.pid, p);
     this.states.push(p);
@@ -442,6 +471,7 @@ export class ModelBuilder {
         child.ppid = e.childPpid;
         if (child.envId === null) child.envId = parent.envId;
         if (child.cwd === null) child.cwd = parent.cwd;
+        child.container = e.childContainer ?? parent.container;
         break;
       }
       case 'thread':
@@ -450,6 +480,12 @@ export class ModelBuilder {
         break;
       case 'exec':
         this.addExec(e, this.seen(e.ts));
+        break;
+      case 'attached':
+        this.addAttached(e, this.seen(e.ts));
+        break;
+      case 'cgroup':
+        if (!e.path.truncated) this.cgroupPaths.set(e.cgroupId, this.str(e.path.bytes));
         break;
       case 'exec_failed': {
         const rel = this.seen(e.ts);
@@ -663,6 +699,7 @@ export class ModelBuilder {
     const envId = areas.env === null || !this.withEnv ? null : this.env.internArea(areas.env, p.envId);
     p.envId = envId;
     p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
+    if (e.container != null) p.container = e.container;
     const argv = this.arena.copy(areas.argv);
     p.execCount++;
     p.firstExecRel ??= rel;
@@ -695,7 +732,81 @@ export class ModelBuilder {
       nsLevel: e.nsLevel,
       comm: this.intern(e.comm),
       ppid: e.ppid,
+      attached: false,
     });
+  }
+
+  /** A process the capture attached to: its parent, its image then (an exec row marked attached), where it runs. */
+  private addAttached(e: AttachedEvent, rel: number): void {
+    const p = this.proc(e.process);
+    if (p.attached !== null || p.forked) return; // a repeated record: the first one stands
+    p.attached = e.reason;
+    p.attachedRel = rel;
+    p.parent = e.parent;
+    p.ppid = e.ppid;
+    p.threads = Math.max(p.threads, e.nrThreads);
+    p.container = e.container;
+    const env = e.env === null ? null : stringArea(e.env);
+    const envId = env === null || !this.withEnv ? null : this.env.internArea(env, p.envId);
+    p.envId = envId;
+    p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
+    const argv = this.arena.copy(stringArea(e.argv));
+    p.execCount++; // its images: the attached one is seq 0, so the last is always seq execCount - 1
+    this.execRel.push(rel);
+    this.execProc.push(p);
+    const exe = this.str(e.exe.bytes);
+    this.execRows.push({
+      id: 0,
+      processId: 0,
+      seq: 0,
+      time: 0n,
+      exe,
+      exeTruncated: e.exe.truncated,
+      filename: exe,
+      filenameTruncated: e.exe.truncated,
+      interp: null,
+      cwd: this.str(e.cwd.bytes),
+      cwdTruncated: e.cwd.truncated,
+      argv,
+      argc: e.argv.length,
+      argcKernel: e.argv.length,
+      envc: e.env?.length ?? 0,
+      argvTruncated: e.argvTruncated,
+      envTruncated: e.envTruncated,
+      envId,
+      uid: e.uid,
+      gid: e.gid,
+      euid: e.euid,
+      egid: e.egid,
+      nsPid: e.nsPid,
+      nsLevel: e.nsLevel,
+      comm: this.intern(e.comm),
+      ppid: e.ppid,
+      attached: true,
+    });
+  }
+
+  /** The cgroup, container and namespaces of a process, as ProcessRow columns. */
+  private placeOf(
+    p: ProcState,
+  ): Pick<
+    ProcessRow,
+    'cgroupId' | 'cgroup' | 'containerId' | 'containerRuntime' | 'pidNs' | 'mntNs' | 'netNs' | 'utsNs'
+  > {
+    const c = p.container;
+    const cgroup = c === null || c.cgroupId === 0 ? null : (this.cgroupPaths.get(c.cgroupId) ?? null);
+    const ref = cgroup === null ? null : containerOf(cgroup);
+    const ns = (n: number | undefined): number | null => (n === undefined || n === 0 ? null : n);
+    return {
+      cgroupId: c === null || c.cgroupId === 0 ? null : c.cgroupId,
+      cgroup,
+      containerId: ref === null ? null : this.intern(ref.id),
+      containerRuntime: ref === null ? null : this.intern(ref.runtime),
+      pidNs: ns(c?.pidNs),
+      mntNs: ns(c?.mntNs),
+      netNs: ns(c?.netNs),
+      utsNs: ns(c?.utsNs),
+    };
   }
 
   /** Rows of every table, ids assigned in (start, pid) order. */
@@ -737,6 +848,9 @@ export class ModelBuilder {
       threads: p.threads,
       execCount: p.execCount,
       comm: p.comm,
+      attached: p.attached,
+      attachedAt: p.attachedRel === null ? null : wall(p.attachedRel),
+      ...this.placeOf(p),
     }));
 
     // Execs: (time, process id, file order); seq counts each process's execs in that order.

@@ -263,7 +263,7 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
     );
 
   const argv = (args: readonly string[]): string[] => {
-    const out = args.slice();
+    const out = args.map((a, i) => (i === 0 ? text(a) : a));
     let active = toolRulesFor(baseName(args[0] ?? ''), args);
     let pending: Pending | null = null;
     for (let i = 1; i < args.length; i++) {

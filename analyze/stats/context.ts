@@ -139,7 +139,9 @@ export interface ProcessRow {
 }
 
 /** Columns of ProcessRow (with `:t0` and `:end`); `p` is processes, `x` the process's last exec. */
-export const PROCESS_COLUMNS = `p.id AS processId, p.pid, p.start_ns - :t0 AS startNs, coalesce(p.end_ns, :end) - p.start_ns AS durationNs,
+/** Columns of ProcessRow; a process the capture attached to counts from then (`attached_ns`), not from its real start. */
+export const PROCESS_COLUMNS = `p.id AS processId, p.pid, coalesce(p.attached_ns, p.start_ns) - :t0 AS startNs,
+           coalesce(p.end_ns, :end) - coalesce(p.attached_ns, p.start_ns) AS durationNs,
            p.state, p.exit_code AS exitCode, p.signal, p.signal_name AS signalName, p.core_dumped AS coreDumped,
            x.argv_json AS argv`;
 

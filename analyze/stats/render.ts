@@ -41,7 +41,9 @@ const overviewSection: Section = (r, paint, color) => {
   const o = r.overview;
   const t = table(['Overview', ''], paint, color);
   t.push(
-    ['command', o.command.length > 0 ? commandLine(o.command, { full: false, max: 70 }) : '?'],
+    o.attachedTo !== null
+      ? ['attached to', o.attachedTo]
+      : ['command', o.command.length > 0 ? commandLine(o.command, { full: false, max: 70 }) : '?'],
     ['file', o.path + (o.complete ? '' : paint('yellow', ' (no footer)'))],
     ['started', o.startTime],
     ['wall time', formatDuration(o.wallTimeNs)],
@@ -495,6 +497,36 @@ const issuesSection: Section = (r, paint) => {
 };
 
 /** Sections in print order; network, DNS, files and CPU sections go before the timeline. */
+const containersSection: Section = (r, paint, color) => {
+  const c = r.containers;
+  if (!c.recorded) return [];
+  const ns = c.namespaces;
+  const out = [
+    paint(
+      'bold',
+      `Containers: ${c.containers.filter((x) => x.id !== null).length} container${c.containers.filter((x) => x.id !== null).length === 1 ? '' : 's'}, ${c.cgroups} cgroup${c.cgroups === 1 ? '' : 's'}; namespaces: ${ns.pid} pid, ${ns.mnt} mnt, ${ns.net} net, ${ns.uts} uts`,
+    ),
+  ];
+  const t = table(['Container', 'processes', 'failed', 'attached', 'cgroup'], paint, color, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'left',
+  ]);
+  for (const x of c.containers) {
+    t.push([
+      x.id === null ? '(none)' : `${x.runtime ?? '?'} ${x.id.slice(0, 12)}`,
+      String(x.processes),
+      String(x.failed),
+      String(x.attached),
+      x.cgroup ?? '?',
+    ]);
+  }
+  out.push(t.toString());
+  return out;
+};
+
 const SECTIONS: Section[] = [
   overviewSection,
   commandsSection('Top commands by count', (r) => r.topByCount),
@@ -509,6 +541,7 @@ const SECTIONS: Section[] = [
   histogramSection,
   networkSection,
   dnsSection,
+  containersSection,
   timelineSection,
   issuesSection,
 ];

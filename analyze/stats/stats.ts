@@ -10,6 +10,7 @@ import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
 import { statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
+import { containerStats } from './sections/containers.ts';
 import { criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
 import { failedExecStats } from './sections/failed-execs.ts';
@@ -48,6 +49,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     histograms: histogramStats(ctx),
     network: networkStats(ctx),
     dns: dnsStats(ctx),
+    containers: containerStats(ctx),
   };
   return {
     format: 'ptrace-stats',

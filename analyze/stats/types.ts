@@ -290,12 +290,38 @@ export interface CriticalPathReport {
   steps: CriticalStepStat[];
 }
 
+/** The processes of one container (or, `id` null, of none), from their cgroup paths (format 1.8). */
+export interface ContainerStat {
+  /** docker, containerd, cri-o, podman, kubernetes, systemd-nspawn; null: not in a container. */
+  runtime: string | null;
+  id: string | null;
+  /** A cgroup path of its processes (the first in order). */
+  cgroup: string | null;
+  processes: number;
+  /** Exited with a non-zero code or killed by a signal. */
+  failed: number;
+  /** Found running (or joining) when the capture attached. */
+  attached: number;
+}
+
+export interface ContainersReport {
+  /** The capture recorded where processes run (cgroup and namespaces; format 1.8). */
+  recorded: boolean;
+  /** By container, most processes first; the processes in none as one row with id null. */
+  containers: ContainerStat[];
+  /** Distinct cgroups and namespaces the processes were in. */
+  cgroups: number;
+  namespaces: { pid: number; mnt: number; net: number; uts: number };
+}
+
 export interface StatsReport {
   format: 'ptrace-stats';
   version: number;
   overview: {
     path: string;
     command: string[];
+    /** An attached capture: what it attached to (`pid 17608`, `cgroup /x.service`); null otherwise. */
+    attachedTo: string | null;
     startTime: string;
     wallTimeNs: number;
     complete: boolean;
@@ -324,5 +350,6 @@ export interface StatsReport {
   histograms: HistogramStat[];
   network: NetworkReport;
   dns: DnsReport;
+  containers: ContainersReport;
   issues: Issue[];
 }

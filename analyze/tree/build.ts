@@ -67,6 +67,12 @@ export interface TreeNode {
   children: TreeNode[];
   /** Descendants removed by --depth. */
   hidden: number;
+  /**
+   * On a process's first node: `attached` (running when the capture attached:
+   * not seen starting), and where it enters another container or namespaces
+   * than its parent's (`container docker 3f4e1c0a9b8d`, `pid+mnt ns`).
+   */
+  marks: readonly string[];
   /** Memo for --dedup: shape id (0: not computed yet). Copies made by filterTree reset it. */
   shapeId: number;
   /** Memo for --dedup: a failure in this subtree (-1: not computed yet, 0 no, 1 yes). */
@@ -111,6 +117,36 @@ export interface TreeInput {
 }
 
 const NO_OPENS: readonly OpenRow[] = Object.freeze([]);
+const NO_MARKS: readonly string[] = Object.freeze([]);
+const NAMESPACES = [
+  ['pid', 'pidNs'],
+  ['mnt', 'mntNs'],
+  ['net', 'netNs'],
+  ['uts', 'utsNs'],
+] as const;
+
+/**
+ * What the tree says where a process starts: `attached` for one the capture
+ * attached to, and the container or namespaces it enters: a container other
+ * than its parent's (or, for a root, the one it is in), else the namespaces
+ * that differ from its parent's. Both sides must be recorded to differ.
+ */
+export function placeMarks(
+  p: Pick<ProcessRow, 'attached' | 'containerId' | 'containerRuntime' | 'pidNs' | 'mntNs' | 'netNs' | 'utsNs'>,
+  parent: Pick<ProcessRow, 'containerId' | 'pidNs' | 'mntNs' | 'netNs' | 'utsNs'> | undefined,
+): string[] {
+  const marks: string[] = [];
+  if (p.attached !== null) marks.push(p.attached === 'running' ? 'attached' : p.attached);
+  if (p.containerId !== null && p.containerId !== parent?.containerId) {
+    marks.push(`container ${p.containerRuntime ?? '?'} ${p.containerId.slice(0, 12)}`);
+  } else if (parent !== undefined) {
+    const changed = NAMESPACES.filter(([, k]) => p[k] !== null && parent[k] !== null && p[k] !== parent[k]).map(
+      ([name]) => name,
+    );
+    if (changed.length > 0) marks.push(`${changed.join('+')} ns`);
+  }
+  return marks;
+}
 const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
 const NO_LOOKUPS: readonly DnsLookupRow[] = Object.freeze([]);
@@ -186,6 +222,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           queries: NO_QUERIES,
           children: [],
           hidden: 0,
+          marks: NO_MARKS,
           shapeId: 0,
           failedBelow: -1,
         },
@@ -223,6 +260,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         queries: NO_QUERIES,
         children: [],
         hidden: 0,
+        marks: NO_MARKS,
         shapeId: 0,
         failedBelow: -1,
       };
@@ -241,13 +279,18 @@ export function buildTree(r: TreeInput): TreeNode[] {
   };
 
   const roots: TreeNode[] = [];
+  const rowOf: (ProcessRow | undefined)[] = new Array(n + 1);
+  for (const p of r.processes) rowOf[p.id] = p;
   for (const p of r.processes) {
     const first = nodesOf[p.id]![0]!;
-    if (p.parentId === null || known[p.parentId] !== 1) {
+    const parentRow = p.parentId === null || known[p.parentId] !== 1 ? undefined : rowOf[p.parentId];
+    const marks = placeMarks(p, parentRow);
+    if (marks.length > 0) first.marks = marks;
+    if (parentRow === undefined) {
       roots.push(first);
       continue;
     }
-    const parent = nodeAt(p.parentId, rel(p.start));
+    const parent = nodeAt(parentRow.id, rel(p.start));
     parent.children.push(first);
     if (first.kind === 'fork') first.forkOf = imageName(parent);
   }

@@ -226,6 +226,8 @@ export interface JsonNode {
   /** With --net: DNS queries on the wire sent while this image was current (grouped with --dedup). */
   dnsQueries?: (JsonDnsQuery | JsonDnsQueryGroup)[];
   hiddenDescendants: number;
+  /** Where a process starts: `attached` (not seen starting), the container or namespaces it enters (format 1.8); absent when none. */
+  marks?: string[];
   children: (JsonNode | JsonGroup)[];
 }
 
@@ -438,6 +440,7 @@ export function treeJson(
         hiddenDescendants: n.hidden,
         children: [],
       };
+      if (n.marks.length > 0) node.marks = [...n.marks];
       if (opts.dedup) node.failedExecsRepeated = fe.repeated;
       if (e !== null) {
         node.env = e.shown;

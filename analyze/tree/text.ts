@@ -292,8 +292,11 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         },
         paint,
       );
-      const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - 2), opts);
-      out.push(`${lead}${n.failed ? paint('bold', label) : label}  ${t.text}`);
+      const marks = n.marks.length > 0 ? ` [${n.marks.join(', ')}]` : '';
+      const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - marks.length - 2), opts);
+      out.push(
+        `${lead}${n.failed ? paint('bold', label) : label}${marks === '' ? '' : paint('cyan', terminalText(marks))}  ${t.text}`,
+      );
       annotate(notePrefix, n);
     } else {
       out.push(`${lead}${groupLine(item, opts, Math.max(30, opts.width - lead.length - 40))}`);

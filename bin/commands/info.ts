@@ -125,8 +125,13 @@ export function renderInfo(r: InfoReport): string {
   );
   row('ptrace version', orNone(c.ptraceVersion));
   row('capture command', c.captureArgv.length ? shellJoin(c.captureArgv) : '(not recorded)');
-  row('traced command', c.commandArgv.length ? shellJoin(c.commandArgv) : '(not recorded)');
-  row('root pid', `${c.rootPid} (capture pid ${c.capturePid})`);
+  if (c.attached !== null) {
+    const to = c.attached.cgroup !== null ? `cgroup ${c.attached.cgroup}` : `pid ${c.attached.pids.join(', ')}`;
+    row('attached to', `${to} (capture pid ${c.capturePid})`);
+  } else {
+    row('traced command', c.commandArgv.length ? shellJoin(c.commandArgv) : '(not recorded)');
+    row('root pid', `${c.rootPid} (capture pid ${c.capturePid})`);
+  }
   row('hostname', orNone(r.host.hostname));
   row('kernel release', orNone(r.host.kernelRelease));
   row('kernel version', orNone(r.host.kernelVersion));
@@ -143,7 +148,8 @@ export function renderInfo(r: InfoReport): string {
   if (c.options.net) opts.push('net');
   if (c.options.dns) opts.push('getaddrinfo');
   if (c.options.dnsMessages) opts.push('dns messages');
-  const known = 0x1ffn;
+  if (c.options.attach) opts.push('attach');
+  const known = 0x3ffn;
   const extra = BigInt(c.options.raw) & ~known;
   if (extra) opts.push(`unknown bits 0x${extra.toString(16)}`);
   row('options', opts.join(', '));
@@ -205,7 +211,9 @@ export function renderInfo(r: InfoReport): string {
     );
   }
   const root = r.root;
-  if (root.status === null) row('root status', 'unknown (no footer)');
+  if (c.attached !== null) {
+    // no root command: nothing to report
+  } else if (root.status === null) row('root status', 'unknown (no footer)');
   else if (root.exitCode !== null) row('root status', `exit code ${root.exitCode}`);
   else row('root status', `killed by ${root.signal}${root.coreDumped ? ' (core dumped)' : ''}`);
   const e = r.end;
@@ -213,6 +221,8 @@ export function renderInfo(r: InfoReport): string {
     const how = [
       e.footer.signalled ? 'a signal was forwarded to the command' : '',
       e.footer.waitedAll ? 'waited for all processes' : '',
+      e.footer.interrupted ? 'stopped by a signal to the capture' : '',
+      e.footer.durationElapsed ? 'stopped after --duration' : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -225,9 +235,24 @@ export function renderInfo(r: InfoReport): string {
   } else {
     row('end', `truncated: no footer; ${e.completeRecords} complete records recovered`);
   }
+  row('integrity', r.integrity.text);
+  if (r.redaction) row('redacted', redactionText(r.redaction));
   row('warnings', r.warnings.length ? `${r.warnings.length} (on stderr)` : 'none');
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
+}
+
+function redactionText(x: NonNullable<InfoReport['redaction']>): string {
+  const how = [
+    x.atCapture ? 'while capturing' : '',
+    x.dropEnv ? 'environments removed' : '',
+    x.anonymizePaths ? 'paths anonymized' : '',
+    x.userRules ? 'with a rules file' : '',
+  ].filter(Boolean);
+  const counts = Object.entries(x.counts)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  return `rule set ${x.rulesetVersion}${how.length ? ` (${how.join(', ')})` : ''}: ${x.replaced} replaced${counts ? ` (${counts})` : ''}`;
 }
 
 function writeErrorText(errnoName: string): string {

@@ -1,8 +1,9 @@
 // PT_DNS: a getaddrinfo() call returned; the name looked up follows in chunks.
 import { decodeDns } from '../decode.ts';
-import { DK, RT } from '../layout.ts';
+import { DK, DNS, DNS_ANSWERS, RT } from '../layout.ts';
 import { eaiName, ipAddress } from '../names.ts';
 import type { DnsEvent } from '../types.ts';
+import type { RawDnsRecord } from './raw.ts';
 import { MISSING, oneString, type RecordType } from './record.ts';
 
 export const dns: RecordType<DnsEvent> = {
@@ -32,3 +33,15 @@ export const dns: RecordType<DnsEvent> = {
     };
   },
 };
+
+/** Writes the payload of a dns record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeDns(buf: Buffer, dv: DataView, off: number, rec: RawDnsRecord, le: boolean): void {
+  dv.setInt32(off + DNS.result, rec.result, le);
+  dv.setUint32(off + DNS.count, rec.count, le);
+  dv.setBigUint64(off + DNS.start_ts, rec.startTs, le);
+  dv.setBigUint64(off + DNS.latency_ns, rec.latencyNs, le);
+  for (let i = 0; i < DNS_ANSWERS && i < rec.families.length; i++) {
+    dv.setUint16(off + DNS.families + 2 * i, rec.families[i]!, le);
+    rec.addrs[i]?.copy(buf, off + DNS.addrs + 16 * i, 0, 16);
+  }
+}

@@ -2,6 +2,7 @@
 import { DK, EXEC_FAILED, RT } from '../layout.ts';
 import { errnoName } from '../names.ts';
 import type { ExecFailedEvent } from '../types.ts';
+import type { RawExecFailed } from './raw.ts';
 import { missing, oneString, type RecordType } from './record.ts';
 
 export const execFailed: RecordType<ExecFailedEvent> = {
@@ -23,3 +24,9 @@ export const execFailed: RecordType<ExecFailedEvent> = {
     };
   },
 };
+
+/** Writes the payload of a exec_failed record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeExecFailed(_buf: Buffer, dv: DataView, off: number, rec: RawExecFailed, le: boolean): void {
+  dv.setInt32(off + EXEC_FAILED.err, rec.err, le);
+  dv.setUint32(off + EXEC_FAILED.syscall_nr, rec.syscallNr, le);
+}

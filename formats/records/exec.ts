@@ -3,9 +3,11 @@
 // kept as the NUL-terminated areas they arrive in and split only when read.
 
 import { type Bytes, decodeCString } from '../decode.ts';
+import { setComm, setContainer } from '../encode.ts';
 import { COMM_LEN, DK, EXEC, F, RT } from '../layout.ts';
 import { countStrings, joinStrings, splitStrings, terminated } from '../nul-area.ts';
 import type { CaptureHeader, ExecEvent } from '../types.ts';
+import type { RawExec } from './raw.ts';
 import { EMPTY, missing, type OwnedStrings, type RecordType } from './record.ts';
 
 /**
@@ -145,7 +147,27 @@ export const exec: RecordType<ExecEvent> = {
   },
   read(c, b, off, at, ts, pid, start, tid) {
     const e = execEvent(b, off, c.le, ts, pid, start, tid);
-    e.parent.start = c.optionalTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.parent.start = c.identityTime(e.parent.start, at, RT.EXEC, pid, 'parent_start');
+    e.container = c.container(b, off + EXEC.container, at, RT.EXEC, pid);
     return e;
   },
 };
+
+/** Writes the payload of a exec record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeExec(buf: Buffer, dv: DataView, off: number, rec: RawExec, le: boolean): void {
+  dv.setBigUint64(off + EXEC.parent_start, rec.parentStart, le);
+  dv.setUint32(off + EXEC.ppid, rec.ppid, le);
+  dv.setUint32(off + EXEC.old_tid, rec.oldTid, le);
+  dv.setUint32(off + EXEC.uid, rec.uid, le);
+  dv.setUint32(off + EXEC.gid, rec.gid, le);
+  dv.setUint32(off + EXEC.euid, rec.euid, le);
+  dv.setUint32(off + EXEC.egid, rec.egid, le);
+  dv.setUint32(off + EXEC.ns_pid, rec.nsPid, le);
+  dv.setUint32(off + EXEC.ns_level, rec.nsLevel, le);
+  dv.setUint32(off + EXEC.argc, rec.argc, le);
+  dv.setUint32(off + EXEC.envc, rec.envc, le);
+  dv.setUint32(off + EXEC.argv_len, rec.argvLen, le);
+  dv.setUint32(off + EXEC.env_len, rec.envLen, le);
+  setComm(buf, off + EXEC.comm, rec.comm);
+  setContainer(dv, off + EXEC.container, rec.container, le);
+}

@@ -1,8 +1,11 @@
 // PT_EXIT: the last thread of a traced process exited.
+
 import { decodeCString, decodeRusage } from '../decode.ts';
+import { setComm, setRusage } from '../encode.ts';
 import { COMM_LEN, EXIT, F, HEAD, RT } from '../layout.ts';
 import { decodeWaitStatus } from '../names.ts';
 import type { ExitEvent } from '../types.ts';
+import type { RawExit } from './raw.ts';
 import type { RecordType } from './record.ts';
 
 export const exit: RecordType<ExitEvent> = {
@@ -30,3 +33,11 @@ export const exit: RecordType<ExitEvent> = {
     };
   },
 };
+
+/** Writes the payload of a exit record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeExit(buf: Buffer, dv: DataView, off: number, rec: RawExit, le: boolean): void {
+  dv.setUint32(off + EXIT.status, rec.status, le);
+  dv.setUint32(off + EXIT.nr_threads_seen, rec.nrThreadsSeen, le);
+  setComm(buf, off + EXIT.comm, rec.comm);
+  setRusage(dv, off + EXIT.rusage, rec.rusage, le);
+}

@@ -2,6 +2,7 @@
 import { LOSS, RT } from '../layout.ts';
 import { lossCategoryName } from '../names.ts';
 import type { LossEvent } from '../types.ts';
+import type { RawLoss } from './raw.ts';
 import type { RecordType } from './record.ts';
 
 export const loss: RecordType<LossEvent> = {
@@ -20,3 +21,9 @@ export const loss: RecordType<LossEvent> = {
     };
   },
 };
+
+/** Writes the payload of a loss record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeLoss(_buf: Buffer, dv: DataView, off: number, rec: RawLoss, le: boolean): void {
+  dv.setUint32(off + LOSS.category, rec.category, le);
+  dv.setBigUint64(off + LOSS.count, rec.count, le);
+}

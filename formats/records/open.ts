@@ -2,6 +2,7 @@
 import { DK, OPEN, RT } from '../layout.ts';
 import { errnoName } from '../names.ts';
 import type { OpenEvent } from '../types.ts';
+import type { RawOpen } from './raw.ts';
 import { MISSING, oneString, type RecordType } from './record.ts';
 
 export const open: RecordType<OpenEvent> = {
@@ -32,3 +33,13 @@ export const open: RecordType<OpenEvent> = {
     };
   },
 };
+
+/** Writes the payload of a open record (the head and zero fill are the caller's: records/index.ts encodeRecordInto). */
+export function encodeOpen(_buf: Buffer, dv: DataView, off: number, rec: RawOpen, le: boolean): void {
+  dv.setInt32(off + OPEN.dirfd, rec.dirfd, le);
+  dv.setInt32(off + OPEN.result, rec.result, le);
+  dv.setUint32(off + OPEN.flags, rec.flags, le);
+  dv.setUint32(off + OPEN.mode, rec.mode, le);
+  dv.setUint32(off + OPEN.syscall_nr, rec.syscallNr, le);
+  dv.setBigUint64(off + OPEN.latency_ns, rec.latencyNs, le);
+}

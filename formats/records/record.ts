@@ -5,7 +5,7 @@
 // owns and how its strings complete the event.
 
 import type { Bytes } from '../decode.ts';
-import type { CapturedBytes, CaptureEvent, CaptureHeader, ReadWarning } from '../types.ts';
+import type { CapturedBytes, CaptureEvent, CaptureHeader, ContainerIds, ReadWarning } from '../types.ts';
 import type { ValueChecker, ValueSite } from '../values.ts';
 
 /** The assembler, as a record module sees it: byte order, header, and the value checks that name the record in warnings. */
@@ -21,6 +21,10 @@ export interface RecordContext {
   amount(v: bigint, at: number, type: number, pid: number, field: string): bigint;
   /** A timestamp (0: not recorded, kept), clamped near the capture start. */
   optionalTime(v: bigint, at: number, type: number, pid: number, field: string): bigint;
+  /** A process's start time (identity, part 2): any time up to the capture's latest; a process attached to may have started long before. */
+  identityTime(v: bigint, at: number, type: number, pid: number, field: string): bigint;
+  /** struct pt_container at `off` (format 1.8), its cgroup id checked; null when not recorded. */
+  container(b: Bytes, off: number, at: number, type: number, pid: number): ContainerIds | null;
 }
 
 /** One string of an owner record as its chunks put it together. */

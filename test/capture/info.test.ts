@@ -37,3 +37,24 @@ realCaptureTest(
     t.true(options(sudo, ['--keep-root'])!.includes('keep root'), 'sudo run kept as root');
   },
 );
+
+realCaptureTest('a real capture is intact, its checksums merged into 16–32 segments past 32 768 records', (t) => {
+  const {
+    status,
+    file: raw,
+    capture,
+  } = captureSync(['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do /bin/true; i=$((i+1)); done'], {
+    cwd: dir,
+    file: join(dir, 'storm.raw'),
+  });
+  t.is(status, 0);
+  const records = capture.completeRecords - 1;
+  t.true(records > 32 * 1024, `${records} records`);
+  const sum = capture.footer?.checksum;
+  t.is(sum?.segmentRecords, 2048);
+  t.is(sum?.segments.length, Math.ceil(records / 2048));
+  t.regex(
+    /^integrity:\s*(.*)$/m.exec(ptraceSync(['info', raw], { cwd: dir }).stdout)?.[1] ?? '',
+    /^intact \(crc32 [0-9a-f]{8}\)$/,
+  );
+});

@@ -212,7 +212,7 @@ test('db: the written file answers SQL (better-sqlite3)', (t) => {
   t.is(r.code, 0, r.stderr);
   const db = new Database(out, { readonly: true });
   try {
-    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 6);
+    t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 7);
     t.is(db.prepare('SELECT count(*) FROM processes').pluck().get(), 44);
     t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.root_pid'").pluck().get(), 4000);
     t.deepEqual(
@@ -356,7 +356,7 @@ test('export: JSON lines on stdout, a header line, then one process per line', (
     .split('\n')
     .map((l) => JSON.parse(l));
   t.deepEqual(header, {
-    ptrace_export: 3,
+    ptrace_export: 4,
     complete: true,
     lost_records: 2,
     losses: { exec: 2 },
@@ -384,7 +384,7 @@ test('export: connections, lookups and DNS queries nested per process, in Arrow 
   const out = join(work, 'wire.arrow');
   t.is(ptrace(['export', 'wire.raw', '--format', 'arrow', '-o', out]).code, 0);
   const table = tableFromIPC(readFileSync(out));
-  t.is(table.schema.metadata.get('ptrace.export.version'), '3');
+  t.is(table.schema.metadata.get('ptrace.export.version'), '4');
   t.is(table.schema.metadata.get('ptrace.capture.complete'), 'true');
   t.is(table.schema.metadata.get('ptrace.capture.lost_records'), '0');
   t.is(table.schema.metadata.get('ptrace.capture.losses'), '{}');

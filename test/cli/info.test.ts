@@ -65,7 +65,7 @@ test('text report', async (t) => {
   t.is(r.code, 0);
   const f = fields(r.stdout);
   t.is(f.get('file'), 'good.raw');
-  t.is(f.get('format'), '1.6 (little endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.8 (little endian, 256-byte records, 408-byte header)');
   t.is(f.get('ptrace version'), '0.1.0');
   t.is(f.get('capture command'), 'ptrace-capture -o run.raw -- make -j4');
   t.is(f.get('traced command'), 'make -j4');
@@ -121,7 +121,7 @@ test('--json report', async (t) => {
   t.is(r.stderr, '');
   t.is(r.code, 0);
   const j = JSON.parse(r.stdout) as InfoReport;
-  t.deepEqual(j.format, { version: '1.6', major: 1, minor: 6, byteOrder: 'little', headerSize: 408, recordSize: 256 });
+  t.deepEqual(j.format, { version: '1.8', major: 1, minor: 8, byteOrder: 'little', headerSize: 408, recordSize: 256 });
   t.deepEqual(j.capture, {
     ptraceVersion: '0.1.0',
     captureArgv: SAMPLE_HEADER.captureArgv!,
@@ -138,8 +138,10 @@ test('--json report', async (t) => {
       net: false,
       dns: false,
       dnsMessages: false,
+      attach: false,
       raw: '59',
     },
+    attached: null,
     argsLimit: 262144,
     ringbufSize: 16777216,
     traceparent: SAMPLE_HEADER.traceparent!,
@@ -190,10 +192,21 @@ test('--json report', async (t) => {
     clean: true,
     state: 'complete',
     completeRecords: 35,
-    footer: { records: 34, lost: 5, processes: 3, stillRunning: 1, signalled: false, waitedAll: true },
+    footer: {
+      records: 34,
+      lost: 5,
+      processes: 3,
+      stillRunning: 1,
+      signalled: false,
+      waitedAll: true,
+      interrupted: false,
+      durationElapsed: false,
+    },
     writeStop: null,
   });
   t.deepEqual(j.warnings, []);
+  t.is(j.integrity.state, 'intact');
+  t.regex(j.integrity.text, /^intact \(crc32 [0-9a-f]{8}\)$/);
   t.deepEqual(j.unknownTlvs, []);
 });
 
@@ -211,10 +224,11 @@ test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t)
     '',
   ]);
   const f = fields(r.stdout);
-  t.is(f.get('format'), '1.6 (big endian, 256-byte records, 408-byte header)');
+  t.is(f.get('format'), '1.8 (big endian, 256-byte records, 408-byte header)');
   t.is(f.get('end'), 'truncated: no footer; 33 complete records recovered');
   t.is(f.get('stop'), '2025-06-15T15:06:40.123465Z (last record; no footer)');
   t.is(f.get('root status'), 'unknown (no footer)');
+  t.is(f.get('integrity'), 'no checksum (no footer: the capture did not finish)');
   t.is(f.get('warnings'), '2 (on stderr)');
 
   const j = await ptrace('info', '--json', p);
@@ -314,6 +328,7 @@ test('what was not recorded says so: a 1.0 file, a 1.1 file without opens or his
     net: false,
     dns: false,
     dnsMessages: false,
+    attach: false,
     raw: '7',
   });
 
@@ -399,4 +414,24 @@ test('processes are distinct identities: a repeated fork record counts once', as
   const p = file('dup.raw', writeCapture({}, [f, f, { ...f, child: key(101, T0 + 30n) }]));
   const r = await ptrace('info', p, '--json');
   t.is((JSON.parse(r.stdout) as InfoReport).processes, 3);
+});
+
+test('an attached capture (samples/attach-server.raw): what it attached to, no root command, its processes', async (t) => {
+  const r = await ptrace('info', join(root, 'samples/attach-server.raw'));
+  t.is(r.code, 0);
+  t.is(r.stderr, '');
+  const f = fields(r.stdout);
+  t.regex(f.get('attached to')!, /^pid \d+ \(capture pid \d+\)$/);
+  t.false(f.has('traced command'));
+  t.false(f.has('root pid'));
+  t.false(f.has('root status'));
+  t.regex(f.get('options')!, /, attach$/);
+  t.regex(f.get('records')!, /attached 3.*cgroup 1/);
+  t.is(f.get('processes'), '19');
+  const j = JSON.parse((await ptrace('info', join(root, 'samples/attach-server.raw'), '--json')).stdout) as InfoReport;
+  t.true(j.capture.options.attach);
+  t.is(j.capture.attached!.cgroup, null);
+  t.is(j.capture.attached!.pids.length, 1);
+  t.is(j.root.pid, 0);
+  t.false(j.end.footer!.interrupted);
 });

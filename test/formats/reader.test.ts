@@ -94,10 +94,11 @@ for (const [name, le] of orders) {
       net: false,
       dns: false,
       dnsMessages: false,
+      attach: false,
       raw: 3n,
     });
     t.is(c.header.versionMajor, 1);
-    t.is(c.header.versionMinor, 6);
+    t.is(c.header.versionMinor, 8);
     t.is(c.header.recordSize, 256);
     t.is(c.header.headerSize % 8, 0);
     t.deepEqual(c.header.unknownTlvs, []);
@@ -113,25 +114,35 @@ for (const [name, le] of orders) {
       tcp: 0,
       dns: 0,
       dns_msg: 0,
+      attached: 0,
+      cgroup: 0,
       loss: 1,
       running: 1,
       footer: 1,
     });
     t.is(c.completeRecords, 34);
-    t.deepEqual(c.footer, {
-      records: 33n,
-      lost: 2n,
-      stop: {
-        realtime: c.header.start.realtime + 9_000n,
-        boottime: T0 + 9_000n,
-        monotonic: c.header.start.monotonic + 9_000n,
+    t.is(c.footer?.checksum?.segmentRecords, 1024, 'a 1.7 writer sets the checksums');
+    t.is(c.footer?.checksum?.segments.length, 1);
+    t.deepEqual(
+      { ...c.footer, checksum: null },
+      {
+        records: 33n,
+        lost: 2n,
+        stop: {
+          realtime: c.header.start.realtime + 9_000n,
+          boottime: T0 + 9_000n,
+          monotonic: c.header.start.monotonic + 9_000n,
+        },
+        rootStatus: 256,
+        processes: 3,
+        stillRunning: 1,
+        signalled: true,
+        waitedAll: true,
+        interrupted: false,
+        durationElapsed: false,
+        checksum: null,
       },
-      rootStatus: 256,
-      processes: 3,
-      stillRunning: 1,
-      signalled: true,
-      waitedAll: true,
-    });
+    );
   });
 
   test(`every field of every raw record is read back by the reader, ${name}`, (t) => {
@@ -154,8 +165,17 @@ for (const [name, le] of orders) {
     const execHead = h(RT.EXEC, T0 + 3n);
     const failedHead = h(RT.EXEC_FAILED, T0 + 4n);
     const openHeads = [h(RT.OPEN, T0 + 6n), h(RT.OPEN, T0 + 7n)] as const;
+    const attachedHead = { ...h(RT.ATTACHED, T0 + 11n), start: 3n, pid: 40, tid: 40 };
+    const cgroupHead: RawHead = { type: RT.CGROUP, flags: 0, tid: 0, ts: T0 + 11n, start: 0n, pid: 0, cpu: 0 };
     const records: RawRecord[] = [
-      { kind: 'fork', head: h(RT.FORK, T0 + 1n), childStart: T0 + 99n, childPid: 0xffffffff, childPpid: 6 },
+      {
+        kind: 'fork',
+        head: h(RT.FORK, T0 + 1n),
+        childStart: T0 + 99n,
+        childPid: 0xffffffff,
+        childPpid: 6,
+        childContainer: { cgroupId: 2 ** 53 - 1, pidNs: 0xffffffff, mntNs: 21, netNs: 22, utsNs: 23 },
+      },
       { kind: 'thread', head: h(RT.THREAD, T0 + 2n), newTid: 4_000_000 },
       {
         kind: 'exec',
@@ -174,6 +194,7 @@ for (const [name, le] of orders) {
         argvLen: 8,
         envLen: 4,
         comm: 'fifteen-chars!!',
+        container: { cgroupId: 31, pidNs: 32, mntNs: 33, netNs: 34, utsNs: 0xfffffffe },
       },
       ...chunkString(execHead, DK.FILENAME, Buffer.from('/bin/x'), false),
       ...chunkString(execHead, DK.INTERP, Buffer.from('/bin/sh'), false),
@@ -217,6 +238,30 @@ for (const [name, le] of orders) {
       { kind: 'loss', head: h(RT.LOSS, T0 + 9n), category: 3, count: max - 1n },
       { kind: 'running', head: h(RT.RUNNING, T0 + 10n) },
       { kind: 'unknown', head: h(99, T0 + 11n), payload: Buffer.alloc(224, 9) },
+      {
+        kind: 'attached',
+        head: attachedHead,
+        parentStart: 77n,
+        ppid: 41,
+        reason: 2,
+        uid: 42,
+        gid: 43,
+        euid: 44,
+        egid: 45,
+        nsPid: 46,
+        nsLevel: 47,
+        argvLen: 0xfffffff0,
+        envLen: 49,
+        comm: 'attached-comm!!',
+        container: { cgroupId: 51, pidNs: 52, mntNs: 53, netNs: 54, utsNs: 55 },
+        nrThreads: 56,
+      },
+      ...chunkString(attachedHead, DK.EXE, Buffer.from('/usr/bin/agent'), false),
+      ...chunkString(attachedHead, DK.CWD, Buffer.from('/srv'), true),
+      ...chunkString(attachedHead, DK.ARGV, Buffer.from('agent\0--serve\0'), false),
+      ...chunkString(attachedHead, DK.ENV, Buffer.from('B=2\0'), true),
+      { kind: 'cgroup', head: cgroupHead, cgroupId: 2n ** 53n - 2n, level: 3 },
+      ...chunkString(cgroupHead, DK.CGROUP, Buffer.from('/a/b/c'), false),
     ];
     const stop = { realtime: 2n ** 62n, boottime: T0 + 12n, monotonic: 5n };
     const footer: RawRecord = {
@@ -228,7 +273,7 @@ for (const [name, le] of orders) {
       rootStatus: 6,
       processes: 7,
       stillRunning: 8,
-      endFlags: 3,
+      endFlags: 15,
     };
     const c = readCaptureBuffer(
       Buffer.concat([encodeHeader({}, { littleEndian: le }), ...[...records, footer].map((r) => encodeRecord(r, le))]),
@@ -246,9 +291,24 @@ for (const [name, le] of orders) {
       env: ['A=1'],
       comm: 'fifteen-chars!!',
     });
-    Object.assign(execEvent, { oldTid: 2, uid: 3, gid: 4, euid: 5, egid: 6, nsPid: 7, nsLevel: 8 });
+    Object.assign(execEvent, {
+      oldTid: 2,
+      uid: 3,
+      gid: 4,
+      euid: 5,
+      egid: 6,
+      nsPid: 7,
+      nsLevel: 8,
+      container: { cgroupId: 31, pidNs: 32, mntNs: 33, netNs: 34, utsNs: 0xfffffffe },
+    });
     t.deepEqual(c.events, [
-      { kind: 'fork', ...base(T0 + 1n), child: key(0xffffffff, T0 + 99n), childPpid: 6 },
+      {
+        kind: 'fork',
+        ...base(T0 + 1n),
+        child: key(0xffffffff, T0 + 99n),
+        childPpid: 6,
+        childContainer: { cgroupId: 2 ** 53 - 1, pidNs: 0xffffffff, mntNs: 21, netNs: 22, utsNs: 23 },
+      },
       { kind: 'thread', ...base(T0 + 2n), newTid: 4_000_000 },
       execEvent,
       { ...execFailed(T0 + 4n, process, 13, '/nope', tid), syscallNr: 322 },
@@ -294,6 +354,41 @@ for (const [name, le] of orders) {
       },
       { kind: 'loss', ...base(T0 + 9n), category: 3, categoryName: lossCategoryName(3), count: max - 1n },
       { kind: 'running', ...base(T0 + 10n) },
+      {
+        kind: 'attached',
+        ts: T0 + 11n,
+        process: key(40, 3n),
+        tid: 40,
+        reason: 'joined',
+        parent: key(41, 77n),
+        ppid: 41,
+        uid: 42,
+        gid: 43,
+        euid: 44,
+        egid: 45,
+        nsPid: 46,
+        nsLevel: 47,
+        comm: 'attached-comm!!',
+        exe: cb('/usr/bin/agent'),
+        cwd: cb('/srv', true),
+        argv: [Buffer.from('agent'), Buffer.from('--serve')],
+        argvTruncated: false,
+        env: [Buffer.from('B=2')],
+        envTruncated: true,
+        argvLen: 0xfffffff0,
+        envLen: 49,
+        nrThreads: 56,
+        container: { cgroupId: 51, pidNs: 52, mntNs: 53, netNs: 54, utsNs: 55 },
+      },
+      {
+        kind: 'cgroup',
+        ts: T0 + 11n,
+        process: key(0, 0n),
+        tid: 0,
+        cgroupId: 2 ** 53 - 2,
+        level: 3,
+        path: cb('/a/b/c'),
+      },
     ]);
     t.deepEqual(c.footer, {
       records: BigInt(records.length),
@@ -304,6 +399,9 @@ for (const [name, le] of orders) {
       stillRunning: 8,
       signalled: true,
       waitedAll: true,
+      interrupted: true,
+      durationElapsed: true,
+      checksum: null,
     });
     t.is(c.recordCounts.type99, 1);
     t.deepEqual(codes(c), ['unknown-record-type']);
@@ -313,6 +411,55 @@ for (const [name, le] of orders) {
     t.notDeepEqual(other.events, c.events.slice(0, 1), 'the other byte order reads something else');
   });
 }
+
+test('attached and cgroup events round-trip through the writer (format 1.8), with the attach header and end flags', (t) => {
+  for (const le of [true, false]) {
+    const events: CaptureEvent[] = [
+      {
+        kind: 'attached',
+        ts: T0 + 5n,
+        process: key(300, T0 - 9_000_000_000n),
+        tid: 300,
+        reason: 'running',
+        parent: key(1, 100n),
+        ppid: 1,
+        uid: 0,
+        gid: 0,
+        euid: 0,
+        egid: 0,
+        nsPid: 300,
+        nsLevel: 0,
+        comm: 'agent',
+        exe: cb('/usr/bin/agent'),
+        cwd: cb('/'),
+        argv: [Buffer.from('agent'), Buffer.alloc(0), Buffer.from('x'.repeat(500))],
+        argvTruncated: false,
+        env: null,
+        envTruncated: false,
+        argvLen: 508,
+        envLen: 0,
+        nrThreads: 4,
+        container: { cgroupId: 7, pidNs: 1, mntNs: 2, netNs: 3, utsNs: 4 },
+      },
+      { kind: 'cgroup', ts: T0 + 6n, process: key(0, 0n), tid: 0, cgroupId: 7, level: 1, path: cb('/svc') },
+      { ...fork(T0 + 7n, key(300, T0 - 9_000_000_000n), key(301, T0 + 7n)), childContainer: null },
+    ];
+    const c = readCaptureBuffer(
+      writeCapture({ options: { attach: true }, attachPids: [300, 7], attachCgroup: '' }, events, {
+        littleEndian: le,
+        footer: { interrupted: true, waitedAll: false },
+      }),
+    );
+    t.deepEqual(c.warnings, []);
+    t.deepEqual(c.events, events);
+    t.true(c.header.options.attach);
+    t.deepEqual(c.header.attachPids, [300, 7]);
+    t.is(c.header.attachCgroup, '');
+    t.true(c.footer!.interrupted);
+    t.false(c.footer!.durationElapsed);
+    t.is(c.footer!.processes, 2, 'one attached and one forked');
+  }
+});
 
 test('every header field and TLV is read back', (t) => {
   const start = { realtime: 1_700_000_000_123_456_789n, boottime: 42_000_000_000n, monotonic: 41_000_000_000n };
@@ -342,6 +489,7 @@ test('every header field and TLV is read back', (t) => {
       net: false,
       dns: false,
       dnsMessages: false,
+      attach: false,
       raw: 0x16n,
     });
     const all = parseHeader(
@@ -357,6 +505,7 @@ test('every header field and TLV is read back', (t) => {
       net: false,
       dns: false,
       dnsMessages: false,
+      attach: false,
       raw: 0x3bn,
     });
     t.deepEqual(parseHeader(encodeHeader({ options: 1n << 63n }, { littleEndian: le })).options, {
@@ -369,6 +518,7 @@ test('every header field and TLV is read back', (t) => {
       net: false,
       dns: false,
       dnsMessages: false,
+      attach: false,
       raw: 1n << 63n,
     });
     t.is(h.traceparent, SAMPLE_HEADER.traceparent!);
@@ -737,7 +887,7 @@ test('a newer minor version: unknown record types are skipped, unknown TLVs kept
     const head: RawHead = { type: 40, flags: 0, tid: 100, ts: T0 + 1_500n, start: T0 + 10n, pid: 100, cpu: 0 };
     w.writeRecord({ kind: 'unknown', head, payload: Buffer.alloc(224, 1) });
     w.writeRecord({ kind: 'unknown', head, payload: Buffer.alloc(224, 2) });
-    w.writeRecord({ kind: 'unknown', head: { ...head, type: 19 }, payload: Buffer.alloc(224, 3) });
+    w.writeRecord({ kind: 'unknown', head: { ...head, type: 20 }, payload: Buffer.alloc(224, 3) });
     for (const e of events.slice(1)) w.write(e);
     w.writeFooter();
     const file = w.finish();
@@ -749,13 +899,13 @@ test('a newer minor version: unknown record types are skipped, unknown TLVs kept
       { tag: 300, value: Buffer.alloc(0) },
     ]);
     t.deepEqual(c.events, events);
-    t.is(c.recordCounts.type19, 1);
+    t.is(c.recordCounts.type20, 1);
     t.is(c.recordCounts.type40, 2);
     t.deepEqual(c.warnings, [
       newerMinor(VERSION_MINOR + 1),
       {
         code: 'unknown-record-type',
-        message: `skipped 3 records of unknown type: 19 (1), 40 (2) (file format 1.${VERSION_MINOR + 1})`,
+        message: `skipped 3 records of unknown type: 20 (1), 40 (2) (file format 1.${VERSION_MINOR + 1})`,
       },
     ]);
   }
@@ -769,7 +919,7 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
   w.writeRecord({ kind: 'unknown', head: { ...owner, type: 15, ts: T0 + 40n }, payload: Buffer.alloc(224) }); // a newer record type…
   w.writeRecord(chunkString({ ...owner, ts: T0 + 40n }, 11, Buffer.from('/etc/passwd'), false)[0]!); // …and its string
   w.write(e);
-  for (const r of chunkString(owner, 10, Buffer.alloc(300, 7), false)) w.writeRecord(r);
+  for (const r of chunkString(owner, 12, Buffer.alloc(300, 7), false)) w.writeRecord(r);
   w.writeRecord(chunkString(owner, DK.ARGV, Buffer.from('late\0'), false)[0]!); // after argv's LAST: an orphan
   w.write(exit(T0 + 60n, key(9, T0), 0));
   w.writeFooter();
@@ -781,7 +931,7 @@ test('a newer minor version: chunks of an unknown data kind are ignored, before 
     { code: 'orphan-data', message: '2 data chunks had no owner record (ignored)' },
     {
       code: 'unknown-data-kind',
-      message: `ignored 3 data chunks of unknown kind: 10 (2), 11 (1) (file format 1.${minor})`,
+      message: `ignored 3 data chunks of unknown kind: 11 (1), 12 (2) (file format 1.${minor})`,
     },
     { code: 'unknown-record-type', message: `skipped 1 record of unknown type: 15 (1) (file format 1.${minor})` },
   ]);
@@ -791,7 +941,7 @@ test('bytes beyond the known payload fields are ignored', (t) => {
   const events = [fork(T0 + 1n, key(1, T0), key(2, T0 + 1n))];
   const buf = writeCapture({ versionMinor: 1 }, events);
   const hs = buf.readUInt32LE(FILE_HEADER.header_size);
-  buf.fill(0x5a, hs + 48, hs + RECORD_SIZE);
+  buf.fill(0x5a, hs + 72, hs + RECORD_SIZE); // struct pt_fork ends at 72 since 1.8
   t.deepEqual(readCaptureBuffer(buf).events, events);
 });
 

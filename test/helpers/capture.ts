@@ -85,6 +85,7 @@ export function exec(i: ExecInit): ExecEvent {
     envTruncated: false,
     argvLen: areaLen(argv),
     envLen: env ? areaLen(env) : 0,
+    container: null,
   };
 }
 
@@ -95,6 +96,7 @@ export const fork = (ts: bigint, process: ProcessKey, child: ProcessKey, tid = p
   tid,
   child,
   childPpid: process.pid,
+  childContainer: null,
 });
 
 export const thread = (ts: bigint, process: ProcessKey, newTid: number, tid = process.pid): ThreadEvent => ({

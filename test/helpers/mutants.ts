@@ -12,7 +12,7 @@ import { u64Fields } from './u64-fields.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** One capture with every record type (fork, thread, exec, failed exec, exit, data, open, hist, tcp, dns, dns_msg, loss, running, footer). */
+/** One capture with every record type (fork, thread, exec, failed exec, exit, data, open, hist, tcp, dns, dns_msg, loss, running, attached, cgroup, footer). */
 export function everyRecordType(): Buffer {
   const s = new Synth({
     rootPid: 4000,
@@ -63,6 +63,10 @@ export function everyRecordType(): Buffer {
   s.exit(curl, 5.5);
   s.loss(1, 3n, 6);
   s.running(sh, 7);
+  const container = { cgroupId: 4242, pidNs: 4026531836, mntNs: 4026531841, netNs: 4026531840, utsNs: 4026531838 };
+  const agent = s.attached(['agent', '--serve'], { at: 0.5, cwd: '/srv', env: ['A=1'], container });
+  s.cgroup(4242, '/system.slice/agent.service', 0.6);
+  s.run(agent, ['worker'], 6.5, 0.2);
   return s.buffer();
 }
 

@@ -5,9 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { type CriticalPath, criticalPath, criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
+import {
+  type CriticalPath,
+  criticalPath,
+  criticalPathOfModel,
+  criticalPathOfTimes,
+  type PathProcess,
+} from '../../analyze/replay/critical-path.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
-import type { Model, ProcessRow } from '../../analyze/replay/model.ts';
+import type { Model } from '../../analyze/replay/model.ts';
 import type { CriticalPathReport } from '../../analyze/stats/types.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { MS, Synth } from '../../testkit/synth.ts';
@@ -200,29 +206,9 @@ test('a root without an exit record ends at the capture end; no root at all: no 
 
 // ---------------------------------------------------------------- forged rows
 
-function row(id: number, parentId: number | null, start: number, end: number | null, isRoot = false): ProcessRow {
-  return {
-    id,
-    pid: 100 + id,
-    startBoot: 0n,
-    parentId,
-    parentPid: null,
-    parentStartBoot: null,
-    ppid: null,
-    start: BigInt(start),
-    end: end === null ? null : BigInt(end),
-    exitStatus: 0,
-    exitCode: 0,
-    signal: null,
-    signalName: null,
-    coreDumped: false,
-    state: end === null ? 'unknown' : 'exited',
-    isRoot,
-    forked: !isRoot,
-    threads: 1,
-    execCount: 0,
-    comm: null,
-  };
+/** A process as the walk reads it, times in ns since the capture start. */
+function row(id: number, parentId: number | null, start: number, end: number | null, isRoot = false): PathProcess {
+  return { id, parentId, start, end, state: end === null ? 'unknown' : 'exited', isRoot };
 }
 
 test('forged rows: a parent cycle through the root, a child starting before its parent, out-of-range parent ids', (t) => {
@@ -233,7 +219,7 @@ test('forged rows: a parent cycle through the root, a child starting before its 
     row(4, 99, 0, 10_000), // parent outside the rows
     row(5, 5, 0, 700), // its own parent
   ];
-  const p = criticalPath({ capture: { startNs: 0n, end: 2000 }, processes, execs: [] })!;
+  const p = criticalPathOfTimes({ end: 2000, processes, execs: [] })!;
   t.deepEqual(
     p.segments.map((s) => [s.processId, s.start, s.end]),
     [
@@ -289,7 +275,7 @@ test('random trees: the iterative walk gives the recursive definition’s segmen
       procs.push({ id, parent: parent.id, start, end });
     }
     const rows = procs.map((p) => row(p.id, p.parent, p.start, p.end, p.id === 1));
-    const got = criticalPath({ capture: { startNs: 0n, end: 1200 }, processes: rows, execs: [] })!;
+    const got = criticalPathOfTimes({ end: 1200, processes: rows, execs: [] })!;
     const want: [number, number, number][] = [];
     reference(procs, 1, 0, 1000, want);
     const merged = want.filter(([, a, b]) => b > a);
@@ -304,10 +290,10 @@ test('random trees: the iterative walk gives the recursive definition’s segmen
 
 test('a chain 100,000 deep: no recursion, linear', (t) => {
   const N = 100_000;
-  const rows: ProcessRow[] = [];
+  const rows: PathProcess[] = [];
   for (let id = 1; id <= N; id++) rows.push(row(id, id === 1 ? null : id - 1, id, 2 * N + 10 - id, id === 1));
   const began = performance.now();
-  const p = criticalPath({ capture: { startNs: 0n, end: 3 * N }, processes: rows, execs: [] })!;
+  const p = criticalPathOfTimes({ end: 3 * N, processes: rows, execs: [] })!;
   t.is(p.steps.length, N);
   t.is(p.steps[N - 1]!.depth, N - 1);
   t.is(p.segments.length, 2 * N - 1);

@@ -58,6 +58,16 @@ function distinctModel(): Model {
     threads: int(),
     execCount: int(),
     comm: str(),
+    attached: str(),
+    attachedAt: big(),
+    cgroupId: int(),
+    cgroup: str(),
+    containerId: str(),
+    containerRuntime: str(),
+    pidNs: int(),
+    mntNs: int(),
+    netNs: int(),
+    utsNs: int(),
   }));
   const envs: EnvRow[] = ROWS.map(() => ({ id: int(), baseId: int(), size: int() }));
   const envVars: EnvVarRow[] = ROWS.map(() => ({ envId: int(), name: str(), value: str(), raw: Buffer.from(str()) }));
@@ -88,6 +98,7 @@ function distinctModel(): Model {
     nsLevel: int(),
     comm: str(),
     ppid: int(),
+    attached: flag(i, 6),
   }));
   const execFailures: ExecFailureRow[] = ROWS.map((i) => ({
     id: int(),
@@ -264,6 +275,16 @@ function expectedTables(m: Model): Record<string, Row[]> {
       threads: p.threads,
       exec_count: p.execCount,
       comm: p.comm,
+      attached: p.attached,
+      attached_ns: p.attachedAt,
+      cgroup_id: p.cgroupId,
+      cgroup: p.cgroup,
+      container_id: p.containerId,
+      container_runtime: p.containerRuntime,
+      pid_ns: p.pidNs,
+      mnt_ns: p.mntNs,
+      net_ns: p.netNs,
+      uts_ns: p.utsNs,
     })),
     envs: m.envs.map((e) => ({ id: e.id, base_id: e.baseId, size: e.size })),
     env_vars: m.envVars.map((v) => ({ env_id: v.envId, name: v.name, value: v.value, raw: v.raw })),
@@ -297,6 +318,7 @@ function expectedTables(m: Model): Record<string, Row[]> {
         exe_truncated: x.exeTruncated,
         filename_truncated: x.filenameTruncated,
         cwd_truncated: x.cwdTruncated,
+        attached: x.attached,
       };
     }),
     exec_failures: m.execFailures.map((f) => ({

@@ -75,7 +75,7 @@ test('dns_lookups rows: one per lookup, in time order, attributed to the caller'
     ],
   );
   t.is(db.prepare("SELECT value FROM meta WHERE key = 'capture.options.dns'").pluck().get(), 1);
-  t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 6);
+  t.is(db.prepare('SELECT version FROM schema_version').pluck().get(), 7);
   t.deepEqual(db.prepare('SELECT remote_address, peer_name FROM connections ORDER BY id').raw().all(), [
     ['10.1.2.3', 'api.example.com'],
     ['::ffff:127.0.0.1', 'localhost'],

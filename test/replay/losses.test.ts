@@ -76,7 +76,7 @@ test('export: the JSON lines header and the Arrow metadata say what was lost; sa
     .stdout.split('\n')
     .map((l) => (l === '' ? null : JSON.parse(l)));
   t.deepEqual(header, {
-    ptrace_export: 3,
+    ptrace_export: 4,
     complete: true,
     lost_records: 160_852,
     losses: { exec: 852, files: 160_000 },

@@ -45,6 +45,8 @@ function header(rootPid = 100): CaptureHeader {
     bootId: '',
     osRelease: '',
     traceparent: '',
+    attachPids: [],
+    attachCgroup: '',
     unknownTlvs: [],
   };
 }

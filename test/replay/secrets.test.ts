@@ -178,6 +178,11 @@ test('markers: equal secrets get equal markers in one redactor, different across
   t.is(createRedactor(builtinRules(), { keep: ['API_TOKEN'] }).envValue('API_TOKEN', 'v'), 'v');
 });
 
+test('argv[0] goes through the value rules too', (t) => {
+  const r = createRedactor(builtinRules(), { marker: 'plain' });
+  t.deepEqual(r.argv(['/srv/https://u:pw123@h/run', '-x']), ['/srv/https://u:‹redacted:url-password›@h/run', '-x']);
+});
+
 test('counts: one per replacement, also for repeated strings', (t) => {
   const r = createRedactor(builtinRules());
   const line = ['curl', '-u', 'a:b1', '-H', 'Authorization: Bearer tok', 'https://u:p@h/'];

@@ -26,8 +26,9 @@ export interface CaptureSpanInput {
 
 export function captureSpan(t: TraceContext, spanId: string, c: CaptureSpanInput): SpanData {
   const { header, footer, model, rootProc } = c;
-  const name =
-    header.commandArgv.length > 0
+  const name = header.options.attach
+    ? `attach ${header.attachCgroup ? `cgroup ${header.attachCgroup}` : `pid ${header.attachPids.join(',')}`}`
+    : header.commandArgv.length > 0
       ? basename(header.commandArgv[0]!) || 'ptrace'
       : rootProc === null
         ? 'ptrace'
@@ -50,11 +51,16 @@ export function captureSpan(t: TraceContext, spanId: string, c: CaptureSpanInput
   ra['ptrace.span.type'] = 'capture';
   if (header.commandArgv.length > 0) ra['ptrace.capture.command'] = header.commandArgv;
   ra['ptrace.capture.root_pid'] = header.rootPid;
+  if (header.options.attach) {
+    if (header.attachPids.length > 0) ra['ptrace.capture.attached_pids'] = header.attachPids;
+    if (header.attachCgroup) ra['ptrace.capture.attached_cgroup'] = header.attachCgroup;
+    ra['ptrace.capture.attached_processes'] = model.processes.filter((p) => p.attached !== null).length;
+  }
   if (header.ptraceVersion) ra['ptrace.capture.version'] = header.ptraceVersion;
   if (header.bootId) ra['ptrace.capture.boot_id'] = header.bootId;
   ra['ptrace.capture.env_recorded'] = header.options.env;
   ra['ptrace.capture.processes'] = model.processes.length;
-  ra['ptrace.capture.execs'] = model.execs.length;
+  ra['ptrace.capture.execs'] = model.execs.filter((x) => !x.attached).length;
   ra['ptrace.capture.failed_execs'] = model.execFailures.length;
   if (header.options.files) {
     ra['ptrace.capture.opens'] = model.opens.length;

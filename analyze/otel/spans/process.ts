@@ -206,6 +206,15 @@ export function processSpan(
   } else {
     attrs['ptrace.span.type'] = n.kind;
   }
+  if (x?.attached) {
+    attrs['ptrace.process.attached'] = p.attached ?? 'running';
+    attrs['ptrace.process.start'] = Number(p.start / 1000n) / 1e6;
+  }
+  if (p.cgroup !== null) attrs['process.linux.cgroup'] = p.cgroup;
+  if (p.containerId !== null) {
+    attrs['container.id'] = p.containerId;
+    if (p.containerRuntime !== null) attrs['container.runtime'] = p.containerRuntime;
+  }
   let status: SpanData['status'] = { code: STATUS_UNSET };
   if (n.last) {
     const outcome = exitOutcome(p);

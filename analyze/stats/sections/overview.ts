@@ -14,11 +14,12 @@ export function overviewStats(
   return {
     path: capture.path,
     command: capture.command,
+    attachedTo: capture.attachedTo,
     startTime: isoTime(capture.startNs),
     wallTimeNs: capture.end,
     complete: capture.complete,
     processes: ctx.processes.length,
-    execs: one<number>('SELECT count(*) FROM execs'),
+    execs: one<number>('SELECT count(*) FROM execs WHERE NOT attached'),
     failures,
     failedExecs: one<number>('SELECT count(*) FROM exec_failures'),
     failedExecSearchMisses: pathSearchMisses(ctx),
