@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 rm -rf dist prebuilt
 tsc -p tsconfig.build.json
 node scripts/build-report-page.ts
+# Files the compiled modules read beside themselves.
+cp analyze/export/perfetto/perfetto_trace.proto dist/analyze/export/perfetto/
 make -s -C capture
 case $(uname -m) in
   x86_64) platform=linux-x64 ;;

@@ -6,7 +6,7 @@
 
 import type { CaptureInfo } from './capture-info.ts';
 import { captureInfo } from './capture-info.ts';
-import type { ExecRow, Model, ProcessRow } from './model.ts';
+import type { ExecRow, Model, ProcessRow, ProcessState } from './model.ts';
 
 /** A stretch of the path: time one process spent on its own (running, or waiting on nothing the capture saw end). */
 export interface CriticalSegment {
@@ -62,10 +62,23 @@ export interface CriticalPathInput {
   execs: readonly ExecRow[];
 }
 
-/** The root process: the one the header names (isRoot), else none. */
-function rootOf(processes: readonly ProcessRow[]): ProcessRow | null {
-  for (const p of processes) if (p.isRoot) return p;
-  return null;
+/** A process with its times in ns since the capture start (capture-info.ts's ProcInfo is one). */
+export interface PathProcess {
+  id: number;
+  parentId: number | null;
+  start: number;
+  /** null: still running, or no exit record (state says which). */
+  end: number | null;
+  state: ProcessState;
+  isRoot: boolean;
+}
+
+/** An exec with its time in ns since the capture start. */
+export interface PathExec {
+  id: number;
+  processId: number;
+  seq: number;
+  time: number;
 }
 
 /**
@@ -73,16 +86,37 @@ function rootOf(processes: readonly ProcessRow[]): ProcessRow | null {
  * root process (its exec was lost, or an empty file).
  */
 export function criticalPath(input: CriticalPathInput): CriticalPath | null {
-  const { processes, execs } = input;
-  const root = rootOf(processes);
-  if (root === null) return null;
   const t0 = input.capture.startNs;
-  const captureEnd = input.capture.end;
   const rel = (ns: bigint): number => Number(ns - t0);
+  return criticalPathOfTimes({
+    end: input.capture.end,
+    processes: input.processes.map((p) => ({
+      id: p.id,
+      parentId: p.parentId,
+      start: rel(p.start),
+      end: p.end === null ? null : rel(p.end),
+      state: p.state,
+      isRoot: p.isRoot,
+    })),
+    execs: input.execs.map((x) => ({ id: x.id, processId: x.processId, seq: x.seq, time: rel(x.time) })),
+  });
+}
+
+/** The critical path from processes and execs already in ns since the capture start; `end`: the capture's end. */
+export function criticalPathOfTimes(input: {
+  end: number;
+  processes: readonly PathProcess[];
+  execs: readonly PathExec[];
+}): CriticalPath | null {
+  const { processes, execs } = input;
+  let root: PathProcess | null = null;
+  for (const p of processes) if (p.isRoot) root = root ?? p;
+  if (root === null) return null;
+  const captureEnd = input.end;
 
   // Process ids are dense from 1 (model.ts); anything else is skipped, not trusted.
   const n = processes.length;
-  const byId: (ProcessRow | undefined)[] = new Array(n + 1);
+  const byId: (PathProcess | undefined)[] = new Array(n + 1);
   for (const p of processes) if (Number.isInteger(p.id) && p.id >= 1 && p.id <= n) byId[p.id] = p;
   const startOf = new Float64Array(n + 1);
   // End of each process: its exit; the capture end when still running; NaN when unknown (no exit record).
@@ -90,8 +124,8 @@ export function criticalPath(input: CriticalPathInput): CriticalPath | null {
   for (let id = 1; id <= n; id++) {
     const p = byId[id];
     if (p === undefined) continue;
-    startOf[id] = rel(p.start);
-    endOf[id] = p.end !== null ? rel(p.end) : p.state === 'running' ? captureEnd : Number.NaN;
+    startOf[id] = p.start;
+    endOf[id] = p.end !== null ? p.end : p.state === 'running' ? captureEnd : Number.NaN;
   }
 
   // Children of each process, latest end first (ties: earlier start, lower id): the walk moves
@@ -186,8 +220,8 @@ export function criticalPath(input: CriticalPathInput): CriticalPath | null {
   }
 
   // Stretches → segments split at exec times (the image current in each part).
-  const NO_EXECS: ExecRow[] = [];
-  const execsOf: ExecRow[][] = new Array(n + 1).fill(NO_EXECS);
+  const NO_EXECS: PathExec[] = [];
+  const execsOf: PathExec[][] = new Array(n + 1).fill(NO_EXECS);
   for (const x of execs) {
     if (visited[x.processId] !== 1) continue;
     if (execsOf[x.processId] === NO_EXECS) execsOf[x.processId] = [];
@@ -201,9 +235,9 @@ export function criticalPath(input: CriticalPathInput): CriticalPath | null {
     let start = s.start;
     // The image current at `start`: the last exec at or before it.
     let k = -1;
-    while (k + 1 < list.length && rel(list[k + 1]!.time) <= start) k++;
+    while (k + 1 < list.length && list[k + 1]!.time <= start) k++;
     while (start < s.end) {
-      const nextExec = k + 1 < list.length ? rel(list[k + 1]!.time) : Number.POSITIVE_INFINITY;
+      const nextExec = k + 1 < list.length ? list[k + 1]!.time : Number.POSITIVE_INFINITY;
       const end = Math.min(s.end, nextExec);
       if (end > start) {
         segments.push({ processId: s.processId, execId: k >= 0 ? list[k]!.id : null, start, end, depth: s.depth });

@@ -134,6 +134,46 @@ const slowestSection: Section = (r, paint, color) => {
   return [t.toString()];
 };
 
+/** The critical path: the images with the most own time on it (docs/critical-path.md). */
+const criticalPathSection: Section = (r, paint, color) => {
+  const c = r.criticalPath;
+  if (c === null || c.images.length === 0) return [];
+  const t = table(['Critical path: own time', 'pid', 'own', 'share', 'on the path'], paint, color, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'left',
+  ]);
+  const windows = new Map(c.steps.map((s) => [s.processId, s]));
+  for (const i of c.images) {
+    const w = windows.get(i.processId);
+    t.push([
+      i.argv.length > 0 ? commandLine(i.argv, { full: false, max: 70 }) : `(fork of ${i.forkOf ?? '?'})`,
+      String(i.pid),
+      formatDuration(i.ownNs),
+      `${(i.share * 100).toFixed(1)}%`,
+      w === undefined ? '' : `${formatOffset(w.windowStartNs)} – ${formatOffset(w.windowEndNs)}`,
+    ]);
+  }
+  const lines = [t.toString()];
+  const about = [
+    `${formatDuration(c.endNs - c.startNs)} of the root`,
+    `${c.processes} process${c.processes === 1 ? '' : 'es'} on the path, ${c.depth} level${c.depth === 1 ? '' : 's'} deep`,
+  ];
+  if (!c.rootEnded) about.push('the root did not end: up to the capture’s end');
+  lines.push(paint('dim', `  ${about.join('; ')} (every process on the path in --json; tree --critical)`));
+  if (c.unknownEnds > 0) {
+    lines.push(
+      paint(
+        'yellow',
+        `  may be incomplete: ${c.unknownEnds} process${c.unknownEnds === 1 ? '' : 'es'} with no exit record could not be placed`,
+      ),
+    );
+  }
+  return lines;
+};
+
 const failuresSection: Section = (r, paint, color) => {
   if (r.failures.length === 0) return [];
   const t = table(['Failures', 'pid', 'status', 'duration', 'ancestors'], paint, color, [
@@ -526,6 +566,7 @@ const SECTIONS: Section[] = [
   commandsSection('Top commands by count', (r) => r.topByCount),
   commandsSection('Top commands by cumulative time', (r) => r.topByTime),
   slowestSection,
+  criticalPathSection,
   failuresSection,
   failedExecsSection,
   filesSection,

@@ -11,6 +11,7 @@ import { statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
+import { criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
 import { failedExecStats } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
@@ -38,6 +39,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     topByCount,
     topByTime,
     slowest: slowestProcesses(ctx),
+    criticalPath: criticalPathStats(ctx),
     failures,
     failedExecs: failedExecStats(ctx),
     timeline,

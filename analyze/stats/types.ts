@@ -246,6 +246,50 @@ export interface DnsWireReport {
   malformed: number;
 }
 
+/** A process on the critical path (docs/critical-path.md). */
+export interface CriticalStepStat extends ProcessStat {
+  /** Level on the path: 0 the root, 1 the child the root waited for, … */
+  depth: number;
+  /** Its window on the path (ns since the capture start): its lifetime, clipped to its parent's window. */
+  windowStartNs: number;
+  windowEndNs: number;
+  /** Its own time on the path: the window minus the windows of its children on the path. */
+  ownNs: number;
+}
+
+/** Own time on the critical path of one image (an exec, or a process's time before its first exec). */
+export interface CriticalImageStat {
+  processId: number;
+  pid: number;
+  /** The exec row of the image; null for a process's time before its first exec (running its parent's image). */
+  execId: number | null;
+  /** The image's argv; empty before the first exec (forkOf names the image then). */
+  argv: string[];
+  forkOf: string | null;
+  ownNs: number;
+  /** ownNs / the root's wall time. */
+  share: number;
+}
+
+export interface CriticalPathReport {
+  rootProcessId: number;
+  rootPid: number;
+  /** The root's window (ns since the capture start): its start to its end (the capture's end when it did not end). */
+  startNs: number;
+  endNs: number;
+  /** false: the root was still running or has no exit record. */
+  rootEnded: boolean;
+  /** Children of processes on the path with no exit record: not placed, so the path may be incomplete. */
+  unknownEnds: number;
+  /** Processes on the path, and its deepest level. */
+  processes: number;
+  depth: number;
+  /** The images with the most own time on the path, largest first (TOP of them). */
+  images: CriticalImageStat[];
+  /** Every process on the path, in window order (start, then depth). */
+  steps: CriticalStepStat[];
+}
+
 /** The processes of one container (or, `id` null, of none), from their cgroup paths (format 1.8). */
 export interface ContainerStat {
   /** docker, containerd, cri-o, podman, kubernetes, systemd-nspawn; null: not in a container. */
@@ -295,6 +339,8 @@ export interface StatsReport {
   topByCount: CommandStat[];
   topByTime: CommandStat[];
   slowest: ProcessStat[];
+  /** The chain of processes and own time that bounded the root's wall time; null without a root process. */
+  criticalPath: CriticalPathReport | null;
   failures: FailureStat[];
   failedExecs: FailedExecStat[];
   timeline: { bucketNs: number; buckets: TimelineBucket[] };

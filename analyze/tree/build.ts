@@ -357,17 +357,19 @@ export interface TreeFilters {
   depth?: number;
   /** ns */
   minDuration?: number;
+  /** --critical: the process ids on the critical path. */
+  critical?: ReadonlySet<number>;
 }
 
 export function hasSelection(f: TreeFilters): boolean {
-  return f.pid !== undefined || f.match !== undefined || f.failed === true;
+  return f.pid !== undefined || f.match !== undefined || f.failed === true || f.critical !== undefined;
 }
 
 /**
  * Applies the filters, returning new nodes (the input is not changed).
- * --pid, --match, --failed select nodes (all must hold: within the subtree of
+ * --pid, --match, --failed, --critical select nodes (all must hold: within the subtree of
  * a process with that pid, matching, failed: with --net a failed connect,
- * lookup or DNS query counts too); selected nodes are kept with
+ * lookup or DNS query counts too, on the critical path); selected nodes are kept with
  * their ancestors. --min-duration then drops shorter nodes that keep nothing
  * below them, but never a failed one; --depth cuts deeper levels, counting
  * what it hides.
@@ -381,6 +383,7 @@ export function filterTree(roots: TreeNode[], f: TreeFilters): TreeNode[] {
       if (f.pid !== undefined && !underPid) hit = false;
       if (f.match !== undefined && !f.match.test(matchText(n))) hit = false;
       if (f.failed === true && !n.failed && !netFailed(n)) hit = false;
+      if (f.critical !== undefined && !f.critical.has(n.processId)) hit = false;
     }
     if (f.minDuration !== undefined && nodeDuration(n) < f.minDuration && !n.failed) hit = false;
     if (!hit && kids.length === 0) return null;

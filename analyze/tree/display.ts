@@ -5,6 +5,7 @@
 import type { Paint } from '../format.ts';
 import type { OpenRow, ResourceRow } from '../replay/model.ts';
 import type { DisplayItem } from './build.ts';
+import type { CriticalMarks } from './critical.ts';
 
 export interface TreeRenderOptions {
   /** Whole command lines instead of shortened ones. */
@@ -22,6 +23,8 @@ export interface TreeRenderOptions {
   resources?: boolean;
   /** Show TCP connections (--net). */
   net?: boolean;
+  /** --critical: own time on the critical path of each image shown. */
+  critical?: CriticalMarks;
   /** Records were lost: which counts may be too low (shown as ×≥N, +≥N). */
   incomplete?: { processes: boolean; files: boolean; execFailed: boolean; net?: boolean; dns?: boolean };
 }

@@ -16,6 +16,7 @@ import type {
 } from '../replay/model.ts';
 import { groupConnections, groupLookups, groupQueries, queryOutcome } from '../replay/net.ts';
 import { argvOf, type DisplayItem, nodeDuration, type TreeFilters } from './build.ts';
+import type { CriticalMarks } from './critical.ts';
 import { cpuNs, maxOf, openCounts, openDisplayPath, Seen, type TreeRenderOptions } from './display.ts';
 
 export interface JsonStatus {
@@ -216,6 +217,8 @@ export interface JsonNode {
   opensRepeated?: number;
   /** With --resources, on a process's last image: null when not recorded. */
   resources?: JsonResources | null;
+  /** With --critical: the image's own time on the critical path, ns (docs/critical-path.md). */
+  criticalOwnNs?: number;
   /** With --net: connections started while this image was current (grouped by peer with --dedup). */
   connections?: (JsonConnection | JsonConnectionGroup)[];
   /** With --net: name lookups made while this image was current (grouped by name and outcome with --dedup). */
@@ -261,7 +264,7 @@ export interface JsonGroup {
 /** The JSON `roots` array (docs/tree-json.md). */
 export function treeJson(
   items: readonly DisplayItem[],
-  opts: Pick<TreeRenderOptions, 'envs' | 'dedup' | 'files' | 'resources' | 'net'> & { startNs: bigint },
+  opts: Pick<TreeRenderOptions, 'envs' | 'dedup' | 'files' | 'resources' | 'net' | 'critical'> & { startNs: bigint },
 ): (JsonNode | JsonGroup)[] {
   const seen = new Seen();
   const rel = (ns: bigint): number => Number(ns - opts.startNs);
@@ -450,6 +453,8 @@ export function treeJson(
       }
       if (opts.resources === true && !n.replaced)
         node.resources = n.resources === null ? null : jsonResources(n.resources);
+      const own = opts.critical?.ownNs(n) ?? null;
+      if (own !== null) node.criticalOwnNs = own;
       if (opts.net === true) {
         node.connections = connections(n.connections);
         node.lookups = lookups(n.lookups);
@@ -547,6 +552,7 @@ export interface TreeDocument {
     failed: boolean;
     depth: number | null;
     minDurationNs: number | null;
+    critical: boolean;
     files: boolean;
     resources: boolean;
     net: boolean;
@@ -566,6 +572,7 @@ export function treeDocument(
     files?: boolean;
     resources?: boolean;
     net?: boolean;
+    critical?: CriticalMarks;
   },
 ): TreeDocument {
   const f = opts.filters;
@@ -593,6 +600,7 @@ export function treeDocument(
       failed: f.failed === true,
       depth: f.depth ?? null,
       minDurationNs: f.minDuration ?? null,
+      critical: f.critical !== undefined,
       files: opts.files === true,
       resources: opts.resources === true,
       net: opts.net === true,
@@ -603,6 +611,7 @@ export function treeDocument(
       files: opts.files,
       resources: opts.resources,
       net: opts.net,
+      critical: opts.critical,
       startNs: capture.startNs,
     }),
   };

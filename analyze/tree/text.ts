@@ -58,6 +58,7 @@ function trailer(
     failed: boolean;
     signal: boolean;
     usage?: string | null;
+    critical?: string | null;
   },
   paint: Paint,
 ): { text: string; plainLength: number } {
@@ -81,6 +82,10 @@ function trailer(
   if (items.usage != null) {
     parts.push(paint('dim', items.usage));
     plain.push(items.usage);
+  }
+  if (items.critical != null) {
+    parts.push(paint(['cyan', 'bold'], items.critical));
+    plain.push(items.critical);
   }
   const sep = paint('dim', ', ');
   return {
@@ -274,6 +279,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
       const n = item.node;
       const status = n.replaced ? null : statusText(n.exit);
       const usage = opts.resources === true && !n.replaced ? resourceText([n.resources]) : null;
+      const own = opts.critical?.ownNs(n) ?? null;
       const t = trailer(
         {
           pid: n.pid,
@@ -282,6 +288,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           failed: n.failed,
           signal: n.exit.signal !== null,
           usage,
+          critical: own === null ? null : `◆ ${formatDuration(own)} on the critical path`,
         },
         paint,
       );

@@ -7,7 +7,7 @@ import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Stats extends PtraceCommand {
   static override summary =
-    'Diagnose a capture: overview, top commands, slowest processes, failures, concurrency, potential issues.';
+    'Diagnose a capture: overview, top commands, slowest processes, the critical path, failures, concurrency, potential issues.';
   static override examples = [
     '<%= config.bin %> stats build.raw',
     '<%= config.bin %> stats build.raw --json | jq .failures',

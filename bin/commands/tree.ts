@@ -9,8 +9,10 @@ import {
   lossWarning,
   processesIncomplete,
 } from '../../analyze/replay/capture-info.ts';
+import { criticalPath } from '../../analyze/replay/critical-path.ts';
 import { load } from '../../analyze/replay/load.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import { type CriticalMarks, criticalMarks } from '../../analyze/tree/critical.ts';
 import { envIds } from '../../analyze/tree/display.ts';
 import { treeDocument } from '../../analyze/tree/json.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
@@ -22,7 +24,7 @@ import { maskFlags, redactorFor } from '../redaction.ts';
 export default class Tree extends PtraceCommand {
   static override summary = "Show the process tree of a capture: one line per exec'd image.";
   static override description =
-    `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). Output is sorted by start time, then pid. Indentation stops growing after 64 levels: deeper lines start with "[depth N]". When the capture lost records, the first line says how many and of what ("⚠ … records lost …"), counts that may be too low read "×≥N" or "+≥N later", and a path whose bytes were lost reads "(path lost)". --json: docs/tree-json.md.`;
+    `Each line: the command line (shortened; --full for all of it), then (pid, duration, status). Non-zero exits and signals stand out. "(fork of X)" is a process that forked without exec; "↳" marks an image that replaced the one above it in the same process; "✗ exec" lines are failed exec attempts. --files lists file opens ("· open PATH (flags)", "✗ open PATH: ERRNO"); --resources adds CPU time (scheduler runtime) and max RSS, or "usage not recorded". --net lists name lookups ("? localhost → 127.0.0.1, ::1 (0.6ms)", "✗ lookup foo.invalid: EAI_NONAME"), DNS queries on the wire ("? dns A example.com → 93.184.216.34 (0.4ms, 127.0.0.53)", "✗ dns AAAA nope.test: NXDOMAIN (after 0.2ms, 127.0.0.53)") and TCP connections ("→ 10.1.2.3:443 (client, 12ms connect, 1.0 KiB out / 5.0 KiB in)", "→ localhost (127.0.0.1):8080 …" when a lookup gave the address, "← 127.0.0.1:50000 on :8080 (server, …)", "✗ connect ::1:8766: ECONNREFUSED"). --critical keeps only the processes on the critical path (what bounded the root's wall time: docs/critical-path.md) and marks each image with its own time on it ("◆ 18.4ms on the critical path"). Output is sorted by start time, then pid. Indentation stops growing after 64 levels: deeper lines start with "[depth N]". When the capture lost records, the first line says how many and of what ("⚠ … records lost …"), counts that may be too low read "×≥N" or "+≥N later", and a path whose bytes were lost reads "(path lost)". --json: docs/tree-json.md.`;
   static override examples = [
     '<%= config.bin %> tree build.raw --dedup',
     '<%= config.bin %> tree build.raw --failed',
@@ -56,6 +58,10 @@ export default class Tree extends PtraceCommand {
       description:
         'show name lookups (format 1.3), DNS queries (format 1.4) and TCP connections (format 1.2) under each image (with --dedup one line per name and per peer; failures always shown)',
     }),
+    critical: Flags.boolean({
+      description:
+        'only the processes on the critical path (what bounded the root’s wall time: docs/critical-path.md), each image with its own time on it',
+    }),
     json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
     ...maskFlags,
   };
@@ -75,6 +81,13 @@ export default class Tree extends PtraceCommand {
     printWarnings(warnings); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfo(model);
+    let critical: CriticalMarks | undefined;
+    if (flags.critical) {
+      const path = criticalPath({ capture, processes: model.processes, execs: model.execs });
+      critical = path === null ? undefined : criticalMarks(path, model.execs);
+      // No root process (its exec lost): nothing is on the path.
+      filters.critical = critical?.processes ?? new Set();
+    }
     const roots = filterTree(
       buildTree({
         capture,
@@ -101,6 +114,7 @@ export default class Tree extends PtraceCommand {
         files: flags.files,
         resources: flags.resources,
         net: flags.net,
+        critical,
       });
       // Iterative and indentation-bounded: deep trees neither overflow the stack nor grow quadratically.
       for (const chunk of jsonChunks(doc)) writeStdout(chunk);
@@ -116,6 +130,7 @@ export default class Tree extends PtraceCommand {
       files: flags.files,
       resources: flags.resources,
       net: flags.net,
+      critical,
       incomplete: {
         processes: processesIncomplete(capture),
         files: categoryIncomplete(capture, 'files'),

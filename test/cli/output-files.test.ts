@@ -24,6 +24,7 @@ const writers = (raw: string, out: string): [string, string[]][] => [
   ['db', ['db', raw, '-o', `${out}.sqlite`]],
   ['export arrow', ['export', raw, '--format', 'arrow', '-o', `${out}.arrow`]],
   ['export jsonl', ['export', raw, '--format', 'jsonl', '-o', `${out}.jsonl`]],
+  ['export perfetto', ['export', raw, '--format', 'perfetto', '-o', `${out}.pftrace`]],
   ['otel --dump-otel', ['otel', raw, '-q', '--dump-otel', `${out}.json`]],
   ['report', ['report', raw, '-o', `${out}.html`]],
 ];

@@ -104,6 +104,7 @@ for (const node of nodes()) {
       ['otel', SAMPLE, '--dump-otel', '-'],
       ['export', '--format', 'jsonl', '-o', '-', SAMPLE],
       ['report', SAMPLE, '-o', '-', '--no-redact'], // redaction markers are keyed at random per run
+      ['export', '--format', 'perfetto', '--no-redact', '-o', '-', SAMPLE],
     ]) {
       const got = spawnSync(ptrace, args, { env, encoding: 'utf8', maxBuffer: 1 << 28 });
       const want = ptraceSync(args);

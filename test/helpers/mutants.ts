@@ -308,10 +308,12 @@ export const COMMANDS: readonly string[][] = [
   ['tree', '--json', 'FILE'],
   ['tree', '--pid', '4001', 'FILE'],
   ['tree', '--depth', '2', 'FILE'],
+  ['tree', '--critical', 'FILE'],
   ['stats', 'FILE'],
   ['stats', '--json', 'FILE'],
   ['db', 'FILE', '-f', '-o', 'OUT.sqlite'],
   ['export', 'FILE', '--format', 'arrow', '-f', '-o', 'OUT.arrow'],
   ['export', 'FILE', '--format', 'jsonl', '-f', '-o', 'OUT.jsonl'],
+  ['export', 'FILE', '--format', 'perfetto', '-f', '-o', 'OUT.pftrace'],
   ['otel', 'FILE', '-f', '--dump-otel', 'OUT.json'],
 ];

@@ -1,12 +1,23 @@
 // The critical path (analyze/replay/critical-path.ts, docs/critical-path.md) on
 // synthetic trees whose answer is known by construction, on random trees
 // against a recursive reference of the definition, and on forged rows.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
-import { type CriticalPath, criticalPath, criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
+import {
+  type CriticalPath,
+  criticalPath,
+  criticalPathOfModel,
+  criticalPathOfTimes,
+  type PathProcess,
+} from '../../analyze/replay/critical-path.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
-import type { Model, ProcessRow } from '../../analyze/replay/model.ts';
+import type { Model } from '../../analyze/replay/model.ts';
+import type { CriticalPathReport } from '../../analyze/stats/types.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { MS, Synth } from '../../testkit/synth.ts';
+import { ptraceSync } from '../helpers/cli.ts';
 import { prng } from '../helpers/prng.ts';
 
 function modelOf(s: Synth): Model {
@@ -195,39 +206,9 @@ test('a root without an exit record ends at the capture end; no root at all: no 
 
 // ---------------------------------------------------------------- forged rows
 
-function row(id: number, parentId: number | null, start: number, end: number | null, isRoot = false): ProcessRow {
-  return {
-    id,
-    pid: 100 + id,
-    startBoot: 0n,
-    parentId,
-    parentPid: null,
-    parentStartBoot: null,
-    ppid: null,
-    start: BigInt(start),
-    end: end === null ? null : BigInt(end),
-    exitStatus: 0,
-    exitCode: 0,
-    signal: null,
-    signalName: null,
-    coreDumped: false,
-    state: end === null ? 'unknown' : 'exited',
-    isRoot,
-    forked: !isRoot,
-    threads: 1,
-    execCount: 0,
-    comm: null,
-    attached: null,
-    attachedAt: null,
-    cgroupId: null,
-    cgroup: null,
-    containerId: null,
-    containerRuntime: null,
-    pidNs: null,
-    mntNs: null,
-    netNs: null,
-    utsNs: null,
-  };
+/** A process as the walk reads it, times in ns since the capture start. */
+function row(id: number, parentId: number | null, start: number, end: number | null, isRoot = false): PathProcess {
+  return { id, parentId, start, end, state: end === null ? 'unknown' : 'exited', isRoot };
 }
 
 test('forged rows: a parent cycle through the root, a child starting before its parent, out-of-range parent ids', (t) => {
@@ -238,7 +219,7 @@ test('forged rows: a parent cycle through the root, a child starting before its 
     row(4, 99, 0, 10_000), // parent outside the rows
     row(5, 5, 0, 700), // its own parent
   ];
-  const p = criticalPath({ capture: { startNs: 0n, end: 2000 }, processes, execs: [] })!;
+  const p = criticalPathOfTimes({ end: 2000, processes, execs: [] })!;
   t.deepEqual(
     p.segments.map((s) => [s.processId, s.start, s.end]),
     [
@@ -294,7 +275,7 @@ test('random trees: the iterative walk gives the recursive definition’s segmen
       procs.push({ id, parent: parent.id, start, end });
     }
     const rows = procs.map((p) => row(p.id, p.parent, p.start, p.end, p.id === 1));
-    const got = criticalPath({ capture: { startNs: 0n, end: 1200 }, processes: rows, execs: [] })!;
+    const got = criticalPathOfTimes({ end: 1200, processes: rows, execs: [] })!;
     const want: [number, number, number][] = [];
     reference(procs, 1, 0, 1000, want);
     const merged = want.filter(([, a, b]) => b > a);
@@ -309,13 +290,83 @@ test('random trees: the iterative walk gives the recursive definition’s segmen
 
 test('a chain 100,000 deep: no recursion, linear', (t) => {
   const N = 100_000;
-  const rows: ProcessRow[] = [];
+  const rows: PathProcess[] = [];
   for (let id = 1; id <= N; id++) rows.push(row(id, id === 1 ? null : id - 1, id, 2 * N + 10 - id, id === 1));
   const began = performance.now();
-  const p = criticalPath({ capture: { startNs: 0n, end: 3 * N }, processes: rows, execs: [] })!;
+  const p = criticalPathOfTimes({ end: 3 * N, processes: rows, execs: [] })!;
   t.is(p.steps.length, N);
   t.is(p.steps[N - 1]!.depth, N - 1);
   t.is(p.segments.length, 2 * N - 1);
   assertCovers(t, p);
   t.log(`${N} levels in ${(performance.now() - began).toFixed(0)} ms`);
+});
+
+// ---------------------------------------------------------------- in the outputs
+
+test('stats --json, tree --critical, tree --critical --json: the make -j2 tree’s path, exact', (t) => {
+  const s = new Synth();
+  const make = s.root(['make', '-j2'], { at: 0 });
+  s.run(make, ['cc', 'a.c'], 1, 5); // 1–6: off the path
+  s.run(make, ['cc', 'b.c'], 1, 3); // 1–4
+  s.run(make, ['cc', 'c.c'], 4, 3); // 4–7
+  s.run(make, ['ld'], 7.5, 1.5); // 7.5–9
+  s.exit(make, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'ptrace-critical-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const raw = join(dir, 'make.raw');
+  writeFileSync(raw, s.buffer());
+
+  const stats = ptraceSync(['stats', raw, '--json']);
+  t.is(stats.code, 0, stats.stderr);
+  const c = (JSON.parse(stats.stdout) as { criticalPath: CriticalPathReport }).criticalPath;
+  t.deepEqual(
+    c.steps.map((x) => [x.pid, x.depth, x.windowStartNs / MS, x.windowEndNs / MS, x.ownNs / MS]),
+    [
+      [1000, 0, 0, 10, 2.5],
+      [1002, 1, 1, 4, 3],
+      [1003, 1, 4, 7, 3],
+      [1004, 1, 7.5, 9, 1.5],
+    ],
+  );
+  t.deepEqual(
+    c.images.map((i) => [i.argv.join(' ') || `(fork of ${i.forkOf})`, Math.round(i.ownNs / 1000) / 1000, i.share]),
+    [
+      ['cc b.c', 2.99, 0.299],
+      ['cc c.c', 2.99, 0.299],
+      ['make -j2', 2.5, 0.25],
+      ['ld', 1.49, 0.149],
+      ['(fork of make)', 0.01, 0.001],
+      ['(fork of make)', 0.01, 0.001],
+      ['(fork of make)', 0.01, 0.001],
+    ],
+  );
+  t.is(c.processes, 4);
+  t.is(c.depth, 1);
+
+  const text = ptraceSync(['stats', raw]);
+  t.regex(text.stdout, /Critical path: own time/);
+  t.regex(text.stdout, /10ms of the root; 4 processes on the path, 1 level deep/);
+
+  const tree = ptraceSync(['tree', raw, '--critical']);
+  t.is(tree.code, 0, tree.stderr);
+  t.deepEqual(tree.stdout.trimEnd().split('\n'), [
+    'make -j2  (1000, 10ms, ◆ 2.5ms on the critical path)',
+    '├─ cc b.c  (1002, 2.99ms, ◆ 3ms on the critical path)',
+    '├─ cc c.c  (1003, 2.99ms, ◆ 3ms on the critical path)',
+    '└─ ld  (1004, 1.49ms, ◆ 1.5ms on the critical path)',
+  ]);
+  const json = JSON.parse(ptraceSync(['tree', raw, '--critical', '--json']).stdout) as {
+    options: { critical: boolean };
+    roots: { pid: number; criticalOwnNs: number; children: { pid: number; criticalOwnNs: number }[] }[];
+  };
+  t.true(json.options.critical);
+  t.is(json.roots[0]!.criticalOwnNs, 2.5 * MS);
+  t.deepEqual(
+    json.roots[0]!.children.map((n) => [n.pid, n.criticalOwnNs]),
+    [
+      [1002, 3 * MS],
+      [1003, 3 * MS],
+      [1004, 1.5 * MS],
+    ],
+  );
 });

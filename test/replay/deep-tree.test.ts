@@ -96,14 +96,21 @@ test('tree --dedup, --dedup --json, --pid, --failed, --depth, --match, --min-dur
   t.regex(cut[3]!, new RegExp(`… ${LEVELS + REEXECS - 3} more below`));
   t.true(linear(t, ['tree', 'deep.raw', '--match', 'again 1000(?!\\d)'], 400).includes('again 1000'));
   linear(t, ['tree', 'deep.raw', '--min-duration', '1s', '--json'], 1200);
+  // Each level waits for the next: the whole chain is the critical path.
+  const critical = linear(t, ['tree', 'deep.raw', '--critical'], 400).trimEnd().split('\n');
+  t.is(critical.length, LEVELS + REEXECS);
+  t.true(critical.every((l) => l.includes('on the critical path')));
 });
 
 test('stats, stats --json, export (jsonl, arrow), otel --dump-otel, db', (t) => {
   linear(t, ['stats', 'deep.raw'], 400);
   const stats = JSON.parse(linear(t, ['stats', 'deep.raw', '--json'], 1000)) as {
     failures: { ancestors: string[]; leaf: boolean }[];
+    criticalPath: { processes: number; depth: number };
   };
   t.is(stats.failures.length, LEVELS / 2);
+  t.is(stats.criticalPath.processes, LEVELS, 'every level is on the critical path');
+  t.is(stats.criticalPath.depth, LEVELS - 1);
   const deepest = stats.failures.at(-1)!;
   t.is(deepest.ancestors.length, 16);
   t.deepEqual(deepest.ancestors.slice(0, 3), ['step', '…', '(fork of step)']);
@@ -112,6 +119,9 @@ test('stats, stats --json, export (jsonl, arrow), otel --dump-otel, db', (t) => 
   const arrow = join(work, 'deep.arrow');
   linear(t, ['export', 'deep.raw', '--format', 'arrow', '-o', arrow], 1);
   t.true(statSync(arrow).size < 1000 * LEVELS);
+  const pftrace = join(work, 'deep.pftrace');
+  linear(t, ['export', 'deep.raw', '--format', 'perfetto', '-o', pftrace], 1);
+  t.true(statSync(pftrace).size < 1000 * LEVELS);
   linear(t, ['otel', 'deep.raw', '--dump-otel', '-'], 4000);
   const db = join(work, 'deep.sqlite');
   linear(t, ['db', 'deep.raw', '-o', db], 1);
