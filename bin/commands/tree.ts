@@ -10,10 +10,16 @@ import {
   processesIncomplete,
 } from '../../analyze/replay/capture-info.ts';
 import { load } from '../../analyze/replay/load.ts';
-import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import {
+  buildTree,
+  dedupTree,
+  filterTree,
+  matchRegex,
+  plainItems,
+  type TreeFilters,
+} from '../../analyze/tree/build.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { envIds, renderTreeText, treeDocument } from '../../analyze/tree/render.ts';
-import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
 
 export default class Tree extends PtraceCommand {
@@ -60,7 +66,7 @@ export default class Tree extends PtraceCommand {
     const { args, flags } = await this.parse(Tree);
     const filters: TreeFilters = {
       pid: flags.pid,
-      match: flags.match === undefined ? undefined : regex(flags.match),
+      match: flags.match === undefined ? undefined : matchRegex(flags.match),
       failed: flags.failed,
       depth: flags.depth,
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
@@ -125,13 +131,5 @@ export default class Tree extends PtraceCommand {
     const loss = lossWarning(capture);
     if (loss !== null) lines.unshift(painter(stdoutColor())('yellow', `⚠ ${loss.message}`));
     writeStdout(`${lines.join('\n')}\n`);
-  }
-}
-
-function regex(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (err) {
-    throw new UserError(`bad --match regex: ${(err as Error).message}`);
   }
 }
