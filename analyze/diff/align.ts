@@ -1,6 +1,6 @@
 // Matching the process trees of two runs (A and B) node by node, not by pid:
 // under a matched pair, a child of A matches a child of B with the same
-// executable and the same normalised argv (normalise.ts); then, among the
+// executable and the same argv (exactly, then once normalised: normalise.ts); then, among the
 // children left, the same command shape (tree --dedup's argvShape: same
 // program and options, other operands); then the same program name. Within
 // each of these keys, children pair up in start order (the i-th of A with the
@@ -12,6 +12,8 @@
 
 import { argvOf, argvShape, imageName, type TreeNode } from '../tree/build.ts';
 import { normaliseArgv } from './normalise.ts';
+
+const SEP = '\u0000';
 
 /** How a pair was matched: the same normalised command, the same shape (options equal), or only the same program name. */
 export type MatchLevel = 'same' | 'shape' | 'name';
@@ -38,28 +40,61 @@ export interface Unmatched {
   parent: Pair | null;
 }
 
-/** A node's argv as text and normalised, computed once per node. */
+/**
+ * A node's argv as text (decoded on each call: strings are not kept for
+ * 100,000s of nodes) and normalised (computed once per node, kept as one
+ * string).
+ */
 export class NodeText {
-  private readonly argvs = new Map<TreeNode, string[]>();
-  private readonly norms = new Map<TreeNode, string[]>();
+  private readonly keys = new Map<TreeNode, string>();
 
   argv(n: TreeNode): string[] {
-    let v = this.argvs.get(n);
-    if (v === undefined) this.argvs.set(n, (v = n.kind === 'exec' ? argvOf(n) : []));
+    return n.kind === 'exec' ? argvOf(n) : [];
+  }
+
+  /** The normalised argv joined with NULs (arguments never hold a NUL). */
+  key(n: TreeNode): string {
+    let v = this.keys.get(n);
+    if (v === undefined) this.keys.set(n, (v = normaliseArgv(this.argv(n)).join(SEP)));
     return v;
+  }
+
+  /** Argument i of argv, normalised (as normaliseArgv does it). */
+  normaliseArg(argv: readonly string[], i: number): string {
+    return normaliseArgv(i > 0 ? [argv[i - 1]!, argv[i]!] : [argv[i]!])[i > 0 ? 1 : 0]!;
   }
 
   normalised(n: TreeNode): string[] {
-    let v = this.norms.get(n);
-    if (v === undefined) this.norms.set(n, (v = normaliseArgv(this.argv(n))));
-    return v;
+    return n.kind === 'exec' ? this.key(n).split(SEP) : [];
   }
 }
 
-const SEP = '\u0000';
+/** The exact command: the executable and the argv bytes (no decoding, no normalising). */
+function exactKey(n: TreeNode): string {
+  if (n.kind === 'exec') return `x${SEP}${n.exe}${SEP}${n.argvBlob.toString('latin1')}`;
+  return n.kind === 'fork' ? `f${SEP}${n.forkOf ?? ''}` : 'p';
+}
+
+function sameExactly(a: TreeNode, b: TreeNode): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'exec') return a.exe === b.exe && a.argvBlob.equals(b.argvBlob);
+  return a.kind !== 'fork' || a.forkOf === b.forkOf;
+}
+
+/** sameKey(a) === sameKey(b), normalising only the arguments that differ. */
+function sameNormalised(a: TreeNode, b: TreeNode, text: NodeText): boolean {
+  if (a.kind !== 'exec' || b.kind !== 'exec') return sameExactly(a, b);
+  if (a.exe !== b.exe) return false;
+  const x = text.argv(a);
+  const y = text.argv(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++)
+    if (x[i] !== y[i] && text.normaliseArg(x, i) !== text.normaliseArg(y, i)) return false;
+  return true;
+}
 
 function sameKey(n: TreeNode, text: NodeText): string {
-  if (n.kind === 'exec') return `x${SEP}${n.exe}${SEP}${text.normalised(n).join(SEP)}`;
+  if (n.kind === 'exec') return `x${SEP}${n.exe}${SEP}${text.key(n)}`;
   return n.kind === 'fork' ? `f${SEP}${n.forkOf ?? ''}` : 'p';
 }
 
@@ -81,8 +116,25 @@ function pairBy(
   bs: TreeNode[],
   keyOf: (n: TreeNode) => string,
   found: (a: TreeNode, b: TreeNode) => void,
+  equal: (a: TreeNode, b: TreeNode) => boolean = (a, b) => keyOf(a) === keyOf(b),
 ): [TreeNode[], TreeNode[]] {
   if (as.length === 0 || bs.length === 0) return [as, bs];
+  if (as.length * bs.length <= 16) {
+    // Short lists (the children of a compile): pairwise, without a table or key strings. The
+    // first unused equal B for each A in order is what the queues below give.
+    const used = new Uint8Array(bs.length);
+    const leftA: TreeNode[] = [];
+    for (const a of as) {
+      let j = 0;
+      while (j < bs.length && (used[j] === 1 || !equal(a, bs[j]!))) j++;
+      if (j === bs.length) leftA.push(a);
+      else {
+        used[j] = 1;
+        found(a, bs[j]!);
+      }
+    }
+    return [leftA, bs.filter((_, j) => used[j] === 0)];
+  }
   const queues = new Map<string, { list: TreeNode[]; next: number }>();
   for (const b of bs) {
     const k = keyOf(b);
@@ -121,7 +173,15 @@ export function alignTrees(rootsA: readonly TreeNode[], rootsB: readonly TreeNod
       (a: TreeNode, b: TreeNode): void => {
         level.push({ a, b, level: l, parent });
       };
-    let [leftA, leftB] = pairBy([...as], [...bs], (n) => sameKey(n, text), found('same'));
+    // Exact commands first (cheap: most of a rerun), then equal once normalised (temp names, pids…).
+    let [leftA, leftB] = pairBy([...as], [...bs], exactKey, found('same'), sameExactly);
+    [leftA, leftB] = pairBy(
+      leftA,
+      leftB,
+      (n) => sameKey(n, text),
+      found('same'),
+      (a, b) => sameNormalised(a, b, text),
+    );
     [leftA, leftB] = pairBy(leftA, leftB, (n) => shapeKey(n, text), found('shape'));
     [leftA, leftB] = pairBy(leftA, leftB, nameKey, found('name'));
     for (const n of leftA) onlyA.push({ node: n, parent });

@@ -101,11 +101,13 @@ export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
   const inA = (n: TreeNode): boolean => keptA === null || keptA.has(nodeKey(n));
   const inB = (n: TreeNode): boolean => keptB === null || keptB.has(nodeKey(n));
   // A pair is in scope when either of its images is; an image of one run only, when it is.
+  const filtered = keptA !== null || keptB !== null;
   const pairIn = new Set<TreeNode>();
-  for (const p of al.pairs) if (inA(p.a) || inB(p.b)) pairIn.add(p.a).add(p.b);
-  const scopedA = subtreeNodes(a.roots).filter((n) => pairIn.has(n) || inA(n));
-  const scopedB = subtreeNodes(b.roots).filter((n) => pairIn.has(n) || inB(n));
-  const inPair = (na: TreeNode, nb: TreeNode): boolean => pairIn.has(na) || pairIn.has(nb);
+  if (filtered) for (const p of al.pairs) if (inA(p.a) || inB(p.b)) pairIn.add(p.a).add(p.b);
+  const scopedA = filtered ? subtreeNodes(a.roots).filter((n) => pairIn.has(n) || inA(n)) : subtreeNodes(a.roots);
+  const scopedB = filtered ? subtreeNodes(b.roots).filter((n) => pairIn.has(n) || inB(n)) : subtreeNodes(b.roots);
+  const inPair = (na: TreeNode, nb: TreeNode): boolean => !filtered || pairIn.has(na) || pairIn.has(nb);
+  const inSide = (n: TreeNode, s: 'A' | 'B'): boolean => !filtered || (s === 'A' ? inA(n) : inB(n)) || pairIn.has(n);
 
   const notes: string[] = [];
   const ha = a.header;
@@ -135,9 +137,7 @@ export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
   }
 
   const unmatchedNodes = (list: readonly Unmatched[]): TreeNode[] => subtreeNodes(list.map((u) => u.node));
-  const outcomes = on('failures')
-    ? outcomeChanges(al, (n, s) => (s === 'A' ? inA(n) : inB(n)) || pairIn.has(n), text, unmatchedNodes)
-    : [];
+  const outcomes = on('failures') ? outcomeChanges(al, inSide, text, unmatchedNodes) : [];
   const onlyA = on('processes') ? onlyGroups(al.onlyA, 'A', inA, text) : [];
   const onlyB = on('processes') ? onlyGroups(al.onlyB, 'B', inB, text) : [];
   return {

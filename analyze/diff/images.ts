@@ -83,7 +83,7 @@ export function imageChanges(
     if (p.a.kind !== 'exec' || p.b.kind !== 'exec' || !inScope(p.a, p.b)) continue;
     const argvChanged = p.level !== 'same';
     const exeChanged = p.a.exe !== p.b.exe;
-    const cwdChanged = normalise(p.a.cwd ?? '') !== normalise(p.b.cwd ?? '');
+    const cwdChanged = p.a.cwd !== p.b.cwd && normalise(p.a.cwd ?? '') !== normalise(p.b.cwd ?? '');
     const uidA = a.execOf(p.a)?.uid;
     const uidB = b.execOf(p.b)?.uid;
     const uidChanged = uidA !== undefined && uidB !== undefined && uidA !== uidB;

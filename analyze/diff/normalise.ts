@@ -61,11 +61,29 @@ function normaliseTmpPath(path: string): string {
   return head + rest;
 }
 
+const DIGIT = /\d/;
+
+/** Results of normalise, for the strings every command repeats (-O2, -c, paths); cleared when full. */
+const memo = new Map<string, string>();
+const MEMO_MAX = 100_000;
+
 /** One string with its volatile parts replaced (see the rules above). Pure; no size-dependent recursion. */
 export function normalise(s: string): string {
-  if (s.length === 0) return s;
+  // Without a digit or a slash no rule applies.
+  if (!DIGIT.test(s) && !s.includes('/')) return s;
+  let out = memo.get(s);
+  if (out !== undefined) return out;
+  out = normaliseUncached(s);
+  if (s.length <= 4096) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(s, out);
+  }
+  return out;
+}
+
+function normaliseUncached(s: string): string {
   let out = s;
-  if (/\d/.test(out)) {
+  if (DIGIT.test(out)) {
     out = out.replace(UUID, '<uuid>');
     out = out.replace(ISO_TIME, '<time>');
     out = out.replace(COMPACT_TIME, '<time>');
@@ -75,8 +93,8 @@ export function normalise(s: string): string {
     out = out.replace(TMP_PATH, normaliseTmpPath);
     out = out.replace(PROC_PID, '<pid>');
   }
-  if (/\d/.test(out)) out = out.replace(HEX, (m) => (m.startsWith('0x') ? '0x<hex>' : '<hex>'));
-  if (/\d/.test(out)) {
+  if (DIGIT.test(out)) out = out.replace(HEX, (m) => (m.startsWith('0x') ? '0x<hex>' : '<hex>'));
+  if (DIGIT.test(out)) {
     out = out.replace(PID_WORD, '<pid>');
     out = out.replace(HOST_PORT, '<port>');
     out = out.replace(PORT_OPTION, '<port>');

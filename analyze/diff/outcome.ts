@@ -4,9 +4,9 @@
 // failure). The earliest change in time is the first divergence: where the
 // two runs started to go different ways.
 
-import { statusText } from '../format.ts';
-import type { TreeNode } from '../tree/build.ts';
-import type { Alignment, NodeText, Pair, Unmatched } from './align.ts';
+import { basename, statusText } from '../format.ts';
+import { argvOf, type TreeNode } from '../tree/build.ts';
+import type { Alignment, NodeText, Unmatched } from './align.ts';
 import { ancestry, MAX_ANCESTRY, type ProcRef, procRef } from './process-ref.ts';
 
 export interface OutcomeChange {
@@ -23,11 +23,27 @@ export interface OutcomeChange {
   ancestryB: ProcRef[];
 }
 
-/** Failed exec attempts of an image that no later exec of its process followed (attempts before an exec are a PATH search). */
+/**
+ * Failed exec attempts of an image that were not a PATH search: one for the
+ * program the image runs (the search that found it), or one followed by a
+ * later exec of the process (the search that found that), is not a failure.
+ */
 function failedExecTexts(n: TreeNode): string[] {
   if (n.failedExecs.length === 0) return [];
   if (n.children.some((c) => c.processId === n.processId && c.kind === 'exec')) return [];
-  return [...new Set(n.failedExecs.map((f) => `exec failed: ${f.path} ${f.errnoName}`))];
+  const exe = n.kind === 'exec' ? basename(n.exe) : null;
+  let argv0: string | null = null;
+  const out = new Set<string>();
+  for (const f of n.failedExecs) {
+    const name = basename(f.path);
+    if (name === exe) continue;
+    if (n.kind === 'exec') {
+      argv0 ??= basename(argvOf(n)[0] ?? '');
+      if (name === argv0) continue;
+    }
+    out.add(`exec failed: ${f.path} ${f.errnoName}`);
+  }
+  return [...out];
 }
 
 /** The outcome of an image as text: `ok` when it exited 0 (or was replaced by a later exec) and no exec failed. */
@@ -48,9 +64,7 @@ export function outcomeChanges(
   unmatchedNodes: (u: readonly Unmatched[]) => TreeNode[],
 ): OutcomeChange[] {
   const out: OutcomeChange[] = [];
-  const pairFor = new Map<TreeNode, Pair>();
   for (const p of al.pairs) {
-    pairFor.set(p.a, p);
     if (!inScope(p.a, 'A') && !inScope(p.b, 'B')) continue;
     const oa = outcomeOf(p.a);
     const ob = outcomeOf(p.b);

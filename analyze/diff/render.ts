@@ -44,7 +44,7 @@ function runLine(label: string, r: RunInfo): string {
 }
 
 const cmd = (p: ProcRef, full: boolean): string =>
-  p.kind === 'exec' && full ? commandLine(p.argv, { full: true, max: 0 }) : shortCommand(p);
+  p.kind === 'exec' && full ? commandLine(p.argv, { full: true, max: 0 }) : shortCommand(p, 100);
 
 function chain(list: readonly ProcRef[]): string {
   return list.map((p) => shortCommand(p)).join(' → ');

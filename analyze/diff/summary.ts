@@ -10,10 +10,10 @@ import type { ProcRef } from './process-ref.ts';
 import type { UsageChange } from './usage.ts';
 
 /** A process's command as the report shows it in passing: short, quoted, one line. */
-export function shortCommand(p: ProcRef): string {
+export function shortCommand(p: ProcRef, max = 60): string {
   if (p.kind === 'fork') return `(fork of ${terminalText(p.forkOf ?? '?')})`;
   if (p.kind === 'process') return `(pid ${p.pid})`;
-  return commandLine(p.argv.length > 0 ? p.argv : [p.exe], { full: false, max: 60, maxArg: 40 });
+  return commandLine(p.argv.length > 0 ? p.argv : [p.exe], { full: false, max, maxArg: 40 });
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -21,7 +21,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function divergenceText(d: OutcomeChange): string {
   const failedB = d.outcomeB !== null && d.outcomeB !== 'ok';
   const who = d.b ?? d.a!;
-  const cmd = `\`${shortCommand(who)}\``;
+  const cmd = `\`${shortCommand(who, 100)}\``;
   if (failedB) {
     const was = d.outcomeA === null ? 'only in B' : d.outcomeA === 'ok' ? 'new' : `A: ${d.outcomeA}`;
     return `B failed: ${cmd} ${terminalText(d.outcomeB!)} (${was})`;

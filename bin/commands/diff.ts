@@ -55,6 +55,7 @@ export default class Diff extends PtraceCommand {
     try {
       const a = loadRun(args.a, 'A', { env, progress });
       printWarnings(a.model.warnings.map((w) => ({ message: `A: ${w.message}` })));
+      collectBetweenPhases();
       const b = loadRun(args.b, 'B', { env, progress });
       printWarnings(b.model.warnings.map((w) => ({ message: `B: ${w.message}` })));
       progress.done();
