@@ -30,10 +30,14 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code: number; out: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    },
+  );
   const wall = performance.now() - t0;
   const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
   if (r.status === null || r.status > 1 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);

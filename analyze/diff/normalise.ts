@@ -11,9 +11,12 @@
 //           compact stamps 20261206T102118 / 20261206-102118, Unix times in
 //           s/ms/µs/ns from 2001 to 2033 (10, 13, 16 or 19 digits starting 1)
 //   <tmp>   in a path under a temporary directory (/tmp/, /var/tmp/, /dev/shm/,
-//           /run/user/N/), a run of 6 or more letters and digits that mixes
-//           at least two of lower case, upper case and digits (mkstemp's
-//           XXXXXX: /tmp/ccAbC123.s → /tmp/<tmp>.s); digit runs of 3+ there → <n>
+//           /run/user/N/): in its file name, every run of 6 or more letters
+//           and digits (mkstemp's XXXXXX may well be all lower case:
+//           /tmp/ccAbC123.s and /tmp/cccpwrxd.s → /tmp/<tmp>.s); in its
+//           directories, such runs that mix at least two of lower case, upper
+//           case and digits (/tmp/build-Rq81zP/ but not /tmp/build/);
+//           digit runs of 3+ anywhere in it → <n>
 //   <hex>   a run of 8 or more hex digits with at least one digit and one
 //           letter a-f (hashes, addresses, build ids; 0x prefix kept)
 //   <pid>   /proc/N/, and the number after pid/ppid/tid (pid=N, --pid N, pid:N)
@@ -50,15 +53,19 @@ function mixed(run: string): boolean {
 }
 
 function normaliseTmpPath(path: string): string {
-  // The directory part stays (/tmp/, /run/user/1000/ are not random); the rest is checked run by run.
+  // The directory part stays (/tmp/, /run/user/1000/ are not random); the rest is checked run by run:
+  // in directories, runs that look random (mixed); in the file name, every run of 6 or more.
   const slash = path.indexOf('/', path.startsWith('/run/user/') ? '/run/user/'.length : 1);
   const head = path.slice(0, slash + 1);
-  const rest = path.slice(slash + 1).replace(TMP_RANDOM, (run: string, digits: string | undefined) => {
-    if (digits !== undefined) return `${run.slice(0, run.length - digits.length)}<n>`;
-    if (/^\d+$/.test(run)) return '<n>';
-    return mixed(run) ? '<tmp>' : run;
-  });
-  return head + rest;
+  const rest = path.slice(slash + 1);
+  const nameAt = rest.lastIndexOf('/') + 1;
+  const runs = (part: string, inName: boolean): string =>
+    part.replace(TMP_RANDOM, (run: string, digits: string | undefined) => {
+      if (digits !== undefined) return `${run.slice(0, run.length - digits.length)}<n>`;
+      if (/^\d+$/.test(run)) return '<n>';
+      return inName || mixed(run) ? '<tmp>' : run;
+    });
+  return head + runs(rest.slice(0, nameAt), false) + runs(rest.slice(nameAt), true);
 }
 
 const DIGIT = /\d/;

@@ -7,6 +7,9 @@ const cases: [string, string][] = [
   // temp names (mkstemp XXXXXX, mktemp), digit runs under a temp directory
   ['/tmp/ccAbC123.s', '/tmp/<tmp>.s'],
   ['/tmp/ccl2bV0x.o', '/tmp/<tmp>.o'],
+  ['/tmp/cccpwrxd.s', '/tmp/<tmp>.s'], // all lower case: mkstemp draws those too
+  ['/tmp/build/output.s', '/tmp/build/<tmp>.s'], // a file name in a temp directory is made up at run time
+  ['/tmp/build-Rq81zP/a.s', '/tmp/build-<tmp>/a.s'],
   ['-o/tmp/ccAbC123.s', '-o/tmp/<tmp>.s'],
   ['/tmp/tmp.XyZ12abQ9', '/tmp/tmp.<tmp>'],
   ['/var/tmp/build-Rq81zP/out.log', '/var/tmp/build-<tmp>/out.log'],
@@ -45,8 +48,8 @@ const unchanged = [
   'file12.c',
   'v1.2.3',
   'src/d1/file1.c',
-  '/tmp/output',
-  '/tmp/build/output.s',
+  '/tmp/build/x.s',
+  '/tmp/out',
   'deadbeef', // letters only: a word, not a hash
   '12345678', // digits only: a number, not a hash
   'cafe1234', // 8 hex characters with digits and letters would be a hash; 7 are not:
