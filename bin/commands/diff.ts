@@ -3,10 +3,11 @@ import { compareRuns, type DiffReport, hasDifferences, SECTIONS, type Section } 
 import { diffDocument } from '../../analyze/diff/json.ts';
 import { renderDiffText } from '../../analyze/diff/render.ts';
 import { loadRun } from '../../analyze/diff/side.ts';
-import { maskEnvValue, painter, stdoutColor } from '../../analyze/format.ts';
+import { painter, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import { Progress } from '../../analyze/replay/progress.ts';
+import { builtinRules, createRedactor } from '../../analyze/secrets/index.ts';
 import { matchRegex } from '../../analyze/tree/build.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { PtraceCommand } from '../base.ts';
@@ -60,7 +61,9 @@ export default class Diff extends PtraceCommand {
       printWarnings(b.model.warnings.map((w) => ({ message: `B: ${w.message}` })));
       progress.done();
       collectBetweenPhases();
-      report = compareRuns(a, b, { filters, only, redact: maskEnvValue });
+      // Secrets masked by the shared rule set; plain markers, so the report is the same from run to run.
+      const redactor = createRedactor(builtinRules(), { marker: 'plain' });
+      report = compareRuns(a, b, { filters, only, redact: (name, value) => redactor.envValue(name, value) });
     } finally {
       progress.done();
     }

@@ -18,8 +18,10 @@ import {
   plainItems,
   type TreeFilters,
 } from '../../analyze/tree/build.ts';
+import { envIds } from '../../analyze/tree/display.ts';
+import { treeDocument } from '../../analyze/tree/json.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
-import { envIds, renderTreeText, treeDocument } from '../../analyze/tree/render.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { PtraceCommand } from '../base.ts';
 
 export default class Tree extends PtraceCommand {

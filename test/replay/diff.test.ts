@@ -5,8 +5,8 @@ import { alignTrees, NodeText } from '../../analyze/diff/align.ts';
 import { compareRuns, type DiffOptions, type DiffReport, hasDifferences } from '../../analyze/diff/diff.ts';
 import { runOf } from '../../analyze/diff/side.ts';
 import { summaryLine } from '../../analyze/diff/summary.ts';
-import { maskEnvValue } from '../../analyze/format.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
+import { builtinRules, createRedactor } from '../../analyze/secrets/index.ts';
 import { argvOf, type TreeNode } from '../../analyze/tree/build.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { diffRun, type RunVariant } from '../../testkit/diff-pairs.ts';
@@ -17,7 +17,8 @@ function run(s: Synth, label: 'A' | 'B') {
   return runOf({ header: capture.header, model: modelOfCapture(capture) }, label);
 }
 
-const OPTS: DiffOptions = { filters: {}, only: [], redact: maskEnvValue };
+const redactor = createRedactor(builtinRules(), { marker: 'plain' });
+const OPTS: DiffOptions = { filters: {}, only: [], redact: (name, value) => redactor.envValue(name, value) };
 const A: RunVariant = { rootPid: 4000, tmpSeed: 1 };
 const B: RunVariant = { rootPid: 7100, tmpSeed: 9 };
 
@@ -123,7 +124,7 @@ test('a changed environment variable: reported once, at the highest image, maske
   t.false(r.env.some((e) => e.name === 'MAKEFLAGS'));
 });
 
-test('environment: a secret value is masked; a variable set in one child only is reported there', (t) => {
+test('environment: a secret value is masked by the shared rule set; a variable set in one child only is reported there', (t) => {
   const withEnv = (token: string, extra: boolean): Synth => {
     const s = new SynthClass({ rootPid: extra ? 2000 : 1000 });
     const sh = s.root(['sh', 'run.sh'], { at: 1, env: ['PATH=/bin', `API_TOKEN=${token}`] });
@@ -138,7 +139,7 @@ test('environment: a secret value is masked; a variable set in one child only is
   t.deepEqual(
     r.env.map((e) => [e.name, e.kind, e.a, e.b, e.whereB.argv.join(' ')]),
     [
-      ['API_TOKEN', 'changed', '***', '***', 'sh run.sh'],
+      ['API_TOKEN', 'changed', '‹redacted:name-token›', '‹redacted:name-token›', 'sh run.sh'],
       ['DEBUG', 'added', null, '1', 'step two'],
     ],
   );
