@@ -74,7 +74,9 @@ export function summaryLine(r: DiffReport): string {
     if (n.peersOnlyB.length > 0) parts.push(`${plural(n.peersOnlyB.length, 'peer')} only in B`);
     if (n.peersOnlyA.length > 0) parts.push(`${plural(n.peersOnlyA.length, 'peer')} only in A`);
   }
-  if (r.usage.length > 0) parts.push(usageText(r.usage[0]!));
+  // A slowdown (or growth) makes the summary; what got faster is in its section only.
+  const slower = r.usage.find((u) => u.ratio > 1);
+  if (slower !== undefined) parts.push(usageText(slower));
   if (parts.length === 0) return 'no differences beyond the noise thresholds';
   return parts.join('; ');
 }

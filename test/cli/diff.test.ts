@@ -48,7 +48,7 @@ test('a broken compile: exit 1, text and JSON goldens', (t) => {
   t.is(r.code, 1, r.stderr);
   t.is(
     r.stdout.split('\n')[0],
-    'B failed: `cc1 -quiet net.c -O2 -o /tmp/ccPPLkQ8.s` exit 1 (new); 2 other outcomes changed; 5 processes only in A; env: CC changed; 2 peers only in A; 1.9× faster in make',
+    'B failed: `cc1 -quiet net.c -O2 -o /tmp/ccPPLkQ8.s` exit 1 (new); 2 other outcomes changed; 5 processes only in A; env: CC changed; 2 peers only in A',
   );
   matchesGolden(t, 'diff-broken.txt', stable(r.stdout));
   const j = diff('good.raw', 'broken.raw', '--json');
