@@ -8,7 +8,7 @@ import { type EnvChange, envChanges, type Redact } from './env.ts';
 import { type OpenChanges, openChanges } from './files.ts';
 import { type ImageChange, imageChanges, type OnlyGroup, onlyGroups } from './images.ts';
 import { type NetChanges, netChanges } from './net.ts';
-import { type OutcomeChange, outcomeChanges } from './outcome.ts';
+import { type Divergence, type OutcomeChange, outcomeChanges } from './outcome.ts';
 import { formatVersion, type Run } from './side.ts';
 import { THRESHOLDS, type UsageChange, usageChanges } from './usage.ts';
 
@@ -48,8 +48,8 @@ export interface DiffReport {
   sections: Section[];
   /** Matched images, and images of each run. */
   matched: number;
-  /** The earliest outcome change (outcomes[0]), or null. */
-  firstDivergence: OutcomeChange | null;
+  /** The earliest outcome change (outcomes[0]) with its ancestry in both runs, or null. */
+  firstDivergence: Divergence | null;
   outcomes: OutcomeChange[];
   onlyA: OnlyGroup[];
   onlyB: OnlyGroup[];
@@ -137,7 +137,7 @@ export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
   }
 
   const unmatchedNodes = (list: readonly Unmatched[]): TreeNode[] => subtreeNodes(list.map((u) => u.node));
-  const outcomes = on('failures') ? outcomeChanges(al, inSide, text, unmatchedNodes) : [];
+  const outcomes = on('failures') ? outcomeChanges(al, inSide, text, unmatchedNodes) : { changes: [], first: null };
   const onlyA = on('processes') ? onlyGroups(al.onlyA, 'A', inA, text) : [];
   const onlyB = on('processes') ? onlyGroups(al.onlyB, 'B', inB, text) : [];
   return {
@@ -146,8 +146,8 @@ export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
     notes,
     sections,
     matched: al.pairs.length,
-    firstDivergence: outcomes[0] ?? null,
-    outcomes,
+    firstDivergence: outcomes.first,
+    outcomes: outcomes.changes,
     onlyA,
     onlyB,
     processesOnlyA: onlyA.reduce((s, g) => s + g.processes, 0),

@@ -7,7 +7,7 @@
 import { type DisplayItem, dedupTree, groupPattern, type TreeNode } from '../tree/build.ts';
 import { type Alignment, type NodeText, processCount, type Unmatched } from './align.ts';
 import { normalise } from './normalise.ts';
-import { ancestry, MAX_ANCESTRY, type ProcRef, procRef } from './process-ref.ts';
+import { type ProcRef, procRef } from './process-ref.ts';
 import type { Run } from './side.ts';
 import { type WordOp, wordDiff } from './word-diff.ts';
 
@@ -20,8 +20,8 @@ export interface OnlyGroup {
   count: number;
   /** Processes in those subtrees (images of one process count once). */
   processes: number;
-  /** The images it hangs under in the other run too, root first (empty: a root). */
-  parent: ProcRef[];
+  /** The image it hangs under, in its own run (null: a root); that image has a counterpart in the other run. */
+  under: ProcRef | null;
 }
 
 export interface ImageChange {
@@ -52,8 +52,7 @@ export function onlyGroups(
   }
   const out: OnlyGroup[] = [];
   for (const [parent, nodes] of byParent) {
-    const above = ancestry(parent, text, MAX_ANCESTRY);
-    const parentChain = side === 'A' ? above.a : above.b;
+    const under = parent === null ? null : procRef(side === 'A' ? parent.a : parent.b, text);
     // dedupTree groups the sibling subtrees of the same shape (and keeps failed ones apart).
     for (const item of dedupTree(nodes) as DisplayItem[]) {
       const members = item.type === 'group' ? item.members : [item.node];
@@ -62,7 +61,7 @@ export function onlyGroups(
         first: procRef(members[0]!, text),
         count: members.length,
         processes: processCount(members),
-        parent: parentChain,
+        under,
       });
     }
   }

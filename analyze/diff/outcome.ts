@@ -18,6 +18,10 @@ export interface OutcomeChange {
   outcomeB: string | null;
   /** ns after the run's start when the outcome was settled (the earlier side's). */
   timeNs: number;
+}
+
+/** The earliest outcome change, with where it happened. */
+export interface Divergence extends OutcomeChange {
   /** The images above it and itself, root first, on each side (empty on a side without it); the nearest MAX_ANCESTRY only. */
   ancestryA: ProcRef[];
   ancestryB: ProcRef[];
@@ -56,28 +60,29 @@ export function outcomeOf(n: TreeNode): string {
 
 const settled = (n: TreeNode): number => n.end ?? n.captureEnd;
 
-/** Every outcome that differs: matched images whose outcomes differ, and failed images on one side only. */
+/** Every outcome that differs (matched images whose outcomes differ, failed images on one side only) in time order, and the first with its ancestry. */
 export function outcomeChanges(
   al: Alignment,
   inScope: (n: TreeNode, side: 'A' | 'B') => boolean,
   text: NodeText,
   unmatchedNodes: (u: readonly Unmatched[]) => TreeNode[],
-): OutcomeChange[] {
-  const out: OutcomeChange[] = [];
+): { changes: OutcomeChange[]; first: Divergence | null } {
+  // Each change with how to find its ancestry (only the first one's is built: a deep tree has 100,000s of changes).
+  const out: { change: OutcomeChange; ancestry: () => { a: ProcRef[]; b: ProcRef[] } }[] = [];
   for (const p of al.pairs) {
     if (!inScope(p.a, 'A') && !inScope(p.b, 'B')) continue;
     const oa = outcomeOf(p.a);
     const ob = outcomeOf(p.b);
     if (oa === ob) continue;
-    const anc = ancestry(p, text, MAX_ANCESTRY);
     out.push({
-      a: procRef(p.a, text),
-      b: procRef(p.b, text),
-      outcomeA: oa,
-      outcomeB: ob,
-      timeNs: Math.min(settled(p.a), settled(p.b)),
-      ancestryA: anc.a,
-      ancestryB: anc.b,
+      change: {
+        a: procRef(p.a, text),
+        b: procRef(p.b, text),
+        outcomeA: oa,
+        outcomeB: ob,
+        timeNs: Math.min(settled(p.a), settled(p.b)),
+      },
+      ancestry: () => ancestry(p, text, MAX_ANCESTRY),
     });
   }
   const oneSide = (list: readonly Unmatched[], side: 'A' | 'B'): void => {
@@ -87,10 +92,7 @@ export function outcomeChanges(
     for (const u of list) headOf.set(u.node, u);
     const nodes = unmatchedNodes(list);
     for (const n of nodes) for (const c of n.children) up.set(c, n);
-    for (const n of nodes) {
-      if (!inScope(n, side)) continue;
-      const o = outcomeOf(n);
-      if (o === 'ok') continue;
+    const chainOf = (n: TreeNode): ProcRef[] => {
       const chain: ProcRef[] = [];
       let top = n;
       for (let m: TreeNode | undefined = n; m !== undefined && chain.length < MAX_ANCESTRY; m = up.get(m)) {
@@ -103,19 +105,33 @@ export function outcomeChanges(
         const above = ancestry(head.parent, text, MAX_ANCESTRY - chain.length);
         chain.unshift(...(side === 'A' ? above.a : above.b));
       }
+      return chain;
+    };
+    for (const n of nodes) {
+      if (!inScope(n, side)) continue;
+      const o = outcomeOf(n);
+      if (o === 'ok') continue;
       out.push({
-        a: side === 'A' ? procRef(n, text) : null,
-        b: side === 'B' ? procRef(n, text) : null,
-        outcomeA: side === 'A' ? o : null,
-        outcomeB: side === 'B' ? o : null,
-        timeNs: settled(n),
-        ancestryA: side === 'A' ? chain : [],
-        ancestryB: side === 'B' ? chain : [],
+        change: {
+          a: side === 'A' ? procRef(n, text) : null,
+          b: side === 'B' ? procRef(n, text) : null,
+          outcomeA: side === 'A' ? o : null,
+          outcomeB: side === 'B' ? o : null,
+          timeNs: settled(n),
+        },
+        ancestry: () => (side === 'A' ? { a: chainOf(n), b: [] } : { a: [], b: chainOf(n) }),
       });
     }
   };
   oneSide(al.onlyA, 'A');
   oneSide(al.onlyB, 'B');
-  out.sort((x, y) => x.timeNs - y.timeNs || (x.b?.pid ?? x.a?.pid ?? 0) - (y.b?.pid ?? y.a?.pid ?? 0));
-  return out;
+  const pidOf = (c: OutcomeChange): number => c.b?.pid ?? c.a?.pid ?? 0;
+  out.sort((x, y) => x.change.timeNs - y.change.timeNs || pidOf(x.change) - pidOf(y.change));
+  const head = out[0];
+  if (head === undefined) return { changes: [], first: null };
+  const anc = head.ancestry();
+  return {
+    changes: out.map((o) => o.change),
+    first: { ...head.change, ancestryA: anc.a, ancestryB: anc.b },
+  };
 }

@@ -46,8 +46,14 @@ function runLine(label: string, r: RunInfo): string {
 const cmd = (p: ProcRef, full: boolean): string =>
   p.kind === 'exec' && full ? commandLine(p.argv, { full: true, max: 0 }) : shortCommand(p, 100);
 
+/** An ancestry on one line: the root, `…` for what lies between, and the nearest CHAIN_SHOWN images. */
+const CHAIN_SHOWN = 6;
 function chain(list: readonly ProcRef[]): string {
-  return list.map((p) => shortCommand(p)).join(' → ');
+  const shown =
+    list.length <= CHAIN_SHOWN + 1
+      ? list.map((p) => shortCommand(p))
+      : [shortCommand(list[0]!), '…', ...list.slice(-CHAIN_SHOWN).map((p) => shortCommand(p))];
+  return shown.join(' → ');
 }
 
 function cut<T>(list: readonly T[], lines: string[], each: (x: T) => void): void {
@@ -135,7 +141,7 @@ export function renderDiffText(r: DiffReport, o: DiffTextOptions): string[] {
     cut(groups, lines, (g) => {
       const line = commandLine(g.pattern, { full, max: 80 });
       const times = g.count > 1 ? ` ×${g.count}` : '';
-      const under = g.parent.length > 0 ? paint('dim', `  under ${shortCommand(g.parent[g.parent.length - 1]!)}`) : '';
+      const under = g.under !== null ? paint('dim', `  under ${shortCommand(g.under)}`) : '';
       const sub = g.processes > g.count ? ` (${g.processes} processes)` : '';
       lines.push(`  ${line}${times}${sub}${under}`);
     });

@@ -75,6 +75,7 @@ export default class Diff extends PtraceCommand {
       const lines = renderDiffText(report, { paint: painter(stdoutColor()), full: flags.full });
       writeStdout(`${lines.join('\n')}\n`);
     }
-    if (different) this.exit(1);
+    // Not this.exit(): it ends the process before a piped stdout is drained.
+    if (different) process.exitCode = 1;
   }
 }
