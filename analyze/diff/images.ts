@@ -9,7 +9,7 @@ import { type Alignment, type NodeText, processCount, type Unmatched } from './a
 import { normalise } from './normalise.ts';
 import { type ProcRef, procRef } from './process-ref.ts';
 import type { Run } from './side.ts';
-import { type WordOp, wordDiff } from './word-diff.ts';
+import { MAX_CELLS, type WordOp, wordDiff } from './word-diff.ts';
 
 export interface OnlyGroup {
   /** The command (argv with the arguments that vary within the group as null). */
@@ -78,6 +78,8 @@ export function imageChanges(
   text: NodeText,
 ): ImageChange[] {
   const byKey = new Map<string, ImageChange>();
+  // LCS tables over all the changed command lines of a report: 100,000s of long argv stay linear.
+  let cellBudget = 50 * MAX_CELLS;
   for (const p of al.pairs) {
     if (p.a.kind !== 'exec' || p.b.kind !== 'exec' || !inScope(p.a, p.b)) continue;
     const argvChanged = p.level !== 'same';
@@ -91,7 +93,10 @@ export function imageChanges(
     if (argvChanged) {
       const na = text.normalised(p.a);
       const nb = text.normalised(p.b);
-      ops = wordDiff(text.argv(p.a), text.argv(p.b), (i, j) => na[i] === nb[j]);
+      const x = text.argv(p.a);
+      const y = text.argv(p.b);
+      ops = wordDiff(x, y, (i, j) => na[i] === nb[j], cellBudget);
+      cellBudget -= Math.min(x.length * y.length, MAX_CELLS);
     }
     const key = JSON.stringify([
       p.b.exe,

@@ -1,17 +1,19 @@
 // A word-level diff of two command lines: the arguments as words, the edit
 // that keeps the longest common subsequence. Arguments equal once
 // normalised (normalise.ts) count as equal. Bounded: the common prefix and
-// suffix are cut first, and past MAX_CELLS the middle is one removal and one
-// addition instead of a quadratic table.
+// suffix are cut first, and past MAX_CELLS (or the caller's budget) the middle
+// is one removal and one addition instead of a quadratic table.
 
 export type WordOp = { op: 'same' | 'removed' | 'added'; word: string };
 
-const MAX_CELLS = 1_000_000;
+export const MAX_CELLS = 1_000_000;
 
+/** `maxCells`: the table size allowed for this diff (callers diffing many command lines share a budget). */
 export function wordDiff(
   a: readonly string[],
   b: readonly string[],
   equal: (i: number, j: number) => boolean = (i, j) => a[i] === b[j],
+  maxCells = MAX_CELLS,
 ): WordOp[] {
   let head = 0;
   while (head < a.length && head < b.length && equal(head, head)) head++;
@@ -21,7 +23,7 @@ export function wordDiff(
   for (let i = 0; i < head; i++) out.push({ op: 'same', word: a[i]! });
   const n = a.length - head - tail;
   const m = b.length - head - tail;
-  if (n * m > MAX_CELLS) {
+  if (n * m > Math.min(maxCells, MAX_CELLS)) {
     for (let i = 0; i < n; i++) out.push({ op: 'removed', word: a[head + i]! });
     for (let j = 0; j < m; j++) out.push({ op: 'added', word: b[head + j]! });
   } else if (n > 0 || m > 0) {

@@ -122,3 +122,27 @@ test('hostile strings in every finding never reach the terminal; JSON keeps them
   const doc = JSON.parse(diff(a, b, '--json').stdout);
   t.true(JSON.stringify(doc).includes('\\u001b[2J'), 'JSON exact');
 });
+
+test('across format versions and kernels: the same script captured as format 1.0 and 1.6 is the same run, and the notes say what differs', (t) => {
+  const r = ptraceSync(['diff', 'test/fixtures/format-1.0.raw', 'samples/failing-pipeline.raw'], { cwd: ROOT });
+  t.is(r.code, 0, r.stdout);
+  const lines = r.stdout.split('\n');
+  t.is(lines[0], 'no differences beyond the noise thresholds');
+  // (The sample is regenerated now and then: its kernel and format minor are matched, not spelled.)
+  const notes = lines.filter((l) => l.startsWith('note: '));
+  t.is(notes.length, 4, notes.join('\n'));
+  t.regex(notes[0]!, /^note: different kernels: 6\.18\.44-fc-v595 \(A\), \S+ \(B\)$/);
+  t.regex(notes[1]!, /^note: different format versions: 1\.0 \(A\), 1\.\d+ \(B\)$/);
+  t.deepEqual(notes.slice(2), [
+    'note: file opens recorded in B only: not compared',
+    'note: TCP connections recorded in B only: not compared',
+  ]);
+  const other = ptraceSync(['diff', 'samples/failing-pipeline.raw', 'samples/make-build.raw', '--json'], { cwd: ROOT });
+  t.is(other.code, 1);
+  const doc = JSON.parse(other.stdout) as {
+    onlyA: { processes: number };
+    onlyB: { processes: number };
+    matched: number;
+  };
+  t.deepEqual([doc.matched, doc.onlyA.processes, doc.onlyB.processes], [0, 13, 20]);
+});

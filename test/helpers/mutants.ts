@@ -310,4 +310,5 @@ export const COMMANDS: readonly string[][] = [
   ['export', 'FILE', '--format', 'arrow', '-f', '-o', 'OUT.arrow'],
   ['export', 'FILE', '--format', 'jsonl', '-f', '-o', 'OUT.jsonl'],
   ['otel', 'FILE', '-f', '--dump-otel', 'OUT.json'],
+  ['diff', 'FILE', 'FILE'],
 ];
