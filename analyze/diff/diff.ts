@@ -156,7 +156,7 @@ export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
     env: envBoth ? envChanges(al, a, b, inPair, text, opts.redact) : [],
     files: filesBoth ? openChanges(scopedA, scopedB, text) : null,
     net: netBoth ? netChanges(scopedA, scopedB, text) : null,
-    usage: on('timing') ? usageChanges(scopedA, scopedB, text) : [],
+    usage: on('timing') ? usageChanges(scopedA, scopedB) : [],
     thresholds: THRESHOLDS,
   };
 }

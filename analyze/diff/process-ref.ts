@@ -45,9 +45,11 @@ export function ancestry(p: Pair | null, text: NodeText, max = MAX_ANCESTRY): { 
 }
 
 /** A name for a group of commands (timing, resources): the program's basename (argv[0], else the executable). */
-export function commandName(n: TreeNode, text: NodeText): string {
+export function commandName(n: TreeNode): string {
   if (n.kind === 'fork') return `(fork of ${n.forkOf ?? '?'})`;
   if (n.kind === 'process') return '(process)';
-  const argv0 = text.argv(n)[0];
-  return (argv0 === undefined || argv0 === '' ? '' : basename(argv0)) || basename(n.exe);
+  // argv[0] alone, without decoding the rest of the argument list.
+  const end = n.argvBlob.indexOf(0);
+  const argv0 = n.argvBlob.toString('utf8', 0, end < 0 ? n.argvBlob.length : end);
+  return (argv0 === '' ? '' : basename(argv0)) || basename(n.exe);
 }

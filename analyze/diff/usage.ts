@@ -10,7 +10,6 @@
 // totals are compared only between groups of as many images.
 
 import type { TreeNode } from '../tree/build.ts';
-import type { NodeText } from './align.ts';
 import { commandName } from './process-ref.ts';
 
 export interface Threshold {
@@ -58,11 +57,11 @@ export function beyond(a: number, b: number, t: Threshold): boolean {
   return lo <= 0 || hi / lo >= t.ratio;
 }
 
-function figuresOf(nodes: Iterable<TreeNode>, text: NodeText): Map<string, GroupFigures> {
+function figuresOf(nodes: Iterable<TreeNode>): Map<string, GroupFigures> {
   const out = new Map<string, GroupFigures>();
   for (const n of nodes) {
     if (n.kind !== 'exec') continue;
-    const name = commandName(n, text);
+    const name = commandName(n);
     let g = out.get(name);
     if (g === undefined) out.set(name, (g = { count: 0, total: 0, max: 0, cpu: null, maxRss: null }));
     const d = (n.end ?? n.captureEnd) - n.start;
@@ -81,9 +80,9 @@ function figuresOf(nodes: Iterable<TreeNode>, text: NodeText): Map<string, Group
 }
 
 /** The command groups whose duration, CPU time or max RSS changed beyond the thresholds, largest change first. */
-export function usageChanges(nodesA: Iterable<TreeNode>, nodesB: Iterable<TreeNode>, text: NodeText): UsageChange[] {
-  const fa = figuresOf(nodesA, text);
-  const fb = figuresOf(nodesB, text);
+export function usageChanges(nodesA: Iterable<TreeNode>, nodesB: Iterable<TreeNode>): UsageChange[] {
+  const fa = figuresOf(nodesA);
+  const fb = figuresOf(nodesB);
   const out: UsageChange[] = [];
   for (const [command, b] of fb) {
     const a = fa.get(command);

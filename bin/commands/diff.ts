@@ -19,7 +19,7 @@ export default class Diff extends PtraceCommand {
     'Processes are matched as trees (by program and normalised command line under the matched parent, not by pid). Reported, most important first: the first divergence in time (the earliest image whose outcome differs: exit code, signal, failed exec) with its ancestry in both runs; processes only in A or B (grouped); commands whose argv, cwd, uid or executable changed (a word diff: [-removed-] {+added+}); environment differences (once, at the highest image; secrets masked); files found in A that fail in B; failed connects, DNS answers and peers that differ; duration, CPU and max RSS per command beyond noise thresholds. Exit status as diff(1): 0 no differences, 1 differences, 2 trouble. --json: docs/diff.md.';
   static override examples = [
     '<%= config.bin %> diff good.raw bad.raw',
-    '<%= config.bin %> diff good.raw bad.raw --only failures --only env',
+    '<%= config.bin %> diff good.raw bad.raw --only failures,env',
     "<%= config.bin %> diff good.raw bad.raw --match 'gcc|ld' --json",
   ];
   static override args = {
@@ -34,9 +34,12 @@ export default class Diff extends PtraceCommand {
     match: Flags.string({ description: 'only images whose command line or exe matches REGEX in either run' }),
     depth: Flags.integer({ description: 'only N levels below the roots', min: 0 }),
     only: Flags.string({
-      description: 'only these sections (repeatable)',
+      description: 'only these sections (repeatable, or comma-separated)',
       options: [...SECTIONS],
       multiple: true,
+      // `--only env a.raw b.raw` must leave the files alone: one value per --only (or a,b,c).
+      multipleNonGreedy: true,
+      delimiter: ',',
     }),
     full: Flags.boolean({ description: 'whole command lines' }),
     json: Flags.boolean({ description: 'JSON (docs/diff.md)' }),

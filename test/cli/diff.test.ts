@@ -72,6 +72,12 @@ test('--only: the sections asked for decide the report and the exit status', (t)
   const env = diff('good.raw', 'everything.raw', '--only', 'env');
   t.is(env.code, 1);
   t.is(env.stdout.split('\n')[0], 'env: CC changed');
+  // Before the files, one value per --only; a comma list works too.
+  const first = diff('--only', 'env', 'good.raw', 'everything.raw');
+  t.is(first.code, 1, first.stderr);
+  t.is(first.stdout.split('\n')[0], 'env: CC changed');
+  const two = diff('good.raw', 'everything.raw', '--only', 'env,files', '--json');
+  t.deepEqual(JSON.parse(two.stdout).sections, ['env', 'files']);
   const timing = diff('good.raw', 'broken.raw', '--only', 'files');
   t.is(timing.code, 0, 'no file differences');
   const bad = diff('good.raw', 'broken.raw', '--only', 'nonsense');
