@@ -1,5 +1,5 @@
 // Small pure helpers shared by the renderers: durations, command lines,
-// secret masking, colour.
+// colour. (Secrets: analyze/secrets/.)
 
 import { styleText } from 'node:util';
 import { UserError } from '../formats/errors.ts';
@@ -158,42 +158,6 @@ export const basename = (p: string): string => {
   const t = p.endsWith('/') ? p.slice(0, -1) : p;
   return t.slice(t.lastIndexOf('/') + 1) || p;
 };
-
-/** Name fragments that mark an environment variable as secret (case-insensitive). */
-export const SECRET_NAME_PARTS = [
-  'TOKEN',
-  'SECRET',
-  'PASSWORD',
-  'PASSWD',
-  'PASSPHRASE',
-  'KEY',
-  'CREDENTIAL',
-  'CREDS',
-  'AUTH',
-  'COOKIE',
-  'SESSION',
-  'PRIVATE',
-  'SIGNATURE',
-  'DSN',
-];
-// AUTH matches AUTHORIZATION, AUTHTOKEN, OAUTH… but not AUTHOR (GIT_AUTHOR_NAME is not a secret).
-const SECRET_NAME = new RegExp(SECRET_NAME_PARTS.map((p) => (p === 'AUTH' ? 'AUTH(?!OR(?!IZ))' : p)).join('|'), 'i');
-export const MASK = '***';
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-/** The value to show for an environment variable: masked when the name looks secret; URL passwords masked always. */
-export function maskEnvValue(name: string, value: string): string {
-  if (isSecretName(name)) return value === '' ? '' : MASK;
-  return maskUrlCredentials(value);
-}
-
-/** `scheme://user:password@host` → `scheme://user:***@host`. */
-export function maskUrlCredentials(value: string): string {
-  return value.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/g, `$1${MASK}@`);
-}
 
 export type Style = 'red' | 'yellow' | 'magenta' | 'dim' | 'bold' | 'cyan' | 'green';
 

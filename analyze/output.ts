@@ -39,6 +39,19 @@ export function outputModeFor(input: string): number {
   }
 }
 
+/**
+ * The mode of a file written from the raw file `input`: its permission bits
+ * when redacted; 0600 (and a line on stderr saying so) when it holds the
+ * secrets as captured.
+ */
+export function secretsAwareMode(input: string, output: string, redacted: boolean): number {
+  if (redacted) return outputModeFor(input);
+  process.stderr.write(
+    `ptrace: ${terminalText(output)} holds the capture's secrets as captured (--no-redact): readable by you only (0600)\n`,
+  );
+  return 0o600;
+}
+
 const WRITE_REASONS: Readonly<Record<string, string>> = {
   ...FS_REASONS,
   ENOENT: 'no such file or directory', // a write's ENOENT is a missing directory

@@ -8,6 +8,7 @@ import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
 import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
+import type { Redactor } from '../secrets/redactor.ts';
 import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 
 export type Db = Database.Database;
@@ -129,11 +130,14 @@ export function writeDatabaseFile(model: Model, path: string, force: boolean, mo
  * Reads `path` into an in-memory database, printing the reader's warnings on
  * stderr; returns it with the capture's figures (the model itself is left to
  * the garbage collector). `env: false` leaves the environment tables empty
- * (for commands that never look at them).
+ * (for commands that never look at them); `redact` replaces the secrets first.
  */
-export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; capture: CaptureInfo } {
+export function loadDatabase(
+  path: string,
+  opts: { env?: boolean; redact?: Redactor | null } = {},
+): { db: Db; capture: CaptureInfo } {
   const progress = new Progress('reading');
-  const { model } = load(path, { env: opts.env, progress });
+  const { model } = load(path, { env: opts.env, progress, redact: opts.redact });
   progress.step('building database');
   const db = buildDatabase(model);
   progress.done();

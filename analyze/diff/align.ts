@@ -47,9 +47,21 @@ export interface Unmatched {
  */
 export class NodeText {
   private readonly keys = new Map<TreeNode, string>();
+  /** How argv is shown in the report (secrets masked); the comparisons use the captured argv. */
+  readonly show: (argv: readonly string[]) => string[];
 
+  constructor(show: (argv: readonly string[]) => string[] = (argv) => [...argv]) {
+    this.show = show;
+  }
+
+  /** The captured argv. */
   argv(n: TreeNode): string[] {
     return n.kind === 'exec' ? argvOf(n) : [];
+  }
+
+  /** The argv as the report shows it. */
+  shownArgv(n: TreeNode): string[] {
+    return n.kind === 'exec' ? this.show(argvOf(n)) : [];
   }
 
   /** The normalised argv joined with NULs (arguments never hold a NUL). */

@@ -38,6 +38,8 @@ export interface DiffOptions {
   only: readonly Section[];
   /** How environment values are shown (secrets masked). */
   redact: Redact;
+  /** How command lines are shown (secrets masked); the comparisons use them as captured. Default: as captured. */
+  redactArgv?: (argv: readonly string[]) => string[];
 }
 
 export interface DiffReport {
@@ -93,7 +95,7 @@ function keptBy(roots: TreeNode[], f: TreeFilters): Set<string> | null {
 export function compareRuns(a: Run, b: Run, opts: DiffOptions): DiffReport {
   const sections: Section[] = opts.only.length === 0 ? [...SECTIONS] : SECTIONS.filter((s) => opts.only.includes(s));
   const on = (s: Section): boolean => sections.includes(s);
-  const text = new NodeText();
+  const text = new NodeText(opts.redactArgv);
   const al: Alignment = alignTrees(a.roots, b.roots, text);
 
   const keptA = keptBy(a.roots, opts.filters);

@@ -36,6 +36,12 @@ export interface ImageChange {
   count: number;
 }
 
+/** A group's argv pattern with secrets masked (its varying arguments stay null). */
+function shownPattern(pattern: readonly (string | null)[], text: NodeText): (string | null)[] {
+  const shown = text.show(pattern.map((a) => a ?? ''));
+  return pattern.map((a, i) => (a === null ? null : (shown[i] ?? a)));
+}
+
 /** The groups of subtrees found only in one run, per parent, in start order. */
 export function onlyGroups(
   list: readonly Unmatched[],
@@ -57,7 +63,7 @@ export function onlyGroups(
     for (const item of dedupTree(nodes) as DisplayItem[]) {
       const members = item.type === 'group' ? item.members : [item.node];
       out.push({
-        pattern: item.type === 'group' ? item.pattern : groupPattern(members),
+        pattern: shownPattern(item.type === 'group' ? item.pattern : groupPattern(members), text),
         first: procRef(members[0]!, text),
         count: members.length,
         processes: processCount(members),
@@ -93,8 +99,9 @@ export function imageChanges(
     if (argvChanged) {
       const na = text.normalised(p.a);
       const nb = text.normalised(p.b);
-      const x = text.argv(p.a);
-      const y = text.argv(p.b);
+      // Compared as captured (normalised), shown with secrets masked (the redactor keeps argv's length).
+      const x = text.shownArgv(p.a);
+      const y = text.shownArgv(p.b);
       ops = wordDiff(x, y, (i, j) => na[i] === nb[j], cellBudget);
       cellBudget -= Math.min(x.length * y.length, MAX_CELLS);
     }

@@ -8,6 +8,7 @@ import type { NodeText, Pair } from './align.ts';
 export interface ProcRef {
   pid: number;
   kind: TreeNode['kind'];
+  /** As shown: secrets masked unless the user asked to see them. */
   argv: string[];
   exe: string;
   /** ns after the start of its run. */
@@ -22,7 +23,7 @@ export function procRef(n: TreeNode, text: NodeText): ProcRef {
   return {
     pid: n.pid,
     kind: n.kind,
-    argv: text.argv(n),
+    argv: text.shownArgv(n),
     exe: n.exe,
     startNs: n.start,
     durationNs: n.end === null ? null : n.end - n.start,

@@ -4,8 +4,9 @@
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { UserError } from '../../formats/errors.ts';
 import { terminalText } from '../format.ts';
-import { checkOutput, outputModeFor, printWarnings, writeError, writeFileAtomic } from '../output.ts';
+import { checkOutput, printWarnings, secretsAwareMode, writeError, writeFileAtomic } from '../output.ts';
 import { load } from '../replay/load.ts';
+import type { Redactor } from '../secrets/redactor.ts';
 import { type BuiltTrace, buildTrace } from './build.ts';
 import { type ExporterConfig, type ExporterFlags, resolveExporter } from './config.ts';
 import { jsonDocumentChunks, loadSerializers } from './encode.ts';
@@ -31,6 +32,8 @@ export interface OtelOptions extends ExporterFlags {
   environ: NodeJS.ProcessEnv;
   /** stderr lines (without the `ptrace: ` prefix). */
   log?: (line: string) => void;
+  /** Secrets replaced in everything exported (spans, attributes, what -a sees); null or absent: as captured. */
+  redact?: Redactor | null;
 }
 
 export interface OtelResult {
@@ -135,7 +138,7 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
   const dumpToDevice = o.dump !== undefined && o.dump !== '-' && isSpecialFile(o.dump);
   if (o.dump !== undefined && o.dump !== '-' && !dumpToDevice) checkOutput(o.dump, o.force ?? false);
 
-  const loaded = load(o.file, { env: envNames.length > 0 || attributes.some((a) => a.usesEnv) });
+  const loaded = load(o.file, { env: envNames.length > 0 || attributes.some((a) => a.usesEnv), redact: o.redact });
   printWarnings(loaded.warnings);
   const trace = buildTrace(loaded, { traceId, attributes, envNames, warn });
   const attributeWarnings = (): void => {
@@ -161,7 +164,8 @@ export async function runOtel(o: OtelOptions): Promise<OtelResult> {
     if (o.dump === '-') await writeStdoutChunks(chunks);
     else if (dumpToDevice) writeToDevice(o.dump, chunks);
     else {
-      writeFileAtomic(o.dump, o.force ?? false, outputModeFor(o.file), (put) => {
+      const mode = secretsAwareMode(o.file, o.dump, (o.redact ?? null) !== null);
+      writeFileAtomic(o.dump, o.force ?? false, mode, (put) => {
         for (const c of chunks) put(c);
       });
       if (!o.quiet) log(`wrote ${trace.spanCount} spans of trace ${trace.traceId} to ${o.dump}`);

@@ -5,6 +5,8 @@
 
 import { readCaptureStream } from '../../formats/reader.ts';
 import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
+import { redactModel } from '../secrets/model.ts';
+import type { Redactor } from '../secrets/redactor.ts';
 import { type Model, ModelBuilder } from './model.ts';
 import { Progress } from './progress.ts';
 
@@ -22,6 +24,8 @@ export interface LoadOptions {
   env?: boolean;
   /** The caller's progress line, left running for its next step; without it, load shows and ends its own. */
   progress?: Progress;
+  /** Secrets in the model's strings replaced by this redactor's markers (header and model alike); null or absent: as captured. */
+  redact?: Redactor | null;
 }
 
 const TP = Buffer.from('TRACEPARENT=');
@@ -61,8 +65,18 @@ export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
     completeRecords: rest.completeRecords,
   });
   if (opts.progress === undefined) progress.done();
-  const rootTraceparent = firstExecTp.get(rest.header.rootPid) ?? null;
-  return { header: rest.header, footer: rest.footer, warnings: rest.warnings, model, rootTraceparent };
+  const tp = firstExecTp.get(rest.header.rootPid) ?? null;
+  const r = opts.redact ?? null;
+  if (r === null)
+    return { header: rest.header, footer: rest.footer, warnings: rest.warnings, model, rootTraceparent: tp };
+  const redacted = redactModel(model, r);
+  return {
+    header: redacted.source.header,
+    footer: rest.footer,
+    warnings: rest.warnings,
+    model: redacted,
+    rootTraceparent: tp === null ? null : r.text(tp),
+  };
 }
 
 /** The model of a capture already in memory (tests, tools that read buffers). */

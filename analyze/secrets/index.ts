@@ -1,5 +1,6 @@
 // Secret detection and redaction: one rule set for every output (docs/secrets.md).
 
+export { redactArgvBlob, redactModel } from './model.ts';
 export {
   createRedactor,
   looksLikePath,

@@ -202,6 +202,13 @@ const NOT_SECRET_OPTIONS: readonly NameRule[] = [
     source: B,
   },
   {
+    id: 'not-secret-jobserver',
+    summary:
+      'the make jobserver’s `--jobserver-auth=R,W` / `=fifo:PATH` (in `MAKEFLAGS` and make’s argv): file descriptors, not a secret',
+    pattern: /^_JOBSERVER_AUTH_$/,
+    source: B,
+  },
+  {
     id: 'not-secret-option-key',
     summary: '`--key` and `--keys` alone: a key file, a key id or a lookup key far more often than a secret',
     pattern: /^_KEYS?_$/,

@@ -1,7 +1,7 @@
 // The tree as JSON: display items → the `roots` array and the whole --json
 // document documented in docs/tree-json.md. Pure.
 
-import { isoTime, maskEnvValue } from '../format.ts';
+import { isoTime } from '../format.ts';
 import { type CaptureInfo, lossWarning } from '../replay/capture-info.ts';
 import { openFlagsText } from '../replay/files.ts';
 import type {
@@ -403,7 +403,7 @@ export function treeJson(
     let repeated = 0;
     for (const [name, value] of envId === null ? [] : (opts.envs.get(envId) ?? [])) {
       if (opts.dedup && !seen.first(`env\u0000${name}=${value}`)) repeated++;
-      else shown.push({ name, value: maskEnvValue(name, value) });
+      else shown.push({ name, value });
     }
     return { shown, repeated };
   };

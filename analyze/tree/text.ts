@@ -1,16 +1,7 @@
 // The terminal tree: display items → text lines (one per process, group,
 // connection, lookup, open…). Pure; every string goes through terminalText.
 
-import {
-  commandLine,
-  ELLIPSIS,
-  formatDuration,
-  formatKib,
-  maskEnvValue,
-  type Paint,
-  statusText,
-  terminalText,
-} from '../format.ts';
+import { commandLine, ELLIPSIS, formatDuration, formatKib, type Paint, statusText, terminalText } from '../format.ts';
 import { openFlagsShort } from '../replay/files.ts';
 import type {
   ConnectionRow,
@@ -248,7 +239,7 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
           repeated++;
           continue;
         }
-        out.push(`${prefix}${paint('dim', terminalText(`${name}=${maskEnvValue(name, value)}`))}`);
+        out.push(`${prefix}${paint('dim', terminalText(`${name}=${value}`))}`);
       }
       if (repeated > 0)
         out.push(`${prefix}${paint('dim', `(${repeated} env var${repeated > 1 ? 's' : ''} as above)`)}`);

@@ -7,10 +7,10 @@ import { painter, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import { Progress } from '../../analyze/replay/progress.ts';
-import { builtinRules, createRedactor } from '../../analyze/secrets/index.ts';
 import { matchRegex } from '../../analyze/tree/build.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { PtraceCommand } from '../base.ts';
+import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Diff extends PtraceCommand {
   static override summary =
@@ -43,6 +43,7 @@ export default class Diff extends PtraceCommand {
     }),
     full: Flags.boolean({ description: 'whole command lines' }),
     json: Flags.boolean({ description: 'JSON (docs/diff.md)' }),
+    ...maskFlags,
   };
 
   async run(): Promise<void> {
@@ -54,6 +55,9 @@ export default class Diff extends PtraceCommand {
       depth: flags.depth,
     };
     const env = only.length === 0 || only.includes('env');
+    // The runs are compared as captured (a changed secret is a difference); what is shown is masked
+    // by the shared rules unless --show-secrets (plain markers: the same report every time).
+    const redactor = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
     const progress = new Progress('reading');
     let report: DiffReport;
     try {
@@ -64,9 +68,12 @@ export default class Diff extends PtraceCommand {
       printWarnings(b.model.warnings.map((w) => ({ message: `B: ${w.message}` })));
       progress.done();
       collectBetweenPhases();
-      // Secrets masked by the shared rule set; plain markers, so the report is the same from run to run.
-      const redactor = createRedactor(builtinRules(), { marker: 'plain' });
-      report = compareRuns(a, b, { filters, only, redact: (name, value) => redactor.envValue(name, value) });
+      report = compareRuns(a, b, {
+        filters,
+        only,
+        redact: redactor === null ? (_name, value) => value : (name, value) => redactor.envValue(name, value),
+        redactArgv: redactor === null ? undefined : (argv) => redactor.argv(argv),
+      });
     } finally {
       progress.done();
     }

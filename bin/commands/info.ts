@@ -4,6 +4,7 @@ import { printWarnings, writeStdout } from '../../analyze/output.ts';
 import type { HistogramSummary, InfoReport } from '../../formats/summary.ts';
 import { infoReport } from '../../formats/summary.ts';
 import { PtraceCommand } from '../base.ts';
+import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Info extends PtraceCommand {
   static override summary =
@@ -16,11 +17,20 @@ export default class Info extends PtraceCommand {
   };
   static override flags = {
     json: Flags.boolean({ description: 'print a JSON object (see docs/info-json.md)' }),
+    ...maskFlags,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Info);
+    const redact = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
     const report = infoReport(args.file);
+    if (redact !== null) {
+      // The command lines and the host name are the strings of the header that can hold secrets.
+      report.capture.captureArgv = redact.argv(report.capture.captureArgv);
+      report.capture.commandArgv = redact.argv(report.capture.commandArgv);
+      report.capture.traceparent = redact.text(report.capture.traceparent);
+      report.host.hostname = redact.text(report.host.hostname);
+    }
     if (flags.json) {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);
       return;

@@ -2,13 +2,14 @@ import { Args, Flags } from '@oclif/core';
 import { DEFAULT_BATCH_SIZE } from '../../analyze/otel/config.ts';
 import { runOtel, stdoutWasBroken } from '../../analyze/otel/run.ts';
 import { PtraceCommand } from '../base.ts';
+import { redactFlags, redactorFor } from '../redaction.ts';
 
 export default class Otel extends PtraceCommand {
   static override summary = 'Export a capture as an OpenTelemetry trace: OTLP/JSON file, or upload over OTLP/HTTP.';
   static override description =
     `One trace per capture: a root span for the capture, one span per exec'd image nested under the image that forked it, failed execs as span events (docs/otel.md). Ids are derived from the capture, so the same raw file always gives the same trace; a TRACEPARENT in the traced command's or the capture's environment makes the root span its child.
 
-Environment values are never exported unless --env names them. Honours OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_COMPRESSION, OTEL_EXPORTER_OTLP_TIMEOUT (and their _TRACES_ forms), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; flags win.`;
+Environment values are never exported unless --env names them. Secrets (in command lines, the --env values, paths, names; what -a expressions see) are replaced by ‹redacted:RULE:h› markers unless --no-redact (docs/secrets.md). Honours OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_COMPRESSION, OTEL_EXPORTER_OTLP_TIMEOUT (and their _TRACES_ forms), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; flags win.`;
   static override examples = [
     '<%= config.bin %> otel build.raw --dump-otel build.otlp.json',
     '<%= config.bin %> otel build.raw --endpoint http://localhost:4318',
@@ -48,6 +49,7 @@ Environment values are never exported unless --env names them. Honours OTEL_EXPO
       multiple: true,
     }),
     quiet: Flags.boolean({ char: 'q', description: 'no summary line' }),
+    ...redactFlags,
   };
 
   async run(): Promise<void> {
@@ -70,6 +72,7 @@ Environment values are never exported unless --env names them. Honours OTEL_EXPO
       quiet: flags.quiet,
       version: this.config.version,
       environ: process.env,
+      redact: redactorFor(flags.redact, flags.rules, 'keyed'),
     });
     // The reader of --dump-otel - went away (`| head`): done, and stdout can no longer be flushed.
     if (stdoutWasBroken()) process.exit(0);

@@ -3,6 +3,7 @@ import { painter, stdoutColor } from '../../analyze/format.ts';
 import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { writeStdout } from '../../analyze/output.ts';
 import { PtraceCommand } from '../base.ts';
+import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Stats extends PtraceCommand {
   static override summary =
@@ -16,6 +17,7 @@ export default class Stats extends PtraceCommand {
   };
   static override flags = {
     json: Flags.boolean({ description: 'the report as JSON' }),
+    ...maskFlags,
   };
 
   async run(): Promise<void> {
@@ -26,7 +28,8 @@ export default class Stats extends PtraceCommand {
       import('../../analyze/replay/capture-info.ts'),
       import('../../analyze/stats/stats.ts'),
     ]);
-    const { db, capture } = loadDatabase(args.file, { env: false }); // no section shows environments
+    const redact = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
+    const { db, capture } = loadDatabase(args.file, { env: false, redact }); // no section shows environments
     collectBetweenPhases(); // the rows are in SQLite now
     const report = computeStats(db, capture, readProcesses(db, capture));
     db.close();

@@ -23,6 +23,7 @@ import { treeDocument } from '../../analyze/tree/json.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { renderTreeText } from '../../analyze/tree/text.ts';
 import { PtraceCommand } from '../base.ts';
+import { maskFlags, redactorFor } from '../redaction.ts';
 
 export default class Tree extends PtraceCommand {
   static override summary = "Show the process tree of a capture: one line per exec'd image.";
@@ -52,7 +53,7 @@ export default class Tree extends PtraceCommand {
       description:
         'hide images shorter than DUR (e.g. 10ms, 1.5s) unless something below is shown; failures always shown',
     }),
-    env: Flags.boolean({ description: 'show environments (secret-looking values masked)' }),
+    env: Flags.boolean({ description: 'show environments (secret values masked unless --show-secrets)' }),
     files: Flags.boolean({
       description: 'show file opens under each image (paths resolved; failed opens with their errno, always shown)',
     }),
@@ -62,6 +63,7 @@ export default class Tree extends PtraceCommand {
         'show name lookups (format 1.3), DNS queries (format 1.4) and TCP connections (format 1.2) under each image (with --dedup one line per name and per peer; failures always shown)',
     }),
     json: Flags.boolean({ description: 'JSON (docs/tree-json.md)' }),
+    ...maskFlags,
   };
 
   async run(): Promise<void> {
@@ -74,7 +76,8 @@ export default class Tree extends PtraceCommand {
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
     };
 
-    const { model, warnings } = load(args.file, { env: flags.env === true });
+    const redact = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
+    const { model, warnings } = load(args.file, { env: flags.env === true, redact });
     printWarnings(warnings); // environments only with --env
     collectBetweenPhases();
     const capture = captureInfo(model);

@@ -266,3 +266,31 @@ test('captures from other hosts and formats: said in the notes, still compared',
   t.deepEqual(r.notes, ['different hosts: synth (A), ci-runner-7 (B)']);
   t.is(r.env.length, 1);
 });
+
+test('secrets in command lines: compared as captured (a changed password is a change), shown masked', (t) => {
+  const withPassword = (password: string, rootPid: number): Synth => {
+    const s = new SynthClass({ rootPid });
+    const sh = s.root(['sh', 'deploy.sh'], { at: 1, env: ['PATH=/bin'] });
+    s.run(sh, ['psql', `--password=${password}`, '-h', 'db'], 2, 1);
+    s.exit(sh, 4);
+    return s;
+  };
+  const opts: DiffOptions = { ...OPTS, redactArgv: (argv) => redactor.argv(argv) };
+  const r = compareRuns(run(withPassword('old-pw-1', 1000), 'A'), run(withPassword('new-pw-2', 2000), 'B'), opts);
+  t.is(r.images.length, 1);
+  t.deepEqual(
+    r.images[0]!.argv!.filter((o) => o.op !== 'same'),
+    [
+      { op: 'removed', word: '--password=‹redacted:name-password›' },
+      { op: 'added', word: '--password=‹redacted:name-password›' },
+    ],
+  );
+  t.deepEqual(r.images[0]!.b.argv, ['psql', '--password=‹redacted:name-password›', '-h', 'db']);
+  t.false(JSON.stringify(r.images).includes('-pw-'));
+  // Without a redactor (--show-secrets) the words are the captured ones.
+  const shown = compareRuns(run(withPassword('old-pw-1', 1000), 'A'), run(withPassword('new-pw-2', 2000), 'B'), OPTS);
+  t.deepEqual(
+    shown.images[0]!.argv!.filter((o) => o.op !== 'same').map((o) => o.word),
+    ['--password=old-pw-1', '--password=new-pw-2'],
+  );
+});

@@ -103,6 +103,30 @@ test('text: paths, hashes, UUIDs, public keys, certificates and short look-alike
   t.deepEqual([...r.counts()], []);
 });
 
+test('the names the tree used to mask are still secret, with their URLs', (t) => {
+  const r = createRedactor(builtinRules(), { marker: 'plain' });
+  for (const n of [
+    'API_TOKEN',
+    'GITHUB_TOKEN',
+    'AWS_SECRET_ACCESS_KEY',
+    'DB_PASSWORD',
+    'MYSQL_PASSWD',
+    'SSH_PRIVATE_KEY',
+    'HTTP_AUTHORIZATION',
+    'NPM_AUTH',
+    'SESSION_ID',
+    'GOOGLE_CREDENTIALS',
+    'id_rsa_key',
+  ]) {
+    t.regex(r.envValue(n, 'v'), /^‹redacted:name-[a-z-]+›$/, n);
+  }
+  t.is(
+    r.envValue('PGHOST_URL', 'postgres://app:hunter2@db:5432/x'),
+    'postgres://app:‹redacted:url-password›@db:5432/x',
+  );
+  t.is(r.envValue('DATABASE_URL', 'postgres://app:hunter2@db:5432/x'), '‹redacted:name-database-url›');
+});
+
 test('every built-in rule has a positive example in the corpus', (t) => {
   const rules = builtinRules();
   const covered = new Set([

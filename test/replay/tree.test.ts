@@ -5,6 +5,8 @@ import { painter } from '../../analyze/format.ts';
 import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay/capture-info.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { argvBlob } from '../../analyze/replay/model.ts';
+import { builtinRules, createRedactor, type Redactor } from '../../analyze/secrets/index.ts';
+import { redactModel } from '../../analyze/secrets/model.ts';
 import {
   argvOf,
   argvShape,
@@ -24,8 +26,9 @@ import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
 
-function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]> } {
-  const model = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));
+function replay(s: Synth, redactor?: Redactor): { r: TreeInput; envs: Map<number, [string, string][]> } {
+  const read = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));
+  const model = redactor === undefined ? read : redactModel(read, redactor);
   const r = { capture: captureInfo(model), ...model };
   // Environments through SQLite (readEnvs) here; the tree command uses envsOfModel: both must agree.
   const db = buildDatabase(model);
@@ -38,6 +41,8 @@ function replay(s: Synth): { r: TreeInput; envs: Map<number, [string, string][]>
 }
 
 const build = replay(buildScenario());
+/** As the tree command replays by default: secrets masked (plain markers). */
+const masked = replay(buildScenario(), createRedactor(builtinRules(), { marker: 'plain' }));
 const many = replay(manyCompilesScenario());
 
 function flat(nodes: readonly TreeNode[]): TreeNode[] {
@@ -232,18 +237,21 @@ test('groupPattern: equal arguments kept, differing ones elided, --opt= prefixes
 });
 
 test('--env: secrets masked; with --dedup each value shown once, repeats counted', (t) => {
-  const roots = filterTree(buildTree(build.r), { match: /dev-server|^make/ });
-  const plain = text(plainItems(roots), false, build.envs);
-  t.true(plain.some((l) => l.includes('API_TOKEN=***')));
-  t.true(plain.some((l) => l.includes('SESSION_SECRET=***')));
-  t.true(plain.some((l) => l.includes('DATABASE_URL=postgres://app:***@db.internal:5432/app')));
+  const roots = filterTree(buildTree(masked.r), { match: /dev-server|^make/ });
+  const plain = text(plainItems(roots), false, masked.envs);
+  t.true(plain.some((l) => l.includes('API_TOKEN=‹redacted:name-token›')));
+  t.true(plain.some((l) => l.includes('SESSION_SECRET=‹redacted:name-secret›')));
+  t.true(plain.some((l) => l.includes('DATABASE_URL=‹redacted:name-database-url›')));
   t.false(plain.some((l) => l.includes('tok-1234567890') || l.includes('hunter2')));
   t.true(plain.some((l) => l.includes('GIT_AUTHOR_NAME=Dev Eloper')));
   t.is(plain.filter((l) => l.includes('PATH=')).length, 2);
-  const dedup = text(dedupTree(roots), true, build.envs);
+  const dedup = text(dedupTree(roots), true, masked.envs);
   t.is(dedup.filter((l) => l.includes('PATH=')).length, 1);
   t.true(dedup.some((l) => l.includes('(8 env vars as above)')));
   t.true(dedup.some((l) => l.includes('PORT=8080')));
+  // Without the redactor (--show-secrets) the values are shown as captured.
+  const shown = text(plainItems(filterTree(buildTree(build.r), { match: /dev-server|^make/ })), false, build.envs);
+  t.true(shown.some((l) => l.includes('postgres://app:hunter2@db.internal:5432/app')));
 });
 
 test('JSON: groups, statuses and failed execs in the documented shape', (t) => {
