@@ -1,6 +1,7 @@
 // Explicit command registry for oclif (package.json "oclif.commands").
 import Capture from './commands/capture.ts';
 import Db from './commands/db.ts';
+import Diff from './commands/diff.ts';
 import Export from './commands/export.ts';
 import Info from './commands/info.ts';
 import Otel from './commands/otel.ts';
@@ -12,6 +13,7 @@ import Tree from './commands/tree.ts';
 export const COMMANDS = {
   capture: Capture,
   db: Db,
+  diff: Diff,
   export: Export,
   info: Info,
   otel: Otel,

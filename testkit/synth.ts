@@ -591,6 +591,23 @@ export interface BuildOptions {
    * ENOENT: locale fallbacks, message catalogues, include-path misses).
    */
   opens?: boolean;
+  /** Temp names like mkstemp's (/tmp/ccXXXXXX.s, six letters and digits drawn from this seed) instead of /tmp/ccN.s: two runs with other seeds differ as real reruns do. */
+  tmpSeed?: number;
+  /** The root's pid (default 10,000). */
+  rootPid?: number;
+}
+
+const TMP_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** Six mkstemp-like characters for unit `u` of a run seeded `seed` (always a digit and a capital among them). */
+function mkstempSuffix(seed: number, u: number): string {
+  let x = (Math.imul(seed + 1, 2654435761) ^ Math.imul(u + 1, 40503)) >>> 0;
+  let out = '';
+  for (let k = 0; k < 4; k++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out += TMP_CHARS[(x >>> 8) % TMP_CHARS.length];
+  }
+  return `${out}Q${(x >>> 4) % 10}`;
 }
 
 /**
@@ -604,7 +621,7 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
   let events = 0;
   let processes = 1;
   try {
-    const rootPid = 10_000;
+    const rootPid = o.rootPid ?? 10_000;
     const w = new CaptureWriter(
       {
         rootPid,
@@ -691,7 +708,7 @@ export function writeSyntheticBuild(path: string, o: BuildOptions): { events: nu
         argv: ccArgv,
         env: ccEnv,
       });
-      const tmp = `/tmp/cc${u.toString(36)}.s`;
+      const tmp = o.tmpSeed === undefined ? `/tmp/cc${u.toString(36)}.s` : `/tmp/cc${mkstempSuffix(o.tmpSeed, u)}.s`;
       opened(cc, ccOpens(tmp));
       const gccOptions = `COLLECT_GCC_OPTIONS='-O2' '-g' '-Wall' '-I' 'include' '-c' '-o' 'obj/${file}.o' '-mtune=generic' '-march=x86-64'`;
       const subEnv = [...env, 'COLLECT_GCC=cc', gccOptions];

@@ -1,6 +1,7 @@
 // The process tree of a replay: one node per exec'd image, nested under the
 // image that forked it; filters; --dedup grouping. Pure: rows in, nodes out.
 
+import { UserError } from '../../formats/errors.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';
 import { basename, ELLIPSIS } from '../format.ts';
 import type { CaptureInfo } from '../replay/capture-info.ts';
@@ -359,6 +360,15 @@ export interface TreeFilters {
   minDuration?: number;
   /** --critical: the process ids on the critical path. */
   critical?: ReadonlySet<number>;
+}
+
+/** The regex of --match (tree, diff); a bad one is the user's error. */
+export function matchRegex(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (err) {
+    throw new UserError(`bad --match regex: ${(err as Error).message}`);
+  }
 }
 
 export function hasSelection(f: TreeFilters): boolean {

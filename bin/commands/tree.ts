@@ -11,13 +11,19 @@ import {
 } from '../../analyze/replay/capture-info.ts';
 import { criticalPath } from '../../analyze/replay/critical-path.ts';
 import { load } from '../../analyze/replay/load.ts';
-import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import {
+  buildTree,
+  dedupTree,
+  filterTree,
+  matchRegex,
+  plainItems,
+  type TreeFilters,
+} from '../../analyze/tree/build.ts';
 import { type CriticalMarks, criticalMarks } from '../../analyze/tree/critical.ts';
 import { envIds } from '../../analyze/tree/display.ts';
 import { treeDocument } from '../../analyze/tree/json.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
 import { renderTreeText } from '../../analyze/tree/text.ts';
-import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
 import { maskFlags, redactorFor } from '../redaction.ts';
 
@@ -70,7 +76,7 @@ export default class Tree extends PtraceCommand {
     const { args, flags } = await this.parse(Tree);
     const filters: TreeFilters = {
       pid: flags.pid,
-      match: flags.match === undefined ? undefined : regex(flags.match),
+      match: flags.match === undefined ? undefined : matchRegex(flags.match),
       failed: flags.failed,
       depth: flags.depth,
       minDuration: flags['min-duration'] === undefined ? undefined : parseDuration(flags['min-duration']),
@@ -145,13 +151,5 @@ export default class Tree extends PtraceCommand {
     const loss = lossWarning(capture);
     if (loss !== null) lines.unshift(painter(stdoutColor())('yellow', `⚠ ${loss.message}`));
     writeStdout(`${lines.join('\n')}\n`);
-  }
-}
-
-function regex(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (err) {
-    throw new UserError(`bad --match regex: ${(err as Error).message}`);
   }
 }

@@ -316,4 +316,5 @@ export const COMMANDS: readonly string[][] = [
   ['export', 'FILE', '--format', 'jsonl', '-f', '-o', 'OUT.jsonl'],
   ['export', 'FILE', '--format', 'perfetto', '-f', '-o', 'OUT.pftrace'],
   ['otel', 'FILE', '-f', '--dump-otel', 'OUT.json'],
+  ['diff', 'FILE', 'FILE'],
 ];
