@@ -33,8 +33,9 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BATCH, buildDatabase, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/database.ts';
+import { buildDatabase } from '../analyze/db/database.ts';
 import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/db/schema.ts';
+import { BATCH, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/sqlite.ts';
 import { type Model, ModelBuilder } from '../analyze/replay/model.ts';
 import { readCaptureStream } from '../formats/reader.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';

@@ -5,7 +5,7 @@
 
 import { readCaptureStream } from '../../formats/reader.ts';
 import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import { type Model, ModelBuilder } from './model.ts';
+import { type Model, ModelBuilder, type ModelOptions } from './model.ts';
 import { Progress } from './progress.ts';
 
 export interface LoadedCapture {
@@ -17,9 +17,7 @@ export interface LoadedCapture {
   rootTraceparent: string | null;
 }
 
-export interface LoadOptions {
-  /** false skips the model's environments (faster; for commands that never look at them). Default true. */
-  env?: boolean;
+export interface LoadOptions extends ModelOptions {
   /** The caller's progress line, left running for its next step; without it, load shows and ends its own. */
   progress?: Progress;
 }
@@ -42,18 +40,25 @@ function traceparentOf(env: readonly Buffer[]): string {
  */
 export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
   const progress = opts.progress ?? new Progress('reading');
-  const builder = new ModelBuilder({ env: opts.env ?? true });
+  const builder = new ModelBuilder({
+    env: opts.env ?? true,
+    ...(opts.streamOpens ? { streamOpens: opts.streamOpens } : {}),
+  });
   const forked = new Set<number>();
   const firstExecTp = new Map<number, string | null>();
   let n = 0;
-  const rest = readCaptureStream(path, (e) => {
-    builder.add(e);
-    if (e.kind === 'fork') forked.add(e.child.pid);
-    else if (e.kind === 'exec' && !forked.has(e.process.pid) && !firstExecTp.has(e.process.pid)) {
-      firstExecTp.set(e.process.pid, e.env === null ? null : traceparentOf(e.env));
-    }
-    progress.tick(++n);
-  });
+  const rest = readCaptureStream(
+    path,
+    (e) => {
+      builder.add(e);
+      if (e.kind === 'fork') forked.add(e.child.pid);
+      else if (e.kind === 'exec' && !forked.has(e.process.pid) && !firstExecTp.has(e.process.pid)) {
+        firstExecTp.set(e.process.pid, e.env === null ? null : traceparentOf(e.env));
+      }
+      progress.tick(++n);
+    },
+    { onHeader: (h) => builder.begin(h) },
+  );
   const model = builder.finish(rest.header, rest.footer, {
     path,
     warnings: rest.warnings,

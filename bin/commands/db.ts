@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { checkOutput, outputModeFor, printWarnings } from '../../analyze/output.ts';
 import { PtraceCommand } from '../base.ts';
 
@@ -23,13 +22,9 @@ export default class Db extends PtraceCommand {
     const { args, flags } = await this.parse(Db);
     checkOutput(flags.output, flags.force);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
-    const [{ writeDatabaseFile }, { load }] = await Promise.all([
-      import('../../analyze/db/database.ts'),
-      import('../../analyze/replay/load.ts'),
-    ]);
-    const { model, warnings } = load(args.file);
-    printWarnings(warnings);
-    collectBetweenPhases();
-    writeDatabaseFile(model, flags.output, flags.force, outputModeFor(args.file));
+    const { writeDatabaseFile } = await import('../../analyze/db/database.ts');
+    writeDatabaseFile(args.file, flags.output, flags.force, outputModeFor(args.file), ({ warnings }) =>
+      printWarnings(warnings),
+    );
   }
 }

@@ -1,0 +1,21 @@
+// What writer.ts and writer-thread.ts say to each other.
+
+import type { RowBatch } from './batch.ts';
+
+/** Slots of the shared control array (Int32). */
+export const POSTED = 0;
+export const CONSUMED = 1;
+export const STATE = 2;
+export const CONTROL_SLOTS = 3;
+
+/** STATE values. */
+export const RUNNING = 0;
+export const DONE = 1;
+export const FAILED = 2;
+
+export type WriterMessage =
+  | { kind: 'rows'; batch: RowBatch }
+  /** The streamed rows of `table` need their final process ids and numbering (sqlite.ts completeStreamedRows). */
+  | { kind: 'complete'; table: string; processIds: Int32Array }
+  /** Commit, create the indexes, close the file. */
+  | { kind: 'end' };

@@ -1,0 +1,77 @@
+// The thread that owns the SQLite connection while `ptrace db` writes a file
+// (writer.ts is the other side): it inserts the batches of rows it is sent,
+// in order, in one transaction, then creates the indexes and closes the file.
+// It runs synchronously, like the loader feeding it: it blocks on the control
+// array until a message is there and takes it with receiveMessageOnPort.
+
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { BatchDecoder, type RowBatch } from './batch.ts';
+import { CONSUMED, DONE, FAILED, POSTED, STATE, type WriterMessage } from './writer-protocol.ts';
+
+const { file, control, port } = workerData as { file: string; control: SharedArrayBuffer; port: MessagePort };
+const state = new Int32Array(control);
+
+function next(): WriterMessage {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m !== undefined) return m.message as WriterMessage;
+    Atomics.wait(state, POSTED, Atomics.load(state, POSTED), 1000);
+  }
+}
+
+function consumed(): void {
+  Atomics.add(state, CONSUMED, 1);
+  Atomics.notify(state, CONSUMED);
+}
+
+try {
+  // Imported here, not at the top: a failure to load them is reported like any other.
+  const sqlite = await import('./sqlite.ts');
+  const db = sqlite.openForBulkLoad(file);
+  const statements = new Map<string, ReturnType<typeof sqlite.tableStatements>>();
+  const decoder = new BatchDecoder();
+  db.exec('BEGIN');
+  for (let m = next(); ; m = next()) {
+    if (m.kind === 'rows') {
+      insertBatch(m.batch);
+    } else if (m.kind === 'complete') {
+      sqlite.completeStreamedRows(db, sqlite.tableNamed(m.table), m.processIds);
+    } else {
+      db.exec('COMMIT');
+      db.exec(sqlite.INDEXES_SQL);
+      db.close(); // journal_mode=OFF is not stored in the file: readers get the default
+      consumed();
+      break;
+    }
+    consumed();
+  }
+  Atomics.store(state, STATE, DONE);
+
+  function insertBatch(b: RowBatch): void {
+    let ins = statements.get(b.table);
+    if (ins === undefined) statements.set(b.table, (ins = sqlite.tableStatements(db, sqlite.tableNamed(b.table))));
+    const { many, one, width } = ins;
+    decoder.open(b);
+    if (decoder.left >= sqlite.BATCH) {
+      const params = new Array(sqlite.BATCH * width);
+      while (decoder.left >= sqlite.BATCH) {
+        decoder.read(params, sqlite.BATCH);
+        many.run(...params);
+      }
+    }
+    if (decoder.left > 0) {
+      const params = new Array(width);
+      while (decoder.left > 0) {
+        decoder.read(params, 1);
+        one.run(...params);
+      }
+    }
+  }
+} catch (err) {
+  const e = err as Error & { code?: unknown };
+  port.postMessage({ name: e?.name, message: String(e?.message ?? err), code: e?.code, stack: e?.stack });
+  Atomics.store(state, STATE, FAILED);
+}
+Atomics.notify(state, CONSUMED);
+Atomics.notify(state, STATE);
+port.close();

@@ -1,0 +1,122 @@
+// Model rows → a SQLite file, on a second core. A worker thread
+// (writer-thread.ts) owns the connection and inserts while this thread goes
+// on decoding and building rows: the open rows are sent as the loader makes
+// them, the other tables once the model is finished. Rows travel as bound
+// values in batches (batch.ts); at most MAX_IN_FLIGHT batches wait at a
+// time, so memory stays bounded however far the reader is ahead.
+
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { Model, OpenRow } from '../replay/model.ts';
+import { BatchEncoder, batchTransfer } from './batch.ts';
+import { type AnyTable, type SqlValue, TABLES } from './schema.ts';
+import { type TableBinder, tableBinder, tableNamed } from './sqlite.ts';
+import { CONSUMED, CONTROL_SLOTS, FAILED, POSTED, RUNNING, STATE, type WriterMessage } from './writer-protocol.ts';
+
+/** Rows per batch sent to the writer thread. */
+const BATCH_ROWS = 2048;
+/** Batches sent and not yet inserted, at most. */
+const MAX_IN_FLIGHT = 8;
+
+export class DatabaseWriter {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly state: Int32Array;
+  private readonly encoder = new BatchEncoder();
+  private posted = 0;
+  private current: { table: AnyTable; binder: TableBinder } | null = null;
+  private values: SqlValue[] = [];
+  private closed = false;
+
+  /** Starts the thread that writes the new database `file`. */
+  constructor(file: string) {
+    const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
+    this.state = new Int32Array(control);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
+      workerData: { file, control, port: port2 },
+      transferList: [port2],
+    });
+    this.worker.unref();
+  }
+
+  /** A sink for the open rows as the loader makes them (model.ts ModelOptions.streamOpens). */
+  openSink(): (row: OpenRow) => void {
+    const opens = tableNamed('opens');
+    return (row) => this.add(opens, row);
+  }
+
+  /**
+   * Sends the rest of `model` (every table but the streamed one, and what the
+   * streamed rows need to become the model's), then waits until the file is
+   * complete: committed, indexed, closed.
+   */
+  finish(model: Model): void {
+    for (const t of TABLES) {
+      if (t.name === 'opens' && model.streamedOpens !== undefined) continue;
+      for (const row of t.rows(model)) this.add(t, row);
+    }
+    this.flush();
+    const s = model.streamedOpens;
+    if (s !== undefined && s.rows > 0 && !s.final) {
+      this.post({ kind: 'complete', table: 'opens', processIds: s.processIds });
+    }
+    this.post({ kind: 'end' });
+    while (Atomics.load(this.state, STATE) === RUNNING) Atomics.wait(this.state, STATE, RUNNING, 1000);
+    this.failIfFailed();
+    this.close();
+  }
+
+  /** Stops the thread (after finish, or when the load failed). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.close();
+    void this.worker.terminate();
+  }
+
+  private add(t: AnyTable, row: unknown): void {
+    let c = this.current;
+    if (c === null || c.table !== t) {
+      this.flush();
+      c = this.current = { table: t, binder: tableBinder(t) };
+      this.encoder.begin(t.name, c.binder.width, BATCH_ROWS);
+    } else if (this.encoder.full) {
+      this.flush();
+      this.encoder.begin(t.name, c.binder.width, BATCH_ROWS);
+    }
+    c.binder.bind(row, this.values, 0);
+    this.encoder.add(this.values);
+  }
+
+  private flush(): void {
+    if (this.current === null || this.encoder.empty) return;
+    const batch = this.encoder.take();
+    this.post({ kind: 'rows', batch }, batchTransfer(batch));
+  }
+
+  private post(m: WriterMessage, transfer: ArrayBuffer[] = []): void {
+    this.failIfFailed();
+    this.port.postMessage(m, transfer);
+    this.posted++;
+    Atomics.store(this.state, POSTED, this.posted);
+    Atomics.notify(this.state, POSTED);
+    for (let done: number; this.posted - (done = Atomics.load(this.state, CONSUMED)) > MAX_IN_FLIGHT; ) {
+      if (Atomics.load(this.state, STATE) !== RUNNING) break;
+      Atomics.wait(this.state, CONSUMED, done, 1000);
+    }
+  }
+
+  /** Rethrows the thread's error here (SQLite's code kept: output.ts writeError turns SQLITE_FULL into one line). */
+  private failIfFailed(): void {
+    if (Atomics.load(this.state, STATE) !== FAILED) return;
+    const e = receiveMessageOnPort(this.port)?.message as
+      | { name?: string; message: string; code?: unknown; stack?: string }
+      | undefined;
+    this.close();
+    const err = Object.assign(new Error(e?.message ?? 'the database writer failed'), { code: e?.code });
+    if (e?.name !== undefined) err.name = e.name;
+    if (e?.stack !== undefined) err.stack = e.stack;
+    throw err;
+  }
+}
