@@ -43,39 +43,63 @@ export function batchTransfer(b: RowBatch): ArrayBuffer[] {
   return [b.tags.buffer, b.nums.buffer, b.bigs.buffer, b.blobs.buffer] as ArrayBuffer[];
 }
 
+/** The typed arrays of a batch, handed back by the receiver to be filled again. */
+export interface BatchBuffers {
+  tags: Uint8Array;
+  nums: Float64Array;
+  bigs: BigInt64Array;
+}
+
 /** Builds batches from bound values; one encoder per stream (its string dictionary is the receiver's). */
 export class BatchEncoder {
   private readonly dictionary = new Map<string, number>();
+  /** Values per batch: every batch's buffers have this size, so that they can be used again. */
+  readonly capacity: number;
   private reset = false;
   private table = '';
   private width = 0;
-  private capacity = 0;
   private n = 0;
   private rows = 0;
-  private tags = new Uint8Array(0);
-  private nums = new Float64Array(0);
-  private bigs = new BigInt64Array(0);
+  private tags: Uint8Array = new Uint8Array(0);
+  private nums: Float64Array = new Float64Array(0);
+  private bigs: BigInt64Array = new BigInt64Array(0);
   private strings: string[] = [];
   private blobs = new Uint8Array(0);
   private blobEnd = 0;
   private others: SqlValue[] = [];
+  /** Per column, the last string and its index: most columns repeat a value from one row to the next. */
+  private lastString: (string | undefined)[] = [];
+  private lastIndex: number[] = [];
 
-  /** Starts a batch of up to `rows` rows of `table`, `width` values each. */
-  begin(table: string, width: number, rows: number): void {
+  constructor(capacity = 1 << 15) {
+    this.capacity = capacity;
+  }
+
+  /** Starts a batch of rows of `table`, `width` values each, in `buffers` (new ones when absent or of another size). */
+  begin(table: string, width: number, buffers?: BatchBuffers): void {
+    if (width > this.capacity) throw new Error(`a row of ${table} does not fit in a batch`);
     if (this.dictionary.size >= DICTIONARY_LIMIT) {
       this.dictionary.clear();
       this.reset = true;
     }
+    if (this.reset || table !== this.table) {
+      this.lastString = new Array(width).fill(undefined);
+      this.lastIndex = new Array(width).fill(0);
+    }
     this.table = table;
     this.width = width;
-    this.capacity = width * rows;
     this.n = 0;
     this.rows = 0;
-    this.tags = new Uint8Array(this.capacity);
-    this.nums = new Float64Array(this.capacity);
-    this.bigs = new BigInt64Array(this.capacity);
+    if (buffers !== undefined && buffers.tags.length === this.capacity) {
+      this.tags = buffers.tags;
+      this.nums = buffers.nums;
+      this.bigs = buffers.bigs;
+    } else {
+      this.tags = new Uint8Array(this.capacity);
+      this.nums = new Float64Array(this.capacity);
+      this.bigs = new BigInt64Array(this.capacity);
+    }
     this.strings = [];
-    this.blobs = new Uint8Array(0);
     this.blobEnd = 0;
     this.others = [];
   }
@@ -100,7 +124,11 @@ export class BatchEncoder {
         nums[k] = v;
       } else if (typeof v === 'string') {
         tags[k] = STRING;
-        nums[k] = this.stringIndex(v);
+        if (v === this.lastString[c]) nums[k] = this.lastIndex[c]!;
+        else {
+          this.lastString[c] = v;
+          nums[k] = this.lastIndex[c] = this.stringIndex(v);
+        }
       } else if (typeof v === 'bigint') {
         if (v >= INT64_MIN && v <= INT64_MAX) {
           tags[k] = INT64;
@@ -132,7 +160,7 @@ export class BatchEncoder {
       bigs: this.bigs,
       strings: this.strings,
       resetStrings: this.reset,
-      blobs: this.blobs.subarray(0, this.blobEnd).slice(),
+      blobs: this.blobs.slice(0, this.blobEnd),
       others: this.others,
     };
     this.reset = false;

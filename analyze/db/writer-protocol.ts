@@ -1,6 +1,6 @@
 // What writer.ts and writer-thread.ts say to each other.
 
-import type { RowBatch } from './batch.ts';
+import type { BatchBuffers, RowBatch } from './batch.ts';
 
 /** Slots of the shared control array (Int32). */
 export const POSTED = 0;
@@ -19,3 +19,8 @@ export type WriterMessage =
   | { kind: 'complete'; table: string; processIds: Int32Array }
   /** Commit, create the indexes, close the file. */
   | { kind: 'end' };
+
+export type WriterReply =
+  /** A batch's buffers, inserted, to be filled again. */
+  | { kind: 'buffers'; buffers: BatchBuffers }
+  | { kind: 'error'; name?: string; message: string; code?: unknown; stack?: string };

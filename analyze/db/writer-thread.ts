@@ -6,7 +6,7 @@
 
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { BatchDecoder, type RowBatch } from './batch.ts';
-import { CONSUMED, DONE, FAILED, POSTED, STATE, type WriterMessage } from './writer-protocol.ts';
+import { CONSUMED, DONE, FAILED, POSTED, STATE, type WriterMessage, type WriterReply } from './writer-protocol.ts';
 
 const { file, control, port } = workerData as { file: string; control: SharedArrayBuffer; port: MessagePort };
 const state = new Int32Array(control);
@@ -17,6 +17,10 @@ function next(): WriterMessage {
     if (m !== undefined) return m.message as WriterMessage;
     Atomics.wait(state, POSTED, Atomics.load(state, POSTED), 1000);
   }
+}
+
+function reply(r: WriterReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(r, transfer);
 }
 
 function consumed(): void {
@@ -34,6 +38,12 @@ try {
   for (let m = next(); ; m = next()) {
     if (m.kind === 'rows') {
       insertBatch(m.batch);
+      const { tags, nums, bigs } = m.batch;
+      reply({ kind: 'buffers', buffers: { tags, nums, bigs } }, [
+        tags.buffer,
+        nums.buffer,
+        bigs.buffer,
+      ] as ArrayBuffer[]);
     } else if (m.kind === 'complete') {
       sqlite.completeStreamedRows(db, sqlite.tableNamed(m.table), m.processIds);
     } else {
@@ -69,7 +79,7 @@ try {
   }
 } catch (err) {
   const e = err as Error & { code?: unknown };
-  port.postMessage({ name: e?.name, message: String(e?.message ?? err), code: e?.code, stack: e?.stack });
+  reply({ kind: 'error', name: e?.name, message: String(e?.message ?? err), code: e?.code, stack: e?.stack });
   Atomics.store(state, STATE, FAILED);
 }
 Atomics.notify(state, CONSUMED);

@@ -7,13 +7,20 @@
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Model, OpenRow } from '../replay/model.ts';
-import { BatchEncoder, batchTransfer } from './batch.ts';
+import { type BatchBuffers, BatchEncoder, batchTransfer } from './batch.ts';
 import { type AnyTable, type SqlValue, TABLES } from './schema.ts';
 import { type TableBinder, tableBinder, tableNamed } from './sqlite.ts';
-import { CONSUMED, CONTROL_SLOTS, FAILED, POSTED, RUNNING, STATE, type WriterMessage } from './writer-protocol.ts';
+import {
+  CONSUMED,
+  CONTROL_SLOTS,
+  FAILED,
+  POSTED,
+  RUNNING,
+  STATE,
+  type WriterMessage,
+  type WriterReply,
+} from './writer-protocol.ts';
 
-/** Rows per batch sent to the writer thread. */
-const BATCH_ROWS = 2048;
 /** Batches sent and not yet inserted, at most. */
 const MAX_IN_FLIGHT = 8;
 
@@ -26,6 +33,9 @@ export class DatabaseWriter {
   private current: { table: AnyTable; binder: TableBinder } | null = null;
   private values: SqlValue[] = [];
   private closed = false;
+  /** Buffers of inserted batches, handed back by the thread. */
+  private readonly spare: BatchBuffers[] = [];
+  private error: Extract<WriterReply, { kind: 'error' }> | null = null;
 
   /** Starts the thread that writes the new database `file`. */
   constructor(file: string) {
@@ -80,13 +90,27 @@ export class DatabaseWriter {
     if (c === null || c.table !== t) {
       this.flush();
       c = this.current = { table: t, binder: tableBinder(t) };
-      this.encoder.begin(t.name, c.binder.width, BATCH_ROWS);
+      this.encoder.begin(t.name, c.binder.width, this.spareBuffers());
     } else if (this.encoder.full) {
       this.flush();
-      this.encoder.begin(t.name, c.binder.width, BATCH_ROWS);
+      this.encoder.begin(t.name, c.binder.width, this.spareBuffers());
     }
     c.binder.bind(row, this.values, 0);
     this.encoder.add(this.values);
+  }
+
+  private spareBuffers(): BatchBuffers | undefined {
+    if (this.spare.length === 0) this.receive();
+    return this.spare.pop();
+  }
+
+  /** Takes what the thread sent: buffers to use again, or its error (kept for failIfFailed). */
+  private receive(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+      const r = m.message as WriterReply;
+      if (r.kind === 'buffers') this.spare.push(r.buffers);
+      else this.error = r;
+    }
   }
 
   private flush(): void {
@@ -110,9 +134,8 @@ export class DatabaseWriter {
   /** Rethrows the thread's error here (SQLite's code kept: output.ts writeError turns SQLITE_FULL into one line). */
   private failIfFailed(): void {
     if (Atomics.load(this.state, STATE) !== FAILED) return;
-    const e = receiveMessageOnPort(this.port)?.message as
-      | { name?: string; message: string; code?: unknown; stack?: string }
-      | undefined;
+    this.receive();
+    const e = this.error;
     this.close();
     const err = Object.assign(new Error(e?.message ?? 'the database writer failed'), { code: e?.code });
     if (e?.name !== undefined) err.name = e.name;
