@@ -3,29 +3,18 @@
 // columns (schema.ts TABLES). Used in the thread that owns the connection
 // (writer-thread.ts) as well as for in-memory databases.
 
-import Database from 'better-sqlite3';
+import { BATCH, bulkLoadConnection, type Db, type InsertSql, prepareInsert, type TableStatements } from './bulk.ts';
 import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
 
-export type Db = Database.Database;
-type Statement = Database.Statement;
-
+export { BATCH, type Db, type TableStatements } from './bulk.ts';
 export { INDEXES_SQL };
 
 /** A new database `file` with the tables and no rows, set up for a bulk load. */
 export function openForBulkLoad(file: string): Db {
-  const db = new Database(file);
-  // Bulk load: no rollback journal, no fsync (an interrupted build is thrown away), a bigger page cache.
-  db.pragma('cache_size = -65536');
-  db.pragma('journal_mode = OFF');
-  db.pragma('synchronous = OFF');
-  // Rows are consistent by construction; checking every reference costs a lookup per insert.
-  db.pragma('foreign_keys = OFF');
+  const db = bulkLoadConnection(file);
   db.exec(TABLES_SQL);
   return db;
 }
-
-/** Rows per multi-row INSERT. */
-export const BATCH = 32;
 
 /** The declared table named `name`. */
 export function tableNamed(name: string): AnyTable {
@@ -44,6 +33,11 @@ function insertSql(t: AnyTable, rows: number): string {
   const cols = insertedColumns(t);
   const tuple = `(${cols.map(() => '?').join(',')})`;
   return `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES ${Array(rows).fill(tuple).join(',')}`;
+}
+
+/** The INSERT statements of `t`, as text (bulk.ts InsertSql). */
+export function tableInsertSql(t: AnyTable): InsertSql {
+  return { width: insertedColumns(t).length, many: insertSql(t, BATCH), one: insertSql(t, 1) };
 }
 
 type Getter = (row: unknown) => SqlValue;
@@ -73,22 +67,8 @@ export function tableBinder(t: AnyTable): TableBinder {
   return { width: getters.length, bind: rowBinder(getters) };
 }
 
-/** The statements that insert rows into one table. */
-export interface TableStatements {
-  /** Values per row. */
-  width: number;
-  /** Inserts BATCH rows: BATCH × width values. */
-  many: Statement;
-  /** Inserts one row. */
-  one: Statement;
-}
-
 export function tableStatements(db: Db, t: AnyTable): TableStatements {
-  return {
-    width: insertedColumns(t).length,
-    many: db.prepare(insertSql(t, BATCH)),
-    one: db.prepare(insertSql(t, 1)),
-  };
+  return prepareInsert(db, tableInsertSql(t));
 }
 
 /** The statements of one table with the binder that lays out a row's values for them. */
@@ -125,17 +105,15 @@ export function insertRows(ins: TableInsert, rows: readonly unknown[]): void {
 }
 
 /**
- * Makes the rows of `t` that were inserted as they arrived (ids: arrival
- * numbers, process ids: creation numbers; model.ts StreamedRows) the model's
- * rows: process ids mapped through `processIds`, then numbered again in
- * (time, process id, arrival) order. The table keeps its place in the schema.
+ * The statements that make the rows of `t` inserted as they arrived (ids:
+ * arrival numbers, process ids: creation numbers; model.ts StreamedRows) the
+ * model's rows: process ids mapped through temp.stream_remap (bulk.ts
+ * completeStreamedRows), then numbered again in (time, process id, arrival)
+ * order. The table keeps its place in the schema.
  */
-export function completeStreamedRows(db: Db, t: AnyTable, processIds: Int32Array): void {
+export function streamedRowsSql(t: AnyTable): string {
   const rest = insertedColumns(t).filter((c) => c !== 'id' && c !== 'process_id' && c !== 'time_ns');
-  db.exec('CREATE TEMP TABLE stream_remap (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)');
-  const add = db.prepare('INSERT INTO temp.stream_remap VALUES (?, ?)');
-  for (let i = 0; i < processIds.length; i++) if (processIds[i] !== i + 1) add.run(i + 1, processIds[i]!);
-  db.exec(`
+  return `
     CREATE TEMP TABLE stream_arrival AS
       SELECT a.id AS arrival, coalesce(r.new, a.process_id) AS process_id, a.time_ns, ${rest.map((c) => `a.${c}`).join(', ')}
       FROM ${t.name} a LEFT JOIN temp.stream_remap r ON r.old = a.process_id;
@@ -144,6 +122,5 @@ export function completeStreamedRows(db: Db, t: AnyTable, processIds: Int32Array
       SELECT row_number() OVER (ORDER BY time_ns, process_id, arrival), process_id, time_ns, ${rest.join(', ')}
       FROM temp.stream_arrival ORDER BY time_ns, process_id, arrival;
     DROP TABLE temp.stream_arrival;
-    DROP TABLE temp.stream_remap;
-  `);
+  `;
 }

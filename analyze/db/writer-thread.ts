@@ -6,9 +6,19 @@
 
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { BatchDecoder, type RowBatch } from './batch.ts';
-import { CONSUMED, DONE, FAILED, POSTED, STATE, type WriterMessage, type WriterReply } from './writer-protocol.ts';
+import type { TableStatements } from './bulk.ts';
+import {
+  CONSUMED,
+  DONE,
+  FAILED,
+  POSTED,
+  STATE,
+  type WriterMessage,
+  type WriterReply,
+  type WriterSetup,
+} from './writer-protocol.ts';
 
-const { file, control, port } = workerData as { file: string; control: SharedArrayBuffer; port: MessagePort };
+const { file, control, tablesSql, indexesSql, inserts, port } = workerData as WriterSetup & { port: MessagePort };
 const state = new Int32Array(control);
 
 function next(): WriterMessage {
@@ -30,9 +40,10 @@ function consumed(): void {
 
 try {
   // Imported here, not at the top: a failure to load them is reported like any other.
-  const sqlite = await import('./sqlite.ts');
-  const db = sqlite.openForBulkLoad(file);
-  const statements = new Map<string, ReturnType<typeof sqlite.tableStatements>>();
+  const bulk = await import('./bulk.ts');
+  const db = bulk.bulkLoadConnection(file);
+  db.exec(tablesSql);
+  const statements = new Map<string, TableStatements>();
   const decoder = new BatchDecoder();
   db.exec('BEGIN');
   for (let m = next(); ; m = next()) {
@@ -45,10 +56,10 @@ try {
         bigs.buffer,
       ] as ArrayBuffer[]);
     } else if (m.kind === 'complete') {
-      sqlite.completeStreamedRows(db, sqlite.tableNamed(m.table), m.processIds);
+      bulk.completeStreamedRows(db, m.processIds, m.sql);
     } else {
       db.exec('COMMIT');
-      db.exec(sqlite.INDEXES_SQL);
+      db.exec(indexesSql);
       db.close(); // journal_mode=OFF is not stored in the file: readers get the default
       consumed();
       break;
@@ -59,13 +70,13 @@ try {
 
   function insertBatch(b: RowBatch): void {
     let ins = statements.get(b.table);
-    if (ins === undefined) statements.set(b.table, (ins = sqlite.tableStatements(db, sqlite.tableNamed(b.table))));
+    if (ins === undefined) statements.set(b.table, (ins = bulk.prepareInsert(db, inserts[b.table]!)));
     const { many, one, width } = ins;
     decoder.open(b);
-    if (decoder.left >= sqlite.BATCH) {
-      const params = new Array(sqlite.BATCH * width);
-      while (decoder.left >= sqlite.BATCH) {
-        decoder.read(params, sqlite.BATCH);
+    if (decoder.left >= bulk.BATCH) {
+      const params = new Array(bulk.BATCH * width);
+      while (decoder.left >= bulk.BATCH) {
+        decoder.read(params, bulk.BATCH);
         many.run(...params);
       }
     }

@@ -8,8 +8,8 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Model, OpenRow } from '../replay/model.ts';
 import { type BatchBuffers, BatchEncoder, batchTransfer } from './batch.ts';
-import { type AnyTable, type SqlValue, TABLES } from './schema.ts';
-import { type TableBinder, tableBinder, tableNamed } from './sqlite.ts';
+import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
+import { streamedRowsSql, type TableBinder, tableBinder, tableInsertSql, tableNamed } from './sqlite.ts';
 import {
   CONSUMED,
   CONTROL_SLOTS,
@@ -19,6 +19,7 @@ import {
   STATE,
   type WriterMessage,
   type WriterReply,
+  type WriterSetup,
 } from './writer-protocol.ts';
 
 /** Batches sent and not yet inserted, at most. */
@@ -43,8 +44,15 @@ export class DatabaseWriter {
     this.state = new Int32Array(control);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    const setup: WriterSetup = {
+      file,
+      control,
+      tablesSql: TABLES_SQL,
+      indexesSql: INDEXES_SQL,
+      inserts: Object.fromEntries(TABLES.map((t) => [t.name, tableInsertSql(t)])),
+    };
     this.worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
-      workerData: { file, control, port: port2 },
+      workerData: { ...setup, port: port2 },
       transferList: [port2],
     });
     this.worker.unref();
@@ -69,7 +77,7 @@ export class DatabaseWriter {
     this.flush();
     const s = model.streamedOpens;
     if (s !== undefined && s.rows > 0 && !s.final) {
-      this.post({ kind: 'complete', table: 'opens', processIds: s.processIds });
+      this.post({ kind: 'complete', sql: streamedRowsSql(tableNamed('opens')), processIds: s.processIds });
     }
     this.post({ kind: 'end' });
     while (Atomics.load(this.state, STATE) === RUNNING) Atomics.wait(this.state, STATE, RUNNING, 1000);
