@@ -244,3 +244,11 @@ export function formatKib(kib: number): string {
   if (mib < 1024) return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`;
   return `${(mib / 1024).toFixed(2)} GiB`;
 }
+
+/** Bytes → `300 B`, `1.0 KiB`, `5.0 KiB`, `12.3 MiB`, `1.20 GiB`. */
+export function formatNetBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

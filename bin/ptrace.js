@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// Entry point: oclif finds the commands in bin/commands.ts (Node >= 22.18 strips TypeScript types natively).
-import { execute } from '@oclif/core';
-
-// `ptrace tree run.raw | head`: a reader that goes away is not an error; any other failure
-// (a full disk behind a redirection) is one line. First in line: oclif's own listener rethrows.
-process.stdout.prependListener('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  process.stderr.write(`ptrace: cannot write standard output: ${err.code ?? err.message}\n`);
-  process.exit(2);
-});
-
-await execute({ dir: import.meta.url });
+// The Node CLI from a clone: Node >= 22.18 runs the TypeScript directly (bin/main.ts is the entry).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `ptrace: this clone runs its TypeScript directly and needs Node >= 22.18 (this is ${process.version}); .ci/setup installs Node 24\n`,
+  );
+  process.exit(1);
+}
+await import('./main.ts');

@@ -15,6 +15,7 @@ import {
   TLV_HEAD,
   TLV_HEAD_SIZE,
   VERSION_MAJOR,
+  VERSION_MINOR,
   WRITE_STOP,
   WRITE_STOP_SIZE,
 } from './layout.ts';
@@ -87,9 +88,11 @@ export function checkFixedHeader(buf: Buffer, name: string, fileSize = buf.lengt
   const versionMajor = dv.getUint16(FILE_HEADER.version_major, littleEndian);
   const versionMinor = dv.getUint16(FILE_HEADER.version_minor, littleEndian);
   if (versionMajor > VERSION_MAJOR) {
+    const writer = writerVersion(buf, littleEndian);
+    const install = writer ? `install ptrace ${writer} or newer (it wrote this file)` : 'install a newer ptrace';
     throw new FormatError(
       'version-too-new',
-      `${name}: format version ${versionMajor}.${versionMinor} is newer than this ptrace reads (${VERSION_MAJOR}.x); upgrade ptrace`,
+      `${name}: format version ${versionMajor}.${versionMinor} is newer than this ptrace reads (${VERSION_MAJOR}.x): ${install}, e.g. npm install -g ptrace@${writer || 'latest'}`,
     );
   }
   if (versionMajor < VERSION_MAJOR) {
@@ -121,6 +124,27 @@ export function checkFixedHeader(buf: Buffer, name: string, fileSize = buf.lengt
     );
   }
   return { littleEndian, versionMajor, versionMinor, headerSize, recordSize };
+}
+
+/**
+ * The ptrace version TLV of a file this reader cannot read (a newer major),
+ * looked for on a best-effort basis to say which version to install: only a
+ * short version-like string is trusted.
+ */
+function writerVersion(buf: Buffer, le: boolean): string | null {
+  const end = Math.min(buf.length, MAX_HEADER_SIZE);
+  let off = FILE_HEADER_SIZE;
+  for (let n = 0; n < 64 && off + TLV_HEAD_SIZE <= end; n++) {
+    const tag = le ? buf.readUInt16LE(off + TLV_HEAD.tag) : buf.readUInt16BE(off + TLV_HEAD.tag);
+    const len = le ? buf.readUInt32LE(off + TLV_HEAD.len) : buf.readUInt32BE(off + TLV_HEAD.len);
+    if (tag === TLV.END || len > end - off - TLV_HEAD_SIZE) return null;
+    if (tag === TLV.PTRACE_VERSION) {
+      const v = text(buf.subarray(off + TLV_HEAD_SIZE, off + TLV_HEAD_SIZE + len));
+      return /^[0-9A-Za-z.+-]{1,40}$/.test(v) ? v : null;
+    }
+    off += TLV_HEAD_SIZE + ((len + 7) & ~7);
+  }
+  return null;
 }
 
 /** PT_TLV_WRITE_STOP's value: null while writing never stopped (all zeros). */
@@ -252,6 +276,13 @@ export function parseHeader(buf: Buffer, name = 'buffer', opts: ParseHeaderOptio
         h.unknownTlvs.push({ tag, value: Buffer.from(v) });
     }
     off = start + ((len + 7) & ~7);
+  }
+  if (h.versionMinor > VERSION_MINOR) {
+    const writer = /^[0-9A-Za-z.+-]{1,40}$/.test(h.ptraceVersion) ? ` (written by ptrace ${h.ptraceVersion})` : '';
+    opts.warnings?.push({
+      code: 'newer-minor-version',
+      message: `format version ${h.versionMajor}.${h.versionMinor}${writer} is newer than this ptrace's ${VERSION_MAJOR}.${VERSION_MINOR}: what it added is skipped; a newer ptrace shows everything`,
+    });
   }
   return h;
 }

@@ -1,20 +1,12 @@
 // TCP connections for display: peer text, byte sizes, and the --dedup
 // grouping of a process's connections by peer. Pure.
 
-import { formatDuration } from '../format.ts';
+import { formatDuration, formatNetBytes } from '../format.ts';
 import type { ConnectionRow, DnsLookupRow, DnsQueryRow } from './model.ts';
 
 /** `addr:port` as the capture gives the address (IPv6 without brackets: `::1:8766`); with a peer name `name (addr):port`. */
 export function peerText(address: string, port: number, name: string | null = null): string {
   return name === null ? `${address}:${port}` : `${name} (${address}):${port}`;
-}
-
-/** Bytes → `300 B`, `1.0 KiB`, `5.0 KiB`, `12.3 MiB`, `1.20 GiB`. */
-export function formatNetBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 /**

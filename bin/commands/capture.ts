@@ -1,23 +1,7 @@
-import { accessSync, constants } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
-
-const DEFAULT_BINARY = fileURLToPath(new URL('../../capture/build/ptrace-capture', import.meta.url));
-
-/** Where the native capture tool is: PTRACE_CAPTURE_BIN, else the one built in capture/build. */
-export function captureBinary(): string {
-  const path = process.env.PTRACE_CAPTURE_BIN || DEFAULT_BINARY;
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new UserError(
-      `the capture tool is not built (${path} is missing): run \`npm run build:capture\` (needs clang, libbpf-dev, bpftool, libelf-dev, zlib1g-dev)`,
-    );
-  }
-  return path;
-}
+import { captureBinary } from '../install.ts';
 
 export default class Capture extends PtraceCommand {
   static override summary = 'Run a command and record its whole process tree into a raw file (needs root).';

@@ -11,8 +11,10 @@ import {
 } from '../../analyze/replay/capture-info.ts';
 import { load } from '../../analyze/replay/load.ts';
 import { buildTree, dedupTree, filterTree, plainItems, type TreeFilters } from '../../analyze/tree/build.ts';
+import { envIds } from '../../analyze/tree/display.ts';
+import { treeDocument } from '../../analyze/tree/json.ts';
 import { jsonChunks } from '../../analyze/tree/json-text.ts';
-import { envIds, renderTreeText, treeDocument } from '../../analyze/tree/render.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { UserError } from '../../formats/errors.ts';
 import { PtraceCommand } from '../base.ts';
 

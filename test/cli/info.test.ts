@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { VERSION_MINOR } from '../../formats/layout.ts';
 import type { InfoReport } from '../../formats/summary.ts';
 import { writeCapture } from '../../testkit/writer.ts';
 import { exit, hist, key, loss, open, SAMPLE_HEADER, sampleEvents, T0 } from '../helpers/capture.ts';
@@ -231,15 +232,21 @@ test('a truncated file: warnings on stderr, report on stdout, exit 0', async (t)
 });
 
 test('garbage after the footer and a newer minor version are read with warnings', async (t) => {
-  const future = writeCapture({ versionMinor: 4, unknownTlvs: [{ tag: 42, value: Buffer.from('abc') }] }, [
-    loss(T0, 1, 1n),
-  ]);
+  const minor = VERSION_MINOR + 1;
+  const future = writeCapture(
+    { versionMinor: minor, ptraceVersion: '9.1.0', unknownTlvs: [{ tag: 42, value: Buffer.from('abc') }] },
+    [loss(T0, 1, 1n)],
+  );
   const p = file('future.raw', Buffer.concat([future, Buffer.from('junk')]));
   const r = await ptrace('info', p);
   t.is(r.code, 0);
-  t.is(r.stderr, 'ptrace: warning: 4 bytes of garbage after the footer (ignored)\n');
+  t.is(
+    r.stderr,
+    `ptrace: warning: format version 1.${minor} (written by ptrace 9.1.0) is newer than this ptrace's 1.${VERSION_MINOR}: what it added is skipped; a newer ptrace shows everything\n` +
+      'ptrace: warning: 4 bytes of garbage after the footer (ignored)\n',
+  );
   const f = fields(r.stdout);
-  t.is(f.get('format'), '1.4 (little endian, 256-byte records, 96-byte header)');
+  t.is(f.get('format'), `1.${minor} (little endian, 256-byte records, 112-byte header)`);
   t.is(f.get('unknown TLV'), 'tag 42, 3 bytes');
   t.is(f.get('capture command'), '(not recorded)');
 });
@@ -346,7 +353,7 @@ const badCases: [string, () => string, RegExp, number][] = [
   [
     'a newer major version',
     () => file('v2.raw', writeCapture({ versionMajor: 2, versionMinor: 1 }, [])),
-    /^ptrace: .*v2\.raw: format version 2\.1 is newer than this ptrace reads \(1\.x\); upgrade ptrace$/,
+    /^ptrace: .*v2\.raw: format version 2\.1 is newer than this ptrace reads \(1\.x\): install a newer ptrace, e.g. npm install -g ptrace@latest$/,
     3,
   ],
   [

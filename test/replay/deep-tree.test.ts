@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { MAX_INDENT_DEPTH } from '../../analyze/tree/render.ts';
+import { MAX_INDENT_DEPTH } from '../../analyze/tree/text.ts';
 import { Synth, type SynthProc } from '../../testkit/synth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

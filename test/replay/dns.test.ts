@@ -8,7 +8,7 @@ import { peerNames, unmapAddress } from '../../analyze/replay/dns.ts';
 import { ModelBuilder } from '../../analyze/replay/model.ts';
 import { computeStats } from '../../analyze/stats/stats.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
-import { renderTreeText } from '../../analyze/tree/render.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { dnsScenario } from '../../testkit/synth.ts';
 

@@ -5,7 +5,7 @@ import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { openFlagsShort, openFlagsText, quantileBucket, resolveOpenPath } from '../../analyze/replay/files.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
-import { renderTreeText } from '../../analyze/tree/render.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { filesScenario, Synth } from '../../testkit/synth.ts';
 

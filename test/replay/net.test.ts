@@ -6,7 +6,7 @@ import { buildTrace } from '../../analyze/otel/build.ts';
 import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { ModelBuilder } from '../../analyze/replay/model.ts';
 import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
-import { renderTreeText } from '../../analyze/tree/render.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { netScenario } from '../../testkit/synth.ts';
 

@@ -18,7 +18,9 @@ import {
   type TreeInput,
   type TreeNode,
 } from '../../analyze/tree/build.ts';
-import { envIds, renderTreeText, treeJson } from '../../analyze/tree/render.ts';
+import { envIds } from '../../analyze/tree/display.ts';
+import { treeJson } from '../../analyze/tree/json.ts';
+import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
 

@@ -1,0 +1,177 @@
+// What every stats section computes from: the replay database, the capture's
+// figures and processes, query helpers, and the process names and rows shared by
+// several sections.
+
+import type { Db } from '../db/database.ts';
+import { basename, statusText } from '../format.ts';
+import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
+import type { LatencySummary, ProcessStat } from './types.ts';
+
+/** Rows in each "top" list. */
+export const TOP = 10;
+
+export interface StatsContext {
+  db: Db;
+  capture: CaptureInfo;
+  processes: readonly ProcInfo[];
+  /** The capture's start and end (absolute ns), the `:t0` and `:end` of the queries. */
+  t0: bigint;
+  end: bigint;
+  q<T>(sql: string, params?: Record<string, unknown>): T[];
+  one<T>(sql: string): T;
+  byId: ReadonlyMap<number, ProcInfo>;
+  /** The argv[0] most used with each exe (cc for x86_64-linux-gnu-gcc-12). */
+  argv0: ReadonlyMap<string, string>;
+  /** A process's image name, or `(fork of NAME)` / `pid N` for one that never exec'd. */
+  nameOf(processId: number): string;
+  /** The topmost ancestor of a process. */
+  rootOf(processId: number): number;
+}
+
+export function statsContext(db: Db, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsContext {
+  const byId = new Map(processes.map((p) => [p.id, p]));
+  const names = imageNames(db);
+  // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
+  const roots = new Map<number, number>();
+  const rootOf = (id: number): number => {
+    const path: number[] = [];
+    let a = id;
+    let top: number | undefined;
+    for (;;) {
+      top = roots.get(a);
+      if (top !== undefined) break;
+      path.push(a);
+      const up = byId.get(a)?.parentId ?? null;
+      if (up === null || path.length > byId.size) {
+        top = a;
+        break;
+      }
+      a = up;
+    }
+    for (const p of path) roots.set(p, top);
+    return top;
+  };
+  const forkNames = new Map<number, string>();
+  const nameOf = (id: number): string => {
+    const own = names.get(id);
+    if (own !== undefined) return own;
+    const known = forkNames.get(id);
+    if (known !== undefined) return known;
+    let name = `pid ${byId.get(id)?.pid ?? '?'}`;
+    for (
+      let a = byId.get(id)?.parentId ?? null, i = 0;
+      a !== null && i < 1000;
+      a = byId.get(a)?.parentId ?? null, i++
+    ) {
+      const n = names.get(a);
+      if (n !== undefined) {
+        name = `(fork of ${n})`;
+        break;
+      }
+    }
+    forkNames.set(id, name);
+    return name;
+  };
+  return {
+    db,
+    capture,
+    processes,
+    t0: capture.startNs,
+    end: capture.startNs + BigInt(capture.end),
+    q: <T>(sql: string, params: Record<string, unknown> = {}): T[] => db.prepare(sql).all(params) as T[],
+    one: <T>(sql: string): T => db.prepare(sql).pluck().get() as T,
+    byId,
+    argv0: mostUsedArgv0(db),
+    nameOf,
+    rootOf,
+  };
+}
+
+function mostUsedArgv0(db: Db): Map<string, string> {
+  const argv0 = new Map<string, string>();
+  for (const r of db
+    .prepare(
+      `SELECT exe, json_extract(argv_json, '$[0]') AS a0, count(*) AS n FROM execs
+       GROUP BY exe, a0 ORDER BY n DESC, a0`,
+    )
+    .raw(true)
+    .all() as [string, string | null, number][]) {
+    if (!argv0.has(r[0]) && r[1] !== null) argv0.set(r[0], basename(r[1]));
+  }
+  return argv0;
+}
+
+/** Name of each process's last image (argv[0] basename), for ancestor chains. */
+function imageNames(db: Db): Map<number, string> {
+  const out = new Map<number, string>();
+  const rows = db
+    .prepare(
+      `SELECT p.id, json_extract(x.argv_json, '$[0]'), x.exe
+       FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`,
+    )
+    .raw(true)
+    .all() as [number, string | null, string | null][];
+  for (const [id, argv0, exe] of rows) {
+    if (argv0 !== null || exe !== null) out.set(id, basename(argv0 || exe || '?'));
+  }
+  return out;
+}
+
+/** The display name of an exe: its basename, after the usual argv[0] when that differs. */
+export function commandName(exe: string, argv0: ReadonlyMap<string, string>): string {
+  const name = basename(exe);
+  const a0 = argv0.get(exe);
+  return a0 !== undefined && a0 !== '' && a0 !== name ? `${a0} (${name})` : name;
+}
+
+/** A process row as the process lists select it (PROCESS_SELECT, and the usage lists' wider select). */
+export interface ProcessRow {
+  processId: number;
+  pid: number;
+  startNs: number;
+  durationNs: number;
+  state: string;
+  exitCode: number | null;
+  signal: number | null;
+  signalName: string | null;
+  coreDumped: number;
+  argv: string | null;
+}
+
+/** Columns of ProcessRow (with `:t0` and `:end`); `p` is processes, `x` the process's last exec. */
+export const PROCESS_COLUMNS = `p.id AS processId, p.pid, p.start_ns - :t0 AS startNs, coalesce(p.end_ns, :end) - p.start_ns AS durationNs,
+           p.state, p.exit_code AS exitCode, p.signal, p.signal_name AS signalName, p.core_dumped AS coreDumped,
+           x.argv_json AS argv`;
+
+export const PROCESS_SELECT = `
+    SELECT ${PROCESS_COLUMNS}
+    FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
+
+export function processStat(ctx: StatsContext, r: ProcessRow): ProcessStat {
+  return {
+    processId: r.processId,
+    pid: r.pid,
+    startNs: r.startNs,
+    durationNs: r.durationNs,
+    status: statusText({ ...r, coreDumped: r.coreDumped === 1 }),
+    argv: r.argv === null ? [] : (JSON.parse(r.argv) as string[]),
+    forkOf: r.argv === null ? ctx.nameOf(r.processId).replace(/^\(fork of (.*)\)$/, '$1') : null,
+  };
+}
+
+/** Exact nearest-rank percentiles of latencies sorted in ascending order. */
+export function latencySummary(sorted: readonly number[]): LatencySummary {
+  const rank = (p: number): number | null =>
+    sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+  return {
+    count: sorted.length,
+    p50Ns: rank(0.5),
+    p95Ns: rank(0.95),
+    maxNs: sorted.length === 0 ? null : sorted.at(-1)!,
+  };
+}
+
+/** Whether the capture recorded a feature: its `capture.options.NAME` meta row is 1. */
+export function optionRecorded(ctx: StatsContext, name: string): boolean {
+  return ctx.one<number | null>(`SELECT value FROM meta WHERE key = 'capture.options.${name}'`) === 1;
+}
