@@ -51,7 +51,9 @@ export class DatabaseWriter {
       indexesSql: INDEXES_SQL,
       inserts: Object.fromEntries(TABLES.map((t) => [t.name, tableInsertSql(t)])),
     };
-    this.worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
+    // The thread's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
+    const here = import.meta.url;
+    this.worker = new Worker(new URL(`./writer-thread${here.slice(here.lastIndexOf('.'))}`, here), {
       workerData: { ...setup, port: port2 },
       transferList: [port2],
     });
