@@ -4,7 +4,7 @@
 
 import { printWarnings, writeAtomically } from '../output.ts';
 import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
-import { type LoadedCapture, load } from '../replay/load.ts';
+import { type LoadedCapture, type LoadOptions, load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import { INDEXES_SQL, TABLES } from './schema.ts';
@@ -60,11 +60,15 @@ export function writeDatabaseFile(
  * Reads `path` into an in-memory database, printing the reader's warnings on
  * stderr; returns it with the capture's figures (the model itself is left to
  * the garbage collector). `env: false` leaves the environment tables empty
- * (for commands that never look at them).
+ * (for commands that never look at them); with `streamOpens`, the open rows
+ * go to that function instead of the opens table.
  */
-export function loadDatabase(path: string, opts: { env?: boolean } = {}): { db: Db; capture: CaptureInfo } {
+export function loadDatabase(
+  path: string,
+  opts: Pick<LoadOptions, 'env' | 'streamOpens'> = {},
+): { db: Db; capture: CaptureInfo } {
   const progress = new Progress('reading');
-  const { model } = load(path, { env: opts.env, progress });
+  const { model } = load(path, { ...opts, progress });
   progress.step('building database');
   const db = buildDatabase(model);
   progress.done();
