@@ -423,6 +423,8 @@ export class ModelBuilder {
   /** A streamed open arrived before an earlier one in (time, process) order. */
   private openOrderBroken = false;
   private readonly syscallNames = new Map<number, string>();
+  /** The wall clock at relative time 0, once the first event has set it. */
+  private streamWallBase: bigint | null = null;
 
   constructor(opts: ModelOptions = {}) {
     this.withEnv = opts.env ?? true;
@@ -696,7 +698,7 @@ export class ModelBuilder {
     this.lastOpenProc = p;
     row.id = ++this.openCount;
     row.processId = p.order + 1;
-    row.time = wallBaseOf(h, this.base!) + BigInt(rel);
+    row.time = (this.streamWallBase ??= wallBaseOf(h, this.base!)) + BigInt(rel);
     row.syscall = this.syscallName(row.syscallNr, h.machine);
     this.openSink!(row);
   }
