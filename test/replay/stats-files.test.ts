@@ -81,6 +81,15 @@ function tiesScenario(): Synth {
     s.exit(p, at++);
   }
   for (const n of names.slice(0, 4)) s.open(sh, n, at++);
+  // Past 32 processes a path's distinct processes go to a bitmap.
+  for (let k = 0; k < 40; k++) {
+    const p = s.fork(sh, at++);
+    s.exec(p, ['ld'], { at: at++ });
+    s.open(p, '/lib/libc.so.6', at++);
+    s.open(p, '/lib/libc.so.6', at++);
+    if (k % 3 === 0) s.open(p, 'a.out', at++, { flags: 0o1101, fd: 4 });
+    s.exit(p, at++);
+  }
   s.exit(sh, at++);
   return s;
 }
@@ -95,6 +104,7 @@ for (const [name, scenario] of [
     t.true(model.opens.length > 20);
     const db = buildDatabase(model);
     const expected = bySql(db);
+    if (name !== 'files scenario') t.like(expected.topPaths[0], { path: '/lib/libc.so.6', count: 80, processes: 40 });
     t.deepEqual(byTally(openTallyOfDb(db)), expected);
     // The loader's rows carry provisional process ids (creation numbers): distinct counts do not change.
     const streamed = new OpenTally();

@@ -40,20 +40,55 @@ export function openTallyOfDb(db: Db): OpenTally {
   return tally;
 }
 
-/** Distinct process ids without a set for the common case of a single one. */
+/** Distinct processes up to which a Set holds them; past it, a bitmap indexed by process id. */
+const SET_LIMIT = 32;
+
+/**
+ * Opens of one path and their distinct processes: most paths have one
+ * process (no set), shared libraries and headers have thousands (a bitmap:
+ * a Set of 34,000 ids cost more than the rest of the tally).
+ */
 class ProcessCount {
   private first = -1;
-  private more: Set<number> | null = null;
+  private few: Set<number> | null = null;
+  private bits: Uint8Array | null = null;
+  private distinct = 1;
   count = 0;
 
   add(processId: number): void {
     this.count++;
     if (this.first === -1) this.first = processId;
-    else if (processId !== this.first) (this.more ??= new Set([this.first])).add(processId);
+    else if (processId === this.first) return;
+    else if (this.bits !== null) this.mark(processId);
+    else {
+      const few = (this.few ??= new Set([this.first]));
+      few.add(processId);
+      if (few.size > SET_LIMIT) {
+        this.distinct = 0;
+        this.bits = new Uint8Array(0);
+        for (const id of few) this.mark(id);
+        this.few = null;
+      }
+    }
+  }
+
+  private mark(id: number): void {
+    let bits = this.bits!;
+    const byte = id >>> 3;
+    if (byte >= bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, bits.length * 2, 64));
+      grown.set(bits);
+      this.bits = bits = grown;
+    }
+    const bit = 1 << (id & 7);
+    if ((bits[byte]! & bit) === 0) {
+      bits[byte]! |= bit;
+      this.distinct++;
+    }
   }
 
   get processes(): number {
-    return this.more?.size ?? 1;
+    return this.bits !== null ? this.distinct : (this.few?.size ?? 1);
   }
 }
 
