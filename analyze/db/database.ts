@@ -2,6 +2,7 @@
 // in memory for `stats` and `export`; `db` writes a file next to its output
 // on a second thread while the file is read (writer.ts), then renames it.
 
+import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings, writeAtomically } from '../output.ts';
 import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
 import { type LoadedCapture, type LoadOptions, load } from '../replay/load.ts';
@@ -49,6 +50,8 @@ export function writeDatabaseFile(
     try {
       const c = load(path, { streamOpens: writer.openSink() });
       loaded(c);
+      // The load's garbage collected before the last tables are bound: the heap would grow on top of it.
+      collectBetweenPhases();
       writer.finish(c.model);
     } finally {
       writer.close();
