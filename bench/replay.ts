@@ -18,9 +18,11 @@
 //      side with SQLite's own time for the same rows (the floor: the values
 //      bound by `db`, built beforehand, inserted by the same statements into
 //      a file, indexes created, fsynced), and the ratio db / floor;
-//   3. `ptrace tree --dedup` on a 100,000-process file, as a child process:
+//   3. `ptrace stats` on the build mix, as a child process: wall time (the
+//      target: under 3 s), CPU time, peak RSS;
+//   4. `ptrace tree --dedup` on a 100,000-process file, as a child process:
 //      wall time and peak RSS (reported by bench/rss-hook.ts at exit);
-//   4. hashing the raw file (what a content-hash cache would cost per run).
+//   5. hashing the raw file (what a content-hash cache would cost per run).
 // Medians over --runs (default 3). Run it on an otherwise idle machine.
 //
 // Everything heavy runs in child processes (`--synth DIR`, `--load FILE`) so
@@ -33,8 +35,9 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BATCH, buildDatabase, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/database.ts';
+import { buildDatabase } from '../analyze/db/database.ts';
 import { INDEXES_SQL, type SqlValue, TABLES } from '../analyze/db/schema.ts';
+import { BATCH, openForBulkLoad, type TableInsert, tableInsert } from '../analyze/db/sqlite.ts';
 import { load } from '../analyze/replay/load.ts';
 import { Progress } from '../analyze/replay/progress.ts';
 import { readCaptureStream } from '../formats/reader.ts';
@@ -273,9 +276,17 @@ for (const mix of MIXES) {
   );
 }
 
+const buildMix = join(dir, MIXES[0]!.file);
+const statsRuns = Array.from({ length: runs }, () => cli(['stats', buildMix]));
+console.log(`\n3. ptrace stats on the ${MIXES[0]!.name} mix (child process, medians)`);
+console.log(
+  `   wall ${fmt(median(statsRuns.map((r) => r.wall)))} ms (target < 3000), cpu ${fmt(median(statsRuns.map((r) => r.cpuMs)))} ms, ` +
+    `peak RSS ${mb(median(statsRuns.map((r) => r.rssKb)) * 1024)}`,
+);
+
 const treeRuns = Array.from({ length: runs }, () => cli(['tree', tree, '--dedup']));
 const startup = Array.from({ length: runs }, () => cli(['tree', join(root, 'samples/make-build.raw')]));
-console.log('\n3. ptrace tree --dedup (100,000 processes, child process, medians)');
+console.log('\n4. ptrace tree --dedup (100,000 processes, child process, medians)');
 console.log(
   `   wall ${fmt(median(treeRuns.map((r) => r.wall)))} ms (target < 3000), cpu ${fmt(median(treeRuns.map((r) => r.cpuMs)))} ms, ` +
     `peak RSS ${mb(median(treeRuns.map((r) => r.rssKb)) * 1024)} (target < 500 MiB)`,
@@ -298,7 +309,7 @@ for (let i = 0; i < runs; i++) {
   h.digest();
   hashRuns.push(performance.now() - t0);
 }
-console.log('\n4. content-hash cache key (sha256 of the 100,000-process file)');
+console.log('\n5. content-hash cache key (sha256 of the 100,000-process file)');
 console.log(`   ${fmt(median(hashRuns))} ms for ${mb(statSync(tree).size)}`);
 
 if (keep) console.log(`\nfiles kept in ${dir}`);

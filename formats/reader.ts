@@ -180,11 +180,12 @@ function readFull(fd: number, buf: Buffer, length: number, position: number): nu
  * Reads a raw file in 4 MiB chunks, calling `onEvent` for each event in file
  * order without keeping them: memory stays flat however big the file is.
  * Files over `prefetchAbove` bytes are read one chunk ahead on a worker thread.
+ * `onHeader` gets the parsed header before the first event.
  */
 export function readCaptureStream(
   path: string,
   onEvent: (e: CaptureEvent) => void,
-  opts: { prefetchAbove?: number } = {},
+  opts: { prefetchAbove?: number; onHeader?: (header: CaptureHeader) => void } = {},
 ): Omit<Capture, 'events'> {
   let fd: number;
   try {
@@ -219,6 +220,7 @@ export function readCaptureStream(
     }
     const warnings: ReadWarning[] = [];
     const header = parseHeader(head, path, { fileSize: size, warnings });
+    opts.onHeader?.(header);
     const a = new Assembler(header, onEvent, warnings);
     const prefetch = !sequential && size - header.headerSize > (opts.prefetchAbove ?? PREFETCH_ABOVE);
     const chunks = sequential

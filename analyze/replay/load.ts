@@ -5,9 +5,9 @@
 
 import { readCaptureStream } from '../../formats/reader.ts';
 import type { Capture, CaptureHeader, FooterInfo, ReadWarning } from '../../formats/types.ts';
-import { redactModel } from '../secrets/model.ts';
+import { redactModel, redactOpen } from '../secrets/model.ts';
 import type { Redactor } from '../secrets/redactor.ts';
-import { type Model, ModelBuilder } from './model.ts';
+import { type Model, ModelBuilder, type ModelOptions, type OpenRow } from './model.ts';
 import { Progress } from './progress.ts';
 
 export interface LoadedCapture {
@@ -19,9 +19,7 @@ export interface LoadedCapture {
   rootTraceparent: string | null;
 }
 
-export interface LoadOptions {
-  /** false skips the model's environments (faster; for commands that never look at them). Default true. */
-  env?: boolean;
+export interface LoadOptions extends ModelOptions {
   /** The caller's progress line, left running for its next step; without it, load shows and ends its own. */
   progress?: Progress;
   /** Secrets in the model's strings replaced by this redactor's markers (header and model alike); null or absent: as captured. */
@@ -46,18 +44,29 @@ function traceparentOf(env: readonly Buffer[]): string {
  */
 export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
   const progress = opts.progress ?? new Progress('reading');
-  const builder = new ModelBuilder({ env: opts.env ?? true });
+  const r = opts.redact ?? null;
+  const sink = opts.streamOpens;
+  // Streamed open rows never pass through redactModel: each is redacted on its way out.
+  const streamOpens = sink && r !== null ? (row: OpenRow) => sink(redactOpen(row, r)) : sink;
+  const builder = new ModelBuilder({
+    env: opts.env ?? true,
+    ...(streamOpens ? { streamOpens } : {}),
+  });
   const forked = new Set<number>();
   const firstExecTp = new Map<number, string | null>();
   let n = 0;
-  const rest = readCaptureStream(path, (e) => {
-    builder.add(e);
-    if (e.kind === 'fork') forked.add(e.child.pid);
-    else if (e.kind === 'exec' && !forked.has(e.process.pid) && !firstExecTp.has(e.process.pid)) {
-      firstExecTp.set(e.process.pid, e.env === null ? null : traceparentOf(e.env));
-    }
-    progress.tick(++n);
-  });
+  const rest = readCaptureStream(
+    path,
+    (e) => {
+      builder.add(e);
+      if (e.kind === 'fork') forked.add(e.child.pid);
+      else if (e.kind === 'exec' && !forked.has(e.process.pid) && !firstExecTp.has(e.process.pid)) {
+        firstExecTp.set(e.process.pid, e.env === null ? null : traceparentOf(e.env));
+      }
+      progress.tick(++n);
+    },
+    { onHeader: (h) => builder.begin(h) },
+  );
   const model = builder.finish(rest.header, rest.footer, {
     path,
     warnings: rest.warnings,
@@ -66,7 +75,6 @@ export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
   });
   if (opts.progress === undefined) progress.done();
   const tp = firstExecTp.get(rest.header.rootPid) ?? null;
-  const r = opts.redact ?? null;
   if (r === null)
     return { header: rest.header, footer: rest.footer, warnings: rest.warnings, model, rootTraceparent: tp };
   const redacted = redactModel(model, r);

@@ -271,8 +271,34 @@ export interface Model {
   dnsLookups: DnsLookupRow[];
   /** DNS queries seen on the wire, with their replies, in time order (format 1.4). */
   dnsQueries: DnsQueryRow[];
+  /** With ModelOptions.streamOpens: what became of the open rows handed to the sink (`opens` is then empty). */
+  streamedOpens?: StreamedRows;
   /** Logical events consumed. */
   events: number;
+}
+
+/**
+ * Rows handed to a sink as they arrived, with provisional ids: the arrival
+ * number as id, the creation number of the process as process id. They are
+ * the model's rows when `final`; otherwise the model's rows are the same
+ * rows with `processIds[creation number - 1]` as process id, numbered again
+ * in (time, process id, id) order.
+ */
+export interface StreamedRows {
+  rows: number;
+  final: boolean;
+  processIds: Int32Array;
+}
+
+export interface ModelOptions {
+  /** false skips the model's environments (faster; for commands that never look at them). Default true. */
+  env?: boolean;
+  /**
+   * Hands each open row to this function as it arrives instead of keeping it
+   * (Model.opens stays empty, Model.streamedOpens says how to complete the
+   * rows); begin(header) must be called before the first event.
+   */
+  streamOpens?: (row: OpenRow) => void;
 }
 
 interface ProcState {
@@ -394,8 +420,26 @@ export class ModelBuilder {
   private lastRel = -Infinity;
   events = 0;
 
-  constructor(opts: { env?: boolean } = {}) {
+  /** Where open rows go as they arrive, instead of Model.opens (see ModelOptions.streamOpens). */
+  private readonly openSink: ((row: OpenRow) => void) | null;
+  private header: CaptureHeader | null = null;
+  private openCount = 0;
+  private lastOpenRel = -Infinity;
+  private lastOpenProc: ProcState | null = null;
+  /** A streamed open arrived before an earlier one in (time, process) order. */
+  private openOrderBroken = false;
+  private readonly syscallNames = new Map<number, string>();
+  /** The wall clock at relative time 0, once the first event has set it. */
+  private streamWallBase: bigint | null = null;
+
+  constructor(opts: ModelOptions = {}) {
     this.withEnv = opts.env ?? true;
+    this.openSink = opts.streamOpens ?? null;
+  }
+
+  /** The capture's header, known before its events: needed before the first event when opens are streamed. */
+  begin(header: CaptureHeader): void {
+    this.header = header;
   }
 
   private rel(ts: bigint): number {
@@ -501,9 +545,8 @@ export class ModelBuilder {
         const p = this.proc(e.process);
         const path = this.str(e.path.bytes);
         const resolved = e.path.truncated ? null : this.paths.resolve(path, e.dirfd, p.cwd);
-        this.openRel.push(this.seen(e.ts));
-        this.openProc.push(p);
-        this.openRows.push({
+        const rel = this.seen(e.ts);
+        const row: OpenRow = {
           id: 0,
           processId: 0,
           time: 0n,
@@ -519,7 +562,13 @@ export class ModelBuilder {
           errno: e.errno,
           errnoName: e.errnoName === null ? null : this.intern(e.errnoName),
           latencyNs: e.latencyNs,
-        });
+        };
+        if (this.openSink !== null) this.streamOpen(row, rel, p);
+        else {
+          this.openRel.push(rel);
+          this.openProc.push(p);
+          this.openRows.push(row);
+        }
         break;
       }
       case 'hist': {
@@ -649,6 +698,31 @@ export class ModelBuilder {
       default:
         break;
     }
+  }
+
+  /**
+   * Completes an open row as it arrives and hands it to the sink: its id is
+   * its arrival number and its process id the process's creation number,
+   * which finish() confirms (Model.streamedOpens) or corrects.
+   */
+  private streamOpen(row: OpenRow, rel: number, p: ProcState): void {
+    const h = this.header;
+    if (h === null) throw new Error('ModelBuilder: begin(header) must come before the events when opens are streamed');
+    const d = this.lastOpenRel - rel;
+    if (d > 0 || (d === 0 && this.lastOpenProc!.order > p.order)) this.openOrderBroken = true;
+    this.lastOpenRel = rel;
+    this.lastOpenProc = p;
+    row.id = ++this.openCount;
+    row.processId = p.order + 1;
+    row.time = (this.streamWallBase ??= wallBaseOf(h, this.base!)) + BigInt(rel);
+    row.syscall = this.syscallName(row.syscallNr, h.machine);
+    this.openSink!(row);
+  }
+
+  private syscallName(nr: number, machine: string): string {
+    let name = this.syscallNames.get(nr);
+    if (name === undefined) this.syscallNames.set(nr, (name = openSyscallName(nr, machine)));
+    return name;
   }
 
   private intern(s: string): string {
@@ -793,7 +867,7 @@ export class ModelBuilder {
   finish(header: CaptureHeader, footer: FooterInfo | null, info: FinishInfo): Model {
     const base = this.base ?? header.start.boottime;
     // Wall clock of a relative time: one bigint addition.
-    const wallBase = header.start.realtime + (base - header.start.boottime);
+    const wallBase = wallBaseOf(header, base);
     const wall = (rel: number): bigint => wallBase + BigInt(rel);
     startRootAtItsExec(this.states, header.rootPid);
     const sorted = [...this.states].sort((a, b) => a.startRel - b.startRel || a.pid - b.pid || a.order - b.order);
@@ -847,15 +921,18 @@ export class ModelBuilder {
       row.processId = rank(p);
       row.time = wall(rel);
     });
-    const syscallNames = new Map<number, string>();
     const opens = inTimeOrder(this.openRows, this.openRel, this.openProc, rank, (row, id, p, rel) => {
       row.id = id;
       row.processId = rank(p);
       row.time = wall(rel);
-      let name = syscallNames.get(row.syscallNr);
-      if (name === undefined) syscallNames.set(row.syscallNr, (name = openSyscallName(row.syscallNr, header.machine)));
-      row.syscall = name;
+      row.syscall = this.syscallName(row.syscallNr, header.machine);
     });
+    let streamedOpens: StreamedRows | undefined;
+    if (this.openSink !== null) {
+      let sameIds = true;
+      for (let i = 0; i < idOf.length && sameIds; i++) sameIds = idOf[i] === i + 1;
+      streamedOpens = { rows: this.openCount, final: sameIds && !this.openOrderBroken, processIds: idOf };
+    }
     const resources: ResourceRow[] = [];
     const histograms: HistRow[] = [];
     for (let i = 0; i < sorted.length; i++) {
@@ -925,9 +1002,15 @@ export class ModelBuilder {
       connections,
       dnsLookups,
       dnsQueries,
+      ...(streamedOpens === undefined ? {} : { streamedOpens }),
       events: this.events,
     };
   }
+}
+
+/** The wall clock at relative time 0 (boot-clock `base`). */
+function wallBaseOf(header: CaptureHeader, base: bigint): bigint {
+  return header.start.realtime + (base - header.start.boottime);
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import type { CaptureHeader } from '../../formats/types.ts';
 import type { EnvVarRow } from '../replay/env.ts';
-import type { ExecRow, MetaValue, Model } from '../replay/model.ts';
+import type { ExecRow, MetaValue, Model, OpenRow } from '../replay/model.ts';
 import type { Redactor } from './redactor.ts';
 
 /** argv blob (every argument followed by one NUL; a cut last one without) with its secrets replaced; the same Buffer when none. */
@@ -77,6 +77,13 @@ function redactMeta(meta: readonly [string, MetaValue][], h: CaptureHeader, r: R
 }
 
 /** `m` with every secret in its strings replaced by `r`'s markers. */
+/** An open row with its secrets replaced (also for rows streamed past the model: ModelOptions.streamOpens). */
+export function redactOpen(o: OpenRow, r: Redactor): OpenRow {
+  const path = r.text(o.path);
+  const resolved = o.resolved === null ? null : r.text(o.resolved);
+  return path === o.path && resolved === o.resolved ? o : { ...o, path, resolved };
+}
+
 export function redactModel(m: Model, r: Redactor): Model {
   const header = redactHeader(m.source.header, r);
   const text = (s: string): string => r.text(s);
@@ -95,11 +102,7 @@ export function redactModel(m: Model, r: Redactor): Model {
       return path === f.path ? f : { ...f, path };
     }),
     envVars: m.envVars.map((v) => redactEnvVar(v, r)),
-    opens: m.opens.map((o) => {
-      const path = text(o.path);
-      const resolved = textOrNull(o.resolved);
-      return path === o.path && resolved === o.resolved ? o : { ...o, path, resolved };
-    }),
+    opens: m.opens.map((o) => redactOpen(o, r)),
     connections: m.connections.map((c) => {
       const peerName = textOrNull(c.peerName);
       return peerName === c.peerName ? c : { ...c, peerName };

@@ -15,7 +15,7 @@ import { criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
 import { failedExecStats } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
-import { filesStats } from './sections/files.ts';
+import { filesStats, type OpenTally, openTallyOfDb } from './sections/files.ts';
 import { histogramStats } from './sections/histograms.ts';
 import { networkStats } from './sections/network.ts';
 import { overviewStats } from './sections/overview.ts';
@@ -25,10 +25,20 @@ import { concurrency } from './sections/timeline.ts';
 import { STATS_JSON_VERSION, type StatsReport } from './types.ts';
 
 export { bar, renderStats, terminalReport } from './render.ts';
+export { OpenTally } from './sections/files.ts';
 export { concurrency } from './sections/timeline.ts';
 export * from './types.ts';
 
-export function computeStats(db: Db, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsReport {
+/**
+ * The report. `opens`: the capture's file opens, tallied as the loader made
+ * them (sections/files.ts); without it they are read from `db`.
+ */
+export function computeStats(
+  db: Db,
+  capture: CaptureInfo,
+  processes: readonly ProcInfo[],
+  opens: OpenTally = openTallyOfDb(db),
+): StatsReport {
   const ctx = statsContext(db, capture, processes);
   const { topByCount, topByTime } = commandStats(ctx);
   const failures = failureStats(ctx);
@@ -43,7 +53,7 @@ export function computeStats(db: Db, capture: CaptureInfo, processes: readonly P
     failures,
     failedExecs: failedExecStats(ctx),
     timeline,
-    files: filesStats(ctx),
+    files: filesStats(ctx, opens),
     cpu: cpuStats(ctx, usage),
     memory: memoryStats(ctx, usage),
     histograms: histogramStats(ctx),

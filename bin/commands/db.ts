@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { collectBetweenPhases } from '../../analyze/memory.ts';
 import { checkOutput, printWarnings, secretsAwareMode } from '../../analyze/output.ts';
 import { PtraceCommand } from '../base.ts';
 import { redactFlags, redactorFor } from '../redaction.ts';
@@ -26,13 +25,8 @@ export default class Db extends PtraceCommand {
     checkOutput(flags.output, flags.force);
     const redact = redactorFor(flags.redact, flags.rules, 'keyed');
     // Loaded here, not at start-up: every ptrace command would pay for SQLite otherwise.
-    const [{ writeDatabaseFile }, { load }] = await Promise.all([
-      import('../../analyze/db/database.ts'),
-      import('../../analyze/replay/load.ts'),
-    ]);
-    const { model, warnings } = load(args.file, { redact });
-    printWarnings(warnings);
-    collectBetweenPhases();
-    writeDatabaseFile(model, flags.output, flags.force, secretsAwareMode(args.file, flags.output, redact !== null));
+    const { writeDatabaseFile } = await import('../../analyze/db/database.ts');
+    const mode = secretsAwareMode(args.file, flags.output, redact !== null);
+    writeDatabaseFile(args.file, flags.output, flags.force, mode, redact, ({ warnings }) => printWarnings(warnings));
   }
 }

@@ -23,15 +23,17 @@ export default class Stats extends PtraceCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Stats);
     // Loaded here, not at start-up: every ptrace command would pay for SQLite and the tables otherwise.
-    const [{ loadDatabase }, { readProcesses }, { computeStats, renderStats }] = await Promise.all([
+    const [{ loadDatabase }, { readProcesses }, { computeStats, OpenTally, renderStats }] = await Promise.all([
       import('../../analyze/db/database.ts'),
       import('../../analyze/replay/capture-info.ts'),
       import('../../analyze/stats/stats.ts'),
     ]);
     const redact = redactorFor(!flags['show-secrets'], flags.rules, 'plain');
-    const { db, capture } = loadDatabase(args.file, { env: false, redact }); // no section shows environments
+    // No section shows environments; the opens are tallied as they are read, not stored.
+    const opens = new OpenTally();
+    const { db, capture } = loadDatabase(args.file, { env: false, redact, streamOpens: opens.add });
     collectBetweenPhases(); // the rows are in SQLite now
-    const report = computeStats(db, capture, readProcesses(db, capture));
+    const report = computeStats(db, capture, readProcesses(db, capture), opens);
     db.close();
     if (flags.json) {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);

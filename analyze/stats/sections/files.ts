@@ -1,32 +1,198 @@
 // File opens: the most opened and written paths, failed opens by errno.
+//
+// Computed from the open rows one at a time (OpenTally), not with SQL: `stats`
+// takes them from the loader as it makes them (model.ts streamOpens), so a
+// build's opens, most of its rows, never go into SQLite; grouping them there
+// took most of `stats`. The figures are the ones SQL gave: paths as
+// coalesce(resolved_path, path or `<fd N>/path`), counts, distinct processes,
+// ties ordered by the paths' UTF-8 bytes (SQLite's BINARY collation).
 
+import type { Db } from '../../db/database.ts';
+import type { OpenRow } from '../../replay/model.ts';
 import { optionRecorded, type StatsContext, TOP } from '../context.ts';
-import type { FilesReport, PathStat } from '../types.ts';
+import type { ErrnoStat, FilesReport, PathStat } from '../types.ts';
 
-export function filesStats(ctx: StatsContext): FilesReport {
-  const { q, one } = ctx;
-  const pathExpr = `coalesce(resolved_path, CASE WHEN dirfd = -100 THEN path ELSE '<fd ' || dirfd || '>/' || path END)`;
+/** What the section reads of an open row. */
+export type OpenFields = Pick<OpenRow, 'processId' | 'dirfd' | 'path' | 'resolved' | 'flags' | 'fd' | 'errnoName'>;
+
+export function filesStats(ctx: StatsContext, opens: OpenTally): FilesReport {
   return {
     recorded: optionRecorded(ctx, 'files'),
-    opens: one<number>('SELECT count(*) FROM opens'),
-    failed: one<number>('SELECT count(*) FROM opens WHERE fd IS NULL'),
-    distinctPaths: one<number>(`SELECT count(DISTINCT ${pathExpr}) FROM opens`),
-    topPaths: q<PathStat>(
-      `SELECT ${pathExpr} AS path, count(*) AS count, count(DISTINCT process_id) AS processes FROM opens
-       WHERE fd IS NOT NULL GROUP BY 1 ORDER BY count DESC, path LIMIT ${TOP}`,
-    ),
-    written: q<PathStat>(
-      `SELECT ${pathExpr} AS path, count(*) AS count, count(DISTINCT process_id) AS processes FROM opens
-       WHERE fd IS NOT NULL AND (flags & 67) != 0 GROUP BY 1 ORDER BY count DESC, path LIMIT ${TOP}`,
-    ),
-    failedByErrno: q<{ errno: string; count: number }>(
-      `SELECT errno_name AS errno, count(*) AS count FROM opens WHERE fd IS NULL GROUP BY 1 ORDER BY count DESC, errno`,
-    ).map((r) => ({
-      ...r,
-      examples: q<{ p: string }>(
-        `SELECT ${pathExpr} AS p, count(*) AS n FROM opens WHERE fd IS NULL AND errno_name = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
-        { e: r.errno },
-      ).map((x) => x.p),
-    })),
+    opens: opens.opens,
+    failed: opens.failed,
+    distinctPaths: opens.distinctPaths,
+    topPaths: opens.topPaths(TOP),
+    written: opens.topPaths(TOP, true),
+    failedByErrno: opens.failedByErrno(),
   };
+}
+
+/** The tally of the opens table of `db` (for a database that holds them). */
+export function openTallyOfDb(db: Db): OpenTally {
+  const tally = new OpenTally();
+  const rows = db
+    .prepare('SELECT process_id, dirfd, path, resolved_path, flags, fd, errno_name FROM opens ORDER BY id')
+    .raw(true)
+    .iterate() as IterableIterator<[number, number, string, string | null, number, number | null, string | null]>;
+  for (const [processId, dirfd, path, resolved, flags, fd, errnoName] of rows) {
+    tally.add({ processId, dirfd, path, resolved, flags, fd, errnoName });
+  }
+  return tally;
+}
+
+/** Distinct processes up to which a Set holds them; past it, a bitmap indexed by process id. */
+const SET_LIMIT = 32;
+
+/**
+ * Opens of one path and their distinct processes: most paths have one
+ * process (no set), shared libraries and headers have thousands (a bitmap:
+ * a Set of 34,000 ids cost more than the rest of the tally).
+ */
+class ProcessCount {
+  private first = -1;
+  private few: Set<number> | null = null;
+  private bits: Uint8Array | null = null;
+  private distinct = 1;
+  count = 0;
+
+  add(processId: number): void {
+    this.count++;
+    if (this.first === -1) this.first = processId;
+    else if (processId === this.first) return;
+    else if (this.bits !== null) this.mark(processId);
+    else {
+      const few = (this.few ??= new Set([this.first]));
+      few.add(processId);
+      if (few.size > SET_LIMIT) {
+        this.distinct = 0;
+        this.bits = new Uint8Array(0);
+        for (const id of few) this.mark(id);
+        this.few = null;
+      }
+    }
+  }
+
+  private mark(id: number): void {
+    let bits = this.bits!;
+    const byte = id >>> 3;
+    if (byte >= bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, bits.length * 2, 64));
+      grown.set(bits);
+      this.bits = bits = grown;
+    }
+    const bit = 1 << (id & 7);
+    if ((bits[byte]! & bit) === 0) {
+      bits[byte]! |= bit;
+      this.distinct++;
+    }
+  }
+
+  get processes(): number {
+    return this.bits !== null ? this.distinct : (this.few?.size ?? 1);
+  }
+}
+
+interface PathTally {
+  opened: ProcessCount | null;
+  written: ProcessCount | null;
+}
+
+/** O_WRONLY | O_RDWR | O_CREAT. */
+const WRITE_FLAGS = 67;
+const EXAMPLES = 3;
+
+/** a < b in UTF-8 byte order (= code point order; JS compares UTF-16 code units, which differs past U+FFFF). */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points past U+FFFF) sort after U+E000–U+FFFF in code point order.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Most frequent first, then by UTF-8 bytes. */
+const byCountThenText =
+  <T>(count: (x: T) => number, text: (x: T) => string) =>
+  (a: T, b: T): number =>
+    count(b) - count(a) || compareUtf8(text(a), text(b));
+
+export class OpenTally {
+  opens = 0;
+  failed = 0;
+  private readonly paths = new Map<string, PathTally>();
+  /** errno name (null: none, which the reader never gives) → path → failed opens. */
+  private readonly failures = new Map<string | null, Map<string, number>>();
+
+  readonly add = (row: OpenFields): void => {
+    this.opens++;
+    const path = row.resolved ?? (row.dirfd === -100 ? row.path : `<fd ${row.dirfd}>/${row.path}`);
+    let t = this.paths.get(path);
+    if (t === undefined) this.paths.set(path, (t = { opened: null, written: null }));
+    if (row.fd === null) {
+      this.failed++;
+      const errno = row.errnoName;
+      let byPath = this.failures.get(errno);
+      if (byPath === undefined) this.failures.set(errno, (byPath = new Map()));
+      byPath.set(path, (byPath.get(path) ?? 0) + 1);
+      return;
+    }
+    (t.opened ??= new ProcessCount()).add(row.processId);
+    if ((row.flags & WRITE_FLAGS) !== 0) (t.written ??= new ProcessCount()).add(row.processId);
+  };
+
+  get distinctPaths(): number {
+    return this.paths.size;
+  }
+
+  /** The `top` paths opened successfully (with `written`: for writing), most opened first. */
+  topPaths(top: number, written = false): PathStat[] {
+    const out: PathStat[] = [];
+    for (const [path, t] of this.paths) {
+      const c = written ? t.written : t.opened;
+      if (c !== null) out.push({ path, count: c.count, processes: c.processes });
+    }
+    return topOf(
+      out,
+      top,
+      byCountThenText(
+        (x) => x.count,
+        (x) => x.path,
+      ),
+    );
+  }
+
+  /** Failed opens by errno name, most frequent first, with their most frequent paths. */
+  failedByErrno(): ErrnoStat[] {
+    const out: ErrnoStat[] = [];
+    for (const [errno, byPath] of this.failures) {
+      let count = 0;
+      for (const n of byPath.values()) count += n;
+      const examples = topOf(
+        [...byPath],
+        EXAMPLES,
+        byCountThenText(
+          ([, n]) => n,
+          ([p]) => p,
+        ),
+      ).map(([p]) => p);
+      out.push({ errno: errno as string, count, examples });
+    }
+    // SQL sorts NULL first.
+    return out.sort(
+      (a, b) => b.count - a.count || (a.errno === null ? -1 : b.errno === null ? 1 : compareUtf8(a.errno, b.errno)),
+    );
+  }
+}
+
+/** The first `top` of `xs` in `order` (a partial selection would do; the lists are short next to the opens). */
+function topOf<T>(xs: T[], top: number, order: (a: T, b: T) => number): T[] {
+  return xs.sort(order).slice(0, top);
 }
