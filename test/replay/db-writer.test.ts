@@ -14,6 +14,7 @@ import { TABLES } from '../../analyze/db/schema.ts';
 import { DatabaseWriter } from '../../analyze/db/writer.ts';
 import { load } from '../../analyze/replay/load.ts';
 import type { OpenRow } from '../../analyze/replay/model.ts';
+import { builtinRules, createRedactor } from '../../analyze/secrets/index.ts';
 import { filesScenario } from '../../testkit/synth.ts';
 import { CaptureWriter, DEFAULT_START, type WriterEvent } from '../../testkit/writer.ts';
 
@@ -129,4 +130,44 @@ test("the writer thread's error is thrown in the caller, SQLite's code kept", (t
   writeFileSync(notADatabase, 'x'.repeat(4096));
   const e2 = t.throws(() => new DatabaseWriter(notADatabase).finish(model));
   t.is((e2 as Error & { code?: string }).code, 'SQLITE_NOTADB');
+});
+
+test('with a redactor, streamed open rows are redacted like the rest of the model (db file and stats tally)', (t) => {
+  const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
+  const root = { pid: 600, start: ms(1) };
+  const w = new CaptureWriter({ rootPid: 600, options: { files: true } });
+  w.write({
+    kind: 'exec',
+    ts: ms(1.1),
+    process: root,
+    tid: 600,
+    parent: { pid: 599, start: 0n },
+    comm: 'sh',
+    filename: '/bin/sh',
+    exe: '/bin/sh',
+    cwd: '/w',
+    argv: ['sh'],
+    env: [],
+  });
+  w.write({ kind: 'open', ts: ms(1.2), process: root, tid: 600, result: -2, path: `/cache/${token}/config` });
+  w.writeFooter({});
+  const raw = join(dir, 'secret-open.raw');
+  writeFileSync(raw, w.finish());
+  const redact = createRedactor(builtinRules(), { marker: 'plain' });
+  const seen: OpenRow[] = [];
+  load(raw, { redact, streamOpens: (row) => seen.push(row) });
+  t.is(seen.length, 1);
+  t.false(seen[0]!.path.includes(token), seen[0]!.path);
+  t.true(seen[0]!.path.startsWith('/cache/‹redacted:'), seen[0]!.path);
+  const out = join(dir, 'secret-open.sqlite');
+  writeDatabaseFile(raw, out, true, 0o600, createRedactor(builtinRules()));
+  const db = new Database(out, { readonly: true });
+  const paths = db.prepare('SELECT path FROM opens').pluck().all() as string[];
+  db.close();
+  t.is(paths.length, 1);
+  t.false(paths[0]!.includes(token), paths[0]);
+  // without a redactor the path is as captured: the test can fail
+  const plain: OpenRow[] = [];
+  load(raw, { streamOpens: (row) => plain.push(row) });
+  t.true(plain[0]!.path.includes(token));
 });
