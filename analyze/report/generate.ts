@@ -10,6 +10,7 @@ import { load } from '../replay/load.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
 import { computeStats } from '../stats/stats.ts';
+import type { StatsReport } from '../stats/types.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
 import type { ReportData } from './page/schema.ts';
@@ -28,7 +29,7 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
   const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
   progress.step('computing');
-  const stats = computeStats(db, capture, readProcesses(db, capture));
+  const stats = embeddedStats(computeStats(db, capture, readProcesses(db, capture)));
   db.close();
   collectBetweenPhases();
   const data = reportData({
@@ -43,4 +44,13 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   progress.done();
   printWarnings(warnings);
   return { html, data };
+}
+
+/**
+ * The `stats --json` document as the report embeds it: without the critical
+ * path's per-process steps, which the page draws from its own segments
+ * (`critical`) and which, on a long serial build, would be most of the file.
+ */
+export function embeddedStats(stats: StatsReport): StatsReport {
+  return stats.criticalPath ? { ...stats, criticalPath: { ...stats.criticalPath, steps: [] } } : stats;
 }

@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import test from 'ava';
 import { criticalPathOfModel } from '../../analyze/replay/critical-path.ts';
 import { load } from '../../analyze/replay/load.ts';
+import { embeddedStats } from '../../analyze/report/generate.ts';
 import { pageScript } from '../../analyze/report/html.ts';
 import type { ReportData } from '../../analyze/report/page/schema.ts';
 import type { StatsReport } from '../../analyze/stats/types.ts';
@@ -33,10 +34,11 @@ function report(raw: string, name: string, extra: string[] = []): { html: string
 /** Keyed redaction markers (`‹redacted:RULE:h›`, a report's) in their plain form (`‹redacted:RULE›`, the terminal views'). */
 const unkeyed = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/‹redacted:([\w-]+):\w+›/g, '‹redacted:$1›')) as T;
 
+/** `stats --json` as the report embeds it (embeddedStats: the critical path's steps left out, its segments are the page's). */
 function statsJson(raw: string, flags: string[] = []): StatsReport {
   const r = ptraceSync(['stats', raw, '--json', ...flags]);
   if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as StatsReport;
+  return embeddedStats(JSON.parse(r.stdout) as StatsReport);
 }
 
 for (const name of SAMPLES) {
