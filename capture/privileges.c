@@ -179,7 +179,12 @@ static void as_root_again(const struct run_as *r)
 static const struct run_as *out_owner;
 static bool unnamed; /* the output is an unnamed file: nothing to remove */
 
-int open_output(const struct options *o, const struct run_as *r)
+/*
+ * The output's directory, opened as the invoking user (whose ids stay in
+ * force), and the output's name in it: refuses a directory, and an existing
+ * file without --force (*exists says whether one is there).
+ */
+static int output_dir(const struct options *o, const struct run_as *r, char **name_out, bool *exists)
 {
 	char *dir_copy = strdup(o->output), *name_copy = strdup(o->output);
 	if (!dir_copy || !name_copy)
@@ -192,29 +197,47 @@ int open_output(const struct options *o, const struct run_as *r)
 	if (dirfd < 0)
 		die(EXIT_FAILURE_SETUP, "cannot write %s: %s", o->output, strerror(errno));
 	struct stat st;
-	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+	*exists = !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (*exists) {
 		if (!o->force)
 			die(EXIT_FAILURE_SETUP, "output exists: %s (use --force to overwrite)", o->output);
 		if (S_ISDIR(st.st_mode))
 			die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
-		if (unlinkat(dirfd, name, 0))
-			die(EXIT_FAILURE_SETUP, "cannot replace %s: %s", o->output, strerror(errno));
 	}
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die(EXIT_FAILURE_SETUP, "cannot write %s: %s%s", o->output, strerror(errno),
-		    r->sudo && r->uid && errno == EACCES ? " (under sudo the output is created as the user who ran sudo)" : "");
-	as_root_again(r);
-	out_dir_fd = dirfd;
-	out_name = strdup(name);
-	out_owner = r;
+	*name_out = strdup(name);
+	if (!*name_out)
+		die(EXIT_FAILURE_SETUP, "out of memory");
 	free(dir_copy);
 	free(name_copy);
+	return dirfd;
+}
+
+/* Back to root; the output (in `dirfd` as `name`) is now ours to name or remove; under sudo it belongs to the user. */
+static void output_made(const struct options *o, const struct run_as *r, int dirfd, char *name, int fd)
+{
+	as_root_again(r);
+	out_dir_fd = dirfd;
+	out_name = name;
+	out_owner = r;
 	/* --keep-root keeps the file root's, as the command's own files are */
 	uid_t uid = r->drop ? r->uid : 0;
 	gid_t gid = r->drop ? r->gid : 0;
 	if (r->sudo && r->uid && fchown(fd, uid, gid))
 		fprintf(stderr, "ptrace: warning: cannot give %s to uid %u: %s\n", o->output, uid, strerror(errno));
+}
+
+int open_output(const struct options *o, const struct run_as *r)
+{
+	char *name;
+	bool exists;
+	int dirfd = output_dir(o, r, &name, &exists);
+	if (exists && unlinkat(dirfd, name, 0))
+		die(EXIT_FAILURE_SETUP, "cannot replace %s: %s", o->output, strerror(errno));
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(EXIT_FAILURE_SETUP, "cannot write %s: %s%s", o->output, strerror(errno),
+		    r->sudo && r->uid && errno == EACCES ? " (under sudo the output is created as the user who ran sudo)" : "");
+	output_made(o, r, dirfd, name, fd);
 	return fd;
 }
 
@@ -226,23 +249,9 @@ int open_output(const struct options *o, const struct run_as *r)
  */
 void open_output_unnamed(const struct options *o, const struct run_as *r, int *final, int *scratch)
 {
-	char *dir_copy = strdup(o->output), *name_copy = strdup(o->output);
-	if (!dir_copy || !name_copy)
-		die(EXIT_FAILURE_SETUP, "out of memory");
-	const char *dir = dirname(dir_copy), *name = basename(name_copy);
-	if (!strcmp(name, "/") || !strcmp(name, ".") || !strcmp(name, "..") || o->output[strlen(o->output) - 1] == '/')
-		die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
-	as_invoking_user(r);
-	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		die(EXIT_FAILURE_SETUP, "cannot write %s: %s", o->output, strerror(errno));
-	struct stat st;
-	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		if (!o->force)
-			die(EXIT_FAILURE_SETUP, "output exists: %s (use --force to overwrite)", o->output);
-		if (S_ISDIR(st.st_mode))
-			die(EXIT_FAILURE_SETUP, "output is a directory: %s", o->output);
-	}
+	char *name;
+	bool exists;
+	int dirfd = output_dir(o, r, &name, &exists);
 	for (int i = 0; i < 2; i++) {
 		int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -250,17 +259,8 @@ void open_output_unnamed(const struct options *o, const struct run_as *r, int *f
 			    errno == EOPNOTSUPP || errno == EISDIR ? " (its file system has no unnamed files, O_TMPFILE: write a plain .raw and run ptrace redact)" : "");
 		*(i ? scratch : final) = fd;
 	}
-	as_root_again(r);
-	out_dir_fd = dirfd;
-	out_name = strdup(name);
-	out_owner = r;
 	unnamed = true;
-	free(dir_copy);
-	free(name_copy);
-	uid_t uid = r->drop ? r->uid : 0;
-	gid_t gid = r->drop ? r->gid : 0;
-	if (r->sudo && r->uid && fchown(*final, uid, gid))
-		fprintf(stderr, "ptrace: warning: cannot give %s to uid %u: %s\n", o->output, uid, strerror(errno));
+	output_made(o, r, dirfd, name, *final);
 }
 
 int name_output(int fd, bool force)
