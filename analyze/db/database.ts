@@ -50,7 +50,7 @@ export function writeDatabaseFile(
   writeAtomically(out, force, mode, (tmp) => {
     const writer = new DatabaseWriter(tmp);
     try {
-      const c = load(path, { streamOpens: writer.openSink(), redact });
+      const c = load(path, { streamOpens: writer.openSink(), redact, onRead: (m) => writer.streamEnded(m) });
       loaded(c);
       // The load's garbage collected before the last tables are bound: the heap would grow on top of it.
       collectBetweenPhases();

@@ -369,22 +369,32 @@ export function createTableSql(t: AnyTable): string {
 /** Tables, created before loading (no indexes yet: bulk insert is faster without). */
 export const TABLES_SQL = TABLES.map(createTableSql).join('\n');
 
-/** Indexes and views, created after loading. */
-export const INDEXES_SQL = `
-CREATE UNIQUE INDEX processes_identity ON processes(pid, start_boot_ns);
-CREATE INDEX processes_parent ON processes(parent_id);
-CREATE UNIQUE INDEX execs_process ON execs(process_id, seq);
-CREATE INDEX exec_failures_process ON exec_failures(process_id);
-CREATE INDEX opens_process ON opens(process_id);
-CREATE INDEX opens_resolved ON opens(resolved_path);
-CREATE INDEX histograms_process ON histograms(process_id, kind);
-CREATE INDEX connections_process ON connections(process_id);
-CREATE INDEX connections_peer ON connections(remote_address, remote_port);
-CREATE INDEX dns_lookups_process ON dns_lookups(process_id);
-CREATE INDEX dns_lookups_name ON dns_lookups(name);
-CREATE INDEX dns_queries_process ON dns_queries(process_id);
-CREATE INDEX dns_queries_name ON dns_queries(name);
+/** Indexes, created after loading (a table's as soon as its rows are all in: writer.ts). */
+export const INDEXES: readonly { table: string; sql: string }[] = [
+  { table: 'processes', sql: 'CREATE UNIQUE INDEX processes_identity ON processes(pid, start_boot_ns);' },
+  { table: 'processes', sql: 'CREATE INDEX processes_parent ON processes(parent_id);' },
+  { table: 'execs', sql: 'CREATE UNIQUE INDEX execs_process ON execs(process_id, seq);' },
+  { table: 'exec_failures', sql: 'CREATE INDEX exec_failures_process ON exec_failures(process_id);' },
+  { table: 'opens', sql: 'CREATE INDEX opens_process ON opens(process_id);' },
+  { table: 'opens', sql: 'CREATE INDEX opens_resolved ON opens(resolved_path);' },
+  { table: 'histograms', sql: 'CREATE INDEX histograms_process ON histograms(process_id, kind);' },
+  { table: 'connections', sql: 'CREATE INDEX connections_process ON connections(process_id);' },
+  { table: 'connections', sql: 'CREATE INDEX connections_peer ON connections(remote_address, remote_port);' },
+  { table: 'dns_lookups', sql: 'CREATE INDEX dns_lookups_process ON dns_lookups(process_id);' },
+  { table: 'dns_lookups', sql: 'CREATE INDEX dns_lookups_name ON dns_lookups(name);' },
+  { table: 'dns_queries', sql: 'CREATE INDEX dns_queries_process ON dns_queries(process_id);' },
+  { table: 'dns_queries', sql: 'CREATE INDEX dns_queries_name ON dns_queries(name);' },
+];
 
+/** The CREATE INDEX statements of the tables in `tables`. */
+export function indexesSql(tables: ReadonlySet<string>): string {
+  return INDEXES.filter((i) => tables.has(i.table))
+    .map((i) => i.sql)
+    .join('\n');
+}
+
+/** Views, created after loading. */
+export const VIEWS_SQL = `
 -- Full environment of every stored environment: follow base_id, nearest definition wins, unset removes.
 CREATE VIEW env_full AS
 WITH RECURSIVE chain(env_id, ancestor_id, depth) AS (
@@ -415,3 +425,6 @@ SELECT p.id, p.pid, p.parent_id, p.start_ns, p.end_ns,
 FROM processes p
 LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1;
 `;
+
+/** Indexes and views, created after loading. */
+export const INDEXES_SQL = `${INDEXES.map((i) => i.sql).join('\n')}\n${VIEWS_SQL}`;

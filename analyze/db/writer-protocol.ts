@@ -20,8 +20,6 @@ export interface WriterSetup {
   control: SharedArrayBuffer;
   /** CREATE TABLE statements. */
   tablesSql: string;
-  /** Indexes and views, created after the rows. */
-  indexesSql: string;
   /** The INSERT statements of each table, by name. */
   inserts: Record<string, InsertSql>;
 }
@@ -30,8 +28,10 @@ export type WriterMessage =
   | { kind: 'rows'; batch: RowBatch }
   /** Streamed rows need their final process ids and numbering (bulk.ts completeStreamedRows). */
   | { kind: 'complete'; sql: string; processIds: Int32Array }
-  /** Commit, create the indexes, close the file. */
-  | { kind: 'end' };
+  /** Statements to run now, in the transaction (the indexes of tables whose rows are all in). */
+  | { kind: 'sql'; sql: string }
+  /** Commit, run `sql` (the remaining indexes, the views), close the file. */
+  | { kind: 'end'; sql: string };
 
 export type WriterReply =
   /** A batch's buffers, inserted, to be filled again. */

@@ -18,14 +18,16 @@ import {
   type WriterSetup,
 } from './writer-protocol.ts';
 
-const { file, control, tablesSql, indexesSql, inserts, port } = workerData as WriterSetup & { port: MessagePort };
+const { file, control, tablesSql, inserts, port } = workerData as WriterSetup & { port: MessagePort };
 const state = new Int32Array(control);
 
 function next(): WriterMessage {
   for (;;) {
+    // The count before looking: a message posted after the look changes it, and the wait returns at once.
+    const posted = Atomics.load(state, POSTED);
     const m = receiveMessageOnPort(port);
     if (m !== undefined) return m.message as WriterMessage;
-    Atomics.wait(state, POSTED, Atomics.load(state, POSTED), 1000);
+    Atomics.wait(state, POSTED, posted, 1000);
   }
 }
 
@@ -57,9 +59,11 @@ try {
       ] as ArrayBuffer[]);
     } else if (m.kind === 'complete') {
       bulk.completeStreamedRows(db, m.processIds, m.sql);
+    } else if (m.kind === 'sql') {
+      db.exec(m.sql);
     } else {
       db.exec('COMMIT');
-      db.exec(indexesSql);
+      db.exec(m.sql);
       db.close(); // journal_mode=OFF is not stored in the file: readers get the default
       consumed();
       break;

@@ -1,14 +1,15 @@
 // Model rows → a SQLite file, on a second core. A worker thread
 // (writer-thread.ts) owns the connection and inserts while this thread goes
 // on decoding and building rows: the open rows are sent as the loader makes
-// them, the other tables once the model is finished. Rows travel as bound
+// them, and indexed as soon as the file is read while this thread finishes
+// the model; the other tables follow. Rows travel as bound
 // values in batches (batch.ts); at most MAX_IN_FLIGHT batches wait at a
 // time, so memory stays bounded however far the reader is ahead.
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Model, OpenRow } from '../replay/model.ts';
 import { type BatchBuffers, BatchEncoder, batchTransfer } from './batch.ts';
-import { type AnyTable, INDEXES_SQL, type SqlValue, TABLES, TABLES_SQL } from './schema.ts';
+import { type AnyTable, indexesSql, type SqlValue, TABLES, TABLES_SQL, VIEWS_SQL } from './schema.ts';
 import { streamedRowsSql, type TableBinder, tableBinder, tableInsertSql, tableNamed } from './sqlite.ts';
 import {
   CONSUMED,
@@ -37,6 +38,8 @@ export class DatabaseWriter {
   /** Buffers of inserted batches, handed back by the thread. */
   private readonly spare: BatchBuffers[] = [];
   private error: Extract<WriterReply, { kind: 'error' }> | null = null;
+  /** The streamed rows are all in, completed and indexed (streamEnded). */
+  private streamDone = false;
 
   /** Starts the thread that writes the new database `file`. */
   constructor(file: string) {
@@ -48,7 +51,6 @@ export class DatabaseWriter {
       file,
       control,
       tablesSql: TABLES_SQL,
-      indexesSql: INDEXES_SQL,
       inserts: Object.fromEntries(TABLES.map((t) => [t.name, tableInsertSql(t)])),
     };
     // The thread's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
@@ -67,21 +69,36 @@ export class DatabaseWriter {
   }
 
   /**
-   * Sends the rest of `model` (every table but the streamed one, and what the
-   * streamed rows need to become the model's), then waits until the file is
-   * complete: committed, indexed, closed.
+   * The file is read (`model` just made): has the streamed rows completed if
+   * they need it and their table indexed now, while this thread goes on with
+   * the rest of the model (the opens are most of a build's rows: their
+   * indexes are most of the indexing).
+   */
+  streamEnded(model: Model): void {
+    const s = model.streamedOpens;
+    if (this.streamDone || s === undefined) return;
+    this.streamDone = true;
+    this.flush();
+    if (s.rows > 0 && !s.final) {
+      this.post({ kind: 'complete', sql: streamedRowsSql(tableNamed('opens')), processIds: s.processIds });
+    }
+    this.post({ kind: 'sql', sql: indexesSql(new Set(['opens'])) });
+  }
+
+  /**
+   * Sends the rest of `model` (every table but the streamed one), then waits
+   * until the file is complete: committed, indexed, closed.
    */
   finish(model: Model): void {
+    this.streamEnded(model);
+    const streamed = model.streamedOpens !== undefined ? 'opens' : null;
     for (const t of TABLES) {
-      if (t.name === 'opens' && model.streamedOpens !== undefined) continue;
+      if (t.name === streamed) continue;
       for (const row of t.rows(model)) this.add(t, row);
     }
     this.flush();
-    const s = model.streamedOpens;
-    if (s !== undefined && s.rows > 0 && !s.final) {
-      this.post({ kind: 'complete', sql: streamedRowsSql(tableNamed('opens')), processIds: s.processIds });
-    }
-    this.post({ kind: 'end' });
+    const rest = new Set(TABLES.map((t) => t.name).filter((name) => name !== streamed));
+    this.post({ kind: 'end', sql: `${indexesSql(rest)}\n${VIEWS_SQL}` });
     while (Atomics.load(this.state, STATE) === RUNNING) Atomics.wait(this.state, STATE, RUNNING, 1000);
     this.failIfFailed();
     this.close();

@@ -24,6 +24,8 @@ export interface LoadOptions extends ModelOptions {
   progress?: Progress;
   /** Secrets in the model's strings replaced by this redactor's markers (header and model alike); null or absent: as captured. */
   redact?: Redactor | null;
+  /** Called with the model as soon as the file is read, before its secrets are replaced: what was streamed is known then. */
+  onRead?: (model: Model) => void;
 }
 
 const TP = Buffer.from('TRACEPARENT=');
@@ -73,6 +75,7 @@ export function load(path: string, opts: LoadOptions = {}): LoadedCapture {
     recordCounts: rest.recordCounts,
     completeRecords: rest.completeRecords,
   });
+  opts.onRead?.(model);
   if (opts.progress === undefined) progress.done();
   const tp = firstExecTp.get(rest.header.rootPid) ?? null;
   if (r === null)

@@ -24,7 +24,11 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 /** Every table's rows and the schema, as SQLite returns them. */
 function contents(db: Database.Database): Record<string, unknown[][]> {
   const out: Record<string, unknown[][]> = {
-    sqlite_master: db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master').raw().all() as unknown[][],
+    // by name: the writer indexes the streamed table first
+    sqlite_master: db
+      .prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name')
+      .raw()
+      .all() as unknown[][],
   };
   for (const t of TABLES) {
     out[t.name] = db.prepare(`SELECT * FROM ${t.name}`).raw().safeIntegers().all() as unknown[][];
