@@ -63,10 +63,11 @@ export default class Diff extends PtraceCommand {
     try {
       const a = loadRun(args.a, 'A', { env, progress });
       printWarnings(a.model.warnings.map((w) => ({ message: `A: ${w.message}` })));
-      collectBetweenPhases();
       const b = loadRun(args.b, 'B', { env, progress });
       printWarnings(b.model.warnings.map((w) => ({ message: `B: ${w.message}` })));
       progress.done();
+      // Once, before the comparison: between the loads, B's own allocations collect what A left (a full
+      // collection there cost ~0.4 s of CPU on two 100,000-process files for ~30 MB less peak).
       collectBetweenPhases();
       report = compareRuns(a, b, {
         filters,
