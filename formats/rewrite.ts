@@ -65,6 +65,8 @@ export interface RewriteResult {
   bytes: number;
   orphans: number;
   footer: boolean;
+  /** Bytes of a cut last record (no footer), left out. */
+  partialBytes: number;
 }
 
 /** The TLVs of a header, in order, up to the end tag or the end of the header. */
@@ -210,9 +212,11 @@ export function rewriteRaw(
   const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let recordsIn = 0;
   let footer: Buffer | null = null;
+  let partialBytes = 0;
   records: for (;;) {
     const n = readExactly(input, 0, input.length);
     const whole = n - (n % RECORD_SIZE);
+    partialBytes = n - whole;
     for (let off = 0; off < whole; off += RECORD_SIZE) {
       recordsIn++;
       const type = dv.getUint16(off + HEAD.type, le);
@@ -299,5 +303,14 @@ export function rewriteRaw(
   } else {
     flush();
   }
-  return { firstHeader, header, recordsIn, recordsOut, bytes, orphans, footer: footer !== null };
+  return {
+    firstHeader,
+    header,
+    recordsIn,
+    recordsOut,
+    bytes,
+    orphans,
+    footer: footer !== null,
+    partialBytes: footer === null ? partialBytes : 0,
+  };
 }

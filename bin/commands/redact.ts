@@ -1,9 +1,17 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { terminalText } from '../../analyze/format.ts';
-import { outputModeFor, removeQuietly, tempPathFor, writeAtomicallyAsync } from '../../analyze/output.ts';
+import {
+  outputModeFor,
+  printWarnings,
+  removeQuietly,
+  tempPathFor,
+  writeAtomicallyAsync,
+} from '../../analyze/output.ts';
 import { FS_REASONS, UserError } from '../../formats/errors.ts';
 import { compressionForName, openByteStream } from '../../formats/input.ts';
+import { RECORD_SIZE } from '../../formats/layout.ts';
+import type { RewriteResult } from '../../formats/rewrite.ts';
 import { PtraceCommand } from '../base.ts';
 
 export default class Redact extends PtraceCommand {
@@ -87,6 +95,7 @@ export default class Redact extends PtraceCommand {
     } finally {
       input.close();
     }
+    if (result && !result.footer) printWarnings(unfinishedInput(result));
     if (flags.quiet || !result) return;
     const seconds = (performance.now() - started) / 1000;
     const perRule = result.counts.map(([r, n]) => `${r} ${n}`).join(', ');
@@ -97,6 +106,18 @@ export default class Redact extends PtraceCommand {
       )}\n`,
     );
   }
+}
+
+/** What the reader would have said of the input, and what it means for the copy. */
+function unfinishedInput(r: RewriteResult): { message: string }[] {
+  return [
+    ...(r.partialBytes > 0
+      ? [{ message: `the last record is cut short: ${r.partialBytes} bytes, expected ${RECORD_SIZE} (left out)` }]
+      : []),
+    {
+      message: `no footer: the capture did not finish (crash, SIGKILL or full disk); ${r.recordsIn} complete records read, and the redacted copy has no footer either`,
+    },
+  ];
 }
 
 function readInput(

@@ -1,6 +1,7 @@
 // The secret flags as a user gives them, on a sample with a secret environment
 // variable (API_TOKEN): masked by default, --show-secrets, --rules FILE (keep,
-// extra names, a bad file), db --no-redact's file mode and stderr line.
+// extra names, a bad file), db --no-redact's file mode and stderr line,
+// `redact` of a capture that did not finish.
 
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,4 +70,23 @@ test('db: redacted by default with the raw file’s mode; --no-redact writes 060
   );
   t.is(statSync(join(dir, 'c.sqlite')).mode & 0o777, 0o600);
   t.true(readFileSync(join(dir, 'c.sqlite')).includes(TOKEN));
+});
+
+test('redact of a capture cut short says so, as the other commands do; a complete one does not', (t) => {
+  const dir = tempDir();
+  const whole = readFileSync(SAMPLE);
+  const cut = join(dir, 'cut.raw');
+  writeFileSync(cut, whole.subarray(0, 30_000)); // the 448-byte header, 115 records and 112 bytes of the next
+  const r = ptraceSync(['redact', cut, '-o', join(dir, 'cut-redacted.raw'), '-q']);
+  t.is(r.code, 0, r.stderr);
+  t.is(
+    r.stderr,
+    'ptrace: warning: the last record is cut short: 112 bytes, expected 256 (left out)\n' +
+      'ptrace: warning: no footer: the capture did not finish (crash, SIGKILL or full disk); 115 complete records read, and the redacted copy has no footer either\n',
+  );
+  const info = ptraceSync(['info', join(dir, 'cut-redacted.raw')]);
+  t.regex(info.stderr, /no footer/);
+  const complete = ptraceSync(['redact', SAMPLE, '-o', join(dir, 'whole-redacted.raw'), '-q']);
+  t.is(complete.code, 0);
+  t.is(complete.stderr, '');
 });
