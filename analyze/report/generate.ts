@@ -7,6 +7,7 @@ import { printWarnings } from '../output.ts';
 import { captureInfo, readProcesses } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
+import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
 import { computeStats } from '../stats/stats.ts';
@@ -29,7 +30,12 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
   const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
   progress.step('computing');
-  const stats = embeddedStats(computeStats(db, capture, readProcesses(db, capture)));
+  const stats = embeddedStats(
+    computeStats(db, capture, readProcesses(db, capture), {
+      criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
+      criticalSteps: false, // embeddedStats leaves them out
+    }),
+  );
   db.close();
   collectBetweenPhases();
   const data = reportData({
@@ -44,6 +50,14 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   progress.done();
   printWarnings(warnings);
   return { html, data };
+}
+
+/**
+ * Whether `stats` finds the page's critical path: unless the capture attached to
+ * a process, which `stats` counts from then and the page from its real start.
+ */
+function statsSeesTheSamePath(model: Model): boolean {
+  return model.processes.every((p) => p.attachedAt === null);
 }
 
 /**

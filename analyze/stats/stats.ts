@@ -7,11 +7,12 @@
 
 import type { Db } from '../db/database.ts';
 import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
+import type { CriticalPath } from '../replay/critical-path.ts';
 import { statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
-import { criticalPathStats } from './sections/critical-path.ts';
+import { criticalPathOfDb, criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
 import { failedExecStats } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
@@ -29,17 +30,25 @@ export { OpenTally } from './sections/files.ts';
 export { concurrency } from './sections/timeline.ts';
 export * from './types.ts';
 
-/**
- * The report. `opens`: the capture's file opens, tallied as the loader made
- * them (sections/files.ts); without it they are read from `db`.
- */
+/** What a caller already has of the report's inputs; each one left out is read from the database. */
+export interface StatsInputs {
+  /** The capture's file opens, tallied as the loader made them (sections/files.ts). */
+  opens?: OpenTally;
+  /** The critical path of `processes` and the database's execs (replay/critical-path.ts). */
+  criticalPath?: CriticalPath | null;
+  /** false: the critical path's per-process steps left out (the report draws its own). */
+  criticalSteps?: boolean;
+}
+
 export function computeStats(
   db: Db,
   capture: CaptureInfo,
   processes: readonly ProcInfo[],
-  opens: OpenTally = openTallyOfDb(db),
+  inputs: StatsInputs = {},
 ): StatsReport {
   const ctx = statsContext(db, capture, processes);
+  const opens = inputs.opens ?? openTallyOfDb(db);
+  const path = inputs.criticalPath !== undefined ? inputs.criticalPath : criticalPathOfDb(ctx);
   const { topByCount, topByTime } = commandStats(ctx);
   const failures = failureStats(ctx);
   const { peak, peakAt, timeline } = concurrency(processes, capture.end);
@@ -49,7 +58,7 @@ export function computeStats(
     topByCount,
     topByTime,
     slowest: slowestProcesses(ctx),
-    criticalPath: criticalPathStats(ctx),
+    criticalPath: criticalPathStats(ctx, path, inputs.criticalSteps ?? true),
     failures,
     failedExecs: failedExecStats(ctx),
     timeline,

@@ -33,7 +33,7 @@ export default class Stats extends PtraceCommand {
     const opens = new OpenTally();
     const { db, capture } = loadDatabase(args.file, { env: false, redact, streamOpens: opens.add });
     collectBetweenPhases(); // the rows are in SQLite now
-    const report = computeStats(db, capture, readProcesses(db, capture), opens);
+    const report = computeStats(db, capture, readProcesses(db, capture), { opens });
     db.close();
     if (flags.json) {
       writeStdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,34 +1,29 @@
 // The critical path (analyze/replay/critical-path.ts, docs/critical-path.md): the
 // processes on it, and the images with the most own time on it.
 
-import { criticalPathOfTimes, type PathExec } from '../../replay/critical-path.ts';
+import { type CriticalPath, criticalPathOfTimes, type PathExec } from '../../replay/critical-path.ts';
 import { PROCESS_SELECT, type ProcessRow, processStat, type StatsContext, TOP } from '../context.ts';
 import type { CriticalImageStat, CriticalPathReport, CriticalStepStat } from '../types.ts';
 
-export function criticalPathStats(ctx: StatsContext): CriticalPathReport | null {
+/** The critical path of the processes of `ctx` and the execs of its database. */
+export function criticalPathOfDb(ctx: StatsContext): CriticalPath | null {
   const execs = ctx.q<PathExec>('SELECT id, process_id AS processId, seq, time_ns - :t0 AS time FROM execs', {
     t0: ctx.t0,
   });
-  const path = criticalPathOfTimes({ end: ctx.capture.end, processes: ctx.processes, execs });
+  return criticalPathOfTimes({ end: ctx.capture.end, processes: ctx.processes, execs });
+}
+
+/**
+ * The section of `path`, the critical path of the processes of `ctx`;
+ * `withSteps: false` leaves its per-process steps out (an empty list).
+ */
+export function criticalPathStats(
+  ctx: StatsContext,
+  path: CriticalPath | null,
+  withSteps = true,
+): CriticalPathReport | null {
   if (path === null) return null;
   const wall = path.end - path.start;
-
-  const onPath = new Map(path.steps.map((s) => [s.processId, s]));
-  const steps: CriticalStepStat[] = [];
-  for (const r of ctx.q<ProcessRow>(PROCESS_SELECT, { t0: ctx.t0, end: ctx.end })) {
-    const s = onPath.get(r.processId);
-    if (s === undefined) continue;
-    steps.push({
-      ...processStat(ctx, r),
-      depth: s.depth,
-      windowStartNs: s.start,
-      windowEndNs: s.end,
-      ownNs: s.selfNs,
-    });
-  }
-  const order = new Map(path.steps.map((s, i) => [s.processId, i]));
-  steps.sort((a, b) => order.get(a.processId)! - order.get(b.processId)!);
-
   const top = path.images.slice(0, TOP);
   const argvOf = new Map<number, string[]>();
   const getArgv = ctx.db.prepare('SELECT argv_json FROM execs WHERE id = ?').pluck();
@@ -56,8 +51,27 @@ export function criticalPathStats(ctx: StatsContext): CriticalPathReport | null 
     processes: path.steps.length,
     depth,
     images,
-    steps,
+    steps: withSteps ? stepStats(ctx, path) : [],
   };
+}
+
+/** The processes on the path with their windows, in the path's order. */
+function stepStats(ctx: StatsContext, path: CriticalPath): CriticalStepStat[] {
+  const onPath = new Map(path.steps.map((s) => [s.processId, s]));
+  const steps: CriticalStepStat[] = [];
+  for (const r of ctx.q<ProcessRow>(PROCESS_SELECT, { t0: ctx.t0, end: ctx.end })) {
+    const s = onPath.get(r.processId);
+    if (s === undefined) continue;
+    steps.push({
+      ...processStat(ctx, r),
+      depth: s.depth,
+      windowStartNs: s.start,
+      windowEndNs: s.end,
+      ownNs: s.selfNs,
+    });
+  }
+  const order = new Map(path.steps.map((s, i) => [s.processId, i]));
+  return steps.sort((a, b) => order.get(a.processId)! - order.get(b.processId)!);
 }
 
 /** The image a process ran before its first exec: its parent's (by the parent's last image name). */
