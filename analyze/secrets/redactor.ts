@@ -62,6 +62,19 @@ export function secretNameRule(rules: RuleSet, name: string, kind: 'env' | 'opti
   return null;
 }
 
+/** secretNameRule of `kind`, remembered per name (builds repeat the same few hundred names). */
+function nameRuleCache(rules: RuleSet, kind: 'env' | 'option'): (name: string) => string | null {
+  const known = new Map<string, string | null>();
+  return (name) => {
+    let id = known.get(name);
+    if (id === undefined) {
+      if (known.size >= 65_536) known.clear();
+      known.set(name, (id = secretNameRule(rules, name, kind)));
+    }
+    return id;
+  };
+}
+
 /** A value that names a file rather than holding a secret: `/…`, `./…`, `../…`, `~/…`, or a key-file extension. */
 export function looksLikePath(v: string): boolean {
   return (
@@ -142,15 +155,8 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
   const hints = [...new Set(rules.values.flatMap((r) => r.hints ?? []))].sort((a, b) => b.length - a.length);
   const hintScan =
     hints.length === 0 ? null : new RegExp(hints.map((h) => h.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gi');
-  const nameRules = new Map<string, string | null>();
-  const optionNameRule = (name: string): string | null => {
-    let id = nameRules.get(name);
-    if (id === undefined) {
-      if (nameRules.size >= 65_536) nameRules.clear();
-      nameRules.set(name, (id = secretNameRule(rules, name, 'option')));
-    }
-    return id;
-  };
+  const optionNameRule = nameRuleCache(rules, 'option');
+  const envNameRule = nameRuleCache(rules, 'env');
 
   const count = (id: string): void => {
     counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -225,16 +231,16 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
     }
     const hits: string[] = [];
     let out = s;
-    const found = new Set<string>();
+    let found: Set<string> | null = null; // made for the few strings with a hint
     if (hintScan !== null) {
       hintScan.lastIndex = 0;
       for (let m = hintScan.exec(s); m !== null; m = hintScan.exec(s)) {
-        found.add(m[0].toLowerCase());
+        (found ??= new Set()).add(m[0].toLowerCase());
         hintScan.lastIndex = m.index + 1; // overlapping hints are all seen
       }
     }
     for (const rule of rules.values) {
-      if (rule.hints === undefined || (found.size > 0 && rule.hints.some((h) => found.has(h)))) {
+      if (rule.hints === undefined || (found !== null && rule.hints.some((h) => found.has(h)))) {
         out = applyValueRule(rule, out, hits);
       }
     }
@@ -311,7 +317,7 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
           continue;
         }
         let value: string | null = null;
-        if (flag.length > 2 && a.startsWith(`${flag}=`)) value = a.slice(flag.length + 1);
+        if (flag.length > 2 && a.startsWith(flag) && a[flag.length] === '=') value = a.slice(flag.length + 1);
         else if (flag.length === 2 && r.attached && a.startsWith(flag)) value = a.slice(2);
         if (value === null) continue;
         if (r.valueContains !== undefined && !value.includes(r.valueContains)) return same;
@@ -335,7 +341,7 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
   return {
     envValue(name, value) {
       if (value === '' || keep.has(name)) return value;
-      const id = secretNameRule(rules, name, 'env');
+      const id = envNameRule(name);
       return id === null ? text(value) : marker(id, value);
     },
     argv,
