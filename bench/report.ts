@@ -147,6 +147,11 @@ try {
       timeout: 120_000,
     });
     page.own.push((await tab.evaluate('window.__ptraceReport.firstPaintMs()')) as number);
+    // The paint entry is recorded once the frame is presented, which can be after the page's own mark.
+    await tab.waitForFunction(
+      "performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint')",
+      { timeout: 30_000 },
+    );
     page.fcp.push(
       (await tab.evaluate(
         "performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? NaN",
