@@ -4,8 +4,9 @@
 // failure). The earliest change in time is the first divergence: where the
 // two runs started to go different ways.
 
+import { firstString } from '../../formats/nul-area.ts';
 import { basename, statusText } from '../format.ts';
-import { argvOf, type TreeNode } from '../tree/build.ts';
+import type { TreeNode } from '../tree/build.ts';
 import type { Alignment, NodeText, Unmatched } from './align.ts';
 import { ancestry, MAX_ANCESTRY, type ProcRef, procRef } from './process-ref.ts';
 
@@ -42,7 +43,7 @@ function failedExecTexts(n: TreeNode): string[] {
     const name = basename(f.path);
     if (name === exe) continue;
     if (n.kind === 'exec') {
-      argv0 ??= basename(argvOf(n)[0] ?? '');
+      argv0 ??= basename(firstString(n.argvBlob).toString('utf8'));
       if (name === argv0) continue;
     }
     out.add(`exec failed: ${f.path} ${f.errnoName}`);

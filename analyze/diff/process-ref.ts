@@ -1,6 +1,7 @@
 // How a diff names a process of either run: pid, command line, executable,
 // start (ns after its run's start), and the chain of images above it.
 
+import { firstString } from '../../formats/nul-area.ts';
 import { basename } from '../format.ts';
 import type { TreeNode } from '../tree/build.ts';
 import type { NodeText, Pair } from './align.ts';
@@ -50,7 +51,6 @@ export function commandName(n: TreeNode): string {
   if (n.kind === 'fork') return `(fork of ${n.forkOf ?? '?'})`;
   if (n.kind === 'process') return '(process)';
   // argv[0] alone, without decoding the rest of the argument list.
-  const end = n.argvBlob.indexOf(0);
-  const argv0 = n.argvBlob.toString('utf8', 0, end < 0 ? n.argvBlob.length : end);
+  const argv0 = firstString(n.argvBlob).toString('utf8');
   return (argv0 === '' ? '' : basename(argv0)) || basename(n.exe);
 }
