@@ -152,6 +152,9 @@ const NO_FAILURES: readonly ExecFailureRow[] = Object.freeze([]);
 const NO_CONNECTIONS: readonly ConnectionRow[] = Object.freeze([]);
 const NO_LOOKUPS: readonly DnsLookupRow[] = Object.freeze([]);
 const NO_QUERIES: readonly DnsQueryRow[] = Object.freeze([]);
+
+/** The row lists of a node, filled by buildTree from the rows of its process. */
+type RowList = 'failedExecs' | 'opens' | 'connections' | 'lookups' | 'queries';
 const EXIT_OK: ExitInfo = Object.freeze({
   state: 'exited',
   exitCode: 0,
@@ -295,36 +298,25 @@ export function buildTree(r: TreeInput): TreeNode[] {
     parent.children.push(first);
     if (first.kind === 'fork') first.forkOf = imageName(parent);
   }
-  for (const f of r.execFailures) {
-    if (known[f.processId] !== 1) continue;
-    const node = nodeAt(f.processId, rel(f.time));
-    if (node.failedExecs === NO_FAILURES) node.failedExecs = [];
-    (node.failedExecs as ExecFailureRow[]).push(f);
-  }
-  for (const o of r.opens ?? NO_OPENS) {
-    if (known[o.processId] !== 1) continue;
-    const node = nodeAt(o.processId, rel(o.time));
-    if (node.opens === NO_OPENS) node.opens = [];
-    (node.opens as OpenRow[]).push(o);
-  }
-  for (const c of r.connections ?? NO_CONNECTIONS) {
-    if (known[c.processId] !== 1) continue;
-    const node = nodeAt(c.processId, rel(c.start));
-    if (node.connections === NO_CONNECTIONS) node.connections = [];
-    (node.connections as ConnectionRow[]).push(c);
-  }
-  for (const l of r.lookups ?? NO_LOOKUPS) {
-    if (known[l.processId] !== 1) continue;
-    const node = nodeAt(l.processId, rel(l.time));
-    if (node.lookups === NO_LOOKUPS) node.lookups = [];
-    (node.lookups as DnsLookupRow[]).push(l);
-  }
-  for (const q of r.queries ?? NO_QUERIES) {
-    if (known[q.processId] !== 1) continue;
-    const node = nodeAt(q.processId, rel(q.time));
-    if (node.queries === NO_QUERIES) node.queries = [];
-    (node.queries as DnsQueryRow[]).push(q);
-  }
+  /** Hangs each row on the node of its process that was current at the row's time. */
+  const hang = <K extends RowList>(
+    key: K,
+    rows: readonly TreeNode[K][number][],
+    timeOf: (row: TreeNode[K][number]) => bigint,
+  ): void => {
+    for (const row of rows) {
+      if (known[row.processId] !== 1) continue;
+      const node = nodeAt(row.processId, rel(timeOf(row)));
+      // The shared empty list stays on every node without rows; a node's first row gets it a list of its own.
+      if (node[key].length === 0) node[key] = [] as unknown[] as TreeNode[K];
+      (node[key] as (typeof row)[]).push(row);
+    }
+  };
+  hang('failedExecs', r.execFailures, (f) => f.time);
+  hang('opens', r.opens ?? NO_OPENS, (o) => o.time);
+  hang('connections', r.connections ?? NO_CONNECTIONS, (c) => c.start);
+  hang('lookups', r.lookups ?? NO_LOOKUPS, (l) => l.time);
+  hang('queries', r.queries ?? NO_QUERIES, (q) => q.time);
   // Children in (start, pid) order; fork labels not set yet (a fork of a fork seen first) become '?'.
   const stack: TreeNode[][] = [roots];
   while (stack.length > 0) {
