@@ -123,16 +123,19 @@ export function pairDnsMessages(messages: readonly PlacedDnsMessage[]): DnsQuery
   return rows;
 }
 
-/** Answered queries as name lookups, for pseudo reverse DNS (peerNames below). */
-export function queriesAsLookups(queries: readonly DnsQueryRow[]): {
+/** What peerNames needs of a name lookup (a getaddrinfo() call, or an answered query on the wire). */
+export interface PeerLookup {
   id: number;
   processId: number;
   time: bigint;
   latencyNs: bigint;
   result: number;
   name: string;
-  answers: { address: string }[];
-}[] {
+  answers: readonly { address: string }[];
+}
+
+/** Answered queries as name lookups, for pseudo reverse DNS (peerNames below). */
+export function queriesAsLookups(queries: readonly DnsQueryRow[]): PeerLookup[] {
   return queries
     .filter((q) => q.rcode === 0 && q.answers.length > 0)
     .map((q) => ({
@@ -163,15 +166,7 @@ export function unmapAddress(address: string): string {
  */
 export function peerNames(
   connections: readonly { processId: number; role: string; remoteAddress: string; start: bigint }[],
-  lookups: readonly {
-    id: number;
-    processId: number;
-    time: bigint;
-    latencyNs: bigint;
-    result: number;
-    name: string;
-    answers: readonly { address: string }[];
-  }[],
+  lookups: readonly PeerLookup[],
   parentOf: (processId: number) => number | null,
 ): (string | null)[] {
   // Successful lookups by answer address.
