@@ -4,6 +4,9 @@
 import { styleText } from 'node:util';
 import { UserError } from '../formats/errors.ts';
 
+// Durations, offsets and sizes as the report page shows them too: one definition, in the page's module.
+export { formatDuration, formatKib, formatOffset } from './report/page/format.ts';
+
 const UNITS: Record<string, number> = {
   ns: 1,
   us: 1e3,
@@ -33,31 +36,6 @@ export function parseDuration(text: string): number {
     throw new UserError(`bad duration "${text}" (expected e.g. 10ms, 1.5s, 2m, 1h30m)`);
   }
   return Math.round(total);
-}
-
-/** ns → short human duration with about 3 significant digits: 850ns, 12.3µs, 1.23ms, 456ms, 7.89s, 2m03s, 1h02m. */
-export function formatDuration(ns: number): string {
-  if (ns < 0) return `-${formatDuration(-ns)}`;
-  if (ns < 1e3) return `${Math.round(ns)}ns`;
-  if (ns < 1e6) return `${sig(ns / 1e3)}µs`;
-  if (ns < 1e9) return `${sig(ns / 1e6)}ms`;
-  if (ns < 60e9) return `${sig(ns / 1e9)}s`;
-  const totalS = Math.floor(ns / 1e9);
-  if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, '0')}s`;
-  const totalM = Math.floor(totalS / 60);
-  return `${Math.floor(totalM / 60)}h${String(totalM % 60).padStart(2, '0')}m`;
-}
-
-function sig(v: number): string {
-  // 3 significant digits without switching to the next unit's range (999.5ms stays "1000ms" → rounded down).
-  const s = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-
-/** Seconds since capture start with ms resolution: +1.234s. */
-export function formatOffset(ns: number): string {
-  // negative before the capture's start: the command is forked just before the programs are loaded
-  return `${ns < 0 ? '-' : '+'}${(Math.abs(ns) / 1e9).toFixed(3)}s`;
 }
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -199,14 +177,6 @@ export function isoTime(ns: bigint): string {
   const d = new Date(Number(s) * 1000);
   if (ns < 0n || Number.isNaN(d.getTime())) return `${ns}ns`;
   return `${d.toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
-}
-
-/** KiB → `12.3 MiB`, `850 KiB`, `1.20 GiB`. */
-export function formatKib(kib: number): string {
-  if (kib < 1024) return `${kib} KiB`;
-  const mib = kib / 1024;
-  if (mib < 1024) return `${mib >= 100 ? mib.toFixed(0) : mib.toFixed(1)} MiB`;
-  return `${(mib / 1024).toFixed(2)} GiB`;
 }
 
 /** Bytes → `300 B`, `1.0 KiB`, `5.0 KiB`, `12.3 MiB`, `1.20 GiB`. */

@@ -1,6 +1,7 @@
-// Figures as text, the way the CLI prints them (analyze/format.ts holds the originals: keep them alike).
+// Figures as text. Durations, offsets and sizes are the CLI's too (analyze/format.ts
+// re-exports them): a page module, because the page links only its own modules.
 
-/** ns → 850ns, 12.3µs, 1.23ms, 456ms, 7.89s, 2m03s, 1h02m. */
+/** ns → short human duration with about 3 significant digits: 850ns, 12.3µs, 1.23ms, 456ms, 7.89s, 2m03s, 1h02m. */
 export function formatDuration(ns: number): string {
   if (ns < 0) return `-${formatDuration(-ns)}`;
   if (ns < 1e3) return `${Math.round(ns)}ns`;
@@ -14,15 +15,18 @@ export function formatDuration(ns: number): string {
 }
 
 function sig(v: number): string {
+  // 3 significant digits without switching to the next unit's range (999.5ms stays "1000ms" → rounded down).
   const s = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
 /** ns since the capture start → +1.234s. */
 export function formatOffset(ns: number): string {
+  // negative before the capture's start: the command is forked just before the programs are loaded
   return `${ns < 0 ? '-' : '+'}${(Math.abs(ns) / 1e9).toFixed(3)}s`;
 }
 
+/** KiB → `12.3 MiB`, `850 KiB`, `1.20 GiB`. */
 export function formatKib(kib: number): string {
   if (kib < 1024) return `${kib} KiB`;
   const mib = kib / 1024;
