@@ -54,7 +54,6 @@ export const ZERO_RUSAGE: Readonly<Rusage> = Object.freeze({
   writeBytes: 0n,
 });
 
-/** A task name into its 16-byte field (cut at 16 bytes; the rest stays zero). */
 /** A process's cgroup and namespace ids (format 1.8); absent: left zero (not recorded). */
 export function setContainer(dv: DataView, off: number, c: ContainerIds | undefined, le: boolean): void {
   if (c === undefined) return;
@@ -65,6 +64,7 @@ export function setContainer(dv: DataView, off: number, c: ContainerIds | undefi
   dv.setUint32(off + CONTAINER.uts_ns, c.utsNs, le);
 }
 
+/** A task name into its 16-byte field (cut at 16 bytes; the rest stays zero). */
 export function setComm(buf: Buffer, off: number, comm: string): void {
   const b = Buffer.from(comm);
   b.copy(buf, off, 0, Math.min(b.length, COMM_LEN));

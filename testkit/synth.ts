@@ -3,6 +3,7 @@
 // generator of big make-like builds.
 
 import { closeSync, openSync } from 'node:fs';
+import { ZERO_RUSAGE } from '../formats/encode.ts';
 import type { ContainerIds, ProcessKey, Rusage } from '../formats/types.ts';
 import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type WriterEvent } from '../testkit/writer.ts';
 
@@ -73,21 +74,7 @@ export interface TcpOptions {
 
 /** Resource usage with the given fields, the others 0. */
 export function rusage(r: Partial<Rusage>): Rusage {
-  return {
-    utimeNs: 0n,
-    stimeNs: 0n,
-    runtimeNs: 0n,
-    maxrssKb: 0n,
-    minFlt: 0n,
-    majFlt: 0n,
-    nvcsw: 0n,
-    nivcsw: 0n,
-    rchar: 0n,
-    wchar: 0n,
-    readBytes: 0n,
-    writeBytes: 0n,
-    ...r,
-  };
+  return { ...ZERO_RUSAGE, ...r };
 }
 
 const NO_ENV: string[] = [];
