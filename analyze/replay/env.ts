@@ -40,8 +40,10 @@ interface StoredEnv {
   id: number;
   /** Entry ids, sorted, one per name. */
   ids: Int32Array;
-  /** The strings as received, each followed by a NUL. */
-  area: Buffer;
+  /** The strings as received, each followed by a NUL (AreaRing: null once overwritten). */
+  area: Buffer | null;
+  /** Where the ring wrote `area` (bytes written before it); -1: a copy of its own, kept for good. */
+  written: number;
   /** Start of each string in `area`, plus a final entry = area.length. */
   starts: Uint32Array;
   /** Entry id of each string, in received order (-1: a later duplicate of a name). */
@@ -97,6 +99,63 @@ export class ByteArena {
   }
 }
 
+/**
+ * The byte strings of recent environments, in a ring that is overwritten as
+ * it wraps. An environment's strings are only compared again when it is a
+ * recent one or the base of a new one, and most environments (those of leaf
+ * processes: one per compile in a build) never are: keeping all of them would
+ * copy every distinct environment (tens of MB in a big build, all of it fresh
+ * memory to fault in) for nothing. An environment used as a base is kept for
+ * good (keep()); one whose bytes are gone is found by its entry ids instead.
+ */
+export class AreaRing {
+  private ring: Buffer | null = null;
+  /** Bytes written so far, laps included. */
+  private written = 0;
+  private readonly size: number;
+  private readonly arena: ByteArena;
+
+  constructor(arena: ByteArena, size = 4 << 20) {
+    this.arena = arena;
+    this.size = size;
+  }
+
+  store(env: StoredEnv, area: Buffer): void {
+    const n = area.length;
+    if (n > this.size >> 2) {
+      env.area = this.arena.copy(area);
+      env.written = -1;
+      return;
+    }
+    const ring = (this.ring ??= Buffer.allocUnsafeSlow(this.size));
+    let at = this.written % this.size;
+    if (at + n > this.size) {
+      this.written += this.size - at;
+      at = 0;
+    }
+    area.copy(ring, at);
+    env.area = ring.subarray(at, at + n);
+    env.written = this.written;
+    this.written += n;
+  }
+
+  /** env's strings, or null when the ring has written over them since. */
+  areaOf(env: StoredEnv): Buffer | null {
+    if (env.written >= 0 && this.written - env.written > this.size) env.area = null;
+    return env.area;
+  }
+
+  /** Keeps env's strings for good (when they are still there). */
+  keep(env: StoredEnv): Buffer | null {
+    const area = this.areaOf(env);
+    if (area !== null && env.written >= 0) {
+      env.area = this.arena.copy(area);
+      env.written = -1;
+    }
+    return env.area;
+  }
+}
+
 const RECENT = 4;
 
 /**
@@ -116,10 +175,11 @@ export class EnvInterner {
   private readonly recent: StoredEnv[] = [];
   readonly envs: EnvRow[] = [];
   readonly vars: EnvVarRow[] = [];
-  private readonly arena: ByteArena;
+  private readonly areas: AreaRing;
 
-  constructor(arena = new ByteArena()) {
-    this.arena = arena;
+  /** `ringBytes`: the size of the AreaRing (tests make it tiny). */
+  constructor(arena = new ByteArena(), ringBytes?: number) {
+    this.areas = new AreaRing(arena, ringBytes);
   }
 
   /** The id of the environment `env` (its strings), new or known; `baseId`: the environment it inherits from. */
@@ -130,8 +190,12 @@ export class EnvInterner {
   /** Like intern(), for the strings' area: every string followed by one NUL. */
   internArea(area: Buffer, baseId: number | null): number {
     const base = baseId === null ? null : this.stored[baseId - 1]!;
-    if (base !== null && sameBytes(area, base.area)) return base.id;
-    for (const r of this.recent) if (sameBytes(area, r.area)) return r.id;
+    const baseArea = base === null ? null : this.areas.keep(base);
+    if (baseArea !== null && sameBytes(area, baseArea)) return base!.id;
+    for (const r of this.recent) {
+      const ra = this.areas.areaOf(r);
+      if (ra !== null && sameBytes(area, ra)) return r.id;
+    }
 
     // Entry ids in received order. Strings in the longest common prefix and
     // suffix (by string) with the base reuse its ids, found with a few memcmp
@@ -142,7 +206,7 @@ export class EnvInterner {
     const order = new Int32Array(n);
     let prefix = 0;
     let suffix = 0;
-    if (base !== null) {
+    if (base !== null && baseArea !== null) {
       const nb = base.order.length;
       const bs = base.starts;
       const max = Math.min(n, nb);
@@ -151,7 +215,7 @@ export class EnvInterner {
       let hi = max;
       while (lo < hi) {
         const k = (lo + hi + 1) >> 1;
-        if (starts[k] === bs[k] && area.compare(base.area, 0, bs[k]!, 0, starts[k]!) === 0) lo = k;
+        if (starts[k] === bs[k] && area.compare(baseArea, 0, bs[k]!, 0, starts[k]!) === 0) lo = k;
         else hi = k - 1;
       }
       prefix = lo;
@@ -162,7 +226,7 @@ export class EnvInterner {
         const j = (lo + hi + 1) >> 1;
         const a0 = starts[n - j]!;
         const b0 = bs[nb - j]!;
-        if (off - a0 === base.area.length - b0 && area.compare(base.area, b0, base.area.length, a0, off) === 0) lo = j;
+        if (off - a0 === baseArea.length - b0 && area.compare(baseArea, b0, baseArea.length, a0, off) === 0) lo = j;
         else hi = j - 1;
       }
       suffix = lo;
@@ -187,7 +251,8 @@ export class EnvInterner {
     }
 
     const id = this.stored.length + 1;
-    const stored: StoredEnv = { id, ids, area: this.arena.copy(area), starts, order: markDuplicates(order, ids) };
+    const stored: StoredEnv = { id, ids, area: null, written: -1, starts, order: markDuplicates(order, ids) };
+    this.areas.store(stored, area);
     this.stored.push(stored);
     bucket.push(stored);
     this.remember(stored);

@@ -316,40 +316,70 @@ test('env: identical environments share a row; a child stores only its differenc
   );
 });
 
-test('env: random environments always resolve to exactly what was captured', (t) => {
-  let seed = 12345;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
-  const interner = new EnvInterner();
-  const seen: { id: number; env: string[] }[] = [];
-  let current: string[] = Array.from({ length: 12 }, (_, i) => `N${i}=${i}`);
-  let baseId: number | null = null;
-  for (let round = 0; round < 400; round++) {
-    const env = [...current];
-    const op = rnd(7);
-    if (op === 0)
-      env.push(`N${rnd(40)}=${rnd(5)}`); // may duplicate a name: first wins
-    else if (op === 1 && env.length > 0) env.splice(rnd(env.length), 1);
-    else if (op === 2 && env.length > 0) env[rnd(env.length)] = `N${rnd(40)}=${rnd(9)}`;
-    else if (op === 3) env.unshift(`FIRST=${rnd(3)}`);
-    else if (op === 4) env.reverse();
-    else if (op === 5) env.push('NOEQUALS');
-    const id = interner.intern(
-      env.map((e) => Buffer.from(e)),
-      rnd(3) === 0 ? null : baseId,
-    );
-    seen.push({ id, env });
-    if (rnd(2) === 0) {
-      current = env;
-      baseId = id;
+// ringBytes: the default, and a ring so small that bases and recent environments are written over
+// (their bytes are gone, found by entry ids instead) and some environments do not fit at all.
+for (const ringBytes of [undefined, 320]) {
+  test(`env: random environments always resolve to exactly what was captured (ring ${ringBytes ?? 'default'})`, (t) => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const interner = new EnvInterner(undefined, ringBytes);
+    const seen: { id: number; env: string[]; base: number | null }[] = [];
+    let current: string[] = Array.from({ length: 12 }, (_, i) => `N${i}=${i}`);
+    let baseId: number | null = null;
+    for (let round = 0; round < 400; round++) {
+      const env = [...current];
+      const op = rnd(7);
+      if (op === 0)
+        env.push(`N${rnd(40)}=${rnd(5)}`); // may duplicate a name: first wins
+      else if (op === 1 && env.length > 0) env.splice(rnd(env.length), 1);
+      else if (op === 2 && env.length > 0) env[rnd(env.length)] = `N${rnd(40)}=${rnd(9)}`;
+      else if (op === 3) env.unshift(`FIRST=${rnd(3)}`);
+      else if (op === 4) env.reverse();
+      else if (op === 5) env.push('NOEQUALS');
+      const base = rnd(3) === 0 ? null : baseId;
+      const id = interner.intern(
+        env.map((e) => Buffer.from(e)),
+        base,
+      );
+      seen.push({ id, env, base });
+      if (rnd(2) === 0) {
+        current = env;
+        baseId = id;
+      }
     }
-  }
-  const m = { envs: interner.envs, envVars: interner.vars };
-  for (const { id, env } of seen) t.deepEqual(fullEnv(m, id), expected(env));
-  // Compact: far fewer stored variables than captured.
-  t.true(interner.vars.length < seen.reduce((n, s) => n + s.env.length, 0) / 4);
+    const m = { envs: interner.envs, envVars: interner.vars };
+    for (const { id, env } of seen) t.deepEqual(fullEnv(m, id), expected(env));
+    // Compact: far fewer stored variables than captured.
+    t.true(interner.vars.length < seen.reduce((n, s) => n + s.env.length, 0) / 4);
+    // Whatever the ring held: the same ids and rows as with a ring that keeps every environment.
+    const all = new EnvInterner(undefined, 1 << 24);
+    t.deepEqual(
+      seen.map(({ env, base }) =>
+        all.intern(
+          env.map((e) => Buffer.from(e)),
+          base,
+        ),
+      ),
+      seen.map((s) => s.id),
+    );
+    t.deepEqual(all.envs, interner.envs);
+    t.deepEqual(all.vars, interner.vars);
+  });
+}
+
+test('env: an environment whose bytes the ring wrote over is never compared by those bytes', (t) => {
+  // A ring of 320 bytes holds four 80-byte environments: E's bytes land where A's were.
+  const interner = new EnvInterner(undefined, 320);
+  const env = (tag: string): Buffer[] =>
+    Array.from({ length: 8 }, (_, i) => Buffer.from(`${tag}${i}=${tag.repeat(6)}`));
+  t.is(stringArea(env('A')).length, 80);
+  const [a, , , , e] = ['A', 'B', 'C', 'D', 'E'].map((tag) => interner.intern(env(tag), null));
+  // E's strings, inheriting from A: E's environment, not A's.
+  t.is(interner.intern(env('E'), a!), e);
+  t.not(interner.intern(env('A'), a!), e);
 });
 
 test('env: strings that are not UTF-8 keep their exact bytes', (t) => {
