@@ -198,44 +198,63 @@ export class EnvInterner {
     }
 
     // Entry ids in received order. Strings in the longest common prefix and
-    // suffix (by string) with the base reuse its ids, found with a few memcmp
-    // calls (binary search); only the strings in between are decoded.
-    const starts = stringStarts(area);
-    const n = starts.length - 1;
-    const off = area.length;
-    const order = new Int32Array(n);
-    let prefix = 0;
-    let suffix = 0;
-    if (base !== null && baseArea !== null) {
+    // suffix (by string) with the base reuse its ids and its string starts,
+    // found with a few memcmp calls (binary search over the base's starts);
+    // only the strings in between are looked for (a byte loop) and decoded.
+    let starts: Uint32Array;
+    let order: Int32Array;
+    if (base === null || baseArea === null) {
+      starts = stringStarts(area);
+      order = new Int32Array(starts.length - 1);
+      for (let i = 0; i < order.length; i++) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
+    } else {
+      const len = area.length;
+      const baseLen = baseArea.length;
       const nb = base.order.length;
       const bs = base.starts;
-      const max = Math.min(n, nb);
-      // prefix: largest k with the first k strings equal.
+      // prefix: largest k with the base's first k strings (bytes [0, bs[k])) also at the start of area.
       let lo = 0;
-      let hi = max;
+      let hi = nb;
       while (lo < hi) {
         const k = (lo + hi + 1) >> 1;
-        if (starts[k] === bs[k] && area.compare(baseArea, 0, bs[k]!, 0, starts[k]!) === 0) lo = k;
+        if (bs[k]! <= len && area.compare(baseArea, 0, bs[k]!, 0, bs[k]!) === 0) lo = k;
         else hi = k - 1;
       }
-      prefix = lo;
-      // suffix: largest j with the last j strings equal, not overlapping the prefix.
+      const prefix = lo;
+      const from = bs[prefix]!;
+      // suffix: largest j with the base's last j strings at the end of area, where a string starts
+      // (after a NUL), not overlapping the prefix.
+      const shift = len - baseLen;
       lo = 0;
-      hi = max - prefix;
+      hi = nb - prefix;
       while (lo < hi) {
         const j = (lo + hi + 1) >> 1;
-        const a0 = starts[n - j]!;
         const b0 = bs[nb - j]!;
-        if (off - a0 === baseArea.length - b0 && area.compare(baseArea, b0, baseArea.length, a0, off) === 0) lo = j;
+        const a0 = b0 + shift;
+        if (a0 >= from && (a0 === 0 || area[a0 - 1] === 0) && area.compare(baseArea, b0, baseLen, a0, len) === 0)
+          lo = j;
         else hi = j - 1;
       }
-      suffix = lo;
-      for (let i = 0; i < prefix; i++) order[i] = base.order[i]!;
-      for (let j = 1; j <= suffix; j++) order[n - j] = base.order[nb - j]!;
+      const suffix = lo;
+      const to = suffix === 0 ? len : bs[nb - suffix]! + shift;
+      let middle = 0;
+      for (let i = from; i < to; i++) if (area[i] === 0) middle++;
+      const n = prefix + middle + suffix;
+      starts = new Uint32Array(n + 1);
+      order = new Int32Array(n);
+      starts.set(bs.subarray(0, prefix + 1));
+      order.set(base.order.subarray(0, prefix));
+      let k = prefix;
+      for (let i = from; i < to; i++) if (area[i] === 0) starts[++k] = i + 1;
+      for (let i = prefix; i < prefix + middle; i++) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
+      for (let j = suffix; j >= 1; j--) {
+        starts[n - j + 1] = bs[nb - j + 1]! + shift;
+        order[n - j] = base.order[nb - j]!;
+      }
     }
-    for (let i = prefix; i < n - suffix; i++) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
     // A base string marked -1 (a duplicate name there) is looked up like any other.
-    for (let i = 0; i < n; i++) if (order[i] === -1) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
+    for (let i = 0; i < order.length; i++)
+      if (order[i] === -1) order[i] = this.entryId(area, starts[i]!, starts[i + 1]! - 1);
     const ids = this.uniqueByName(order);
     const hash = hashIds(ids);
     let bucket = this.envsByHash.get(hash);
