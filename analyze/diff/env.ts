@@ -46,6 +46,15 @@ function diffEnvs(ea: ReadonlyMap<string, string>, eb: ReadonlyMap<string, strin
   return out.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
+function sameVars(
+  x: readonly { name: string; value: string | null }[],
+  y: readonly { name: string; value: string | null }[],
+): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.name !== y[i]!.name || x[i]!.value !== y[i]!.value) return false;
+  return true;
+}
+
 const changeKey = (c: RawChange): string => `${c.kind}\u0000${c.name}\u0000${c.a ?? ''}\u0000${c.b ?? ''}`;
 
 /** The difference of one variable between two values (null: unset), or null when there is none. */
@@ -105,7 +114,11 @@ export function envChanges(
     if (inherited !== null && a.envBase(idA) === inherited[0] && b.envBase(idB) === inherited[1]) {
       // Both stored as differences from the parents' environments: only the variables those
       // differences touch can hold a new difference; the others are the parent's (already reported).
-      const names = new Set([...a.envOwnNames(idA), ...b.envOwnNames(idB)]);
+      // The same differences on both sides (a rerun) hold none.
+      const ownA = a.envOwnVars(idA);
+      const ownB = b.envOwnVars(idB);
+      if (sameVars(ownA, ownB)) continue;
+      const names = new Set([...ownA.map((v) => v.name), ...ownB.map((v) => v.name)]);
       for (const name of [...names].sort()) {
         const c = changeOf(name, a.envValue(idA, name), b.envValue(idB, name));
         if (c === null) continue;

@@ -33,29 +33,44 @@ export interface Divergence extends OutcomeChange {
  * program the image runs (the search that found it), or one followed by a
  * later exec of the process (the search that found that), is not a failure.
  */
-function failedExecTexts(n: TreeNode): string[] {
-  if (n.failedExecs.length === 0) return [];
-  if (n.children.some((c) => c.processId === n.processId && c.kind === 'exec')) return [];
-  const exe = n.kind === 'exec' ? basename(n.exe) : null;
+function failedExecTexts(n: TreeNode): readonly string[] {
+  if (n.failedExecs.length === 0) return NONE;
+  for (const c of n.children) if (c.processId === n.processId && c.kind === 'exec') return NONE;
+  const exe = n.kind === 'exec' ? nameOf(n.exe) : null;
   let argv0: string | null = null;
-  const out = new Set<string>();
+  let out: string[] | null = null;
   for (const f of n.failedExecs) {
-    const name = basename(f.path);
+    const name = nameOf(f.path);
     if (name === exe) continue;
     if (n.kind === 'exec') {
       argv0 ??= basename(firstString(n.argvBlob).toString('utf8'));
       if (name === argv0) continue;
     }
-    out.add(`exec failed: ${f.path} ${f.errnoName}`);
+    const text = `exec failed: ${f.path} ${f.errnoName}`;
+    if (out === null) out = [text];
+    else if (!out.includes(text)) out.push(text);
   }
-  return [...out];
+  return out ?? NONE;
+}
+
+const NONE: readonly string[] = [];
+
+/** basename(), remembered: the same few paths (a PATH search's, the programs') come back for every image. */
+const names = new Map<string, string>();
+function nameOf(path: string): string {
+  let name = names.get(path);
+  if (name === undefined) {
+    if (names.size >= 10_000) names.clear();
+    names.set(path, (name = basename(path)));
+  }
+  return name;
 }
 
 /** The outcome of an image as text: `ok` when it exited 0 (or was replaced by a later exec) and no exec failed. */
 export function outcomeOf(n: TreeNode): string {
-  const parts = failedExecTexts(n);
+  const failed = failedExecTexts(n);
   const status = n.replaced ? null : statusText(n.exit);
-  if (status !== null) parts.unshift(status);
+  const parts = status === null ? failed : [status, ...failed];
   return parts.length === 0 ? 'ok' : parts.join('; ');
 }
 

@@ -5,6 +5,7 @@
 import { UserError } from '../../formats/errors.ts';
 import type { CaptureHeader } from '../../formats/types.ts';
 import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
+import type { EnvVarRow } from '../replay/env.ts';
 import { type LoadedCapture, load } from '../replay/load.ts';
 import type { ExecRow, Model } from '../replay/model.ts';
 import type { Progress } from '../replay/progress.ts';
@@ -31,8 +32,8 @@ export interface Run {
   env(envId: number): ReadonlyMap<string, string>;
   /** The environment an env id is stored as a difference from (null: stored in full). */
   envBase(envId: number): number | null;
-  /** The names an env id sets or unsets over its base (all of its variables when stored in full). */
-  envOwnNames(envId: number): string[];
+  /** The variables an env id sets or unsets over its base (all of its variables when stored in full). */
+  envOwnVars(envId: number): readonly EnvVarRow[];
   /** One variable of an env id (null: not set), following its bases. */
   envValue(envId: number, name: string): string | null;
 }
@@ -91,12 +92,9 @@ export function runOf(loaded: Pick<LoadedCapture, 'header' | 'model'>, label: La
     }
     return r.index.get(name) ?? -1;
   };
-  const envOwnNames = (id: number): string[] => {
+  const envOwnVars = (id: number): readonly EnvVarRow[] => {
     const r = rangeOf.get(id);
-    if (r === undefined) return [];
-    const out: string[] = [];
-    for (let k = r.start; k < r.end; k++) out.push(vars[k]!.name);
-    return out;
+    return r === undefined ? [] : vars.slice(r.start, r.end);
   };
   const envBase = (id: number): number | null => baseOf.get(id) ?? null;
   const cache = new Map<number, ReadonlyMap<string, string>>();
@@ -108,7 +106,7 @@ export function runOf(loaded: Pick<LoadedCapture, 'header' | 'model'>, label: La
     roots,
     execOf: (n) => (n.execSeq === null ? undefined : execsOf[n.processId]?.find((x) => x.seq === n.execSeq)),
     envBase,
-    envOwnNames,
+    envOwnVars,
     envValue: (envId, name) => {
       // A chain of differences as long as the file makes it: walked at most MAX_ENV_CHAIN levels.
       let steps = 0;
