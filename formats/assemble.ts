@@ -123,6 +123,16 @@ interface Finished {
 /** The latest owner record of a thread. */
 type Owner = Pending | Finished;
 
+/**
+ * A thread whose latest owner record is behind it (another record of the
+ * thread followed). Set instead of deleting the thread's entry: a deletion
+ * shrinks and reallocates the map's table, every few records. No chunk
+ * matches it (no pid is -1).
+ */
+const NO_OWNER: Finished = Object.freeze({ pid: -1, tsLo: -1, tsHi: -1 });
+/** Threads marked NO_OWNER are swept out of the map once it holds this many entries (and twice what the last sweep left). */
+const OWNERS_SWEEP = 1 << 16;
+
 /** `7 (3), 9 (1)` and the total, from a number → count map. */
 function tally(m: Map<number, number>): { n: number; list: string } {
   let n = 0;
@@ -149,6 +159,7 @@ export class Assembler implements RecordContext {
   #unknownKinds = new Map<number, number>();
   /** tid → the thread's latest owner record (exec, failed exec, open), while no other record of the thread has followed. */
   #owners = new Map<number, Owner>();
+  #sweepAt = OWNERS_SWEEP;
   #queue: Queued[] = [];
   #qHead = 0;
   /** PT_EXIT carries struct pt_rusage (format 1.1 and later); in 1.0 those bytes are unused. */
@@ -202,7 +213,7 @@ export class Assembler implements RecordContext {
       dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le),
       dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le),
     );
-    this.#owners.set(event.tid, p);
+    this.#setOwner(event.tid, p);
     this.#queue.push(p);
   }
 
@@ -244,7 +255,7 @@ export class Assembler implements RecordContext {
     acc.add(b.buf, next + DATA.data, 0, dv.getUint16(next + DATA.len, le), dv.getUint8(next + DATA.flags));
     single.set(event, acc.captured());
     // Kept until the thread's next record, as for any completed owner: a late chunk of it is an orphan.
-    this.#owners.set(event.tid, {
+    this.#setOwner(event.tid, {
       pid: event.process.pid,
       tsLo: dv.getUint32(off + HEAD.ts + (le ? 0 : 4), le),
       tsHi: dv.getUint32(off + HEAD.ts + (le ? 4 : 0), le),
@@ -277,9 +288,9 @@ export class Assembler implements RecordContext {
     this.#counts[type]++;
     const tid = dv.getUint32(off + HEAD.tid, le);
     const open = this.#owners.get(tid);
-    if (open !== undefined) {
+    if (open !== undefined && open !== NO_OWNER) {
       if (open instanceof Pending && !open.done) this.#complete(open);
-      this.#owners.delete(tid);
+      this.#owners.set(tid, NO_OWNER);
     }
     let ts = dv.getBigUint64(off + HEAD.ts, le);
     const pid = dv.getUint32(off + HEAD.pid, le);
@@ -354,6 +365,15 @@ export class Assembler implements RecordContext {
   #emit(e: CaptureEvent): void {
     if (this.#qHead === this.#queue.length) this.onEvent(e);
     else this.#queue.push(e);
+  }
+
+  #setOwner(tid: number, owner: Owner): void {
+    const owners = this.#owners;
+    if (owners.size >= this.#sweepAt && !owners.has(tid)) {
+      for (const [t, o] of owners) if (o === NO_OWNER) owners.delete(t);
+      this.#sweepAt = Math.max(OWNERS_SWEEP, 2 * owners.size);
+    }
+    owners.set(tid, owner);
   }
 
   /** No more chunks for `p`: build its event and let the queue move on. */

@@ -1288,6 +1288,39 @@ test('an open owns its path chunks only: interleaved threads, lost chunks, chunk
   t.deepEqual(c.warnings, [{ code: 'orphan-data', message: '3 data chunks had no owner record (ignored)' }]);
 });
 
+test('65,536 threads with an open each, then one more: every path assembled across the sweep of the owner table', (t) => {
+  const p = key(90, T0);
+  const w = new CaptureWriter({});
+  const threads = 65_536;
+  for (let i = 0; i < threads; i++) {
+    w.write(open({ ts: T0 + BigInt(10 + 2 * i), process: p, tid: 1000 + i, path: `/t/${i}`, result: 3 }));
+    w.write(exit(T0 + BigInt(11 + 2 * i), p, 0, 'x', 1000 + i));
+  }
+  // A late chunk of the first thread's open (its thread has moved on): an orphan.
+  const first: RawHead = { type: RT.OPEN, flags: 0, tid: 1000, ts: T0 + 10n, start: T0, pid: 90, cpu: 0 };
+  w.writeRecord(chunkString(first, DK.PATH, Buffer.from('/late'), false)[0]!);
+  // The first thread again, a two-chunk path; between its chunks, an open of a thread not seen yet
+  // (the table is full: it is swept, and the pending open must survive that).
+  const again = open({ ts: T0 + 200_000n, process: p, tid: 1000, path: `/again/${'y'.repeat(300)}`, result: 4 });
+  const newcomer = open({ ts: T0 + 200_001n, process: p, tid: 999_999, path: '/new', result: 5 });
+  const [r0, r1, r2] = ((f: Buffer): Buffer[] => {
+    const out: Buffer[] = [];
+    for (let off = f.readUInt32LE(FILE_HEADER.header_size); off < f.length; off += RECORD_SIZE)
+      out.push(f.subarray(off, off + RECORD_SIZE));
+    return out;
+  })(writeCapture({}, [again], { footer: null }));
+  w.writeRecordBytes(r0!).writeRecordBytes(r1!);
+  w.write(newcomer);
+  w.writeRecordBytes(r2!);
+  w.writeFooter();
+  const c = readCaptureBuffer(w.finish());
+  const opens = c.events.filter((e): e is OpenEvent => e.kind === 'open');
+  t.is(opens.length, threads + 2);
+  t.true(opens.slice(0, threads).every((o, i) => o.path.bytes.toString() === `/t/${i}` && !o.path.truncated));
+  t.deepEqual(opens.slice(threads), [again, newcomer]);
+  t.deepEqual(c.warnings, [{ code: 'orphan-data', message: '1 data chunk had no owner record (ignored)' }]);
+});
+
 test('an open whose path never arrives is emitted at the end of the file with an empty, truncated path', (t) => {
   const p = key(80, T0);
   const w = new CaptureWriter({});
