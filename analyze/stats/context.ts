@@ -30,7 +30,7 @@ export interface StatsContext {
 
 export function statsContext(db: Db, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsContext {
   const byId = new Map(processes.map((p) => [p.id, p]));
-  const names = imageNames(db);
+  const { names, argv0 } = execNames(db, byId);
   // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
   const roots = new Map<number, number>();
   const rootOf = (id: number): number => {
@@ -81,40 +81,60 @@ export function statsContext(db: Db, capture: CaptureInfo, processes: readonly P
     q: <T>(sql: string, params: Record<string, unknown> = {}): T[] => db.prepare(sql).all(params) as T[],
     one: <T>(sql: string): T => db.prepare(sql).pluck().get() as T,
     byId,
-    argv0: mostUsedArgv0(db),
+    argv0,
     nameOf,
     rootOf,
   };
 }
 
-function mostUsedArgv0(db: Db): Map<string, string> {
-  const argv0 = new Map<string, string>();
-  for (const r of db
-    .prepare(
-      `SELECT exe, json_extract(argv_json, '$[0]') AS a0, count(*) AS n FROM execs
-       GROUP BY exe, a0 ORDER BY n DESC, a0`,
-    )
+/**
+ * From one scan of the execs: the name of each process's last image (argv[0]
+ * basename, else the exe's), for ancestor chains; and the argv[0] most used
+ * with each exe (ties: the first by UTF-8 bytes).
+ */
+function execNames(
+  db: Db,
+  byId: ReadonlyMap<number, ProcInfo>,
+): { names: Map<number, string>; argv0: Map<string, string> } {
+  const names = new Map<number, string>();
+  const uses = new Map<string, Map<string, number>>();
+  const rows = db
+    .prepare(`SELECT process_id, seq, exe, json_extract(argv_json, '$[0]') FROM execs`)
     .raw(true)
-    .all() as [string, string | null, number][]) {
-    if (!argv0.has(r[0]) && r[1] !== null) argv0.set(r[0], basename(r[1]));
+    .all() as [number, number, string | null, string | null][];
+  for (const [id, seq, exe, a0] of rows) {
+    if (seq === (byId.get(id)?.execCount ?? 0) - 1 && (a0 !== null || exe !== null))
+      names.set(id, basename(a0 || exe || '?'));
+    if (exe === null || a0 === null) continue;
+    let byArgv0 = uses.get(exe);
+    if (byArgv0 === undefined) uses.set(exe, (byArgv0 = new Map()));
+    byArgv0.set(a0, (byArgv0.get(a0) ?? 0) + 1);
   }
-  return argv0;
+  const argv0 = new Map<string, string>();
+  for (const [exe, byArgv0] of uses) {
+    let best: string | null = null;
+    let most = 0;
+    for (const [a0, n] of byArgv0) if (n > most || (n === most && compareUtf8(a0, best!) < 0)) [best, most] = [a0, n];
+    argv0.set(exe, basename(best!));
+  }
+  return { names, argv0 };
 }
 
-/** Name of each process's last image (argv[0] basename), for ancestor chains. */
-function imageNames(db: Db): Map<number, string> {
-  const out = new Map<number, string>();
-  const rows = db
-    .prepare(
-      `SELECT p.id, json_extract(x.argv_json, '$[0]'), x.exe
-       FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`,
-    )
-    .raw(true)
-    .all() as [number, string | null, string | null][];
-  for (const [id, argv0, exe] of rows) {
-    if (argv0 !== null || exe !== null) out.set(id, basename(argv0 || exe || '?'));
+/** a < b in UTF-8 byte order, SQLite's BINARY collation (= code point order; JS compares UTF-16 code units, which differs past U+FFFF). */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points past U+FFFF) sort after U+E000–U+FFFF in code point order.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
   }
-  return out;
+  return a.length - b.length;
 }
 
 /** The display name of an exe: its basename, after the usual argv[0] when that differs. */

@@ -14,7 +14,7 @@ import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
 import { criticalPathOfDb, criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
-import { failedExecStats } from './sections/failed-execs.ts';
+import { failedExecTally } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
 import { filesStats, type OpenTally, openTallyOfDb } from './sections/files.ts';
 import { histogramStats } from './sections/histograms.ts';
@@ -53,14 +53,15 @@ export function computeStats(
   const failures = failureStats(ctx);
   const { peak, peakAt, timeline } = concurrency(processes, capture.end);
   const usage = usageTotals(ctx);
+  const failedExecs = failedExecTally(ctx);
   const sections = {
-    overview: overviewStats(ctx, failures.length, { peak, peakAt }),
+    overview: overviewStats(ctx, failures.length, failedExecs.searchMisses, { peak, peakAt }),
     topByCount,
     topByTime,
     slowest: slowestProcesses(ctx),
     criticalPath: criticalPathStats(ctx, path, inputs.criticalSteps ?? true),
     failures,
-    failedExecs: failedExecStats(ctx),
+    failedExecs: failedExecs.stats,
     timeline,
     files: filesStats(ctx, opens),
     cpu: cpuStats(ctx, usage),

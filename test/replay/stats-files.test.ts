@@ -7,7 +7,8 @@ import test from 'ava';
 import { buildDatabase, type Db } from '../../analyze/db/database.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import type { OpenRow } from '../../analyze/replay/model.ts';
-import { compareUtf8, OpenTally, openTallyOfDb } from '../../analyze/stats/sections/files.ts';
+import { compareUtf8 } from '../../analyze/stats/context.ts';
+import { OpenTally, openTallyOfDb } from '../../analyze/stats/sections/files.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { filesScenario, Synth } from '../../testkit/synth.ts';
 

@@ -1,24 +1,71 @@
 // Failed exec attempts by path and errno, and how many were PATH-search misses.
+//
+// Computed from the rows in JS, one scan of each table, not with correlated
+// SQL subqueries (one index lookup per failed exec took most of `stats` on a
+// build's PATH searches). The figures are the ones that SQL gave:
+//   - `final`: no exec of the process at or after the attempt;
+//   - a PATH-search miss: the process's first exec at or after the attempt
+//     (in time, then seq order) runs a file of the same name (what follows the
+//     last slash);
+//   - ordered by final, count (both descending), path, errno (UTF-8 bytes).
 
-import type { StatsContext } from '../context.ts';
+import { compareUtf8, type StatsContext } from '../context.ts';
 import type { FailedExecStat } from '../types.ts';
 
-export function failedExecStats(ctx: StatsContext): FailedExecStat[] {
-  return ctx.q<FailedExecStat>(
-    `SELECT f.path, f.errno_name AS errno, count(*) AS count,
-            sum(NOT EXISTS (SELECT 1 FROM execs x WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns)) AS final
-     FROM exec_failures f GROUP BY f.path, f.errno_name ORDER BY final DESC, count DESC, f.path, f.errno_name`,
-  );
+export interface FailedExecTally {
+  stats: FailedExecStat[];
+  /** Attempts followed, in the same process, by a successful exec of a file with the same name. */
+  searchMisses: number;
 }
 
-/** SQLite has no basename(): what follows the last slash. */
-const baseName = (column: string) => `replace(${column}, rtrim(${column}, replace(${column}, '/', '')), '')`;
+/** What follows the last slash (all of it without one; empty after a trailing slash). */
+const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
-/** Failed execs followed, in the same process, by a successful exec of a file with the same name. */
-const PATH_SEARCH_MISSES = `SELECT count(*) FROM exec_failures f
-  WHERE ${baseName('f.path')} = (SELECT ${baseName('x.filename')} FROM execs x
-    WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns ORDER BY x.time_ns, x.seq LIMIT 1)`;
+export function failedExecTally(ctx: StatsContext): FailedExecTally {
+  const { db, t0 } = ctx;
+  // Each process's execs in time order (ids are in time order, seq within a process).
+  const execs = new Map<number, { times: number[]; names: string[] }>();
+  for (const [processId, time, filename] of db
+    .prepare('SELECT process_id, time_ns - :t0, filename FROM execs ORDER BY id')
+    .raw(true)
+    .all({ t0 }) as [number, number, string][]) {
+    let x = execs.get(processId);
+    if (x === undefined) execs.set(processId, (x = { times: [], names: [] }));
+    x.times.push(time);
+    x.names.push(filename);
+  }
+  const groups = new Map<string, Map<string, FailedExecStat>>();
+  let searchMisses = 0;
+  for (const [processId, time, path, errno] of db
+    .prepare('SELECT process_id, time_ns - :t0, path, errno_name FROM exec_failures')
+    .raw(true)
+    .all({ t0 }) as [number, number, string, string][]) {
+    let byErrno = groups.get(path);
+    if (byErrno === undefined) groups.set(path, (byErrno = new Map()));
+    let g = byErrno.get(errno);
+    if (g === undefined) byErrno.set(errno, (g = { path, errno, count: 0, final: 0 }));
+    g.count++;
+    const next = firstAtOrAfter(execs.get(processId), time);
+    if (next === null) g.final++;
+    else if (nameOf(next) === nameOf(path)) searchMisses++;
+  }
+  const stats: FailedExecStat[] = [];
+  for (const byErrno of groups.values()) for (const g of byErrno.values()) stats.push(g);
+  stats.sort(
+    (a, b) => b.final - a.final || b.count - a.count || compareUtf8(a.path, b.path) || compareUtf8(a.errno, b.errno),
+  );
+  return { stats, searchMisses };
+}
 
-export function pathSearchMisses(ctx: StatsContext): number {
-  return ctx.one<number>(PATH_SEARCH_MISSES);
+/** The file of the first exec at or after `time` (binary search), or null. */
+function firstAtOrAfter(x: { times: number[]; names: string[] } | undefined, time: number): string | null {
+  if (x === undefined) return null;
+  let lo = 0;
+  let hi = x.times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x.times[mid]! >= time) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < x.names.length ? x.names[lo]! : null;
 }

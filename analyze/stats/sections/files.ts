@@ -9,7 +9,7 @@
 
 import type { Db } from '../../db/database.ts';
 import type { OpenRow } from '../../replay/model.ts';
-import { optionRecorded, type StatsContext, TOP } from '../context.ts';
+import { compareUtf8, optionRecorded, type StatsContext, TOP } from '../context.ts';
 import type { ErrnoStat, FilesReport, PathStat } from '../types.ts';
 
 /** What the section reads of an open row. */
@@ -100,23 +100,6 @@ interface PathTally {
 /** O_WRONLY | O_RDWR | O_CREAT. */
 const WRITE_FLAGS = 67;
 const EXAMPLES = 3;
-
-/** a < b in UTF-8 byte order (= code point order; JS compares UTF-16 code units, which differs past U+FFFF). */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (code points past U+FFFF) sort after U+E000–U+FFFF in code point order.
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 /** Most frequent first, then by UTF-8 bytes. */
 const byCountThenText =

@@ -3,11 +3,11 @@
 import { isoTime } from '../../format.ts';
 import type { StatsContext } from '../context.ts';
 import type { StatsReport } from '../types.ts';
-import { pathSearchMisses } from './failed-execs.ts';
 
 export function overviewStats(
   ctx: StatsContext,
   failures: number,
+  failedExecSearchMisses: number,
   concurrency: { peak: number; peakAt: number },
 ): StatsReport['overview'] {
   const { capture, one } = ctx;
@@ -22,7 +22,7 @@ export function overviewStats(
     execs: one<number>('SELECT count(*) FROM execs WHERE NOT attached'),
     failures,
     failedExecs: one<number>('SELECT count(*) FROM exec_failures'),
-    failedExecSearchMisses: pathSearchMisses(ctx),
+    failedExecSearchMisses,
     lostRecords: capture.lost,
     peakConcurrency: concurrency.peak,
     peakAtNs: concurrency.peakAt,
