@@ -23,7 +23,7 @@ import {
   type WriterSetup,
 } from './writer-protocol.ts';
 
-/** Batches sent and not yet inserted, at most. */
+/** Batches (~0.5 MB each) sent and not yet inserted, at most, unless told otherwise. */
 const MAX_IN_FLIGHT = 8;
 
 export class DatabaseWriter {
@@ -40,9 +40,21 @@ export class DatabaseWriter {
   private error: Extract<WriterReply, { kind: 'error' }> | null = null;
   /** The streamed rows are all in, completed and indexed (streamEnded). */
   private streamDone = false;
+  /** The table streamed while the file was read (not sent again by send()). */
+  private streamed: string | null = null;
+  private result: unknown;
+  private readonly maxInFlight: number;
 
-  /** Starts the thread that writes the new database `file`. */
-  constructor(file: string) {
+  /**
+   * Starts the thread that writes the new database `file` (`:memory:`: one
+   * that lives as long as the thread, for a job). `job`: the URL of a module
+   * whose `run(db, input)` the thread calls once the database is complete
+   * (end's input; wait() returns what it returns). `maxInFlight`: batches
+   * this thread may run ahead of the writer before it waits.
+   */
+  constructor(file: string, opts: { job?: URL; maxInFlight?: number } = {}) {
+    const { job, maxInFlight = MAX_IN_FLIGHT } = opts;
+    this.maxInFlight = maxInFlight;
     const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
     this.state = new Int32Array(control);
     const { port1, port2 } = new MessageChannel();
@@ -52,6 +64,7 @@ export class DatabaseWriter {
       control,
       tablesSql: TABLES_SQL,
       inserts: Object.fromEntries(TABLES.map((t) => [t.name, tableInsertSql(t)])),
+      job: job?.href,
     };
     // The thread's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
     const here = import.meta.url;
@@ -90,18 +103,35 @@ export class DatabaseWriter {
    * until the file is complete: committed, indexed, closed.
    */
   finish(model: Model): void {
+    this.send(model);
+    this.end();
+    this.wait();
+  }
+
+  /** Sends every row of `model` but the streamed ones (returns once the last batch is posted). */
+  send(model: Model): void {
     this.streamEnded(model);
-    const streamed = model.streamedOpens !== undefined ? 'opens' : null;
+    this.streamed = model.streamedOpens !== undefined ? 'opens' : null;
     for (const t of TABLES) {
-      if (t.name === streamed) continue;
+      if (t.name === this.streamed) continue;
       for (const row of t.rows(model)) this.add(t, row);
     }
     this.flush();
-    const rest = new Set(TABLES.map((t) => t.name).filter((name) => name !== streamed));
-    this.post({ kind: 'end', sql: `${indexesSql(rest)}\n${VIEWS_SQL}` });
+  }
+
+  /** No more rows: the thread commits, indexes, and runs the job on `input` (returns at once). */
+  end(input?: unknown): void {
+    const rest = new Set(TABLES.map((t) => t.name).filter((name) => name !== this.streamed));
+    this.post({ kind: 'end', sql: `${indexesSql(rest)}\n${VIEWS_SQL}`, input });
+  }
+
+  /** Waits until the file is complete (and the job done): the job's result. */
+  wait(): unknown {
     while (Atomics.load(this.state, STATE) === RUNNING) Atomics.wait(this.state, STATE, RUNNING, 1000);
     this.failIfFailed();
+    this.receive();
     this.close();
+    return this.result;
   }
 
   /** Stops the thread (after finish, or when the load failed). */
@@ -136,6 +166,7 @@ export class DatabaseWriter {
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
       const r = m.message as WriterReply;
       if (r.kind === 'buffers') this.spare.push(r.buffers);
+      else if (r.kind === 'result') this.result = r.value;
       else this.error = r;
     }
   }
@@ -152,7 +183,7 @@ export class DatabaseWriter {
     this.posted++;
     Atomics.store(this.state, POSTED, this.posted);
     Atomics.notify(this.state, POSTED);
-    for (let done: number; this.posted - (done = Atomics.load(this.state, CONSUMED)) > MAX_IN_FLIGHT; ) {
+    for (let done: number; this.posted - (done = Atomics.load(this.state, CONSUMED)) > this.maxInFlight; ) {
       if (Atomics.load(this.state, STATE) !== RUNNING) break;
       Atomics.wait(this.state, CONSUMED, done, 1000);
     }

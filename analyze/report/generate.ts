@@ -1,20 +1,23 @@
 // `ptrace report`: raw file → the model (secrets replaced, analyze/secrets/model.ts)
-// → SQLite and `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
+// → the page's data → one HTML file. The stats (the figures of `stats --json`)
+// are computed from SQLite on a second core meanwhile: the database writer's
+// thread builds an in-memory database of the model's rows and runs
+// stats-job.ts on it while this thread makes the rest of the page's data.
 
-import { buildDatabase } from '../db/database.ts';
+import { DatabaseWriter } from '../db/writer.ts';
 import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings } from '../output.ts';
-import { captureInfo, readProcesses } from '../replay/capture-info.ts';
+import { captureInfo } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
-import { computeStats } from '../stats/stats.ts';
 import type { StatsReport } from '../stats/types.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
 import type { ReportData } from './page/schema.ts';
+import type { StatsJobInput } from './stats-job.ts';
 
 export interface ReportOptions {
   /** Replaces the secrets of every string the report shows; null: as captured (--no-redact). */
@@ -22,30 +25,38 @@ export interface ReportOptions {
   generatedBy: string;
 }
 
+// The job's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
+const here = import.meta.url;
+const STATS_JOB = new URL(`./stats-job${here.slice(here.lastIndexOf('.'))}`, here);
+
 export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const progress = new Progress('reading');
-  const { model, warnings } = load(path, { env: true, progress, redact: opts.redactor });
-  progress.step('building database');
-  const capture = captureInfo(model);
-  const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
-  const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
-  progress.step('computing');
-  const stats = embeddedStats(
-    computeStats(db, capture, readProcesses(db, capture), {
-      criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
-      criticalSteps: false, // embeddedStats leaves them out
-    }),
-  );
-  db.close();
-  collectBetweenPhases();
-  const data = reportData({
-    model,
-    capture,
-    stats,
-    redacted: opts.redactor !== null,
-    generatedBy: opts.generatedBy,
-    critical,
-  });
+  // The rows are bound here faster than the thread inserts them: up to 64 batches ahead, this thread goes on sooner.
+  const writer = new DatabaseWriter(':memory:', { job: STATS_JOB, maxInFlight: 64 });
+  let data: ReportData;
+  let warnings: Model['warnings'];
+  try {
+    const loaded = load(path, { env: true, progress, redact: opts.redactor });
+    const { model } = loaded;
+    warnings = loaded.warnings;
+    progress.step('computing');
+    writer.send({ ...model, envs: [], envVars: [] }); // stats shows no environment
+    const capture = captureInfo(model);
+    const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
+    writer.end({ capture, criticalPath: statsSeesTheSamePath(model) ? critical : undefined } satisfies StatsJobInput);
+    // The load's and the binding's garbage: the page's data would grow the heap on top of it.
+    collectBetweenPhases();
+    data = reportData({
+      model,
+      capture,
+      stats: () => writer.wait() as StatsReport,
+      redacted: opts.redactor !== null,
+      generatedBy: opts.generatedBy,
+      critical,
+    });
+  } finally {
+    writer.close();
+  }
   const html = await reportHtml(data);
   progress.done();
   printWarnings(warnings);
@@ -58,13 +69,4 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
  */
 function statsSeesTheSamePath(model: Model): boolean {
   return model.processes.every((p) => p.attachedAt === null);
-}
-
-/**
- * The `stats --json` document as the report embeds it: without the critical
- * path's per-process steps, which the page draws from its own segments
- * (`critical`) and which, on a long serial build, would be most of the file.
- */
-export function embeddedStats(stats: StatsReport): StatsReport {
-  return stats.criticalPath ? { ...stats, criticalPath: { ...stats.criticalPath, steps: [] } } : stats;
 }
