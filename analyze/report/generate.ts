@@ -13,6 +13,7 @@ import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
+import { statsInputsOfModel } from '../stats/model-inputs.ts';
 import type { StatsReport } from '../stats/types.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
@@ -43,7 +44,11 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
     writer.send({ ...model, envs: [], envVars: [] }); // stats shows no environment
     const capture = captureInfo(model);
     const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
-    writer.end({ capture, criticalPath: statsSeesTheSamePath(model) ? critical : undefined } satisfies StatsJobInput);
+    const inputs = {
+      ...statsInputsOfModel(model, capture),
+      criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
+    };
+    writer.end({ capture, inputs } satisfies StatsJobInput);
     // The load's and the binding's garbage: the page's data would grow the heap on top of it.
     collectBetweenPhases();
     data = reportData({

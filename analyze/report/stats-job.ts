@@ -3,24 +3,21 @@
 // the main thread makes the page's data.
 
 import type { Db } from '../db/database.ts';
-import { collectBetweenPhases } from '../memory.ts';
 import { type CaptureInfo, readProcesses } from '../replay/capture-info.ts';
-import type { CriticalPath } from '../replay/critical-path.ts';
-import { computeStats } from '../stats/stats.ts';
+import { computeStats, type StatsInputs } from '../stats/stats.ts';
 import type { StatsReport } from '../stats/types.ts';
 
 export interface StatsJobInput {
   capture: CaptureInfo;
-  /** The page's critical path (null: none) when `stats` finds the same one; undefined: stats computes its own. */
-  criticalPath: CriticalPath | null | undefined;
+  /** What this thread's model already gives (the critical path, tallies: stats/model-inputs.ts). */
+  inputs: StatsInputs;
 }
 
 export function run(db: Db, input: StatsJobInput): StatsReport {
-  const { capture, criticalPath } = input;
-  collectBetweenPhases(); // the batches' garbage, before the stats add theirs
+  const { capture, inputs } = input;
   return embeddedStats(
     computeStats(db, capture, readProcesses(db, capture), {
-      criticalPath,
+      ...inputs,
       criticalSteps: false, // embeddedStats leaves them out
     }),
   );

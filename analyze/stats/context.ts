@@ -28,9 +28,14 @@ export interface StatsContext {
   rootOf(processId: number): number;
 }
 
-export function statsContext(db: Db, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsContext {
+export function statsContext(
+  db: Db,
+  capture: CaptureInfo,
+  processes: readonly ProcInfo[],
+  known?: ExecNames,
+): StatsContext {
   const byId = new Map(processes.map((p) => [p.id, p]));
-  const { names, argv0 } = execNames(db, byId);
+  const { names, argv0 } = known ?? execNames(execNameRowsOfDb(db), (id) => byId.get(id)?.execCount ?? 0);
   // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
   const roots = new Map<number, number>();
   const rootOf = (id: number): number => {
@@ -87,24 +92,40 @@ export function statsContext(db: Db, capture: CaptureInfo, processes: readonly P
   };
 }
 
-/**
- * From one scan of the execs: the name of each process's last image (argv[0]
- * basename, else the exe's), for ancestor chains; and the argv[0] most used
- * with each exe (ties: the first by UTF-8 bytes).
- */
-function execNames(
-  db: Db,
-  byId: ReadonlyMap<number, ProcInfo>,
-): { names: Map<number, string>; argv0: Map<string, string> } {
+/** What the image names are made of: an exec's process, seq, exe and argv[0] (null: none). */
+export interface ExecNameRow {
+  processId: number;
+  seq: number;
+  exe: string | null;
+  argv0: string | null;
+}
+
+export interface ExecNames {
+  /** The name of each process's last image (argv[0] basename, else the exe's), for ancestor chains. */
+  names: Map<number, string>;
+  /** The argv[0] most used with each exe (ties: the first by UTF-8 bytes). */
+  argv0: Map<string, string>;
+}
+
+/** The exec rows of the database (the model's: stats/model-inputs.ts). */
+export function execNameRowsOfDb(db: Db): ExecNameRow[] {
+  return (
+    db.prepare(`SELECT process_id, seq, exe, json_extract(argv_json, '$[0]') FROM execs`).raw(true).all() as [
+      number,
+      number,
+      string | null,
+      string | null,
+    ][]
+  ).map(([processId, seq, exe, argv0]) => ({ processId, seq, exe, argv0 }));
+}
+
+/** The names, from one pass over the exec rows; `execCount`: each process's number of images. */
+export function execNames(rows: Iterable<ExecNameRow>, execCount: (processId: number) => number): ExecNames {
   const names = new Map<number, string>();
   const uses = new Map<string, Map<string, number>>();
-  const rows = db
-    .prepare(`SELECT process_id, seq, exe, json_extract(argv_json, '$[0]') FROM execs`)
-    .raw(true)
-    .all() as [number, number, string | null, string | null][];
-  for (const [id, seq, exe, a0] of rows) {
-    if (seq === (byId.get(id)?.execCount ?? 0) - 1 && (a0 !== null || exe !== null))
-      names.set(id, basename(a0 || exe || '?'));
+  for (const { processId, seq, exe, argv0: a0 } of rows) {
+    if (seq === execCount(processId) - 1 && (a0 !== null || exe !== null))
+      names.set(processId, basename(a0 || exe || '?'));
     if (exe === null || a0 === null) continue;
     let byArgv0 = uses.get(exe);
     if (byArgv0 === undefined) uses.set(exe, (byArgv0 = new Map()));

@@ -8,13 +8,13 @@
 import type { Db } from '../db/database.ts';
 import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
 import type { CriticalPath } from '../replay/critical-path.ts';
-import { statsContext } from './context.ts';
+import { type ExecNames, statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
 import { criticalPathOfDb, criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
-import { failedExecTally } from './sections/failed-execs.ts';
+import { type FailedExecTally, failedExecTallyOfDb } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
 import { filesStats, type OpenTally, openTallyOfDb } from './sections/files.ts';
 import { histogramStats } from './sections/histograms.ts';
@@ -38,6 +38,10 @@ export interface StatsInputs {
   criticalPath?: CriticalPath | null;
   /** false: the critical path's per-process steps left out (the report draws its own). */
   criticalSteps?: boolean;
+  /** The failed execs tallied from the model's rows (stats/model-inputs.ts). */
+  failedExecs?: FailedExecTally;
+  /** The image names from the model's rows (stats/model-inputs.ts). */
+  execNames?: ExecNames;
 }
 
 export function computeStats(
@@ -46,14 +50,14 @@ export function computeStats(
   processes: readonly ProcInfo[],
   inputs: StatsInputs = {},
 ): StatsReport {
-  const ctx = statsContext(db, capture, processes);
+  const ctx = statsContext(db, capture, processes, inputs.execNames);
   const opens = inputs.opens ?? openTallyOfDb(db);
   const path = inputs.criticalPath !== undefined ? inputs.criticalPath : criticalPathOfDb(ctx);
   const { topByCount, topByTime } = commandStats(ctx);
   const failures = failureStats(ctx);
   const { peak, peakAt, timeline } = concurrency(processes, capture.end);
   const usage = usageTotals(ctx);
-  const failedExecs = failedExecTally(ctx);
+  const failedExecs = inputs.failedExecs ?? failedExecTallyOfDb(ctx);
   const sections = {
     overview: overviewStats(ctx, failures.length, failedExecs.searchMisses, { peak, peakAt }),
     topByCount,

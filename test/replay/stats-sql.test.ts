@@ -1,5 +1,6 @@
 // Stats figures computed in JavaScript from one scan of the rows (failed execs,
-// the commands, the image names) must be what the SQL they replaced gave,
+// the commands, the image names; the rows read from SQLite or taken from the
+// model) must be what the SQL they replaced gave,
 // kept here as the ground truth: the same counts, and ties ordered as SQLite
 // orders them (UTF-8 bytes, which past U+FFFF is not JavaScript's order).
 
@@ -8,8 +9,9 @@ import { buildDatabase, type Db } from '../../analyze/db/database.ts';
 import { captureInfo, readProcesses } from '../../analyze/replay/capture-info.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { statsContext } from '../../analyze/stats/context.ts';
+import { statsInputsOfModel } from '../../analyze/stats/model-inputs.ts';
 import { commandStats } from '../../analyze/stats/sections/commands.ts';
-import { failedExecTally } from '../../analyze/stats/sections/failed-execs.ts';
+import { failedExecTallyOfDb } from '../../analyze/stats/sections/failed-execs.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { Synth } from '../../testkit/synth.ts';
 
@@ -99,7 +101,7 @@ test('failed execs, commands and image names: the figures of the SQL they replac
   const capture = captureInfo(model);
   const ctx = statsContext(db, capture, readProcesses(db, capture));
   const expected = bySql(db, ctx.end);
-  const tally = failedExecTally(ctx);
+  const tally = failedExecTallyOfDb(ctx);
   const commands = commandStats(ctx);
   t.true(expected.searchMisses > 0);
   t.true(tally.stats.some((s) => s.final > 0));
@@ -113,6 +115,15 @@ test('failed execs, commands and image names: the figures of the SQL they replac
       names: ctx.processes.filter((p) => p.execCount > 0).map((p) => [p.id, ctx.nameOf(p.id)]),
     },
     expected,
+  );
+  // The same tallies from the model's rows (report's thread): the same figures.
+  const fromModel = statsInputsOfModel(model, capture);
+  t.deepEqual(fromModel.failedExecs, tally);
+  const withModel = statsContext(db, capture, readProcesses(db, capture), fromModel.execNames);
+  t.deepEqual([...withModel.argv0].sort(), expected.argv0);
+  t.deepEqual(
+    ctx.processes.map((p) => withModel.nameOf(p.id)),
+    ctx.processes.map((p) => ctx.nameOf(p.id)),
   );
   db.close();
 });

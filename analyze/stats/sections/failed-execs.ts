@@ -21,14 +21,46 @@ export interface FailedExecTally {
 /** What follows the last slash (all of it without one; empty after a trailing slash). */
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
-export function failedExecTally(ctx: StatsContext): FailedExecTally {
+/** An exec's process, time (ns since the capture start) and file; the execs in time order. */
+export interface ExecTimeRow {
+  processId: number;
+  time: number;
+  filename: string;
+}
+
+/** A failed exec attempt's process, time (ns since the capture start), path and errno name. */
+export interface FailedExecRow {
+  processId: number;
+  time: number;
+  path: string;
+  errno: string;
+}
+
+/** The rows of the database (the model's: stats/model-inputs.ts). */
+export function failedExecTallyOfDb(ctx: StatsContext): FailedExecTally {
   const { db, t0 } = ctx;
-  // Each process's execs in time order (ids are in time order, seq within a process).
+  const execs = (
+    db.prepare('SELECT process_id, time_ns - :t0, filename FROM execs ORDER BY id').raw(true).all({ t0 }) as [
+      number,
+      number,
+      string,
+    ][]
+  ).map(([processId, time, filename]) => ({ processId, time, filename }));
+  const failures = (
+    db.prepare('SELECT process_id, time_ns - :t0, path, errno_name FROM exec_failures').raw(true).all({ t0 }) as [
+      number,
+      number,
+      string,
+      string,
+    ][]
+  ).map(([processId, time, path, errno]) => ({ processId, time, path, errno }));
+  return failedExecTally(execs, failures);
+}
+
+export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Iterable<FailedExecRow>): FailedExecTally {
+  // Each process's execs in time order.
   const execs = new Map<number, { times: number[]; names: string[] }>();
-  for (const [processId, time, filename] of db
-    .prepare('SELECT process_id, time_ns - :t0, filename FROM execs ORDER BY id')
-    .raw(true)
-    .all({ t0 }) as [number, number, string][]) {
+  for (const { processId, time, filename } of execRows) {
     let x = execs.get(processId);
     if (x === undefined) execs.set(processId, (x = { times: [], names: [] }));
     x.times.push(time);
@@ -36,10 +68,7 @@ export function failedExecTally(ctx: StatsContext): FailedExecTally {
   }
   const groups = new Map<string, Map<string, FailedExecStat>>();
   let searchMisses = 0;
-  for (const [processId, time, path, errno] of db
-    .prepare('SELECT process_id, time_ns - :t0, path, errno_name FROM exec_failures')
-    .raw(true)
-    .all({ t0 }) as [number, number, string, string][]) {
+  for (const { processId, time, path, errno } of failures) {
     let byErrno = groups.get(path);
     if (byErrno === undefined) groups.set(path, (byErrno = new Map()));
     let g = byErrno.get(errno);
