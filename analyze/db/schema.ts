@@ -261,7 +261,14 @@ export const TABLES: readonly AnyTable[] = [
       },
       { name: 'utime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs },
       { name: 'stime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.stimeNs },
-      { name: 'cpu_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.utimeNs + r.stimeNs },
+      {
+        name: 'cpu_ns',
+        type: 'INTEGER',
+        constraints: 'NOT NULL',
+        // Each at most 2^53 - 1: their sum may not be a safe integer.
+        get: (r) =>
+          Number.isSafeInteger(r.utimeNs + r.stimeNs) ? r.utimeNs + r.stimeNs : BigInt(r.utimeNs) + BigInt(r.stimeNs),
+      },
       { name: 'runtime_ns', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.runtimeNs },
       { name: 'maxrss_kb', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.maxrssKb },
       { name: 'min_flt', type: 'INTEGER', constraints: 'NOT NULL', get: (r) => r.minFlt },

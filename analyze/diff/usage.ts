@@ -10,6 +10,7 @@
 // totals are compared only between groups of as many images.
 
 import type { TreeNode } from '../tree/build.ts';
+import { cpuNs } from '../tree/display.ts';
 import { commandName } from './process-ref.ts';
 
 export interface Threshold {
@@ -70,9 +71,8 @@ function figuresOf(nodes: Iterable<TreeNode>): Map<string, GroupFigures> {
     if (d > g.max) g.max = d;
     const r = n.resources;
     if (r !== null) {
-      const cpu = r.runtimeNs !== 0n ? Number(r.runtimeNs) : Number(r.utimeNs + r.stimeNs);
-      g.cpu = (g.cpu ?? 0) + cpu;
-      const rss = Number(r.maxrssKb);
+      g.cpu = (g.cpu ?? 0) + cpuNs(r);
+      const rss = r.maxrssKb;
       if (rss > (g.maxRss ?? -1)) g.maxRss = rss;
     }
   }

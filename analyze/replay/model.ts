@@ -155,9 +155,36 @@ export interface OpenRow {
   latencyNs: bigint;
 }
 
+/**
+ * Resource usage as numbers: the reader clamps every field to 2^53 - 1
+ * (formats/values.ts), so they are exact; a model holds one per process, and
+ * twelve bigints each were most of its heap objects.
+ */
+export type Usage = { [K in keyof Rusage]: number };
+
 /** A process's resource usage at exit (resources table): only processes whose exit recorded it. */
-export interface ResourceRow extends Rusage {
+export interface ResourceRow extends Usage {
   processId: number;
+}
+
+/** The usage of a PT_EXIT's rusage, CPU time split as the kernel does (cputime.ts), as a resources row (process id set by finish()). */
+function resourceRow(r: Rusage): ResourceRow {
+  const u = splitCpuTime(r);
+  return {
+    processId: 0,
+    utimeNs: Number(u.utimeNs),
+    stimeNs: Number(u.stimeNs),
+    runtimeNs: Number(u.runtimeNs),
+    maxrssKb: Number(u.maxrssKb),
+    minFlt: Number(u.minFlt),
+    majFlt: Number(u.majFlt),
+    nvcsw: Number(u.nvcsw),
+    nivcsw: Number(u.nivcsw),
+    rchar: Number(u.rchar),
+    wchar: Number(u.wchar),
+    readBytes: Number(u.readBytes),
+    writeBytes: Number(u.writeBytes),
+  };
 }
 
 /** A latency histogram of one process (histograms table). */
@@ -330,7 +357,7 @@ interface ProcState {
   /** Working directory of the current image (its exec's; inherited at fork); null when unknown or truncated. */
   cwd: string | null;
   /** Resource usage at exit; null when not recorded (1.0 file, all zeros, no exit). */
-  rusage: Rusage | null;
+  rusage: ResourceRow | null;
   hists: { kind: string; count: bigint; totalNs: bigint; maxNs: bigint; buckets: number[] }[] | null;
   /** running | joined | born when the capture attached it; null otherwise. */
   attached: string | null;
@@ -538,7 +565,7 @@ export class ModelBuilder {
         p.signalName = e.signalName;
         p.coreDumped = e.coreDumped;
         p.comm = this.intern(e.comm);
-        if (rusageRecorded(e.rusage)) p.rusage = splitCpuTime(e.rusage);
+        if (rusageRecorded(e.rusage)) p.rusage = resourceRow(e.rusage);
         break;
       }
       case 'open': {
@@ -937,7 +964,10 @@ export class ModelBuilder {
     const histograms: HistRow[] = [];
     for (let i = 0; i < sorted.length; i++) {
       const p = sorted[i]!;
-      if (p.rusage !== null) resources.push({ processId: i + 1, ...p.rusage });
+      if (p.rusage !== null) {
+        p.rusage.processId = i + 1;
+        resources.push(p.rusage);
+      }
       if (p.hists !== null) {
         for (const h of [...p.hists].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))) {
           histograms.push({ id: histograms.length + 1, processId: i + 1, ...h });

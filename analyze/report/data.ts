@@ -170,7 +170,7 @@ export function reportData(input: ReportInput): ReportData {
   for (const r of model.resources) {
     const row = rowOf[r.processId]!;
     cols.cpu[row] = cpuNs(r);
-    cols.rss[row] = Number(r.maxrssKb);
+    cols.rss[row] = r.maxrssKb;
   }
   const failedOpenSeen = new Set<string>();
   for (const o of model.opens) {

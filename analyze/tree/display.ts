@@ -41,7 +41,7 @@ export function openDisplayPath(o: OpenRow): string {
 
 /** CPU time of a usage row: the scheduler's runtime (precise), else user + system. */
 export function cpuNs(r: ResourceRow): number {
-  return Number(r.runtimeNs > 0n ? r.runtimeNs : r.utimeNs + r.stimeNs);
+  return r.runtimeNs > 0 ? r.runtimeNs : r.utimeNs + r.stimeNs;
 }
 
 /** Every item of the display tree, in no particular order (without recursion: trees can be 100,000s of levels deep). */

@@ -68,18 +68,18 @@ export interface JsonResources {
 
 export function jsonResources(r: ResourceRow): JsonResources {
   return {
-    cpuUserNs: Number(r.utimeNs),
-    cpuSystemNs: Number(r.stimeNs),
-    cpuRuntimeNs: Number(r.runtimeNs),
-    maxRssKib: Number(r.maxrssKb),
-    minorFaults: Number(r.minFlt),
-    majorFaults: Number(r.majFlt),
-    voluntaryContextSwitches: Number(r.nvcsw),
-    involuntaryContextSwitches: Number(r.nivcsw),
-    readChars: Number(r.rchar),
-    writtenChars: Number(r.wchar),
-    readBytes: Number(r.readBytes),
-    writtenBytes: Number(r.writeBytes),
+    cpuUserNs: r.utimeNs,
+    cpuSystemNs: r.stimeNs,
+    cpuRuntimeNs: r.runtimeNs,
+    maxRssKib: r.maxrssKb,
+    minorFaults: r.minFlt,
+    majorFaults: r.majFlt,
+    voluntaryContextSwitches: r.nvcsw,
+    involuntaryContextSwitches: r.nivcsw,
+    readChars: r.rchar,
+    writtenChars: r.wchar,
+    readBytes: r.readBytes,
+    writtenBytes: r.writeBytes,
   };
 }
 

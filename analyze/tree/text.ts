@@ -38,7 +38,7 @@ function resourceText(rows: readonly (ResourceRow | null)[]): string {
     if (r === null) continue;
     any = true;
     cpu += cpuNs(r);
-    if (Number(r.maxrssKb) > rss) rss = Number(r.maxrssKb);
+    if (r.maxrssKb > rss) rss = r.maxrssKb;
   }
   return any ? `cpu ${formatDuration(cpu)}, rss ${formatKib(rss)}` : NOT_RECORDED;
 }

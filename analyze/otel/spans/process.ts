@@ -155,19 +155,19 @@ export function exitOutcome(p: ProcessRow): { attrs: Attributes; status: SpanDat
 
 /** Resource usage at exit as span attributes (docs/otel.md): CPU in seconds (doubles), sizes in bytes. */
 function usageAttributes(attrs: Attributes, u: ResourceRow): void {
-  const s = (ns: bigint): number => Number(ns) / 1e9;
+  const s = (ns: number): number => ns / 1e9;
   attrs['process.cpu.time.user'] = s(u.utimeNs);
   attrs['process.cpu.time.system'] = s(u.stimeNs);
-  if (u.runtimeNs > 0n) attrs['ptrace.process.cpu.runtime'] = s(u.runtimeNs);
-  attrs['process.memory.max_rss'] = Number(u.maxrssKb) * 1024;
-  attrs['process.paging.faults.minor'] = Number(u.minFlt);
-  attrs['process.paging.faults.major'] = Number(u.majFlt);
-  attrs['process.context_switches.voluntary'] = Number(u.nvcsw);
-  attrs['process.context_switches.involuntary'] = Number(u.nivcsw);
-  attrs['ptrace.process.io.read_chars'] = Number(u.rchar);
-  attrs['ptrace.process.io.write_chars'] = Number(u.wchar);
-  attrs['process.disk.io.read'] = Number(u.readBytes);
-  attrs['process.disk.io.write'] = Number(u.writeBytes);
+  if (u.runtimeNs > 0) attrs['ptrace.process.cpu.runtime'] = s(u.runtimeNs);
+  attrs['process.memory.max_rss'] = u.maxrssKb * 1024;
+  attrs['process.paging.faults.minor'] = u.minFlt;
+  attrs['process.paging.faults.major'] = u.majFlt;
+  attrs['process.context_switches.voluntary'] = u.nvcsw;
+  attrs['process.context_switches.involuntary'] = u.nivcsw;
+  attrs['ptrace.process.io.read_chars'] = u.rchar;
+  attrs['ptrace.process.io.write_chars'] = u.wchar;
+  attrs['process.disk.io.read'] = u.readBytes;
+  attrs['process.disk.io.write'] = u.writeBytes;
 }
 
 /**
