@@ -1,6 +1,8 @@
 // Bound row values in a form that crosses to another thread cheaply: one tag
 // per value and typed arrays (moved, not copied, by postMessage), each
-// distinct string sent once. A structured clone of the values themselves
+// distinct short string sent once (a dictionary both sides keep); long
+// strings (argv as JSON: one per exec, rarely repeated) travel inline, never
+// hashed nor kept. A structured clone of the values themselves
 // costs ~50 ns a value on each side, as much as SQLite's own insert.
 // Pure: no SQLite, no threads.
 
@@ -14,6 +16,11 @@ const STRING = 3;
 const BLOB = 4;
 /** Anything else (a bigint out of range): passed through by structured clone, so that SQLite refuses it as before. */
 const OTHER = 5;
+/** A string longer than INLINE_LENGTH: sent in the batch's `inline` list, outside the dictionary. */
+const INLINE = 6;
+
+/** Strings up to this length go through the dictionary. */
+export const INLINE_LENGTH = 128;
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
@@ -34,6 +41,8 @@ export interface RowBatch {
   strings: string[];
   /** The dictionary starts over before this batch's strings. */
   resetStrings: boolean;
+  /** Long strings, each used once, in order. */
+  inline: string[];
   blobs: Uint8Array;
   others: SqlValue[];
 }
@@ -64,6 +73,7 @@ export class BatchEncoder {
   private nums: Float64Array = new Float64Array(0);
   private bigs: BigInt64Array = new BigInt64Array(0);
   private strings: string[] = [];
+  private inline: string[] = [];
   private blobs = new Uint8Array(0);
   private blobEnd = 0;
   private others: SqlValue[] = [];
@@ -100,6 +110,7 @@ export class BatchEncoder {
       this.bigs = new BigInt64Array(this.capacity);
     }
     this.strings = [];
+    this.inline = [];
     this.blobEnd = 0;
     this.others = [];
   }
@@ -123,6 +134,11 @@ export class BatchEncoder {
         tags[k] = NUMBER;
         nums[k] = v;
       } else if (typeof v === 'string') {
+        if (v.length > INLINE_LENGTH) {
+          tags[k] = INLINE;
+          nums[k] = this.inline.push(v) - 1;
+          continue;
+        }
         tags[k] = STRING;
         if (v === this.lastString[c]) nums[k] = this.lastIndex[c]!;
         else {
@@ -160,6 +176,7 @@ export class BatchEncoder {
       bigs: this.bigs,
       strings: this.strings,
       resetStrings: this.reset,
+      inline: this.inline,
       blobs: this.blobs.slice(0, this.blobEnd),
       others: this.others,
     };
@@ -215,7 +232,7 @@ export class BatchDecoder {
   /** Writes the values of the next `rows` rows into `out` from index 0. */
   read(out: SqlValue[], rows: number): void {
     const { strings, blobBuffer } = this;
-    const { tags, nums, bigs, others, width } = this.batch!;
+    const { tags, nums, bigs, others, inline, width } = this.batch!;
     const count = rows * width;
     let k = this.k;
     for (let j = 0; j < count; j++, k++) {
@@ -225,6 +242,9 @@ export class BatchDecoder {
           break;
         case STRING:
           out[j] = strings[nums[k]!]!;
+          break;
+        case INLINE:
+          out[j] = inline[nums[k]!]!;
           break;
         case INT64:
           out[j] = bigs[k]!;
