@@ -32,8 +32,9 @@ const STATS_JOB = new URL(`./stats-job${here.slice(here.lastIndexOf('.'))}`, her
 
 export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const progress = new Progress('reading');
-  // The rows are bound here faster than the thread inserts them: up to 64 batches ahead, this thread goes on sooner.
-  const writer = new DatabaseWriter(':memory:', { job: STATS_JOB, maxInFlight: 64 });
+  // The rows are bound here faster than the thread inserts them: this thread goes on without waiting for it
+  // (the batches of a 100,000-process capture: ~200).
+  const writer = new DatabaseWriter(':memory:', { job: STATS_JOB, maxInFlight: 256 });
   let data: ReportData;
   let warnings: Model['warnings'];
   try {
