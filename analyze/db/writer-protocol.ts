@@ -22,8 +22,6 @@ export interface WriterSetup {
   tablesSql: string;
   /** The INSERT statements of each table, by name. */
   inserts: Record<string, InsertSql>;
-  /** A module whose `run(db, input)` the thread calls on the finished database (imported at once, while the rows are being made). */
-  job?: string;
 }
 
 export type WriterMessage =
@@ -32,12 +30,10 @@ export type WriterMessage =
   | { kind: 'complete'; sql: string; processIds: Int32Array }
   /** Statements to run now, in the transaction (the indexes of tables whose rows are all in). */
   | { kind: 'sql'; sql: string }
-  /** Commit, run `sql` (the remaining indexes, the views), run the job on `input` (when there is one), close the file. */
-  | { kind: 'end'; sql: string; input?: unknown };
+  /** Commit, run `sql` (the remaining indexes, the views), close the file. */
+  | { kind: 'end'; sql: string };
 
 export type WriterReply =
   /** A batch's buffers, inserted, to be filled again. */
   | { kind: 'buffers'; buffers: BatchBuffers }
-  /** What the job returned. */
-  | { kind: 'result'; value: unknown }
   | { kind: 'error'; name?: string; message: string; code?: unknown; stack?: string };

@@ -1,8 +1,6 @@
 // The thread that owns the SQLite connection while `ptrace db` writes a file
 // (writer.ts is the other side): it inserts the batches of rows it is sent,
-// in order, in one transaction, then creates the indexes, runs its job on the
-// database if it was given one (`report` computes its stats there), and
-// closes the file.
+// in order, in one transaction, then creates the indexes and closes the file.
 // It runs synchronously, like the loader feeding it: it blocks on the control
 // array until a message is there and takes it with receiveMessageOnPort.
 
@@ -20,7 +18,7 @@ import {
   type WriterSetup,
 } from './writer-protocol.ts';
 
-const { file, control, tablesSql, inserts, job, port } = workerData as WriterSetup & { port: MessagePort };
+const { file, control, tablesSql, inserts, port } = workerData as WriterSetup & { port: MessagePort };
 const state = new Int32Array(control);
 
 function next(): WriterMessage {
@@ -45,7 +43,6 @@ function consumed(): void {
 try {
   // Imported here, not at the top: a failure to load them is reported like any other.
   const bulk = await import('./bulk.ts');
-  const jobModule = job === undefined ? null : ((await import(job)) as { run(db: unknown, input: unknown): unknown });
   const db = bulk.bulkLoadConnection(file);
   db.exec(tablesSql);
   const statements = new Map<string, TableStatements>();
@@ -67,7 +64,6 @@ try {
     } else {
       db.exec('COMMIT');
       db.exec(m.sql);
-      if (jobModule !== null) reply({ kind: 'result', value: jobModule.run(db, m.input) });
       db.close(); // journal_mode=OFF is not stored in the file: readers get the default
       consumed();
       break;

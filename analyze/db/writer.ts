@@ -23,7 +23,7 @@ import {
   type WriterSetup,
 } from './writer-protocol.ts';
 
-/** Batches (~0.5 MB each) sent and not yet inserted, at most, unless told otherwise. */
+/** Batches sent and not yet inserted, at most. */
 const MAX_IN_FLIGHT = 8;
 
 export class DatabaseWriter {
@@ -40,21 +40,9 @@ export class DatabaseWriter {
   private error: Extract<WriterReply, { kind: 'error' }> | null = null;
   /** The streamed rows are all in, completed and indexed (streamEnded). */
   private streamDone = false;
-  /** The table streamed while the file was read (not sent again by send()). */
-  private streamed: string | null = null;
-  private result: unknown;
-  private readonly maxInFlight: number;
 
-  /**
-   * Starts the thread that writes the new database `file` (`:memory:`: one
-   * that lives as long as the thread, for a job). `job`: the URL of a module
-   * whose `run(db, input)` the thread calls once the database is complete
-   * (end's input; wait() returns what it returns). `maxInFlight`: batches
-   * this thread may run ahead of the writer before it waits.
-   */
-  constructor(file: string, opts: { job?: URL; maxInFlight?: number } = {}) {
-    const { job, maxInFlight = MAX_IN_FLIGHT } = opts;
-    this.maxInFlight = maxInFlight;
+  /** Starts the thread that writes the new database `file`. */
+  constructor(file: string) {
     const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
     this.state = new Int32Array(control);
     const { port1, port2 } = new MessageChannel();
@@ -64,7 +52,6 @@ export class DatabaseWriter {
       control,
       tablesSql: TABLES_SQL,
       inserts: Object.fromEntries(TABLES.map((t) => [t.name, tableInsertSql(t)])),
-      job: job?.href,
     };
     // The thread's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
     const here = import.meta.url;
@@ -103,35 +90,18 @@ export class DatabaseWriter {
    * until the file is complete: committed, indexed, closed.
    */
   finish(model: Model): void {
-    this.send(model);
-    this.end();
-    this.wait();
-  }
-
-  /** Sends every row of `model` but the streamed ones (returns once the last batch is posted). */
-  send(model: Model): void {
     this.streamEnded(model);
-    this.streamed = model.streamedOpens !== undefined ? 'opens' : null;
+    const streamed = model.streamedOpens !== undefined ? 'opens' : null;
     for (const t of TABLES) {
-      if (t.name === this.streamed) continue;
+      if (t.name === streamed) continue;
       for (const row of t.rows(model)) this.add(t, row);
     }
     this.flush();
-  }
-
-  /** No more rows: the thread commits, indexes, and runs the job on `input` (returns at once). */
-  end(input?: unknown): void {
-    const rest = new Set(TABLES.map((t) => t.name).filter((name) => name !== this.streamed));
-    this.post({ kind: 'end', sql: `${indexesSql(rest)}\n${VIEWS_SQL}`, input });
-  }
-
-  /** Waits until the file is complete (and the job done): the job's result. */
-  wait(): unknown {
+    const rest = new Set(TABLES.map((t) => t.name).filter((name) => name !== streamed));
+    this.post({ kind: 'end', sql: `${indexesSql(rest)}\n${VIEWS_SQL}` });
     while (Atomics.load(this.state, STATE) === RUNNING) Atomics.wait(this.state, STATE, RUNNING, 1000);
     this.failIfFailed();
-    this.receive();
     this.close();
-    return this.result;
   }
 
   /** Stops the thread (after finish, or when the load failed). */
@@ -166,7 +136,6 @@ export class DatabaseWriter {
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
       const r = m.message as WriterReply;
       if (r.kind === 'buffers') this.spare.push(r.buffers);
-      else if (r.kind === 'result') this.result = r.value;
       else this.error = r;
     }
   }
@@ -183,7 +152,7 @@ export class DatabaseWriter {
     this.posted++;
     Atomics.store(this.state, POSTED, this.posted);
     Atomics.notify(this.state, POSTED);
-    for (let done: number; this.posted - (done = Atomics.load(this.state, CONSUMED)) > this.maxInFlight; ) {
+    for (let done: number; this.posted - (done = Atomics.load(this.state, CONSUMED)) > MAX_IN_FLIGHT; ) {
       if (Atomics.load(this.state, STATE) !== RUNNING) break;
       Atomics.wait(this.state, CONSUMED, done, 1000);
     }

@@ -2,7 +2,7 @@
 // rows in, one compact document out; walks are iterative (trees can be 100,000s deep).
 
 import { decodeStrings } from '../../formats/nul-area.ts';
-import { commandLine, isoTime, statusText } from '../format.ts';
+import { commandLine, statusText } from '../format.ts';
 import { type CaptureInfo, categoryIncomplete, lossWarning, processesIncomplete } from '../replay/capture-info.ts';
 import type { CriticalPath } from '../replay/critical-path.ts';
 import type { Model } from '../replay/model.ts';
@@ -44,8 +44,8 @@ class StringTable {
 export interface ReportInput {
   model: Model;
   capture: CaptureInfo;
-  /** computeStats of the same model; called last (report computes them on another thread meanwhile). */
-  stats: () => StatsReport;
+  /** computeStats of the same model. */
+  stats: StatsReport;
   /** The model's strings went through the secret rules (the page says so). */
   redacted: boolean;
   generatedBy: string;
@@ -209,15 +209,13 @@ export function reportData(input: ReportInput): ReportData {
     if (x.exeTruncated || x.filenameTruncated || x.cwdTruncated) pathTrunc++;
   }
 
-  const dedup = dedupLines(model, capture);
-  const criticalOut = input.critical === null ? null : criticalData(input.critical, model, rowOf, argvs);
   return {
     version: REPORT_DATA_VERSION,
     header: {
       command: capture.command,
       host: capture.hostname,
       kernel: capture.kernelRelease,
-      start: isoTime(capture.startNs),
+      start: input.stats.overview.startTime,
       durationNs: capture.end,
       complete: capture.complete,
       lost: capture.lost,
@@ -231,9 +229,9 @@ export function reportData(input: ReportInput): ReportData {
     strings: strings.list,
     processes: cols,
     envs,
-    dedup,
-    critical: criticalOut,
-    stats: input.stats(),
+    stats: input.stats,
+    dedup: dedupLines(model, capture),
+    critical: input.critical === null ? null : criticalData(input.critical, model, rowOf, argvs),
   };
 }
 

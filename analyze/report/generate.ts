@@ -1,24 +1,21 @@
 // `ptrace report`: raw file → the model (secrets replaced, analyze/secrets/model.ts)
-// → the page's data → one HTML file. The stats (the figures of `stats --json`)
-// are computed from SQLite on a second core meanwhile: the database writer's
-// thread builds an in-memory database of the model's rows and runs
-// stats-job.ts on it while this thread makes the rest of the page's data.
+// → SQLite and `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
 
-import { DatabaseWriter } from '../db/writer.ts';
+import { buildDatabase } from '../db/database.ts';
 import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings } from '../output.ts';
-import { captureInfo } from '../replay/capture-info.ts';
+import { captureInfo, readProcesses } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
 import { statsInputsOfModel } from '../stats/model-inputs.ts';
+import { computeStats } from '../stats/stats.ts';
 import type { StatsReport } from '../stats/types.ts';
 import { reportData } from './data.ts';
 import { reportHtml } from './html.ts';
 import type { ReportData } from './page/schema.ts';
-import type { StatsJobInput } from './stats-job.ts';
 
 export interface ReportOptions {
   /** Replaces the secrets of every string the report shows; null: as captured (--no-redact). */
@@ -26,43 +23,31 @@ export interface ReportOptions {
   generatedBy: string;
 }
 
-// The job's module sits next to this one, with the same extension (.ts in a clone, .js in the package).
-const here = import.meta.url;
-const STATS_JOB = new URL(`./stats-job${here.slice(here.lastIndexOf('.'))}`, here);
-
 export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const progress = new Progress('reading');
-  // The rows are bound here faster than the thread inserts them: this thread goes on without waiting for it
-  // (the batches of a 100,000-process capture: ~200).
-  const writer = new DatabaseWriter(':memory:', { job: STATS_JOB, maxInFlight: 256 });
-  let data: ReportData;
-  let warnings: Model['warnings'];
-  try {
-    const loaded = load(path, { env: true, progress, redact: opts.redactor });
-    const { model } = loaded;
-    warnings = loaded.warnings;
-    progress.step('computing');
-    writer.send({ ...model, envs: [], envVars: [] }); // stats shows no environment
-    const capture = captureInfo(model);
-    const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
-    const inputs = {
+  const { model, warnings } = load(path, { env: true, progress, redact: opts.redactor });
+  progress.step('building database');
+  const capture = captureInfo(model);
+  const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
+  const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
+  progress.step('computing');
+  const stats = embeddedStats(
+    computeStats(db, capture, readProcesses(db, capture), {
       ...statsInputsOfModel(model, capture),
       criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
-    };
-    writer.end({ capture, inputs } satisfies StatsJobInput);
-    // The load's and the binding's garbage: the page's data would grow the heap on top of it.
-    collectBetweenPhases();
-    data = reportData({
-      model,
-      capture,
-      stats: () => writer.wait() as StatsReport,
-      redacted: opts.redactor !== null,
-      generatedBy: opts.generatedBy,
-      critical,
-    });
-  } finally {
-    writer.close();
-  }
+      criticalSteps: false, // embeddedStats leaves them out
+    }),
+  );
+  db.close();
+  collectBetweenPhases();
+  const data = reportData({
+    model,
+    capture,
+    stats,
+    redacted: opts.redactor !== null,
+    generatedBy: opts.generatedBy,
+    critical,
+  });
   const html = await reportHtml(data);
   progress.done();
   printWarnings(warnings);
@@ -75,4 +60,13 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
  */
 function statsSeesTheSamePath(model: Model): boolean {
   return model.processes.every((p) => p.attachedAt === null);
+}
+
+/**
+ * The `stats --json` document as the report embeds it: without the critical
+ * path's per-process steps, which the page draws from its own segments
+ * (`critical`) and which, on a long serial build, would be most of the file.
+ */
+export function embeddedStats(stats: StatsReport): StatsReport {
+  return stats.criticalPath ? { ...stats, criticalPath: { ...stats.criticalPath, steps: [] } } : stats;
 }

@@ -1,7 +1,7 @@
 // Stats inputs made from the model's rows rather than read back from SQLite
-// (`report` computes the rest of the stats from SQLite on another thread): the
-// same tallies (sections/failed-execs.ts, context.ts execNames) fed from the
-// other source of the same rows.
+// (for `report`, which has the model at hand): the same tallies
+// (sections/failed-execs.ts, context.ts execNames) fed from the other source
+// of the same rows.
 
 import { firstString } from '../../formats/nul-area.ts';
 import type { CaptureInfo } from '../replay/capture-info.ts';

@@ -136,21 +136,6 @@ test("the writer thread's error is thrown in the caller, SQLite's code kept", (t
   t.is((e2 as Error & { code?: string }).code, 'SQLITE_NOTADB');
 });
 
-test("a job runs on the writer's finished in-memory database; its result, or its error, reaches the caller", (t) => {
-  const raw = join(dir, 'files-job.raw');
-  writeFileSync(raw, filesScenario().buffer());
-  const { model } = load(raw);
-  const job = new URL('../fixtures/writer-job.ts', import.meta.url);
-  const writer = new DatabaseWriter(':memory:', { job, maxInFlight: 64 });
-  writer.send(model);
-  writer.end({});
-  t.deepEqual(writer.wait(), { processes: model.processes.length, execs: model.execs.length });
-  const failing = new DatabaseWriter(':memory:', { job });
-  failing.send(model);
-  failing.end({ fail: true });
-  t.throws(() => failing.wait(), { message: 'the job failed' });
-});
-
 test('with a redactor, streamed open rows are redacted like the rest of the model (db file and stats tally)', (t) => {
   const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
   const root = { pid: 600, start: ms(1) };

@@ -22,7 +22,7 @@ test('a parent cycle and a self-parent become roots; every parent is an earlier 
   const data = reportData({
     model: forged,
     capture: captureInfo(forged),
-    stats: () => STATS,
+    stats: STATS,
     redacted: false,
     generatedBy: 'test',
     critical: null,
