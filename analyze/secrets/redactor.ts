@@ -82,7 +82,27 @@ export function looksLikePath(v: string): boolean {
   );
 }
 
-const OPTION = /^(-{1,2})([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/;
+/** A letter, digit, `_`, `.` or `-` (an option name's characters after its first). */
+function optionNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+
+/**
+ * `-name`, `--name` or either with `=value`: the dashes, the name (a letter,
+ * then letters, digits, `_`, `.`, `-`) and the value (undefined without `=`);
+ * null for anything else. A scan, not a regular expression: every argument
+ * of every command line goes through it.
+ */
+export function parseOption(a: string): { dashes: string; name: string; attached: string | undefined } | null {
+  const d = a.charCodeAt(1) === 45 ? 2 : 1;
+  const first = a.charCodeAt(d);
+  if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90))) return null;
+  let i = d + 1;
+  while (i < a.length && optionNameChar(a.charCodeAt(i))) i++;
+  if (i === a.length) return { dashes: a.slice(0, d), name: a.slice(d), attached: undefined };
+  if (a.charCodeAt(i) !== 61 /* = */) return null;
+  return { dashes: a.slice(0, d), name: a.slice(d, i), attached: a.slice(i + 1) };
+}
 const NAME_CHAR = /[A-Za-z0-9_.-]/;
 const NAME_START = /[A-Za-z_]/;
 const BARE_VALUE_END = /[\s'"&;|,#]/;
@@ -117,7 +137,11 @@ export function* assignments(s: string): Generator<{ nameStart: number; name: st
   }
 }
 
-const AWS_CONTEXT = /aws|secret|(?:AKIA|ASIA)[A-Z0-9]{16}/i;
+/** What makes a command line an AWS one (case-insensitive): `aws`, `secret`, or an access key id. */
+export function awsContext(line: string): boolean {
+  const lower = line.toLowerCase();
+  return lower.includes('aws') || lower.includes('secret') || /(?:akia|asia)[a-z0-9]{16}/.test(lower);
+}
 const AWS_SECRET_ALONE = /^[A-Za-z0-9/+]{40}$/;
 const TEXT_CACHE_LIMIT = 8192;
 
@@ -267,10 +291,14 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
       (r) =>
         (r.tools.length === 0 || r.tools.includes(tool)) && (r.requires === undefined || args.includes(r.requires)),
     );
+  // The rules of a command that is not a known tool: the same for every such command (most of a build's).
+  const generalRules = toolRulesFor('', []);
+  const generalNeedsNothing = rules.tools.every((r) => r.tools.length > 0 || r.requires === undefined);
 
   const argv = (args: readonly string[]): string[] => {
     const out = args.map((a, i) => (i === 0 ? text(a) : a));
-    let active = toolRulesFor(baseName(args[0] ?? ''), args);
+    const tool = baseName(args[0] ?? '');
+    let active = !toolNames.has(tool) && generalNeedsNothing ? generalRules : toolRulesFor(tool, args);
     let pending: Pending | null = null;
     for (let i = 1; i < args.length; i++) {
       const a = args[i]!;
@@ -289,11 +317,12 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
       const b = baseName(a);
       if (toolNames.has(b)) active = toolRulesFor(b, args.slice(i));
       const o = optionArg(a, i + 1 < args.length, active);
-      out[i] = text(o.out);
-      pending = o.next;
+      out[i] = text(o === null ? a : o.out);
+      pending = o === null ? null : o.next;
     }
-    // An AWS secret key alone in an argument (`aws configure set aws_secret_access_key KEY`): the context is the command line.
-    if (args.some((a) => AWS_CONTEXT.test(a))) {
+    // An AWS secret key alone in an argument (`aws configure set aws_secret_access_key KEY`): the context is the
+    // command line (tested once on the arguments joined by newlines: no match spans one).
+    if (awsContext(args.join('\n'))) {
       for (let i = 1; i < out.length; i++) {
         const a = out[i]!;
         if (AWS_SECRET_ALONE.test(a) && awsSecretShape(a)) out[i] = marker('aws-secret-key', a);
@@ -302,14 +331,16 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
     return out;
   };
 
-  /** One argument: a tool-specific or a secret-named option with an attached value redacted; `next` when the following argument is its value. */
+  /**
+   * One argument: a tool-specific or a secret-named option with an attached value redacted; `next` when the
+   * following argument is its value. null: the argument as it is, and no value follows (most arguments).
+   */
   const optionArg = (
     a: string,
     hasNext: boolean,
     active: readonly ToolRule[],
-  ): { out: string; next: Pending | null } => {
-    const same = { out: a, next: null };
-    if (!a.startsWith('-') || isMarked(a)) return same;
+  ): { out: string; next: Pending | null } | null => {
+    if (!a.startsWith('-') || isMarked(a)) return null;
     for (const r of active) {
       for (const flag of r.flags) {
         if (a === flag) {
@@ -320,22 +351,22 @@ export function createRedactor(rules: RuleSet, opts: RedactorOptions = {}): Reda
         if (flag.length > 2 && a.startsWith(flag) && a[flag.length] === '=') value = a.slice(flag.length + 1);
         else if (flag.length === 2 && r.attached && a.startsWith(flag)) value = a.slice(2);
         if (value === null) continue;
-        if (r.valueContains !== undefined && !value.includes(r.valueContains)) return same;
+        if (r.valueContains !== undefined && !value.includes(r.valueContains)) return null;
         return { out: a.slice(0, a.length - value.length) + redactPart(value, r.part, r.id), next: null };
       }
     }
-    const m = OPTION.exec(a);
-    if (m === null) return same;
-    const [, dashes, name, attached] = m as unknown as [string, string, string, string | undefined];
+    const m = parseOption(a);
+    if (m === null) return null;
+    const { dashes, name, attached } = m;
     const id = optionNameRule(name);
-    if (id === null) return same;
+    if (id === null) return null;
     if (attached !== undefined) {
-      if (attached === '' || looksLikePath(attached)) return same;
+      if (attached === '' || looksLikePath(attached)) return null;
       return { out: `${dashes}${name}=${redactPart(attached, 'whole', id)}`, next: null };
     }
     if (hasNext && !active.some((r) => r.equalsOnly?.includes(a)))
       return { out: a, next: { rule: null, id, part: 'whole' } };
-    return same;
+    return null;
   };
 
   return {

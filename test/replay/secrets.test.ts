@@ -15,6 +15,7 @@ import {
   type Redactor,
   type RuleSet,
 } from '../../analyze/secrets/index.ts';
+import { awsContext, parseOption } from '../../analyze/secrets/redactor.ts';
 import { UserError } from '../../formats/errors.ts';
 import { rulesMarkdown, SECRETS_DOC, withRules } from '../../scripts/gen-secrets-doc.ts';
 import { ROOT } from '../helpers/real-capture.ts';
@@ -313,4 +314,43 @@ test('docs/secrets.md lists exactly the built-in rules (node scripts/gen-secrets
   ]) {
     t.true(md.includes(`| \`${r.id}\` |`), r.id);
   }
+});
+
+test('parseOption and awsContext: what the regular expressions they replaced found', (t) => {
+  const OPTION = /^(-{1,2})([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/;
+  const AWS_CONTEXT = /aws|secret|(?:AKIA|ASIA)[A-Z0-9]{16}/i;
+  const words = [
+    '-',
+    '--',
+    '---x',
+    '-a',
+    '--a',
+    '-a=',
+    '--pass=x=y',
+    '-a\n',
+    '-a=\nb',
+    '-9',
+    '-_x',
+    '--x.y-z_1=v',
+    '-O2',
+    '--port 1',
+    'x',
+    '',
+    '-é',
+    '--a€',
+  ];
+  for (const w of words) {
+    const m = OPTION.exec(w);
+    t.deepEqual(parseOption(w), m === null ? null : { dashes: m[1], name: m[2], attached: m[3] }, JSON.stringify(w));
+  }
+  const lines = [
+    'cc -c x.c',
+    'AWS s3 ls',
+    'my-SeCrEt',
+    `x AKIA${'A1'.repeat(8)} y`,
+    `asia${'b2'.repeat(8)}`,
+    `AKIA${'a'.repeat(15)}`,
+    'a\nws',
+  ];
+  for (const l of lines) t.is(awsContext(l), AWS_CONTEXT.test(l), JSON.stringify(l));
 });
