@@ -29,7 +29,8 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   progress.step('building database');
   const capture = captureInfo(model);
   const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
-  const db = buildDatabase({ ...model, envs: [], envVars: [] }); // stats shows no environment
+  // Stats shows no environment, and takes the failed execs from the model (statsInputsOfModel).
+  const db = buildDatabase({ ...model, envs: [], envVars: [], execFailures: [] });
   progress.step('computing');
   const stats = embeddedStats(
     computeStats(db, capture, readProcesses(db, capture), {

@@ -59,7 +59,7 @@ export function computeStats(
   const usage = usageTotals(ctx);
   const failedExecs = inputs.failedExecs ?? failedExecTallyOfDb(ctx);
   const sections = {
-    overview: overviewStats(ctx, failures.length, failedExecs.searchMisses, { peak, peakAt }),
+    overview: overviewStats(ctx, failures.length, failedExecs, { peak, peakAt }),
     topByCount,
     topByTime,
     slowest: slowestProcesses(ctx),

@@ -13,6 +13,8 @@ import { compareUtf8, type StatsContext } from '../context.ts';
 import type { FailedExecStat } from '../types.ts';
 
 export interface FailedExecTally {
+  /** Failed exec attempts in all. */
+  attempts: number;
   stats: FailedExecStat[];
   /** Attempts followed, in the same process, by a successful exec of a file with the same name. */
   searchMisses: number;
@@ -68,7 +70,9 @@ export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Itera
   }
   const groups = new Map<string, Map<string, FailedExecStat>>();
   let searchMisses = 0;
+  let attempts = 0;
   for (const { processId, time, path, errno } of failures) {
+    attempts++;
     let byErrno = groups.get(path);
     if (byErrno === undefined) groups.set(path, (byErrno = new Map()));
     let g = byErrno.get(errno);
@@ -83,7 +87,7 @@ export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Itera
   stats.sort(
     (a, b) => b.final - a.final || b.count - a.count || compareUtf8(a.path, b.path) || compareUtf8(a.errno, b.errno),
   );
-  return { stats, searchMisses };
+  return { attempts, stats, searchMisses };
 }
 
 /** The file of the first exec at or after `time` (binary search), or null. */

@@ -7,7 +7,7 @@ import type { StatsReport } from '../types.ts';
 export function overviewStats(
   ctx: StatsContext,
   failures: number,
-  failedExecSearchMisses: number,
+  failedExecs: { attempts: number; searchMisses: number },
   concurrency: { peak: number; peakAt: number },
 ): StatsReport['overview'] {
   const { capture, one } = ctx;
@@ -21,8 +21,8 @@ export function overviewStats(
     processes: ctx.processes.length,
     execs: one<number>('SELECT count(*) FROM execs WHERE NOT attached'),
     failures,
-    failedExecs: one<number>('SELECT count(*) FROM exec_failures'),
-    failedExecSearchMisses,
+    failedExecs: failedExecs.attempts,
+    failedExecSearchMisses: failedExecs.searchMisses,
     lostRecords: capture.lost,
     peakConcurrency: concurrency.peak,
     peakAtNs: concurrency.peakAt,
