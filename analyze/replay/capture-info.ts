@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { EnvResolver } from './env.ts';
-import type { Model, ProcessState } from './model.ts';
+import type { Model, ProcessRow, ProcessState } from './model.ts';
 
 export interface CaptureInfo {
   path: string;
@@ -45,6 +45,30 @@ export interface ProcInfo {
   state: ProcessState;
   isRoot: boolean;
   execCount: number;
+}
+
+/**
+ * readProcesses of the model's own rows (the model's ids are in that order):
+ * for a caller that has the model and would otherwise read them back.
+ */
+export function procInfosOfModel(processes: readonly ProcessRow[], capture: CaptureInfo): ProcInfo[] {
+  const t0 = capture.startNs;
+  return processes.map((p) => ({
+    id: p.id,
+    pid: p.pid,
+    parentId: p.parentId,
+    ppid: p.ppid,
+    // a process the capture attached to is seen from then (its start is its real start, earlier)
+    start: Number((p.attachedAt ?? p.start) - t0),
+    end: p.end === null ? null : Number(p.end - t0),
+    exitCode: p.exitCode,
+    signal: p.signal,
+    signalName: p.signalName,
+    coreDumped: p.coreDumped,
+    state: p.state,
+    isRoot: p.isRoot,
+    execCount: p.execCount,
+  }));
 }
 
 /** The processes (times relative to the capture start), in (start, pid) order. */

@@ -4,7 +4,7 @@
 import { buildDatabase } from '../db/database.ts';
 import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings } from '../output.ts';
-import { captureInfo, readProcesses } from '../replay/capture-info.ts';
+import { captureInfo, procInfosOfModel } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
@@ -33,7 +33,7 @@ export async function generateReport(path: string, opts: ReportOptions): Promise
   const db = buildDatabase({ ...model, envs: [], envVars: [], execFailures: [] });
   progress.step('computing');
   const stats = embeddedStats(
-    computeStats(db, capture, readProcesses(db, capture), {
+    computeStats(db, capture, procInfosOfModel(model.processes, capture), {
       ...statsInputsOfModel(model, capture),
       criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
       criticalSteps: false, // embeddedStats leaves them out

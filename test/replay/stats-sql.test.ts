@@ -4,16 +4,18 @@
 // kept here as the ground truth: the same counts, and ties ordered as SQLite
 // orders them (UTF-8 bytes, which past U+FFFF is not JavaScript's order).
 
+import { join } from 'node:path';
 import test from 'ava';
 import { buildDatabase, type Db } from '../../analyze/db/database.ts';
-import { captureInfo, readProcesses } from '../../analyze/replay/capture-info.ts';
-import { modelOfCapture } from '../../analyze/replay/load.ts';
+import { captureInfo, procInfosOfModel, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { load, modelOfCapture } from '../../analyze/replay/load.ts';
 import { statsContext } from '../../analyze/stats/context.ts';
 import { statsInputsOfModel } from '../../analyze/stats/model-inputs.ts';
 import { commandStats } from '../../analyze/stats/sections/commands.ts';
 import { failedExecTallyOfDb } from '../../analyze/stats/sections/failed-execs.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { Synth } from '../../testkit/synth.ts';
+import { ROOT } from '../helpers/real-capture.ts';
 
 const baseName = (c: string) => `replace(${c}, rtrim(${c}, replace(${c}, '/', '')), '')`;
 
@@ -116,7 +118,8 @@ test('failed execs, commands and image names: the figures of the SQL they replac
     },
     expected,
   );
-  // The same tallies from the model's rows (report's thread): the same figures.
+  // The same inputs from the model's rows (report): the same figures.
+  t.deepEqual(procInfosOfModel(model.processes, capture), ctx.processes);
   const fromModel = statsInputsOfModel(model, capture);
   t.deepEqual(fromModel.failedExecs, tally);
   const withModel = statsContext(db, capture, readProcesses(db, capture), fromModel.execNames);
@@ -126,4 +129,14 @@ test('failed execs, commands and image names: the figures of the SQL they replac
     ctx.processes.map((p) => ctx.nameOf(p.id)),
   );
   db.close();
+});
+
+test('the processes of a model are readProcesses of its database, attached and running ones included', (t) => {
+  for (const sample of ['attach-server', 'failing-pipeline', 'hostile']) {
+    const { model } = load(join(ROOT, 'samples', `${sample}.raw`));
+    const db = buildDatabase(model);
+    const capture = captureInfo(model);
+    t.deepEqual(procInfosOfModel(model.processes, capture), readProcesses(db, capture), sample);
+    db.close();
+  }
 });
