@@ -8,7 +8,7 @@ import type { CriticalPath } from '../replay/critical-path.ts';
 import type { Model } from '../replay/model.ts';
 import { connectionText, lookupText, queryText } from '../replay/net.ts';
 import type { StatsReport } from '../stats/types.ts';
-import { buildTree, dedupTree } from '../tree/build.ts';
+import { argvOf, buildTree, dedupTree, type TreeNode } from '../tree/build.ts';
 import { cpuNs, openDisplayPath } from '../tree/display.ts';
 import { renderTreeText } from '../tree/text.ts';
 import {
@@ -230,7 +230,7 @@ export function reportData(input: ReportInput): ReportData {
     processes: cols,
     envs,
     stats: input.stats,
-    dedup: dedupLines(model, capture),
+    dedup: dedupLines(model, capture, argvs),
     critical: input.critical === null ? null : criticalData(input.critical, model, rowOf, argvs),
   };
 }
@@ -262,15 +262,18 @@ function criticalData(path: CriticalPath, model: Model, rowOf: Int32Array, argvs
   };
 }
 
-/** `tree --dedup` as it prints to a file, without its loss line (the header has it). */
-function dedupLines(model: Model, capture: CaptureInfo): string[] {
+/** `tree --dedup` as it prints to a file, without its loss line (the header has it); `argvs`: of model.execs, decoded. */
+function dedupLines(model: Model, capture: CaptureInfo, argvs: readonly string[][]): string[] {
   const roots = buildTree({
     capture,
     processes: model.processes,
     execs: model.execs,
     execFailures: model.execFailures,
   });
-  return renderTreeText(dedupTree(roots), {
+  // exec ids are dense from 1, in the model's order: the strings are decoded already
+  const argvOfNode = (n: TreeNode): string[] =>
+    n.execId !== null && model.execs[n.execId - 1]?.id === n.execId ? argvs[n.execId - 1]! : argvOf(n);
+  return renderTreeText(dedupTree(roots, argvOfNode), {
     full: false,
     width: 120, // as `tree --dedup` prints to a file
     paint: (_style, text) => text,

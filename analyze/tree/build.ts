@@ -34,6 +34,8 @@ export interface TreeNode {
   pid: number;
   /** Position among the process's execs (exec nodes only). */
   execSeq: number | null;
+  /** The exec row's id (exec nodes only). */
+  execId: number | null;
   /** ns since capture start. */
   start: number;
   /** ns since capture start; null while running at the end or without an exit record. */
@@ -206,6 +208,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
           processId: p.id,
           pid: p.pid,
           execSeq: null,
+          execId: null,
           start: rel(p.start),
           end,
           captureEnd,
@@ -244,6 +247,7 @@ export function buildTree(r: TreeInput): TreeNode[] {
         processId: p.id,
         pid: p.pid,
         execSeq: x.seq,
+        execId: x.id,
         start,
         end: next,
         captureEnd,
@@ -528,9 +532,17 @@ export function argvShape(argv: readonly string[]): string {
 /** Shape ids of the process: nodes cache theirs (shapeId), so the ids must not depend on a table instance. */
 const SHAPE_IDS = new Map<string, number>();
 
+/** A node's argv as strings: argvOf, or a caller's copy of the same strings decoded once. */
+export type ArgvOf = (n: TreeNode) => string[];
+
 /** Interns subtree shapes: same id ⇔ same label shape and same multiset of child shapes. */
 export class ShapeTable {
   private readonly ids = SHAPE_IDS;
+  private readonly argv: ArgvOf;
+
+  constructor(argv: ArgvOf = argvOf) {
+    this.argv = argv;
+  }
 
   shape(n: TreeNode): number {
     if (n.shapeId !== 0) return n.shapeId;
@@ -543,7 +555,7 @@ export class ShapeTable {
     let id: number | undefined;
     const label =
       n.kind === 'exec'
-        ? `x${n.execSeq === 0 ? 'f' : 's'}\u0002${n.exe}\u0002${argvShape(argvOf(n))}`
+        ? `x${n.execSeq === 0 ? 'f' : 's'}\u0002${n.exe}\u0002${argvShape(this.argv(n))}`
         : n.kind === 'fork'
           ? `f\u0002${n.forkOf ?? ''}`
           : 'p';
@@ -559,12 +571,12 @@ export class ShapeTable {
 }
 
 /** The argv pattern of a group: equal arguments as they are, differing ones as null (or `--opt=…`). */
-export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
-  const first = argvOf(members[0]!);
+export function groupPattern(members: readonly TreeNode[], argv: ArgvOf = argvOf): (string | null)[] {
+  const first = argv(members[0]!);
   const varies = new Uint8Array(first.length);
   for (let k = 1; k < members.length; k++) {
-    const argv = argvOf(members[k]!);
-    for (let i = 0; i < first.length; i++) if (varies[i] === 0 && argv[i] !== first[i]) varies[i] = 1;
+    const other = argv(members[k]!);
+    for (let i = 0; i < first.length; i++) if (varies[i] === 0 && other[i] !== first[i]) varies[i] = 1;
   }
   return first.map((a, i) => {
     if (varies[i] === 0) return a;
@@ -577,9 +589,10 @@ export function groupPattern(members: readonly TreeNode[]): (string | null)[] {
  * Collapses repeated sibling subtrees of the same shape into groups (2 or
  * more members). Members whose subtree holds a failure are never grouped:
  * they stay individual items, and their own children are deduplicated.
+ * `argv`: where the nodes' argv strings come from (argvOf decodes them).
  */
-export function dedupTree(roots: TreeNode[]): DisplayItem[] {
-  const shapes = new ShapeTable();
+export function dedupTree(roots: TreeNode[], argv: ArgvOf = argvOf): DisplayItem[] {
+  const shapes = new ShapeTable(argv);
   // Levels are grouped without recursion: each item's children are filled from this work list.
   const work: { nodes: readonly TreeNode[]; into: DisplayItem[] }[] = [];
   const pending = (nodes: readonly TreeNode[]): DisplayItem[] => {
@@ -616,7 +629,7 @@ export function dedupTree(roots: TreeNode[]): DisplayItem[] {
         out.push({
           type: 'group',
           members,
-          pattern: groupPattern(members),
+          pattern: groupPattern(members, argv),
           children: pending(members.flatMap((m) => m.children)),
         });
       }
