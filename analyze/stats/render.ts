@@ -416,6 +416,23 @@ const networkSection: Section = (r, paint, color) => {
   return [out.join('\n')];
 };
 
+/** A table of names (or resolvers) with their count, failures and largest latency, as the DNS section shows both. */
+function countsTable(
+  [title, counted]: [string, string],
+  rows: readonly { label: string; count: number; failed: number; max: string }[],
+  paint: Paint,
+  color: boolean,
+): string {
+  const t = table([title, counted, 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
+  for (const r of rows) t.push([r.label, String(r.count), r.failed > 0 ? paint('red', String(r.failed)) : '', r.max]);
+  return t.toString();
+}
+
+/** `never resolved: a (EAI_NONAME), b (NXDOMAIN ×3)`. */
+function neverResolved(what: string, list: readonly { name: string; cause: string; failed: number }[]): string {
+  return `  ${what}: ${list.map((u) => `${u.name} (${u.cause}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`;
+}
+
 const dnsSection: Section = (r, paint, color) => {
   const d = r.dns;
   if (!d.recorded && d.lookups === 0 && !d.wire.recorded && d.wire.queries === 0) return [];
@@ -431,15 +448,8 @@ const dnsSection: Section = (r, paint, color) => {
   }
   if (l.count > 0) out.push(`  lookup latency: ${latencyText(l)}`);
   if (d.byName.length > 0) {
-    const t = table(['Lookups by name', 'count', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
-    for (const n of d.byName)
-      t.push([
-        n.name,
-        String(n.count),
-        n.failed > 0 ? paint('red', String(n.failed)) : '',
-        formatDuration(n.maxLatencyNs),
-      ]);
-    out.push(t.toString());
+    const rows = d.byName.map((n) => ({ label: n.name, ...n, max: formatDuration(n.maxLatencyNs) }));
+    out.push(countsTable(['Lookups by name', 'count'], rows, paint, color));
   }
   if (d.failedByResult.length > 0) {
     out.push(
@@ -453,7 +463,10 @@ const dnsSection: Section = (r, paint, color) => {
   }
   if (d.unresolved.length > 0) {
     out.push(
-      `  never resolved: ${d.unresolved.map((u) => `${u.name} (${u.error}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`,
+      neverResolved(
+        'never resolved',
+        d.unresolved.map((u) => ({ ...u, cause: u.error })),
+      ),
     );
   }
   const w = d.wire;
@@ -467,15 +480,13 @@ const dnsSection: Section = (r, paint, color) => {
     );
     if (wl.count > 0) out.push(`  reply latency: ${latencyText(wl)}`);
     if (w.servers.length > 0) {
-      const t = table(['Resolver', 'queries', 'failed', 'max'], paint, color, ['left', 'right', 'right', 'right']);
-      for (const s of w.servers)
-        t.push([
-          `${s.server}${s.port === 53 ? '' : `:${s.port}`}`,
-          String(s.queries),
-          s.failed > 0 ? paint('red', String(s.failed)) : '',
-          durationOrUnknown(s.maxLatencyNs),
-        ]);
-      out.push(t.toString());
+      const rows = w.servers.map((s) => ({
+        label: `${s.server}${s.port === 53 ? '' : `:${s.port}`}`,
+        count: s.queries,
+        failed: s.failed,
+        max: durationOrUnknown(s.maxLatencyNs),
+      }));
+      out.push(countsTable(['Resolver', 'queries'], rows, paint, color));
     }
     if (w.failedByOutcome.length > 0) {
       out.push(
@@ -488,9 +499,8 @@ const dnsSection: Section = (r, paint, color) => {
       );
     }
     if (w.unresolved.length > 0) {
-      out.push(
-        `  never resolved on the wire: ${w.unresolved.map((u) => `${u.name || '(unparsed)'} (${u.outcome}${u.failed > 1 ? ` ×${u.failed}` : ''})`).join(', ')}`,
-      );
+      const list = w.unresolved.map((u) => ({ name: u.name || '(unparsed)', cause: u.outcome, failed: u.failed }));
+      out.push(neverResolved('never resolved on the wire', list));
     }
     if (w.truncated + w.malformed > 0) out.push(`  ${w.truncated} truncated, ${w.malformed} not parsed whole`);
   }
