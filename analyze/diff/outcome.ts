@@ -36,11 +36,11 @@ export interface Divergence extends OutcomeChange {
 function failedExecTexts(n: TreeNode): readonly string[] {
   if (n.failedExecs.length === 0) return NONE;
   for (const c of n.children) if (c.processId === n.processId && c.kind === 'exec') return NONE;
-  const exe = n.kind === 'exec' ? nameOf(n.exe) : null;
+  const exe = n.kind === 'exec' ? basename(n.exe) : null;
   let argv0: string | null = null;
   let out: string[] | null = null;
   for (const f of n.failedExecs) {
-    const name = nameOf(f.path);
+    const name = basename(f.path);
     if (name === exe) continue;
     if (n.kind === 'exec') {
       argv0 ??= basename(firstString(n.argvBlob).toString('utf8'));
@@ -54,17 +54,6 @@ function failedExecTexts(n: TreeNode): readonly string[] {
 }
 
 const NONE: readonly string[] = [];
-
-/** basename(), remembered: the same few paths (a PATH search's, the programs') come back for every image. */
-const names = new Map<string, string>();
-function nameOf(path: string): string {
-  let name = names.get(path);
-  if (name === undefined) {
-    if (names.size >= 10_000) names.clear();
-    names.set(path, (name = basename(path)));
-  }
-  return name;
-}
 
 /** The outcome of an image as text: `ok` when it exited 0 (or was replaced by a later exec) and no exec failed. */
 export function outcomeOf(n: TreeNode): string {
