@@ -64,8 +64,6 @@ export function runOf(loaded: Pick<LoadedCapture, 'header' | 'model'>, label: La
     lookups: model.dnsLookups,
     queries: model.dnsQueries,
   });
-  const execsOf: (ExecRow[] | undefined)[] = [];
-  for (const x of model.execs) (execsOf[x.processId] ??= []).push(x);
   const baseOf = new Map<number, number | null>();
   for (const e of model.envs) baseOf.set(e.id, e.baseId);
   // The rows of one environment are consecutive in envVars: [start, end) per env id.
@@ -104,7 +102,11 @@ export function runOf(loaded: Pick<LoadedCapture, 'header' | 'model'>, label: La
     capture,
     model,
     roots,
-    execOf: (n) => (n.execSeq === null ? undefined : execsOf[n.processId]?.find((x) => x.seq === n.execSeq)),
+    // exec ids are dense from 1, in the model's order
+    execOf: (n) => {
+      const x = n.execId === null ? undefined : model.execs[n.execId - 1];
+      return x?.id === n.execId ? x : undefined;
+    },
     envBase,
     envOwnVars,
     envValue: (envId, name) => {
