@@ -13,14 +13,12 @@
 //   - `ptrace tree A --dedup` for scale: one load of one file and a view.
 // Target: under 5 s and under 1 GiB peak RSS for `diff A B`.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
+import { measuredCli } from './rss-figures.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const keep = args.includes('--keep');
@@ -29,25 +27,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code: number; out: number } {
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    },
-  );
-  const wall = performance.now() - t0;
-  const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
-  if (r.status === null || r.status > 1 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);
-  return {
-    wall,
-    rssKb: Number(m[1]),
-    cpuMs: (Number(m[2]) + Number(m[3])) / 1000,
-    code: r.status,
-    out: r.stdout.length,
-  };
+  // exit 1: differences, as diff(1) says it
+  const r = measuredCli(argv, { statuses: [0, 1] });
+  return { wall: r.wallMs, rssKb: r.rssKb, cpuMs: r.cpuMs, code: r.status, out: r.stdout.length };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-diff-'));

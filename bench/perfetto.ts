@@ -14,14 +14,12 @@
 // (default 3), the trace's size, and each export's ratio to the tree. Target:
 // under 5 s. Run it on an otherwise idle machine.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
+import { measuredCli } from './rss-figures.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const keep = args.includes('--keep');
@@ -62,19 +60,10 @@ try {
   const figures = modes.map(() => ({ wall: [] as number[], cpu: [] as number[], rss: [] as number[] }));
   for (let run = 0; run < runs; run++) {
     modes.forEach((mode, k) => {
-      const began = performance.now();
-      const r = spawnSync(
-        process.execPath,
-        ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...mode.argv(run)],
-        { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } },
-      );
-      const wall = performance.now() - began;
-      if (r.status !== 0) throw new Error(`${mode.name}: exit ${r.status}: ${r.stderr}`);
-      const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
-      if (m === null) throw new Error(`${mode.name}: no figures from rss-hook`);
-      figures[k]!.wall.push(wall);
-      figures[k]!.cpu.push((Number(m[2]) + Number(m[3])) / 1000);
-      figures[k]!.rss.push(Number(m[1]));
+      const r = measuredCli(mode.argv(run), { maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1' } });
+      figures[k]!.wall.push(r.wallMs);
+      figures[k]!.cpu.push(r.cpuMs);
+      figures[k]!.rss.push(r.rssKb);
     });
   }
   const treeWall = median(figures[2]!.wall);

@@ -42,6 +42,7 @@ import { load } from '../analyze/replay/load.ts';
 import { Progress } from '../analyze/replay/progress.ts';
 import { readCaptureStream } from '../formats/reader.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
+import { measuredCli } from './rss-figures.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -239,19 +240,8 @@ for (const mix of MIXES) {
 // ---------------------------------------------------------------- child processes
 
 function cli(argv: string[]): { wall: number; rssKb: number; cpuMs: number; code: number } {
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
-    {
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-    },
-  );
-  const wall = performance.now() - t0;
-  const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
-  if (r.status !== 0 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);
-  return { wall, rssKb: Number(m[1]), cpuMs: (Number(m[2]) + Number(m[3])) / 1000, code: r.status };
+  const r = measuredCli(argv, { maxBuffer: 256 << 20 });
+  return { wall: r.wallMs, rssKb: r.rssKb, cpuMs: r.cpuMs, code: r.status };
 }
 
 const dbOut = join(dir, 'out.sqlite');

@@ -19,12 +19,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type KeyInput } from 'puppeteer-core';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
+import { measuredCli } from './rss-figures.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const keep = args.includes('--keep');
@@ -80,23 +80,8 @@ interface Run {
 
 function report(c: Capture): Run {
   const html = join(dir, `${c.name}.html`);
-  const started = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), 'report', c.raw, '-o', html, '--force'],
-    { encoding: 'utf8' },
-  );
-  const wallMs = performance.now() - started;
-  if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
-  const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
-  if (m === null) throw new Error(`no figures from the rss hook: ${r.stderr}`);
-  return {
-    wallMs,
-    cpuMs: (Number(m[2]) + Number(m[3])) / 1000,
-    rssKb: Number(m[1]),
-    bytes: statSync(html).size,
-    html,
-  };
+  const r = measuredCli(['report', c.raw, '-o', html, '--force']);
+  return { wallMs: r.wallMs, cpuMs: r.cpuMs, rssKb: r.rssKb, bytes: statSync(html).size, html };
 }
 
 console.log(

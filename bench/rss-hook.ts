@@ -1,7 +1,9 @@
-// Preloaded with `node --import ./bench/rss-hook.ts bin/ptrace.js …` by bench/replay.ts:
-// reports the process's peak RSS and CPU time on stderr at exit, so the real
-// CLI is measured without /usr/bin/time.
+// Preloaded with `node --import ./bench/rss-hook.ts bin/ptrace.js …` (bench/rss-figures.ts
+// measuredCli): reports the process's peak RSS and CPU time on stderr at exit, so the
+// real CLI is measured without /usr/bin/time.
+
+import { figuresLine } from './rss-figures.ts';
+
 process.on('exit', () => {
-  const r = process.resourceUsage();
-  process.stderr.write(`\nbench: maxrss_kb=${r.maxRSS} user_us=${r.userCPUTime} system_us=${r.systemCPUTime}\n`);
+  process.stderr.write(figuresLine(process.resourceUsage()));
 });

@@ -15,14 +15,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from '../analyze/replay/load.ts';
 import type { Model } from '../analyze/replay/model.ts';
 import { builtinRules, createRedactor, redactModel } from '../analyze/secrets/index.ts';
 import { writeSyntheticBuild } from '../testkit/synth.ts';
+import { measuredCli } from './rss-figures.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
 const self = fileURLToPath(import.meta.url);
@@ -87,19 +87,8 @@ function child(argv: string[]): string {
 }
 
 function cli(argv: string[]): { wall: number; cpu: number } {
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    ['--import', join(root, 'bench/rss-hook.ts'), join(root, 'bin/ptrace.js'), ...argv],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    },
-  );
-  const wall = performance.now() - t0;
-  const m = /bench: maxrss_kb=(\d+) user_us=(\d+) system_us=(\d+)/.exec(r.stderr);
-  if (r.status !== 0 || m === null) throw new Error(`ptrace ${argv.join(' ')} failed: ${r.stderr}`);
-  return { wall, cpu: (Number(m[2]) + Number(m[3])) / 1000 };
+  const r = measuredCli(argv);
+  return { wall: r.wallMs, cpu: r.cpuMs };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ptrace-bench-secrets-'));

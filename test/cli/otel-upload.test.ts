@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import test from 'ava';
+import { RSS_HOOK, readFigures, withoutFigures } from '../../bench/rss-figures.ts';
 import { sampleCapture } from '../../testkit/otel/synthetic.ts';
 import { type CliRun, ptraceOtel as ptrace } from '../helpers/cli.ts';
 
@@ -565,17 +566,17 @@ function ptraceRss(args: string[]): Promise<CliRun & { ms: number; rssKb: number
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', join(ROOT, 'bench/rss-hook.ts'), BIN, 'otel', ...args],
+      ['--import', RSS_HOOK, BIN, 'otel', ...args],
       { encoding: 'utf8', maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-        const m = /bench: maxrss_kb=(\d+)/.exec(stderr);
+        const figures = readFigures(stderr);
         resolve({
           code,
           stdout,
-          stderr: stderr.replace(/\nbench: .*\n$/, '\n'),
+          stderr: withoutFigures(stderr),
           ms: Date.now() - started,
-          rssKb: m === null ? Infinity : Number(m[1]),
+          rssKb: figures?.rssKb ?? Infinity,
         });
       },
     );

@@ -10,6 +10,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RSS_HOOK, readFigures } from '../../bench/rss-figures.ts';
 import type { RunResult, WorkerReply, WorkerRequest } from './fuzz-worker.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -158,13 +159,7 @@ export function spawnCli(
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [
-        `--max-old-space-size=${opts.heapMb}`,
-        '--import',
-        join(root, 'bench/rss-hook.ts'),
-        join(root, 'bin/ptrace.js'),
-        ...argv,
-      ],
+      [`--max-old-space-size=${opts.heapMb}`, '--import', RSS_HOOK, join(root, 'bin/ptrace.js'), ...argv],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -180,7 +175,7 @@ export function spawnCli(
     }, opts.timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const m = /bench: maxrss_kb=(\d+)/.exec(stderr);
+      const figures = readFigures(stderr);
       resolve({
         argv,
         code: code ?? 128,
@@ -188,7 +183,7 @@ export function spawnCli(
         stdoutBytes,
         crash: signal !== null && !hang ? `killed by ${signal}` : null,
         hang,
-        rssKb: m === null ? 0 : Number(m[1]),
+        rssKb: figures?.rssKb ?? 0,
       });
     });
   });
