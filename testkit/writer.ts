@@ -664,95 +664,83 @@ export class CaptureWriter {
     }
   }
 
-  #exec(e: WriterExec, base: RawHead): this {
+  /**
+   * What an exec and an attached record share: the head with its truncation
+   * flags, the argv and env areas, and the identity and size fields.
+   */
+  #image(e: WriterExec | WriterAttached, base: RawHead, type: number) {
     const argv = toArea(e.argv);
     const env = e.env == null ? null : toArea(e.env);
     const head: RawHead = {
       ...base,
-      type: RT.EXEC,
+      type,
       flags:
         base.flags |
         (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
         (e.envTruncated ? F.ENV_TRUNCATED : 0) |
         (env === null ? F.ENV_SKIPPED : 0),
     };
-    this.writeRecord({
-      kind: 'exec',
+    const fields = {
       head,
       parentStart: e.parent.start,
       ppid: e.ppid ?? e.parent.pid,
-      oldTid: e.oldTid ?? head.tid,
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
       euid: e.euid ?? e.uid ?? 0,
       egid: e.egid ?? e.gid ?? 0,
       nsPid: e.nsPid ?? head.pid,
       nsLevel: e.nsLevel ?? 0,
-      argc: e.argc ?? stringCount(e.argv),
-      envc: e.envc ?? (e.env == null ? 0 : stringCount(e.env)),
       argvLen: e.argvLen ?? argv.length,
       envLen: e.envLen ?? env?.length ?? 0,
       comm: e.comm ?? '',
       container: e.container ?? undefined,
-    });
-    const filename = toBytes(e.filename);
-    const strings: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
-    if (e.interp != null) strings.push([DK.INTERP, toBytes(e.interp)]);
-    strings.push([DK.EXE, toBytes(e.exe ?? filename)]);
-    strings.push([DK.CWD, toBytes(e.cwd ?? '/')]);
-    strings.push([DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }]);
-    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
+    };
+    return { argv, env, head, fields };
+  }
+
+  /** The image's strings after its record: `first` (by kind), then cwd, argv and env. */
+  #imageStrings(
+    e: WriterExec | WriterAttached,
+    image: { argv: Buffer; env: Buffer | null; head: RawHead },
+    first: [number, CapturedBytes][],
+  ): this {
+    const strings: [number, CapturedBytes][] = [
+      ...first,
+      [DK.CWD, toBytes(e.cwd ?? '/')],
+      [DK.ARGV, { bytes: image.argv, truncated: e.argvTruncated ?? false }],
+    ];
+    if (image.env !== null) strings.push([DK.ENV, { bytes: image.env, truncated: e.envTruncated ?? false }]);
     for (const [kind, s] of strings) {
-      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
+      for (const c of chunkString(image.head, kind, s.bytes, s.truncated)) this.writeRecord(c);
     }
     return this;
   }
 
+  #exec(e: WriterExec, base: RawHead): this {
+    const image = this.#image(e, base, RT.EXEC);
+    this.writeRecord({
+      kind: 'exec',
+      ...image.fields,
+      oldTid: e.oldTid ?? image.head.tid,
+      argc: e.argc ?? stringCount(e.argv),
+      envc: e.envc ?? (e.env == null ? 0 : stringCount(e.env)),
+    });
+    const filename = toBytes(e.filename);
+    const first: [number, CapturedBytes][] = [[DK.FILENAME, filename]];
+    if (e.interp != null) first.push([DK.INTERP, toBytes(e.interp)]);
+    first.push([DK.EXE, toBytes(e.exe ?? filename)]);
+    return this.#imageStrings(e, image, first);
+  }
+
   #attached(e: WriterAttached, base: RawHead): this {
-    const argv = toArea(e.argv);
-    const env = e.env == null ? null : toArea(e.env);
-    const head: RawHead = {
-      ...base,
-      type: RT.ATTACHED,
-      flags:
-        base.flags |
-        (e.argvTruncated ? F.ARGV_TRUNCATED : 0) |
-        (e.envTruncated ? F.ENV_TRUNCATED : 0) |
-        (env === null ? F.ENV_SKIPPED : 0),
-    };
+    const image = this.#image(e, base, RT.ATTACHED);
     const reason = e.reason ?? 'running';
     const known = Object.entries(ATTACH_REASON).find(([name]) => name.toLowerCase() === reason);
     const number = known ? known[1] : reason.startsWith('reason') ? Number(reason.slice(6)) : Number.NaN;
     if (!Number.isInteger(number)) throw new RangeError(`unknown attach reason ${JSON.stringify(reason)}`);
     this.#attachedCount++;
-    this.writeRecord({
-      kind: 'attached',
-      head,
-      parentStart: e.parent.start,
-      ppid: e.ppid ?? e.parent.pid,
-      reason: number,
-      uid: e.uid ?? 0,
-      gid: e.gid ?? 0,
-      euid: e.euid ?? e.uid ?? 0,
-      egid: e.egid ?? e.gid ?? 0,
-      nsPid: e.nsPid ?? head.pid,
-      nsLevel: e.nsLevel ?? 0,
-      argvLen: e.argvLen ?? argv.length,
-      envLen: e.envLen ?? env?.length ?? 0,
-      comm: e.comm ?? '',
-      container: e.container ?? undefined,
-      nrThreads: e.nrThreads ?? 1,
-    });
-    const strings: [number, CapturedBytes][] = [
-      [DK.EXE, toBytes(e.exe ?? '')],
-      [DK.CWD, toBytes(e.cwd ?? '/')],
-      [DK.ARGV, { bytes: argv, truncated: e.argvTruncated ?? false }],
-    ];
-    if (env !== null) strings.push([DK.ENV, { bytes: env, truncated: e.envTruncated ?? false }]);
-    for (const [kind, s] of strings) {
-      for (const c of chunkString(head, kind, s.bytes, s.truncated)) this.writeRecord(c);
-    }
-    return this;
+    this.writeRecord({ kind: 'attached', ...image.fields, reason: number, nrThreads: e.nrThreads ?? 1 });
+    return this.#imageStrings(e, image, [[DK.EXE, toBytes(e.exe ?? '')]]);
   }
 
   /** The PT_FOOTER record; fields default to what was written. */
