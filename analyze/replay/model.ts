@@ -7,6 +7,7 @@ import { stringArea } from '../../formats/nul-area.ts';
 import { execAreas } from '../../formats/records/index.ts';
 import type {
   AttachedEvent,
+  CapturedBytes,
   CaptureEvent,
   CaptureHeader,
   ContainerIds,
@@ -777,16 +778,11 @@ export class ModelBuilder {
       p.ppid = e.ppid;
     }
     const areas = execAreas(e);
-    const envId = areas.env === null || !this.withEnv ? null : this.env.internArea(areas.env, p.envId);
-    p.envId = envId;
-    p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
+    const envId = this.imagePlace(p, areas.env, e.cwd);
     if (e.container != null) p.container = e.container;
     const argv = this.arena.copy(areas.argv);
-    p.execCount++;
     p.firstExecRel ??= rel;
-    this.execRel.push(rel);
-    this.execProc.push(p);
-    this.execRows.push({
+    this.addImage(p, rel, {
       id: 0,
       processId: 0,
       seq: 0,
@@ -817,6 +813,21 @@ export class ModelBuilder {
     });
   }
 
+  /** A new image's environment (its strings' area; null: not captured) and cwd become its process's; returns the env id. */
+  private imagePlace(p: ProcState, env: Buffer | null, cwd: CapturedBytes): number | null {
+    p.envId = env === null || !this.withEnv ? null : this.env.internArea(env, p.envId);
+    p.cwd = cwd.truncated ? null : this.str(cwd.bytes);
+    return p.envId;
+  }
+
+  /** A new image of `p` at `rel`: its exec row (id, process id, seq and time set by finish()). */
+  private addImage(p: ProcState, rel: number, row: ExecRow): void {
+    p.execCount++;
+    this.execRel.push(rel);
+    this.execProc.push(p);
+    this.execRows.push(row);
+  }
+
   /** A process the capture attached to: its parent, its image then (an exec row marked attached), where it runs. */
   private addAttached(e: AttachedEvent, rel: number): void {
     const p = this.proc(e.process);
@@ -827,16 +838,11 @@ export class ModelBuilder {
     p.ppid = e.ppid;
     p.threads = Math.max(p.threads, e.nrThreads);
     p.container = e.container;
-    const env = e.env === null ? null : stringArea(e.env);
-    const envId = env === null || !this.withEnv ? null : this.env.internArea(env, p.envId);
-    p.envId = envId;
-    p.cwd = e.cwd.truncated ? null : this.str(e.cwd.bytes);
+    const envId = this.imagePlace(p, e.env === null ? null : stringArea(e.env), e.cwd);
     const argv = this.arena.copy(stringArea(e.argv));
-    p.execCount++; // its images: the attached one is seq 0, so the last is always seq execCount - 1
-    this.execRel.push(rel);
-    this.execProc.push(p);
     const exe = this.str(e.exe.bytes);
-    this.execRows.push({
+    // its images: the attached one is seq 0, so the last is always seq execCount - 1
+    this.addImage(p, rel, {
       id: 0,
       processId: 0,
       seq: 0,
