@@ -1,16 +1,14 @@
 // `ptrace report`: raw file → the model (secrets replaced, analyze/secrets/model.ts)
-// → SQLite and `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
+// → `stats` (the same figures as `stats --json`) → the page's data → one HTML file.
 
-import { buildDatabase } from '../db/database.ts';
 import { collectBetweenPhases } from '../memory.ts';
 import { printWarnings } from '../output.ts';
-import { captureInfo, procInfosOfModel } from '../replay/capture-info.ts';
+import { captureInfo } from '../replay/capture-info.ts';
 import { criticalPath } from '../replay/critical-path.ts';
 import { load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
 import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/index.ts';
-import { statsInputsOfModel } from '../stats/model-inputs.ts';
 import { computeStats } from '../stats/stats.ts';
 import type { StatsReport } from '../stats/types.ts';
 import { reportData } from './data.ts';
@@ -26,20 +24,15 @@ export interface ReportOptions {
 export async function generateReport(path: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const progress = new Progress('reading');
   const { model, warnings } = load(path, { env: true, progress, redact: opts.redactor });
-  progress.step('building database');
+  progress.step('computing');
   const capture = captureInfo(model);
   const critical = criticalPath({ capture, processes: model.processes, execs: model.execs });
-  // Stats shows no environment, and takes the failed execs from the model (statsInputsOfModel).
-  const db = buildDatabase({ ...model, envs: [], envVars: [], execFailures: [] });
-  progress.step('computing');
   const stats = embeddedStats(
-    computeStats(db, capture, procInfosOfModel(model.processes, capture), {
-      ...statsInputsOfModel(model, capture),
+    computeStats(model, capture, {
       criticalPath: statsSeesTheSamePath(model) ? critical : undefined,
       criticalSteps: false, // embeddedStats leaves them out
     }),
   );
-  db.close();
   collectBetweenPhases();
   const data = reportData({
     model,

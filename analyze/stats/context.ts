@@ -1,24 +1,39 @@
-// What every stats section computes from: the replay database, the capture's
-// figures and processes, query helpers, and the process names and rows shared by
-// several sections.
+// What every stats section computes from: the model's rows, the capture's
+// figures and processes, and the process names and rows shared by several
+// sections.
 
-import type { Db } from '../db/database.ts';
+import { decodeStrings, firstString } from '../../formats/nul-area.ts';
 import { basename, statusText } from '../format.ts';
 import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
+import type { ExecRow, Model, ProcessRow as ModelProcess } from '../replay/model.ts';
 import type { LatencySummary, ProcessStat } from './types.ts';
 
 /** Rows in each "top" list. */
 export const TOP = 10;
 
+/** The model rows the sections are computed from. */
+export type StatsModel = Pick<
+  Model,
+  | 'source'
+  | 'processes'
+  | 'execs'
+  | 'execFailures'
+  | 'resources'
+  | 'histograms'
+  | 'connections'
+  | 'dnsLookups'
+  | 'dnsQueries'
+  | 'losses'
+  | 'opens'
+>;
+
 export interface StatsContext {
-  db: Db;
+  model: StatsModel;
   capture: CaptureInfo;
   processes: readonly ProcInfo[];
-  /** The capture's start and end (absolute ns), the `:t0` and `:end` of the queries. */
+  /** The capture's start and end (absolute ns). */
   t0: bigint;
   end: bigint;
-  q<T>(sql: string, params?: Record<string, unknown>): T[];
-  one<T>(sql: string): T;
   byId: ReadonlyMap<number, ProcInfo>;
   /** The argv[0] most used with each exe (cc for x86_64-linux-gnu-gcc-12). */
   argv0: ReadonlyMap<string, string>;
@@ -26,16 +41,20 @@ export interface StatsContext {
   nameOf(processId: number): string;
   /** The topmost ancestor of a process. */
   rootOf(processId: number): number;
+  /** A process's last image (its exec with seq = execCount - 1), if it exec'd. */
+  lastExec(processId: number): ExecRow | undefined;
+  /** A process as the process lists show it. */
+  processRow(processId: number): ProcessRow;
 }
 
 export function statsContext(
-  db: Db,
+  model: StatsModel,
   capture: CaptureInfo,
   processes: readonly ProcInfo[],
   known?: ExecNames,
 ): StatsContext {
   const byId = new Map(processes.map((p) => [p.id, p]));
-  const { names, argv0 } = known ?? execNames(execNameRowsOfDb(db), (id) => byId.get(id)?.execCount ?? 0);
+  const { names, argv0 } = known ?? execNames(execNameRows(model.execs), (id) => byId.get(id)?.execCount ?? 0);
   // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
   const roots = new Map<number, number>();
   const rootOf = (id: number): number => {
@@ -77,19 +96,60 @@ export function statsContext(
     forkNames.set(id, name);
     return name;
   };
+  const lastExecs = lastExecIndex(model);
+  const lastExec = (processId: number): ExecRow | undefined => {
+    const i = lastExecs[processId - 1] ?? -1;
+    return i < 0 ? undefined : model.execs[i];
+  };
+  const t0 = capture.startNs;
+  const end = capture.startNs + BigInt(capture.end);
   return {
-    db,
+    model,
     capture,
     processes,
-    t0: capture.startNs,
-    end: capture.startNs + BigInt(capture.end),
-    q: <T>(sql: string, params: Record<string, unknown> = {}): T[] => db.prepare(sql).all(params) as T[],
-    one: <T>(sql: string): T => db.prepare(sql).pluck().get() as T,
+    t0,
+    end,
     byId,
     argv0,
     nameOf,
     rootOf,
+    lastExec,
+    processRow: (processId) => processRowOf(model.processes[processId - 1]!, lastExec(processId), t0, end),
   };
+}
+
+/** The index in `model.execs` of each process's last image (by process id - 1; -1: none). */
+function lastExecIndex(model: StatsModel): Int32Array {
+  const last = new Int32Array(model.processes.length).fill(-1);
+  const { execs, processes } = model;
+  for (let i = 0; i < execs.length; i++) {
+    const x = execs[i]!;
+    const p = processes[x.processId - 1];
+    if (p !== undefined && x.seq === p.execCount - 1) last[x.processId - 1] = i;
+  }
+  return last;
+}
+
+/** A process row; a process the capture attached to counts from then (`attachedAt`), not from its real start. */
+function processRowOf(p: ModelProcess, x: ExecRow | undefined, t0: bigint, end: bigint): ProcessRow {
+  const from = p.attachedAt ?? p.start;
+  return {
+    processId: p.id,
+    pid: p.pid,
+    startNs: Number(from - t0),
+    durationNs: Number((p.end ?? end) - from),
+    state: p.state,
+    exitCode: p.exitCode,
+    signal: p.signal,
+    signalName: p.signalName,
+    coreDumped: p.coreDumped,
+    argv: x === undefined ? null : decodeStrings(x.argv),
+  };
+}
+
+/** Whether the process failed: it exited with a signal or a non-zero code. */
+export function failed(p: Pick<ModelProcess, 'state' | 'signal' | 'exitCode'>): boolean {
+  return p.state === 'exited' && (p.signal !== null || (p.exitCode ?? 0) !== 0);
 }
 
 /** What the image names are made of: an exec's process, seq, exe and argv[0] (null: none). */
@@ -107,16 +167,14 @@ export interface ExecNames {
   argv0: Map<string, string>;
 }
 
-/** The exec rows of the database (the model's: stats/model-inputs.ts). */
-export function execNameRowsOfDb(db: Db): ExecNameRow[] {
-  return (
-    db.prepare(`SELECT process_id, seq, exe, json_extract(argv_json, '$[0]') FROM execs`).raw(true).all() as [
-      number,
-      number,
-      string | null,
-      string | null,
-    ][]
-  ).map(([processId, seq, exe, argv0]) => ({ processId, seq, exe, argv0 }));
+/** The image-name fields of exec rows. */
+export function execNameRows(execs: readonly ExecRow[]): ExecNameRow[] {
+  return execs.map((x) => ({
+    processId: x.processId,
+    seq: x.seq,
+    exe: x.exe,
+    argv0: x.argv.length === 0 ? null : firstString(x.argv).toString('utf8'),
+  }));
 }
 
 /** The names, from one pass over the exec rows; `execCount`: each process's number of images. */
@@ -165,7 +223,7 @@ export function commandName(exe: string, argv0: ReadonlyMap<string, string>): st
   return a0 !== undefined && a0 !== '' && a0 !== name ? `${a0} (${name})` : name;
 }
 
-/** A process row as the process lists select it (PROCESS_SELECT, and the usage lists' wider select). */
+/** A process as the process lists show it: times from the capture start, its last image's argv (null: it never exec'd). */
 export interface ProcessRow {
   processId: number;
   pid: number;
@@ -175,20 +233,9 @@ export interface ProcessRow {
   exitCode: number | null;
   signal: number | null;
   signalName: string | null;
-  coreDumped: number;
-  argv: string | null;
+  coreDumped: boolean;
+  argv: string[] | null;
 }
-
-/** Columns of ProcessRow (with `:t0` and `:end`); `p` is processes, `x` the process's last exec. */
-/** Columns of ProcessRow; a process the capture attached to counts from then (`attached_ns`), not from its real start. */
-export const PROCESS_COLUMNS = `p.id AS processId, p.pid, coalesce(p.attached_ns, p.start_ns) - :t0 AS startNs,
-           coalesce(p.end_ns, :end) - coalesce(p.attached_ns, p.start_ns) AS durationNs,
-           p.state, p.exit_code AS exitCode, p.signal, p.signal_name AS signalName, p.core_dumped AS coreDumped,
-           x.argv_json AS argv`;
-
-export const PROCESS_SELECT = `
-    SELECT ${PROCESS_COLUMNS}
-    FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
 
 export function processStat(ctx: StatsContext, r: ProcessRow): ProcessStat {
   return {
@@ -196,8 +243,8 @@ export function processStat(ctx: StatsContext, r: ProcessRow): ProcessStat {
     pid: r.pid,
     startNs: r.startNs,
     durationNs: r.durationNs,
-    status: statusText({ ...r, coreDumped: r.coreDumped === 1 }),
-    argv: r.argv === null ? [] : (JSON.parse(r.argv) as string[]),
+    status: statusText(r),
+    argv: r.argv ?? [],
     forkOf: r.argv === null ? ctx.nameOf(r.processId).replace(/^\(fork of (.*)\)$/, '$1') : null,
   };
 }
@@ -214,7 +261,7 @@ export function latencySummary(sorted: readonly number[]): LatencySummary {
   };
 }
 
-/** Whether the capture recorded a feature: its `capture.options.NAME` meta row is 1. */
-export function optionRecorded(ctx: StatsContext, name: string): boolean {
-  return ctx.one<number | null>(`SELECT value FROM meta WHERE key = 'capture.options.${name}'`) === 1;
+/** Whether the capture recorded a feature (its header's option). */
+export function optionRecorded(ctx: StatsContext, name: 'files' | 'net' | 'dns' | 'dnsMessages'): boolean {
+  return ctx.model.source.header.options[name];
 }

@@ -2,6 +2,7 @@
 // truncation, processes without an exit) is worth a look, most serious first.
 
 import { formatDuration } from '../format.ts';
+import type { ExecRow, LossRow } from '../replay/model.ts';
 import type { StatsContext } from './context.ts';
 import { shortCommandText } from './render.ts';
 import type { Issue, StatsReport } from './types.ts';
@@ -13,21 +14,12 @@ const SLOW_IO_NS = 100_000_000;
 export type IssueSources = Pick<StatsReport, 'failures' | 'failedExecs' | 'files' | 'histograms' | 'network' | 'dns'>;
 
 export function findIssues(ctx: StatsContext, report: IssueSources): Issue[] {
-  const { db, q, processes } = ctx;
-  const truncation = db
-    .prepare(
-      `SELECT sum(argv_truncated) AS argv, sum(env_truncated) AS env,
-              sum(exe_truncated OR filename_truncated OR cwd_truncated) AS paths FROM execs`,
-    )
-    .get() as { argv: number | null; env: number | null; paths: number | null };
-  const lossByCategory = q<{ name: string; n: number }>(
-    'SELECT category_name AS name, max(count) AS n FROM losses GROUP BY category ORDER BY category',
-  );
+  const { model, processes } = ctx;
   const x = {
     ...report,
     capture: ctx.capture,
-    truncation,
-    lossByCategory,
+    truncation: execTruncation(model.execs),
+    lossByCategory: lossByCategory(model.losses),
     running: processes.filter((p) => p.state === 'running').length,
     unknown: processes.filter((p) => p.state === 'unknown').length,
   };
@@ -187,4 +179,34 @@ export function findIssues(ctx: StatsContext, report: IssueSources): Issue[] {
     out.push({ severity: 'warning', code: `reader:${w.code}`, message: w.message });
   }
   return out;
+}
+
+/** Execs with argv, environment or a path cut short (null counts with no execs at all, as SQL's sum()). */
+export function execTruncation(execs: readonly ExecRow[]): {
+  argv: number | null;
+  env: number | null;
+  paths: number | null;
+} {
+  if (execs.length === 0) return { argv: null, env: null, paths: null };
+  let argv = 0;
+  let env = 0;
+  let paths = 0;
+  for (const x of execs) {
+    if (x.argvTruncated) argv++;
+    if (x.envTruncated) env++;
+    if (x.exeTruncated || x.filenameTruncated || x.cwdTruncated) paths++;
+  }
+  return { argv, env, paths };
+}
+
+/** Records lost per category (the counts are cumulative: the largest one), by category number. */
+export function lossByCategory(losses: readonly LossRow[]): { name: string; n: number }[] {
+  const largest = new Map<number, LossRow>();
+  for (const l of losses) {
+    const seen = largest.get(l.category);
+    if (seen === undefined || l.count > seen.count) largest.set(l.category, l);
+  }
+  return [...largest.values()]
+    .sort((a, b) => a.category - b.category)
+    .map((l) => ({ name: l.categoryName, n: Number(l.count) }));
 }

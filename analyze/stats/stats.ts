@@ -1,22 +1,21 @@
-// The `stats` diagnose report: figures computed with SQL on the replay database
-// (plus a concurrency sweep), rendered as text (render.ts) or JSON.
+// The `stats` diagnose report: figures tallied from the replay model's rows,
+// rendered as text (render.ts) or JSON.
 //
 // A new section: its field in StatsReport (types.ts), its compute function in
 // sections/NAME.ts called below, its renderer in render.ts's SECTIONS, and any
 // issue it raises in issues.ts.
 
-import type { Db } from '../db/database.ts';
-import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
+import { type CaptureInfo, procInfosOfModel } from '../replay/capture-info.ts';
 import type { CriticalPath } from '../replay/critical-path.ts';
-import { type ExecNames, statsContext } from './context.ts';
+import { type StatsModel, statsContext } from './context.ts';
 import { findIssues } from './issues.ts';
 import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
-import { criticalPathOfDb, criticalPathStats } from './sections/critical-path.ts';
+import { criticalPathOfContext, criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
-import { type FailedExecTally, failedExecTallyOfDb } from './sections/failed-execs.ts';
+import { failedExecTallyOfModel } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
-import { filesStats, type OpenTally, openTallyOfDb } from './sections/files.ts';
+import { filesStats, type OpenTally, openTallyOf } from './sections/files.ts';
 import { histogramStats } from './sections/histograms.ts';
 import { networkStats } from './sections/network.ts';
 import { overviewStats } from './sections/overview.ts';
@@ -30,34 +29,26 @@ export { OpenTally } from './sections/files.ts';
 export { concurrency } from './sections/timeline.ts';
 export * from './types.ts';
 
-/** What a caller already has of the report's inputs; each one left out is read from the database. */
+/** What a caller already has of the report's inputs; each one left out is computed from the model. */
 export interface StatsInputs {
-  /** The capture's file opens, tallied as the loader made them (sections/files.ts). */
+  /** The capture's file opens, tallied as the loader made them (sections/files.ts); else the model's opens. */
   opens?: OpenTally;
-  /** The critical path of `processes` and the database's execs (replay/critical-path.ts). */
+  /** The critical path of the model's processes and execs (replay/critical-path.ts). */
   criticalPath?: CriticalPath | null;
   /** false: the critical path's per-process steps left out (the report draws its own). */
   criticalSteps?: boolean;
-  /** The failed execs tallied from the model's rows (stats/model-inputs.ts). */
-  failedExecs?: FailedExecTally;
-  /** The image names from the model's rows (stats/model-inputs.ts). */
-  execNames?: ExecNames;
 }
 
-export function computeStats(
-  db: Db,
-  capture: CaptureInfo,
-  processes: readonly ProcInfo[],
-  inputs: StatsInputs = {},
-): StatsReport {
-  const ctx = statsContext(db, capture, processes, inputs.execNames);
-  const opens = inputs.opens ?? openTallyOfDb(db);
-  const path = inputs.criticalPath !== undefined ? inputs.criticalPath : criticalPathOfDb(ctx);
+export function computeStats(model: StatsModel, capture: CaptureInfo, inputs: StatsInputs = {}): StatsReport {
+  const processes = procInfosOfModel(model.processes, capture);
+  const ctx = statsContext(model, capture, processes);
+  const opens = inputs.opens ?? openTallyOf(model.opens);
+  const path = inputs.criticalPath !== undefined ? inputs.criticalPath : criticalPathOfContext(ctx);
   const { topByCount, topByTime } = commandStats(ctx);
   const failures = failureStats(ctx);
   const { peak, peakAt, timeline } = concurrency(processes, capture.end);
   const usage = usageTotals(ctx);
-  const failedExecs = inputs.failedExecs ?? failedExecTallyOfDb(ctx);
+  const failedExecs = failedExecTallyOfModel(model, capture.startNs);
   const sections = {
     overview: overviewStats(ctx, failures.length, failedExecs, { peak, peakAt }),
     topByCount,

@@ -9,7 +9,7 @@ import { buildDatabase } from '../../analyze/db/database.ts';
 import { readExportRows } from '../../analyze/export/export.ts';
 import { painter } from '../../analyze/format.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
-import { captureInfo, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { load, modelOfCapture } from '../../analyze/replay/load.ts';
 import { computeStats } from '../../analyze/stats/stats.ts';
 import { buildTree, plainItems } from '../../analyze/tree/build.ts';
@@ -89,7 +89,7 @@ test('stats: the containers section and the attached overview; db columns; otel 
   const m = modelOfCapture(c);
   const db = buildDatabase(m);
   const capture = captureInfo(m);
-  const r = computeStats(db, capture, readProcesses(db, capture));
+  const r = computeStats(m, capture);
   t.is(r.overview.attachedTo, 'pid 500, 700');
   t.is(r.overview.execs, 2, 'the attached images are not execs');
   t.deepEqual(r.containers, {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { buildDatabase } from '../../analyze/db/database.ts';
 import { painter } from '../../analyze/format.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
-import { captureInfo, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { peerNames, unmapAddress } from '../../analyze/replay/dns.ts';
 import { ModelBuilder } from '../../analyze/replay/model.ts';
 import { computeStats } from '../../analyze/stats/stats.ts';
@@ -217,10 +217,7 @@ test('tree --net: lookups under their process among the connections; peer names;
 
 test('stats: DNS section (lookups, failures by result, latency, names never resolved); peers by name', (t) => {
   const { model } = load();
-  const db = buildDatabase(model);
-  const capture = captureInfo(model);
-  const r = computeStats(db, capture, readProcesses(db, capture));
-  db.close();
+  const r = computeStats(model, captureInfo(model));
   t.like(r.dns, { recorded: true, lookups: 10, failed: 3, names: 6 });
   t.deepEqual(r.dns.latency, { count: 10, p50Ns: 1_000_000, p95Ns: 5_000_000_000, maxNs: 5_000_000_000 });
   t.deepEqual(r.dns.failedByResult, [

@@ -8,7 +8,7 @@ import { buildDatabase, type Db } from '../../analyze/db/database.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import type { OpenRow } from '../../analyze/replay/model.ts';
 import { compareUtf8 } from '../../analyze/stats/context.ts';
-import { OpenTally, openTallyOfDb } from '../../analyze/stats/sections/files.ts';
+import { OpenTally, openTallyOf } from '../../analyze/stats/sections/files.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { filesScenario, Synth } from '../../testkit/synth.ts';
 
@@ -106,7 +106,7 @@ for (const [name, scenario] of [
     const db = buildDatabase(model);
     const expected = bySql(db);
     if (name !== 'files scenario') t.like(expected.topPaths[0], { path: '/lib/libc.so.6', count: 80, processes: 40 });
-    t.deepEqual(byTally(openTallyOfDb(db)), expected);
+    t.deepEqual(byTally(openTallyOf(model.opens)), expected);
     // The loader's rows carry provisional process ids (creation numbers): distinct counts do not change.
     const streamed = new OpenTally();
     for (const row of model.opens) streamed.add({ ...row, processId: row.processId + 1000 } satisfies OpenRow);

@@ -1,72 +1,338 @@
-// Stats figures computed in JavaScript from one scan of the rows (failed execs,
-// the commands, the image names; the rows read from SQLite or taken from the
-// model) must be what the SQL they replaced gave,
-// kept here as the ground truth: the same counts, and ties ordered as SQLite
-// orders them (UTF-8 bytes, which past U+FFFF is not JavaScript's order).
+// The stats sections are tallied in JavaScript from the model's rows; the SQL
+// they replaced, run on the database of the same model, is kept here as the
+// ground truth: the same counts and sums, the same rows in the same order, ties
+// ordered as SQLite orders them (UTF-8 bytes, which past U+FFFF is not
+// JavaScript's order; NULL first). Compared on the samples, the scenario
+// captures, seeded random captures full of ties, and fuzz mutants of them
+// (forged values: huge times and usage, broken links).
 
-import { join } from 'node:path';
 import test from 'ava';
 import { buildDatabase, type Db } from '../../analyze/db/database.ts';
-import { captureInfo, procInfosOfModel, readProcesses } from '../../analyze/replay/capture-info.ts';
-import { load, modelOfCapture } from '../../analyze/replay/load.ts';
+import { type CaptureInfo, captureInfo, procInfosOfModel, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { criticalPathOfTimes, type PathExec } from '../../analyze/replay/critical-path.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
+import type { Model } from '../../analyze/replay/model.ts';
 import { statsContext } from '../../analyze/stats/context.ts';
-import { statsInputsOfModel } from '../../analyze/stats/model-inputs.ts';
-import { commandStats } from '../../analyze/stats/sections/commands.ts';
-import { failedExecTallyOfDb } from '../../analyze/stats/sections/failed-execs.ts';
+import { execTruncation, lossByCategory } from '../../analyze/stats/issues.ts';
+import { criticalPathOfContext } from '../../analyze/stats/sections/critical-path.ts';
+import { computeStats, type StatsReport } from '../../analyze/stats/stats.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
-import { Synth } from '../../testkit/synth.ts';
-import { ROOT } from '../helpers/real-capture.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsScenario, Synth } from '../../testkit/synth.ts';
+import { fuzzBases, mutant } from '../helpers/mutants.ts';
+import { prng } from '../helpers/prng.ts';
 
+const TOP = 10;
 const baseName = (c: string) => `replace(${c}, rtrim(${c}, replace(${c}, '/', '')), '')`;
+const basename = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+const FAILED = `p.state = 'exited' AND (p.signal IS NOT NULL OR coalesce(p.exit_code, 0) != 0)`;
+const PROCESS_SELECT = `
+    SELECT p.id AS processId, coalesce(p.attached_ns, p.start_ns) - :t0 AS startNs,
+           coalesce(p.end_ns, :end) - coalesce(p.attached_ns, p.start_ns) AS durationNs, x.argv_json AS argv
+    FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
+const CPU = 'CASE WHEN r.runtime_ns > 0 THEN r.runtime_ns ELSE r.cpu_ns END';
+const USAGE_SELECT = `
+    SELECT p.id AS processId, ${CPU} AS cpuNs, r.utime_ns AS userNs, r.stime_ns AS systemNs,
+           r.maxrss_kb AS maxRssKib, r.maj_flt AS majorFaults
+    FROM resources r JOIN processes p ON p.id = r.process_id`;
+const CONNECT_FAILURE =
+  "CASE WHEN abandoned = 1 THEN 'abandoned' ELSE coalesce(errno_name, 'errno ' || errno, 'failed') END";
+const DNS_ERROR = "coalesce(result_name, 'EAI ' || result)";
+const OUTCOME = "CASE WHEN rcode IS NULL THEN 'no reply' ELSE coalesce(rcode_name, 'RCODE' || rcode) END";
+const QUERY_FAILED = '(rcode IS NULL OR rcode != 0)';
 
-function bySql(db: Db, end: bigint) {
+/** The figures by the SQL the sections replaced. */
+function bySql(db: Db, capture: CaptureInfo) {
+  const t0 = capture.startNs;
+  const end = capture.startNs + BigInt(capture.end);
+  const q = <T>(sql: string, params: Record<string, unknown> = {}): T[] => db.prepare(sql).all(params) as T[];
+  const one = <T>(sql: string, params: Record<string, unknown> = {}): T => db.prepare(sql).pluck().get(params) as T;
   const images = `WITH images AS (
       SELECT x.exe,
              coalesce(lead(x.time_ns) OVER (PARTITION BY x.process_id ORDER BY x.seq), p.end_ns, :end) - x.time_ns AS dur,
-             (x.seq = p.exec_count - 1 AND p.state = 'exited'
-              AND (p.signal IS NOT NULL OR coalesce(p.exit_code, 0) != 0)) AS failed
+             (x.seq = p.exec_count - 1 AND ${FAILED}) AS failed
       FROM execs x JOIN processes p ON p.id = x.process_id)`;
   const commands = (order: string) =>
-    db
-      .prepare(`${images} SELECT exe, count(*) AS count, total(dur) AS totalNs, max(dur) AS maxNs, sum(failed) AS failed
-        FROM images GROUP BY exe ORDER BY ${order}, exe LIMIT 10`)
-      .all({ end }) as { exe: string }[];
-  const argv0 = new Map<string, string>();
-  for (const [exe, a0] of db
+    q(
+      `${images} SELECT exe, count(*) AS count, total(dur) AS totalNs, max(dur) AS maxNs, sum(failed) AS failed
+       FROM images GROUP BY exe ORDER BY ${order}, exe LIMIT ${TOP}`,
+      { end },
+    );
+  const processes = (rows: { processId: number; startNs: number; durationNs: number; argv: string | null }[]) =>
+    rows.map((r) => ({ ...r, argv: r.argv === null ? [] : (JSON.parse(r.argv) as string[]) }));
+  const examples = <T>(sql: string, params: Record<string, unknown>) => q<T>(sql, params);
+  const netTotals = db
     .prepare(
-      `SELECT exe, json_extract(argv_json, '$[0]') AS a0, count(*) AS n FROM execs GROUP BY exe, a0 ORDER BY n DESC, a0`,
+      `SELECT count(*) AS connections, coalesce(sum(role = 'client'), 0) AS client, coalesce(sum(role = 'server'), 0) AS server,
+              coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'open-at-end'), 0) AS openAtEnd,
+              coalesce(sum(open_at_stop = 1), 0) AS openAtStop,
+              total(bytes_sent) AS bytesSent, total(bytes_received) AS bytesReceived,
+              coalesce(sum(retransmits), 0) AS retransmits, coalesce(sum(retransmits > 0), 0) AS connectionsWithRetransmits
+       FROM connections`,
     )
-    .raw(true)
-    .all() as [string, string | null][])
-    if (!argv0.has(exe) && a0 !== null) argv0.set(exe, a0.slice(a0.lastIndexOf('/') + 1));
+    .get();
+  const latencies = (sql: string) => db.prepare(sql).pluck().all() as number[];
+  const namespaces = (col: string) => one<number>(`SELECT count(DISTINCT ${col}) FROM processes`);
+  const containerRows = q(
+    `SELECT container_runtime AS runtime, container_id AS id,
+            (SELECT q.cgroup FROM processes q WHERE q.container_id IS p.container_id AND q.cgroup IS NOT NULL ORDER BY q.id LIMIT 1) AS cgroup,
+            count(*) AS processes, sum(${FAILED}) AS failed, sum(attached IS NOT NULL) AS attached
+     FROM processes p WHERE cgroup_id IS NOT NULL OR pid_ns IS NOT NULL
+     GROUP BY container_runtime, container_id ORDER BY processes DESC, id IS NULL, id, runtime`,
+  );
   return {
-    failedExecs: db
-      .prepare(`SELECT f.path, f.errno_name AS errno, count(*) AS count,
+    overview: {
+      execs: one<number>('SELECT count(*) FROM execs WHERE NOT attached'),
+      threads: one<number>('SELECT coalesce(sum(threads - 1), 0) FROM processes'),
+    },
+    topByCount: commands('count DESC, totalNs DESC'),
+    topByTime: commands('totalNs DESC, count DESC'),
+    failures: q(`SELECT p.id FROM processes p WHERE ${FAILED} ORDER BY p.start_ns, p.pid, p.id`).map(
+      (r) => (r as { id: number }).id,
+    ),
+    slowest: processes(
+      q(`${PROCESS_SELECT} ORDER BY durationNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, { t0, end }) as never,
+    ),
+    cpu: {
+      totals: db
+        .prepare(
+          `SELECT count(*) AS n, total(${CPU}) AS cpu, total(r.utime_ns) AS u, total(r.stime_ns) AS s FROM resources r`,
+        )
+        .get(),
+      top: q(`${USAGE_SELECT} WHERE ${CPU} > 0 ORDER BY cpuNs DESC, p.start_ns, p.pid LIMIT ${TOP}`).map((r) => {
+        const { maxRssKib: _m, majorFaults: _f, ...cpu } = r as Record<string, number>;
+        return cpu;
+      }),
+      commands: q(
+        `SELECT x.exe, count(*) AS processes, total(${CPU}) AS cpuNs
+         FROM resources r JOIN processes p ON p.id = r.process_id
+         JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1
+         GROUP BY x.exe HAVING cpuNs > 0 ORDER BY cpuNs DESC, x.exe LIMIT ${TOP}`,
+      ),
+    },
+    memory: q(`${USAGE_SELECT} WHERE r.maxrss_kb > 0 ORDER BY maxRssKib DESC, p.start_ns, p.pid LIMIT ${TOP}`).map(
+      (r) => {
+        const { processId, maxRssKib, majorFaults } = r as Record<string, number>;
+        return { processId, maxRssKib, majorFaults };
+      },
+    ),
+    histograms: q(
+      `SELECT kind, count(*) AS processes, sum(count) AS count, sum(total_ns) AS totalNs, max(max_ns) AS maxNs
+       FROM histograms GROUP BY kind ORDER BY kind`,
+    ),
+    network: {
+      ...(netTotals as object),
+      byPeer: q<Record<string, unknown>>(
+        `SELECT role, CASE WHEN role = 'server' THEN NULL ELSE peer_name END AS peerName,
+                CASE WHEN role = 'server' OR peer_name IS NULL THEN remote_address ELSE peer_name END AS k,
+                min(remote_address) AS remoteAddress, count(DISTINCT remote_address) AS addresses,
+                CASE WHEN role = 'server' THEN NULL ELSE remote_port END AS remotePort,
+                CASE WHEN role = 'server' THEN local_port ELSE NULL END AS localPort,
+                count(*) AS count, sum(state = 'failed') AS failed, sum(state = 'open-at-end') AS openAtEnd,
+                count(DISTINCT process_id) AS processes, total(bytes_sent) AS bytesSent,
+                total(bytes_received) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
+         FROM connections GROUP BY role, peerName, k, remotePort, localPort
+         ORDER BY count DESC, failed DESC, k, remotePort, localPort, role, peerName LIMIT ${TOP}`,
+      ).map(({ k: _k, ...r }) => r),
+      failedByErrno: q<{ errno: string; count: number }>(
+        `SELECT ${CONNECT_FAILURE} AS errno, count(*) AS count FROM connections WHERE state = 'failed' GROUP BY 1 ORDER BY count DESC, errno`,
+      ).map((r) => ({
+        ...r,
+        examples: examples<{ p: string }>(
+          `SELECT remote_address || ':' || remote_port AS p, count(*) AS n FROM connections
+           WHERE state = 'failed' AND ${CONNECT_FAILURE} = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
+          { e: r.errno },
+        ).map((x) => x.p),
+      })),
+      connectLatency: latencies(
+        "SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1",
+      ),
+    },
+    dns: {
+      latency: latencies('SELECT latency_ns FROM dns_lookups ORDER BY 1'),
+      failed: one<number>('SELECT count(*) FROM dns_lookups WHERE result != 0'),
+      names: one<number>('SELECT count(DISTINCT name) FROM dns_lookups'),
+      byName: q(
+        `SELECT name, count(*) AS count, sum(result != 0) AS failed, max(latency_ns) AS maxLatencyNs
+         FROM dns_lookups GROUP BY name ORDER BY count DESC, failed DESC, name LIMIT ${TOP}`,
+      ),
+      failedByResult: q<{ error: string; count: number }>(
+        `SELECT ${DNS_ERROR} AS error, count(*) AS count FROM dns_lookups WHERE result != 0 GROUP BY 1 ORDER BY count DESC, error`,
+      ).map((r) => ({
+        ...r,
+        examples: examples<{ name: string }>(
+          `SELECT name, count(*) AS n FROM dns_lookups WHERE result != 0 AND ${DNS_ERROR} = :e GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
+          { e: r.error },
+        ).map((x) => x.name),
+      })),
+      // Each name's errors in the order of its rows (the rows by id, as the index on name gives them).
+      unresolved: q(
+        `SELECT name, count(*) AS failed, group_concat(DISTINCT ${DNS_ERROR}) AS error
+         FROM (SELECT * FROM dns_lookups ORDER BY name, id)
+         GROUP BY name HAVING sum(result = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
+      ),
+    },
+    wire: {
+      queries: one<number>('SELECT count(*) FROM dns_queries'),
+      answered: one<number>('SELECT count(*) FROM dns_queries WHERE rcode = 0'),
+      failed: one<number>(`SELECT count(*) FROM dns_queries WHERE ${QUERY_FAILED}`),
+      failedByOutcome: q<{ outcome: string; count: number }>(
+        `SELECT ${OUTCOME} AS outcome, count(*) AS count FROM dns_queries WHERE ${QUERY_FAILED} GROUP BY 1 ORDER BY count DESC, outcome`,
+      ).map((r) => ({
+        ...r,
+        examples: examples<{ name: string }>(
+          `SELECT name, count(*) AS n FROM dns_queries WHERE ${QUERY_FAILED} AND ${OUTCOME} = :o GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
+          { o: r.outcome },
+        ).map((x) => x.name),
+      })),
+      latency: latencies('SELECT latency_ns FROM dns_queries WHERE latency_ns IS NOT NULL ORDER BY 1'),
+      servers: q(
+        `SELECT server_address AS server, server_port AS port, count(*) AS queries, sum(${QUERY_FAILED}) AS failed, max(latency_ns) AS maxLatencyNs
+         FROM dns_queries GROUP BY 1, 2 ORDER BY queries DESC, server, port LIMIT ${TOP}`,
+      ),
+      unresolved: q<{ name: string; failed: number; outcome: string }>(
+        `SELECT name, count(*) AS failed, group_concat(DISTINCT ${OUTCOME}) AS outcome
+         FROM (SELECT * FROM dns_queries ORDER BY name, id)
+         GROUP BY name HAVING sum(rcode = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
+      ).map((u) => ({ ...u, outcome: u.outcome.replaceAll(',', ', ') })),
+      truncated: one<number>('SELECT count(*) FROM dns_queries WHERE truncated = 1'),
+      malformed: one<number>('SELECT count(*) FROM dns_queries WHERE parse_error IS NOT NULL'),
+    },
+    containers: {
+      recorded: one<number>('SELECT count(*) FROM processes WHERE cgroup_id IS NOT NULL OR pid_ns IS NOT NULL') > 0,
+      containers: containerRows,
+      cgroups: namespaces('cgroup_id'),
+      namespaces: {
+        pid: namespaces('pid_ns'),
+        mnt: namespaces('mnt_ns'),
+        net: namespaces('net_ns'),
+        uts: namespaces('uts_ns'),
+      },
+    },
+    truncation: db
+      .prepare(
+        `SELECT sum(argv_truncated) AS argv, sum(env_truncated) AS env,
+                sum(exe_truncated OR filename_truncated OR cwd_truncated) AS paths FROM execs`,
+      )
+      .get(),
+    losses: q('SELECT category_name AS name, max(count) AS n FROM losses GROUP BY category ORDER BY category'),
+    failedExecs: q(`SELECT f.path, f.errno_name AS errno, count(*) AS count,
             sum(NOT EXISTS (SELECT 1 FROM execs x WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns)) AS final
-         FROM exec_failures f GROUP BY f.path, f.errno_name ORDER BY final DESC, count DESC, f.path, f.errno_name`)
-      .all(),
-    searchMisses: db
-      .prepare(`SELECT count(*) FROM exec_failures f
+         FROM exec_failures f GROUP BY f.path, f.errno_name ORDER BY final DESC, count DESC, f.path, f.errno_name`),
+    searchMisses: one<number>(`SELECT count(*) FROM exec_failures f
          WHERE ${baseName('f.path')} = (SELECT ${baseName('x.filename')} FROM execs x
-           WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns ORDER BY x.time_ns, x.seq LIMIT 1)`)
-      .pluck()
-      .get() as number,
-    topByCount: commands('count DESC, totalNs DESC').map((c) => c.exe),
-    topByTime: commands('totalNs DESC, count DESC').map((c) => c.exe),
-    argv0: [...argv0].sort(),
-    names: db
-      .prepare(`SELECT p.id, json_extract(x.argv_json, '$[0]'), x.exe
-         FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`)
-      .raw(true)
-      .all()
-      .map((r) => r as [number, string | null, string | null])
-      .filter(([, a0, exe]) => a0 !== null || exe !== null)
-      .map(([id, a0, exe]) => [id, ((a0 || exe || '?') as string).replace(/^.*\//, '')]),
+           WHERE x.process_id = f.process_id AND x.time_ns >= f.time_ns ORDER BY x.time_ns, x.seq LIMIT 1)`),
+    attempts: one<number>('SELECT count(*) FROM exec_failures'),
+    names: q<{ id: number; a0: string | null; exe: string | null }>(
+      `SELECT p.id, json_extract(x.argv_json, '$[0]') AS a0, x.exe
+       FROM processes p LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`,
+    ).map(({ id, a0, exe }) => [id, a0 !== null || exe !== null ? basename(a0 || exe || '?') : null]),
+    argv0: q<{ exe: string; a0: string | null }>(
+      `SELECT exe, json_extract(argv_json, '$[0]') AS a0, count(*) AS n FROM execs GROUP BY exe, a0 ORDER BY exe, n DESC, a0`,
+    ).reduce((m, { exe, a0 }) => (m.has(exe) || a0 === null ? m : m.set(exe, basename(a0))), new Map<string, string>()),
+    criticalPathExecs: q<PathExec>('SELECT id, process_id AS processId, seq, time_ns - :t0 AS time FROM execs', { t0 }),
   };
 }
 
+/** The same figures, read from the report the sections made of the model. */
+function byModel(r: StatsReport, model: Model, capture: CaptureInfo) {
+  const ctx = statsContext(model, capture, procInfosOfModel(model.processes, capture));
+  const command = ({ exe, count, totalNs, maxNs, failed }: StatsReport['topByCount'][number]) => ({
+    exe,
+    count,
+    totalNs,
+    maxNs,
+    failed,
+  });
+  const process = ({ processId, startNs, durationNs, argv }: StatsReport['slowest'][number]) => ({
+    processId,
+    startNs,
+    durationNs,
+    argv,
+  });
+  const { recorded: _n, byPeer, connectLatency: _l, ...network } = r.network;
+  const { recorded: _w, latency: _wl, ...wire } = r.dns.wire;
+  return {
+    overview: { execs: r.overview.execs, threads: r.overview.threads },
+    topByCount: r.topByCount.map(command),
+    topByTime: r.topByTime.map(command),
+    failures: r.failures.map((f) => f.processId),
+    slowest: r.slowest.map(process),
+    cpu: {
+      totals: { n: r.cpu.processesWithUsage, cpu: r.cpu.totalNs, u: r.cpu.userNs, s: r.cpu.systemNs },
+      top: r.cpu.topProcesses.map(({ processId, cpuNs, userNs, systemNs }) => ({ processId, cpuNs, userNs, systemNs })),
+      commands: r.cpu.topCommands.map(({ exe, processes, cpuNs }) => ({ exe, processes, cpuNs })),
+    },
+    memory: r.memory.top.map(({ processId, maxRssKib, majorFaults }) => ({ processId, maxRssKib, majorFaults })),
+    histograms: [...r.histograms]
+      .sort((a, b) => Buffer.compare(Buffer.from(a.kind), Buffer.from(b.kind)))
+      .map(({ kind, processes, count, totalNs, maxNs }) => ({ kind, processes, count, totalNs, maxNs })),
+    network: {
+      ...network,
+      byPeer: byPeer.map(({ peer: _p, ...p }) => p),
+      failedByErrno: r.network.failedByErrno,
+      connectLatency: r.network.connectLatency,
+    },
+    dns: {
+      latency: r.dns.latency,
+      failed: r.dns.failed,
+      names: r.dns.names,
+      byName: r.dns.byName,
+      failedByResult: r.dns.failedByResult,
+      unresolved: r.dns.unresolved,
+    },
+    wire: { ...wire, latency: r.dns.wire.latency },
+    containers: r.containers,
+    truncation: execTruncation(model.execs),
+    losses: lossByCategory(model.losses),
+    failedExecs: r.failedExecs,
+    searchMisses: r.overview.failedExecSearchMisses,
+    attempts: r.overview.failedExecs,
+    // An image name, or none for a process that never exec'd (nameOf then names its parent).
+    names: model.processes.map((p) => [p.id, ctx.lastExec(p.id) === undefined ? null : ctx.nameOf(p.id)]),
+    argv0: new Map([...ctx.argv0].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))),
+    criticalPathExecs: null,
+  };
+}
+
+/** Compares a model's report with the SQL of its database; returns what differed (deepEqual's message). */
+function compare(t: import('ava').ExecutionContext, model: Model, label: string): void {
+  const capture = captureInfo(model);
+  const db = buildDatabase(model);
+  try {
+    const expected = bySql(db, capture);
+    const report = computeStats(model, capture);
+    const actual = byModel(report, model, capture);
+    // Latency lists become summaries in the report: summarize the SQL's lists the same way.
+    const summary = (sorted: number[]) => {
+      const rank = (p: number) => (sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!);
+      return { count: sorted.length, p50Ns: rank(0.5), p95Ns: rank(0.95), maxNs: sorted.at(-1) ?? null };
+    };
+    const { criticalPathExecs, ...rest } = expected;
+    t.deepEqual(
+      actual,
+      {
+        ...rest,
+        network: { ...rest.network, connectLatency: summary(rest.network.connectLatency) },
+        dns: { ...rest.dns, latency: summary(rest.dns.latency) },
+        wire: { ...rest.wire, latency: summary(rest.wire.latency) },
+        criticalPathExecs: null,
+      } as never,
+      label,
+    );
+    const processes = procInfosOfModel(model.processes, capture);
+    t.deepEqual(processes, readProcesses(db, capture), `${label}: processes`);
+    t.deepEqual(
+      criticalPathOfContext(statsContext(model, capture, processes)),
+      criticalPathOfTimes({ end: capture.end, processes, execs: criticalPathExecs }),
+      `${label}: critical path`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
 /** Failed execs of every kind (PATH-search misses, finals, at the time of the exec, trailing slashes), commands and argv[0]s that tie. */
-function scenario(): Synth {
+function execScenario(): Synth {
   const s = new Synth({ rootPid: 500 });
   const sh = s.root(['sh'], { at: 1, cwd: '/w' });
   let at = 2;
@@ -97,46 +363,160 @@ function scenario(): Synth {
   return s;
 }
 
-test('failed execs, commands and image names: the figures of the SQL they replaced', (t) => {
-  const model = modelOfCapture(readCaptureBuffer(scenario().buffer()));
-  const db = buildDatabase(model);
-  const capture = captureInfo(model);
-  const ctx = statsContext(db, capture, readProcesses(db, capture));
-  const expected = bySql(db, ctx.end);
-  const tally = failedExecTallyOfDb(ctx);
-  const commands = commandStats(ctx);
-  t.true(expected.searchMisses > 0);
-  t.true(tally.stats.some((s) => s.final > 0));
-  t.deepEqual(
-    {
-      failedExecs: tally.stats,
-      searchMisses: tally.searchMisses,
-      topByCount: commands.topByCount.map((c) => c.exe),
-      topByTime: commands.topByTime.map((c) => c.exe),
-      argv0: [...ctx.argv0].sort(),
-      names: ctx.processes.filter((p) => p.execCount > 0).map((p) => [p.id, ctx.nameOf(p.id)]),
+/**
+ * A capture drawn from `seed`: few distinct values for everything, so that
+ * counts, sums and durations tie; names past U+FFFF; usage near 2^53; lookups,
+ * connections and DNS messages that fail in every way; containers and losses.
+ */
+function randomScenario(seed: number): Synth {
+  const r = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const s = new Synth({
+    rootPid: 100,
+    header: {
+      options: {
+        env: true,
+        failedExecs: true,
+        files: true,
+        io: true,
+        sched: true,
+        net: true,
+        dns: true,
+        dnsMessages: true,
+      },
     },
-    expected,
-  );
-  // The same inputs from the model's rows (report): the same figures.
-  t.deepEqual(procInfosOfModel(model.processes, capture), ctx.processes);
-  const fromModel = statsInputsOfModel(model, capture);
-  t.deepEqual(fromModel.failedExecs, tally);
-  const withModel = statsContext(db, capture, readProcesses(db, capture), fromModel.execNames);
-  t.deepEqual([...withModel.argv0].sort(), expected.argv0);
-  t.deepEqual(
-    ctx.processes.map((p) => withModel.nameOf(p.id)),
-    ctx.processes.map((p) => ctx.nameOf(p.id)),
-  );
-  db.close();
+  });
+  const names = ['cc', 'ld', '\uE000x', '\u{1F600}x', 'as', 'cc1'];
+  const hosts = ['a.example', 'b.example', '\u{1F600}.example', 'c.example'];
+  const addresses = ['10.0.0.1', '10.0.0.2', '10.0.0.10', '::1', '10.0.0.1'];
+  const containers = [
+    undefined,
+    { cgroupId: 7, pidNs: 11, mntNs: 12, netNs: 13, utsNs: 14 },
+    { cgroupId: 8, pidNs: 21, mntNs: 12, netNs: 23, utsNs: 14 },
+    { cgroupId: 9, pidNs: 31, mntNs: 12, netNs: 13, utsNs: 14 },
+  ];
+  const root = s.root(['make'], { at: 1 });
+  s.cgroup(7, `/system.slice/docker-${'ab'.repeat(32)}.scope`, 1.5);
+  s.cgroup(8, '/system.slice/other.service', 1.5);
+  s.cgroup(9, `/system.slice/docker-${'cd'.repeat(32)}.scope`, 1.5);
+  const live = [root];
+  let at = 2;
+  const n = 20 + Math.floor(r() * 30);
+  for (let i = 0; i < n; i++) {
+    at += pick([0, 1, 1, 2]);
+    const parent = pick(live);
+    // Pids that fall as time goes on: ties in time are ordered by pid, not by creation.
+    const p = s.fork(parent, at, 60_000 - i);
+    const container = pick(containers);
+    if (container !== undefined) p.container = container;
+    live.push(p);
+    if (r() < 0.2) s.execFailed(p, `/usr/local/bin/${pick(names)}`, pick([2, 13]), at + 0.1);
+    const execs = pick([0, 1, 1, 1, 2]);
+    for (let k = 0; k < execs; k++) {
+      const name = pick(names);
+      s.exec(p, r() < 0.1 ? [] : [name, pick(['-c', '-o', ''])], {
+        at: at + 0.2 + k * pick([0.5, 1]),
+        exe: `/usr/bin/${pick(names)}`,
+        argvTruncated: r() < 0.1,
+      });
+    }
+    if (r() < 0.3) s.thread(p, at + 0.3, 10_000 + i);
+    if (r() < 0.3)
+      s.hist(p, pick(['read', 'write', 'offcpu', 'kind9']), at + 0.4, { [pick([3, 12, 27])]: pick([1, 2]) });
+    if (r() < 0.4) {
+      const host = pick(hosts);
+      const result = pick([0, 0, -2, -3]);
+      s.dns(p, at + 0.5, host, result === 0 ? [pick(addresses)] : result, pick([1, 2]));
+    }
+    if (r() < 0.4) {
+      const failed = r() < 0.3;
+      s.tcp(p, at + 0.6, {
+        role: r() < 0.2 ? 'server' : 'client',
+        remote: pick(addresses),
+        remotePort: pick([80, 443]),
+        localPort: pick([8080, 9090]),
+        errno: failed ? pick([111, 110, 113]) : undefined,
+        close: r() < 0.7 ? at + 5 : null,
+        sent: pick([0n, 100n, 2n ** 53n - 1n]),
+        received: pick([0n, 100n]),
+        retransmits: pick([0, 0, 3]),
+      });
+    }
+    if (r() < 0.3) {
+      const id = Math.floor(r() * 65536);
+      const host = pick(hosts);
+      const server = pick(['127.0.0.53', '10.0.0.53']);
+      s.dnsMessage(p, at + 0.7, 'sent', server, 41000 + i, dnsQueryBytes(id, host, 'A'));
+      const reply = pick(['none', 'ok', 'nx', 'servfail']);
+      if (reply !== 'none') {
+        const rcode = reply === 'ok' ? 0 : reply === 'nx' ? 3 : 2;
+        const answers: [string, string, string][] = rcode === 0 ? [[host, 'A', '10.0.0.1']] : [];
+        s.dnsMessage(p, at + 0.8, 'received', server, 41000 + i, dnsReplyBytes(id, host, 'A', rcode, answers));
+      }
+    }
+    if (r() < 0.85) {
+      const big = 2 ** 53 - 1;
+      s.exit(p, at + pick([1, 3, 3, 10]), {
+        ...(r() < 0.2 ? { signal: pick([9, 11]), core: r() < 0.5 } : { code: pick([0, 0, 0, 1, 2]) }),
+        rusage:
+          r() < 0.8
+            ? {
+                utimeNs: BigInt(pick([0, 1000, 5000, big])),
+                stimeNs: BigInt(pick([0, 1000, big])),
+                runtimeNs: BigInt(pick([0, 0, 1, 7000])),
+                maxrssKb: BigInt(pick([0, 100, 2000])),
+                majFlt: BigInt(pick([0, 1])),
+              }
+            : undefined,
+      });
+    }
+  }
+  if (r() < 0.5) s.loss(pick([1, 2]), BigInt(pick([1, 5])), at);
+  if (r() < 0.5) s.loss(1, 9n, at + 1);
+  s.exit(root, at + 20);
+  return s;
+}
+
+const model = (buf: Buffer): Model => modelOfCapture(readCaptureBuffer(buf));
+
+test('the sections tallied from the model: the SQL figures on the samples and the scenario captures', (t) => {
+  for (const { name, buf } of fuzzBases()) compare(t, model(buf), name);
+  compare(t, model(dnsScenario().buffer()), 'dns scenario');
+  compare(t, model(execScenario().buffer()), 'exec scenario');
+  const exec = model(execScenario().buffer());
+  const report = computeStats(exec, captureInfo(exec));
+  t.true(report.overview.failedExecSearchMisses > 0);
+  t.true(report.failedExecs.some((s) => s.final > 0));
 });
 
-test('the processes of a model are readProcesses of its database, attached and running ones included', (t) => {
-  for (const sample of ['attach-server', 'failing-pipeline', 'hostile']) {
-    const { model } = load(join(ROOT, 'samples', `${sample}.raw`));
-    const db = buildDatabase(model);
-    const capture = captureInfo(model);
-    t.deepEqual(procInfosOfModel(model.processes, capture), readProcesses(db, capture), sample);
-    db.close();
+test('the sections tallied from the model: the SQL figures on random captures full of ties', (t) => {
+  let connections = 0;
+  let queries = 0;
+  let containers = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const m = model(randomScenario(seed).buffer());
+    connections += m.connections.length;
+    queries += m.dnsQueries.length;
+    containers += new Set(m.processes.map((p) => p.containerId)).size;
+    compare(t, m, `seed ${seed}`);
   }
+  t.true(connections > 100 && queries > 50 && containers > 40, 'the scenarios hold every kind of row');
+});
+
+test('the sections tallied from the model: the SQL figures on fuzz mutants (forged values)', (t) => {
+  const bases = [...fuzzBases(), { name: 'random', buf: randomScenario(7).buffer() }];
+  const r = prng(20261206);
+  let compared = 0;
+  for (let i = 0; i < 150; i++) {
+    const m = mutant(bases, r);
+    let mm: Model;
+    try {
+      mm = model(m.buf);
+    } catch {
+      continue; // a file the reader refuses has no stats
+    }
+    compare(t, mm, `mutant ${i} of ${m.base} (${m.mutations.join(', ')})`);
+    compared++;
+  }
+  t.true(compared > 100);
 });

@@ -1,27 +1,59 @@
 // Top commands: by number of runs and by cumulative time of their images.
 
 import { basename } from '../../format.ts';
-import { compareUtf8, type StatsContext, TOP } from '../context.ts';
+import type { ExecRow } from '../../replay/model.ts';
+import { compareUtf8, failed, type StatsContext, TOP } from '../context.ts';
+import { IntTotal } from '../tally.ts';
 import type { CommandStat } from '../types.ts';
 
+interface CommandTally {
+  exe: string;
+  count: number;
+  total: IntTotal;
+  max: bigint;
+  failed: number;
+}
+
+/**
+ * Each image's duration: from its exec to the process's next exec, its end,
+ * or the capture's end; an image failed if it is the last one of a failed
+ * process. Every command once (a build has a few hundred), the two orders in
+ * JS (ties: exe by UTF-8 bytes).
+ */
 export function commandStats(ctx: StatsContext): { topByCount: CommandStat[]; topByTime: CommandStat[] } {
-  const imagesCte = `
-    WITH images AS (
-      SELECT x.exe,
-             coalesce(lead(x.time_ns) OVER (PARTITION BY x.process_id ORDER BY x.seq), p.end_ns, :end) - x.time_ns AS dur,
-             (x.seq = p.exec_count - 1 AND p.state = 'exited'
-              AND (p.signal IS NOT NULL OR coalesce(p.exit_code, 0) != 0)) AS failed
-      FROM execs x JOIN processes p ON p.id = x.process_id
-    )`;
-  // Every command once (a build has a few hundred), the two orders in JS (SQLite's: exe by UTF-8 bytes last).
-  const all = ctx
-    .q<{ exe: string; count: number; totalNs: number; maxNs: number; failed: number }>(
-      `${imagesCte}
-       SELECT exe, count(*) AS count, total(dur) AS totalNs, max(dur) AS maxNs, sum(failed) AS failed
-       FROM images GROUP BY exe`,
-      { end: ctx.end },
-    )
-    .map((r) => ({ ...r, name: basename(r.exe) }));
+  const { execs, processes } = ctx.model;
+  const byExe = new Map<string, CommandTally>();
+  const imageEnds = (x: ExecRow, end: bigint): void => {
+    let c = byExe.get(x.exe);
+    if (c === undefined) byExe.set(x.exe, (c = { exe: x.exe, count: 0, total: new IntTotal(), max: 0n, failed: 0 }));
+    const dur = end - x.time;
+    const n = Number(dur);
+    c.total.add(Number.isSafeInteger(n) ? n : dur);
+    if (c.count === 0 || dur > c.max) c.max = dur;
+    c.count++;
+    const p = processes[x.processId - 1]!;
+    if (x.seq === p.execCount - 1 && failed(p)) c.failed++;
+  };
+  // The process's image before this exec (an index into execs; -1: none yet): execs are in seq order per process.
+  const current = new Int32Array(processes.length).fill(-1);
+  for (let i = 0; i < execs.length; i++) {
+    const x = execs[i]!;
+    const before = current[x.processId - 1]!;
+    if (before >= 0) imageEnds(execs[before]!, x.time);
+    current[x.processId - 1] = i;
+  }
+  for (let id = 1; id <= processes.length; id++) {
+    const last = current[id - 1]!;
+    if (last >= 0) imageEnds(execs[last]!, processes[id - 1]!.end ?? ctx.end);
+  }
+  const all = [...byExe.values()].map((c) => ({
+    exe: c.exe,
+    count: c.count,
+    totalNs: c.total.value,
+    maxNs: Number(c.max),
+    failed: c.failed,
+    name: basename(c.exe),
+  }));
   const top = (order: (a: CommandStat, b: CommandStat) => number): CommandStat[] =>
     [...all]
       .sort((a, b) => order(a, b) || compareUtf8(a.exe, b.exe))

@@ -2,27 +2,65 @@
 // paths name (replay/container.ts), and how many cgroups and namespaces they
 // were in (format 1.8).
 
-import type { StatsContext } from '../context.ts';
+import { compareUtf8, failed, type StatsContext } from '../context.ts';
 import type { ContainerStat, ContainersReport } from '../types.ts';
 
 export function containerStats(ctx: StatsContext): ContainersReport {
-  const recorded =
-    ctx.one<number>('SELECT count(*) FROM processes WHERE cgroup_id IS NOT NULL OR pid_ns IS NOT NULL') > 0;
+  const { processes } = ctx.model;
+  const placed = processes.filter((p) => p.cgroupId !== null || p.pidNs !== null);
+  const recorded = placed.length > 0;
   if (!recorded) return { recorded, containers: [], cgroups: 0, namespaces: { pid: 0, mnt: 0, net: 0, uts: 0 } };
-  const containers = ctx.q<ContainerStat>(
-    `SELECT container_runtime AS runtime, container_id AS id,
-            (SELECT q.cgroup FROM processes q WHERE q.container_id IS p.container_id AND q.cgroup IS NOT NULL ORDER BY q.id LIMIT 1) AS cgroup,
-            count(*) AS processes,
-            sum(state = 'exited' AND (signal IS NOT NULL OR coalesce(exit_code, 0) != 0)) AS failed,
-            sum(attached IS NOT NULL) AS attached
-     FROM processes p WHERE cgroup_id IS NOT NULL OR pid_ns IS NOT NULL
-     GROUP BY container_runtime, container_id ORDER BY processes DESC, id IS NULL, id`,
+  // A container's cgroup: the first process's (by id) of any runtime with that container id (or none) and a cgroup.
+  const cgroupOf = new Map<string | null, string>();
+  for (const p of processes)
+    if (p.cgroup !== null && !cgroupOf.has(p.containerId)) cgroupOf.set(p.containerId, p.cgroup);
+  const groups = new Map<string, ContainerStat>();
+  for (const p of placed) {
+    const key = JSON.stringify([p.containerRuntime, p.containerId]);
+    let c = groups.get(key);
+    if (c === undefined) {
+      groups.set(
+        key,
+        (c = {
+          runtime: p.containerRuntime,
+          id: p.containerId,
+          cgroup: cgroupOf.get(p.containerId) ?? null,
+          processes: 0,
+          failed: 0,
+          attached: 0,
+        }),
+      );
+    }
+    c.processes++;
+    if (failed(p)) c.failed++;
+    if (p.attached !== null) c.attached++;
+  }
+  // Most processes first; then by id, the processes in no container (null) first.
+  const containers = [...groups.values()].sort(
+    (a, b) => b.processes - a.processes || nullsFirstText(a.id, b.id) || nullsFirstText(a.runtime, b.runtime),
   );
-  const n = (col: string): number => ctx.one<number>(`SELECT count(DISTINCT ${col}) FROM processes`);
+  const distinct = (of: (p: (typeof processes)[number]) => number | null): number => {
+    const seen = new Set<number>();
+    for (const p of processes) {
+      const v = of(p);
+      if (v !== null) seen.add(v);
+    }
+    return seen.size;
+  };
   return {
     recorded,
     containers,
-    cgroups: n('cgroup_id'),
-    namespaces: { pid: n('pid_ns'), mnt: n('mnt_ns'), net: n('net_ns'), uts: n('uts_ns') },
+    cgroups: distinct((p) => p.cgroupId),
+    namespaces: {
+      pid: distinct((p) => p.pidNs),
+      mnt: distinct((p) => p.mntNs),
+      net: distinct((p) => p.netNs),
+      uts: distinct((p) => p.utsNs),
+    },
   };
+}
+
+/** SQL's ascending order of nullable text: NULL first, then by UTF-8 bytes. */
+function nullsFirstText(a: string | null, b: string | null): number {
+  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compareUtf8(a, b);
 }

@@ -1,15 +1,17 @@
 // The critical path (analyze/replay/critical-path.ts, docs/critical-path.md): the
 // processes on it, and the images with the most own time on it.
 
+import { decodeStrings } from '../../../formats/nul-area.ts';
 import { type CriticalPath, criticalPathOfTimes, type PathExec } from '../../replay/critical-path.ts';
-import { PROCESS_SELECT, type ProcessRow, processStat, type StatsContext, TOP } from '../context.ts';
+import { processStat, type StatsContext, TOP } from '../context.ts';
 import type { CriticalImageStat, CriticalPathReport, CriticalStepStat } from '../types.ts';
 
-/** The critical path of the processes of `ctx` and the execs of its database. */
-export function criticalPathOfDb(ctx: StatsContext): CriticalPath | null {
-  const execs = ctx.q<PathExec>('SELECT id, process_id AS processId, seq, time_ns - :t0 AS time FROM execs', {
-    t0: ctx.t0,
-  });
+/** The critical path of the processes of `ctx` and the model's execs. */
+export function criticalPathOfContext(ctx: StatsContext): CriticalPath | null {
+  const { t0 } = ctx;
+  const execs = ctx.model.execs.map(
+    (x): PathExec => ({ id: x.id, processId: x.processId, seq: x.seq, time: Number(x.time - t0) }),
+  );
   return criticalPathOfTimes({ end: ctx.capture.end, processes: ctx.processes, execs });
 }
 
@@ -25,16 +27,11 @@ export function criticalPathStats(
   if (path === null) return null;
   const wall = path.end - path.start;
   const top = path.images.slice(0, TOP);
-  const argvOf = new Map<number, string[]>();
-  const getArgv = ctx.db.prepare('SELECT argv_json FROM execs WHERE id = ?').pluck();
-  for (const i of top) {
-    if (i.execId !== null) argvOf.set(i.execId, JSON.parse(getArgv.get(i.execId) as string) as string[]);
-  }
   const images: CriticalImageStat[] = top.map((i) => ({
     processId: i.processId,
     pid: ctx.byId.get(i.processId)?.pid ?? 0,
     execId: i.execId,
-    argv: i.execId === null ? [] : (argvOf.get(i.execId) ?? []),
+    argv: i.execId === null ? [] : decodeStrings(ctx.model.execs[i.execId - 1]?.argv ?? Buffer.alloc(0)),
     forkOf: i.execId === null ? forkedFrom(ctx, i.processId) : null,
     ownNs: i.selfNs,
     share: wall > 0 ? Math.round((i.selfNs / wall) * 1000) / 1000 : 0,
@@ -57,21 +54,13 @@ export function criticalPathStats(
 
 /** The processes on the path with their windows, in the path's order. */
 function stepStats(ctx: StatsContext, path: CriticalPath): CriticalStepStat[] {
-  const onPath = new Map(path.steps.map((s) => [s.processId, s]));
-  const steps: CriticalStepStat[] = [];
-  for (const r of ctx.q<ProcessRow>(PROCESS_SELECT, { t0: ctx.t0, end: ctx.end })) {
-    const s = onPath.get(r.processId);
-    if (s === undefined) continue;
-    steps.push({
-      ...processStat(ctx, r),
-      depth: s.depth,
-      windowStartNs: s.start,
-      windowEndNs: s.end,
-      ownNs: s.selfNs,
-    });
-  }
-  const order = new Map(path.steps.map((s, i) => [s.processId, i]));
-  return steps.sort((a, b) => order.get(a.processId)! - order.get(b.processId)!);
+  return path.steps.map((s) => ({
+    ...processStat(ctx, ctx.processRow(s.processId)),
+    depth: s.depth,
+    windowStartNs: s.start,
+    windowEndNs: s.end,
+    ownNs: s.selfNs,
+  }));
 }
 
 /** The image a process ran before its first exec: its parent's (by the parent's last image name). */

@@ -1,73 +1,183 @@
 // Name resolution: getaddrinfo() lookups (format 1.3) and DNS queries seen on the
 // wire (UDP port 53, format 1.4).
 
-import { latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
+import type { DnsQueryRow } from '../../replay/dns.ts';
+import type { DnsLookupRow } from '../../replay/model.ts';
+import { compareUtf8, latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
+import { countBy, mostFrequent, topOf } from '../tally.ts';
 import type { DnsNameStat, DnsReport, DnsWireReport } from '../types.ts';
 
+/** A failed lookup's error: its EAI name, or `EAI N`. */
+const errorOf = (d: DnsLookupRow): string => d.resultName ?? `EAI ${d.result}`;
+
+/** A query's outcome: its reply's RCODE name (`RCODEn` when unnamed), or `no reply`. */
+const outcomeOf = (q: DnsQueryRow): string => (q.rcode === null ? 'no reply' : (q.rcodeName ?? `RCODE${q.rcode}`));
+
+/** A query that got an error reply or none. */
+const queryFailed = (q: DnsQueryRow): boolean => q.rcode === null || q.rcode !== 0;
+
+interface NameTally {
+  name: string;
+  count: number;
+  failed: number;
+  /** The group had a success (a lookup returning 0; a query answered NOERROR). */
+  resolved: boolean;
+  /** The wire's unresolved rule: some query got a reply (a name with no reply at all is not listed). */
+  replied: boolean;
+  maxLatency: bigint | null;
+  /** Distinct errors or outcomes, in the order first seen. */
+  errors: Set<string>;
+}
+
+function tallyByName<T extends { name: string }>(
+  rows: readonly T[],
+  row: (r: T) => { failed: boolean; resolved: boolean; replied: boolean; latency: bigint | null; error: string },
+): NameTally[] {
+  const byName = new Map<string, NameTally>();
+  for (const r of rows) {
+    let t = byName.get(r.name);
+    if (t === undefined) {
+      byName.set(
+        r.name,
+        (t = {
+          name: r.name,
+          count: 0,
+          failed: 0,
+          resolved: false,
+          replied: false,
+          maxLatency: null,
+          errors: new Set(),
+        }),
+      );
+    }
+    const f = row(r);
+    t.count++;
+    if (f.failed) t.failed++;
+    if (f.resolved) t.resolved = true;
+    if (f.replied) t.replied = true;
+    if (f.latency !== null && (t.maxLatency === null || f.latency > t.maxLatency)) t.maxLatency = f.latency;
+    t.errors.add(f.error);
+  }
+  return [...byName.values()];
+}
+
+/** The failures of `rows` by `label`, with each label's 3 most frequent names. */
+function failuresBy<T extends { name: string }>(
+  rows: readonly T[],
+  label: (r: T) => string,
+): { label: string; count: number; examples: string[] }[] {
+  return mostFrequent(countBy(rows, label)).map(([l, count]) => ({
+    label: l,
+    count,
+    examples: mostFrequent(
+      countBy(
+        rows.filter((r) => label(r) === l),
+        (r) => r.name,
+      ),
+      3,
+    ).map(([name]) => name),
+  }));
+}
+
+const latenciesOf = (values: Iterable<bigint | null>): number[] => {
+  const out: number[] = [];
+  for (const v of values) if (v !== null) out.push(Number(v));
+  return out.sort((a, b) => a - b);
+};
+
 export function dnsStats(ctx: StatsContext): DnsReport {
-  const { db, q, one } = ctx;
-  const dnsLatencies = db.prepare('SELECT latency_ns FROM dns_lookups ORDER BY 1').pluck().all() as number[];
-  const dnsError = "coalesce(result_name, 'EAI ' || result)";
+  const lookups = ctx.model.dnsLookups;
+  const failedLookups = lookups.filter((d) => d.result !== 0);
+  const names = tallyByName(lookups, (d) => ({
+    failed: d.result !== 0,
+    resolved: d.result === 0,
+    replied: true,
+    latency: d.latencyNs,
+    error: errorOf(d),
+  }));
   return {
     recorded: optionRecorded(ctx, 'dns'),
-    lookups: dnsLatencies.length,
-    failed: one<number>('SELECT count(*) FROM dns_lookups WHERE result != 0'),
-    names: one<number>('SELECT count(DISTINCT name) FROM dns_lookups'),
-    byName: q<DnsNameStat>(
-      `SELECT name, count(*) AS count, sum(result != 0) AS failed, max(latency_ns) AS maxLatencyNs
-       FROM dns_lookups GROUP BY name ORDER BY count DESC, failed DESC, name LIMIT ${TOP}`,
+    lookups: lookups.length,
+    failed: failedLookups.length,
+    names: names.length,
+    byName: topOf(names, TOP, (a, b) => b.count - a.count || b.failed - a.failed || compareUtf8(a.name, b.name)).map(
+      (n): DnsNameStat => ({ name: n.name, count: n.count, failed: n.failed, maxLatencyNs: Number(n.maxLatency) }),
     ),
-    failedByResult: q<{ error: string; count: number }>(
-      `SELECT ${dnsError} AS error, count(*) AS count FROM dns_lookups WHERE result != 0 GROUP BY 1 ORDER BY count DESC, error`,
-    ).map((r) => ({
-      ...r,
-      examples: q<{ name: string }>(
-        `SELECT name, count(*) AS n FROM dns_lookups WHERE result != 0 AND ${dnsError} = :e GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
-        { e: r.error },
-      ).map((x) => x.name),
+    failedByResult: failuresBy(failedLookups, errorOf).map(({ label, count, examples }) => ({
+      error: label,
+      count,
+      examples,
     })),
-    latency: latencySummary(dnsLatencies),
-    unresolved: q<{ name: string; failed: number; error: string }>(
-      `SELECT name, count(*) AS failed, group_concat(DISTINCT ${dnsError}) AS error FROM dns_lookups
-       GROUP BY name HAVING sum(result = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
-    ),
+    latency: latencySummary(latenciesOf(lookups.map((d) => d.latencyNs))),
+    unresolved: topOf(
+      names.filter((n) => !n.resolved),
+      TOP,
+      (a, b) => b.failed - a.failed || compareUtf8(a.name, b.name),
+    ).map((n) => ({ name: n.name, failed: n.failed, error: [...n.errors].join(',') })),
     wire: dnsWireReport(ctx),
   };
 }
 
-/** The dns_queries table's summary. */
+/** The DNS queries' summary. */
 function dnsWireReport(ctx: StatsContext): DnsWireReport {
-  const { db, q, one } = ctx;
-  const latencies = db
-    .prepare('SELECT latency_ns FROM dns_queries WHERE latency_ns IS NOT NULL ORDER BY 1')
-    .pluck()
-    .all() as number[];
-  const outcome = "CASE WHEN rcode IS NULL THEN 'no reply' ELSE coalesce(rcode_name, 'RCODE' || rcode) END";
-  const failed = '(rcode IS NULL OR rcode != 0)';
+  const queries = ctx.model.dnsQueries;
+  const failedQueries = queries.filter(queryFailed);
+  const servers = new Map<
+    string,
+    { server: string; port: number; queries: number; failed: number; max: bigint | null }
+  >();
+  for (const q of queries) {
+    const key = `${q.serverPort} ${q.server}`;
+    let s = servers.get(key);
+    if (s === undefined)
+      servers.set(key, (s = { server: q.server, port: q.serverPort, queries: 0, failed: 0, max: null }));
+    s.queries++;
+    if (queryFailed(q)) s.failed++;
+    if (q.latencyNs !== null && (s.max === null || q.latencyNs > s.max)) s.max = q.latencyNs;
+  }
+  const names = tallyByName(queries, (q) => ({
+    failed: queryFailed(q),
+    resolved: q.rcode === 0,
+    replied: q.rcode !== null,
+    latency: q.latencyNs,
+    error: outcomeOf(q),
+  }));
+  let answered = 0;
+  let truncated = 0;
+  let malformed = 0;
+  for (const q of queries) {
+    if (q.rcode === 0) answered++;
+    if (q.truncated) truncated++;
+    if (q.error !== null) malformed++;
+  }
   return {
-    recorded: optionRecorded(ctx, 'dns_messages'),
-    queries: one<number>('SELECT count(*) FROM dns_queries'),
-    answered: one<number>('SELECT count(*) FROM dns_queries WHERE rcode = 0'),
-    failed: one<number>(`SELECT count(*) FROM dns_queries WHERE ${failed}`),
-    failedByOutcome: q<{ outcome: string; count: number }>(
-      `SELECT ${outcome} AS outcome, count(*) AS count FROM dns_queries WHERE ${failed} GROUP BY 1 ORDER BY count DESC, outcome`,
-    ).map((r) => ({
-      ...r,
-      examples: q<{ name: string }>(
-        `SELECT name, count(*) AS n FROM dns_queries WHERE ${failed} AND ${outcome} = :o GROUP BY 1 ORDER BY n DESC, name LIMIT 3`,
-        { o: r.outcome },
-      ).map((x) => x.name),
+    recorded: optionRecorded(ctx, 'dnsMessages'),
+    queries: queries.length,
+    answered,
+    failed: failedQueries.length,
+    failedByOutcome: failuresBy(failedQueries, outcomeOf).map(({ label, count, examples }) => ({
+      outcome: label,
+      count,
+      examples,
     })),
-    latency: latencySummary(latencies),
-    servers: q<{ server: string; port: number; queries: number; failed: number; maxLatencyNs: number | null }>(
-      `SELECT server_address AS server, server_port AS port, count(*) AS queries, sum(${failed}) AS failed, max(latency_ns) AS maxLatencyNs
-       FROM dns_queries GROUP BY 1, 2 ORDER BY queries DESC, server, port LIMIT ${TOP}`,
-    ),
-    unresolved: q<{ name: string; failed: number; outcome: string }>(
-      `SELECT name, count(*) AS failed, group_concat(DISTINCT ${outcome}) AS outcome FROM dns_queries
-       GROUP BY name HAVING sum(rcode = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
-    ).map((u) => ({ ...u, outcome: u.outcome.replaceAll(',', ', ') })),
-    truncated: one<number>('SELECT count(*) FROM dns_queries WHERE truncated = 1'),
-    malformed: one<number>('SELECT count(*) FROM dns_queries WHERE parse_error IS NOT NULL'),
+    latency: latencySummary(latenciesOf(queries.map((q) => q.latencyNs))),
+    servers: topOf(
+      servers.values(),
+      TOP,
+      (a, b) => b.queries - a.queries || compareUtf8(a.server, b.server) || a.port - b.port,
+    ).map((s) => ({
+      server: s.server,
+      port: s.port,
+      queries: s.queries,
+      failed: s.failed,
+      maxLatencyNs: s.max === null ? null : Number(s.max),
+    })),
+    unresolved: topOf(
+      names.filter((n) => !n.resolved && n.replied),
+      TOP,
+      (a, b) => b.count - a.count || compareUtf8(a.name, b.name),
+    ).map((n) => ({ name: n.name, failed: n.count, outcome: [...n.errors].join(',').replaceAll(',', ', ') })),
+    truncated,
+    malformed,
   };
 }

@@ -9,7 +9,8 @@
 //     last slash);
 //   - ordered by final, count (both descending), path, errno (UTF-8 bytes).
 
-import { compareUtf8, type StatsContext } from '../context.ts';
+import type { Model } from '../../replay/model.ts';
+import { compareUtf8 } from '../context.ts';
 import type { FailedExecStat } from '../types.ts';
 
 export interface FailedExecTally {
@@ -38,25 +39,17 @@ export interface FailedExecRow {
   errno: string;
 }
 
-/** The rows of the database (the model's: stats/model-inputs.ts). */
-export function failedExecTallyOfDb(ctx: StatsContext): FailedExecTally {
-  const { db, t0 } = ctx;
-  const execs = (
-    db.prepare('SELECT process_id, time_ns - :t0, filename FROM execs ORDER BY id').raw(true).all({ t0 }) as [
-      number,
-      number,
-      string,
-    ][]
-  ).map(([processId, time, filename]) => ({ processId, time, filename }));
-  const failures = (
-    db.prepare('SELECT process_id, time_ns - :t0, path, errno_name FROM exec_failures').raw(true).all({ t0 }) as [
-      number,
-      number,
-      string,
-      string,
-    ][]
-  ).map(([processId, time, path, errno]) => ({ processId, time, path, errno }));
-  return failedExecTally(execs, failures);
+/** The tally of the model's execs and failed execs (times from `t0`, the capture's start). */
+export function failedExecTallyOfModel(model: Pick<Model, 'execs' | 'execFailures'>, t0: bigint): FailedExecTally {
+  return failedExecTally(
+    model.execs.map((x) => ({ processId: x.processId, time: Number(x.time - t0), filename: x.filename })),
+    model.execFailures.map((f) => ({
+      processId: f.processId,
+      time: Number(f.time - t0),
+      path: f.path,
+      errno: f.errnoName,
+    })),
+  );
 }
 
 export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Iterable<FailedExecRow>): FailedExecTally {

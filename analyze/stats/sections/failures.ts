@@ -1,18 +1,16 @@
 // Failed processes (non-zero exit or a signal), each with its ancestors and
 // whether it is a leaf (no failure below it: a likely cause).
 
-import { PROCESS_SELECT, type ProcessRow, processStat, type StatsContext } from '../context.ts';
+import { failed, processStat, type StatsContext } from '../context.ts';
+import { compareBig } from '../tally.ts';
 import { type FailureStat, MAX_ANCESTORS } from '../types.ts';
 
 export function failureStats(ctx: StatsContext): FailureStat[] {
   const { byId, nameOf, rootOf } = ctx;
-  const failures = ctx
-    .q<ProcessRow>(
-      `${PROCESS_SELECT}
-     WHERE p.state = 'exited' AND (p.signal IS NOT NULL OR coalesce(p.exit_code, 0) != 0)
-     ORDER BY p.start_ns, p.pid, p.id`,
-      { t0: ctx.t0, end: ctx.end },
-    )
+  const failures = ctx.model.processes
+    .filter(failed)
+    .sort((a, b) => compareBig(a.start, b.start) || a.pid - b.pid || a.id - b.id)
+    .map((p) => ctx.processRow(p.id))
     .map((r): FailureStat => {
       // The nearest ancestors, then the root: bounded per failure, so the report stays linear in deep chains.
       const near: string[] = [];
@@ -27,7 +25,7 @@ export function failureStats(ctx: StatsContext): FailureStat[] {
         ...processStat(ctx, r),
         exitCode: r.exitCode,
         signal: r.signal === null ? null : (r.signalName ?? `signal ${r.signal}`),
-        coreDumped: r.coreDumped === 1,
+        coreDumped: r.coreDumped,
         ancestors,
         leaf: true,
       };

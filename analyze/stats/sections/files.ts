@@ -7,7 +7,6 @@
 // coalesce(resolved_path, path or `<fd N>/path`), counts, distinct processes,
 // ties ordered by the paths' UTF-8 bytes (SQLite's BINARY collation).
 
-import type { Db } from '../../db/database.ts';
 import type { OpenRow } from '../../replay/model.ts';
 import { compareUtf8, optionRecorded, type StatsContext, TOP } from '../context.ts';
 import type { ErrnoStat, FilesReport, PathStat } from '../types.ts';
@@ -27,16 +26,10 @@ export function filesStats(ctx: StatsContext, opens: OpenTally): FilesReport {
   };
 }
 
-/** The tally of the opens table of `db` (for a database that holds them). */
-export function openTallyOfDb(db: Db): OpenTally {
+/** The tally of open rows (a model's, when the loader did not stream them). */
+export function openTallyOf(rows: Iterable<OpenFields>): OpenTally {
   const tally = new OpenTally();
-  const rows = db
-    .prepare('SELECT process_id, dirfd, path, resolved_path, flags, fd, errno_name FROM opens ORDER BY id')
-    .raw(true)
-    .iterate() as IterableIterator<[number, number, string, string | null, number, number | null, string | null]>;
-  for (const [processId, dirfd, path, resolved, flags, fd, errnoName] of rows) {
-    tally.add({ processId, dirfd, path, resolved, flags, fd, errnoName });
-  }
+  for (const row of rows) tally.add(row);
   return tally;
 }
 

@@ -7,17 +7,9 @@ import type { HistogramStat } from '../types.ts';
 const KIND_ORDER = ['read', 'write', 'fsync', 'offcpu'];
 
 export function histogramStats(ctx: StatsContext): HistogramStat[] {
-  const { q, nameOf } = ctx;
-  const histRows = q<{
-    processId: number;
-    kind: string;
-    count: number;
-    totalNs: number;
-    maxNs: number;
-    buckets: string;
-  }>(
-    'SELECT process_id AS processId, kind, count, total_ns AS totalNs, max_ns AS maxNs, buckets FROM histograms ORDER BY kind, process_id',
-  );
+  const { nameOf } = ctx;
+  // In process id order (then kind): each kind's rows by process id.
+  const histRows = ctx.model.histograms;
   const kinds = new Map<string, HistogramStat>();
   for (const h of histRows) {
     let k = kinds.get(h.kind);
@@ -39,20 +31,23 @@ export function histogramStats(ctx: StatsContext): HistogramStat[] {
         }),
       );
     }
-    const b = JSON.parse(h.buckets) as number[];
+    const b = h.buckets;
+    const count = Number(h.count);
+    const totalNs = Number(h.totalNs);
+    const maxNs = Number(h.maxNs);
     k.processes++;
-    k.count += h.count;
-    k.totalNs += h.totalNs;
-    if (h.maxNs > k.maxNs) k.maxNs = h.maxNs;
+    k.count += count;
+    k.totalNs += totalNs;
+    if (maxNs > k.maxNs) k.maxNs = maxNs;
     addBuckets(k.buckets, b);
     const p99 = quantileBucket(b, 0.99);
     k.top.push({
       processId: h.processId,
       pid: ctx.byId.get(h.processId)?.pid ?? 0,
       name: nameOf(h.processId),
-      count: h.count,
-      totalNs: h.totalNs,
-      maxNs: h.maxNs,
+      count,
+      totalNs,
+      maxNs,
       p99UpperNs: p99 < 0 ? null : bucketUpper(p99),
     });
   }

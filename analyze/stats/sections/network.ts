@@ -1,81 +1,157 @@
 // TCP connections: totals, by peer, failed connects, connect latency, bytes, retransmits.
 
-import { latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
+import type { ConnectionRow } from '../../replay/model.ts';
+import { compareUtf8, latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
+import { countBy, IntTotal, mostFrequent, nullsFirst, topOf } from '../tally.ts';
 import type { NetworkReport, PeerStat } from '../types.ts';
 
+/** A failed connect's reason: abandoned, the errno's name, or `errno N`. */
+const failureOf = (c: ConnectionRow): string =>
+  c.abandoned ? 'abandoned' : (c.errnoName ?? (c.errno !== null ? `errno ${c.errno}` : 'failed'));
+
+interface PeerTally {
+  role: string;
+  peerName: string | null;
+  /** The group's name: the peer's name, or its address. */
+  k: string;
+  remotePort: number | null;
+  localPort: number | null;
+  remoteAddress: string;
+  addresses: Set<string>;
+  count: number;
+  failed: number;
+  openAtEnd: number;
+  processes: Set<number>;
+  bytesSent: IntTotal;
+  bytesReceived: IntTotal;
+  retransmits: number;
+}
+
 export function networkStats(ctx: StatsContext): NetworkReport {
-  const { db, q } = ctx;
-  const connectFailure =
-    "CASE WHEN abandoned = 1 THEN 'abandoned' ELSE coalesce(errno_name, 'errno ' || errno, 'failed') END";
-  const netTotals = db
-    .prepare(
-      `SELECT count(*) AS n, coalesce(sum(role = 'client'), 0) AS client, coalesce(sum(role = 'server'), 0) AS server,
-              coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'open-at-end'), 0) AS open,
-              coalesce(sum(open_at_stop = 1), 0) AS openAtStop,
-              total(bytes_sent) AS sent, total(bytes_received) AS received,
-              coalesce(sum(retransmits), 0) AS retrans, coalesce(sum(retransmits > 0), 0) AS withRetrans
-       FROM connections`,
-    )
-    .get() as {
-    n: number;
-    client: number;
-    server: number;
-    failed: number;
-    open: number;
-    openAtStop: number;
-    sent: number;
-    received: number;
-    retrans: number;
-    withRetrans: number;
-  };
-  const latencies = db
-    .prepare(
-      "SELECT connect_latency_ns FROM connections WHERE role = 'client' AND connect_latency_ns IS NOT NULL ORDER BY 1",
-    )
-    .pluck()
-    .all() as number[];
+  const { connections } = ctx.model;
+  let client = 0;
+  let server = 0;
+  let failed = 0;
+  let open = 0;
+  let openAtStop = 0;
+  let retrans = 0;
+  let withRetrans = 0;
+  const sent = new IntTotal();
+  const received = new IntTotal();
+  const latencies: number[] = [];
+  // Clients by peer (its name, else its address) and port; servers by client address and listening port.
+  const peers = new Map<string, PeerTally>();
+  for (const c of connections) {
+    if (c.role === 'client') client++;
+    if (c.role === 'server') server++;
+    if (c.state === 'failed') failed++;
+    if (c.state === 'open-at-end') open++;
+    if (c.openAtStop === true) openAtStop++;
+    sent.add(c.bytesSent);
+    received.add(c.bytesReceived);
+    retrans += c.retransmits ?? 0;
+    if ((c.retransmits ?? 0) > 0) withRetrans++;
+    if (c.role === 'client' && c.latencyNs !== null) latencies.push(Number(c.latencyNs));
+    const isServer = c.role === 'server';
+    const peerName = isServer ? null : c.peerName;
+    const k = isServer || c.peerName === null ? c.remoteAddress : c.peerName;
+    const remotePort = isServer ? null : c.remotePort;
+    const localPort = isServer ? c.localPort : null;
+    const key = JSON.stringify([c.role, peerName, k, remotePort, localPort]);
+    let p = peers.get(key);
+    if (p === undefined) {
+      peers.set(
+        key,
+        (p = {
+          role: c.role,
+          peerName,
+          k,
+          remotePort,
+          localPort,
+          remoteAddress: c.remoteAddress,
+          addresses: new Set(),
+          count: 0,
+          failed: 0,
+          openAtEnd: 0,
+          processes: new Set(),
+          bytesSent: new IntTotal(),
+          bytesReceived: new IntTotal(),
+          retransmits: 0,
+        }),
+      );
+    }
+    if (compareUtf8(c.remoteAddress, p.remoteAddress) < 0) p.remoteAddress = c.remoteAddress;
+    p.addresses.add(c.remoteAddress);
+    p.count++;
+    if (c.state === 'failed') p.failed++;
+    if (c.state === 'open-at-end') p.openAtEnd++;
+    p.processes.add(c.processId);
+    p.bytesSent.add(c.bytesSent);
+    p.bytesReceived.add(c.bytesReceived);
+    p.retransmits += c.retransmits ?? 0;
+  }
+  latencies.sort((a, b) => a - b);
+  const failedConnections = connections.filter((c) => c.state === 'failed');
   return {
     recorded: optionRecorded(ctx, 'net'),
-    connections: netTotals.n,
-    client: netTotals.client,
-    server: netTotals.server,
-    failed: netTotals.failed,
-    openAtEnd: netTotals.open,
-    openAtStop: netTotals.openAtStop,
-    byPeer: q<Omit<PeerStat, 'peer'> & { k: string }>(
-      `SELECT role, CASE WHEN role = 'server' THEN NULL ELSE peer_name END AS peerName,
-              CASE WHEN role = 'server' OR peer_name IS NULL THEN remote_address ELSE peer_name END AS k,
-              min(remote_address) AS remoteAddress, count(DISTINCT remote_address) AS addresses,
-              CASE WHEN role = 'server' THEN NULL ELSE remote_port END AS remotePort,
-              CASE WHEN role = 'server' THEN local_port ELSE NULL END AS localPort,
-              count(*) AS count, sum(state = 'failed') AS failed, sum(state = 'open-at-end') AS openAtEnd,
-              count(DISTINCT process_id) AS processes, total(bytes_sent) AS bytesSent,
-              total(bytes_received) AS bytesReceived, coalesce(sum(retransmits), 0) AS retransmits
-       FROM connections GROUP BY role, peerName, k, remotePort, localPort
-       ORDER BY count DESC, failed DESC, k, remotePort, localPort LIMIT ${TOP}`,
-    ).map(({ k: _k, ...r }) => ({
-      peer:
-        r.remotePort === null
-          ? `${r.remoteAddress} → :${r.localPort}`
-          : r.peerName === null
-            ? `${r.remoteAddress}:${r.remotePort}`
-            : `${r.peerName}:${r.remotePort} (${r.addresses === 1 ? r.remoteAddress : `${r.addresses} addresses`})`,
-      ...r,
-    })),
-    failedByErrno: q<{ errno: string; count: number }>(
-      `SELECT ${connectFailure} AS errno, count(*) AS count FROM connections WHERE state = 'failed' GROUP BY 1 ORDER BY count DESC, errno`,
-    ).map((r) => ({
-      ...r,
-      examples: q<{ p: string }>(
-        `SELECT remote_address || ':' || remote_port AS p, count(*) AS n FROM connections
-         WHERE state = 'failed' AND ${connectFailure} = :e GROUP BY 1 ORDER BY n DESC, p LIMIT 3`,
-        { e: r.errno },
-      ).map((x) => x.p),
+    connections: connections.length,
+    client,
+    server,
+    failed,
+    openAtEnd: open,
+    openAtStop,
+    byPeer: topOf(
+      peers.values(),
+      TOP,
+      (a, b) =>
+        b.count - a.count ||
+        b.failed - a.failed ||
+        compareUtf8(a.k, b.k) ||
+        nullsFirst(a.remotePort, b.remotePort) ||
+        nullsFirst(a.localPort, b.localPort) ||
+        compareUtf8(a.role, b.role) ||
+        compareUtf8(a.peerName ?? '', b.peerName ?? ''),
+    ).map(peerStat),
+    failedByErrno: mostFrequent(countBy(failedConnections, failureOf)).map(([errno, count]) => ({
+      errno,
+      count,
+      examples: mostFrequent(
+        countBy(
+          failedConnections.filter((c) => failureOf(c) === errno),
+          (c) => `${c.remoteAddress}:${c.remotePort}`,
+        ),
+        3,
+      ).map(([p]) => p),
     })),
     connectLatency: latencySummary(latencies),
-    bytesSent: netTotals.sent,
-    bytesReceived: netTotals.received,
-    retransmits: netTotals.retrans,
-    connectionsWithRetransmits: netTotals.withRetrans,
+    bytesSent: sent.value,
+    bytesReceived: received.value,
+    retransmits: retrans,
+    connectionsWithRetransmits: withRetrans,
+  };
+}
+
+function peerStat(p: PeerTally): PeerStat {
+  const addresses = p.addresses.size;
+  return {
+    peer:
+      p.remotePort === null
+        ? `${p.remoteAddress} → :${p.localPort}`
+        : p.peerName === null
+          ? `${p.remoteAddress}:${p.remotePort}`
+          : `${p.peerName}:${p.remotePort} (${addresses === 1 ? p.remoteAddress : `${addresses} addresses`})`,
+    role: p.role,
+    peerName: p.peerName,
+    remoteAddress: p.remoteAddress,
+    addresses,
+    remotePort: p.remotePort,
+    localPort: p.localPort,
+    count: p.count,
+    failed: p.failed,
+    openAtEnd: p.openAtEnd,
+    processes: p.processes.size,
+    bytesSent: p.bytesSent.value,
+    bytesReceived: p.bytesReceived.value,
+    retransmits: p.retransmits,
   };
 }

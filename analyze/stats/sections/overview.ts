@@ -10,7 +10,11 @@ export function overviewStats(
   failedExecs: { attempts: number; searchMisses: number },
   concurrency: { peak: number; peakAt: number },
 ): StatsReport['overview'] {
-  const { capture, one } = ctx;
+  const { capture, model } = ctx;
+  let execs = 0;
+  for (const x of model.execs) if (!x.attached) execs++;
+  let threads = 0;
+  for (const p of model.processes) threads += p.threads - 1;
   return {
     path: capture.path,
     command: capture.command,
@@ -19,13 +23,13 @@ export function overviewStats(
     wallTimeNs: capture.end,
     complete: capture.complete,
     processes: ctx.processes.length,
-    execs: one<number>('SELECT count(*) FROM execs WHERE NOT attached'),
+    execs,
     failures,
     failedExecs: failedExecs.attempts,
     failedExecSearchMisses: failedExecs.searchMisses,
     lostRecords: capture.lost,
     peakConcurrency: concurrency.peak,
     peakAtNs: concurrency.peakAt,
-    threads: one<number>('SELECT coalesce(sum(threads - 1), 0) FROM processes'),
+    threads,
   };
 }

@@ -1,13 +1,16 @@
 // The slowest processes (wall time from start to exit, or to the capture's end).
 
-import { PROCESS_SELECT, type ProcessRow, processStat, type StatsContext, TOP } from '../context.ts';
+import { processStat, type StatsContext, TOP } from '../context.ts';
+import { compareBig, topOf } from '../tally.ts';
 import type { ProcessStat } from '../types.ts';
 
 export function slowestProcesses(ctx: StatsContext): ProcessStat[] {
-  return ctx
-    .q<ProcessRow>(`${PROCESS_SELECT} ORDER BY durationNs DESC, p.start_ns, p.pid LIMIT ${TOP}`, {
-      t0: ctx.t0,
-      end: ctx.end,
-    })
-    .map((r) => processStat(ctx, r));
+  const { end, model } = ctx;
+  // Exact durations (bigints: a hostile file's times may be far apart) of the processes in model order.
+  const duration = (p: (typeof model.processes)[number]): bigint => (p.end ?? end) - (p.attachedAt ?? p.start);
+  return topOf(
+    model.processes,
+    TOP,
+    (a, b) => compareBig(duration(b), duration(a)) || compareBig(a.start, b.start) || a.pid - b.pid,
+  ).map((p) => processStat(ctx, ctx.processRow(p.id)));
 }

@@ -1,87 +1,100 @@
 // CPU and memory, from the resources rows (processes whose exit recorded usage).
 
-import { commandName, PROCESS_COLUMNS, type ProcessRow, processStat, type StatsContext, TOP } from '../context.ts';
+import type { ResourceRow } from '../../replay/model.ts';
+import { commandName, compareUtf8, processStat, type StatsContext, TOP } from '../context.ts';
+import { compareBig, IntTotal, topOf } from '../tally.ts';
 import type { CpuReport, MemoryReport } from '../types.ts';
 
-const cpuExpr = 'CASE WHEN r.runtime_ns > 0 THEN r.runtime_ns ELSE r.cpu_ns END';
-
-type UsageRow = ProcessRow & {
-  cpuNs: number;
-  userNs: number;
-  systemNs: number;
-  maxRssKib: number;
-  majorFaults: number;
-};
-
-const usageSelect = `
-    SELECT ${PROCESS_COLUMNS}, ${cpuExpr} AS cpuNs, r.utime_ns AS userNs, r.stime_ns AS systemNs,
-           r.maxrss_kb AS maxRssKib, r.maj_flt AS majorFaults
-    FROM resources r JOIN processes p ON p.id = r.process_id
-    LEFT JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1`;
+/** A process's CPU time: the scheduler's runtime when recorded, else user + system (exact: their sum may pass 2^53). */
+function cpuOf(r: ResourceRow): bigint {
+  return r.runtimeNs > 0 ? BigInt(r.runtimeNs) : BigInt(r.utimeNs) + BigInt(r.stimeNs);
+}
 
 export interface UsageTotals {
   n: number;
   cpu: number;
   u: number;
   s: number;
+  /** Each resources row's CPU time (cpuOf), in the same order. */
+  cpuNs: bigint[];
 }
 
 export function usageTotals(ctx: StatsContext): UsageTotals {
-  // Sums of u64 columns use total() (a double): sum() fails with "integer overflow" past int64 (values up to 2^53 each).
-  return ctx.db
-    .prepare(
-      `SELECT count(*) AS n, total(${cpuExpr}) AS cpu, total(r.utime_ns) AS u, total(r.stime_ns) AS s FROM resources r`,
-    )
-    .get() as UsageTotals;
+  const { resources } = ctx.model;
+  const cpu = new IntTotal();
+  const u = new IntTotal();
+  const s = new IntTotal();
+  const cpuNs = resources.map(cpuOf);
+  for (let i = 0; i < resources.length; i++) {
+    cpu.add(cpuNs[i]!);
+    u.add(resources[i]!.utimeNs);
+    s.add(resources[i]!.stimeNs);
+  }
+  return { n: resources.length, cpu: cpu.value, u: u.value, s: s.value, cpuNs };
 }
 
 export function cpuStats(ctx: StatsContext, totals: UsageTotals): CpuReport {
-  const { q, t0, end, capture } = ctx;
+  const { capture, model } = ctx;
   const share = (ns: number): number => (totals.cpu > 0 ? Math.round((ns / totals.cpu) * 10000) / 10000 : 0);
+  const rows = model.resources.map((r, i) => ({ r, cpu: totals.cpuNs[i]!, p: model.processes[r.processId - 1]! }));
+  const byCommand = new Map<string, { exe: string; processes: number; cpu: IntTotal }>();
+  for (const { r, cpu } of rows) {
+    const x = ctx.lastExec(r.processId);
+    if (x === undefined) continue;
+    let c = byCommand.get(x.exe);
+    if (c === undefined) byCommand.set(x.exe, (c = { exe: x.exe, processes: 0, cpu: new IntTotal() }));
+    c.processes++;
+    c.cpu.add(cpu);
+  }
+  const commands = [...byCommand.values()]
+    .map((c) => ({ exe: c.exe, processes: c.processes, cpuNs: c.cpu.value }))
+    .filter((c) => c.cpuNs > 0);
   return {
     processesWithUsage: totals.n,
     totalNs: totals.cpu,
     userNs: totals.u,
     systemNs: totals.s,
     averageCpus: capture.end > 0 ? Math.round((totals.cpu / capture.end) * 100) / 100 : 0,
-    topProcesses: q<UsageRow>(
-      `${usageSelect} WHERE ${cpuExpr} > 0 ORDER BY cpuNs DESC, p.start_ns, p.pid LIMIT ${TOP}`,
-      { t0, end },
-    ).map((r) => ({
-      ...processStat(ctx, r),
-      cpuNs: r.cpuNs,
-      userNs: r.userNs,
-      systemNs: r.systemNs,
-      share: share(r.cpuNs),
-    })),
-    topCommands: q<{ exe: string; processes: number; cpuNs: number }>(
-      `SELECT x.exe, count(*) AS processes, total(${cpuExpr}) AS cpuNs
-       FROM resources r JOIN processes p ON p.id = r.process_id
-       JOIN execs x ON x.process_id = p.id AND x.seq = p.exec_count - 1
-       GROUP BY x.exe HAVING cpuNs > 0 ORDER BY cpuNs DESC, x.exe LIMIT ${TOP}`,
-    ).map((r) => ({
-      name: commandName(r.exe, ctx.argv0),
-      exe: r.exe,
-      processes: r.processes,
-      cpuNs: r.cpuNs,
-      share: share(r.cpuNs),
+    topProcesses: topOf(
+      rows.filter((x) => x.cpu > 0n),
+      TOP,
+      (a, b) => compareBig(b.cpu, a.cpu) || compareBig(a.p.start, b.p.start) || a.p.pid - b.p.pid,
+    ).map(({ r, cpu }) => {
+      const cpuNs = Number(cpu);
+      return {
+        ...processStat(ctx, ctx.processRow(r.processId)),
+        cpuNs,
+        userNs: r.utimeNs,
+        systemNs: r.stimeNs,
+        share: share(cpuNs),
+      };
+    }),
+    topCommands: topOf(commands, TOP, (a, b) => b.cpuNs - a.cpuNs || compareUtf8(a.exe, b.exe)).map((c) => ({
+      name: commandName(c.exe, ctx.argv0),
+      exe: c.exe,
+      processes: c.processes,
+      cpuNs: c.cpuNs,
+      share: share(c.cpuNs),
     })),
   };
 }
 
 export function memoryStats(ctx: StatsContext, totals: UsageTotals): MemoryReport {
-  const { t0, end } = ctx;
+  const { model } = ctx;
   return {
     processesWithUsage: totals.n,
-    top: ctx
-      .q<UsageRow>(`${usageSelect} WHERE r.maxrss_kb > 0 ORDER BY maxRssKib DESC, p.start_ns, p.pid LIMIT ${TOP}`, {
-        t0,
-        end,
-      })
-      .map((r) => ({
-        ...processStat(ctx, r),
-        maxRssKib: r.maxRssKib,
-        majorFaults: r.majorFaults,
-      })),
+    top: topOf(
+      model.resources.filter((r) => r.maxrssKb > 0),
+      TOP,
+      (a, b) => {
+        const pa = model.processes[a.processId - 1]!;
+        const pb = model.processes[b.processId - 1]!;
+        return b.maxrssKb - a.maxrssKb || compareBig(pa.start, pb.start) || pa.pid - pb.pid;
+      },
+    ).map((r) => ({
+      ...processStat(ctx, ctx.processRow(r.processId)),
+      maxRssKib: r.maxrssKb,
+      majorFaults: r.majFlt,
+    })),
   };
 }
