@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import test from 'ava';
 import { buildDatabase } from '../../analyze/db/database.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
+import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { type PlacedDnsMessage, pairDnsMessages } from '../../analyze/replay/dns.ts';
+import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { ModelBuilder } from '../../analyze/replay/model.ts';
+import { computeStats } from '../../analyze/stats/stats.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import type { DnsMessageEvent } from '../../formats/types.ts';
-import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario } from '../../testkit/synth.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsScenario, dnsWireScenario, Synth } from '../../testkit/synth.ts';
 import { CLI } from '../helpers/real-capture.ts';
 
 const capture = readCaptureBuffer(dnsWireScenario().buffer());
@@ -161,6 +164,32 @@ test('dns_queries in SQL, and a CLIENT span per query with the outcome as status
   t.deepEqual(ok.attributes['dns.answers'], ['10.1.2.3']);
   t.is(ok.attributes['network.peer.address'], '127.0.0.53');
   t.is(ok.status.code, 0);
+});
+
+test('stats: a name whose queries never got a reply is never resolved on the wire, beside an NXDOMAIN', (t) => {
+  const s = new Synth({ rootPid: 300, header: { options: { net: true, dnsMessages: true } } });
+  const p = s.root(['curl', 'http://silent.example/'], { at: 1 });
+  const server = '127.0.0.53';
+  s.dnsMessage(p, 2, 'sent', server, 41000, dnsQueryBytes(1, 'silent.example', 'A'));
+  s.dnsMessage(p, 3, 'sent', server, 41000, dnsQueryBytes(2, 'silent.example', 'AAAA'));
+  s.dnsMessage(p, 4, 'sent', server, 41001, dnsQueryBytes(3, 'nope.example', 'A'));
+  s.dnsMessage(p, 5, 'received', server, 41001, dnsReplyBytes(3, 'nope.example', 'A', 3));
+  s.dnsMessage(p, 6, 'sent', server, 41002, dnsQueryBytes(4, 'ok.example', 'A'));
+  s.dnsMessage(
+    p,
+    7,
+    'received',
+    server,
+    41002,
+    dnsReplyBytes(4, 'ok.example', 'A', 0, [['ok.example', 'A', '10.0.0.1']]),
+  );
+  s.exit(p, 8);
+  const m = modelOfCapture(readCaptureBuffer(s.buffer()));
+  const wire = computeStats(m, captureInfo(m)).dns.wire;
+  t.deepEqual(wire.unresolved, [
+    { name: 'silent.example', failed: 2, outcome: 'no reply' },
+    { name: 'nope.example', failed: 1, outcome: 'NXDOMAIN' },
+  ]);
 });
 
 test('tree --net --failed keeps a process whose only failure is a connect, a lookup or a DNS query', (t) => {

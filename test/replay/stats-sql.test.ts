@@ -192,7 +192,7 @@ function bySql(db: Db, capture: CaptureInfo) {
       unresolved: q<{ name: string; failed: number; outcome: string }>(
         `SELECT name, count(*) AS failed, group_concat(DISTINCT ${OUTCOME}) AS outcome
          FROM (SELECT * FROM dns_queries ORDER BY name, id)
-         GROUP BY name HAVING sum(rcode = 0) = 0 ORDER BY failed DESC, name LIMIT ${TOP}`,
+         GROUP BY name HAVING NOT max(coalesce(rcode = 0, 0)) ORDER BY failed DESC, name LIMIT ${TOP}`,
       ).map((u) => ({ ...u, outcome: u.outcome.replaceAll(',', ', ') })),
       truncated: one<number>('SELECT count(*) FROM dns_queries WHERE truncated = 1'),
       malformed: one<number>('SELECT count(*) FROM dns_queries WHERE parse_error IS NOT NULL'),

@@ -22,8 +22,6 @@ interface NameTally {
   failed: number;
   /** The group had a success (a lookup returning 0; a query answered NOERROR). */
   resolved: boolean;
-  /** The wire's unresolved rule: some query got a reply (a name with no reply at all is not listed). */
-  replied: boolean;
   maxLatency: bigint | null;
   /** Distinct errors or outcomes, in the order first seen. */
   errors: Set<string>;
@@ -31,7 +29,7 @@ interface NameTally {
 
 function tallyByName<T extends { name: string }>(
   rows: readonly T[],
-  row: (r: T) => { failed: boolean; resolved: boolean; replied: boolean; latency: bigint | null; error: string },
+  row: (r: T) => { failed: boolean; resolved: boolean; latency: bigint | null; error: string },
 ): NameTally[] {
   const byName = new Map<string, NameTally>();
   for (const r of rows) {
@@ -44,7 +42,6 @@ function tallyByName<T extends { name: string }>(
           count: 0,
           failed: 0,
           resolved: false,
-          replied: false,
           maxLatency: null,
           errors: new Set(),
         }),
@@ -54,7 +51,6 @@ function tallyByName<T extends { name: string }>(
     t.count++;
     if (f.failed) t.failed++;
     if (f.resolved) t.resolved = true;
-    if (f.replied) t.replied = true;
     if (f.latency !== null && (t.maxLatency === null || f.latency > t.maxLatency)) t.maxLatency = f.latency;
     t.errors.add(f.error);
   }
@@ -91,7 +87,6 @@ export function dnsStats(ctx: StatsContext): DnsReport {
   const names = tallyByName(lookups, (d) => ({
     failed: d.result !== 0,
     resolved: d.result === 0,
-    replied: true,
     latency: d.latencyNs,
     error: errorOf(d),
   }));
@@ -138,7 +133,6 @@ function dnsWireReport(ctx: StatsContext): DnsWireReport {
   const names = tallyByName(queries, (q) => ({
     failed: queryFailed(q),
     resolved: q.rcode === 0,
-    replied: q.rcode !== null,
     latency: q.latencyNs,
     error: outcomeOf(q),
   }));
@@ -173,7 +167,7 @@ function dnsWireReport(ctx: StatsContext): DnsWireReport {
       maxLatencyNs: s.max === null ? null : Number(s.max),
     })),
     unresolved: topOf(
-      names.filter((n) => !n.resolved && n.replied),
+      names.filter((n) => !n.resolved),
       TOP,
       (a, b) => b.count - a.count || compareUtf8(a.name, b.name),
     ).map((n) => ({ name: n.name, failed: n.count, outcome: [...n.errors].join(',').replaceAll(',', ', ') })),
