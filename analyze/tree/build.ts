@@ -535,7 +535,7 @@ const SHAPE_IDS = new Map<string, number>();
 /** A node's argv as strings: argvOf, or a caller's copy of the same strings decoded once. */
 export type ArgvOf = (n: TreeNode) => string[];
 
-/** Interns subtree shapes: same id ⇔ same label shape and same multiset of child shapes. */
+/** Interns subtree shapes: same id ⇔ same label shape, marks and multiset of child shapes. */
 export class ShapeTable {
   private readonly ids = SHAPE_IDS;
   private readonly argv: ArgvOf;
@@ -560,7 +560,9 @@ export class ShapeTable {
           ? `f\u0002${n.forkOf ?? ''}`
           : 'p';
     const kids = n.children.map((c) => c.shapeId).sort((a, b) => a - b);
-    const key = `${label}\u0003${kids.join(',')}\u0003${n.hidden > 0 ? 'h' : ''}`;
+    // Marks (attached, a container entered) are part of the shape: a group's members all have the same.
+    const marks = n.marks.length > 0 ? JSON.stringify(n.marks) : '';
+    const key = `${label}\u0003${kids.join(',')}\u0003${n.hidden > 0 ? 'h' : ''}\u0003${marks}`;
     id = this.ids.get(key);
     if (id === undefined) {
       id = this.ids.size + 1;

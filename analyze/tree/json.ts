@@ -234,6 +234,8 @@ export interface JsonNode {
 export interface JsonGroup {
   type: 'group';
   count: number;
+  /** The members' marks (the same on each: only processes with the same marks are grouped); absent when none. */
+  marks?: string[];
   memberType: 'exec' | 'fork' | 'process';
   argvPattern: (string | null)[];
   exe: string | null;
@@ -483,6 +485,7 @@ export function treeJson(
       failedExecsRepeated: fe.repeated,
       children: [],
     };
+    if (first.marks.length > 0) g.marks = [...first.marks];
     if (e !== null) {
       g.env = e.shown;
       g.envRepeated = e.repeated;

@@ -292,10 +292,10 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
         },
         paint,
       );
-      const marks = n.marks.length > 0 ? ` [${n.marks.join(', ')}]` : '';
+      const marks = marksText(n.marks);
       const label = nodeLabel(n, Math.max(30, opts.width - lead.length - t.plainLength - marks.length - 2), opts);
       out.push(
-        `${lead}${n.failed ? paint('bold', label) : label}${marks === '' ? '' : paint('cyan', terminalText(marks))}  ${t.text}`,
+        `${lead}${n.failed ? paint('bold', label) : label}${marks === '' ? '' : paint('cyan', marks)}  ${t.text}`,
       );
       annotate(notePrefix, n);
     } else {
@@ -321,14 +321,20 @@ export function renderTreeText(items: readonly DisplayItem[], opts: TreeRenderOp
   return out;
 }
 
+/** ` [attached, container docker 3f4e1c0a9b8d]`, terminal-safe; '' without marks. */
+function marksText(marks: readonly string[]): string {
+  return marks.length > 0 ? terminalText(` [${marks.join(', ')}]`) : '';
+}
+
 function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): string {
   const { paint } = opts;
   const first = g.members[0]!;
+  const marks = marksText(first.marks); // the same on every member (ShapeTable)
   let label: string;
   if (first.kind === 'exec') {
     label =
       (first.execSeq !== null && first.execSeq > 0 ? '↳ ' : '') +
-      commandLine(g.pattern, { full: opts.full, max: maxLen });
+      commandLine(g.pattern, { full: opts.full, max: Math.max(30, maxLen - marks.length) });
   } else if (first.kind === 'fork') label = `(fork of ${terminalText(first.forkOf ?? '?')})`;
   else label = '(no exec seen)';
   const durations = g.members.map(nodeDuration);
@@ -338,5 +344,5 @@ function groupLine(g: GroupItem, opts: TreeRenderOptions, maxLen: number): strin
   const usage =
     opts.resources === true ? `, ${resourceText(g.members.map((m) => (m.replaced ? null : m.resources)))}` : '';
   const stats = `total ${formatDuration(total)}${running ? '+' : ''}, max ${formatDuration(max)}${usage}`;
-  return `${label} ${paint(['cyan', 'bold'], `×${atLeast(g.members.length, opts.incomplete?.processes)}`)}  ${paint('dim', `(${stats})`)}`;
+  return `${label}${marks === '' ? '' : paint('cyan', marks)} ${paint(['cyan', 'bold'], `×${atLeast(g.members.length, opts.incomplete?.processes)}`)}  ${paint('dim', `(${stats})`)}`;
 }

@@ -12,7 +12,8 @@ import { buildTrace } from '../../analyze/otel/build.ts';
 import { captureInfo } from '../../analyze/replay/capture-info.ts';
 import { load, modelOfCapture } from '../../analyze/replay/load.ts';
 import { computeStats } from '../../analyze/stats/stats.ts';
-import { buildTree, plainItems } from '../../analyze/tree/build.ts';
+import { buildTree, dedupTree, plainItems } from '../../analyze/tree/build.ts';
+import { treeJson } from '../../analyze/tree/json.ts';
 import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { Synth } from '../../testkit/synth.ts';
@@ -81,6 +82,44 @@ test('tree: two roots marked attached; the container and the new pid namespace m
   t.deepEqual(
     lines.map((l) => l.replace(/ {2}\(.*\)$/, '')),
     ['app --serve [attached, container docker 3f4e1c0a9b8d]', '└─ worker 1', 'agent [attached]', '└─ sandbox [pid ns]'],
+  );
+});
+
+test('tree --dedup: only siblings with the same marks are grouped, and the group shows them (text and JSON)', (t) => {
+  const s = new Synth({
+    rootPid: 0,
+    header: {
+      options: { attach: true },
+      attachPids: [500, 501, 502],
+      commandArgv: [],
+      captureArgv: ['ptrace-capture'],
+    },
+  });
+  for (const [pid, container] of [
+    [500, DOCKER],
+    [501, DOCKER],
+    [502, HOST],
+  ] as const) {
+    const p = s.attached(['worker', '--serve'], { at: 1 + pid / 1000, pid, container, parent: { pid: 1, start: 0n } });
+    s.running(p, 40);
+  }
+  s.cgroup(200, `/system.slice/docker-${ID}.scope`, 2);
+  s.cgroup(100, '/system.slice/agent.service', 2);
+  const m = modelOfCapture(readCaptureBuffer(s.buffer({ interrupted: true, waitedAll: false })));
+  const capture = captureInfo(m);
+  const items = dedupTree(buildTree({ capture, ...m }));
+  const lines = renderTreeText(items, { full: false, width: 120, paint: painter(false), envs: null, dedup: true });
+  t.deepEqual(
+    lines.map((l) => l.replace(/ {2}\(.*\)$/, '')),
+    ['worker --serve [attached, container docker 3f4e1c0a9b8d] ×2', 'worker --serve [attached]'],
+  );
+  const json = treeJson(items, { envs: null, dedup: true, startNs: capture.startNs });
+  t.deepEqual(
+    json.map((r) => [r.type, r.marks]),
+    [
+      ['group', ['attached', 'container docker 3f4e1c0a9b8d']],
+      ['exec', ['attached']],
+    ],
   );
 });
 
