@@ -9,6 +9,18 @@ import { CaptureWriter, DEFAULT_START, type FooterInit, type HeaderInit, type Wr
 
 export const MS = 1_000_000;
 
+/** Header options recording everything the capture can (a synthetic capture with every kind of record). */
+export const EVERY_OPTION = {
+  env: true,
+  failedExecs: true,
+  files: true,
+  io: true,
+  sched: true,
+  net: true,
+  dns: true,
+  dnsMessages: true,
+} as const;
+
 export interface SynthProc {
   key: ProcessKey;
   env: string[];

@@ -7,7 +7,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATA, DNS_MSG, EXEC, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RECORD_SIZE, RT } from '../../formats/layout.ts';
-import { dnsQueryBytes, dnsReplyBytes, dnsWireScenario, netScenario, Synth } from '../../testkit/synth.ts';
+import {
+  dnsQueryBytes,
+  dnsReplyBytes,
+  dnsWireScenario,
+  EVERY_OPTION,
+  netScenario,
+  Synth,
+} from '../../testkit/synth.ts';
 import { u64Fields } from './u64-fields.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,16 +24,7 @@ export function everyRecordType(): Buffer {
   const s = new Synth({
     rootPid: 4000,
     header: {
-      options: {
-        env: true,
-        failedExecs: true,
-        files: true,
-        io: true,
-        sched: true,
-        net: true,
-        dns: true,
-        dnsMessages: true,
-      },
+      options: EVERY_OPTION,
     },
   });
   const sh = s.root(['sh', '-c', 'make all'], { at: 1, cwd: '/src', env: ['PATH=/usr/bin', 'HOME=/root', 'TOKEN=x'] });

@@ -17,7 +17,7 @@ import { execTruncation, lossByCategory } from '../../analyze/stats/issues.ts';
 import { criticalPathOfContext } from '../../analyze/stats/sections/critical-path.ts';
 import { computeStats, type StatsReport } from '../../analyze/stats/stats.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
-import { dnsQueryBytes, dnsReplyBytes, dnsScenario, Synth } from '../../testkit/synth.ts';
+import { dnsQueryBytes, dnsReplyBytes, dnsScenario, EVERY_OPTION, Synth } from '../../testkit/synth.ts';
 import { fuzzBases, mutant } from '../helpers/mutants.ts';
 import { prng } from '../helpers/prng.ts';
 
@@ -374,16 +374,7 @@ function randomScenario(seed: number): Synth {
   const s = new Synth({
     rootPid: 100,
     header: {
-      options: {
-        env: true,
-        failedExecs: true,
-        files: true,
-        io: true,
-        sched: true,
-        net: true,
-        dns: true,
-        dnsMessages: true,
-      },
+      options: EVERY_OPTION,
     },
   });
   const names = ['cc', 'ld', '\uE000x', '\u{1F600}x', 'as', 'cc1'];
