@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 	struct writer out = {.fd = -1};
 	read_caller_state();
 	parse_options(argc, argv, &o);
+	take_cli_node(&o);
 	check_privileges();
 	check_btf();
 	struct run_as run_as = sudo_user(o.keep_root);

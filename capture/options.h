@@ -24,6 +24,7 @@ struct options {
 	bool anonymize_paths; /* --anonymize-paths (with --redact) */
 	const char *rules;    /* --rules FILE (with --redact) */
 	const char **keep;    /* --keep NAME... (with --redact) */
+	const char *cli_node; /* the Node.js that ran `ptrace capture` (sink.c take_cli_node) */
 	int nkeep;
 	__u32 buffer_mb;
 	__u32 args_limit;

@@ -62,12 +62,33 @@ static void sink_script(char *buf, size_t size)
 		snprintf(buf, size, "%s/../../dist/bin/capture-sink.js", exe);
 }
 
-/* PTRACE_NODE, else `node` along PATH. */
-static void node_binary(char *buf, size_t size)
+/*
+ * The `ptrace capture` CLI execs this tool with PTRACE_CLI_NODE set to its own
+ * Node.js, so that the sink runs the same one, not whichever `node` comes
+ * first on root's PATH. It is taken out of the environment before anything
+ * else: the traced command gets the caller's environment exactly.
+ */
+void take_cli_node(struct options *o)
+{
+	const char *node = getenv("PTRACE_CLI_NODE");
+	if (node && *node) {
+		o->cli_node = strdup(node);
+		if (!o->cli_node)
+			die(EXIT_FAILURE_SETUP, "out of memory");
+	}
+	unsetenv("PTRACE_CLI_NODE");
+}
+
+/* PTRACE_NODE (the caller's explicit choice), else the Node.js that ran `ptrace capture`, else `node` along PATH. */
+static void node_binary(const struct options *o, char *buf, size_t size)
 {
 	const char *env = getenv("PTRACE_NODE");
 	if (env && *env) {
 		snprintf(buf, size, "%s", env);
+		return;
+	}
+	if (o->cli_node) {
+		snprintf(buf, size, "%s", o->cli_node);
 		return;
 	}
 	const char *path = getenv("PATH");
@@ -85,7 +106,7 @@ static void node_binary(char *buf, size_t size)
 void check_sink(const struct options *o)
 {
 	char node[PATH_MAX], script[PATH_MAX];
-	node_binary(node, sizeof(node));
+	node_binary(o, node, sizeof(node));
 	sink_script(script, sizeof(script));
 	if (access(script, R_OK))
 		die(EXIT_FAILURE_SETUP, "cannot find the capture sink %s: %s", script, strerror(errno));
@@ -95,7 +116,7 @@ void check_sink(const struct options *o)
 int start_sink(struct sink *s, const struct options *o, const struct run_as *r)
 {
 	char node[PATH_MAX], script[PATH_MAX];
-	node_binary(node, sizeof(node));
+	node_binary(o, node, sizeof(node));
 	sink_script(script, sizeof(script));
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))

@@ -14,6 +14,8 @@ struct sink {
 	int scratch_fd; /* an unnamed file for the redacted records before compression */
 };
 
+/* Takes PTRACE_CLI_NODE (the Node.js that ran `ptrace capture`) out of the environment, into o->cli_node. */
+void take_cli_node(struct options *o);
 /* --redact, or an output named .gz or .zst */
 bool sink_wanted(const struct options *o);
 /* Dies when Node.js or the sink script cannot be found (before the command runs). */

@@ -134,7 +134,8 @@ function becomeCaptureTool(binary: string, args: string[]): never {
     throw new UserError(`capture needs Node >= 22.15 (process.execve); this is ${process.version}`);
   }
   try {
-    process.execve(binary, ['ptrace-capture', ...args], process.env);
+    // The tool's sink (--redact, .gz, .zst) runs this same Node; the tool takes the variable out of the command's environment.
+    process.execve(binary, ['ptrace-capture', ...args], { ...process.env, PTRACE_CLI_NODE: process.execPath });
   } catch (err) {
     throw new UserError(`cannot start ${binary}: ${(err as Error).message}`);
   }

@@ -3,13 +3,13 @@
 // name only when complete. No secret and no temporary file ever reaches the
 // output's directory, even when the capture is killed.
 
-import { spawn } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { zstdDecompressSync } from 'node:zlib';
 import { ptraceSync } from '../helpers/cli.ts';
-import { CAPTURE_BIN, captureSync, ROOT, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
+import { CAPTURE_BIN, CLI, captureSync, ROOT, realCaptureTest, TEST_ENV, tempDir } from '../helpers/real-capture.ts';
 
 /** The sink is a Node process: the tool finds node through PTRACE_NODE (TEST_ENV's PATH has none). */
 const ENV = { ...TEST_ENV, PTRACE_NODE: process.execPath };
@@ -132,3 +132,30 @@ realCaptureTest('under sudo the sink runs as the invoking user and the file is t
   t.is(st.mode & 0o777, 0o600);
   t.false(zstdDecompressSync(readFileSync(file)).includes('tokenValue9'));
 });
+
+realCaptureTest(
+  'ptrace capture --redact: the sink runs the Node that runs ptrace, not a `node` found first on PATH; the command gets the caller environment exactly',
+  (t) => {
+    const dir = tempDir('ptrace-capture-node-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const marker = join(dir, 'impostor-ran');
+    writeFileSync(join(bin, 'node'), `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
+    const file = join(dir, 'run.raw');
+    const env = { PATH: `${bin}:/usr/bin:/bin`, LANG: 'C' };
+    const r = spawnSync(process.execPath, [CLI, 'capture', '--redact', '-o', file, '--', '/usr/bin/env'], {
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    t.is(r.status, 0, r.stderr);
+    t.false(existsSync(marker), 'the node on PATH was not run');
+    t.deepEqual(
+      r.stdout.trim().split('\n').sort(),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    );
+    t.regex(ptraceSync(['info', file]).stdout, /^redacted:\s+rule set \d+ \(while capturing\)/m);
+  },
+);
