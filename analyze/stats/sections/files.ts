@@ -9,6 +9,7 @@
 
 import type { OpenRow } from '../../replay/model.ts';
 import { compareUtf8, optionRecorded, type StatsContext, TOP } from '../context.ts';
+import { mostFrequent, topOf } from '../tally.ts';
 import type { ErrnoStat, FilesReport, PathStat } from '../types.ts';
 
 /** What the section reads of an open row. */
@@ -94,12 +95,6 @@ interface PathTally {
 const WRITE_FLAGS = 67;
 const EXAMPLES = 3;
 
-/** Most frequent first, then by UTF-8 bytes. */
-const byCountThenText =
-  <T>(count: (x: T) => number, text: (x: T) => string) =>
-  (a: T, b: T): number =>
-    count(b) - count(a) || compareUtf8(text(a), text(b));
-
 export class OpenTally {
   opens = 0;
   failed = 0;
@@ -135,14 +130,7 @@ export class OpenTally {
       const c = written ? t.written : t.opened;
       if (c !== null) out.push({ path, count: c.count, processes: c.processes });
     }
-    return topOf(
-      out,
-      top,
-      byCountThenText(
-        (x) => x.count,
-        (x) => x.path,
-      ),
-    );
+    return topOf(out, top, (a, b) => b.count - a.count || compareUtf8(a.path, b.path));
   }
 
   /** Failed opens by errno name, most frequent first, with their most frequent paths. */
@@ -151,14 +139,7 @@ export class OpenTally {
     for (const [errno, byPath] of this.failures) {
       let count = 0;
       for (const n of byPath.values()) count += n;
-      const examples = topOf(
-        [...byPath],
-        EXAMPLES,
-        byCountThenText(
-          ([, n]) => n,
-          ([p]) => p,
-        ),
-      ).map(([p]) => p);
+      const examples = mostFrequent(byPath, EXAMPLES).map(([p]) => p);
       out.push({ errno: errno as string, count, examples });
     }
     // SQL sorts NULL first.
@@ -166,9 +147,4 @@ export class OpenTally {
       (a, b) => b.count - a.count || (a.errno === null ? -1 : b.errno === null ? 1 : compareUtf8(a.errno, b.errno)),
     );
   }
-}
-
-/** The first `top` of `xs` in `order` (a partial selection would do; the lists are short next to the opens). */
-function topOf<T>(xs: T[], top: number, order: (a: T, b: T) => number): T[] {
-  return xs.sort(order).slice(0, top);
 }
