@@ -5,7 +5,7 @@
 import { decodeStrings, firstString } from '../../formats/nul-area.ts';
 import { basename, statusText } from '../format.ts';
 import type { CaptureInfo, ProcInfo } from '../replay/capture-info.ts';
-import type { ExecRow, Model, ProcessRow as ModelProcess } from '../replay/model.ts';
+import type { ExecRow, Model, ProcessRow } from '../replay/model.ts';
 import type { LatencySummary, ProcessStat } from './types.ts';
 
 /** Rows in each "top" list. */
@@ -44,7 +44,7 @@ export interface StatsContext {
   /** A process's last image (its exec with seq = execCount - 1), if it exec'd. */
   lastExec(processId: number): ExecRow | undefined;
   /** A process as the process lists show it. */
-  processRow(processId: number): ProcessRow;
+  listed(processId: number): ListedProcess;
 }
 
 export function statsContext(
@@ -114,7 +114,7 @@ export function statsContext(
     nameOf,
     rootOf,
     lastExec,
-    processRow: (processId) => processRowOf(model.processes[processId - 1]!, lastExec(processId), t0, end),
+    listed: (processId) => listedProcess(model.processes[processId - 1]!, lastExec(processId), t0, end),
   };
 }
 
@@ -130,8 +130,8 @@ function lastExecIndex(model: StatsModel): Int32Array {
   return last;
 }
 
-/** A process row; a process the capture attached to counts from then (`attachedAt`), not from its real start. */
-function processRowOf(p: ModelProcess, x: ExecRow | undefined, t0: bigint, end: bigint): ProcessRow {
+/** A process as the lists show it; one the capture attached to counts from then (`attachedAt`), not from its real start. */
+function listedProcess(p: ProcessRow, x: ExecRow | undefined, t0: bigint, end: bigint): ListedProcess {
   const from = p.attachedAt ?? p.start;
   return {
     processId: p.id,
@@ -148,7 +148,7 @@ function processRowOf(p: ModelProcess, x: ExecRow | undefined, t0: bigint, end: 
 }
 
 /** Whether the process failed: it exited with a signal or a non-zero code. */
-export function failed(p: Pick<ModelProcess, 'state' | 'signal' | 'exitCode'>): boolean {
+export function failed(p: Pick<ProcessRow, 'state' | 'signal' | 'exitCode'>): boolean {
   return p.state === 'exited' && (p.signal !== null || (p.exitCode ?? 0) !== 0);
 }
 
@@ -224,7 +224,7 @@ export function commandName(exe: string, argv0: ReadonlyMap<string, string>): st
 }
 
 /** A process as the process lists show it: times from the capture start, its last image's argv (null: it never exec'd). */
-export interface ProcessRow {
+export interface ListedProcess {
   processId: number;
   pid: number;
   startNs: number;
@@ -237,7 +237,7 @@ export interface ProcessRow {
   argv: string[] | null;
 }
 
-export function processStat(ctx: StatsContext, r: ProcessRow): ProcessStat {
+export function processStat(ctx: StatsContext, r: ListedProcess): ProcessStat {
   return {
     processId: r.processId,
     pid: r.pid,

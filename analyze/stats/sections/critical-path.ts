@@ -55,7 +55,7 @@ export function criticalPathStats(
 /** The processes on the path with their windows, in the path's order. */
 function stepStats(ctx: StatsContext, path: CriticalPath): CriticalStepStat[] {
   return path.steps.map((s) => ({
-    ...processStat(ctx, ctx.processRow(s.processId)),
+    ...processStat(ctx, ctx.listed(s.processId)),
     depth: s.depth,
     windowStartNs: s.start,
     windowEndNs: s.end,

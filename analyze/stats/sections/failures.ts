@@ -10,7 +10,7 @@ export function failureStats(ctx: StatsContext): FailureStat[] {
   const failures = ctx.model.processes
     .filter(failed)
     .sort((a, b) => compareBig(a.start, b.start) || a.pid - b.pid || a.id - b.id)
-    .map((p) => ctx.processRow(p.id))
+    .map((p) => ctx.listed(p.id))
     .map((r): FailureStat => {
       // The nearest ancestors, then the root: bounded per failure, so the report stays linear in deep chains.
       const near: string[] = [];

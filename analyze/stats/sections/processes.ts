@@ -12,5 +12,5 @@ export function slowestProcesses(ctx: StatsContext): ProcessStat[] {
     model.processes,
     TOP,
     (a, b) => compareBig(duration(b), duration(a)) || compareBig(a.start, b.start) || a.pid - b.pid,
-  ).map((p) => processStat(ctx, ctx.processRow(p.id)));
+  ).map((p) => processStat(ctx, ctx.listed(p.id)));
 }

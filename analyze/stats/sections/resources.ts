@@ -62,7 +62,7 @@ export function cpuStats(ctx: StatsContext, totals: UsageTotals): CpuReport {
     ).map(({ r, cpu }) => {
       const cpuNs = Number(cpu);
       return {
-        ...processStat(ctx, ctx.processRow(r.processId)),
+        ...processStat(ctx, ctx.listed(r.processId)),
         cpuNs,
         userNs: r.utimeNs,
         systemNs: r.stimeNs,
@@ -92,7 +92,7 @@ export function memoryStats(ctx: StatsContext, totals: UsageTotals): MemoryRepor
         return b.maxrssKb - a.maxrssKb || compareBig(pa.start, pb.start) || pa.pid - pb.pid;
       },
     ).map((r) => ({
-      ...processStat(ctx, ctx.processRow(r.processId)),
+      ...processStat(ctx, ctx.listed(r.processId)),
       maxRssKib: r.maxrssKb,
       majorFaults: r.majFlt,
     })),
