@@ -1,13 +1,12 @@
-// Rows → SQLite. One transaction, prepared statements, journal and fsync off:
-// in memory for `stats` and `export`; `db` writes a file next to its output
-// on a second thread while the file is read (writer.ts), then renames it.
+// Rows → SQLite. One transaction, prepared statements, journal and fsync off.
+// `db` writes a file next to its output on a second thread while the file is
+// read (writer.ts), then renames it; buildDatabase makes one in one go (in
+// memory: the tests' SQL ground truths, the benchmarks).
 
 import { collectBetweenPhases } from '../memory.ts';
-import { printWarnings, writeAtomically } from '../output.ts';
-import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
-import { type LoadedCapture, type LoadOptions, load } from '../replay/load.ts';
+import { writeAtomically } from '../output.ts';
+import { type LoadedCapture, load } from '../replay/load.ts';
 import type { Model } from '../replay/model.ts';
-import { Progress } from '../replay/progress.ts';
 import type { Redactor } from '../secrets/redactor.ts';
 import { INDEXES_SQL, TABLES } from './schema.ts';
 import { type Db, insertRows, openForBulkLoad, tableInsert } from './sqlite.ts';
@@ -59,24 +58,4 @@ export function writeDatabaseFile(
       writer.close();
     }
   });
-}
-
-/**
- * Reads `path` into an in-memory database, printing the reader's warnings on
- * stderr; returns it with the capture's figures (the model itself is left to
- * the garbage collector). `env: false` leaves the environment tables empty
- * (for commands that never look at them); `redact` replaces the secrets first;
- * with `streamOpens`, the open rows go to that function instead of the opens table.
- */
-export function loadDatabase(
-  path: string,
-  opts: Pick<LoadOptions, 'env' | 'streamOpens'> & { redact?: Redactor | null } = {},
-): { db: Db; capture: CaptureInfo } {
-  const progress = new Progress('reading');
-  const { model } = load(path, { ...opts, progress });
-  progress.step('building database');
-  const db = buildDatabase(model);
-  progress.done();
-  printWarnings(model.warnings);
-  return { db, capture: captureInfo(model) };
 }

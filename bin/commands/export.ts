@@ -42,16 +42,17 @@ export default class Export extends PtraceCommand {
       return;
     }
 
-    // Loaded here, not at start-up: every ptrace command would pay for SQLite and Arrow otherwise.
-    const [{ loadDatabase }, { exportCompleteness, jsonLines, readExportRows, toArrowIpc }] = await Promise.all([
-      import('../../analyze/db/database.ts'),
+    // Loaded here, not at start-up: every ptrace command would pay for the loader and Arrow otherwise.
+    const [{ load }, { captureInfo }, { exportCompleteness, exportRows, jsonLines, toArrowIpc }] = await Promise.all([
+      import('../../analyze/replay/load.ts'),
+      import('../../analyze/replay/capture-info.ts'),
       import('../../analyze/export/export.ts'),
     ]);
-    const { db, capture } = loadDatabase(args.file, { env: false, redact }); // environments are not exported
-    collectBetweenPhases(); // the rows are in SQLite now
-    const rows = readExportRows(db);
-    const completeness = exportCompleteness(capture);
-    db.close();
+    const { model, warnings } = load(args.file, { env: false, redact }); // environments are not exported
+    printWarnings(warnings);
+    collectBetweenPhases(); // what the loader left behind
+    const rows = exportRows(model);
+    const completeness = exportCompleteness(captureInfo(model));
 
     if (flags.format === 'arrow') {
       const bytes = toArrowIpc(rows, completeness);

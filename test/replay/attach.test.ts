@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { buildDatabase } from '../../analyze/db/database.ts';
-import { readExportRows } from '../../analyze/export/export.ts';
+import { exportRows } from '../../analyze/export/export.ts';
 import { painter } from '../../analyze/format.ts';
 import { buildTrace } from '../../analyze/otel/build.ts';
 import { captureInfo } from '../../analyze/replay/capture-info.ts';
@@ -150,7 +150,7 @@ test('stats: the containers section and the attached overview; db columns; otel 
     [700, 'running', null, HOST.pidNs],
     [710, null, null, 4026532999],
   ]);
-  const rows = readExportRows(db);
+  const rows = exportRows(m);
   const exported = rows.find((p) => p.pid === 500)!;
   t.like(exported, {
     attached: 'running',
