@@ -166,11 +166,10 @@ export interface CapturedBytes {
   faulted?: boolean;
 }
 
-export interface ExecEvent extends EventBase {
-  kind: 'exec';
-  parent: ProcessKey;
+/** Who an image runs as and under which names: what an exec, or the attach to a running process, records. */
+export interface ImageIdentity {
+  /** The kernel's parent pid then. */
   ppid: number;
-  oldTid: number;
   uid: number;
   gid: number;
   euid: number;
@@ -179,6 +178,12 @@ export interface ExecEvent extends EventBase {
   nsPid: number;
   nsLevel: number;
   comm: string;
+}
+
+export interface ExecEvent extends EventBase, ImageIdentity {
+  kind: 'exec';
+  parent: ProcessKey;
+  oldTid: number;
   argc: number;
   envc: number;
   /** Path as passed to execve. */
@@ -209,19 +214,11 @@ export interface ExecEvent extends EventBase {
  * /proc when the capture attached: argv as the process then showed it, the
  * environment it got at its exec.
  */
-export interface AttachedEvent extends EventBase {
+export interface AttachedEvent extends EventBase, ImageIdentity {
   kind: 'attached';
   /** running | joined | born, or `reason<N>`. */
   reason: string;
   parent: ProcessKey;
-  ppid: number;
-  uid: number;
-  gid: number;
-  euid: number;
-  egid: number;
-  nsPid: number;
-  nsLevel: number;
-  comm: string;
   exe: CapturedBytes;
   cwd: CapturedBytes;
   argv: Buffer[];

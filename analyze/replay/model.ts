@@ -15,6 +15,7 @@ import type {
   DnsMessageEvent,
   ExecEvent,
   FooterInfo,
+  ImageIdentity,
   ProcessKey,
   ReadWarning,
   Rusage,
@@ -77,7 +78,8 @@ export interface ProcessRow {
   utsNs: number | null;
 }
 
-export interface ExecRow {
+/** An image of a process (execs table): an exec, or the image a process had when the capture attached. */
+export interface ExecRow extends ImageIdentity {
   id: number;
   processId: number;
   /** 0-based position among the process's successful execs. */
@@ -101,14 +103,6 @@ export interface ExecRow {
   envTruncated: boolean;
   /** null when the capture did not record environments. */
   envId: number | null;
-  uid: number;
-  gid: number;
-  euid: number;
-  egid: number;
-  nsPid: number;
-  nsLevel: number;
-  comm: string;
-  ppid: number;
   /** The image the process had when the capture attached (format 1.8), read from /proc then: not an exec seen. */
   attached: boolean;
 }
