@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATA, DNS_MSG, EXEC, FILE_HEADER, FILE_HEADER_SIZE, HEAD, RECORD_SIZE, RT } from '../../formats/layout.ts';
+import { readCaptureBuffer } from '../../formats/reader.ts';
+import type { Capture } from '../../formats/types.ts';
 import {
   dnsQueryBytes,
   dnsReplyBytes,
@@ -15,6 +17,7 @@ import {
   netScenario,
   Synth,
 } from '../../testkit/synth.ts';
+import { prng } from './prng.ts';
 import { u64Fields } from './u64-fields.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -290,6 +293,29 @@ export function mutant(
     mutations.push(name2);
   }
   return { base: base.name, mutations, buf };
+}
+
+/**
+ * The first `count` mutants of `bases` drawn from `seed` that the reader
+ * accepts, read, with a label naming each (for tests that compare two ways of
+ * computing the same figures on forged values); the refused ones are skipped.
+ */
+export function* readMutants(
+  bases: readonly { name: string; buf: Buffer }[],
+  seed: number,
+  count: number,
+): Generator<{ label: string; capture: Capture }> {
+  const r = prng(seed);
+  for (let i = 0; i < count; i++) {
+    const m = mutant(bases, r);
+    let capture: Capture;
+    try {
+      capture = readCaptureBuffer(m.buf);
+    } catch {
+      continue;
+    }
+    yield { label: `mutant ${i} of ${m.base} (${m.mutations.join(', ')})`, capture };
+  }
 }
 
 /** Every replay command and flag family, as argv after `ptrace` (FILE and OUT are replaced). */

@@ -18,8 +18,7 @@ import { criticalPathOfContext } from '../../analyze/stats/sections/critical-pat
 import { computeStats, type StatsReport } from '../../analyze/stats/stats.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { dnsScenario, Synth } from '../../testkit/synth.ts';
-import { fuzzBases, mutant } from '../helpers/mutants.ts';
-import { prng } from '../helpers/prng.ts';
+import { fuzzBases, readMutants } from '../helpers/mutants.ts';
 import { randomScenario } from '../helpers/random-capture.ts';
 
 const TOP = 10;
@@ -391,18 +390,13 @@ test('the sections tallied from the model: the SQL figures on random captures fu
 });
 
 test('the sections tallied from the model: the SQL figures on fuzz mutants (forged values)', (t) => {
-  const bases = [...fuzzBases(), { name: 'random', buf: randomScenario(7).buffer() }];
-  const r = prng(20261206);
   let compared = 0;
-  for (let i = 0; i < 150; i++) {
-    const m = mutant(bases, r);
-    let mm: Model;
-    try {
-      mm = model(m.buf);
-    } catch {
-      continue; // a file the reader refuses has no stats
-    }
-    compare(t, mm, `mutant ${i} of ${m.base} (${m.mutations.join(', ')})`);
+  for (const { label, capture } of readMutants(
+    [...fuzzBases(), { name: 'random', buf: randomScenario(7).buffer() }],
+    20261206,
+    150,
+  )) {
+    compare(t, modelOfCapture(capture), label);
     compared++;
   }
   t.true(compared > 100);
