@@ -31,6 +31,11 @@ export type { DnsQueryRow } from './dns.ts';
 
 export type ProcessState = 'exited' | 'running' | 'unknown';
 
+/** A process that failed: it exited with a non-zero code or was killed by a signal. */
+export function processFailed(p: { state: string; exitCode: number | null; signal: number | null }): boolean {
+  return p.state === 'exited' && (p.signal !== null || (p.exitCode !== null && p.exitCode !== 0));
+}
+
 export interface ProcessRow {
   id: number;
   pid: number;

@@ -147,11 +147,6 @@ function listedProcess(p: ProcessRow, x: ExecRow | undefined, t0: bigint, end: b
   };
 }
 
-/** Whether the process failed: it exited with a signal or a non-zero code. */
-export function failed(p: Pick<ProcessRow, 'state' | 'signal' | 'exitCode'>): boolean {
-  return p.state === 'exited' && (p.signal !== null || (p.exitCode ?? 0) !== 0);
-}
-
 /** What the image names are made of: an exec's process, seq, exe and argv[0] (null: none). */
 export interface ExecNameRow {
   processId: number;

@@ -5,15 +5,16 @@ import { UserError } from '../../formats/errors.ts';
 import { decodeStrings } from '../../formats/nul-area.ts';
 import { basename, ELLIPSIS } from '../format.ts';
 import type { CaptureInfo } from '../replay/capture-info.ts';
-import type {
-  ConnectionRow,
-  DnsLookupRow,
-  DnsQueryRow,
-  ExecFailureRow,
-  ExecRow,
-  OpenRow,
-  ProcessRow,
-  ResourceRow,
+import {
+  type ConnectionRow,
+  type DnsLookupRow,
+  type DnsQueryRow,
+  type ExecFailureRow,
+  type ExecRow,
+  type OpenRow,
+  type ProcessRow,
+  processFailed,
+  type ResourceRow,
 } from '../replay/model.ts';
 import { queryOutcome } from '../replay/net.ts';
 
@@ -91,11 +92,6 @@ export function argvOf(n: Pick<TreeNode, 'argvBlob'>): string[] {
 
 export function nodeDuration(n: TreeNode): number {
   return (n.end ?? n.captureEnd) - n.start;
-}
-
-/** Processes with a non-zero exit code or killed by a signal. */
-export function processFailed(p: { state: string; exitCode: number | null; signal: number | null }): boolean {
-  return p.state === 'exited' && (p.signal !== null || (p.exitCode !== null && p.exitCode !== 0));
 }
 
 const byStart = (a: TreeNode, b: TreeNode): number =>

@@ -1,8 +1,8 @@
 // Top commands: by number of runs and by cumulative time of their images.
 
 import { basename } from '../../format.ts';
-import type { ExecRow } from '../../replay/model.ts';
-import { compareUtf8, failed, type StatsContext, TOP } from '../context.ts';
+import { type ExecRow, processFailed } from '../../replay/model.ts';
+import { compareUtf8, type StatsContext, TOP } from '../context.ts';
 import { IntTotal } from '../tally.ts';
 import type { CommandStat } from '../types.ts';
 
@@ -32,7 +32,7 @@ export function commandStats(ctx: StatsContext): { topByCount: CommandStat[]; to
     if (c.count === 0 || dur > c.max) c.max = dur;
     c.count++;
     const p = processes[x.processId - 1]!;
-    if (x.seq === p.execCount - 1 && failed(p)) c.failed++;
+    if (x.seq === p.execCount - 1 && processFailed(p)) c.failed++;
   };
   // The process's image before this exec (an index into execs; -1: none yet): execs are in seq order per process.
   const current = new Int32Array(processes.length).fill(-1);

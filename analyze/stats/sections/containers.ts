@@ -2,7 +2,8 @@
 // paths name (replay/container.ts), and how many cgroups and namespaces they
 // were in (format 1.8).
 
-import { compareUtf8, failed, type StatsContext } from '../context.ts';
+import { processFailed } from '../../replay/model.ts';
+import { compareUtf8, type StatsContext } from '../context.ts';
 import type { ContainerStat, ContainersReport } from '../types.ts';
 
 export function containerStats(ctx: StatsContext): ContainersReport {
@@ -32,7 +33,7 @@ export function containerStats(ctx: StatsContext): ContainersReport {
       );
     }
     c.processes++;
-    if (failed(p)) c.failed++;
+    if (processFailed(p)) c.failed++;
     if (p.attached !== null) c.attached++;
   }
   // Most processes first; then by id, the processes in no container (null) first.

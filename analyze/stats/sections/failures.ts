@@ -1,14 +1,15 @@
 // Failed processes (non-zero exit or a signal), each with its ancestors and
 // whether it is a leaf (no failure below it: a likely cause).
 
-import { failed, processStat, type StatsContext } from '../context.ts';
+import { processFailed } from '../../replay/model.ts';
+import { processStat, type StatsContext } from '../context.ts';
 import { compareBig } from '../tally.ts';
 import { type FailureStat, MAX_ANCESTORS } from '../types.ts';
 
 export function failureStats(ctx: StatsContext): FailureStat[] {
   const { byId, nameOf, rootOf } = ctx;
   const failures = ctx.model.processes
-    .filter(failed)
+    .filter(processFailed)
     .sort((a, b) => compareBig(a.start, b.start) || a.pid - b.pid || a.id - b.id)
     .map((p) => ctx.listed(p.id))
     .map((r): FailureStat => {
