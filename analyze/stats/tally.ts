@@ -1,5 +1,5 @@
 // Aggregates as SQLite computes them, for the sections that tally the model's
-// rows in JavaScript: exact integer sums, counts and "top N" selections.
+// rows in JavaScript: exact integer sums, counts by label and "top N" selections.
 
 import { compareUtf8 } from './context.ts';
 
@@ -52,23 +52,46 @@ export function nullsFirst(a: number | null, b: number | null): number {
   return a === b ? 0 : a === null ? -1 : b === null ? 1 : a - b;
 }
 
+/** SQL's ascending order of nullable text: NULL first, then by UTF-8 bytes. */
+export function nullsFirstText(a: string | null, b: string | null): number {
+  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compareUtf8(a, b);
+}
+
 /** a - b of bigints as an order. */
 export function compareBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** How many of `xs` have each key, in first-seen order. */
-export function countBy<T>(xs: Iterable<T>, key: (x: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const x of xs) {
-    const k = key(x);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return counts;
 }
 
 /** The counted keys, most frequent first, ties by UTF-8 bytes; the first `n` of them (all by default). */
 export function mostFrequent(counts: ReadonlyMap<string, number>, n = Infinity): [string, number][] {
   const order = (a: [string, number], b: [string, number]): number => b[1] - a[1] || compareUtf8(a[0], b[0]);
   return n === Infinity ? [...counts].sort(order) : topOf(counts, n, order);
+}
+
+/**
+ * `rows` by `label`, most frequent first (ties by UTF-8 bytes), each label
+ * with its `n` most frequent `example` keys: one pass, however many labels
+ * the data holds.
+ */
+export function byLabel<T>(
+  rows: Iterable<T>,
+  label: (r: T) => string,
+  example: (r: T) => string,
+  n = 3,
+): { label: string; count: number; examples: string[] }[] {
+  const counts = new Map<string, number>();
+  const examples = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const l = label(r);
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+    let byExample = examples.get(l);
+    if (byExample === undefined) examples.set(l, (byExample = new Map()));
+    const e = example(r);
+    byExample.set(e, (byExample.get(e) ?? 0) + 1);
+  }
+  return mostFrequent(counts).map(([l, count]) => ({
+    label: l,
+    count,
+    examples: mostFrequent(examples.get(l)!, n).map(([e]) => e),
+  }));
 }

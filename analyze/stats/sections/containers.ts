@@ -3,7 +3,8 @@
 // were in (format 1.8).
 
 import { processFailed } from '../../replay/model.ts';
-import { compareUtf8, type StatsContext } from '../context.ts';
+import type { StatsContext } from '../context.ts';
+import { nullsFirstText } from '../tally.ts';
 import type { ContainerStat, ContainersReport } from '../types.ts';
 
 export function containerStats(ctx: StatsContext): ContainersReport {
@@ -59,9 +60,4 @@ export function containerStats(ctx: StatsContext): ContainersReport {
       uts: distinct((p) => p.utsNs),
     },
   };
-}
-
-/** SQL's ascending order of nullable text: NULL first, then by UTF-8 bytes. */
-function nullsFirstText(a: string | null, b: string | null): number {
-  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compareUtf8(a, b);
 }

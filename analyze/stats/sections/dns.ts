@@ -4,7 +4,7 @@
 import type { DnsQueryRow } from '../../replay/dns.ts';
 import type { DnsLookupRow } from '../../replay/model.ts';
 import { compareUtf8, latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
-import { countBy, mostFrequent, topOf } from '../tally.ts';
+import { byLabel, topOf } from '../tally.ts';
 import type { DnsNameStat, DnsReport, DnsWireReport } from '../types.ts';
 
 /** A failed lookup's error: its EAI name, or `EAI N`. */
@@ -57,24 +57,6 @@ function tallyByName<T extends { name: string }>(
   return [...byName.values()];
 }
 
-/** The failures of `rows` by `label`, with each label's 3 most frequent names. */
-function failuresBy<T extends { name: string }>(
-  rows: readonly T[],
-  label: (r: T) => string,
-): { label: string; count: number; examples: string[] }[] {
-  return mostFrequent(countBy(rows, label)).map(([l, count]) => ({
-    label: l,
-    count,
-    examples: mostFrequent(
-      countBy(
-        rows.filter((r) => label(r) === l),
-        (r) => r.name,
-      ),
-      3,
-    ).map(([name]) => name),
-  }));
-}
-
 const latenciesOf = (values: Iterable<bigint | null>): number[] => {
   const out: number[] = [];
   for (const v of values) if (v !== null) out.push(Number(v));
@@ -98,7 +80,7 @@ export function dnsStats(ctx: StatsContext): DnsReport {
     byName: topOf(names, TOP, (a, b) => b.count - a.count || b.failed - a.failed || compareUtf8(a.name, b.name)).map(
       (n): DnsNameStat => ({ name: n.name, count: n.count, failed: n.failed, maxLatencyNs: Number(n.maxLatency) }),
     ),
-    failedByResult: failuresBy(failedLookups, errorOf).map(({ label, count, examples }) => ({
+    failedByResult: byLabel(failedLookups, errorOf, (d) => d.name).map(({ label, count, examples }) => ({
       error: label,
       count,
       examples,
@@ -149,7 +131,7 @@ function dnsWireReport(ctx: StatsContext): DnsWireReport {
     queries: queries.length,
     answered,
     failed: failedQueries.length,
-    failedByOutcome: failuresBy(failedQueries, outcomeOf).map(({ label, count, examples }) => ({
+    failedByOutcome: byLabel(failedQueries, outcomeOf, (q) => q.name).map(({ label, count, examples }) => ({
       outcome: label,
       count,
       examples,
@@ -170,7 +152,7 @@ function dnsWireReport(ctx: StatsContext): DnsWireReport {
       names.filter((n) => !n.resolved),
       TOP,
       (a, b) => b.count - a.count || compareUtf8(a.name, b.name),
-    ).map((n) => ({ name: n.name, failed: n.count, outcome: [...n.errors].join(',').replaceAll(',', ', ') })),
+    ).map((n) => ({ name: n.name, failed: n.count, outcome: [...n.errors].join(', ') })),
     truncated,
     malformed,
   };

@@ -2,7 +2,7 @@
 
 import type { ConnectionRow } from '../../replay/model.ts';
 import { compareUtf8, latencySummary, optionRecorded, type StatsContext, TOP } from '../context.ts';
-import { countBy, IntTotal, mostFrequent, nullsFirst, topOf } from '../tally.ts';
+import { byLabel, IntTotal, nullsFirst, topOf } from '../tally.ts';
 import type { NetworkReport, PeerStat } from '../types.ts';
 
 /** A failed connect's reason: abandoned, the errno's name, or `errno N`. */
@@ -112,17 +112,9 @@ export function networkStats(ctx: StatsContext): NetworkReport {
         compareUtf8(a.role, b.role) ||
         compareUtf8(a.peerName ?? '', b.peerName ?? ''),
     ).map(peerStat),
-    failedByErrno: mostFrequent(countBy(failedConnections, failureOf)).map(([errno, count]) => ({
-      errno,
-      count,
-      examples: mostFrequent(
-        countBy(
-          failedConnections.filter((c) => failureOf(c) === errno),
-          (c) => `${c.remoteAddress}:${c.remotePort}`,
-        ),
-        3,
-      ).map(([p]) => p),
-    })),
+    failedByErrno: byLabel(failedConnections, failureOf, (c) => `${c.remoteAddress}:${c.remotePort}`).map(
+      ({ label, count, examples }) => ({ errno: label, count, examples }),
+    ),
     connectLatency: latencySummary(latencies),
     bytesSent: sent.value,
     bytesReceived: received.value,
