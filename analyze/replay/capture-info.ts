@@ -1,8 +1,7 @@
-// SQLite or model rows → the figures the renderers work on. Times become numbers of ns
+// Model rows → the figures the renderers work on. Times become numbers of ns
 // relative to the capture start (exact below 104 days), so renderers never
 // handle bigints.
 
-import type Database from 'better-sqlite3';
 import { EnvResolver } from './env.ts';
 import type { Model, ProcessRow, ProcessState } from './model.ts';
 
@@ -47,10 +46,7 @@ export interface ProcInfo {
   execCount: number;
 }
 
-/**
- * readProcesses of the model's own rows (the model's ids are in that order):
- * for a caller that has the model and would otherwise read them back.
- */
+/** The processes (times relative to the capture start), in the model's (start, pid) order. */
 export function procInfosOfModel(processes: readonly ProcessRow[], capture: CaptureInfo): ProcInfo[] {
   const t0 = capture.startNs;
   return processes.map((p) => ({
@@ -69,60 +65,6 @@ export function procInfosOfModel(processes: readonly ProcessRow[], capture: Capt
     isRoot: p.isRoot,
     execCount: p.execCount,
   }));
-}
-
-/** The processes (times relative to the capture start), in (start, pid) order. */
-export function readProcesses(db: Database.Database, capture: CaptureInfo): ProcInfo[] {
-  const t0 = capture.startNs;
-  return (
-    db
-      .prepare(
-        // a process the capture attached to is seen from then (its start_ns is its real start, earlier)
-        `SELECT id, pid, parent_id, ppid, coalesce(attached_ns, start_ns) - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
-                signal_name, core_dumped, state, is_root, exec_count
-         FROM processes ORDER BY start_ns, pid, id`,
-      )
-      .raw(true)
-      .all({ t0 }) as unknown[][]
-  ).map(
-    (r): ProcInfo => ({
-      id: r[0] as number,
-      pid: r[1] as number,
-      parentId: r[2] as number | null,
-      ppid: r[3] as number | null,
-      start: r[4] as number,
-      end: r[5] as number | null,
-      exitCode: r[6] as number | null,
-      signal: r[7] as number | null,
-      signalName: r[8] as string | null,
-      coreDumped: r[9] === 1,
-      state: r[10] as ProcessState,
-      isRoot: r[11] === 1,
-      execCount: r[12] as number,
-    }),
-  );
-}
-
-/** Full environments (name → value, sorted by name) of the given env ids, via the env_full view. */
-export function readEnvs(db: Database.Database, ids: Iterable<number>): Map<number, [string, string][]> {
-  const out = new Map<number, [string, string][]>();
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return out;
-  // Resolve chains in JS from the compact rows: the view is for SQL users, this avoids materialising every env.
-  const envs = new Map<number, number | null>();
-  for (const r of db.prepare('SELECT id, base_id FROM envs').raw(true).all() as [number, number | null][]) {
-    envs.set(r[0], r[1]);
-  }
-  const needed = new Set<number>();
-  for (const id of wanted) {
-    for (let e: number | null = id; e !== null && !needed.has(e); e = envs.get(e) ?? null) needed.add(e);
-  }
-  const vars = new Map<number, { name: string; value: string | null }[]>();
-  const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
-  for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
-  const resolver = new EnvResolver({ size: envs.size, baseOf: (e) => envs.get(e), varsOf: (e) => vars.get(e) ?? [] });
-  for (const id of wanted) out.set(id, resolver.entries(id));
-  return out;
 }
 
 // ---------------------------------------------------------------- straight from the rows

@@ -47,14 +47,10 @@ export interface StatsContext {
   listed(processId: number): ListedProcess;
 }
 
-export function statsContext(
-  model: StatsModel,
-  capture: CaptureInfo,
-  processes: readonly ProcInfo[],
-  known?: ExecNames,
-): StatsContext {
+export function statsContext(model: StatsModel, capture: CaptureInfo, processes: readonly ProcInfo[]): StatsContext {
   const byId = new Map(processes.map((p) => [p.id, p]));
-  const { names, argv0 } = known ?? execNames(execNameRows(model.execs), (id) => byId.get(id)?.execCount ?? 0);
+  const lastExecs = lastExecIndex(model);
+  const { names, argv0 } = execNames(model.execs, lastExecs);
   // The topmost ancestor of each process, memoized along each path walked (linear over all calls).
   const roots = new Map<number, number>();
   const rootOf = (id: number): number => {
@@ -96,7 +92,6 @@ export function statsContext(
     forkNames.set(id, name);
     return name;
   };
-  const lastExecs = lastExecIndex(model);
   const lastExec = (processId: number): ExecRow | undefined => {
     const i = lastExecs[processId - 1] ?? -1;
     return i < 0 ? undefined : model.execs[i];
@@ -147,39 +142,22 @@ function listedProcess(p: ProcessRow, x: ExecRow | undefined, t0: bigint, end: b
   };
 }
 
-/** What the image names are made of: an exec's process, seq, exe and argv[0] (null: none). */
-export interface ExecNameRow {
-  processId: number;
-  seq: number;
-  exe: string | null;
-  argv0: string | null;
-}
-
-export interface ExecNames {
+interface ExecNames {
   /** The name of each process's last image (argv[0] basename, else the exe's), for ancestor chains. */
   names: Map<number, string>;
   /** The argv[0] most used with each exe (ties: the first by UTF-8 bytes). */
   argv0: Map<string, string>;
 }
 
-/** The image-name fields of exec rows. */
-export function execNameRows(execs: readonly ExecRow[]): ExecNameRow[] {
-  return execs.map((x) => ({
-    processId: x.processId,
-    seq: x.seq,
-    exe: x.exe,
-    argv0: x.argv.length === 0 ? null : firstString(x.argv).toString('utf8'),
-  }));
-}
-
-/** The names, from one pass over the exec rows; `execCount`: each process's number of images. */
-export function execNames(rows: Iterable<ExecNameRow>, execCount: (processId: number) => number): ExecNames {
+/** The names, from one pass over the execs; `lastExecs`: each process's last one (lastExecIndex). */
+function execNames(execs: readonly ExecRow[], lastExecs: Int32Array): ExecNames {
   const names = new Map<number, string>();
   const uses = new Map<string, Map<string, number>>();
-  for (const { processId, seq, exe, argv0: a0 } of rows) {
-    if (seq === execCount(processId) - 1 && (a0 !== null || exe !== null))
-      names.set(processId, basename(a0 || exe || '?'));
-    if (exe === null || a0 === null) continue;
+  for (let i = 0; i < execs.length; i++) {
+    const { processId, exe, argv } = execs[i]!;
+    const a0 = argv.length === 0 ? null : firstString(argv).toString('utf8');
+    if (lastExecs[processId - 1] === i) names.set(processId, basename(a0 || exe || '?'));
+    if (a0 === null) continue;
     let byArgv0 = uses.get(exe);
     if (byArgv0 === undefined) uses.set(exe, (byArgv0 = new Map()));
     byArgv0.set(a0, (byArgv0.get(a0) ?? 0) + 1);

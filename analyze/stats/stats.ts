@@ -13,7 +13,7 @@ import { commandStats } from './sections/commands.ts';
 import { containerStats } from './sections/containers.ts';
 import { criticalPathOfContext, criticalPathStats } from './sections/critical-path.ts';
 import { dnsStats } from './sections/dns.ts';
-import { failedExecTallyOfModel } from './sections/failed-execs.ts';
+import { failedExecTally } from './sections/failed-execs.ts';
 import { failureStats } from './sections/failures.ts';
 import { filesStats, type OpenTally, openTallyOf } from './sections/files.ts';
 import { histogramStats } from './sections/histograms.ts';
@@ -48,7 +48,7 @@ export function computeStats(model: StatsModel, capture: CaptureInfo, inputs: St
   const failures = failureStats(ctx);
   const { peak, peakAt, timeline } = concurrency(processes, capture.end);
   const usage = usageTotals(ctx);
-  const failedExecs = failedExecTallyOfModel(model, capture.startNs);
+  const failedExecs = failedExecTally(model, capture.startNs);
   const sections = {
     overview: overviewStats(ctx, failures.length, failedExecs, { peak, peakAt }),
     topByCount,

@@ -8,10 +8,10 @@
 
 import test from 'ava';
 import { buildDatabase, type Db } from '../../analyze/db/database.ts';
-import { type CaptureInfo, captureInfo, procInfosOfModel, readProcesses } from '../../analyze/replay/capture-info.ts';
+import { type CaptureInfo, captureInfo, type ProcInfo, procInfosOfModel } from '../../analyze/replay/capture-info.ts';
 import { criticalPathOfTimes, type PathExec } from '../../analyze/replay/critical-path.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
-import type { Model } from '../../analyze/replay/model.ts';
+import type { Model, ProcessState } from '../../analyze/replay/model.ts';
 import { statsContext } from '../../analyze/stats/context.ts';
 import { execTruncation, lossByCategory } from '../../analyze/stats/issues.ts';
 import { criticalPathOfContext } from '../../analyze/stats/sections/critical-path.ts';
@@ -39,6 +39,38 @@ const CONNECT_FAILURE =
 const DNS_ERROR = "coalesce(result_name, 'EAI ' || result)";
 const OUTCOME = "CASE WHEN rcode IS NULL THEN 'no reply' ELSE coalesce(rcode_name, 'RCODE' || rcode) END";
 const QUERY_FAILED = '(rcode IS NULL OR rcode != 0)';
+
+/** The processes as SQL read them back (procInfosOfModel replaced it). */
+function readProcesses(db: Db, capture: CaptureInfo): ProcInfo[] {
+  const t0 = capture.startNs;
+  return (
+    db
+      .prepare(
+        // a process the capture attached to is seen from then (its start_ns is its real start, earlier)
+        `SELECT id, pid, parent_id, ppid, coalesce(attached_ns, start_ns) - :t0 AS start, end_ns - :t0 AS end, exit_code, signal,
+                signal_name, core_dumped, state, is_root, exec_count
+         FROM processes ORDER BY start_ns, pid, id`,
+      )
+      .raw(true)
+      .all({ t0 }) as unknown[][]
+  ).map(
+    (r): ProcInfo => ({
+      id: r[0] as number,
+      pid: r[1] as number,
+      parentId: r[2] as number | null,
+      ppid: r[3] as number | null,
+      start: r[4] as number,
+      end: r[5] as number | null,
+      exitCode: r[6] as number | null,
+      signal: r[7] as number | null,
+      signalName: r[8] as string | null,
+      coreDumped: r[9] === 1,
+      state: r[10] as ProcessState,
+      isRoot: r[11] === 1,
+      execCount: r[12] as number,
+    }),
+  );
+}
 
 /** The figures by the SQL the sections replaced. */
 function bySql(db: Db, capture: CaptureInfo) {

@@ -1,8 +1,9 @@
 // The image tree, its filters and --dedup (analyze/tree/build.ts, render.ts), on synthetic captures.
 import test from 'ava';
-import { buildDatabase } from '../../analyze/db/database.ts';
+import { buildDatabase, type Db } from '../../analyze/db/database.ts';
 import { painter } from '../../analyze/format.ts';
-import { captureInfo, envsOfModel, readEnvs } from '../../analyze/replay/capture-info.ts';
+import { captureInfo, envsOfModel } from '../../analyze/replay/capture-info.ts';
+import { EnvResolver } from '../../analyze/replay/env.ts';
 import { modelOfCapture } from '../../analyze/replay/load.ts';
 import { argvBlob } from '../../analyze/replay/model.ts';
 import { builtinRules, createRedactor, type Redactor } from '../../analyze/secrets/index.ts';
@@ -25,6 +26,28 @@ import { treeJson } from '../../analyze/tree/json.ts';
 import { renderTreeText } from '../../analyze/tree/text.ts';
 import { readCaptureBuffer } from '../../formats/reader.ts';
 import { buildScenario, manyCompilesScenario, Synth } from '../../testkit/synth.ts';
+
+/** Full environments as SQL reads them (the tree uses envsOfModel), (name → value, sorted by name) of the given env ids, via the env_full view. */
+function readEnvs(db: Db, ids: Iterable<number>): Map<number, [string, string][]> {
+  const out = new Map<number, [string, string][]>();
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return out;
+  // Resolve chains in JS from the compact rows: the view is for SQL users, this avoids materialising every env.
+  const envs = new Map<number, number | null>();
+  for (const r of db.prepare('SELECT id, base_id FROM envs').raw(true).all() as [number, number | null][]) {
+    envs.set(r[0], r[1]);
+  }
+  const needed = new Set<number>();
+  for (const id of wanted) {
+    for (let e: number | null = id; e !== null && !needed.has(e); e = envs.get(e) ?? null) needed.add(e);
+  }
+  const vars = new Map<number, { name: string; value: string | null }[]>();
+  const stmt = db.prepare('SELECT name, value FROM env_vars WHERE env_id = ?');
+  for (const id of needed) vars.set(id, stmt.all(id) as { name: string; value: string | null }[]);
+  const resolver = new EnvResolver({ size: envs.size, baseOf: (e) => envs.get(e), varsOf: (e) => vars.get(e) ?? [] });
+  for (const id of wanted) out.set(id, resolver.entries(id));
+  return out;
+}
 
 function replay(s: Synth, redactor?: Redactor): { r: TreeInput; envs: Map<number, [string, string][]> } {
   const read = modelOfCapture(readCaptureBuffer(s.buffer(), 'synth.raw'));

@@ -24,54 +24,25 @@ export interface FailedExecTally {
 /** What follows the last slash (all of it without one; empty after a trailing slash). */
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
-/** An exec's process, time (ns since the capture start) and file; the execs in time order. */
-export interface ExecTimeRow {
-  processId: number;
-  time: number;
-  filename: string;
-}
-
-/** A failed exec attempt's process, time (ns since the capture start), path and errno name. */
-export interface FailedExecRow {
-  processId: number;
-  time: number;
-  path: string;
-  errno: string;
-}
-
-/** The tally of the model's execs and failed execs (times from `t0`, the capture's start). */
-export function failedExecTallyOfModel(model: Pick<Model, 'execs' | 'execFailures'>, t0: bigint): FailedExecTally {
-  return failedExecTally(
-    model.execs.map((x) => ({ processId: x.processId, time: Number(x.time - t0), filename: x.filename })),
-    model.execFailures.map((f) => ({
-      processId: f.processId,
-      time: Number(f.time - t0),
-      path: f.path,
-      errno: f.errnoName,
-    })),
-  );
-}
-
-export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Iterable<FailedExecRow>): FailedExecTally {
-  // Each process's execs in time order.
+/** The tally of the model's failed execs against its execs (times from `t0`, the capture's start). */
+export function failedExecTally(model: Pick<Model, 'execs' | 'execFailures'>, t0: bigint): FailedExecTally {
+  // Each process's execs in time order (the model's order).
   const execs = new Map<number, { times: number[]; names: string[] }>();
-  for (const { processId, time, filename } of execRows) {
+  for (const { processId, time, filename } of model.execs) {
     let x = execs.get(processId);
     if (x === undefined) execs.set(processId, (x = { times: [], names: [] }));
-    x.times.push(time);
+    x.times.push(Number(time - t0));
     x.names.push(filename);
   }
   const groups = new Map<string, Map<string, FailedExecStat>>();
   let searchMisses = 0;
-  let attempts = 0;
-  for (const { processId, time, path, errno } of failures) {
-    attempts++;
+  for (const { processId, time, path, errnoName: errno } of model.execFailures) {
     let byErrno = groups.get(path);
     if (byErrno === undefined) groups.set(path, (byErrno = new Map()));
     let g = byErrno.get(errno);
     if (g === undefined) byErrno.set(errno, (g = { path, errno, count: 0, final: 0 }));
     g.count++;
-    const next = firstAtOrAfter(execs.get(processId), time);
+    const next = firstAtOrAfter(execs.get(processId), Number(time - t0));
     if (next === null) g.final++;
     else if (nameOf(next) === nameOf(path)) searchMisses++;
   }
@@ -80,7 +51,7 @@ export function failedExecTally(execRows: Iterable<ExecTimeRow>, failures: Itera
   stats.sort(
     (a, b) => b.final - a.final || b.count - a.count || compareUtf8(a.path, b.path) || compareUtf8(a.errno, b.errno),
   );
-  return { attempts, stats, searchMisses };
+  return { attempts: model.execFailures.length, stats, searchMisses };
 }
 
 /** The file of the first exec at or after `time` (binary search), or null. */
