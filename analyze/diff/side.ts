@@ -7,7 +7,7 @@ import type { CaptureHeader } from '../../formats/types.ts';
 import { type CaptureInfo, captureInfo } from '../replay/capture-info.ts';
 import type { EnvVarRow } from '../replay/env.ts';
 import { type LoadedCapture, load } from '../replay/load.ts';
-import type { ExecRow, Model } from '../replay/model.ts';
+import { type ExecRow, execById, type Model } from '../replay/model.ts';
 import type { Progress } from '../replay/progress.ts';
 import { buildTree, type TreeNode } from '../tree/build.ts';
 
@@ -102,11 +102,7 @@ export function runOf(loaded: Pick<LoadedCapture, 'header' | 'model'>, label: La
     capture,
     model,
     roots,
-    // exec ids are dense from 1, in the model's order
-    execOf: (n) => {
-      const x = n.execId === null ? undefined : model.execs[n.execId - 1];
-      return x?.id === n.execId ? x : undefined;
-    },
+    execOf: (n) => execById(model.execs, n.execId),
     envBase,
     envOwnVars,
     envValue: (envId, name) => {

@@ -112,6 +112,13 @@ export interface ExecRow extends ImageIdentity {
   attached: boolean;
 }
 
+/** The exec row with id `id`: ids are dense from 1, in the model's order (undefined for null or no such row). */
+export function execById(execs: readonly ExecRow[], id: number | null): ExecRow | undefined {
+  if (id === null) return undefined;
+  const x = execs[id - 1];
+  return x?.id === id ? x : undefined;
+}
+
 export interface ExecFailureRow {
   id: number;
   processId: number;

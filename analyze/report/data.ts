@@ -5,7 +5,7 @@ import { decodeStrings } from '../../formats/nul-area.ts';
 import { commandLine, statusText } from '../format.ts';
 import { type CaptureInfo, categoryIncomplete, lossWarning, processesIncomplete } from '../replay/capture-info.ts';
 import type { CriticalPath } from '../replay/critical-path.ts';
-import type { Model } from '../replay/model.ts';
+import { execById, type Model } from '../replay/model.ts';
 import { connectionText, lookupText, queryText } from '../replay/net.ts';
 import type { StatsReport } from '../stats/types.ts';
 import { argvOf, buildTree, dedupTree, type TreeNode } from '../tree/build.ts';
@@ -239,12 +239,10 @@ function criticalData(path: CriticalPath, model: Model, rowOf: Int32Array, argvs
   // The stretches are contiguous from the root's start: a row and a duration each say it all.
   const segments: number[] = [];
   for (const g of path.segments) segments.push(rowOf[g.processId]!, g.end - g.start);
-  // exec ids are dense from 1, in the model's order
   const label = (processId: number, execId: number | null): string => {
-    const x = execId === null ? undefined : model.execs[execId - 1];
-    if (x === undefined || x.id !== execId)
-      return `(pid ${model.processes[processId - 1]?.pid ?? '?'}, before its exec)`;
-    const argv = argvs[execId - 1]!;
+    const x = execById(model.execs, execId);
+    if (x === undefined) return `(pid ${model.processes[processId - 1]?.pid ?? '?'}, before its exec)`;
+    const argv = argvs[x.id - 1]!;
     return commandLine(argv.length > 0 ? argv : [x.exe], { full: false, max: 160 });
   };
   return {
@@ -270,9 +268,11 @@ function dedupLines(model: Model, capture: CaptureInfo, argvs: readonly string[]
     execs: model.execs,
     execFailures: model.execFailures,
   });
-  // exec ids are dense from 1, in the model's order: the strings are decoded already
-  const argvOfNode = (n: TreeNode): string[] =>
-    n.execId !== null && model.execs[n.execId - 1]?.id === n.execId ? argvs[n.execId - 1]! : argvOf(n);
+  // argvs[i] are the strings of model.execs[i], decoded already
+  const argvOfNode = (n: TreeNode): string[] => {
+    const x = execById(model.execs, n.execId);
+    return x === undefined ? argvOf(n) : argvs[x.id - 1]!;
+  };
   return renderTreeText(dedupTree(roots, argvOfNode), {
     full: false,
     width: 120, // as `tree --dedup` prints to a file

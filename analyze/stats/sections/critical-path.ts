@@ -3,6 +3,7 @@
 
 import { decodeStrings } from '../../../formats/nul-area.ts';
 import { type CriticalPath, criticalPathOfTimes, type PathExec } from '../../replay/critical-path.ts';
+import { execById } from '../../replay/model.ts';
 import { processStat, type StatsContext, TOP } from '../context.ts';
 import type { CriticalImageStat, CriticalPathReport, CriticalStepStat } from '../types.ts';
 
@@ -31,7 +32,7 @@ export function criticalPathStats(
     processId: i.processId,
     pid: ctx.byId.get(i.processId)?.pid ?? 0,
     execId: i.execId,
-    argv: i.execId === null ? [] : decodeStrings(ctx.model.execs[i.execId - 1]?.argv ?? Buffer.alloc(0)),
+    argv: i.execId === null ? [] : decodeStrings(execById(ctx.model.execs, i.execId)?.argv ?? Buffer.alloc(0)),
     forkOf: i.execId === null ? forkedFrom(ctx, i.processId) : null,
     ownNs: i.selfNs,
     share: wall > 0 ? Math.round((i.selfNs / wall) * 1000) / 1000 : 0,
